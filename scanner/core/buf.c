@@ -1,0 +1,127 @@
+/* buf.c - growable byte buffer; see buf.h. */
+#include "buf.h"
+#include "alloc.h"
+#include "error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "banned.h"
+
+char fbs_buf__empty[1];
+
+void fbs_buf_init(struct fbs_buf *b)
+{
+    b->ptr = fbs_buf__empty;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void fbs_buf_release(struct fbs_buf *b)
+{
+    if (b->cap)
+        fbs_free(b->ptr);
+    fbs_buf_init(b);
+}
+
+void fbs_buf_release_wipe(struct fbs_buf *b)
+{
+    if (b->cap)
+        fbs_wipe(b->ptr, b->cap);
+    fbs_buf_release(b);
+}
+
+int fbs_buf_grow(struct fbs_buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    size_t ncap;
+    char *p;
+
+    if (need < b->len)
+        return fbs_error_set(FBS_ENOMEM, "buffer too large");
+    if (need <= b->cap)
+        return 0;
+    ncap = b->cap ? b->cap : 64;
+    while (ncap < need)
+        ncap = ncap * 2 > ncap ? ncap * 2 : need;
+    p = fbs_realloc(b->cap ? b->ptr : NULL, ncap);
+    if (!p)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    if (!b->cap)
+        p[0] = '\0';
+    b->ptr = p;
+    b->cap = ncap;
+    return 0;
+}
+
+int fbs_buf_put(struct fbs_buf *b, const void *data, size_t len)
+{
+    if (fbs_buf_grow(b, len) < 0)
+        return FBS_ENOMEM;
+    if (len)
+        memcpy(b->ptr + b->len, data, len);
+    b->len += len;
+    b->ptr[b->len] = '\0';
+    return 0;
+}
+
+int fbs_buf_puts(struct fbs_buf *b, const char *s)
+{
+    return fbs_buf_put(b, s, strlen(s));
+}
+
+int fbs_buf_putc(struct fbs_buf *b, char c)
+{
+    return fbs_buf_put(b, &c, 1);
+}
+
+int fbs_buf_vprintf(struct fbs_buf *b, const char *fmt, va_list ap)
+{
+    va_list cp;
+    int n;
+
+    va_copy(cp, ap);
+    n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return fbs_error_set(FBS_EINTERNAL, "bad format");
+    if (fbs_buf_grow(b, (size_t)n) < 0)
+        return FBS_ENOMEM;
+    vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+int fbs_buf_printf(struct fbs_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = fbs_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void fbs_buf_truncate(struct fbs_buf *b, size_t len)
+{
+    if (len < b->len) {
+        b->len = len;
+        b->ptr[len] = '\0';
+    }
+}
+
+char *fbs_buf_detach(struct fbs_buf *b)
+{
+    char *p;
+
+    if (b->cap) {
+        p = b->ptr;
+    } else {
+        p = fbs_strdup("");
+        if (!p)
+            return NULL;
+    }
+    fbs_buf_init(b);
+    return p;
+}

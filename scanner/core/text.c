@@ -1,0 +1,334 @@
+/* text.c - byte-string helpers; see text.h. */
+#include "text.h"
+#include "error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+double fbs_entropy(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    size_t counts[256] = {0};
+    double h = 0.0;
+    size_t i;
+
+    if (!len)
+        return 0.0;
+    for (i = 0; i < len; i++)
+        counts[p[i]]++;
+    for (i = 0; i < 256; i++) {
+        if (counts[i]) {
+            double f = (double)counts[i] / (double)len;
+            h -= f * log2(f);
+        }
+    }
+    return h;
+}
+
+static uint32_t crc_table[256];
+static int crc_ready;
+
+static void crc_init(void)
+{
+    uint32_t c;
+    int n, k;
+
+    for (n = 0; n < 256; n++) {
+        c = (uint32_t)n;
+        for (k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+    crc_ready = 1;
+}
+
+uint32_t fbs_crc32(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint32_t c = 0xFFFFFFFFu;
+
+    /* Racing initialisations write identical values, so no lock is needed. */
+    if (!crc_ready)
+        crc_init();
+    while (len--)
+        c = crc_table[(c ^ *p++) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+int fbs_base62_decode(uint64_t *out, const char *s, size_t len, const char *alphabet)
+{
+    uint64_t v = 0;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        const char *pos = memchr(alphabet, s[i], 62);
+
+        if (!pos || !s[i])
+            return -1;
+        if (v > (UINT64_MAX - 61) / 62)
+            return -1;
+        v = v * 62 + (uint64_t)(pos - alphabet);
+    }
+    *out = v;
+    return 0;
+}
+
+const char *fbs_memcasemem(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    size_t i;
+    int first;
+
+    if (!nlen)
+        return hay;
+    if (nlen > hlen)
+        return NULL;
+    first = tolower((unsigned char)needle[0]);
+    for (i = 0; i + nlen <= hlen; i++) {
+        if (tolower((unsigned char)hay[i]) != first)
+            continue;
+        if (!strncasecmp(hay + i + 1, needle + 1, nlen - 1)) {
+            /* strncasecmp stops at NUL; check the bytes really are equal. */
+            size_t j;
+            for (j = 1; j < nlen; j++)
+                if (tolower((unsigned char)hay[i + j]) != tolower((unsigned char)needle[j]))
+                    break;
+            if (j == nlen)
+                return hay + i;
+        }
+    }
+    return NULL;
+}
+
+/* Match a bracket class at *pp against c; advances *pp past ']'. -1 on a malformed class. */
+static int glob_class(const char **pp, char c)
+{
+    const char *p = *pp + 1;
+    int negate = 0, matched = 0;
+
+    if (*p == '!' || *p == '^') {
+        negate = 1;
+        p++;
+    }
+    if (*p == ']') {
+        matched = c == ']';
+        p++;
+    }
+    while (*p && *p != ']') {
+        if (p[1] == '-' && p[2] && p[2] != ']') {
+            if (c >= p[0] && c <= p[2])
+                matched = 1;
+            p += 3;
+        } else {
+            if (c == *p)
+                matched = 1;
+            p++;
+        }
+    }
+    if (*p != ']')
+        return -1;
+    *pp = p + 1;
+    return matched != negate;
+}
+
+/* Match pattern p (up to pend) against string s (NUL-terminated). */
+static bool glob_rec(const char *p, const char *pend, const char *s)
+{
+    while (p < pend) {
+        if (p[0] == '*' && p + 1 < pend && p[1] == '*') {
+            const char *rest = p + 2;
+
+            /* "**" followed by "/" matches zero or more whole directories. */
+            if (rest < pend && *rest == '/') {
+                rest++;
+                if (glob_rec(rest, pend, s))
+                    return true;
+                for (; *s; s++)
+                    if (*s == '/' && glob_rec(rest, pend, s + 1))
+                        return true;
+                return false;
+            }
+            for (;; s++) {
+                if (glob_rec(rest, pend, s))
+                    return true;
+                if (!*s)
+                    return false;
+            }
+        }
+        if (*p == '*') {
+            p++;
+            for (;; s++) {
+                if (glob_rec(p, pend, s))
+                    return true;
+                if (!*s || *s == '/')
+                    return false;
+            }
+        }
+        if (!*s)
+            return false;
+        if (*p == '?') {
+            if (*s == '/')
+                return false;
+        } else if (*p == '[') {
+            const char *q = p;
+            int m = glob_class(&q, *s);
+
+            if (m < 0) {
+                if (*s != '[')
+                    return false;
+            } else {
+                if (!m || *s == '/')
+                    return false;
+                p = q;
+                s++;
+                continue;
+            }
+        } else if (*p == '\\' && p + 1 < pend) {
+            p++;
+            if (*p != *s)
+                return false;
+        } else if (*p != *s) {
+            return false;
+        }
+        p++;
+        s++;
+    }
+    return *s == '\0';
+}
+
+bool fbs_glob_match(const char *pattern, const char *path, bool is_dir)
+{
+    size_t plen = strlen(pattern);
+    const char *pend, *slash;
+    bool anchored;
+
+    if (!plen)
+        return false;
+    if (pattern[plen - 1] == '/') {
+        if (!is_dir)
+            return false;
+        plen--;
+    }
+    pend = pattern + plen;
+    anchored = memchr(pattern, '/', plen) != NULL;
+    if (pattern[0] == '/') {
+        pattern++;
+        return glob_rec(pattern, pend, path);
+    }
+    if (anchored)
+        return glob_rec(pattern, pend, path);
+    slash = strrchr(path, '/');
+    return glob_rec(pattern, pend, slash ? slash + 1 : path);
+}
+
+int fbs_parse_size(uint64_t *out, const char *s)
+{
+    char *end;
+    unsigned long long v;
+    uint64_t mult = 1;
+
+    errno = 0;
+    if (!isdigit((unsigned char)*s))
+        goto bad;
+    v = strtoull(s, &end, 10);
+    if (errno)
+        goto bad;
+    if (*end) {
+        char u = (char)toupper((unsigned char)*end);
+
+        if (u == 'K')
+            mult = 1024;
+        else if (u == 'M')
+            mult = 1024 * 1024;
+        else if (u == 'G')
+            mult = 1024ull * 1024 * 1024;
+        else if (u != 'B')
+            goto bad;
+        if (u != 'B')
+            end++;
+        if (!strcasecmp(end, "ib") || !strcasecmp(end, "b") || !*end)
+            ;
+        else
+            goto bad;
+    }
+    if (v > UINT64_MAX / mult)
+        goto bad;
+    *out = v * mult;
+    return 0;
+bad:
+    return fbs_error_set(FBS_EINVAL, "invalid size '%s' (expected e.g. 25MiB, 512k, 1048576)", s);
+}
+
+bool fbs_is_binary(const void *data, size_t len)
+{
+    return memchr(data, '\0', len < 8000 ? len : 8000) != NULL;
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t len)
+{
+    unsigned c = p[0];
+    size_t n, i;
+    unsigned cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len < n)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+int fbs_utf8_sanitize(struct fbs_buf *out, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    size_t i = 0, run = 0;
+
+    while (i < len) {
+        size_t n = utf8_seq(p + i, len - i);
+
+        if (n && p[i] != 0) {
+            i += n;
+            continue;
+        }
+        if (fbs_buf_put(out, p + run, i - run) < 0 || fbs_buf_puts(out, "\xEF\xBF\xBD") < 0)
+            return FBS_ENOMEM;
+        i++;
+        run = i;
+    }
+    return fbs_buf_put(out, p + run, len - run);
+}
+
+bool fbs_utf8_valid(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t n = utf8_seq(p + i, len - i);
+
+        if (!n)
+            return false;
+        i += n;
+    }
+    return true;
+}
