@@ -1,0 +1,292 @@
+/* conf.c - YAML/JSON to jansson with line numbers; see conf.h. */
+#include "conf.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "../core/banned.h"
+
+struct fbs_conf_line {
+    const json_t *node;
+    const char *key; /* borrowed from the object's key storage, or NULL */
+    int line;
+};
+
+#define CONF_MAX_DEPTH 64
+
+static int add_line(struct fbs_conf *c, const json_t *node, const char *key, int line)
+{
+    if (fbs_array_grow((void **)&c->lines, &c->cap, c->nlines + 1, sizeof(*c->lines)) < 0)
+        return FBS_ENOMEM;
+    c->lines[c->nlines].node = node;
+    c->lines[c->nlines].key = key;
+    c->lines[c->nlines].line = line;
+    c->nlines++;
+    return 0;
+}
+
+static int is_plain(const yaml_node_t *n)
+{
+    return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* Convert a plain scalar to a typed JSON value following YAML 1.2 core schema. */
+static json_t *plain_scalar(const char *s, size_t len)
+{
+    char *end;
+
+    if (!len || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+        !strcmp(s, "NULL"))
+        return json_null();
+    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+        return json_true();
+    if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+        return json_false();
+    if ((s[0] >= '0' && s[0] <= '9') || ((s[0] == '-' || s[0] == '+') && len > 1)) {
+        long long v;
+        double d;
+
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (!*end && !errno)
+            return json_integer(v);
+        errno = 0;
+        d = strtod(s, &end);
+        if (!*end && !errno)
+            return json_real(d);
+    }
+    return json_stringn(s, len);
+}
+
+static int convert(struct fbs_conf *c, yaml_document_t *doc, yaml_node_t *n, json_t **out,
+                   int depth)
+{
+    json_t *v = NULL;
+    int line = (int)n->start_mark.line + 1;
+    int rc = 0;
+
+    *out = NULL;
+    if (depth > CONF_MAX_DEPTH)
+        return fbs_error_set(FBS_EPARSE, "line %d: nesting deeper than %d levels", line,
+                             CONF_MAX_DEPTH);
+    switch (n->type) {
+    case YAML_SCALAR_NODE: {
+        const char *s = (const char *)n->data.scalar.value;
+        size_t len = n->data.scalar.length;
+
+        v = is_plain(n) ? plain_scalar(s, len) : json_stringn(s, len);
+        if (!v)
+            return fbs_error_set(FBS_EPARSE, "line %d: value is not valid UTF-8", line);
+        break;
+    }
+    case YAML_SEQUENCE_NODE: {
+        yaml_node_item_t *it;
+
+        v = json_array();
+        if (!v)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+        for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+            json_t *child;
+
+            rc = convert(c, doc, yaml_document_get_node(doc, *it), &child, depth + 1);
+            if (rc < 0)
+                goto fail;
+            if (json_array_append_new(v, child) < 0) {
+                rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+                goto fail;
+            }
+        }
+        break;
+    }
+    case YAML_MAPPING_NODE: {
+        yaml_node_pair_t *pair;
+
+        v = json_object();
+        if (!v)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+        for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
+            yaml_node_t *k = yaml_document_get_node(doc, pair->key);
+            json_t *child;
+            const char *key;
+            void *iter;
+            int kline = (int)k->start_mark.line + 1;
+
+            if (k->type != YAML_SCALAR_NODE) {
+                rc = fbs_error_set(FBS_EPARSE, "line %d: mapping key is not a scalar", kline);
+                goto fail;
+            }
+            key = (const char *)k->data.scalar.value;
+            if (strlen(key) != k->data.scalar.length) {
+                rc = fbs_error_set(FBS_EPARSE, "line %d: mapping key contains a NUL byte", kline);
+                goto fail;
+            }
+            if (json_object_get(v, key)) {
+                rc = fbs_error_set(FBS_EPARSE, "line %d: duplicate key '%s'", kline, key);
+                goto fail;
+            }
+            rc = convert(c, doc, yaml_document_get_node(doc, pair->value), &child, depth + 1);
+            if (rc < 0)
+                goto fail;
+            if (json_object_set_new(v, key, child) < 0) {
+                rc = fbs_error_set(FBS_EPARSE, "line %d: key '%s' is not valid UTF-8", kline, key);
+                goto fail;
+            }
+            iter = json_object_iter_at(v, key);
+            rc = add_line(c, v, json_object_iter_key(iter), kline);
+            if (rc < 0)
+                goto fail;
+        }
+        break;
+    }
+    default:
+        return fbs_error_set(FBS_EPARSE, "line %d: empty node", line);
+    }
+    /* Singletons (null/true/false) are shared; their lines come from their keys. */
+    if (json_is_object(v) || json_is_array(v) || json_is_string(v) || json_is_number(v)) {
+        rc = add_line(c, v, NULL, line);
+        if (rc < 0)
+            goto fail;
+    }
+    *out = v;
+    return 0;
+fail:
+    json_decref(v);
+    return rc;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+    const struct fbs_conf_line *x = a, *y = b;
+
+    if (x->node != y->node)
+        return (uintptr_t)x->node < (uintptr_t)y->node ? -1 : 1;
+    if (!x->key || !y->key)
+        return !x->key ? (!y->key ? 0 : -1) : 1;
+    return strcmp(x->key, y->key);
+}
+
+int fbs_conf_parse(struct fbs_conf **out, const char *name, const char *text, size_t len)
+{
+    struct fbs_conf *c = NULL;
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int have_parser = 0, have_doc = 0, rc = 0;
+    yaml_node_t *root;
+
+    *out = NULL;
+    c = fbs_calloc(1, sizeof(*c));
+    if (!c || !(c->name = fbs_strdup(name))) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (!yaml_parser_initialize(&parser)) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    have_parser = 1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = fbs_error_set(FBS_EPARSE, "line %zu: %s%s%s", parser.problem_mark.line + 1,
+                           parser.problem ? parser.problem : "syntax error",
+                           parser.context ? " " : "", parser.context ? parser.context : "");
+        goto done;
+    }
+    have_doc = 1;
+    root = yaml_document_get_root_node(&doc);
+    if (!root) {
+        c->root = json_object();
+        if (!c->root)
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = convert(c, &doc, root, &c->root, 0);
+    if (rc < 0)
+        goto done;
+    {
+        /* A second document in the same stream is almost always a mistake in a rule file. */
+        yaml_document_t next;
+
+        if (yaml_parser_load(&parser, &next)) {
+            int more = yaml_document_get_root_node(&next) != NULL;
+            int nline = more ? (int)yaml_document_get_root_node(&next)->start_mark.line + 1 : 0;
+
+            yaml_document_delete(&next);
+            if (more) {
+                rc = fbs_error_set(FBS_EPARSE, "line %d: more than one YAML document", nline);
+                goto done;
+            }
+        }
+    }
+    if (c->nlines)
+        qsort(c->lines, c->nlines, sizeof(*c->lines), line_cmp);
+done:
+    if (have_doc)
+        yaml_document_delete(&doc);
+    if (have_parser)
+        yaml_parser_delete(&parser);
+    if (rc < 0) {
+        fbs_conf_free(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+int fbs_conf_load_file(struct fbs_conf **out, const char *path)
+{
+    FILE *f = NULL;
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    int rc;
+
+    *out = NULL;
+    f = fopen(path, "rb");
+    if (!f)
+        return fbs_error_set(FBS_EIO, "cannot open '%s': %s", path, strerror(errno));
+    for (;;) {
+        if (fbs_array_grow((void **)&text, &cap, len + 65536, 1) < 0) {
+            rc = FBS_ENOMEM;
+            goto done;
+        }
+        n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        rc = fbs_error_set(FBS_EIO, "cannot read '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    rc = fbs_conf_parse(out, path, text, len);
+done:
+    fbs_free(text);
+    fclose(f);
+    return rc;
+}
+
+void fbs_conf_free(struct fbs_conf *c)
+{
+    if (!c)
+        return;
+    json_decref(c->root);
+    fbs_free(c->lines);
+    fbs_free(c->name);
+    fbs_free(c);
+}
+
+int fbs_conf_line(const struct fbs_conf *c, const json_t *node, const char *key)
+{
+    struct fbs_conf_line k = {node, key, 0};
+    const struct fbs_conf_line *hit;
+
+    if (!c || !node || !c->nlines)
+        return 0;
+    hit = bsearch(&k, c->lines, c->nlines, sizeof(*c->lines), line_cmp);
+    return hit ? hit->line : 0;
+}

@@ -1,0 +1,105 @@
+/* diag.c - scan statistics and diagnostics; see diag.h. */
+#include "diag.h"
+#include "../core/alloc.h"
+#include "../core/buf.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "../core/banned.h"
+
+const char *fbs_skip_name(enum fbs_skip s)
+{
+    static const char *const names[] = {"too_large", "binary",   "unreadable", "symlink",
+                                        "special",   "excluded", "ignored",    "empty"};
+
+    return (unsigned)s < FBS_SKIP__COUNT ? names[s] : "?";
+}
+
+void fbs_stats_init(struct fbs_stats *s)
+{
+    int i;
+
+    atomic_init(&s->blobs, 0);
+    atomic_init(&s->bytes, 0);
+    atomic_init(&s->files, 0);
+    for (i = 0; i < FBS_SKIP__COUNT; i++)
+        atomic_init(&s->skipped[i], 0);
+    atomic_init(&s->suppressed_placeholder, 0);
+    atomic_init(&s->suppressed_reference, 0);
+    atomic_init(&s->findings, 0);
+    atomic_init(&s->errors, 0);
+    s->seconds = 0.0;
+}
+
+int fbs_diags_init(struct fbs_diags *d, struct fbs_stats *stats, bool list_skips)
+{
+    fbs_vec_init(&d->items);
+    d->list_skips = list_skips;
+    d->stats = stats;
+    return pthread_mutex_init(&d->lock, NULL) ? -1 : 0;
+}
+
+static void diag_free(void *p)
+{
+    struct fbs_diag *x = p;
+
+    fbs_free(x->kind);
+    fbs_free(x->path);
+    fbs_free(x->message);
+    fbs_free(x);
+}
+
+void fbs_diags_release(struct fbs_diags *d)
+{
+    fbs_vec_release(&d->items, diag_free);
+    pthread_mutex_destroy(&d->lock);
+}
+
+void fbs_diags_add(struct fbs_diags *d, bool error, const char *kind, const char *path,
+                   const char *fmt, ...)
+{
+    struct fbs_buf msg = FBS_BUF_INIT;
+    struct fbs_diag *x;
+    va_list ap;
+
+    if (error && d->stats)
+        atomic_fetch_add(&d->stats->errors, 1);
+    if (!error && !d->list_skips)
+        return;
+    x = fbs_calloc(1, sizeof(*x));
+    if (!x)
+        return;
+    va_start(ap, fmt);
+    if (fbs_buf_vprintf(&msg, fmt, ap) < 0) {
+        va_end(ap);
+        fbs_free(x);
+        return;
+    }
+    va_end(ap);
+    x->kind = fbs_strdup(kind);
+    x->path = fbs_strdup(path);
+    x->message = fbs_buf_detach(&msg);
+    x->error = error;
+    pthread_mutex_lock(&d->lock);
+    if (!x->kind || !x->message || (path && !x->path) || fbs_vec_push(&d->items, x) < 0)
+        diag_free(x);
+    pthread_mutex_unlock(&d->lock);
+}
+
+static int diag_cmp(const void *a, const void *b)
+{
+    const struct fbs_diag *x = *(const struct fbs_diag *const *)a;
+    const struct fbs_diag *y = *(const struct fbs_diag *const *)b;
+    int c = strcmp(x->path ? x->path : "", y->path ? y->path : "");
+
+    if (c)
+        return c;
+    c = strcmp(x->kind, y->kind);
+    return c ? c : strcmp(x->message, y->message);
+}
+
+void fbs_diags_sort(struct fbs_diags *d)
+{
+    fbs_vec_sort(&d->items, diag_cmp);
+}

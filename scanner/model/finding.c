@@ -1,0 +1,274 @@
+/* finding.c - the finding noun; see finding.h. */
+#include "finding.h"
+#include "../core/alloc.h"
+#include "../core/buf.h"
+#include "../core/error.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/banned.h"
+
+/* Iterations of PBKDF2: ~0.2 ms per finding, enough to make guessing a short password from an id
+ * far slower than trying it against the service it protects. */
+#define FBS_FINGERPRINT_ITERATIONS 1000
+#define FBS_FINGERPRINT_DOMAIN "fallback-scan/fingerprint/v1"
+
+const char *fbs_source_kind_name(enum fbs_source_kind kind)
+{
+    static const char *const names[] = {"file", "git", "stdin", "aws", "gcp", "azure", "kubernetes",
+                                        "vault"};
+
+    return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "file";
+}
+
+const char *fbs_privilege_name(enum fbs_privilege p)
+{
+    return p == FBS_PRIV_HIGH ? "high" : p == FBS_PRIV_NORMAL ? "normal" : "unknown";
+}
+
+int fbs_privilege_parse(const char *s)
+{
+    if (!strcmp(s, "high"))
+        return FBS_PRIV_HIGH;
+    if (!strcmp(s, "normal"))
+        return FBS_PRIV_NORMAL;
+    if (!strcmp(s, "unknown"))
+        return FBS_PRIV_UNKNOWN;
+    return -1;
+}
+
+const char *fbs_dim_name(enum fbs_dim dim)
+{
+    static const char *const names[] = {"fallback", "age",     "expiry",
+                                        "privilege", "custody", "usage"};
+
+    return (unsigned)dim < FBS_DIM__COUNT ? names[dim] : "?";
+}
+
+struct fbs_finding *fbs_finding_new(void)
+{
+    struct fbs_finding *f = fbs_calloc(1, sizeof(*f));
+
+    if (!f)
+        return NULL;
+    f->facts = json_object();
+    if (!f->facts) {
+        fbs_free(f);
+        return NULL;
+    }
+    f->in_head = -1;
+    f->risk = -1;
+    f->standing = -1;
+    return f;
+}
+
+void fbs_finding_free(struct fbs_finding *f)
+{
+    size_t i;
+
+    if (!f)
+        return;
+    fbs_free(f->rule_id);
+    fbs_free(f->rule_name);
+    fbs_free(f->kind);
+    fbs_free(f->remediation);
+    if (f->secret)
+        fbs_wipe(f->secret, f->secret_len);
+    fbs_free(f->secret);
+    fbs_free(f->path);
+    fbs_free(f->target);
+    fbs_free(f->commit);
+    fbs_free(f->author);
+    fbs_free(f->commit_message);
+    fbs_free(f->removed_in);
+    fbs_free(f->resource);
+    fbs_free(f->key);
+    fbs_free(f->key_path);
+    fbs_free(f->comment);
+    if (f->line_text)
+        fbs_wipe(f->line_text, strlen(f->line_text));
+    fbs_free(f->line_text);
+    for (i = 0; i < f->nindicators; i++) {
+        fbs_free(f->indicators[i].term);
+        fbs_free(f->indicators[i].where);
+    }
+    fbs_free(f->indicators);
+    fbs_free(f->custody);
+    json_decref(f->facts);
+    for (i = 0; i < f->nreasons; i++)
+        fbs_free(f->reasons[i]);
+    fbs_free(f->reasons);
+    fbs_free(f);
+}
+
+void fbs_finding_free_v(void *f)
+{
+    fbs_finding_free(f);
+}
+
+int fbs_finding_set_strn(char **field, const char *s, size_t n)
+{
+    char *copy = NULL;
+
+    if (s) {
+        copy = fbs_strndup(s, n);
+        if (!copy)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    fbs_free(*field);
+    *field = copy;
+    return 0;
+}
+
+int fbs_finding_set_str(char **field, const char *s)
+{
+    return fbs_finding_set_strn(field, s, s ? strlen(s) : 0);
+}
+
+int fbs_finding_set_secret(struct fbs_finding *f, const void *secret, size_t len)
+{
+    char *copy = fbs_malloc(len + 1);
+
+    if (!copy)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    memcpy(copy, secret, len);
+    copy[len] = '\0';
+    if (f->secret) {
+        fbs_wipe(f->secret, f->secret_len);
+        fbs_free(f->secret);
+    }
+    f->secret = copy;
+    f->secret_len = len;
+    return 0;
+}
+
+int fbs_finding_add_indicator(struct fbs_finding *f, const char *term, const char *where,
+                              double weight)
+{
+    struct fbs_indicator *ind;
+    size_t i;
+
+    for (i = 0; i < f->nindicators; i++) {
+        if (!strcmp(f->indicators[i].term, term) && !strcmp(f->indicators[i].where, where)) {
+            if (weight > f->indicators[i].weight)
+                f->indicators[i].weight = weight;
+            return 0;
+        }
+    }
+    if (fbs_array_grow((void **)&f->indicators, &f->indicators_cap, f->nindicators + 1,
+                       sizeof(*f->indicators)) < 0)
+        return FBS_ENOMEM;
+    ind = &f->indicators[f->nindicators];
+    ind->term = fbs_strdup(term);
+    ind->where = fbs_strdup(where);
+    ind->weight = weight;
+    if (!ind->term || !ind->where) {
+        fbs_free(ind->term);
+        fbs_free(ind->where);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    f->nindicators++;
+    return 0;
+}
+
+int fbs_finding_add_reason(struct fbs_finding *f, const char *fmt, ...)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = fbs_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        goto fail;
+    rc = fbs_array_grow((void **)&f->reasons, &f->reasons_cap, f->nreasons + 1, sizeof(char *));
+    if (rc < 0)
+        goto fail;
+    f->reasons[f->nreasons] = fbs_buf_detach(&b);
+    if (!f->reasons[f->nreasons])
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    f->nreasons++;
+    return 0;
+fail:
+    fbs_buf_release(&b);
+    return rc;
+}
+
+void fbs_finding_set_score(struct fbs_finding *f, enum fbs_dim dim, double score)
+{
+    if (score < 0.0)
+        score = 0.0;
+    if (score > 1.0)
+        score = 1.0;
+    f->scores[dim] = score;
+    f->scores_set |= 1u << dim;
+}
+
+bool fbs_finding_has_score(const struct fbs_finding *f, enum fbs_dim dim)
+{
+    return (f->scores_set & (1u << dim)) != 0;
+}
+
+int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt)
+{
+    struct fbs_buf s = FBS_BUF_INIT;
+    unsigned char out[16];
+    const char *loc = f->resource ? f->resource : f->path ? f->path : "";
+    static const char hex[] = "0123456789abcdef";
+    int rc = 0;
+    size_t i;
+
+    /* Length-prefixed parts: no two different (salt, rule, location) give the same salt. */
+    if (fbs_buf_printf(&s, "%s|%zu:%s|%zu:%s|%zu:%s", FBS_FINGERPRINT_DOMAIN,
+                       salt ? strlen(salt) : 0, salt ? salt : "", strlen(f->rule_id), f->rule_id,
+                       strlen(loc), loc) < 0) {
+        rc = FBS_ENOMEM;
+        goto done;
+    }
+    if (!PKCS5_PBKDF2_HMAC(f->secret ? f->secret : "", (int)f->secret_len,
+                           (const unsigned char *)s.ptr, (int)s.len, FBS_FINGERPRINT_ITERATIONS,
+                           EVP_sha256(), sizeof(out), out)) {
+        rc = fbs_error_set(FBS_EINTERNAL, "PBKDF2 failed");
+        goto done;
+    }
+    for (i = 0; i < sizeof(out); i++) {
+        f->id[2 * i] = hex[out[i] >> 4];
+        f->id[2 * i + 1] = hex[out[i] & 15];
+    }
+    f->id[32] = '\0';
+done:
+    fbs_buf_release(&s);
+    return rc;
+}
+
+static int strcmp0(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+int fbs_finding_cmp(const void *pa, const void *pb)
+{
+    const struct fbs_finding *a = *(const struct fbs_finding *const *)pa;
+    const struct fbs_finding *b = *(const struct fbs_finding *const *)pb;
+    int c;
+
+    if ((c = strcmp0(a->target, b->target)) != 0)
+        return c;
+    if ((c = strcmp0(a->path, b->path)) != 0)
+        return c;
+    if ((c = strcmp0(a->resource, b->resource)) != 0)
+        return c;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->column != b->column)
+        return a->column < b->column ? -1 : 1;
+    if ((c = strcmp0(a->rule_id, b->rule_id)) != 0)
+        return c;
+    if (a->secret_start != b->secret_start)
+        return a->secret_start < b->secret_start ? -1 : 1;
+    return 0;
+}
