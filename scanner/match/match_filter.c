@@ -1,0 +1,171 @@
+/*
+ * match_filter.c - what is not a secret even though it looks like one: placeholders and
+ * documentation examples, variable and secret-manager references, encrypted values; and the
+ * checksum validators some token formats allow.
+ */
+#include "match.h"
+#include "../core/text.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "../core/banned.h"
+
+/* Substrings (case-insensitive) that mark a value as a placeholder. */
+static const char *const placeholder_words[] = {
+    "example", "xxxx",     "changeme", "change_me", "change-me", "replace_me", "replaceme",
+    "replace-me", "your_",  "your-",    "yourkey",   "placeholder", "dummy",    "redacted",
+    "insert_",  "insert-",  "****",      "...",        "123456789", "abcdefghij",
+    "notasecret", "not_a_secret", "not-a-secret", "secretkey", "fill_me", "fillme", NULL};
+
+/* Exact values (case-insensitive) that are never real secrets. */
+static const char *const placeholder_exact[] = {
+    "password", "secret", "passwd", "token", "null", "none", "nil", "true", "false", "undefined",
+    "test", "string", "value", "empty", "default", "required", "optional", "todo", "tbd",
+    "n/a", NULL};
+
+/* Prefixes/substrings that mark a value as a reference to a secret kept elsewhere. */
+static const char *const reference_marks[] = {
+    "${",          "{{",           "$(",       "%{",         "#{",         "<%=",
+    "@microsoft.keyvault(", "vault:", "arn:aws", "arn:aws-", "enc[",     "$ansible_vault",
+    "op://",       "secretsmanager:", "ssm:",  "gcpsm://",  "sm://",      "azurekeyvault://",
+    "awssm://",    "akv://",       "ref+",     "secretref:", "valuefrom", NULL};
+
+static bool has_word(const char *s, size_t len, const char *const *words)
+{
+    size_t i;
+
+    for (i = 0; words[i]; i++)
+        if (fbs_memcasemem(s, len, words[i], strlen(words[i])))
+            return true;
+    return false;
+}
+
+static bool is_exact(const char *s, size_t len, const char *const *words)
+{
+    size_t i;
+
+    for (i = 0; words[i]; i++)
+        if (strlen(words[i]) == len && !strncasecmp(s, words[i], len))
+            return true;
+    return false;
+}
+
+/* One byte makes up 60% or more of the value: "aaaaaaaa", "0000-0000". */
+static bool mostly_one_char(const char *s, size_t len)
+{
+    size_t counts[256] = {0}, i, max = 0;
+
+    if (len < 6)
+        return false;
+    for (i = 0; i < len; i++)
+        if (++counts[(unsigned char)s[i]] > max)
+            max = counts[(unsigned char)s[i]];
+    return max * 10 >= len * 6;
+}
+
+/* Terraform/HCL expressions: var.x, local.x, module.x.y, data.x.y.z. */
+static bool is_hcl_reference(const char *s, size_t len)
+{
+    static const char *const roots[] = {"var.", "local.", "module.", "data.", "each.", "self.",
+                                        "path.", "terraform.", NULL};
+    size_t i, k;
+
+    for (i = 0; roots[i]; i++) {
+        k = strlen(roots[i]);
+        if (len > k && !strncmp(s, roots[i], k) && (isalpha((unsigned char)s[k]) || s[k] == '_')) {
+            for (; k < len; k++)
+                if (!(isalnum((unsigned char)s[k]) || s[k] == '_' || s[k] == '.' || s[k] == '-' ||
+                      s[k] == '[' || s[k] == ']'))
+                    return false;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* $VAR or $var_name alone: a shell/env reference. */
+static bool is_shell_var(const char *s, size_t len)
+{
+    size_t i = 1;
+
+    if (len < 2 || s[0] != '$')
+        return false;
+    if (s[1] == '{')
+        return true;
+    for (; i < len; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+            return false;
+    return isalpha((unsigned char)s[1]) || s[1] == '_';
+}
+
+/* "<REPLACE_ME>", "<your token here>": an angle-bracketed name. */
+static bool is_angle_placeholder(const char *s, size_t len)
+{
+    const char *lt = memchr(s, '<', len);
+
+    return lt && memchr(lt, '>', len - (size_t)(lt - s)) != NULL;
+}
+
+enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len, size_t start,
+                                          size_t end)
+{
+    const char *s = (const char *)data + start;
+    size_t n = end - start, ls;
+    const char *line;
+    size_t back;
+
+    /* The text before the secret on its line: "password: ENC[...", "!vault |" blocks. */
+    for (ls = start; ls > 0 && data[ls - 1] != '\n'; ls--)
+        ;
+    line = (const char *)data + ls;
+    if (has_word(line, start - ls, reference_marks))
+        return FBS_FILTER_REFERENCE;
+    /* Ansible Vault payloads are hex lines under a "$ANSIBLE_VAULT;1.1;AES256" header. */
+    back = start > 4096 ? start - 4096 : 0;
+    if (fbs_memcasemem((const char *)data + back, start - back, "$ANSIBLE_VAULT;", 15) ||
+        fbs_memcasemem((const char *)data + back, start - back, "-----BEGIN PGP MESSAGE", 22)) {
+        /* ...but only while the secret is inside that block (no blank line in between). */
+        const char *hdr = fbs_memcasemem((const char *)data + back, start - back,
+                                         "$ANSIBLE_VAULT;", 15);
+        if (!hdr)
+            hdr = fbs_memcasemem((const char *)data + back, start - back,
+                                 "-----BEGIN PGP MESSAGE", 22);
+        if (!memmem(hdr, (size_t)(s - hdr), "\n\n", 2))
+            return FBS_FILTER_REFERENCE;
+    }
+    (void)len;
+    if (n > 256)
+        return FBS_FILTER_KEEP; /* key material: too long to be a typed placeholder */
+    if (has_word(s, n, reference_marks) || is_shell_var(s, n) || is_hcl_reference(s, n))
+        return FBS_FILTER_REFERENCE;
+    if (has_word(s, n, placeholder_words) || is_exact(s, n, placeholder_exact) ||
+        mostly_one_char(s, n) || is_angle_placeholder(s, n))
+        return FBS_FILTER_PLACEHOLDER;
+    return FBS_FILTER_KEEP;
+}
+
+bool fbs_validate_github_crc32(const char *token, size_t len)
+{
+    /* Both base62 digit orders are in use by encoders; GitHub's is the first. */
+    static const char *const alphabets[] = {
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"};
+    const char *us = memchr(token, '_', len);
+    const char *body;
+    uint32_t crc;
+    uint64_t got;
+    size_t blen, i;
+
+    if (!us)
+        return false;
+    body = us + 1;
+    blen = len - (size_t)(body - token);
+    if (blen != 36)
+        return false;
+    crc = fbs_crc32(body, 30);
+    for (i = 0; i < 2; i++)
+        if (fbs_base62_decode(&got, body + 30, 6, alphabets[i]) == 0 && got == crc)
+            return true;
+    return false;
+}

@@ -1,0 +1,92 @@
+/*
+ * ruleset.h - rules: YAML data that says how to recognise a credential in bytes.
+ *
+ * A rule set is built by adding rule files (built-in, then --rules directories; a rule with an
+ * id already present replaces it) and then compiled once: every pattern into PCRE2 (JIT) when it
+ * is added, so errors name the file and line, and all of them together into one Vectorscan
+ * database by fbs_ruleset_compile(). After compiling, the set is immutable and shared read-only by
+ * every worker thread. See docs/rules.md for the format.
+ */
+#ifndef FBS_RULESET_H
+#define FBS_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "../model/finding.h"
+
+enum fbs_validator { FBS_VALIDATE_NONE = 0, FBS_VALIDATE_GITHUB_CRC32 };
+
+struct fbs_rule_example {
+    char *text;
+    size_t len;
+    char *secret; /* NULL: only has to match */
+    size_t secret_len;
+    int line;
+};
+
+struct fbs_rule {
+    char *id;
+    char *name;
+    char *kind;
+    char *pattern;
+    char *description;
+    char *remediation;
+    char **keywords;
+    size_t nkeywords;
+    char **references;
+    size_t nreferences;
+    unsigned secret_group;
+    double entropy_min; /* 0 = none */
+    enum fbs_validator validator;
+    bool fallback;
+    enum fbs_privilege privilege;
+    bool binary;
+    int priority; /* wins overlaps against lower priorities; generic.* default to -10 */
+    struct fbs_rule_example *examples, *negatives;
+    size_t nexamples, nnegatives;
+    char *file; /* where it was defined, for messages */
+    int line;
+
+    /* Compiled state. */
+    pcre2_code *re;
+    bool prefilter; /* Vectorscan cannot compile it exactly: confirm over the whole blob */
+    bool jit;
+};
+
+struct fbs_ruleset {
+    struct fbs_rule **rules;
+    size_t n, cap;
+    void *db_text;   /* hs_database_t *: every rule */
+    void *db_binary; /* hs_database_t *: rules with binary: true, or NULL */
+                     /* In both databases a pattern's id is its index in `rules`. */
+    unsigned max_groups;  /* largest capture count + 1 */
+    bool compiled;
+};
+
+int fbs_ruleset_new(struct fbs_ruleset **out);
+void fbs_ruleset_free(struct fbs_ruleset *rs);
+
+/*
+ * Parse the rule file `text` (named `name` in messages) and add its rules. Returns 0, or
+ * FBS_EPARSE/FBS_ERULE with the message "'<name>': line N: problem", or FBS_ENOMEM. On error the
+ * set is unchanged.
+ */
+int fbs_ruleset_add_text(struct fbs_ruleset *rs, const char *name, const char *text, size_t len);
+
+/* Add every *.yml / *.yaml file under `dir` (recursively, in name order). FBS_EIO if unreadable. */
+int fbs_ruleset_add_dir(struct fbs_ruleset *rs, const char *dir);
+
+/* Add the built-in rule pack (the .yml files of rules/, compiled into the binary). */
+int fbs_ruleset_add_builtin(struct fbs_ruleset *rs);
+
+/* Build the Vectorscan databases. Call once, after the last add. FBS_ERULE on failure. */
+int fbs_ruleset_compile(struct fbs_ruleset *rs);
+
+/* The rule with this id, or NULL. */
+const struct fbs_rule *fbs_ruleset_find(const struct fbs_ruleset *rs, const char *id);
+
+#endif
