@@ -1,0 +1,120 @@
+/*
+ * dim_fallback.c - the fallback dimension: how sure we are that a credential is an exception
+ * path (break-glass, recovery, emergency, backup ...).
+ *
+ * Evidence is a vocabulary term found in a place, each place with its own strength:
+ * the key name (1.0), the key path above it (0.9), the file name (0.9), a comment on or above the
+ * line (0.8), a directory name (0.7), the commit message that introduced it (0.7); and the rule
+ * itself when the credential kind is intrinsically a fallback one (unseal keys, recovery codes).
+ * Indicators combine as a noisy-OR, confidence = 1 - prod(1 - weight * strength); the finding is
+ * a fallback one when the confidence reaches the policy threshold.
+ */
+#include "detector.h"
+#include "../scanner/core/error.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "../scanner/core/banned.h"
+
+struct place {
+    struct fbs_finding *f;
+    const char *where;
+    double strength;
+    int rc;
+};
+
+static int on_term(const struct fbs_vocab_term *t, void *payload)
+{
+    struct place *p = payload;
+
+    p->rc = fbs_finding_add_indicator(p->f, t->term, p->where, t->weight * p->strength);
+    return p->rc;
+}
+
+static int scan_place(struct fbs_finding *f, const struct fbs_vocab *v, const char *where,
+                      double strength, const char *text, size_t len)
+{
+    struct place p = {f, where, strength, 0};
+
+    if (!text || !len)
+        return 0;
+    fbs_vocab_scan(v, text, len, on_term, &p);
+    return p.rc;
+}
+
+/*
+ * The length of a file name without the suffixes that mark a copy of a file (".backup", ".bak",
+ * ".old", ".orig", "~"): "terraform.tfstate.backup" is a backup copy of a state file, not a
+ * backup credential. Custody records what such a copy means.
+ */
+static size_t copy_suffix_cut(const char *base)
+{
+    static const char *const suffixes[] = {".backup", ".bak", ".old", ".orig", ".save", "~", NULL};
+    size_t n = strlen(base), i, k;
+    bool cut = true;
+
+    while (cut) {
+        cut = false;
+        for (i = 0; suffixes[i]; i++) {
+            k = strlen(suffixes[i]);
+            if (n > k && !strncmp(base + n - k, suffixes[i], k)) {
+                n -= k;
+                cut = true;
+            }
+        }
+    }
+    return n;
+}
+
+static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
+{
+    const struct fbs_vocab *v = ctx->vocab;
+    const char *rel = ctx->blob && ctx->blob->rel_path ? ctx->blob->rel_path : f->path;
+    double keep = 1.0;
+    size_t i;
+    int rc = 0;
+
+    if (f->rule_fallback)
+        rc = fbs_finding_add_indicator(f, f->kind, "rule", 1.0);
+    if (!rc && f->key)
+        rc = scan_place(f, v, "key", 1.0, f->key, strlen(f->key));
+    if (!rc && f->key_path) {
+        /* The parents only: the key itself is counted above. */
+        size_t n = strlen(f->key_path);
+
+        if (f->key && n > strlen(f->key))
+            n -= strlen(f->key);
+        else if (f->key)
+            n = 0;
+        rc = scan_place(f, v, "key_path", 0.9, f->key_path, n);
+    }
+    if (!rc && rel) {
+        const char *slash = strrchr(rel, '/');
+        const char *base = slash ? slash + 1 : rel;
+
+        rc = scan_place(f, v, "file_name", 0.9, base, copy_suffix_cut(base));
+        if (!rc && slash)
+            rc = scan_place(f, v, "directory", 0.7, rel, (size_t)(slash - rel));
+    }
+    if (!rc && f->comment)
+        rc = scan_place(f, v, "comment", 0.8, f->comment, strlen(f->comment));
+    if (!rc && f->commit_message)
+        rc = scan_place(f, v, "commit_message", 0.7, f->commit_message,
+                        strlen(f->commit_message));
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < f->nindicators; i++)
+        keep *= 1.0 - f->indicators[i].weight;
+    f->fallback_confidence = 1.0 - keep;
+    f->is_fallback = f->fallback_confidence >= ctx->fallback_threshold;
+    fbs_finding_set_score(f, FBS_DIM_FALLBACK, f->fallback_confidence);
+    return 0;
+}
+
+const struct fbs_detector fbs_detector_fallback = {
+    .name = "fallback",
+    .stage = FBS_STAGE_DIMENSION,
+    .kinds = NULL,
+    .run = fallback_run,
+};

@@ -1,0 +1,46 @@
+/* registry.c - the only list of detectors; order is run order. */
+#include "detector.h"
+#include "../scanner/core/error.h"
+
+#include <string.h>
+
+#include "../scanner/core/banned.h"
+
+const struct fbs_detector *const fbs_detectors[] = {
+    &fbs_detector_context,
+    &fbs_detector_fallback,
+    &fbs_detector_custody,
+    NULL,
+};
+
+static int applies(const struct fbs_detector *d, const struct fbs_finding *f)
+{
+    size_t i;
+
+    if (!d->kinds)
+        return 1;
+    for (i = 0; d->kinds[i]; i++)
+        if (f->kind && !strcmp(d->kinds[i], f->kind))
+            return 1;
+    return 0;
+}
+
+int fbs_detectors_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
+{
+    size_t i;
+
+    for (i = 0; fbs_detectors[i]; i++) {
+        const struct fbs_detector *d = fbs_detectors[i];
+        int rc;
+
+        if (!applies(d, f))
+            continue;
+        rc = d->run(f, ctx);
+        if (rc == FBS_ENOMEM)
+            return rc;
+        if (rc < 0 && ctx->diags)
+            fbs_diags_add(ctx->diags, false, "detector_failed", f->path, "%s: %s", d->name,
+                          fbs_error_message());
+    }
+    return 0;
+}

@@ -1,0 +1,351 @@
+/* vocab.c - fallback terms and custody paths; see vocab.h. */
+#include "vocab.h"
+#include "../scanner/core/alloc.h"
+#include "../scanner/core/error.h"
+#include "../scanner/model/builtin.h"
+#include "../scanner/model/conf.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../scanner/core/banned.h"
+
+#define MAX_TOKENS 256
+#define WINDOW 3
+#define SUBSTRING_MIN 6
+
+int fbs_vocab_new(struct fbs_vocab **out)
+{
+    *out = fbs_calloc(1, sizeof(**out));
+    if (!*out)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    (*out)->default_custody_score = 0.5;
+    return 0;
+}
+
+void fbs_vocab_free(struct fbs_vocab *v)
+{
+    size_t i;
+
+    if (!v)
+        return;
+    for (i = 0; i < v->nterms; i++) {
+        fbs_free(v->terms[i].term);
+        fbs_free(v->terms[i].norm);
+    }
+    fbs_free(v->terms);
+    for (i = 0; i < v->ncustody; i++) {
+        fbs_free(v->custody[i].cls);
+        fbs_free(v->custody[i].glob);
+    }
+    fbs_free(v->custody);
+    for (i = 0; i < v->nclasses; i++)
+        fbs_free(v->classes[i].cls);
+    fbs_free(v->classes);
+    fbs_free(v->default_custody);
+    fbs_free(v);
+}
+
+static char *normalise(const char *s)
+{
+    char *out = fbs_malloc(strlen(s) + 1), *p = out;
+
+    if (!out)
+        return NULL;
+    for (; *s; s++)
+        if (isalnum((unsigned char)*s))
+            *p++ = (char)tolower((unsigned char)*s);
+    *p = '\0';
+    return out;
+}
+
+static int perr(const struct fbs_conf *c, const json_t *node, const char *key, const char *what)
+{
+    return fbs_error_set(FBS_EPARSE, "'%s': line %d: %s", c->name, fbs_conf_line(c, node, key),
+                         what);
+}
+
+static int add_term(struct fbs_vocab *v, const char *term, const char *spelling, double w)
+{
+    struct fbs_vocab_term *t;
+
+    if (fbs_array_grow((void **)&v->terms, &v->terms_cap, v->nterms + 1, sizeof(*v->terms)) < 0)
+        return FBS_ENOMEM;
+    t = &v->terms[v->nterms];
+    t->term = fbs_strdup(term);
+    t->norm = normalise(spelling);
+    t->weight = w;
+    if (!t->term || !t->norm) {
+        fbs_free(t->term);
+        fbs_free(t->norm);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    if (!*t->norm) {
+        fbs_free(t->term);
+        fbs_free(t->norm);
+        return fbs_error_set(FBS_EPARSE, "term '%s' has no letters or digits", spelling);
+    }
+    v->nterms++;
+    return 0;
+}
+
+static int load_terms(struct fbs_vocab *v, const struct fbs_conf *c, json_t *list)
+{
+    json_t *it;
+    size_t i;
+    int rc;
+
+    if (!json_is_array(list))
+        return perr(c, c->root, "terms", "'terms' must be a list");
+    json_array_foreach(list, i, it)
+    {
+        json_t *term = json_object_get(it, "term"), *w = json_object_get(it, "weight");
+        json_t *vars = json_object_get(it, "variants"), *var;
+        const char *k;
+        json_t *kv;
+        size_t j;
+
+        if (!json_is_object(it))
+            return perr(c, it, NULL, "a term must be a mapping with 'term' and 'weight'");
+        json_object_foreach(it, k, kv)
+        {
+            if (strcmp(k, "term") && strcmp(k, "weight") && strcmp(k, "variants") &&
+                strcmp(k, "note"))
+                return fbs_error_set(FBS_EPARSE, "'%s': line %d: unknown key '%s'", c->name,
+                                     fbs_conf_line(c, it, k), k);
+        }
+        if (!json_is_string(term))
+            return perr(c, it, NULL, "'term' must be a string");
+        if (!json_is_number(w) || json_number_value(w) <= 0 || json_number_value(w) > 1)
+            return perr(c, it, "weight", "'weight' must be a number in (0, 1]");
+        rc = add_term(v, json_string_value(term), json_string_value(term), json_number_value(w));
+        if (rc < 0)
+            return rc == FBS_EPARSE ? perr(c, it, "term", fbs_error_message()) : rc;
+        if (vars && !json_is_array(vars))
+            return perr(c, it, "variants", "'variants' must be a list");
+        json_array_foreach(vars, j, var)
+        {
+            if (!json_is_string(var))
+                return perr(c, it, "variants", "variants must be strings");
+            rc = add_term(v, json_string_value(term), json_string_value(var),
+                          json_number_value(w));
+            if (rc < 0)
+                return rc == FBS_EPARSE ? perr(c, it, "variants", fbs_error_message()) : rc;
+        }
+    }
+    return 0;
+}
+
+static int add_class(struct fbs_vocab *v, const char *cls, double score)
+{
+    if (fbs_array_grow((void **)&v->classes, &v->classes_cap, v->nclasses + 1,
+                       sizeof(*v->classes)) < 0)
+        return FBS_ENOMEM;
+    v->classes[v->nclasses].cls = fbs_strdup(cls);
+    if (!v->classes[v->nclasses].cls)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    v->classes[v->nclasses++].score = score;
+    return 0;
+}
+
+static int load_custody(struct fbs_vocab *v, const struct fbs_conf *c)
+{
+    json_t *root = c->root, *def = json_object_get(root, "default");
+    json_t *classes = json_object_get(root, "classes"), *paths = json_object_get(root, "paths");
+    json_t *it, *g;
+    const char *k;
+    size_t i, j;
+    int rc;
+
+    if (!json_is_object(def) || !json_is_string(json_object_get(def, "class")) ||
+        !json_is_number(json_object_get(def, "score")))
+        return perr(c, root, "default", "'default' must be a mapping with 'class' and 'score'");
+    fbs_free(v->default_custody);
+    v->default_custody = fbs_strdup(json_string_value(json_object_get(def, "class")));
+    if (!v->default_custody)
+        return FBS_ENOMEM;
+    v->default_custody_score = json_number_value(json_object_get(def, "score"));
+    rc = add_class(v, v->default_custody, v->default_custody_score);
+    if (rc < 0)
+        return rc;
+    if (classes && !json_is_object(classes))
+        return perr(c, root, "classes", "'classes' must be a mapping of class to score");
+    json_object_foreach(classes, k, it)
+    {
+        if (!json_is_number(it))
+            return perr(c, classes, k, "a class score must be a number");
+        if ((rc = add_class(v, k, json_number_value(it))) < 0)
+            return rc;
+    }
+    if (!json_is_array(paths))
+        return perr(c, root, "paths", "'paths' must be a list");
+    json_array_foreach(paths, i, it)
+    {
+        json_t *cls = json_object_get(it, "class"), *score = json_object_get(it, "score");
+        json_t *globs = json_object_get(it, "globs");
+
+        if (!json_is_string(cls) || !json_is_number(score) || !json_is_array(globs))
+            return perr(c, it, NULL, "a path entry needs 'class', 'score' and 'globs'");
+        if ((rc = add_class(v, json_string_value(cls), json_number_value(score))) < 0)
+            return rc;
+        json_array_foreach(globs, j, g)
+        {
+            struct fbs_custody_rule *cr;
+
+            if (!json_is_string(g))
+                return perr(c, it, "globs", "globs must be strings");
+            if (fbs_array_grow((void **)&v->custody, &v->custody_cap, v->ncustody + 1,
+                               sizeof(*v->custody)) < 0)
+                return FBS_ENOMEM;
+            cr = &v->custody[v->ncustody];
+            cr->cls = fbs_strdup(json_string_value(cls));
+            cr->glob = fbs_strdup(json_string_value(g));
+            cr->score = json_number_value(score);
+            if (!cr->cls || !cr->glob) {
+                fbs_free(cr->cls);
+                fbs_free(cr->glob);
+                return fbs_error_set(FBS_ENOMEM, "out of memory");
+            }
+            v->ncustody++;
+        }
+    }
+    return 0;
+}
+
+int fbs_vocab_add_text(struct fbs_vocab *v, const char *name, const char *text, size_t len)
+{
+    struct fbs_conf *c = NULL;
+    json_t *terms;
+    int rc;
+
+    rc = fbs_conf_parse(&c, name, text, len);
+    if (rc < 0)
+        return fbs_error_prefix(rc, "cannot parse '%s'", name);
+    if (!json_is_object(c->root)) {
+        rc = fbs_error_set(FBS_EPARSE, "'%s': line 1: a vocabulary file must be a mapping", name);
+        goto done;
+    }
+    terms = json_object_get(c->root, "terms");
+    if (terms)
+        rc = load_terms(v, c, terms);
+    else if (json_object_get(c->root, "paths"))
+        rc = load_custody(v, c);
+    else
+        rc = fbs_error_set(FBS_EPARSE, "'%s': line 1: expected a 'terms' or 'paths' list", name);
+done:
+    fbs_conf_free(c);
+    return rc;
+}
+
+int fbs_vocab_load_builtin(struct fbs_vocab **out)
+{
+    static const char *const files[] = {"rules/vocab/fallback_terms.yml",
+                                        "rules/vocab/custody_paths.yml", NULL};
+    struct fbs_vocab *v = NULL;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    rc = fbs_vocab_new(&v);
+    if (rc < 0)
+        return rc;
+    for (i = 0; files[i]; i++) {
+        const struct fbs_builtin_file *f = fbs_builtin_find(files[i]);
+
+        if (!f) {
+            rc = fbs_error_set(FBS_EINTERNAL, "built-in vocabulary '%s' is missing", files[i]);
+            goto fail;
+        }
+        rc = fbs_vocab_add_text(v, f->name, f->data, f->len);
+        if (rc < 0)
+            goto fail;
+    }
+    *out = v;
+    return 0;
+fail:
+    fbs_vocab_free(v);
+    return rc;
+}
+
+double fbs_vocab_custody_score(const struct fbs_vocab *v, const char *cls)
+{
+    size_t i;
+
+    for (i = 0; cls && i < v->nclasses; i++)
+        if (!strcmp(v->classes[i].cls, cls))
+            return v->classes[i].score;
+    return 0.5;
+}
+
+struct token {
+    const char *s;
+    size_t n;
+};
+
+static size_t tokenize(const char *text, size_t len, struct token *toks, size_t max)
+{
+    size_t i = 0, n = 0;
+
+    while (i < len && n < max) {
+        size_t start;
+
+        while (i < len && !isalnum((unsigned char)text[i]))
+            i++;
+        if (i >= len)
+            break;
+        start = i;
+        while (i < len && isalnum((unsigned char)text[i])) {
+            /* camelCase: a lower-case letter or digit followed by an upper-case one. */
+            if (i > start && isupper((unsigned char)text[i]) &&
+                (islower((unsigned char)text[i - 1]) ||
+                 (i + 1 < len && islower((unsigned char)text[i + 1]) &&
+                  isupper((unsigned char)text[i - 1]))))
+                break;
+            i++;
+        }
+        toks[n].s = text + start;
+        toks[n].n = i - start;
+        n++;
+    }
+    return n;
+}
+
+int fbs_vocab_scan(const struct fbs_vocab *v, const char *text, size_t len, fbs_vocab_hit_cb cb,
+                   void *payload)
+{
+    struct token toks[MAX_TOKENS];
+    char joined[256];
+    size_t n, i, j, t;
+    int rc;
+
+    n = tokenize(text, len, toks, MAX_TOKENS);
+    for (i = 0; i < n; i++) {
+        size_t jl = 0;
+
+        for (j = i; j < n && j < i + WINDOW; j++) {
+            size_t k;
+
+            if (jl + toks[j].n >= sizeof(joined))
+                break;
+            for (k = 0; k < toks[j].n; k++)
+                joined[jl++] = (char)tolower((unsigned char)toks[j].s[k]);
+            joined[jl] = '\0';
+            for (t = 0; t < v->nterms; t++) {
+                const struct fbs_vocab_term *term = &v->terms[t];
+                size_t tl = strlen(term->norm);
+                bool hit;
+
+                if (tl >= SUBSTRING_MIN)
+                    /* On a window of several tokens the term must reach into the last one,
+                     * so a hit inside the first token is not reported once per window. */
+                    hit = (j == i || tl > jl - toks[j].n) && strstr(joined, term->norm) != NULL;
+                else
+                    hit = tl == jl && !memcmp(joined, term->norm, tl);
+                if (hit && (rc = cb(term, payload)) != 0)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
