@@ -1,0 +1,152 @@
+/* redact.c - redaction of secrets and snippets; see redact.h. */
+#include "redact.h"
+#include "../scanner/core/error.h"
+#include "../scanner/core/text.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "../scanner/core/banned.h"
+
+#define SNIPPET_BEFORE 80
+#define SNIPPET_AFTER 60
+#define ELLIPSIS "\xE2\x80\xA6"
+
+static bool ascii_printable(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static bool is_pem_header(const char *s, size_t n)
+{
+    return n >= 16 && n <= 80 && !strncmp(s, "-----BEGIN ", 11) && !strncmp(s + n - 5, "-----", 5) &&
+           ascii_printable(s, n);
+}
+
+int fbs_redact_secret(struct fbs_buf *out, const char *s, size_t n)
+{
+    const char *nl = memchr(s, '\n', n);
+    size_t keep;
+
+    if (nl) {
+        /* Key material: "-----BEGIN RSA PRIVATE KEY-----…(1675 bytes)" */
+        size_t first = (size_t)(nl - s);
+
+        if (first && s[first - 1] == '\r')
+            first--;
+        if (is_pem_header(s, first) && fbs_buf_put(out, s, first) < 0)
+            return FBS_ENOMEM;
+        return fbs_buf_printf(out, ELLIPSIS "(%zu bytes)", n);
+    }
+    /* A PEM header line alone is a label, not key material. */
+    if (is_pem_header(s, n))
+        return fbs_buf_put(out, s, n);
+    if (!ascii_printable(s, n) || n > 512)
+        return fbs_buf_printf(out, ELLIPSIS "(%zu bytes)", n);
+    keep = n >= 20 ? 4 : n >= 12 ? 2 : n >= 8 ? 1 : 0;
+    if (!keep)
+        return fbs_buf_puts(out, ELLIPSIS);
+    if (fbs_buf_put(out, s, keep) < 0 || fbs_buf_puts(out, ELLIPSIS) < 0 ||
+        fbs_buf_put(out, s + n - keep, keep) < 0)
+        return FBS_ENOMEM;
+    return 0;
+}
+
+static bool token_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '+' || c == '/' || c == '=' || c == '_' || c == '-' ||
+           c == '.' || c == '~';
+}
+
+/*
+ * A token that could be another secret: long, high entropy, and mixing at least two of lower
+ * case, upper case and digits (identifiers such as STRIPE_WEBHOOK_SECRET or
+ * local_admin_password use one case only).
+ */
+static bool looks_random(const char *s, size_t n)
+{
+    bool lower = false, upper = false, digit = false;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        lower |= islower((unsigned char)s[i]) != 0;
+        upper |= isupper((unsigned char)s[i]) != 0;
+        digit |= isdigit((unsigned char)s[i]) != 0;
+    }
+    return lower + upper + digit >= 2 && fbs_entropy(s, n) >= 3.0;
+}
+
+/* Append text with long high-entropy tokens masked. */
+static int put_masked(struct fbs_buf *out, const char *s, size_t n)
+{
+    struct fbs_buf tmp = FBS_BUF_INIT;
+    size_t i = 0;
+    int rc = 0;
+
+    while (i < n && !rc) {
+        size_t j = i;
+
+        while (j < n && token_char(s[j]))
+            j++;
+        if (j - i >= 16 && looks_random(s + i, j - i)) {
+            rc = fbs_redact_secret(&tmp, s + i, j - i);
+            if (!rc)
+                rc = fbs_buf_put(out, tmp.ptr, tmp.len);
+            fbs_buf_truncate(&tmp, 0);
+            i = j;
+            continue;
+        }
+        if (j == i)
+            j++;
+        rc = fbs_utf8_sanitize(out, s + i, j - i);
+        i = j;
+    }
+    fbs_buf_release(&tmp);
+    return rc;
+}
+
+int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, size_t slen,
+                       bool show)
+{
+    size_t n = strlen(line), a = 0, b, e;
+    int rc;
+
+    if (sstart > n)
+        sstart = n;
+    if (sstart + slen > n)
+        slen = n - sstart;
+    e = sstart + slen;
+    b = n;
+    while (a < sstart && isspace((unsigned char)line[a]))
+        a++;
+    while (b > e && isspace((unsigned char)line[b - 1]))
+        b--;
+    if (sstart - a > SNIPPET_BEFORE) {
+        a = sstart - SNIPPET_BEFORE;
+        /* Do not cut a UTF-8 sequence. */
+        while (a < sstart && ((unsigned char)line[a] & 0xC0) == 0x80)
+            a++;
+        if (fbs_buf_puts(out, ELLIPSIS) < 0)
+            return FBS_ENOMEM;
+    }
+    rc = show ? fbs_utf8_sanitize(out, line + a, sstart - a) : put_masked(out, line + a, sstart - a);
+    if (rc < 0)
+        return rc;
+    rc = show ? fbs_utf8_sanitize(out, line + sstart, slen) : fbs_redact_secret(out, line + sstart, slen);
+    if (rc < 0)
+        return rc;
+    if (b - e > SNIPPET_AFTER) {
+        size_t cut = e + SNIPPET_AFTER;
+
+        while (cut > e && ((unsigned char)line[cut] & 0xC0) == 0x80)
+            cut--;
+        rc = show ? fbs_utf8_sanitize(out, line + e, cut - e) : put_masked(out, line + e, cut - e);
+        return rc < 0 ? rc : fbs_buf_puts(out, ELLIPSIS);
+    }
+    return show ? fbs_utf8_sanitize(out, line + e, b - e) : put_masked(out, line + e, b - e);
+}

@@ -1,0 +1,28 @@
+/*
+ * redact.h - the one place that decides what of a secret leaves the process.
+ *
+ * Redacted form of a secret: its first and last few characters around an ellipsis, more hidden
+ * the shorter the secret is ("AKIA…WXYZ" for 20 characters, "pa…rd" for 10, "…" under 8), with
+ * multi-line key material shown as its first line and a byte count. A snippet is the line the
+ * secret is on with the secret replaced by its redacted form and any other long, high-entropy
+ * token on the line masked too.
+ */
+#ifndef FBS_REDACT_H
+#define FBS_REDACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../scanner/core/buf.h"
+
+/* Append the redacted form of the secret to out (valid UTF-8). 0 or FBS_ENOMEM. */
+int fbs_redact_secret(struct fbs_buf *out, const char *secret, size_t len);
+
+/*
+ * Append the snippet for `line` (the secret at [sstart, sstart+slen)) to out: trimmed, valid
+ * UTF-8, at most ~200 bytes. With `show` the secret is kept as is. 0 or FBS_ENOMEM.
+ */
+int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, size_t slen,
+                       bool show);
+
+#endif

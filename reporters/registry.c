@@ -1,0 +1,28 @@
+/* registry.c - the only list of reporters. */
+#include "reporter.h"
+
+#include <string.h>
+
+#include "../scanner/core/banned.h"
+
+static const struct fbs_reporter *const reporters[] = {
+    &fbs_reporter_text,
+    &fbs_reporter_json,
+    &fbs_reporter_jsonl,
+    NULL,
+};
+
+const struct fbs_reporter *fbs_reporter_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; reporters[i]; i++)
+        if (!strcmp(reporters[i]->name, name))
+            return reporters[i];
+    return NULL;
+}
+
+const char *fbs_reporter_names(void)
+{
+    return "text, json, jsonl";
+}

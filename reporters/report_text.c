@@ -1,0 +1,215 @@
+/*
+ * report_text.c - the human report: fallback findings first, then the rest, each as a short
+ * block (rule, where, key, redacted snippet, fallback evidence), then the stats and what was
+ * skipped. Colour only when the output is a terminal (decided by the caller).
+ *
+ * The text reporter keeps the findings it is given (borrowed pointers are copied into a list of
+ * pre-rendered blocks) so that it can order fallback ones first.
+ */
+#include "redact.h"
+#include "reporter.h"
+#include "../scanner/core/alloc.h"
+#include "../scanner/core/buf.h"
+#include "../scanner/core/error.h"
+#include "../scanner/core/text.h"
+#include "../scanner/core/vec.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../scanner/core/banned.h"
+
+struct text_state {
+    const struct fbs_report_opts *opts;
+    const struct fbs_report_info *info;
+    struct fbs_vec fallback; /* char *: rendered blocks */
+    struct fbs_vec other;
+    size_t nstanding;
+    bool any_verdict;
+};
+
+#define C(st, code) ((st)->opts->color ? (code) : "")
+#define BOLD "\033[1m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define DIM "\033[2m"
+#define RESET "\033[0m"
+
+static int text_begin(void **state, const struct fbs_report_opts *opts,
+                      const struct fbs_report_info *info)
+{
+    struct text_state *st = fbs_calloc(1, sizeof(*st));
+
+    *state = st;
+    if (!st)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    st->opts = opts;
+    st->info = info;
+    return 0;
+}
+
+static int put_safe(struct fbs_buf *b, const char *s)
+{
+    return s ? fbs_utf8_sanitize(b, s, strlen(s)) : fbs_buf_puts(b, "-");
+}
+
+static int render(struct text_state *st, const struct fbs_finding *f, struct fbs_buf *b)
+{
+    size_t i;
+    int rc = 0;
+
+    rc |= fbs_buf_printf(b, "%s%s%s%s  ", C(st, BOLD), f->is_fallback ? C(st, RED) : "",
+                         f->is_fallback ? "FALLBACK" : "secret  ", C(st, RESET));
+    rc |= put_safe(b, f->rule_name);
+    rc |= fbs_buf_printf(b, " %s(%s)%s\n", C(st, DIM), f->rule_id, C(st, RESET));
+    rc |= fbs_buf_puts(b, "  where:    ");
+    rc |= put_safe(b, f->path ? f->path : f->resource);
+    if (f->line)
+        rc |= fbs_buf_printf(b, ":%u:%u", f->line, f->column);
+    if (f->custody)
+        rc |= fbs_buf_printf(b, "  [%s]", f->custody);
+    rc |= fbs_buf_putc(b, '\n');
+    if (f->commit)
+        rc |= fbs_buf_printf(b, "  commit:   %.12s %s\n", f->commit, f->author ? f->author : "");
+    if (f->key_path || f->key) {
+        rc |= fbs_buf_puts(b, "  key:      ");
+        rc |= put_safe(b, f->key_path ? f->key_path : f->key);
+        rc |= fbs_buf_putc(b, '\n');
+    }
+    rc |= fbs_buf_puts(b, "  secret:   ");
+    if (st->opts->show_secrets && !memchr(f->secret, '\n', f->secret_len))
+        rc |= fbs_utf8_sanitize(b, f->secret, f->secret_len);
+    else
+        rc |= fbs_redact_secret(b, f->secret, f->secret_len);
+    rc |= fbs_buf_putc(b, '\n');
+    if (f->line_text) {
+        rc |= fbs_buf_printf(b, "  line:     %s", C(st, DIM));
+        rc |= fbs_redact_snippet(b, f->line_text, f->line_secret_start, f->line_secret_len,
+                                 st->opts->show_secrets);
+        rc |= fbs_buf_printf(b, "%s\n", C(st, RESET));
+    }
+    if (f->nindicators) {
+        rc |= fbs_buf_printf(b, "  fallback: %.2f", f->fallback_confidence);
+        for (i = 0; i < f->nindicators; i++)
+            rc |= fbs_buf_printf(b, "%s %s (%s)", i ? "," : "", f->indicators[i].term,
+                                 f->indicators[i].where);
+        rc |= fbs_buf_putc(b, '\n');
+    }
+    if (f->risk >= 0 && f->severity)
+        rc |= fbs_buf_printf(b, "  risk:     %d %s%s\n", f->risk, f->severity,
+                             f->standing == 1 ? ", STANDING ACCESS" : "");
+    for (i = 0; i < f->nreasons; i++)
+        rc |= fbs_buf_printf(b, "    - %s\n", f->reasons[i]);
+    rc |= fbs_buf_printf(b, "  id:       %s\n\n", f->id);
+    return rc ? FBS_ENOMEM : 0;
+}
+
+static int text_add(void *state, const struct fbs_finding *f)
+{
+    struct text_state *st = state;
+    struct fbs_buf b = FBS_BUF_INIT;
+    char *s;
+    int rc;
+
+    rc = render(st, f, &b);
+    if (rc < 0) {
+        fbs_buf_release(&b);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    if (f->standing >= 0) {
+        st->any_verdict = true;
+        st->nstanding += f->standing == 1;
+    }
+    s = fbs_buf_detach(&b);
+    if (!s || fbs_vec_push(f->is_fallback ? &st->fallback : &st->other, s) < 0) {
+        fbs_free(s);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static void write_list(struct text_state *st, const char *title, struct fbs_vec *v)
+{
+    FILE *out = st->opts->out;
+    size_t i;
+
+    if (!v->len)
+        return;
+    fprintf(out, "%s== %s (%zu) ==%s\n\n", C(st, BOLD), title, v->len, C(st, RESET));
+    for (i = 0; i < v->len; i++)
+        fputs(v->items[i], out);
+}
+
+static int text_end(void *state)
+{
+    struct text_state *st = state;
+    const struct fbs_report_info *info;
+    const struct fbs_stats *s;
+    FILE *out;
+    size_t i, skipped = 0;
+    int rc = 0, k;
+
+    if (!st)
+        return 0;
+    info = st->info;
+    s = info->stats;
+    out = st->opts->out;
+    write_list(st, "Fallback credentials", &st->fallback);
+    write_list(st, "Other secrets", &st->other);
+    fprintf(out, "%s%zu finding%s%s: %zu fallback", C(st, BOLD),
+            st->fallback.len + st->other.len, st->fallback.len + st->other.len == 1 ? "" : "s",
+            C(st, RESET), st->fallback.len);
+    if (st->any_verdict)
+        fprintf(out, ", %zu standing access", st->nstanding);
+    fprintf(out, ", %zu other\n", st->other.len);
+    for (k = 0; k < FBS_SKIP__COUNT; k++)
+        skipped += atomic_load(&s->skipped[k]);
+    fprintf(out, "scanned %llu file%s, %llu bytes with %zu rules; skipped %zu",
+            (unsigned long long)atomic_load(&s->blobs), atomic_load(&s->blobs) == 1 ? "" : "s",
+            (unsigned long long)atomic_load(&s->bytes), info->nrules, skipped);
+    if (skipped) {
+        const char *sep = " (";
+
+        for (k = 0; k < FBS_SKIP__COUNT; k++) {
+            unsigned long long n = atomic_load(&s->skipped[k]);
+
+            if (n) {
+                fprintf(out, "%s%s %llu", sep, fbs_skip_name((enum fbs_skip)k), n);
+                sep = ", ";
+            }
+        }
+        fputc(')', out);
+    }
+    fputc('\n', out);
+    if (atomic_load(&s->suppressed_placeholder) || atomic_load(&s->suppressed_reference))
+        fprintf(out, "not reported: %llu placeholder%s, %llu reference%s\n",
+                (unsigned long long)atomic_load(&s->suppressed_placeholder),
+                atomic_load(&s->suppressed_placeholder) == 1 ? "" : "s",
+                (unsigned long long)atomic_load(&s->suppressed_reference),
+                atomic_load(&s->suppressed_reference) == 1 ? "" : "s");
+    if (info->diags && info->diags->items.len) {
+        fprintf(out, "%sdiagnostics:%s\n", C(st, YELLOW), C(st, RESET));
+        for (i = 0; i < info->diags->items.len; i++) {
+            const struct fbs_diag *d = info->diags->items.items[i];
+
+            fprintf(out, "  %s %s: %s\n", d->kind, d->path ? d->path : "-", d->message);
+        }
+    }
+    if (atomic_load(&s->errors))
+        fprintf(out, "%sscan incomplete: %llu item%s could not be read%s\n", C(st, YELLOW),
+                (unsigned long long)atomic_load(&s->errors), atomic_load(&s->errors) == 1 ? "" : "s",
+                C(st, RESET));
+    if (ferror(out))
+        rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
+    fbs_vec_release(&st->fallback, fbs_free);
+    fbs_vec_release(&st->other, fbs_free);
+    fbs_free(st);
+    return rc;
+}
+
+const struct fbs_reporter fbs_reporter_text = {
+    .name = "text",
+    .begin = text_begin,
+    .add = text_add,
+    .end = text_end,
+};
