@@ -1,0 +1,234 @@
+/*
+ * cmd_rules.c - 'fallback-scan rules list' and 'fallback-scan rules test [DIR]'.
+ *
+ * The self-test runs every example of every loaded rule through the real matcher (all rules in
+ * one database, as in a scan, but keeping overlapping matches): an example must produce a match
+ * of its rule, with the declared secret when one is given; a negative example must produce none.
+ */
+#include "cli.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/text.h"
+#include "../match/match.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "../core/banned.h"
+
+struct probe {
+    const struct fbs_rule *rule;
+    const char *text;
+    bool matched;
+    bool secret_ok;
+    const struct fbs_rule_example *ex;
+    char got[96];
+};
+
+static int on_probe(const struct fbs_match *m, void *payload)
+{
+    struct probe *p = payload;
+    size_t n = m->secret_end - m->secret_start;
+
+    if (m->rule != p->rule)
+        return 0;
+    p->matched = true;
+    if (!p->ex->secret || (n == p->ex->secret_len &&
+                           !memcmp(p->text + m->secret_start, p->ex->secret, n))) {
+        p->secret_ok = true;
+    } else if (!p->secret_ok) {
+        size_t k = n < sizeof(p->got) - 1 ? n : sizeof(p->got) - 1;
+
+        memcpy(p->got, p->text + m->secret_start, k);
+        p->got[k] = '\0';
+    }
+    return 0;
+}
+
+/* Print a short, single-line rendering of an example for a failure message. */
+static void show_example(const struct fbs_rule_example *e)
+{
+    size_t i, n = e->len < 100 ? e->len : 100;
+
+    fputs("      ", stdout);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)e->text[i];
+
+        if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c < 0x20 || c >= 0x7f)
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+    if (e->len > n)
+        fputs("...", stdout);
+    putchar('\n');
+}
+
+static int run_tests(const struct fbs_ruleset *rs, bool verbose)
+{
+    struct fbs_matcher *m = NULL;
+    size_t i, j, failed_rules = 0, passed = 0, failed = 0;
+
+    if (fbs_matcher_new(&m, rs) < 0)
+        return fbs_cli_fail(NULL);
+    for (i = 0; i < rs->n; i++) {
+        const struct fbs_rule *r = rs->rules[i];
+        bool rule_failed = false;
+
+        for (j = 0; j < r->nexamples + r->nnegatives; j++) {
+            bool negative = j >= r->nexamples;
+            const struct fbs_rule_example *e =
+                negative ? &r->negatives[j - r->nexamples] : &r->examples[j];
+            struct probe p;
+            struct fbs_match_opts mo;
+            bool ok;
+
+            memset(&p, 0, sizeof(p));
+            p.rule = r;
+            p.text = e->text;
+            p.ex = e;
+            mo.binary = fbs_is_binary(e->text, e->len);
+            mo.all_matches = true;
+            if (fbs_matcher_scan(m, (const unsigned char *)e->text, e->len, &mo, on_probe, &p) <
+                0) {
+                fbs_matcher_free(m);
+                return fbs_cli_fail("rules test");
+            }
+            ok = negative ? !p.matched : p.matched && p.secret_ok;
+            if (ok) {
+                passed++;
+                continue;
+            }
+            failed++;
+            rule_failed = true;
+            if (negative)
+                printf("FAIL %s (%s:%d): negative example at line %d matched\n", r->id, r->file,
+                       r->line, e->line);
+            else if (!p.matched)
+                printf("FAIL %s (%s:%d): example at line %d did not match\n", r->id, r->file,
+                       r->line, e->line);
+            else
+                printf("FAIL %s (%s:%d): example at line %d yielded '%s', not the declared "
+                       "secret\n",
+                       r->id, r->file, r->line, e->line, p.got);
+            show_example(e);
+        }
+        failed_rules += rule_failed;
+        if (verbose && !rule_failed)
+            printf("ok   %s (%zu examples, %zu negative)\n", r->id, r->nexamples, r->nnegatives);
+    }
+    fbs_matcher_free(m);
+    printf("rules: %zu, failing: %zu\n", rs->n, failed_rules);
+    printf("%zu passed, %zu failed\n", passed, failed);
+    return failed ? FBS_EXIT_FINDINGS : FBS_EXIT_OK;
+}
+
+static int list_rules(const struct fbs_ruleset *rs, bool as_json)
+{
+    size_t i;
+
+    if (as_json) {
+        json_t *arr = json_array();
+
+        for (i = 0; i < rs->n; i++) {
+            const struct fbs_rule *r = rs->rules[i];
+
+            json_array_append_new(
+                arr, json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:s, s:i}", "id", r->id, "name",
+                               r->name, "kind", r->kind, "fallback", r->fallback, "privilege",
+                               fbs_privilege_name(r->privilege), "binary", r->binary, "file",
+                               r->file, "line", r->line));
+        }
+        json_dumpf(arr, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(arr);
+        return FBS_EXIT_OK;
+    }
+    for (i = 0; i < rs->n; i++) {
+        const struct fbs_rule *r = rs->rules[i];
+
+        printf("%-40s %-28s %s%s\n", r->id, r->kind, r->fallback ? "[fallback] " : "", r->name);
+    }
+    printf("%zu rules\n", rs->n);
+    return FBS_EXIT_OK;
+}
+
+int fbs_cmd_rules(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"rules", required_argument, NULL, 'r'},
+        {"no-builtin-rules", no_argument, NULL, 'n'},
+        {"format", required_argument, NULL, 'f'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct fbs_ruleset *rs = NULL;
+    char *dirs[64];
+    size_t ndirs = 0;
+    bool builtin = true, verbose = false, as_json = false;
+    const char *action;
+    int c, status;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (ndirs == 64) {
+                fbs_cli_error("too many --rules directories");
+                return FBS_EXIT_USAGE;
+            }
+            dirs[ndirs++] = optarg;
+            break;
+        case 'n':
+            builtin = false;
+            break;
+        case 'f':
+            if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+                fbs_cli_error("--format: expected text or json");
+                return FBS_EXIT_USAGE;
+            }
+            as_json = !strcmp(optarg, "json");
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            printf("usage: fallback-scan rules list [--rules DIR] [--no-builtin-rules] "
+                   "[--format text|json]\n"
+                   "       fallback-scan rules test [DIR] [--rules DIR] [--no-builtin-rules] "
+                   "[-v]\n\n"
+                   "'rules test' runs every example (must match and yield the declared secret)\n"
+                   "and negative example (must not match) of every rule; exit 1 on a failure,\n"
+                   "2 when a rule file is malformed.\n");
+            return FBS_EXIT_OK;
+        default:
+            fbs_cli_error("see 'fallback-scan rules --help'");
+            return FBS_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fbs_cli_error("rules: expected 'list' or 'test'");
+        return FBS_EXIT_USAGE;
+    }
+    action = argv[optind++];
+    if (strcmp(action, "list") && strcmp(action, "test")) {
+        fbs_cli_error("rules: unknown action '%s' (expected 'list' or 'test')", action);
+        return FBS_EXIT_USAGE;
+    }
+    while (optind < argc) {
+        if (ndirs == 64) {
+            fbs_cli_error("too many rule directories");
+            return FBS_EXIT_USAGE;
+        }
+        dirs[ndirs++] = argv[optind++];
+    }
+    if (fbs_cli_load_rules(&rs, builtin, dirs, ndirs) < 0)
+        return fbs_cli_fail(NULL);
+    status = !strcmp(action, "list") ? list_rules(rs, as_json) : run_tests(rs, verbose);
+    fbs_ruleset_free(rs);
+    return status;
+}

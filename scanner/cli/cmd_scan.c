@@ -1,0 +1,397 @@
+/*
+ * cmd_scan.c - 'fallback-scan scan' and 'fallback-scan files': options, the pipeline, the report,
+ * the progress line and the exit code.
+ */
+#include "cli.h"
+#include "../../detectors/vocab.h"
+#include "../../reporters/reporter.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/text.h"
+#include "../core/time.h"
+#include "../pipeline.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/banned.h"
+
+#define DEFAULT_MAX_FILE_SIZE (25ull * 1024 * 1024)
+#define DEFAULT_FALLBACK_THRESHOLD 0.5
+
+struct scan_args {
+    const char *format;
+    const char *output;
+    char **rule_dirs;
+    size_t nrule_dirs;
+    bool no_builtin;
+    char **excludes;
+    size_t nexcludes;
+    const char *ignore_file;
+    uint64_t max_file_size;
+    unsigned threads;
+    bool follow_symlinks;
+    bool show_secrets;
+    fbs_time_t now;
+    bool fail_none;
+    bool quiet;
+    bool verbose;
+    int color; /* -1 auto */
+    const char *salt;
+};
+
+enum {
+    OPT_RULES = 256,
+    OPT_NO_BUILTIN,
+    OPT_EXCLUDE,
+    OPT_IGNORE_FILE,
+    OPT_MAX_FILE_SIZE,
+    OPT_FOLLOW,
+    OPT_SHOW_SECRETS,
+    OPT_NOW,
+    OPT_FAIL_ON,
+    OPT_COLOR,
+    OPT_NO_COLOR,
+    OPT_SALT,
+};
+
+static const struct option long_opts[] = {
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"ignore-file", required_argument, NULL, OPT_IGNORE_FILE},
+    {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
+    {"threads", required_argument, NULL, 'j'},
+    {"follow-symlinks", no_argument, NULL, OPT_FOLLOW},
+    {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
+    {"now", required_argument, NULL, OPT_NOW},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"color", no_argument, NULL, OPT_COLOR},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"fingerprint-salt", required_argument, NULL, OPT_SALT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void scan_usage(FILE *out, const char *cmd)
+{
+    fprintf(out,
+            "usage: fallback-scan %s [options] PATH...\n\n"
+            "Scan files and directories for credentials; fallback ones are marked.\n\n"
+            "  -f, --format FMT        text (default), json, jsonl\n"
+            "  -o, --output FILE       write the report to FILE (default: stdout)\n"
+            "      --rules DIR         add the rules in DIR/*.yml (same id replaces a built-in)\n"
+            "      --no-builtin-rules  do not load the built-in rule pack\n"
+            "      --exclude GLOB      skip paths matching GLOB (repeatable)\n"
+            "      --ignore-file FILE  more ignore globs (each target's .fallbackscanignore is\n"
+            "                          always read)\n"
+            "      --max-file-size N   skip larger files (default 25MiB)\n"
+            "  -j, --threads N         worker threads (default: number of cores)\n"
+            "      --follow-symlinks   follow symbolic links (loops are detected)\n"
+            "      --show-secrets      print secrets unredacted (they are redacted by default)\n"
+            "      --now TIME          reference time, ISO-8601 (default: now)\n"
+            "      --fail-on WHEN      'any' finding (default) or 'none' sets exit status 1\n"
+            "      --fingerprint-salt S  extra salt for finding ids (or FALLBACK_SCAN_SALT)\n"
+            "  -q, --quiet             no progress line\n"
+            "  -v, --verbose           list every skipped file in the report\n"
+            "      --color, --no-color colour in the text report (default: on a terminal)\n\n"
+            "exit status: 0 clean, 1 findings, 2 usage/configuration error, 3 incomplete scan\n",
+            cmd);
+}
+
+static int push_arg(char ***v, size_t *n, char *s)
+{
+    char **nv = fbs_realloc(*v, (*n + 1) * sizeof(char *));
+
+    if (!nv)
+        return FBS_ENOMEM;
+    nv[(*n)++] = s;
+    *v = nv;
+    return 0;
+}
+
+static int parse_args(struct scan_args *a, int argc, char **argv, const char *cmd)
+{
+    int c;
+    long n;
+    char *end;
+
+    memset(a, 0, sizeof(*a));
+    a->format = "text";
+    a->max_file_size = DEFAULT_MAX_FILE_SIZE;
+    a->now = fbs_time_now();
+    a->color = -1;
+    a->salt = getenv("FALLBACK_SCAN_SALT");
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:o:j:qvh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case OPT_RULES:
+            if (push_arg(&a->rule_dirs, &a->nrule_dirs, optarg) < 0)
+                return -1;
+            break;
+        case OPT_NO_BUILTIN:
+            a->no_builtin = true;
+            break;
+        case OPT_EXCLUDE:
+            if (push_arg(&a->excludes, &a->nexcludes, optarg) < 0)
+                return -1;
+            break;
+        case OPT_IGNORE_FILE:
+            a->ignore_file = optarg;
+            break;
+        case OPT_MAX_FILE_SIZE:
+            if (fbs_parse_size(&a->max_file_size, optarg) < 0) {
+                fbs_cli_fail("--max-file-size");
+                return -1;
+            }
+            break;
+        case 'j':
+            errno = 0;
+            n = strtol(optarg, &end, 10);
+            if (errno || *end || n < 1 || n > 256) {
+                fbs_cli_error("--threads: invalid value '%s' (expected 1..256)", optarg);
+                return -1;
+            }
+            a->threads = (unsigned)n;
+            break;
+        case OPT_FOLLOW:
+            a->follow_symlinks = true;
+            break;
+        case OPT_SHOW_SECRETS:
+            a->show_secrets = true;
+            break;
+        case OPT_NOW:
+            if (fbs_time_parse(&a->now, optarg) < 0) {
+                fbs_cli_fail("--now");
+                return -1;
+            }
+            break;
+        case OPT_FAIL_ON:
+            if (!strcmp(optarg, "none")) {
+                a->fail_none = true;
+            } else if (!strcmp(optarg, "any")) {
+                a->fail_none = false;
+            } else {
+                fbs_cli_error("--fail-on: '%s' is not supported yet (use 'any' or 'none'; "
+                              "severity levels come with risk scoring)",
+                              optarg);
+                return -1;
+            }
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'v':
+            a->verbose = true;
+            break;
+        case OPT_COLOR:
+            a->color = 1;
+            break;
+        case OPT_NO_COLOR:
+            a->color = 0;
+            break;
+        case OPT_SALT:
+            a->salt = optarg;
+            break;
+        case 'h':
+            scan_usage(stdout, cmd);
+            return 1;
+        default:
+            fbs_cli_error("see 'fallback-scan %s --help'", cmd);
+            return -1;
+        }
+    }
+    if (optind >= argc) {
+        fbs_cli_error("%s: no PATH given (try 'fallback-scan %s .')", cmd, cmd);
+        return -1;
+    }
+    if (!fbs_reporter_find(a->format)) {
+        fbs_cli_error("--format: unknown format '%s' (known: %s)", a->format,
+                      fbs_reporter_names());
+        return -1;
+    }
+    if (!a->threads) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+        a->threads = cores > 0 ? (unsigned)(cores > 64 ? 64 : cores) : 1;
+    }
+    return 0;
+}
+
+/* Progress --------------------------------------------------------------------------------- */
+
+struct progress {
+    const struct fbs_stats *stats;
+    atomic_bool stop;
+    pthread_t thread;
+    struct timespec t0;
+};
+
+static void *progress_main(void *arg)
+{
+    struct progress *p = arg;
+    struct timespec ts = {0, 200 * 1000 * 1000};
+
+    while (!atomic_load(&p->stop)) {
+        struct timespec now;
+        double secs, mb;
+
+        nanosleep(&ts, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        secs = (double)(now.tv_sec - p->t0.tv_sec) + (double)(now.tv_nsec - p->t0.tv_nsec) / 1e9;
+        mb = (double)atomic_load(&p->stats->bytes) / 1e6;
+        fprintf(stderr, "\r\033[Kscanning: %llu/%llu files, %.1f MB, %.1f MB/s, %llu findings",
+                (unsigned long long)atomic_load(&p->stats->blobs),
+                (unsigned long long)atomic_load(&p->stats->files), mb, secs > 0 ? mb / secs : 0,
+                (unsigned long long)atomic_load(&p->stats->findings));
+    }
+    fputs("\r\033[K", stderr);
+    return NULL;
+}
+
+static int run_scan(int argc, char **argv, const char *cmd)
+{
+    struct scan_args a;
+    struct fbs_ruleset *rules = NULL;
+    struct fbs_vocab *vocab = NULL;
+    struct fbs_scan_result result;
+    struct fbs_pipeline_opts po;
+    struct fbs_report_opts ro;
+    struct fbs_report_info ri;
+    struct progress prog;
+    bool have_result = false, progress_on = false;
+    FILE *out = stdout;
+    int rc, status = FBS_EXIT_USAGE, i;
+
+    rc = parse_args(&a, argc, argv, cmd);
+    if (rc != 0) {
+        status = rc > 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
+        goto done;
+    }
+    /* A target that does not exist is a typo, not a partial scan. */
+    for (i = optind; i < argc; i++) {
+        struct stat st;
+
+        if (lstat(argv[i], &st) < 0 && errno == ENOENT) {
+            fbs_cli_error("cannot scan '%s': no such file or directory", argv[i]);
+            goto done;
+        }
+    }
+    if (fbs_cli_load_rules(&rules, !a.no_builtin, a.rule_dirs, a.nrule_dirs) < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    if (fbs_vocab_load_builtin(&vocab) < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    if (fbs_scan_result_init(&result, a.verbose) < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    have_result = true;
+    memset(&po, 0, sizeof(po));
+    po.source = fbs_source_find("file");
+    po.source_opts.targets = (const char *const *)argv + optind;
+    po.source_opts.ntargets = (size_t)(argc - optind);
+    po.source_opts.threads = a.threads;
+    po.source_opts.max_file_size = a.max_file_size;
+    po.source_opts.follow_symlinks = a.follow_symlinks;
+    po.source_opts.excludes = (const char *const *)a.excludes;
+    po.source_opts.nexcludes = a.nexcludes;
+    po.source_opts.ignore_file = a.ignore_file;
+    po.rules = rules;
+    po.vocab = vocab;
+    po.now = a.now;
+    po.fallback_threshold = DEFAULT_FALLBACK_THRESHOLD;
+    po.fingerprint_salt = a.salt;
+
+    if (!a.quiet && isatty(STDERR_FILENO)) {
+        prog.stats = &result.stats;
+        atomic_init(&prog.stop, false);
+        clock_gettime(CLOCK_MONOTONIC, &prog.t0);
+        progress_on = pthread_create(&prog.thread, NULL, progress_main, &prog) == 0;
+    }
+    rc = fbs_pipeline_run(&result, &po);
+    if (progress_on) {
+        atomic_store(&prog.stop, true);
+        pthread_join(prog.thread, NULL);
+    }
+    if (rc < 0) {
+        fbs_cli_fail("scan failed");
+        goto done;
+    }
+    if (a.output) {
+        out = fopen(a.output, "w");
+        if (!out) {
+            fbs_cli_error("cannot write '%s': %s", a.output, strerror(errno));
+            out = stdout;
+            goto done;
+        }
+    }
+    memset(&ro, 0, sizeof(ro));
+    ro.out = out;
+    ro.show_secrets = a.show_secrets;
+    ro.color = a.color >= 0 ? a.color == 1
+                            : (!a.output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+    memset(&ri, 0, sizeof(ri));
+    ri.tool_version = FBS_VERSION;
+    ri.now = a.now;
+    ri.targets = po.source_opts.targets;
+    ri.ntargets = po.source_opts.ntargets;
+    ri.stats = &result.stats;
+    ri.diags = &result.diags;
+    ri.nrules = rules->n;
+    ri.fallback_threshold = po.fallback_threshold;
+    rc = fbs_pipeline_report(&result, fbs_reporter_find(a.format), &ro, &ri);
+    if (rc == 0 && fflush(out) != 0)
+        rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
+    if (rc < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    if (result.findings.len && !a.fail_none)
+        status = FBS_EXIT_FINDINGS;
+    else if (atomic_load(&result.stats.errors))
+        status = FBS_EXIT_INCOMPLETE;
+    else
+        status = FBS_EXIT_OK;
+done:
+    if (out != stdout && fclose(out) != 0 && status != FBS_EXIT_USAGE) {
+        fbs_cli_error("cannot write '%s': %s", a.output, strerror(errno));
+        status = FBS_EXIT_USAGE;
+    }
+    if (have_result)
+        fbs_scan_result_release(&result);
+    fbs_vocab_free(vocab);
+    fbs_ruleset_free(rules);
+    fbs_free(a.rule_dirs);
+    fbs_free(a.excludes);
+    return status;
+}
+
+int fbs_cmd_scan(int argc, char **argv)
+{
+    return run_scan(argc, argv, "scan");
+}
+
+int fbs_cmd_files(int argc, char **argv)
+{
+    return run_scan(argc, argv, "files");
+}

@@ -1,0 +1,102 @@
+/*
+ * main.c - fallback-scan's entry point: dispatch to a subcommand (cmd_*.c).
+ */
+#include "cli.h"
+#include "../core/error.h"
+#include "../match/ruleset.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/banned.h"
+
+static const struct fbs_cmd commands[] = {
+    {"scan", fbs_cmd_scan, "scan paths: files and directories (git history: see 'git')"},
+    {"files", fbs_cmd_files, "scan files and directories (no git history)"},
+    {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')"},
+    {NULL, NULL, NULL},
+};
+
+void fbs_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("fallback-scan: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int fbs_cli_fail(const char *what)
+{
+    if (what)
+        fbs_cli_error("%s: %s", what, fbs_error_message());
+    else
+        fbs_cli_error("%s", fbs_error_message());
+    return FBS_EXIT_USAGE;
+}
+
+int fbs_cli_load_rules(struct fbs_ruleset **out, bool builtin, char **dirs, size_t ndirs)
+{
+    struct fbs_ruleset *rs = NULL;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    rc = fbs_ruleset_new(&rs);
+    if (rc == 0 && builtin)
+        rc = fbs_ruleset_add_builtin(rs);
+    for (i = 0; rc == 0 && i < ndirs; i++)
+        rc = fbs_ruleset_add_dir(rs, dirs[i]);
+    if (rc == 0 && rs->n == 0)
+        rc = fbs_error_set(FBS_EINVAL, "no rules: --no-builtin-rules needs --rules DIR");
+    if (rc == 0)
+        rc = fbs_ruleset_compile(rs);
+    if (rc < 0) {
+        fbs_ruleset_free(rs);
+        return rc;
+    }
+    *out = rs;
+    return 0;
+}
+
+static void usage(FILE *out)
+{
+    size_t i;
+
+    fprintf(out, "usage: fallback-scan <command> [options] [args]\n\n"
+                 "fallback-scan finds credentials in files, and flags the fallback ones\n"
+                 "(break-glass keys, recovery codes, unseal keys, emergency tokens).\n\n"
+                 "commands:\n");
+    for (i = 0; commands[i].name; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  version  print the version\n\n"
+                 "'fallback-scan <command> --help' describes a command's options.\n"
+                 "exit status: 0 clean, 1 findings, 2 usage or configuration error,\n"
+                 "3 scan incomplete (see docs/cli.md).\n");
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return FBS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return FBS_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("fallback-scan %s\n", FBS_VERSION);
+        return FBS_EXIT_OK;
+    }
+    for (i = 0; commands[i].name; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fbs_cli_error("unknown command '%s' (see 'fallback-scan --help')", argv[1]);
+    return FBS_EXIT_USAGE;
+}

@@ -1,0 +1,264 @@
+/*
+ * pipeline.c - THE driver. Read this file first.
+ *
+ *   1. A source (sources/) walks the targets and calls on_blob() from worker threads, one blob at
+ *      a time per worker, with the blob's bytes and provenance.
+ *   2. on_blob() runs the matcher (match/) over the bytes with that worker's scratch: Vectorscan
+ *      finds candidate ends for all rules in one pass, PCRE2 confirms them and extracts secrets,
+ *      filters drop placeholders and references.
+ *   3. Each match becomes a finding (model/finding.h): rule, secret, position. The detectors
+ *      (detectors/registry.c) add context, facts and dimension scores; the finding gets its
+ *      salted fingerprint and joins the worker's list.
+ *   4. When the source is done the lists are merged and sorted; fbs_pipeline_report() hands the
+ *      findings to a reporter (reporters/), which redacts what it prints.
+ */
+#include "pipeline.h"
+#include "../detectors/detector.h"
+#include "core/alloc.h"
+#include "core/error.h"
+#include "match/match.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "core/banned.h"
+
+struct worker {
+    struct fbs_matcher *matcher;
+    struct fbs_vec findings;
+};
+
+struct run {
+    const struct fbs_pipeline_opts *opts;
+    struct fbs_scan_result *result;
+    struct worker *workers;
+    unsigned nworkers;
+};
+
+/* State for the matches of one blob: where we are in it, for line and column numbers. */
+struct blob_scan {
+    struct run *run;
+    struct worker *worker;
+    const struct fbs_blob *blob;
+    size_t pos;       /* offset already counted */
+    unsigned line;    /* line number at pos */
+    size_t line_start;
+};
+
+/* Advance the line cursor to `off`; returns the 1-based line and sets the 1-based column. */
+static unsigned locate(struct blob_scan *bs, size_t off, unsigned *column)
+{
+    const unsigned char *d = bs->blob->data;
+
+    if (off < bs->pos) { /* matches come in start order, but secrets may precede; restart */
+        bs->pos = 0;
+        bs->line = 1;
+        bs->line_start = 0;
+    }
+    while (bs->pos < off) {
+        const unsigned char *nl = memchr(d + bs->pos, '\n', off - bs->pos);
+
+        if (!nl) {
+            bs->pos = off;
+            break;
+        }
+        bs->line++;
+        bs->pos = (size_t)(nl - d) + 1;
+        bs->line_start = bs->pos;
+    }
+    *column = (unsigned)(off - bs->line_start) + 1;
+    return bs->line;
+}
+
+static int make_finding(struct blob_scan *bs, const struct fbs_match *m, struct fbs_finding **out)
+{
+    const struct fbs_rule *r = m->rule;
+    const struct fbs_blob *b = bs->blob;
+    const struct fbs_provenance *p = b->prov;
+    struct fbs_finding *f;
+    int rc = FBS_ENOMEM;
+
+    *out = NULL;
+    f = fbs_finding_new();
+    if (!f)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    if (fbs_finding_set_str(&f->rule_id, r->id) < 0 ||
+        fbs_finding_set_str(&f->rule_name, r->name) < 0 ||
+        fbs_finding_set_str(&f->kind, r->kind) < 0 ||
+        fbs_finding_set_str(&f->remediation, r->remediation) < 0 ||
+        fbs_finding_set_str(&f->path, b->path) < 0 ||
+        fbs_finding_set_str(&f->target, b->target) < 0 ||
+        fbs_finding_set_secret(f, b->data + m->secret_start, m->secret_end - m->secret_start) < 0)
+        goto fail;
+    f->rule_fallback = r->fallback;
+    f->rule_privilege = r->privilege;
+    f->privilege = r->privilege;
+    f->source = b->source;
+    f->match_start = m->start;
+    f->match_end = m->end;
+    f->secret_start = m->secret_start;
+    f->secret_end = m->secret_end;
+    f->file_mtime = b->mtime;
+    f->line = locate(bs, m->secret_start, &f->column);
+    {
+        struct blob_scan end = *bs;
+        size_t last = m->secret_end > m->secret_start ? m->secret_end - 1 : m->secret_start;
+
+        f->end_line = locate(&end, last, &f->end_column);
+        f->end_column++; /* exclusive, like SARIF's endColumn */
+    }
+    if (p) {
+        if (fbs_finding_set_str(&f->commit, p->commit) < 0 ||
+            fbs_finding_set_str(&f->author, p->author) < 0 ||
+            fbs_finding_set_str(&f->commit_message, p->message) < 0 ||
+            fbs_finding_set_str(&f->removed_in, p->removed_in) < 0)
+            goto fail;
+        f->committed = p->committed;
+        f->has_committed = p->committed != 0;
+        f->in_head = p->in_head;
+    }
+    *out = f;
+    return 0;
+fail:
+    fbs_finding_free(f);
+    return fbs_error_set(rc, "out of memory");
+}
+
+static int on_match(const struct fbs_match *m, void *payload)
+{
+    struct blob_scan *bs = payload;
+    const struct fbs_pipeline_opts *o = bs->run->opts;
+    struct fbs_detect_ctx ctx;
+    struct fbs_finding *f;
+    int rc;
+
+    rc = make_finding(bs, m, &f);
+    if (rc < 0)
+        return rc;
+    ctx.blob = bs->blob;
+    ctx.vocab = o->vocab;
+    ctx.now = o->now;
+    ctx.fallback_threshold = o->fallback_threshold;
+    ctx.diags = &bs->run->result->diags;
+    rc = fbs_detectors_run(f, &ctx);
+    if (rc == 0)
+        rc = fbs_finding_fingerprint(f, o->fingerprint_salt);
+    if (rc == 0)
+        rc = fbs_vec_push(&bs->worker->findings, f);
+    if (rc < 0) {
+        fbs_finding_free(f);
+        return rc;
+    }
+    atomic_fetch_add(&bs->run->result->stats.findings, 1);
+    return 0;
+}
+
+static int on_blob(const struct fbs_blob *blob, unsigned worker, void *payload)
+{
+    struct run *run = payload;
+    struct worker *w = &run->workers[worker];
+    struct fbs_match_opts mopts = {.binary = blob->binary, .all_matches = false};
+    struct blob_scan bs = {run, w, blob, 0, 1, 0};
+    int rc;
+
+    rc = fbs_matcher_scan(w->matcher, blob->data, blob->len, &mopts, on_match, &bs);
+    if (rc == FBS_EINTERNAL) {
+        fbs_diags_add(&run->result->diags, true, "match_failed", blob->path, "%s",
+                      fbs_error_message());
+        return 0;
+    }
+    return rc;
+}
+
+int fbs_scan_result_init(struct fbs_scan_result *r, bool list_skips)
+{
+    fbs_vec_init(&r->findings);
+    fbs_stats_init(&r->stats);
+    if (fbs_diags_init(&r->diags, &r->stats, list_skips) < 0)
+        return fbs_error_set(FBS_EINTERNAL, "cannot initialise a mutex");
+    return 0;
+}
+
+void fbs_scan_result_release(struct fbs_scan_result *r)
+{
+    fbs_vec_release(&r->findings, fbs_finding_free_v);
+    fbs_diags_release(&r->diags);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts)
+{
+    struct fbs_source_opts so = opts->source_opts;
+    struct run run = {opts, r, NULL, 0};
+    struct timespec t0;
+    unsigned i;
+    int rc = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run.nworkers = so.threads ? so.threads : 1;
+    run.workers = fbs_calloc(run.nworkers, sizeof(*run.workers));
+    if (!run.workers)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    for (i = 0; i < run.nworkers; i++) {
+        rc = fbs_matcher_new(&run.workers[i].matcher, opts->rules);
+        if (rc < 0)
+            goto done;
+    }
+    so.threads = run.nworkers;
+    so.stats = &r->stats;
+    so.diags = &r->diags;
+    so.scan_binary = opts->rules->db_binary != NULL;
+    rc = opts->source->scan(&so, on_blob, &run);
+    if (rc < 0)
+        goto done;
+    for (i = 0; i < run.nworkers; i++) {
+        const struct fbs_match_counts *c = fbs_matcher_counts(run.workers[i].matcher);
+
+        atomic_fetch_add(&r->stats.suppressed_placeholder, c->placeholder);
+        atomic_fetch_add(&r->stats.suppressed_reference, c->reference);
+        if (c->overflow_blobs)
+            fbs_diags_add(&r->diags, true, "too_many_hits", NULL,
+                          "%llu blob(s) had more candidate matches than can be confirmed; "
+                          "their tails were not checked",
+                          (unsigned long long)c->overflow_blobs);
+        rc = fbs_vec_append_take(&r->findings, &run.workers[i].findings);
+        if (rc < 0)
+            goto done;
+    }
+    fbs_vec_sort(&r->findings, fbs_finding_cmp);
+    fbs_diags_sort(&r->diags);
+done:
+    for (i = 0; i < run.nworkers; i++) {
+        fbs_matcher_free(run.workers[i].matcher);
+        fbs_vec_release(&run.workers[i].findings, fbs_finding_free_v);
+    }
+    fbs_free(run.workers);
+    r->stats.seconds = seconds_since(&t0);
+    return rc;
+}
+
+int fbs_pipeline_report(const struct fbs_scan_result *r, const struct fbs_reporter *reporter,
+                        const struct fbs_report_opts *ropts, const struct fbs_report_info *info)
+{
+    void *state = NULL;
+    size_t i;
+    int rc;
+
+    rc = reporter->begin(&state, ropts, info);
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < r->findings.len && rc == 0; i++)
+        rc = reporter->add(state, r->findings.items[i]);
+    {
+        int rc2 = reporter->end(state);
+
+        return rc < 0 ? rc : rc2;
+    }
+}
