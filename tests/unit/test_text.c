@@ -1,0 +1,112 @@
+/* test_text.c - core/text.c: entropy, CRC-32, base62, glob, sizes, UTF-8. */
+#include "support/test_support.h"
+
+#include "scanner/core/buf.h"
+#include "scanner/core/text.h"
+
+#include <string.h>
+
+#include "scanner/core/banned.h"
+
+static void test_text__entropy(void **state)
+{
+    (void)state;
+    assert_true(fbs_entropy("", 0) == 0.0);
+    assert_true(fbs_entropy("aaaa", 4) == 0.0);
+    assert_true(fbs_entropy("abcd", 4) > 1.99 && fbs_entropy("abcd", 4) < 2.01);
+}
+
+static void test_text__crc32(void **state)
+{
+    (void)state;
+    /* The standard check value of CRC-32/ISO-HDLC. */
+    assert_int_equal(fbs_crc32("123456789", 9), 0xCBF43926u);
+    assert_int_equal(fbs_crc32("", 0), 0);
+}
+
+static void test_text__base62(void **state)
+{
+    static const char *alpha = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    uint64_t v;
+
+    (void)state;
+    assert_int_equal(fbs_base62_decode(&v, "10", 2, alpha), 0);
+    assert_int_equal(v, 62);
+    assert_int_equal(fbs_base62_decode(&v, "z", 1, alpha), 0);
+    assert_int_equal(v, 61);
+    assert_int_equal(fbs_base62_decode(&v, "a-", 2, alpha), -1);
+}
+
+static void test_text__glob(void **state)
+{
+    (void)state;
+    assert_true(fbs_glob_match("*.tf", "infra/prod/main.tf", false));
+    assert_false(fbs_glob_match("*.tf", "infra/prod/main.tfvars", false));
+    assert_true(fbs_glob_match("infra/*/main.tf", "infra/prod/main.tf", false));
+    assert_false(fbs_glob_match("infra/*/main.tf", "infra/a/b/main.tf", false));
+    assert_true(fbs_glob_match("infra/**/main.tf", "infra/a/b/main.tf", false));
+    assert_true(fbs_glob_match("infra/**/main.tf", "infra/main.tf", false));
+    assert_true(fbs_glob_match("**/docs/**", "x/docs/a.md", false));
+    assert_true(fbs_glob_match("**/docs/**", "docs/a/b.md", false));
+    assert_true(fbs_glob_match("/top.txt", "top.txt", false));
+    assert_false(fbs_glob_match("/top.txt", "a/top.txt", false));
+    assert_true(fbs_glob_match("build/", "build", true));
+    assert_false(fbs_glob_match("build/", "build", false));
+    assert_true(fbs_glob_match("file[0-9].txt", "a/file7.txt", false));
+    assert_false(fbs_glob_match("file[!0-9].txt", "file7.txt", false));
+    assert_true(fbs_glob_match(".env.*", "app/.env.backup", false));
+    assert_true(fbs_glob_match("*~", "notes.txt~", false));
+    assert_false(fbs_glob_match("", "x", false));
+}
+
+static void test_text__parse_size(void **state)
+{
+    uint64_t v;
+
+    (void)state;
+    assert_int_equal(fbs_parse_size(&v, "25MiB"), 0);
+    assert_int_equal(v, 25u * 1024 * 1024);
+    assert_int_equal(fbs_parse_size(&v, "512k"), 0);
+    assert_int_equal(v, 512u * 1024);
+    assert_int_equal(fbs_parse_size(&v, "100"), 0);
+    assert_int_equal(v, 100);
+    assert_int_equal(fbs_parse_size(&v, "1G"), 0);
+    assert_true(fbs_parse_size(&v, "lots") < 0);
+    assert_true(fbs_parse_size(&v, "5X") < 0);
+    assert_true(fbs_parse_size(&v, "-5") < 0);
+}
+
+static void test_text__utf8(void **state)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+
+    (void)state;
+    assert_true(fbs_utf8_valid("h\xC3\xA9llo", 6));
+    assert_false(fbs_utf8_valid("\xC3", 1));
+    assert_false(fbs_utf8_valid("\xED\xA0\x80", 3)); /* a surrogate */
+    assert_int_equal(fbs_utf8_sanitize(&b, "a\xFF" "b", 3), 0);
+    assert_string_equal(b.ptr, "a\xEF\xBF\xBD" "b");
+    fbs_buf_release(&b);
+}
+
+static void test_text__binary_and_casemem(void **state)
+{
+    (void)state;
+    assert_true(fbs_is_binary("ab\0cd", 5));
+    assert_false(fbs_is_binary("abcd", 4));
+    assert_non_null(fbs_memcasemem("xxBreakGlass", 12, "breakglass", 10));
+    assert_null(fbs_memcasemem("break", 5, "breakglass", 10));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text__entropy),    cmocka_unit_test(test_text__crc32),
+        cmocka_unit_test(test_text__base62),     cmocka_unit_test(test_text__glob),
+        cmocka_unit_test(test_text__parse_size), cmocka_unit_test(test_text__utf8),
+        cmocka_unit_test(test_text__binary_and_casemem),
+    };
+
+    fbs_test_use_cmocka_alloc();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
