@@ -4,10 +4,11 @@
  *
  * Evidence is a vocabulary term found in a place, each place with its own strength:
  * the key name (1.0), the key path above it (0.9), the file name (0.9), a comment on or above the
- * line (0.8), a directory name (0.7), the commit message that introduced it (0.7); and the rule
- * itself when the credential kind is intrinsically a fallback one (unseal keys, recovery codes).
- * Indicators combine as a noisy-OR, confidence = 1 - prod(1 - weight * strength); the finding is
- * a fallback one when the confidence reaches the policy threshold.
+ * line (0.8), the name or description of the object the key belongs to (0.8), a directory name
+ * (0.7), the commit message that introduced it (0.7); and the rule itself when the credential kind
+ * is intrinsically a fallback one (unseal keys, recovery codes). Indicators combine as a noisy-OR,
+ * confidence = 1 - prod(1 - weight * strength); the finding is a fallback one when the confidence
+ * reaches the policy threshold.
  */
 #include "detector.h"
 #include "../scanner/core/error.h"
@@ -97,11 +98,12 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         if (!rc && slash)
             rc = scan_place(f, v, "directory", 0.7, rel, (size_t)(slash - rel));
     }
+    if (!rc && f->names)
+        rc = scan_place(f, v, "name", 0.8, f->names, strlen(f->names));
     if (!rc && f->comment)
         rc = scan_place(f, v, "comment", 0.8, f->comment, strlen(f->comment));
     if (!rc && f->commit_message)
-        rc = scan_place(f, v, "commit_message", 0.7, f->commit_message,
-                        strlen(f->commit_message));
+        rc = scan_place(f, v, "commit_message", 0.7, f->commit_message, strlen(f->commit_message));
     if (rc < 0)
         return rc;
     for (i = 0; i < f->nindicators; i++)

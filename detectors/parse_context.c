@@ -10,6 +10,8 @@
  *             (`password: x`, `"password": "x"`, `export PASSWORD=x`, `password = "x"`,
  *             `;Password=x` inside a connection string, `<password>x</password>`), or the key of
  *             the YAML block scalar (`tls.key: |`) the secret sits in.
+ *   names:    values of name-like keys next to the secret's key in the same object
+ *             ("name": "breakglass-admin" beside "secret": "..." in a Terraform state).
  *   key_path: the keys of the enclosing, less-indented lines (YAML/JSON/HCL blocks) or the
  *             nearest `[section]` (TOML/INI), outermost first, joined with '.', ending in key.
  */
@@ -23,9 +25,9 @@
 
 #include "../scanner/core/banned.h"
 
-#define MAX_LINE_TEXT 512
+#define MAX_LINE_TEXT      512
 #define MAX_LOOKBACK_LINES 400
-#define MAX_DEPTH 24
+#define MAX_DEPTH          24
 
 struct line {
     const char *s; /* start */
@@ -164,10 +166,9 @@ static bool key_on_line(struct line l, size_t vpos, size_t *ks, size_t *kn)
         }
     }
     /* Walk back over the value token to the separator before it. */
-    while (i > 0 && !(s[i - 1] == '"' || s[i - 1] == '\'' || s[i - 1] == ' ' ||
-                      s[i - 1] == '\t' || s[i - 1] == '=' || s[i - 1] == ',' ||
-                      s[i - 1] == '{' || s[i - 1] == '(' || s[i - 1] == ';' || s[i - 1] == '?' ||
-                      s[i - 1] == '&'))
+    while (i > 0 && !(s[i - 1] == '"' || s[i - 1] == '\'' || s[i - 1] == ' ' || s[i - 1] == '\t' ||
+                      s[i - 1] == '=' || s[i - 1] == ',' || s[i - 1] == '{' || s[i - 1] == '(' ||
+                      s[i - 1] == ';' || s[i - 1] == '?' || s[i - 1] == '&'))
         i--;
     /* Inside a token: "...;Password=secret", "?token=secret" -> the key before that '='. */
     if (i > 0 && s[i - 1] == '=' && i >= 2 && key_char(s[i - 2])) {
@@ -327,6 +328,88 @@ static int find_comment(struct fbs_finding *f, const unsigned char *data, struct
     return 0;
 }
 
+/* Keys whose values name or describe the object a secret belongs to. */
+static const char *const name_keys[] = {"name",        "user",         "username",    "user_name",
+                                        "description", "display_name", "displayname", "title",
+                                        "purpose",     "comment",      "role",        "usage",
+                                        NULL};
+
+/* If the line is "key: value" / "\"key\": \"value\"," / "key = value" with a name-like key,
+ * append the value to out. */
+static int name_value(struct line l, struct fbs_buf *out)
+{
+    size_t i = indent_of(l), ks, ke, vs, ve, k;
+    const char *s = l.s;
+
+    while (i < l.n && (s[i] == '"' || s[i] == '\''))
+        i++;
+    ks = i;
+    while (i < l.n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-'))
+        i++;
+    ke = i;
+    while (i < l.n && (s[i] == '"' || s[i] == '\'' || s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (ke == ks || i >= l.n || (s[i] != ':' && s[i] != '='))
+        return 0;
+    i++;
+    while (i < l.n && (s[i] == ' ' || s[i] == '\t' || s[i] == '"' || s[i] == '\''))
+        i++;
+    vs = i;
+    ve = l.n;
+    while (ve > vs && (s[ve - 1] == ',' || s[ve - 1] == '"' || s[ve - 1] == '\'' ||
+                       isspace((unsigned char)s[ve - 1])))
+        ve--;
+    if (ve <= vs || ve - vs > 200)
+        return 0;
+    for (k = 0; name_keys[k]; k++) {
+        if (strlen(name_keys[k]) == ke - ks && !strncasecmp(s + ks, name_keys[k], ke - ks)) {
+            if (out->len && fbs_buf_putc(out, ' ') < 0)
+                return FBS_ENOMEM;
+            return fbs_buf_put(out, s + vs, ve - vs);
+        }
+    }
+    return 0;
+}
+
+/*
+ * Name-like siblings of the secret's key in the same object (same indentation, no line of
+ * smaller indentation in between): "name": "breakglass-admin" next to "secret": "...".
+ */
+static int sibling_names(struct fbs_finding *f, const unsigned char *data, size_t len,
+                         struct line l)
+{
+    struct fbs_buf out = FBS_BUF_INIT;
+    size_t ind = indent_of(l);
+    struct line p = l;
+    int k, rc = 0;
+
+    for (k = 0; k < 40 && rc == 0; k++) {
+        p = line_before(data, p);
+        if (!p.s || (!blank(p) && indent_of(p) < ind))
+            break;
+        if (indent_of(p) == ind)
+            rc = name_value(p, &out);
+    }
+    p = l;
+    for (k = 0; k < 40 && rc == 0; k++) {
+        size_t next = (size_t)(p.s - (const char *)data) + p.n;
+
+        while (next < len && data[next] != '\n')
+            next++;
+        if (next + 1 >= len)
+            break;
+        p = line_at(data, len, next + 1);
+        if (!blank(p) && indent_of(p) < ind)
+            break;
+        if (indent_of(p) == ind)
+            rc = name_value(p, &out);
+    }
+    if (rc == 0 && out.len)
+        rc = fbs_finding_set_strn(&f->names, out.ptr, out.len);
+    fbs_buf_release(&out);
+    return rc;
+}
+
 static int context_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     const struct fbs_blob *b = ctx->blob;
@@ -437,8 +520,8 @@ static int context_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
                 goto done;
             }
         }
-        if (have_key && ((path.len && fbs_buf_putc(&path, '.') < 0) ||
-                         fbs_buf_puts(&path, f->key) < 0)) {
+        if (have_key &&
+            ((path.len && fbs_buf_putc(&path, '.') < 0) || fbs_buf_puts(&path, f->key) < 0)) {
             rc = FBS_ENOMEM;
             goto done;
         }
@@ -446,6 +529,8 @@ static int context_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         if (rc < 0)
             goto done;
     }
+    if (have_key && indent_of(l) > 0 && (rc = sibling_names(f, b->data, b->len, l)) < 0)
+        goto done;
     rc = find_comment(f, b->data, l,
                       vpos + (f->secret_end - f->secret_start) < l.n
                           ? vpos + (f->secret_end - f->secret_start)

@@ -11,8 +11,8 @@
 
 #include "../scanner/core/banned.h"
 
-#define MAX_TOKENS 256
-#define WINDOW 3
+#define MAX_TOKENS    256
+#define WINDOW        3
 #define SUBSTRING_MIN 6
 
 int fbs_vocab_new(struct fbs_vocab **out)
@@ -128,8 +128,7 @@ static int load_terms(struct fbs_vocab *v, const struct fbs_conf *c, json_t *lis
         {
             if (!json_is_string(var))
                 return perr(c, it, "variants", "variants must be strings");
-            rc = add_term(v, json_string_value(term), json_string_value(var),
-                          json_number_value(w));
+            rc = add_term(v, json_string_value(term), json_string_value(var), json_number_value(w));
             if (rc < 0)
                 return rc == FBS_EPARSE ? perr(c, it, "variants", fbs_error_message()) : rc;
         }

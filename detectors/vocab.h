@@ -20,8 +20,8 @@ struct fbs_vocab_term {
 };
 
 struct fbs_custody_rule {
-    char *cls;   /* custody class */
-    char *glob;  /* text.h glob over the relative path */
+    char *cls;  /* custody class */
+    char *glob; /* text.h glob over the relative path */
     double score;
 };
 
@@ -36,7 +36,7 @@ struct fbs_vocab {
     struct {
         char *cls;
         double score;
-    } *classes;
+    } * classes;
     size_t nclasses, classes_cap;
 };
 

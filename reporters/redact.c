@@ -9,8 +9,8 @@
 #include "../scanner/core/banned.h"
 
 #define SNIPPET_BEFORE 80
-#define SNIPPET_AFTER 60
-#define ELLIPSIS "\xE2\x80\xA6"
+#define SNIPPET_AFTER  60
+#define ELLIPSIS       "\xE2\x80\xA6"
 
 static bool ascii_printable(const char *s, size_t n)
 {
@@ -24,8 +24,8 @@ static bool ascii_printable(const char *s, size_t n)
 
 static bool is_pem_header(const char *s, size_t n)
 {
-    return n >= 16 && n <= 80 && !strncmp(s, "-----BEGIN ", 11) && !strncmp(s + n - 5, "-----", 5) &&
-           ascii_printable(s, n);
+    return n >= 16 && n <= 80 && !strncmp(s, "-----BEGIN ", 11) &&
+           !strncmp(s + n - 5, "-----", 5) && ascii_printable(s, n);
 }
 
 int fbs_redact_secret(struct fbs_buf *out, const char *s, size_t n)
@@ -110,8 +110,7 @@ static int put_masked(struct fbs_buf *out, const char *s, size_t n)
     return rc;
 }
 
-int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, size_t slen,
-                       bool show)
+int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, size_t slen, bool show)
 {
     size_t n = strlen(line), a = 0, b, e;
     int rc;
@@ -134,10 +133,12 @@ int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, siz
         if (fbs_buf_puts(out, ELLIPSIS) < 0)
             return FBS_ENOMEM;
     }
-    rc = show ? fbs_utf8_sanitize(out, line + a, sstart - a) : put_masked(out, line + a, sstart - a);
+    rc =
+        show ? fbs_utf8_sanitize(out, line + a, sstart - a) : put_masked(out, line + a, sstart - a);
     if (rc < 0)
         return rc;
-    rc = show ? fbs_utf8_sanitize(out, line + sstart, slen) : fbs_redact_secret(out, line + sstart, slen);
+    rc = show ? fbs_utf8_sanitize(out, line + sstart, slen)
+              : fbs_redact_secret(out, line + sstart, slen);
     if (rc < 0)
         return rc;
     if (b - e > SNIPPET_AFTER) {

@@ -116,8 +116,8 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
     if (!o)
         return NULL;
     json_object_set_new(o, "id", json_string(f->id));
-    json_object_set_new(o, "rule",
-                        json_pack("{s:o, s:o}", "id", jstr(f->rule_id), "name", jstr(f->rule_name)));
+    json_object_set_new(
+        o, "rule", json_pack("{s:o, s:o}", "id", jstr(f->rule_id), "name", jstr(f->rule_name)));
 
     cred = json_object();
     json_object_set_new(cred, "kind", jstr(f->kind));
@@ -152,10 +152,10 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
     fb = json_object();
     inds = json_array();
     for (i = 0; i < f->nindicators; i++)
-        json_array_append_new(inds, json_pack("{s:o, s:o, s:o}", "term",
-                                              jstr(f->indicators[i].term), "where",
-                                              jstr(f->indicators[i].where), "weight",
-                                              jscore(f->indicators[i].weight)));
+        json_array_append_new(inds,
+                              json_pack("{s:o, s:o, s:o}", "term", jstr(f->indicators[i].term),
+                                        "where", jstr(f->indicators[i].where), "weight",
+                                        jscore(f->indicators[i].weight)));
     json_object_set_new(fb, "is_fallback", json_boolean(f->is_fallback));
     json_object_set_new(fb, "confidence", jscore(f->fallback_confidence));
     json_object_set_new(fb, "indicators", inds);
@@ -183,8 +183,8 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
     else
         v = json_null();
     json_object_set_new(o, "risk", v);
-    json_object_set_new(o, "standing_access", f->standing < 0 ? json_null()
-                                                              : json_boolean(f->standing));
+    json_object_set_new(o, "standing_access",
+                        f->standing < 0 ? json_null() : json_boolean(f->standing));
     reasons = json_array();
     for (i = 0; i < f->nreasons; i++)
         json_array_append_new(reasons, jstr(f->reasons[i]));
@@ -212,10 +212,10 @@ static json_t *stats_json(const struct fbs_report_info *info)
     json_object_set_new(o, "skipped", skipped);
     json_object_set_new(o, "diagnostics", json_integer((json_int_t)atomic_load(&s->errors)));
     json_object_set_new(o, "incomplete", json_boolean(atomic_load(&s->errors) > 0));
-    json_object_set_new(
-        o, "suppressed",
-        json_pack("{s:I, s:I}", "placeholder", (json_int_t)atomic_load(&s->suppressed_placeholder),
-                  "reference", (json_int_t)atomic_load(&s->suppressed_reference)));
+    json_object_set_new(o, "suppressed",
+                        json_pack("{s:I, s:I}", "placeholder",
+                                  (json_int_t)atomic_load(&s->suppressed_placeholder), "reference",
+                                  (json_int_t)atomic_load(&s->suppressed_reference)));
     return o;
 }
 
@@ -239,8 +239,8 @@ static json_t *scan_json(const struct fbs_report_info *info)
     fbs_time_format(iso, info->now);
     json_object_set_new(scan, "now", json_string(iso));
     json_object_set_new(scan, "targets", targets);
-    json_object_set_new(scan, "policy", json_pack("{s:f}", "fallback_threshold",
-                                                  info->fallback_threshold));
+    json_object_set_new(scan, "policy",
+                        json_pack("{s:f}", "fallback_threshold", info->fallback_threshold));
     json_object_set_new(scan, "stats", stats_json(info));
     json_object_set_new(scan, "diagnostics", diags);
     return scan;
@@ -248,8 +248,8 @@ static json_t *scan_json(const struct fbs_report_info *info)
 
 static json_t *summary_json(struct json_state *st)
 {
-    return json_pack("{s:I, s:I, s:o, s:O, s:O}", "findings", (json_int_t)st->nfindings,
-                     "fallback", (json_int_t)st->nfallback, "standing_access",
+    return json_pack("{s:I, s:I, s:o, s:O, s:O}", "findings", (json_int_t)st->nfindings, "fallback",
+                     (json_int_t)st->nfallback, "standing_access",
                      st->any_verdict ? json_integer((json_int_t)st->nstanding) : json_null(),
                      "by_kind", st->by_kind, "by_severity", st->by_severity);
 }
@@ -336,8 +336,9 @@ static int json_end(void *state)
         return 0;
     doc = json_object();
     json_object_set_new(doc, "schema", json_string(SCHEMA_ID));
-    json_object_set_new(doc, "tool", json_pack("{s:s, s:s}", "name", "fallback-scan", "version",
-                                               st->info->tool_version));
+    json_object_set_new(
+        doc, "tool",
+        json_pack("{s:s, s:s}", "name", "fallback-scan", "version", st->info->tool_version));
     json_object_set_new(doc, "scan", scan_json(st->info));
     if (!st->lines)
         json_object_set(doc, "findings", st->findings);

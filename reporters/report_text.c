@@ -29,11 +29,11 @@ struct text_state {
 };
 
 #define C(st, code) ((st)->opts->color ? (code) : "")
-#define BOLD "\033[1m"
-#define RED "\033[31m"
-#define YELLOW "\033[33m"
-#define DIM "\033[2m"
-#define RESET "\033[0m"
+#define BOLD        "\033[1m"
+#define RED         "\033[31m"
+#define YELLOW      "\033[33m"
+#define DIM         "\033[2m"
+#define RESET       "\033[0m"
 
 static int text_begin(void **state, const struct fbs_report_opts *opts,
                       const struct fbs_report_info *info)
@@ -156,9 +156,8 @@ static int text_end(void *state)
     out = st->opts->out;
     write_list(st, "Fallback credentials", &st->fallback);
     write_list(st, "Other secrets", &st->other);
-    fprintf(out, "%s%zu finding%s%s: %zu fallback", C(st, BOLD),
-            st->fallback.len + st->other.len, st->fallback.len + st->other.len == 1 ? "" : "s",
-            C(st, RESET), st->fallback.len);
+    fprintf(out, "%s%zu finding%s%s: %zu fallback", C(st, BOLD), st->fallback.len + st->other.len,
+            st->fallback.len + st->other.len == 1 ? "" : "s", C(st, RESET), st->fallback.len);
     if (st->any_verdict)
         fprintf(out, ", %zu standing access", st->nstanding);
     fprintf(out, ", %zu other\n", st->other.len);
@@ -197,8 +196,8 @@ static int text_end(void *state)
     }
     if (atomic_load(&s->errors))
         fprintf(out, "%sscan incomplete: %llu item%s could not be read%s\n", C(st, YELLOW),
-                (unsigned long long)atomic_load(&s->errors), atomic_load(&s->errors) == 1 ? "" : "s",
-                C(st, RESET));
+                (unsigned long long)atomic_load(&s->errors),
+                atomic_load(&s->errors) == 1 ? "" : "s", C(st, RESET));
     if (ferror(out))
         rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
     fbs_vec_release(&st->fallback, fbs_free);

@@ -40,8 +40,8 @@ struct blob_scan {
     struct run *run;
     struct worker *worker;
     const struct fbs_blob *blob;
-    size_t pos;       /* offset already counted */
-    unsigned line;    /* line number at pos */
+    size_t pos;    /* offset already counted */
+    unsigned line; /* line number at pos */
     size_t line_start;
 };
 

@@ -2,8 +2,8 @@
  * pipeline.h - THE driver: source -> blob -> matcher -> detectors -> (scorer) -> reporter.
  *
  * fbs_pipeline_run() scans the targets with the chosen source, from several worker threads, and
- * leaves the findings (sorted), the stats and the diagnostics in a scan result; fbs_pipeline_report()
- * hands them to a reporter. Nothing here prints or exits.
+ * leaves the findings (sorted), the stats and the diagnostics in a scan result;
+ * fbs_pipeline_report() hands them to a reporter. Nothing here prints or exits.
  */
 #ifndef FBS_PIPELINE_H
 #define FBS_PIPELINE_H

@@ -1,7 +1,7 @@
 /*
  * cli.h - the command-line layer: the only code that prints, reads the environment or exits.
  *
- * Exit codes (stable, documented in README.md and docs/cli.md):
+ * Exit codes (stable, documented in README.md):
  *   0  no finding at or above --fail-on, and the scan was complete
  *   1  findings at or above --fail-on (whether or not the scan was complete)
  *   2  usage or configuration error (bad option, malformed rule/ignore file), or a fatal error
@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define FBS_EXIT_OK 0
-#define FBS_EXIT_FINDINGS 1
-#define FBS_EXIT_USAGE 2
+#define FBS_EXIT_OK         0
+#define FBS_EXIT_FINDINGS   1
+#define FBS_EXIT_USAGE      2
 #define FBS_EXIT_INCOMPLETE 3
 
 #ifndef FBS_VERSION

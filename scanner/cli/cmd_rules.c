@@ -34,8 +34,8 @@ static int on_probe(const struct fbs_match *m, void *payload)
     if (m->rule != p->rule)
         return 0;
     p->matched = true;
-    if (!p->ex->secret || (n == p->ex->secret_len &&
-                           !memcmp(p->text + m->secret_start, p->ex->secret, n))) {
+    if (!p->ex->secret ||
+        (n == p->ex->secret_len && !memcmp(p->text + m->secret_start, p->ex->secret, n))) {
         p->secret_ok = true;
     } else if (!p->secret_ok) {
         size_t k = n < sizeof(p->got) - 1 ? n : sizeof(p->got) - 1;
@@ -136,11 +136,11 @@ static int list_rules(const struct fbs_ruleset *rs, bool as_json)
         for (i = 0; i < rs->n; i++) {
             const struct fbs_rule *r = rs->rules[i];
 
-            json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:s, s:i}", "id", r->id, "name",
-                               r->name, "kind", r->kind, "fallback", r->fallback, "privilege",
-                               fbs_privilege_name(r->privilege), "binary", r->binary, "file",
-                               r->file, "line", r->line));
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:s, s:i}", "id",
+                                                 r->id, "name", r->name, "kind", r->kind,
+                                                 "fallback", r->fallback, "privilege",
+                                                 fbs_privilege_name(r->privilege), "binary",
+                                                 r->binary, "file", r->file, "line", r->line));
         }
         json_dumpf(arr, stdout, JSON_INDENT(2));
         putchar('\n');
@@ -159,12 +159,9 @@ static int list_rules(const struct fbs_ruleset *rs, bool as_json)
 int fbs_cmd_rules(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"rules", required_argument, NULL, 'r'},
-        {"no-builtin-rules", no_argument, NULL, 'n'},
-        {"format", required_argument, NULL, 'f'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"rules", required_argument, NULL, 'r'},  {"no-builtin-rules", no_argument, NULL, 'n'},
+        {"format", required_argument, NULL, 'f'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct fbs_ruleset *rs = NULL;
     char *dirs[64];

@@ -22,7 +22,7 @@
 
 #include "../core/banned.h"
 
-#define DEFAULT_MAX_FILE_SIZE (25ull * 1024 * 1024)
+#define DEFAULT_MAX_FILE_SIZE      (25ull * 1024 * 1024)
 #define DEFAULT_FALLBACK_THRESHOLD 0.5
 
 struct scan_args {
@@ -222,8 +222,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         return -1;
     }
     if (!fbs_reporter_find(a->format)) {
-        fbs_cli_error("--format: unknown format '%s' (known: %s)", a->format,
-                      fbs_reporter_names());
+        fbs_cli_error("--format: unknown format '%s' (known: %s)", a->format, fbs_reporter_names());
         return -1;
     }
     if (!a->threads) {
@@ -348,8 +347,8 @@ static int run_scan(int argc, char **argv, const char *cmd)
     memset(&ro, 0, sizeof(ro));
     ro.out = out;
     ro.show_secrets = a.show_secrets;
-    ro.color = a.color >= 0 ? a.color == 1
-                            : (!a.output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+    ro.color =
+        a.color >= 0 ? a.color == 1 : (!a.output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     memset(&ri, 0, sizeof(ri));
     ri.tool_version = FBS_VERSION;
     ri.now = a.now;

@@ -75,7 +75,7 @@ static void usage(FILE *out)
     fprintf(out, "  version  print the version\n\n"
                  "'fallback-scan <command> --help' describes a command's options.\n"
                  "exit status: 0 clean, 1 findings, 2 usage or configuration error,\n"
-                 "3 scan incomplete (see docs/cli.md).\n");
+                 "3 scan incomplete (see README.md).\n");
 }
 
 int main(int argc, char **argv)

@@ -17,7 +17,10 @@ struct fbs_buf {
     size_t cap; /* 0 while ptr points at the shared empty string */
 };
 
-#define FBS_BUF_INIT {fbs_buf__empty, 0, 0}
+#define FBS_BUF_INIT                                                                               \
+    {                                                                                              \
+        fbs_buf__empty, 0, 0                                                                       \
+    }
 extern char fbs_buf__empty[];
 
 void fbs_buf_init(struct fbs_buf *b);

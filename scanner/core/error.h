@@ -29,8 +29,7 @@ enum fbs_error_code {
  * Record a printf-style message for `code` on this thread and return `code`. The message is
  * truncated to 1023 bytes.
  */
-int fbs_error_set(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int fbs_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prefix the current message with "<prefix>: " (keeps the code); returns `code`. */
 int fbs_error_prefix(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

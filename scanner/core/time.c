@@ -52,7 +52,8 @@ void fbs_time_format(char out[FBS_TIME_ISO_LEN], fbs_time_t t)
     }
     civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) {
-        snprintf(out, FBS_TIME_ISO_LEN, "%s", y < 0 ? "0000-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
+        snprintf(out, FBS_TIME_ISO_LEN, "%s",
+                 y < 0 ? "0000-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
         return;
     }
     snprintf(out, FBS_TIME_ISO_LEN, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d,

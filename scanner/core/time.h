@@ -13,7 +13,7 @@
 typedef int64_t fbs_time_t;
 
 #define FBS_TIME_ISO_LEN 21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
-#define FBS_DAY 86400
+#define FBS_DAY          86400
 
 /* Days since the epoch of the civil date y-m-d (m 1..12, d 1..31). */
 int64_t fbs_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -15,7 +15,10 @@ struct fbs_vec {
     size_t cap;
 };
 
-#define FBS_VEC_INIT {NULL, 0, 0}
+#define FBS_VEC_INIT                                                                               \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void fbs_vec_init(struct fbs_vec *v);
 /* Append; 0 or FBS_ENOMEM (the vector is unchanged, the item not taken). */

@@ -28,12 +28,12 @@ struct fbs_match {
 
 /* Counters a matcher accumulates over its lifetime. */
 struct fbs_match_counts {
-    uint64_t hits;          /* Vectorscan callbacks */
-    uint64_t confirmed;     /* PCRE2-confirmed matches before filters */
-    uint64_t placeholder;   /* dropped: placeholder or documentation example */
-    uint64_t reference;     /* dropped: variable / secret-manager reference, encrypted value */
-    uint64_t filtered;      /* dropped: keyword, entropy or checksum test */
-    uint64_t regex_errors;  /* PCRE2 resource limits hit (match treated as absent) */
+    uint64_t hits;           /* Vectorscan callbacks */
+    uint64_t confirmed;      /* PCRE2-confirmed matches before filters */
+    uint64_t placeholder;    /* dropped: placeholder or documentation example */
+    uint64_t reference;      /* dropped: variable / secret-manager reference, encrypted value */
+    uint64_t filtered;       /* dropped: keyword, entropy or checksum test */
+    uint64_t regex_errors;   /* PCRE2 resource limits hit (match treated as absent) */
     uint64_t overflow_blobs; /* blobs with too many hits: the tail was not confirmed */
 };
 

@@ -13,23 +13,43 @@
 
 /* Substrings (case-insensitive) that mark a value as a placeholder. */
 static const char *const placeholder_words[] = {
-    "example", "xxxx",     "changeme", "change_me", "change-me", "replace_me", "replaceme",
-    "replace-me", "your_",  "your-",    "yourkey",   "placeholder", "dummy",    "redacted",
-    "insert_",  "insert-",  "****",      "...",        "123456789", "abcdefghij",
-    "notasecret", "not_a_secret", "not-a-secret", "secretkey", "fill_me", "fillme", NULL};
+    "example",   "xxxx",       "changeme",   "change_me",    "change-me",    "replace_me",
+    "replaceme", "replace-me", "your_",      "your-",        "yourkey",      "placeholder",
+    "dummy",     "redacted",   "insert_",    "insert-",      "****",         "...",
+    "123456789", "abcdefghij", "notasecret", "not_a_secret", "not-a-secret", "secretkey",
+    "fill_me",   "fillme",     NULL};
 
 /* Exact values (case-insensitive) that are never real secrets. */
 static const char *const placeholder_exact[] = {
-    "password", "secret", "passwd", "token", "null", "none", "nil", "true", "false", "undefined",
-    "test", "string", "value", "empty", "default", "required", "optional", "todo", "tbd",
-    "n/a", NULL};
+    "password", "secret",   "passwd",    "token", "null",   "none",  "nil",
+    "true",     "false",    "undefined", "test",  "string", "value", "empty",
+    "default",  "required", "optional",  "todo",  "tbd",    "n/a",   NULL};
 
 /* Prefixes/substrings that mark a value as a reference to a secret kept elsewhere. */
-static const char *const reference_marks[] = {
-    "${",          "{{",           "$(",       "%{",         "#{",         "<%=",
-    "@microsoft.keyvault(", "vault:", "arn:aws", "arn:aws-", "enc[",     "$ansible_vault",
-    "op://",       "secretsmanager:", "ssm:",  "gcpsm://",  "sm://",      "azurekeyvault://",
-    "awssm://",    "akv://",       "ref+",     "secretref:", "valuefrom", NULL};
+static const char *const reference_marks[] = {"${",
+                                              "{{",
+                                              "$(",
+                                              "%{",
+                                              "#{",
+                                              "<%=",
+                                              "@microsoft.keyvault(",
+                                              "vault:",
+                                              "arn:aws",
+                                              "arn:aws-",
+                                              "enc[",
+                                              "$ansible_vault",
+                                              "op://",
+                                              "secretsmanager:",
+                                              "ssm:",
+                                              "gcpsm://",
+                                              "sm://",
+                                              "azurekeyvault://",
+                                              "awssm://",
+                                              "akv://",
+                                              "ref+",
+                                              "secretref:",
+                                              "valuefrom",
+                                              NULL};
 
 static bool has_word(const char *s, size_t len, const char *const *words)
 {
@@ -67,8 +87,8 @@ static bool mostly_one_char(const char *s, size_t len)
 /* Terraform/HCL expressions: var.x, local.x, module.x.y, data.x.y.z. */
 static bool is_hcl_reference(const char *s, size_t len)
 {
-    static const char *const roots[] = {"var.", "local.", "module.", "data.", "each.", "self.",
-                                        "path.", "terraform.", NULL};
+    static const char *const roots[] = {"var.",  "local.", "module.",    "data.", "each.",
+                                        "self.", "path.",  "terraform.", NULL};
     size_t i, k;
 
     for (i = 0; roots[i]; i++) {
@@ -126,11 +146,11 @@ enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len,
     if (fbs_memcasemem((const char *)data + back, start - back, "$ANSIBLE_VAULT;", 15) ||
         fbs_memcasemem((const char *)data + back, start - back, "-----BEGIN PGP MESSAGE", 22)) {
         /* ...but only while the secret is inside that block (no blank line in between). */
-        const char *hdr = fbs_memcasemem((const char *)data + back, start - back,
-                                         "$ANSIBLE_VAULT;", 15);
+        const char *hdr =
+            fbs_memcasemem((const char *)data + back, start - back, "$ANSIBLE_VAULT;", 15);
         if (!hdr)
-            hdr = fbs_memcasemem((const char *)data + back, start - back,
-                                 "-----BEGIN PGP MESSAGE", 22);
+            hdr = fbs_memcasemem((const char *)data + back, start - back, "-----BEGIN PGP MESSAGE",
+                                 22);
         if (!memmem(hdr, (size_t)(s - hdr), "\n\n", 2))
             return FBS_FILTER_REFERENCE;
     }

@@ -13,8 +13,8 @@
 #include "../core/banned.h"
 
 /* A blob with more separate hit ranges than this is pathological; the rest is not confirmed. */
-#define MAX_HITS (1u << 22)
-#define JIT_STACK_MAX (4u << 20)
+#define MAX_HITS         (1u << 22)
+#define JIT_STACK_MAX    (4u << 20)
 #define KEYWORD_LOOKBACK 256
 
 int fbs_matcher_new(struct fbs_matcher **out, const struct fbs_ruleset *rs)
@@ -115,7 +115,8 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
     return 0;
 }
 
-static bool keyword_ok(const struct fbs_rule *r, const unsigned char *data, const struct fbs_match *x)
+static bool keyword_ok(const struct fbs_rule *r, const unsigned char *data,
+                       const struct fbs_match *x)
 {
     size_t from = x->start > KEYWORD_LOOKBACK ? x->start - KEYWORD_LOOKBACK : 0, i;
 
@@ -136,7 +137,8 @@ static bool keep_match(struct fbs_matcher *m, const unsigned char *data, size_t 
     const char *secret = (const char *)data + x->secret_start;
     size_t n = x->secret_end - x->secret_start;
 
-    if (!n || !keyword_ok(r, data, x) || (r->entropy_min > 0 && fbs_entropy(secret, n) < r->entropy_min) ||
+    if (!n || !keyword_ok(r, data, x) ||
+        (r->entropy_min > 0 && fbs_entropy(secret, n) < r->entropy_min) ||
         (r->validator == FBS_VALIDATE_GITHUB_CRC32 && !fbs_validate_github_crc32(secret, n))) {
         m->counts.filtered++;
         return false;

@@ -57,8 +57,8 @@ static int search(struct fbs_matcher *m, const struct fbs_rule *r, const unsigne
 }
 
 /* Every match of a prefilter rule over the whole blob. */
-static int confirm_whole(struct fbs_matcher *m, const struct fbs_rule *r,
-                         const unsigned char *data, size_t len)
+static int confirm_whole(struct fbs_matcher *m, const struct fbs_rule *r, const unsigned char *data,
+                         size_t len)
 {
     size_t pos = 0;
 

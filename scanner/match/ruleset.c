@@ -98,7 +98,7 @@ struct parse {
 #define PERR(p, node, key, ...) perr_at((p), fbs_conf_line((p)->conf, (node), (key)), __VA_ARGS__)
 
 __attribute__((format(printf, 3, 4))) static int perr_at(const struct parse *p, int line,
-                                                          const char *fmt, ...)
+                                                         const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -238,8 +238,8 @@ static int get_examples(const struct parse *p, json_t *obj, const char *key, boo
             json_object_foreach(it, k, kv)
             {
                 if (strcmp(k, tkey) && strcmp(k, skey))
-                    return PERR(p, it, k, "unknown key '%s' in %s (expected '%s' or '%s')", k,
-                                key, tkey, skey);
+                    return PERR(p, it, k, "unknown key '%s' in %s (expected '%s' or '%s')", k, key,
+                                tkey, skey);
             }
             t = json_object_get(it, tkey);
             s = json_object_get(it, skey);
@@ -279,19 +279,35 @@ static int get_examples(const struct parse *p, json_t *obj, const char *key, boo
     return 0;
 }
 
-static const char *const rule_keys[] = {
-    "id",       "name",        "kind",         "pattern",     "secret_group", "keywords",
-    "entropy_min", "validate", "fallback",     "privilege",   "binary",       "priority",
-    "references",  "remediation", "description", "examples", "negative_examples",
-    "examples_hex", "negative_examples_hex", "tags", NULL};
+static const char *const rule_keys[] = {"id",
+                                        "name",
+                                        "kind",
+                                        "pattern",
+                                        "secret_group",
+                                        "keywords",
+                                        "entropy_min",
+                                        "validate",
+                                        "fallback",
+                                        "privilege",
+                                        "binary",
+                                        "priority",
+                                        "references",
+                                        "remediation",
+                                        "description",
+                                        "examples",
+                                        "negative_examples",
+                                        "examples_hex",
+                                        "negative_examples_hex",
+                                        "tags",
+                                        NULL};
 
 static bool valid_id(const char *s)
 {
     if (!*s)
         return false;
     for (; *s; s++)
-        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' ||
-              *s == '.' || *s == '-'))
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == '.' ||
+              *s == '-'))
             return false;
     return true;
 }
@@ -430,8 +446,7 @@ static int parse_rule(const struct parse *p, json_t *obj, struct fbs_rule **out)
                            &r->nnegatives)) < 0)
         goto fail;
     if (!r->nexamples) {
-        rc = PERR(p, obj, NULL, "rule '%s' has no examples (every rule needs at least one)",
-                  r->id);
+        rc = PERR(p, obj, NULL, "rule '%s' has no examples (every rule needs at least one)", r->id);
         goto fail;
     }
     if (!r->nnegatives) {
@@ -568,8 +583,7 @@ static int collect_rule_files(struct fbs_vec *out, const char *dir, int depth)
         return 0;
     d = opendir(dir);
     if (!d)
-        return fbs_error_set(FBS_EIO, "cannot open rules directory '%s': %s", dir,
-                             strerror(errno));
+        return fbs_error_set(FBS_EIO, "cannot open rules directory '%s': %s", dir, strerror(errno));
     while ((de = readdir(d)) != NULL) {
         struct fbs_buf path = FBS_BUF_INIT;
         struct stat st;
@@ -592,9 +606,8 @@ static int collect_rule_files(struct fbs_vec *out, const char *dir, int depth)
                 break;
             continue;
         }
-        if (S_ISREG(st.st_mode) &&
-            ((n > 4 && !strcmp(de->d_name + n - 4, ".yml")) ||
-             (n > 5 && !strcmp(de->d_name + n - 5, ".yaml")))) {
+        if (S_ISREG(st.st_mode) && ((n > 4 && !strcmp(de->d_name + n - 4, ".yml")) ||
+                                    (n > 5 && !strcmp(de->d_name + n - 5, ".yaml")))) {
             char *s = fbs_buf_detach(&path);
 
             if (!s || fbs_vec_push(out, s) < 0) {
@@ -705,8 +718,10 @@ static int build_db(struct fbs_ruleset *rs, bool binary, hs_database_t **out)
             err && err->expression >= 0 ? rs->rules[ids[err->expression]] : NULL;
 
         if (bad)
-            rc = fbs_error_set(FBS_ERULE, "'%s': line %d: rule '%s': Vectorscan cannot compile "
-                               "the pattern: %s", bad->file, bad->line, bad->id, err->message);
+            rc = fbs_error_set(FBS_ERULE,
+                               "'%s': line %d: rule '%s': Vectorscan cannot compile "
+                               "the pattern: %s",
+                               bad->file, bad->line, bad->id, err->message);
         else
             rc = fbs_error_set(FBS_ERULE, "cannot build the rule database: %s",
                                err ? err->message : "unknown error");

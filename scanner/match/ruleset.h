@@ -60,10 +60,10 @@ struct fbs_rule {
 struct fbs_ruleset {
     struct fbs_rule **rules;
     size_t n, cap;
-    void *db_text;   /* hs_database_t *: every rule */
-    void *db_binary; /* hs_database_t *: rules with binary: true, or NULL */
-                     /* In both databases a pattern's id is its index in `rules`. */
-    unsigned max_groups;  /* largest capture count + 1 */
+    void *db_text;       /* hs_database_t *: every rule */
+    void *db_binary;     /* hs_database_t *: rules with binary: true, or NULL */
+                         /* In both databases a pattern's id is its index in `rules`. */
+    unsigned max_groups; /* largest capture count + 1 */
     bool compiled;
 };
 

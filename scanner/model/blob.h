@@ -43,10 +43,10 @@ struct fbs_blob {
     size_t len;
     const char *path;     /* as shown in reports: the target joined with rel_path */
     const char *rel_path; /* relative to the target (a file target: its base name) */
-    const char *target; /* the target (argument) the blob was found under */
+    const char *target;   /* the target (argument) the blob was found under */
     enum fbs_source_kind source;
-    fbs_time_t mtime; /* file modification time, 0 when unknown */
-    bool binary;      /* contains NUL bytes: only binary-capable rules run */
+    fbs_time_t mtime;                  /* file modification time, 0 when unknown */
+    bool binary;                       /* contains NUL bytes: only binary-capable rules run */
     const struct fbs_provenance *prov; /* NULL outside git */
 };
 

@@ -1,6 +1,6 @@
 /*
- * builtin.h - data files compiled into the binary (every .yml under rules/), generated at build time by
- * cmake/embed.cmake. The binary needs no files at run time.
+ * builtin.h - data files compiled into the binary (every .yml under rules/), generated at build
+ * time by cmake/embed.cmake. The binary needs no files at run time.
  */
 #ifndef FBS_BUILTIN_H
 #define FBS_BUILTIN_H

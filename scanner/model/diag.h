@@ -32,30 +32,30 @@ enum fbs_skip {
 const char *fbs_skip_name(enum fbs_skip s);
 
 struct fbs_stats {
-    atomic_uint_fast64_t blobs;    /* blobs (files) whose bytes were matched */
-    atomic_uint_fast64_t bytes;    /* bytes matched */
-    atomic_uint_fast64_t files;    /* files seen by the file source (scanned or skipped) */
+    atomic_uint_fast64_t blobs; /* blobs (files) whose bytes were matched */
+    atomic_uint_fast64_t bytes; /* bytes matched */
+    atomic_uint_fast64_t files; /* files seen by the file source (scanned or skipped) */
     atomic_uint_fast64_t skipped[FBS_SKIP__COUNT];
     atomic_uint_fast64_t suppressed_placeholder;
     atomic_uint_fast64_t suppressed_reference;
     atomic_uint_fast64_t findings;
-    atomic_uint_fast64_t errors;   /* diagnostics that make the scan incomplete */
+    atomic_uint_fast64_t errors; /* diagnostics that make the scan incomplete */
     double seconds;
 };
 
 void fbs_stats_init(struct fbs_stats *s);
 
 struct fbs_diag {
-    char *kind;    /* snake_case: unreadable, read_error, too_large, symlink_loop ... */
-    char *path;    /* the subject: path, object id, ref, URL; may be NULL */
+    char *kind; /* snake_case: unreadable, read_error, too_large, symlink_loop ... */
+    char *path; /* the subject: path, object id, ref, URL; may be NULL */
     char *message;
-    bool error;    /* true: the scan is incomplete because of it */
+    bool error; /* true: the scan is incomplete because of it */
 };
 
 struct fbs_diags {
     pthread_mutex_t lock;
     struct fbs_vec items;
-    bool list_skips;   /* also list non-error diagnostics (--verbose) */
+    bool list_skips;         /* also list non-error diagnostics (--verbose) */
     struct fbs_stats *stats; /* errors are counted here when set */
 };
 

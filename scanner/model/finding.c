@@ -14,12 +14,12 @@
 /* Iterations of PBKDF2: ~0.2 ms per finding, enough to make guessing a short password from an id
  * far slower than trying it against the service it protects. */
 #define FBS_FINGERPRINT_ITERATIONS 1000
-#define FBS_FINGERPRINT_DOMAIN "fallback-scan/fingerprint/v1"
+#define FBS_FINGERPRINT_DOMAIN     "fallback-scan/fingerprint/v1"
 
 const char *fbs_source_kind_name(enum fbs_source_kind kind)
 {
-    static const char *const names[] = {"file", "git", "stdin", "aws", "gcp", "azure", "kubernetes",
-                                        "vault"};
+    static const char *const names[] = {"file", "git",   "stdin",      "aws",
+                                        "gcp",  "azure", "kubernetes", "vault"};
 
     return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "file";
 }
@@ -42,7 +42,7 @@ int fbs_privilege_parse(const char *s)
 
 const char *fbs_dim_name(enum fbs_dim dim)
 {
-    static const char *const names[] = {"fallback", "age",     "expiry",
+    static const char *const names[] = {"fallback",  "age",     "expiry",
                                         "privilege", "custody", "usage"};
 
     return (unsigned)dim < FBS_DIM__COUNT ? names[dim] : "?";
@@ -88,6 +88,7 @@ void fbs_finding_free(struct fbs_finding *f)
     fbs_free(f->key);
     fbs_free(f->key_path);
     fbs_free(f->comment);
+    fbs_free(f->names);
     if (f->line_text)
         fbs_wipe(f->line_text, strlen(f->line_text));
     fbs_free(f->line_text);

@@ -76,6 +76,7 @@ struct fbs_finding {
     char *key;
     char *key_path;
     char *comment;
+    char *names;     /* values of name-like sibling keys (name, user, description ...) */
     char *line_text; /* the raw line(s) holding the secret; reporters redact it */
     size_t line_secret_start, line_secret_len; /* the secret within line_text */
 
@@ -96,8 +97,8 @@ struct fbs_finding {
 
     /* Scores and verdict. */
     double scores[FBS_DIM__COUNT];
-    unsigned scores_set; /* bit (1u << dim) when scores[dim] is known */
-    int risk;            /* 0..100, or -1 before scoring */
+    unsigned scores_set;  /* bit (1u << dim) when scores[dim] is known */
+    int risk;             /* 0..100, or -1 before scoring */
     const char *severity; /* static string, or NULL */
     int standing;         /* 1, 0, or -1 before scoring */
     char **reasons;

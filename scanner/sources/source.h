@@ -24,14 +24,14 @@ struct fbs_source_opts {
     unsigned threads;       /* >= 1 */
     uint64_t max_file_size; /* bytes; larger files are skipped (counted) */
     bool follow_symlinks;
-    bool scan_binary;       /* some rule targets binary content: don't skip binary files */
+    bool scan_binary;            /* some rule targets binary content: don't skip binary files */
     const char *const *excludes; /* globs (text.h semantics), relative to the target */
     size_t nexcludes;
-    const char *ignore_file;     /* extra ignore file; each directory target's own
-                                    .fallbackscanignore is always read */
+    const char *ignore_file; /* extra ignore file; each directory target's own
+                                .fallbackscanignore is always read */
     struct fbs_stats *stats;
     struct fbs_diags *diags;
-    atomic_bool *cancel;         /* optional: set to stop early */
+    atomic_bool *cancel; /* optional: set to stop early */
 };
 
 typedef int (*fbs_blob_cb)(const struct fbs_blob *blob, unsigned worker, void *payload);
@@ -48,8 +48,9 @@ const struct fbs_source *fbs_source_find(const char *name);
 
 /*
  * Read an ignore file: one glob per line, '#' starts a comment (also after whitespace at the
- * end of a line: "path/**  # reason"), blank lines skipped, a leading '!' is rejected. Appends heap strings to `out`. 0; FBS_EIO when the file cannot
- * be read (FBS_ENOTFOUND when it does not exist); FBS_EPARSE naming the line.
+ * end of a line: "secrets/  # reason"), blank lines skipped, a leading '!' is rejected. Appends
+ * heap strings to `out`. 0; FBS_EIO when the file cannot be read (FBS_ENOTFOUND when it does not
+ * exist); FBS_EPARSE naming the line.
  */
 struct fbs_vec;
 int fbs_ignore_file_load(struct fbs_vec *out, const char *path);

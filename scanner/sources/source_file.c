@@ -25,22 +25,22 @@
 #include "../core/banned.h"
 
 #define IGNORE_FILE_NAME ".fallbackscanignore"
-#define READ_CHUNK (1u << 20)
+#define READ_CHUNK       (1u << 20)
 
 struct file_item {
-    char *path;       /* display path: target joined with the relative path */
-    size_t rel_off;   /* offset of the target-relative part in path */
-    unsigned target;  /* index into opts->targets */
+    char *path;      /* display path: target joined with the relative path */
+    size_t rel_off;  /* offset of the target-relative part in path */
+    unsigned target; /* index into opts->targets */
 };
 
 struct walk {
     const struct fbs_source_opts *opts;
-    struct fbs_vec files;     /* struct file_item * */
-    struct fbs_vec ignores;   /* char *: globs from ignore files of the current target */
+    struct fbs_vec files;   /* struct file_item * */
+    struct fbs_vec ignores; /* char *: globs from ignore files of the current target */
     struct {
         dev_t dev;
         ino_t ino;
-    } *seen;                  /* directories entered when following symlinks */
+    } * seen; /* directories entered when following symlinks */
     size_t nseen, seen_cap;
 };
 
@@ -93,9 +93,9 @@ int fbs_ignore_file_load(struct fbs_vec *out, const char *path)
             }
         }
         if (*s == '!') {
-            rc = fbs_error_set(FBS_EPARSE,
-                               "'%s': line %d: negated patterns ('!') are not supported", path,
-                               lineno);
+            rc =
+                fbs_error_set(FBS_EPARSE, "'%s': line %d: negated patterns ('!') are not supported",
+                              path, lineno);
             break;
         }
         copy = fbs_strdup(s);

@@ -84,8 +84,13 @@ static void test_text__utf8(void **state)
     assert_true(fbs_utf8_valid("h\xC3\xA9llo", 6));
     assert_false(fbs_utf8_valid("\xC3", 1));
     assert_false(fbs_utf8_valid("\xED\xA0\x80", 3)); /* a surrogate */
-    assert_int_equal(fbs_utf8_sanitize(&b, "a\xFF" "b", 3), 0);
-    assert_string_equal(b.ptr, "a\xEF\xBF\xBD" "b");
+    assert_int_equal(fbs_utf8_sanitize(&b,
+                                       "a\xFF"
+                                       "b",
+                                       3),
+                     0);
+    assert_string_equal(b.ptr, "a\xEF\xBF\xBD"
+                               "b");
     fbs_buf_release(&b);
 }
 
@@ -101,9 +106,12 @@ static void test_text__binary_and_casemem(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_text__entropy),    cmocka_unit_test(test_text__crc32),
-        cmocka_unit_test(test_text__base62),     cmocka_unit_test(test_text__glob),
-        cmocka_unit_test(test_text__parse_size), cmocka_unit_test(test_text__utf8),
+        cmocka_unit_test(test_text__entropy),
+        cmocka_unit_test(test_text__crc32),
+        cmocka_unit_test(test_text__base62),
+        cmocka_unit_test(test_text__glob),
+        cmocka_unit_test(test_text__parse_size),
+        cmocka_unit_test(test_text__utf8),
         cmocka_unit_test(test_text__binary_and_casemem),
     };
 
