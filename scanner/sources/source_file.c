@@ -179,7 +179,7 @@ static int walk_dir(struct walk *w, struct fbs_buf *path, size_t rel_off, unsign
                       "directory nesting deeper than 256 levels; not descended");
         return 0;
     }
-    d = opendir(path->ptr);
+    d = opendir(path->len ? path->ptr : "."); /* "" is the target "." itself */
     if (!d) {
         atomic_fetch_add(&w->opts->stats->skipped[FBS_SKIP_UNREADABLE], 1);
         fbs_diags_add(w->opts->diags, true, "unreadable", path->ptr, "cannot open directory: %s",
