@@ -34,6 +34,8 @@ int fbs_cmd_rules(int argc, char **argv);
 
 /* "fallback-scan: <message>" on stderr. */
 void fbs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report an option getopt_long rejected (c is '?' or ':'), naming the command. */
+void fbs_cli_bad_option(const char *cmd, const char *arg, int c);
 /* Print the message of the last engine error with a context prefix; returns FBS_EXIT_USAGE. */
 int fbs_cli_fail(const char *what);
 

@@ -171,7 +171,8 @@ int fbs_cmd_rules(int argc, char **argv)
     int c, status;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:vh", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":f:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (ndirs == 64) {
@@ -203,7 +204,7 @@ int fbs_cmd_rules(int argc, char **argv)
                    "2 when a rule file is malformed.\n");
             return FBS_EXIT_OK;
         default:
-            fbs_cli_error("see 'fallback-scan rules --help'");
+            fbs_cli_bad_option("rules", argv[optind - 1], c);
             return FBS_EXIT_USAGE;
         }
     }

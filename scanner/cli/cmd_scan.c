@@ -133,7 +133,8 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
     a->color = -1;
     a->salt = getenv("FALLBACK_SCAN_SALT");
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:j:qvh", long_opts, NULL)) != -1) {
+    opterr = 0; /* we word the message ourselves */
+    while ((c = getopt_long(argc, argv, ":f:o:j:qvh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             a->format = optarg;
@@ -213,7 +214,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
             scan_usage(stdout, cmd);
             return 1;
         default:
-            fbs_cli_error("see 'fallback-scan %s --help'", cmd);
+            fbs_cli_bad_option(cmd, argv[optind - 1], c);
             return -1;
         }
     }

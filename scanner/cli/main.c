@@ -5,6 +5,7 @@
 #include "../core/error.h"
 #include "../match/ruleset.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,15 @@ void fbs_cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void fbs_cli_bad_option(const char *cmd, const char *arg, int c)
+{
+    if (c == ':')
+        fbs_cli_error("%s: option '%s' needs a value (see 'fallback-scan %s --help')", cmd, arg,
+                      cmd);
+    else
+        fbs_cli_error("%s: unknown option '%s' (see 'fallback-scan %s --help')", cmd, arg, cmd);
 }
 
 int fbs_cli_fail(const char *what)

@@ -191,9 +191,14 @@ int fbs_conf_parse(struct fbs_conf **out, const char *name, const char *text, si
     have_parser = 1;
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        rc = fbs_error_set(FBS_EPARSE, "line %zu: %s%s%s", parser.problem_mark.line + 1,
-                           parser.problem ? parser.problem : "syntax error",
-                           parser.context ? " " : "", parser.context ? parser.context : "");
+        if (parser.context)
+            rc = fbs_error_set(FBS_EPARSE, "line %zu: %s %s started at line %zu",
+                               parser.problem_mark.line + 1,
+                               parser.problem ? parser.problem : "syntax error", parser.context,
+                               parser.context_mark.line + 1);
+        else
+            rc = fbs_error_set(FBS_EPARSE, "line %zu: %s", parser.problem_mark.line + 1,
+                               parser.problem ? parser.problem : "syntax error");
         goto done;
     }
     have_doc = 1;
