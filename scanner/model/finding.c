@@ -3,6 +3,7 @@
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
+#include "../core/text.h"
 
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -11,9 +12,15 @@
 
 #include "../core/banned.h"
 
-/* Iterations of PBKDF2: ~0.2 ms per finding, enough to make guessing a short password from an id
- * far slower than trying it against the service it protects. */
-#define FBS_FINGERPRINT_ITERATIONS 1000
+/*
+ * Iterations of PBKDF2. A secret with 128 bits of estimated entropy or more (a random token)
+ * cannot be guessed from its id, so one keyed pass is enough; a low-entropy one (a typed
+ * password) is stretched so that guessing it from an id costs ~2 ms a guess. The count depends
+ * only on the secret, so ids stay stable.
+ */
+#define FBS_FINGERPRINT_ITER_HIGH 1
+#define FBS_FINGERPRINT_ITER_LOW 8192
+#define FBS_FINGERPRINT_STRONG_BITS 128.0
 #define FBS_FINGERPRINT_DOMAIN     "fallback-scan/fingerprint/v1"
 
 const char *fbs_source_kind_name(enum fbs_source_kind kind)
@@ -220,7 +227,7 @@ int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt)
     unsigned char out[16];
     const char *loc = f->resource ? f->resource : f->path ? f->path : "";
     static const char hex[] = "0123456789abcdef";
-    int rc = 0;
+    int rc = 0, iterations;
     size_t i;
 
     /* Length-prefixed parts: no two different (salt, rule, location) give the same salt. */
@@ -230,8 +237,12 @@ int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt)
         rc = FBS_ENOMEM;
         goto done;
     }
+    iterations = fbs_entropy(f->secret, f->secret_len) * (double)f->secret_len >=
+                         FBS_FINGERPRINT_STRONG_BITS
+                     ? FBS_FINGERPRINT_ITER_HIGH
+                     : FBS_FINGERPRINT_ITER_LOW;
     if (!PKCS5_PBKDF2_HMAC(f->secret ? f->secret : "", (int)f->secret_len,
-                           (const unsigned char *)s.ptr, (int)s.len, FBS_FINGERPRINT_ITERATIONS,
+                           (const unsigned char *)s.ptr, (int)s.len, iterations,
                            EVP_sha256(), sizeof(out), out)) {
         rc = fbs_error_set(FBS_EINTERNAL, "PBKDF2 failed");
         goto done;
