@@ -65,6 +65,7 @@ struct fbs_ruleset {
                          /* In both databases a pattern's id is its index in `rules`. */
     unsigned max_groups; /* largest capture count + 1 */
     bool compiled;
+    char *cache_dir; /* where compiled databases are kept, or NULL */
 };
 
 int fbs_ruleset_new(struct fbs_ruleset **out);
@@ -82,6 +83,14 @@ int fbs_ruleset_add_dir(struct fbs_ruleset *rs, const char *dir);
 
 /* Add the built-in rule pack (the .yml files of rules/, compiled into the binary). */
 int fbs_ruleset_add_builtin(struct fbs_ruleset *rs);
+
+/*
+ * Keep compiled Vectorscan databases in `dir` (created if missing), keyed by a SHA-256 of the
+ * Vectorscan version, the platform and every pattern with its flags, so that a later run with the
+ * same rules deserialises in milliseconds instead of compiling. NULL disables the cache. Cache
+ * problems (unwritable, corrupt, other CPU) are silent: the databases are then compiled.
+ */
+int fbs_ruleset_set_cache_dir(struct fbs_ruleset *rs, const char *dir);
 
 /* Build the Vectorscan databases. Call once, after the last add. FBS_ERULE on failure. */
 int fbs_ruleset_compile(struct fbs_ruleset *rs);
