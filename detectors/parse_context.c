@@ -264,21 +264,31 @@ static bool block_opener(struct line l, struct fbs_buf *out)
     return false;
 }
 
-/* "[section]" or "[[array.of.tables]]" at the start of a line. */
+/* "[section]" or "[[array.of.tables]]" alone on a line (names, dots, quotes, spaces inside). */
 static bool section_line(struct line l, size_t *ss, size_t *sn)
 {
-    size_t i = 0, e;
+    size_t i = 0, e, k, n = l.n;
 
-    while (i < l.n && isspace((unsigned char)l.s[i]))
+    while (i < n && isspace((unsigned char)l.s[i]))
         i++;
-    if (i >= l.n || l.s[i] != '[')
+    while (n > i && isspace((unsigned char)l.s[n - 1]))
+        n--;
+    if (i >= n || l.s[i] != '[' || l.s[n - 1] != ']')
         return false;
-    while (i < l.n && l.s[i] == '[')
+    while (i < n && l.s[i] == '[')
         i++;
     e = i;
-    while (e < l.n && l.s[e] != ']')
+    while (e < n && l.s[e] != ']')
         e++;
-    if (e >= l.n || e == i)
+    if (e == i || e >= n)
+        return false;
+    for (k = e; k < n; k++)
+        if (l.s[k] != ']')
+            return false;
+    for (k = i; k < e; k++)
+        if (!(isalnum((unsigned char)l.s[k]) || strchr("_-.\" ", l.s[k])))
+            return false;
+    if (l.s[i] == ' ' || l.s[e - 1] == ' ')
         return false;
     *ss = i;
     *sn = e - i;
@@ -314,7 +324,7 @@ static int find_comment(struct fbs_finding *f, const unsigned char *data, struct
     p = l;
     for (k = 0; k < 3; k++) {
         p = line_before(data, p);
-        if (!p.s || blank(p) || !is_comment_line(p))
+        if (!p.s || blank(p) || !is_comment_line(p) || (p.n >= 2 && p.s[0] == '#' && p.s[1] == '!'))
             break;
         {
             size_t j = 0;

@@ -81,8 +81,12 @@ static bool looks_random(const char *s, size_t n)
     return lower + upper + digit >= 2 && fbs_entropy(s, n) >= 3.0;
 }
 
-/* Append text with long high-entropy tokens masked. */
-static int put_masked(struct fbs_buf *out, const char *s, size_t n)
+/*
+ * Append text with masked tokens: a token holding the secret again (a repeated password), and a
+ * long random-looking token (another secret on the line). Other bytes are kept, made valid
+ * UTF-8 a run at a time so that multi-byte characters survive.
+ */
+static int put_masked(struct fbs_buf *out, const char *s, size_t n, const char *secret, size_t slen)
 {
     struct fbs_buf tmp = FBS_BUF_INIT;
     size_t i = 0;
@@ -91,19 +95,24 @@ static int put_masked(struct fbs_buf *out, const char *s, size_t n)
     while (i < n && !rc) {
         size_t j = i;
 
+        if (!token_char(s[i])) {
+            while (j < n && !token_char(s[j]))
+                j++;
+            rc = fbs_utf8_sanitize(out, s + i, j - i);
+            i = j;
+            continue;
+        }
         while (j < n && token_char(s[j]))
             j++;
-        if (j - i >= 16 && looks_random(s + i, j - i)) {
+        if ((slen >= 4 && memmem(s + i, j - i, secret, slen)) ||
+            (j - i >= 16 && looks_random(s + i, j - i))) {
             rc = fbs_redact_secret(&tmp, s + i, j - i);
             if (!rc)
                 rc = fbs_buf_put(out, tmp.ptr, tmp.len);
             fbs_buf_truncate(&tmp, 0);
-            i = j;
-            continue;
+        } else {
+            rc = fbs_utf8_sanitize(out, s + i, j - i);
         }
-        if (j == i)
-            j++;
-        rc = fbs_utf8_sanitize(out, s + i, j - i);
         i = j;
     }
     fbs_buf_release(&tmp);
@@ -113,12 +122,14 @@ static int put_masked(struct fbs_buf *out, const char *s, size_t n)
 int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, size_t slen, bool show)
 {
     size_t n = strlen(line), a = 0, b, e;
+    const char *secret;
     int rc;
 
     if (sstart > n)
         sstart = n;
     if (sstart + slen > n)
         slen = n - sstart;
+    secret = line + sstart;
     e = sstart + slen;
     b = n;
     while (a < sstart && isspace((unsigned char)line[a]))
@@ -127,27 +138,32 @@ int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, siz
         b--;
     if (sstart - a > SNIPPET_BEFORE) {
         a = sstart - SNIPPET_BEFORE;
-        /* Do not cut a UTF-8 sequence. */
-        while (a < sstart && ((unsigned char)line[a] & 0xC0) == 0x80)
+        /* Never show part of a token cut by the edge: too short to look random, it would
+         * escape masking. Start after it (and never inside a UTF-8 sequence). */
+        while (a < sstart && (token_char(line[a]) || ((unsigned char)line[a] & 0xC0) == 0x80))
             a++;
         if (fbs_buf_puts(out, ELLIPSIS) < 0)
             return FBS_ENOMEM;
     }
-    rc =
-        show ? fbs_utf8_sanitize(out, line + a, sstart - a) : put_masked(out, line + a, sstart - a);
+    rc = show ? fbs_utf8_sanitize(out, line + a, sstart - a)
+              : put_masked(out, line + a, sstart - a, secret, slen);
     if (rc < 0)
         return rc;
-    rc = show ? fbs_utf8_sanitize(out, line + sstart, slen)
-              : fbs_redact_secret(out, line + sstart, slen);
+    rc = show ? fbs_utf8_sanitize(out, line + sstart, slen) : fbs_redact_secret(out, secret, slen);
     if (rc < 0)
         return rc;
     if (b - e > SNIPPET_AFTER) {
         size_t cut = e + SNIPPET_AFTER;
 
+        /* End before a token cut by the edge, and not inside a UTF-8 sequence. */
+        while (cut > e && (token_char(line[cut - 1]) && token_char(line[cut])))
+            cut--;
         while (cut > e && ((unsigned char)line[cut] & 0xC0) == 0x80)
             cut--;
-        rc = show ? fbs_utf8_sanitize(out, line + e, cut - e) : put_masked(out, line + e, cut - e);
+        rc = show ? fbs_utf8_sanitize(out, line + e, cut - e)
+                  : put_masked(out, line + e, cut - e, secret, slen);
         return rc < 0 ? rc : fbs_buf_puts(out, ELLIPSIS);
     }
-    return show ? fbs_utf8_sanitize(out, line + e, b - e) : put_masked(out, line + e, b - e);
+    return show ? fbs_utf8_sanitize(out, line + e, b - e)
+                : put_masked(out, line + e, b - e, secret, slen);
 }

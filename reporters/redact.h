@@ -2,10 +2,11 @@
  * redact.h - the one place that decides what of a secret leaves the process.
  *
  * Redacted form of a secret: its first and last few characters around an ellipsis, more hidden
- * the shorter the secret is ("AKIA…WXYZ" for 20 characters, "pa…rd" for 10, "…" under 8), with
+ * the shorter the secret is ("AKIA…WXYZ" for 20 characters, "p…d" for 10, "…" under 8), with
  * multi-line key material shown as its first line and a byte count. A snippet is the line the
- * secret is on with the secret replaced by its redacted form and any other long, high-entropy
- * token on the line masked too.
+ * secret is on with the secret replaced by its redacted form, any other occurrence of the secret
+ * and any other long, random-looking token on the line masked too, and no partial token at a
+ * cut edge.
  */
 #ifndef FBS_REDACT_H
 #define FBS_REDACT_H

@@ -207,6 +207,7 @@ static json_t *stats_json(const struct fbs_report_info *info)
     json_object_set_new(o, "bytes", json_integer((json_int_t)atomic_load(&s->bytes)));
     json_object_set_new(o, "seconds", json_real(round(s->seconds * 1000.0) / 1000.0));
     json_object_set_new(o, "files", json_integer((json_int_t)atomic_load(&s->files)));
+    json_object_set_new(o, "commits", json_integer((json_int_t)atomic_load(&s->commits)));
     json_object_set_new(o, "findings", json_integer((json_int_t)atomic_load(&s->findings)));
     json_object_set_new(o, "rules", json_integer((json_int_t)info->nrules));
     json_object_set_new(o, "skipped", skipped);
@@ -315,7 +316,8 @@ static int json_add(void *state, const struct fbs_finding *f)
     if (f->severity)
         count(st->by_severity, f->severity);
     if (st->lines) {
-        int rc = json_dumpf(o, st->opts->out, JSON_COMPACT | JSON_ENSURE_ASCII);
+        int rc = json_dumpf(o, st->opts->out,
+                            JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10));
 
         json_decref(o);
         if (rc < 0 || fputc('\n', st->opts->out) == EOF)
@@ -344,7 +346,8 @@ static int json_end(void *state)
         json_object_set(doc, "findings", st->findings);
     json_object_set_new(doc, "summary", summary_json(st));
     if (json_dumpf(doc, st->opts->out,
-                   st->lines ? JSON_COMPACT | JSON_ENSURE_ASCII : JSON_INDENT(2)) < 0 ||
+                   (st->lines ? JSON_COMPACT | JSON_ENSURE_ASCII : JSON_INDENT(2)) |
+                       JSON_REAL_PRECISION(10)) < 0 ||
         fputc('\n', st->opts->out) == EOF)
         rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
     json_decref(doc);

@@ -3,6 +3,7 @@
 #include "alloc.h"
 #include "error.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,12 +34,12 @@ void fbs_buf_release_wipe(struct fbs_buf *b)
 
 int fbs_buf_grow(struct fbs_buf *b, size_t extra)
 {
-    size_t need = b->len + extra + 1;
-    size_t ncap;
+    size_t need, ncap;
     char *p;
 
-    if (need < b->len)
+    if (extra > SIZE_MAX - b->len - 1)
         return fbs_error_set(FBS_ENOMEM, "buffer too large");
+    need = b->len + extra + 1;
     if (need <= b->cap)
         return 0;
     ncap = b->cap ? b->cap : 64;

@@ -3,6 +3,7 @@
 #include "error.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,9 +89,13 @@ int fbs_time_parse(fbs_time_t *out, const char *s)
 
     if (*p == '@') {
         char *end;
-        long long v = strtoll(p + 1, &end, 10);
+        long long v;
 
-        if (end == p + 1 || *end)
+        if (!isdigit((unsigned char)p[1]) && !(p[1] == '-' && isdigit((unsigned char)p[2])))
+            return fbs_error_set(FBS_EINVAL, "invalid time '%s'", s);
+        errno = 0;
+        v = strtoll(p + 1, &end, 10);
+        if (end == p + 1 || *end || errno)
             return fbs_error_set(FBS_EINVAL, "invalid time '%s'", s);
         *out = v;
         return 0;
@@ -128,12 +133,18 @@ int fbs_time_parse(fbs_time_t *out, const char *s)
             if (digits(p, 2, &oh) < 0)
                 goto bad;
             p += 2;
-            if (*p == ':')
+            if (*p == ':') {
                 p++;
-            if (*p && digits(p, 2, &om) < 0)
-                goto bad;
-            if (*p)
+                if (digits(p, 2, &om) < 0)
+                    goto bad;
                 p += 2;
+            } else if (*p) {
+                if (digits(p, 2, &om) < 0)
+                    goto bad;
+                p += 2;
+            }
+            if (oh > 23 || om > 59)
+                goto bad;
         }
     }
     if (*p)

@@ -52,8 +52,9 @@ int fbs_matcher_new(struct fbs_matcher **out, const struct fbs_ruleset *rs);
 void fbs_matcher_free(struct fbs_matcher *m);
 
 /*
- * Scan `len` bytes and call `cb` for each surviving match, in order of start offset. A non-zero
- * return from `cb` stops the scan and is returned. Other returns: 0, FBS_ENOMEM, FBS_EINTERNAL.
+ * Scan `len` bytes and call `cb` for each surviving match, in order of the secret's start offset. A
+ * non-zero return from `cb` stops the scan and is returned. Other returns: 0, FBS_ENOMEM,
+ * FBS_EINTERNAL.
  */
 int fbs_matcher_scan(struct fbs_matcher *m, const unsigned char *data, size_t len,
                      const struct fbs_match_opts *opts, fbs_match_cb cb, void *payload);

@@ -135,9 +135,18 @@ enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len,
     const char *line;
     size_t back;
 
-    /* The text before the secret on its line: "password: ENC[...", "!vault |" blocks. */
-    for (ls = start; ls > 0 && data[ls - 1] != '\n'; ls--)
-        ;
+    /*
+     * The value's own prefix: back from the secret to the nearest whitespace or quote, at most
+     * 64 bytes ("ENC[AES256_GCM,data:", "${", "vault:"). Not the whole line: a mark earlier on a
+     * minified JSON line says nothing about this value, and a whole-line search per match is
+     * quadratic on long lines.
+     */
+    for (ls = start; ls > 0 && start - ls < 64; ls--) {
+        unsigned char c = data[ls - 1];
+
+        if (c == '\n' || c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '`')
+            break;
+    }
     line = (const char *)data + ls;
     if (has_word(line, start - ls, reference_marks))
         return FBS_FILTER_REFERENCE;

@@ -18,6 +18,9 @@
 #include "../core/banned.h"
 
 #define CONFIRM_WINDOW 256
+/* Within this distance of the previous confirmed match the search starts right there: exact
+ * (no match can be cut short by a window) and still linear overall. */
+#define EXACT_SPAN 65536
 
 static int push_found(struct fbs_matcher *m, const struct fbs_rule *r, const PCRE2_SIZE *ov)
 {
@@ -82,7 +85,8 @@ int fbs_confirm_rule(struct fbs_matcher *m, unsigned rule, const unsigned char *
         return confirm_whole(m, r, data, len);
     for (h = m->head[rule]; h; h = m->hits[h - 1].next) {
         const struct fbs_hit *hit = &m->hits[h - 1];
-        size_t window = CONFIRM_WINDOW, from;
+        size_t window = hit->first_end <= covered + EXACT_SPAN ? EXACT_SPAN : CONFIRM_WINDOW;
+        size_t from;
         PCRE2_SIZE *ov;
         int found;
 

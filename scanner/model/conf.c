@@ -4,6 +4,7 @@
 #include "../core/error.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ struct fbs_conf_line {
 };
 
 #define CONF_MAX_DEPTH 64
+/* Aliases can make a small document expand into millions of nodes ("billion laughs"). */
+#define CONF_MAX_NODES 200000
 
 static int add_line(struct fbs_conf *c, const json_t *node, const char *key, int line)
 {
@@ -57,7 +60,8 @@ static json_t *plain_scalar(const char *s, size_t len)
             return json_integer(v);
         errno = 0;
         d = strtod(s, &end);
-        if (!*end && !errno)
+        /* inf and nan are not JSON numbers: keep them as the strings they were. */
+        if (!*end && !errno && isfinite(d))
             return json_real(d);
     }
     return json_stringn(s, len);
@@ -71,6 +75,10 @@ static int convert(struct fbs_conf *c, yaml_document_t *doc, yaml_node_t *n, jso
     int rc = 0;
 
     *out = NULL;
+    if (++c->nodes > CONF_MAX_NODES)
+        return fbs_error_set(FBS_EPARSE,
+                             "line %d: document expands to more than %d nodes (alias bomb?)", line,
+                             CONF_MAX_NODES);
     if (depth > CONF_MAX_DEPTH)
         return fbs_error_set(FBS_EPARSE, "line %d: nesting deeper than %d levels", line,
                              CONF_MAX_DEPTH);

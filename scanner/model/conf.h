@@ -23,6 +23,7 @@ struct fbs_conf {
     struct fbs_conf_line *lines; /* sorted by (node, key) after load */
     size_t nlines;
     size_t cap;
+    size_t nodes; /* nodes built so far: bounded, aliases expand */
 };
 
 /*

@@ -18,10 +18,10 @@
  * password) is stretched so that guessing it from an id costs ~2 ms a guess. The count depends
  * only on the secret, so ids stay stable.
  */
-#define FBS_FINGERPRINT_ITER_HIGH 1
-#define FBS_FINGERPRINT_ITER_LOW 8192
+#define FBS_FINGERPRINT_ITER_HIGH   1
+#define FBS_FINGERPRINT_ITER_LOW    8192
 #define FBS_FINGERPRINT_STRONG_BITS 128.0
-#define FBS_FINGERPRINT_DOMAIN     "fallback-scan/fingerprint/v1"
+#define FBS_FINGERPRINT_DOMAIN      "fallback-scan/fingerprint/v1"
 
 const char *fbs_source_kind_name(enum fbs_source_kind kind)
 {
@@ -226,24 +226,26 @@ int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt)
     struct fbs_buf s = FBS_BUF_INIT;
     unsigned char out[16];
     const char *loc = f->resource ? f->resource : f->path ? f->path : "";
+    const char *rule_id = f->rule_id ? f->rule_id : "";
+    size_t rule_id_len = strlen(rule_id);
     static const char hex[] = "0123456789abcdef";
     int rc = 0, iterations;
     size_t i;
 
     /* Length-prefixed parts: no two different (salt, rule, location) give the same salt. */
     if (fbs_buf_printf(&s, "%s|%zu:%s|%zu:%s|%zu:%s", FBS_FINGERPRINT_DOMAIN,
-                       salt ? strlen(salt) : 0, salt ? salt : "", strlen(f->rule_id), f->rule_id,
-                       strlen(loc), loc) < 0) {
+                       salt ? strlen(salt) : 0, salt ? salt : "", rule_id_len, rule_id, strlen(loc),
+                       loc) < 0) {
         rc = FBS_ENOMEM;
         goto done;
     }
-    iterations = fbs_entropy(f->secret, f->secret_len) * (double)f->secret_len >=
-                         FBS_FINGERPRINT_STRONG_BITS
-                     ? FBS_FINGERPRINT_ITER_HIGH
-                     : FBS_FINGERPRINT_ITER_LOW;
+    iterations =
+        fbs_entropy(f->secret, f->secret_len) * (double)f->secret_len >= FBS_FINGERPRINT_STRONG_BITS
+            ? FBS_FINGERPRINT_ITER_HIGH
+            : FBS_FINGERPRINT_ITER_LOW;
     if (!PKCS5_PBKDF2_HMAC(f->secret ? f->secret : "", (int)f->secret_len,
-                           (const unsigned char *)s.ptr, (int)s.len, iterations,
-                           EVP_sha256(), sizeof(out), out)) {
+                           (const unsigned char *)s.ptr, (int)s.len, iterations, EVP_sha256(),
+                           sizeof(out), out)) {
         rc = fbs_error_set(FBS_EINTERNAL, "PBKDF2 failed");
         goto done;
     }
