@@ -22,6 +22,7 @@
 #include "scanner/core/banned.h"
 
 struct input {
+    char *path;
     char *data;
     size_t len;
     bool binary;
@@ -52,6 +53,7 @@ static int read_file(const char *path, struct fbs_vec *inputs)
     if (!in)
         return -1;
     in->len = b.len;
+    in->path = fbs_strdup(path);
     in->binary = fbs_is_binary(b.ptr, b.len);
     in->data = fbs_buf_detach(&b);
     return fbs_vec_push(inputs, in);
@@ -62,6 +64,7 @@ static void input_free(void *p)
     struct input *in = p;
 
     fbs_free(in->data);
+    fbs_free(in->path);
     fbs_free(in);
 }
 
@@ -115,7 +118,8 @@ int main(int argc, char **argv)
 
         for (i = 0; i < inputs.len; i++) {
             struct input *in = inputs.items[i];
-            struct fbs_match_opts mo = {.binary = in->binary, .all_matches = false};
+            struct fbs_match_opts mo = {
+                .binary = in->binary, .all_matches = false, .path = in->path};
 
             if (in->binary && !rs->db_binary)
                 continue;

@@ -186,7 +186,27 @@ static bool key_on_line(struct line l, size_t vpos, size_t *ks, size_t *kn)
     } else {
         return false;
     }
-    return key_before(s, i, ks, kn);
+    if (!key_before(s, i, ks, kn))
+        return false;
+    /* "Unseal Key 1: ...", "Recovery Key 2: ...": a bare number is the end of a label; take the
+     * words before it on the line too. */
+    {
+        size_t k, st = *ks;
+        bool digits = true;
+
+        for (k = *ks; k < *ks + *kn; k++)
+            digits = digits && isdigit((unsigned char)s[k]);
+        if (digits) {
+            while (st > 0 && (isalnum((unsigned char)s[st - 1]) || s[st - 1] == ' ' ||
+                              s[st - 1] == '_' || s[st - 1] == '-'))
+                st--;
+            while (st < *ks && s[st] == ' ')
+                st++;
+            *kn += *ks - st;
+            *ks = st;
+        }
+    }
+    return true;
 }
 
 /*

@@ -157,7 +157,8 @@ static int on_blob(const struct fbs_blob *blob, unsigned worker, void *payload)
 {
     struct run *run = payload;
     struct worker *w = &run->workers[worker];
-    struct fbs_match_opts mopts = {.binary = blob->binary, .all_matches = false};
+    struct fbs_match_opts mopts = {
+        .binary = blob->binary, .all_matches = false, .path = blob->rel_path};
     struct blob_scan bs = {run, w, blob, 0, 1, 0};
     int rc;
 

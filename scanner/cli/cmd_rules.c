@@ -92,6 +92,7 @@ static int run_tests(const struct fbs_ruleset *rs, bool verbose)
             p.ex = e;
             mo.binary = fbs_is_binary(e->text, e->len);
             mo.all_matches = true;
+            mo.path = e->path;
             if (fbs_matcher_scan(m, (const unsigned char *)e->text, e->len, &mo, on_probe, &p) <
                 0) {
                 fbs_matcher_free(m);

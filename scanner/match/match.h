@@ -43,6 +43,7 @@ struct fbs_matcher;
 struct fbs_match_opts {
     bool binary;      /* the blob is binary: only rules with binary: true run */
     bool all_matches; /* keep overlapping matches of different rules (rule self-tests) */
+    const char *path; /* the blob's path relative to its target, for path-gated rules; or NULL */
 };
 
 typedef int (*fbs_match_cb)(const struct fbs_match *m, void *payload);

@@ -29,8 +29,9 @@ int fbs_matcher_new(struct fbs_matcher **out, const struct fbs_ruleset *rs)
     if (!m)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     m->rs = rs;
-    if (hs_alloc_scratch(rs->db_text, &m->hs) != HS_SUCCESS ||
-        (rs->db_binary && hs_alloc_scratch(rs->db_binary, &m->hs) != HS_SUCCESS)) {
+    if ((rs->db_text && hs_alloc_scratch(rs->db_text, &m->hs) != HS_SUCCESS) ||
+        (rs->db_binary && hs_alloc_scratch(rs->db_binary, &m->hs) != HS_SUCCESS) ||
+        (rs->db_gated && hs_alloc_scratch(rs->db_gated, &m->hs) != HS_SUCCESS)) {
         rc = fbs_error_set(FBS_EINTERNAL, "cannot allocate Vectorscan scratch");
         goto fail;
     }
@@ -129,15 +130,39 @@ static bool keyword_ok(const struct fbs_rule *r, const unsigned char *data,
     return false;
 }
 
+/* Whether a path-gated rule may run on `path`. */
+static bool path_ok(const struct fbs_rule *r, const char *path)
+{
+    size_t i;
+
+    if (!r->npaths)
+        return true;
+    for (i = 0; path && i < r->npaths; i++)
+        if (fbs_glob_match(r->paths[i], path, false))
+            return true;
+    return false;
+}
+
+/* Whether any path-gated rule may run on `path`. */
+static bool any_gated(const struct fbs_ruleset *rs, const char *path)
+{
+    size_t i;
+
+    for (i = 0; path && i < rs->n; i++)
+        if (rs->rules[i]->npaths && !rs->rules[i]->binary && path_ok(rs->rules[i], path))
+            return true;
+    return false;
+}
+
 /* Apply the rule's own tests and the filters; true to keep. */
 static bool keep_match(struct fbs_matcher *m, const unsigned char *data, size_t len,
-                       const struct fbs_match *x)
+                       const struct fbs_match *x, const char *path)
 {
     const struct fbs_rule *r = x->rule;
     const char *secret = (const char *)data + x->secret_start;
     size_t n = x->secret_end - x->secret_start;
 
-    if (!n || !keyword_ok(r, data, x) ||
+    if (!n || !path_ok(r, path) || !keyword_ok(r, data, x) ||
         (r->entropy_min > 0 && fbs_entropy(secret, n) < r->entropy_min) ||
         (r->validator == FBS_VALIDATE_GITHUB_CRC32 && !fbs_validate_github_crc32(secret, n))) {
         m->counts.filtered++;
@@ -210,9 +235,14 @@ int fbs_matcher_scan(struct fbs_matcher *m, const unsigned char *data, size_t le
     m->nhits = 0;
     m->nfound = 0;
     m->hit_overflow = false;
-    if (!db || len > 0xFFFFFFFFu)
+    if (len > 0xFFFFFFFFu)
         return 0;
-    err = hs_scan(db, (const char *)data, (unsigned)len, 0, m->hs, on_hit, m);
+    err = db ? hs_scan(db, (const char *)data, (unsigned)len, 0, m->hs, on_hit, m) : HS_SUCCESS;
+    /* Path-gated rules (patterns with no literal to prefilter on, such as lists of recovery
+     * codes) run only on the files they are about. */
+    if ((err == HS_SUCCESS || err == HS_SCAN_TERMINATED) && !opts->binary && m->rs->db_gated &&
+        !m->hit_overflow && any_gated(m->rs, opts->path))
+        err = hs_scan(m->rs->db_gated, (const char *)data, (unsigned)len, 0, m->hs, on_hit, m);
     if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED) {
         rc = fbs_error_set(FBS_EINTERNAL, "Vectorscan scan failed (%d)", (int)err);
         goto done;
@@ -223,7 +253,7 @@ int fbs_matcher_scan(struct fbs_matcher *m, const unsigned char *data, size_t le
             goto done;
     }
     for (i = kept = 0; i < m->nfound; i++)
-        if (keep_match(m, data, len, &m->found[i]))
+        if (keep_match(m, data, len, &m->found[i], opts->path))
             m->found[kept++] = m->found[i];
     m->nfound = kept;
     if (m->hit_overflow)

@@ -6,7 +6,9 @@
  * window start S before the first end of a hit range, limiting match starts to the range's last
  * end (PCRE2_USE_OFFSET_LIMIT), so the search never runs past the hit. If no match is found, or
  * the match starts exactly at S (it may have been cut short by the window), the window widens
- * fourfold until it reaches the end of the previous confirmed match of the rule. Lookbehinds may
+ * fourfold until it reaches the end of the previous confirmed match of the rule. A match that
+ * starts within EDGE_SLACK bytes of the window start may be the tail of a longer one, so it
+ * widens the window too. Lookbehinds may
  * look before S, so `\b` and friends behave as over the whole blob.
  */
 #include "match_int.h"
@@ -18,9 +20,12 @@
 #include "../core/banned.h"
 
 #define CONFIRM_WINDOW 256
-/* Within this distance of the previous confirmed match the search starts right there: exact
- * (no match can be cut short by a window) and still linear overall. */
-#define EXACT_SPAN 65536
+/*
+ * A match found within this many bytes of the window start may be the tail of a longer match
+ * that began before the window (a repetition restarts within one repeated unit): widen and look
+ * again. Real matches that start there cost one extra search.
+ */
+#define EDGE_SLACK 64
 
 static int push_found(struct fbs_matcher *m, const struct fbs_rule *r, const PCRE2_SIZE *ov)
 {
@@ -85,8 +90,7 @@ int fbs_confirm_rule(struct fbs_matcher *m, unsigned rule, const unsigned char *
         return confirm_whole(m, r, data, len);
     for (h = m->head[rule]; h; h = m->hits[h - 1].next) {
         const struct fbs_hit *hit = &m->hits[h - 1];
-        size_t window = hit->first_end <= covered + EXACT_SPAN ? EXACT_SPAN : CONFIRM_WINDOW;
-        size_t from;
+        size_t window = CONFIRM_WINDOW, from;
         PCRE2_SIZE *ov;
         int found;
 
@@ -96,7 +100,7 @@ int fbs_confirm_rule(struct fbs_matcher *m, unsigned rule, const unsigned char *
             from = hit->first_end > covered + window ? hit->first_end - window : covered;
             found = search(m, r, data, len, from, hit->last_end);
             ov = pcre2_get_ovector_pointer(m->md);
-            if (from == covered || (found && ov[0] > from))
+            if (from == covered || (found && ov[0] >= from + EDGE_SLACK))
                 break;
             window *= 4;
         }

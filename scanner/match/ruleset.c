@@ -23,6 +23,7 @@
 
 static void example_release(struct fbs_rule_example *e)
 {
+    fbs_free(e->path);
     fbs_free(e->text);
     fbs_free(e->secret);
 }
@@ -50,6 +51,7 @@ static void rule_free(struct fbs_rule *r)
     fbs_free(r->remediation);
     strv_free(r->keywords, r->nkeywords);
     strv_free(r->references, r->nreferences);
+    strv_free(r->paths, r->npaths);
     for (i = 0; i < r->nexamples; i++)
         example_release(&r->examples[i]);
     fbs_free(r->examples);
@@ -78,6 +80,7 @@ void fbs_ruleset_free(struct fbs_ruleset *rs)
     fbs_free(rs->rules);
     hs_free_database(rs->db_text);
     hs_free_database(rs->db_binary);
+    hs_free_database(rs->db_gated);
     fbs_free(rs->cache_dir);
     fbs_free(rs);
 }
@@ -230,7 +233,7 @@ static int get_examples(const struct parse *p, json_t *obj, const char *key, boo
     json_array_foreach(v, i, it)
     {
         struct fbs_rule_example e = {0};
-        json_t *t = it, *s = NULL;
+        json_t *t = it, *s = NULL, *path = NULL;
         int line = fbs_conf_line(p->conf, it, NULL);
 
         if (!line)
@@ -241,12 +244,15 @@ static int get_examples(const struct parse *p, json_t *obj, const char *key, boo
 
             json_object_foreach(it, k, kv)
             {
-                if (strcmp(k, tkey) && strcmp(k, skey))
-                    return PERR(p, it, k, "unknown key '%s' in %s (expected '%s' or '%s')", k, key,
-                                tkey, skey);
+                if (strcmp(k, tkey) && strcmp(k, skey) && strcmp(k, "path"))
+                    return PERR(p, it, k, "unknown key '%s' in %s (expected '%s', '%s' or 'path')",
+                                k, key, tkey, skey);
             }
             t = json_object_get(it, tkey);
             s = json_object_get(it, skey);
+            path = json_object_get(it, "path");
+            if (path && !json_is_string(path))
+                return PERR(p, it, "path", "'path' must be a string");
             if (s && !allow_secret)
                 return PERR(p, it, skey, "'%s' has no meaning in %s", skey, key);
         }
@@ -272,6 +278,10 @@ static int get_examples(const struct parse *p, json_t *obj, const char *key, boo
                 example_release(&e);
                 return fbs_error_set(FBS_ENOMEM, "out of memory");
             }
+        }
+        if (path && !(e.path = fbs_strdup(json_string_value(path)))) {
+            example_release(&e);
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
         }
         e.line = line;
         if (fbs_array_grow((void **)arr, &cap, *n + 1, sizeof(**arr)) < 0) {
@@ -303,6 +313,7 @@ static const char *const rule_keys[] = {"id",
                                         "examples_hex",
                                         "negative_examples_hex",
                                         "tags",
+                                        "paths",
                                         NULL};
 
 static bool valid_id(const char *s)
@@ -409,6 +420,7 @@ static int parse_rule(const struct parse *p, json_t *obj, struct fbs_rule **out)
         (rc = get_string(p, obj, "remediation", false, &r->remediation)) < 0 ||
         (rc = get_strv(p, obj, "keywords", &r->keywords, &r->nkeywords)) < 0 ||
         (rc = get_strv(p, obj, "references", &r->references, &r->nreferences)) < 0 ||
+        (rc = get_strv(p, obj, "paths", &r->paths, &r->npaths)) < 0 ||
         (rc = get_bool(p, obj, "fallback", &r->fallback)) < 0 ||
         (rc = get_bool(p, obj, "binary", &r->binary)) < 0)
         goto fail;
@@ -825,7 +837,21 @@ done:
     fbs_buf_release(&tmp);
 }
 
-static int build_db(struct fbs_ruleset *rs, bool binary, hs_database_t **out)
+enum db_kind { DB_TEXT, DB_BINARY, DB_GATED };
+
+static bool in_db(const struct fbs_rule *r, enum db_kind kind)
+{
+    switch (kind) {
+    case DB_TEXT:
+        return !r->npaths;
+    case DB_BINARY:
+        return r->binary;
+    default:
+        return r->npaths > 0;
+    }
+}
+
+static int build_db(struct fbs_ruleset *rs, enum db_kind kind, hs_database_t **out)
 {
     struct fbs_buf cpath = FBS_BUF_INIT;
     const char **exprs = NULL;
@@ -845,7 +871,7 @@ static int build_db(struct fbs_ruleset *rs, bool binary, hs_database_t **out)
     for (i = 0; i < rs->n; i++) {
         struct fbs_rule *r = rs->rules[i];
 
-        if (binary && !r->binary)
+        if (!in_db(r, kind))
             continue;
         exprs[n] = r->pattern;
         flags[n] = r->prefilter ? HS_FLAG_PREFILTER : 0;
@@ -907,14 +933,18 @@ int fbs_ruleset_compile(struct fbs_ruleset *rs)
         if (groups + 1 > rs->max_groups)
             rs->max_groups = groups + 1;
     }
-    rc = build_db(rs, false, &db);
+    rc = build_db(rs, DB_TEXT, &db);
     if (rc < 0)
         return rc;
     rs->db_text = db;
-    rc = build_db(rs, true, &db);
+    rc = build_db(rs, DB_BINARY, &db);
     if (rc < 0)
         return rc;
     rs->db_binary = db;
+    rc = build_db(rs, DB_GATED, &db);
+    if (rc < 0)
+        return rc;
+    rs->db_gated = db;
     rs->compiled = true;
     return 0;
 }

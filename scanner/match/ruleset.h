@@ -25,6 +25,7 @@ struct fbs_rule_example {
     size_t len;
     char *secret; /* NULL: only has to match */
     size_t secret_len;
+    char *path; /* the file path the example is tested as (path-gated rules need one) */
     int line;
 };
 
@@ -39,6 +40,8 @@ struct fbs_rule {
     size_t nkeywords;
     char **references;
     size_t nreferences;
+    char **paths; /* globs: the rule only runs on files whose path matches one (path-gated) */
+    size_t npaths;
     unsigned secret_group;
     double entropy_min; /* 0 = none */
     enum fbs_validator validator;
@@ -60,8 +63,9 @@ struct fbs_rule {
 struct fbs_ruleset {
     struct fbs_rule **rules;
     size_t n, cap;
-    void *db_text;       /* hs_database_t *: every rule */
+    void *db_text;       /* hs_database_t *: text rules without `paths`, or NULL */
     void *db_binary;     /* hs_database_t *: rules with binary: true, or NULL */
+    void *db_gated;      /* hs_database_t *: path-gated rules, run only on matching paths */
                          /* In both databases a pattern's id is its index in `rules`. */
     unsigned max_groups; /* largest capture count + 1 */
     bool compiled;

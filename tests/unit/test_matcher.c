@@ -114,7 +114,7 @@ static int scan_opts(struct fixture *fx, const char *text, size_t len,
 
 static void scan(struct fixture *fx, const char *text, struct recs *r)
 {
-    static const struct fbs_match_opts opts = {false, false};
+    static const struct fbs_match_opts opts = {false, false, NULL};
 
     assert_int_equal(scan_opts(fx, text, strlen(text), &opts, r), 0);
     assert_true(r->ordered);
@@ -268,7 +268,7 @@ static void test_matcher__long_run_bounded_rule(void **state)
                                 "    pattern: '[A-Za-z0-9]{40}'\n"
                                 "    binary: true\n" EX;
     struct fixture fx = setup_rules(rules);
-    static const struct fbs_match_opts opts = {false, false};
+    static const struct fbs_match_opts opts = {false, false, NULL};
     const size_t len = 1u << 20;
     char *data = fbs_malloc(len);
     const struct fbs_match_counts *c;
@@ -300,7 +300,7 @@ static void test_matcher__long_lines_with_filters(void **state)
                                 "    kind: b40\n"
                                 "    pattern: '[A-Za-z0-9]{40}'\n" EX;
     struct fixture fx = setup_rules(rules);
-    static const struct fbs_match_opts opts = {false, false};
+    static const struct fbs_match_opts opts = {false, false, NULL};
     const size_t len = 128u << 10;
     char *data = fbs_malloc(len);
     const struct fbs_match_counts *c;
@@ -334,7 +334,7 @@ static void test_matcher__long_single_line(void **state)
                                 "    kind: b40\n"
                                 "    pattern: '[A-Za-z0-9]{40}'\n" EX;
     struct fixture fx;
-    static const struct fbs_match_opts opts = {false, false};
+    static const struct fbs_match_opts opts = {false, false, NULL};
     const size_t len = 1u << 20;
     char *data;
     struct recs r;
@@ -729,7 +729,7 @@ static void test_matcher__overlap_reduction(void **state)
     struct fixture fx = setup_rules(rules);
     static const char same[] = "password = tok_Ab3dEf6hIj9kLm2nOp5q\n";
     static const char contained[] = "x = \"prefix tok_Ab3dEf6hIj9kLm2nOp5q\"\n";
-    static const struct fbs_match_opts all = {false, true};
+    static const struct fbs_match_opts all = {false, true, NULL};
     struct recs r;
 
     (void)state;
@@ -767,7 +767,7 @@ static void test_matcher__binary_blob(void **state)
     struct fixture fx = setup_rules(rules);
     static const char blob[] = "TXTKEY_12345678\0\0\x01\x02"
                                "BINKEY_87654321\0";
-    static const struct fbs_match_opts bin = {true, false}, txt = {false, false};
+    static const struct fbs_match_opts bin = {true, false, NULL}, txt = {false, false, NULL};
     struct recs r;
 
     (void)state;
@@ -817,7 +817,7 @@ static void test_matcher__callback_order_and_stop(void **state)
     static const char text[] = "tok_Ab3dEf6hIj9kLm2nOp5q AKIAQWERTYUIOPASDFGH\n"
                                "secret: Tr0ub4dor&3-horse\n"
                                "AKIAZXCVBNMLKJHGFDSA tok_Zz9yXx8wVv7uUt6sSr5q\n";
-    static const struct fbs_match_opts opts = {false, false};
+    static const struct fbs_match_opts opts = {false, false, NULL};
     struct recs r;
     size_t i;
 
@@ -875,6 +875,46 @@ static void test_matcher__callback_order_by_match_start(void **state)
     teardown_rules(&fx);
 }
 
+static void test_matcher__path_gated_rule(void **state)
+{
+    static const char rules[] = "rules:\n"
+                                "  - id: test.codes\n"
+                                "    name: Codes\n"
+                                "    kind: codes\n"
+                                "    pattern: '([0-9]{4} [0-9]{4})'\n"
+                                "    secret_group: 1\n"
+                                "    paths: ['*backup*codes*', '*.txt']\n" EX
+                                "  - id: test.tok\n"
+                                "    name: Token\n"
+                                "    kind: tok\n"
+                                "    pattern: 'tok_[0-9]{6}'\n" EX;
+    static const char text[] = "8265 1734 tok_918273\n";
+    const struct fbs_match_opts gated = {false, false, "secrets/google-backup-codes"};
+    const struct fbs_match_opts plain = {false, false, "src/main.c"};
+    const struct fbs_match_opts none = {false, false, NULL};
+    struct fixture fx;
+    struct recs r;
+
+    (void)state;
+    fx = setup_rules(rules);
+    assert_non_null(fx.rs->db_gated);
+    memset(&r, 0, sizeof(r));
+    r.ordered = true;
+    assert_int_equal(scan_opts(&fx, text, strlen(text), &gated, &r), 0);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(rule_of(&r, 0), "test.codes");
+    memset(&r, 0, sizeof(r));
+    r.ordered = true;
+    assert_int_equal(scan_opts(&fx, text, strlen(text), &plain, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(rule_of(&r, 0), "test.tok");
+    memset(&r, 0, sizeof(r));
+    r.ordered = true;
+    assert_int_equal(scan_opts(&fx, text, strlen(text), &none, &r), 0);
+    assert_int_equal(r.n, 1);
+    teardown_rules(&fx);
+}
+
 static void test_matcher__new_needs_compiled_set(void **state)
 {
     struct fbs_ruleset *rs = NULL;
@@ -914,6 +954,7 @@ int main(void)
         cmocka_unit_test(test_matcher__callback_order_and_stop),
         cmocka_unit_test(test_matcher__callback_order_by_match_start),
         cmocka_unit_test(test_matcher__new_needs_compiled_set),
+        cmocka_unit_test(test_matcher__path_gated_rule),
     };
 
     fbs_test_use_cmocka_alloc();

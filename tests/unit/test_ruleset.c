@@ -417,7 +417,7 @@ static void compile_and_match(const char *cache)
 {
     struct fbs_ruleset *rs = new_set();
     struct fbs_matcher *m = NULL;
-    static const struct fbs_match_opts opts = {false, false};
+    static const struct fbs_match_opts opts = {false, false, NULL};
     static const char text[] = "key = tok_Ab3dEf6hIj9kLm2nOp5q\n";
     int hits = 0;
 
