@@ -30,6 +30,7 @@ void fbs_stats_init(struct fbs_stats *s)
     atomic_init(&s->findings, 0);
     atomic_init(&s->errors, 0);
     s->seconds = 0.0;
+    atomic_init(&s->commits, 0);
 }
 
 int fbs_diags_init(struct fbs_diags *d, struct fbs_stats *stats, bool list_skips)

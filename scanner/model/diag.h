@@ -41,6 +41,7 @@ struct fbs_stats {
     atomic_uint_fast64_t findings;
     atomic_uint_fast64_t errors; /* diagnostics that make the scan incomplete */
     double seconds;
+    atomic_uint_fast64_t commits; /* commits walked by the git source */
 };
 
 void fbs_stats_init(struct fbs_stats *s);

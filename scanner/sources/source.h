@@ -32,6 +32,30 @@ struct fbs_source_opts {
     struct fbs_stats *stats;
     struct fbs_diags *diags;
     atomic_bool *cancel; /* optional: set to stop early */
+
+    /*
+     * Git (fbs_source_git). Targets are repositories: a path in a work tree or a bare repository
+     * (searched upward like git; with worktree_files only the top of a work tree or a bare
+     * repository counts), or a URL (scheme://... or user@host:path) cloned bare into a
+     * temporary directory that is removed afterwards. With none of the scoping fields set, every
+     * blob reachable from all refs, HEAD and the stash reflog is scanned once. Blob paths are
+     * repository-relative (path == rel_path); excludes, ignore_file and the work tree's
+     * .fallbackscanignore apply to them. Process-wide, a git scan turns off libgit2's object
+     * cache and its re-hashing of every object read (git does not verify on read either).
+     */
+    const char *since_commit;    /* revision: only blobs introduced by commits reachable from
+                                    the refs but not from it (unresolvable: FBS_ENOTFOUND) */
+    const char *range;           /* "A..B" (B not A) or "A...B" (either, not both): only blobs
+                                    introduced by those commits; replaces the refs */
+    const char *const *branches; /* revisions to start from instead of all refs */
+    size_t nbranches;
+    bool staged;            /* only the index's blobs that differ from HEAD at the same path */
+    uint64_t max_blob_size; /* bytes; larger blobs are skipped (counted); 0: max_file_size */
+    const char *keep_clone; /* clone URL targets here and keep them: this directory for one URL,
+                               DIR/<n>-<name> for several; it must not exist or be empty */
+    bool worktree_files;    /* 'scan' semantics: a target that is the top of a work tree also
+                               yields its untracked and modified files (FBS_SOURCE_FILE); a target
+                               that is not a repository is handed to fbs_source_file */
 };
 
 typedef int (*fbs_blob_cb)(const struct fbs_blob *blob, unsigned worker, void *payload);
@@ -42,8 +66,17 @@ struct fbs_source {
 };
 
 extern const struct fbs_source fbs_source_file;
+/*
+ * git history (source_git.c): each unique blob once, with the commit and path that first
+ * introduced it (struct fbs_provenance). Missing or corrupt objects, unreadable refs and clones
+ * that fail are error diagnostics (the scan is incomplete) and the scan goes on; submodules,
+ * shallow boundaries and empty repositories are non-error diagnostics. Unresolvable
+ * since_commit/range/branches are FBS_ENOTFOUND (FBS_EINVAL for a range without ".."): fatal,
+ * nothing is scanned.
+ */
+extern const struct fbs_source fbs_source_git;
 
-/* The registry: the source with this name ("file"), or NULL. */
+/* The registry: the source with this name ("file", "git"), or NULL. */
 const struct fbs_source *fbs_source_find(const char *name);
 
 /*

@@ -5,7 +5,7 @@
 
 #include "../core/banned.h"
 
-static const struct fbs_source *const sources[] = {&fbs_source_file, NULL};
+static const struct fbs_source *const sources[] = {&fbs_source_file, &fbs_source_git, NULL};
 
 const struct fbs_source *fbs_source_find(const char *name)
 {

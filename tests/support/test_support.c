@@ -142,7 +142,7 @@ void fbs_test_fail_allocs_after(long n)
     "GIT_COMMITTER_DATE=2024-01-01T00:00:00Z GIT_CONFIG_NOSYSTEM=1 "                               \
     "GIT_CONFIG_GLOBAL=/dev/null HOME=\"$PWD\" && "                                                \
     "g() { git -c init.defaultBranch=main -c commit.gpgsign=false -c protocol.file.allow=always "  \
-    "-c advice.detachedHead=false \"$@\"; } && "                                                    \
+    "-c advice.detachedHead=false \"$@\"; } && "                                                   \
     "commit_at() { GIT_AUTHOR_DATE=\"$1\" GIT_COMMITTER_DATE=\"$1\" g commit -q -m \"$2\"; } && "
 
 /* The full command for a script: cd DIR && preamble && script. Heap (libc): free() it. */

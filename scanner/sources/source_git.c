@@ -1,0 +1,2440 @@
+/*
+ * source_git.c - git history: every blob reachable from the refs, once, with provenance.
+ *
+ * One target at a time, in three steps:
+ *
+ *   1. Start points. All refs (branches, tags, remote-tracking refs, notes, refs/stash and its
+ *      reflog) and HEAD, or the --branch revisions, or the right side of a --range; the hidden
+ *      side (--since-commit, the left side of a range) is resolved too. Tags are peeled.
+ *   2. The walk, on the calling thread. The commit graph is read with our own small parser (the
+ *      libgit2 1.5 revwalk stops with an error at a shallow clone's boundary; ours reads the
+ *      `shallow` file and treats boundary commits as roots). Commits reachable from the hidden
+ *      side are marked, then the visible ones are ordered parents-first, oldest ready commit
+ *      first (what GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE gives), and each
+ *      commit's tree is compared with its parents' trees entry by entry (a merge-join over the
+ *      sorted raw trees; for a merge, with every parent). An entry equal to the same entry of
+ *      any parent is old. A subtree whose id was already walked is skipped without being read:
+ *      everything under it was seen then. A new blob id becomes a work item with the commit and
+ *      path that introduced it; a blob already known only counts one more location. A blob
+ *      that leaves the first parent at the path where it was introduced, and is nowhere in
+ *      HEAD, records that commit as `removed_in`.
+ *   3. Reading, on `threads` workers (worker 0 is the calling thread), each with its own
+ *      git_repository (libgit2 objects must not be shared between threads): the header first,
+ *      so blobs over the size limit are never inflated, then the bytes, handed to the callback
+ *      and wiped. Work items are taken newest first, which is roughly the order git writes a
+ *      pack in, with delta bases before their deltas.
+ *
+ * Memory is proportional to the number of objects (sets of ids, one path and a few integers per
+ * blob, one small record per commit), never to their contents. Everything a work item points to
+ * lives in an arena that is freed with the target. Per-object problems are diagnostics with the
+ * object id as subject; see source.h for which are errors.
+ */
+#include "source.h"
+#include "../core/alloc.h"
+#include "../core/buf.h"
+#include "../core/error.h"
+#include "../core/text.h"
+#include "../core/vec.h"
+
+#include <git2.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/banned.h"
+
+#define NONE             UINT32_MAX
+#define IGNORE_FILE_NAME ".fallbackscanignore"
+#define ARENA_CHUNK      (64u * 1024)
+#define MAX_TREE_DEPTH   1024
+#define MAX_PEEL         16
+#define READ_CHUNK       (1u << 20)
+
+/* Git's entry modes. */
+#define MODE_TREE    0040000u
+#define MODE_GITLINK 0160000u
+#define MODE_FMT     0170000u
+#define MODE_REG     0100000u
+
+/* Sets of object ids ------------------------------------------------------------------------ */
+
+/* Object ids are uniformly distributed: their first bytes are a good hash. */
+static uint64_t oid_hash(const git_oid *oid)
+{
+    uint64_t h;
+
+    memcpy(&h, oid->id, sizeof(h));
+    return h;
+}
+
+/* Compared word by word: the hottest comparison of the walk (a memcmp call costs more). */
+static bool oid_eq(const git_oid *a, const git_oid *b)
+{
+    uint64_t a0, a1, b0, b1;
+    uint32_t a2, b2;
+
+    memcpy(&a0, a->id, 8);
+    memcpy(&b0, b->id, 8);
+    memcpy(&a1, a->id + 8, 8);
+    memcpy(&b1, b->id + 8, 8);
+    memcpy(&a2, a->id + 16, 4);
+    memcpy(&b2, b->id + 16, 4);
+    return ((a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2)) == 0;
+}
+
+static bool oid_is_zero(const git_oid *oid)
+{
+    static const git_oid zero;
+
+    return oid_eq(oid, &zero);
+}
+
+/* An open-addressing set of ids (linear probing, at most half full). */
+struct oidset {
+    git_oid *slots; /* all-zero: empty */
+    size_t cap;     /* 0 or a power of two */
+    size_t len;
+    bool has_zero; /* the all-zero id (which marks empty slots) is a member */
+};
+
+static void oidset_release(struct oidset *s)
+{
+    fbs_free(s->slots);
+    memset(s, 0, sizeof(*s));
+}
+
+static int oidset_grow(struct oidset *s)
+{
+    size_t ncap = s->cap ? s->cap * 2 : 1024, i;
+    git_oid *ns = fbs_calloc(ncap, sizeof(*ns));
+
+    if (!ns)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    for (i = 0; i < s->cap; i++) {
+        size_t j;
+
+        if (oid_is_zero(&s->slots[i]))
+            continue;
+        j = (size_t)oid_hash(&s->slots[i]) & (ncap - 1);
+        while (!oid_is_zero(&ns[j]))
+            j = (j + 1) & (ncap - 1);
+        ns[j] = s->slots[i];
+    }
+    fbs_free(s->slots);
+    s->slots = ns;
+    s->cap = ncap;
+    return 0;
+}
+
+/* 1 when `oid` was added, 0 when it was already a member, FBS_ENOMEM. */
+static int oidset_add(struct oidset *s, const git_oid *oid)
+{
+    size_t j;
+
+    if (oid_is_zero(oid)) {
+        if (s->has_zero)
+            return 0;
+        s->has_zero = true;
+        return 1;
+    }
+    if ((s->len + 1) * 2 > s->cap && oidset_grow(s) < 0)
+        return FBS_ENOMEM;
+    j = (size_t)oid_hash(oid) & (s->cap - 1);
+    while (!oid_is_zero(&s->slots[j])) {
+        if (oid_eq(&s->slots[j], oid))
+            return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->slots[j] = *oid;
+    s->len++;
+    return 1;
+}
+
+static bool oidset_has(const struct oidset *s, const git_oid *oid)
+{
+    size_t j;
+
+    if (oid_is_zero(oid))
+        return s->has_zero;
+    if (!s->cap)
+        return false;
+    j = (size_t)oid_hash(oid) & (s->cap - 1);
+    while (!oid_is_zero(&s->slots[j])) {
+        if (oid_eq(&s->slots[j], oid))
+            return true;
+        j = (j + 1) & (s->cap - 1);
+    }
+    return false;
+}
+
+/*
+ * A map from ids to indices of an array whose elements start with their git_oid (nodes,
+ * items): 4 bytes a slot; the id is read from the array, passed as `base` and `stride` because
+ * the array moves when it grows.
+ */
+struct idxmap {
+    uint32_t *slots; /* index + 1; 0: empty */
+    size_t cap;      /* 0 or a power of two */
+    size_t len;
+};
+
+#define KEY_AT(base, stride, idx)                                                                  \
+    ((const git_oid *)((const char *)(base) + (size_t)(idx) * (stride)))
+
+static uint32_t idxmap_get(const struct idxmap *m, const git_oid *oid, const void *base,
+                           size_t stride)
+{
+    size_t j;
+
+    if (!m->cap)
+        return NONE;
+    j = (size_t)oid_hash(oid) & (m->cap - 1);
+    while (m->slots[j]) {
+        if (oid_eq(KEY_AT(base, stride, m->slots[j] - 1), oid))
+            return m->slots[j] - 1;
+        j = (j + 1) & (m->cap - 1);
+    }
+    return NONE;
+}
+
+/* Add index `idx` (whose id is not yet in the map); 0 or FBS_ENOMEM. */
+static int idxmap_add(struct idxmap *m, uint32_t idx, const void *base, size_t stride)
+{
+    size_t j;
+
+    if ((m->len + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 1024, i;
+        uint32_t *ns = fbs_calloc(ncap, sizeof(*ns));
+
+        if (!ns)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+        for (i = 0; i < m->cap; i++) {
+            if (!m->slots[i])
+                continue;
+            j = (size_t)oid_hash(KEY_AT(base, stride, m->slots[i] - 1)) & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = m->slots[i];
+        }
+        fbs_free(m->slots);
+        m->slots = ns;
+        m->cap = ncap;
+    }
+    j = (size_t)oid_hash(KEY_AT(base, stride, idx)) & (m->cap - 1);
+    while (m->slots[j])
+        j = (j + 1) & (m->cap - 1);
+    m->slots[j] = idx + 1;
+    m->len++;
+    return 0;
+}
+
+/* FNV-1a: mixes a path into an id for the HEAD lookup. */
+static uint64_t path_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* The key of "blob `oid` at `path`": the id with the path hash folded in. */
+static void path_key(git_oid *out, const git_oid *oid, const char *path, size_t len)
+{
+    uint64_t x;
+
+    *out = *oid;
+    memcpy(&x, out->id, sizeof(x));
+    x ^= path_hash(path, len);
+    memcpy(out->id, &x, sizeof(x));
+    out->id[GIT_OID_RAWSZ - 1] ^= 0x5a; /* never equal to the bare id, even when the hash is 0 */
+}
+
+/* Strings that live as long as the target's scan ---------------------------------------------- */
+
+struct arena_chunk {
+    struct arena_chunk *next;
+    size_t cap, used;
+    char data[];
+};
+
+struct arena {
+    struct arena_chunk *head;
+};
+
+static const char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    struct arena_chunk *c = a->head;
+    char *p;
+
+    if (!c || c->cap - c->used < n + 1) {
+        size_t cap = n + 1 > ARENA_CHUNK / 4 ? n + 1 : ARENA_CHUNK;
+
+        c = fbs_malloc(sizeof(*c) + cap);
+        if (!c)
+            return NULL;
+        c->cap = cap;
+        c->used = 0;
+        if (cap == ARENA_CHUNK || !a->head) {
+            c->next = a->head;
+            a->head = c;
+        } else { /* a large string gets its own chunk; keep filling the current one */
+            c->next = a->head->next;
+            a->head->next = c;
+        }
+    }
+    p = c->data + c->used;
+    c->used += n + 1;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static void arena_release(struct arena *a)
+{
+    while (a->head) {
+        struct arena_chunk *next = a->head->next;
+
+        fbs_free(a->head);
+        a->head = next;
+    }
+}
+
+/* A growable array of node indices. */
+struct u32vec {
+    uint32_t *v;
+    size_t n, cap;
+};
+
+static int u32_push(struct u32vec *a, uint32_t x)
+{
+    if (fbs_array_grow((void **)&a->v, &a->cap, a->n + 1, sizeof(*a->v)) < 0)
+        return FBS_ENOMEM;
+    a->v[a->n++] = x;
+    return 0;
+}
+
+/* The state of one target's scan -------------------------------------------------------------- */
+
+#define N_PARSED  0x01u
+#define N_BAD     0x02u /* missing or corrupt: no tree, no parents */
+#define N_SHALLOW 0x04u /* a shallow clone's boundary: its parents are not in the repository */
+#define N_HIDDEN  0x08u /* reachable from the hidden side (--since-commit, a range's left) */
+#define N_VISIBLE 0x10u /* to walk: reachable from a start point, not hidden */
+#define N_START   0x20u /* already in the start list */
+
+struct node {
+    git_oid oid; /* first: the idxmap key */
+    git_oid tree;
+    int64_t time;      /* committer date: orders commits that are ready at the same time */
+    uint32_t parents;  /* first index in gscan.parents */
+    uint32_t nparents; /* 0 for roots, shallow boundaries and bad commits */
+    uint32_t info;     /* index in gscan.infos; NONE for commits not walked */
+    uint8_t flags;
+};
+
+/* What a finding says about the commit that introduced its blob; strings in the arena. */
+struct commit_info {
+    const char *author;  /* "Name <email>" */
+    const char *message; /* first line */
+    fbs_time_t authored, committed;
+};
+
+enum item_kind {
+    ITEM_BLOB, /* read from the object database */
+    ITEM_FILE, /* a work tree file, read from disk */
+};
+
+struct item {
+    git_oid oid;           /* first: the idxmap key (zero for ITEM_FILE) */
+    const char *path;      /* repository-relative, in the arena */
+    uint32_t commit;       /* node that introduced it; NONE: staged, a tag's tree, on disk */
+    uint32_t removed_in;   /* node; NONE when unknown or still in HEAD */
+    uint32_t other;        /* other (commit, path) pairs found carrying it */
+    int8_t in_head;        /* at this path in HEAD: 1, 0, -1 unknown */
+    bool in_head_anywhere; /* somewhere in HEAD's tree (a rename is not a removal) */
+    uint8_t kind;
+};
+
+/* A raw tree, parsed in place: entries point into the object's data. */
+struct tentry {
+    const char *name;
+    const git_oid *oid;
+    uint32_t namelen;
+    uint32_t mode;
+};
+
+struct tview {
+    git_odb_object *obj;
+    struct tentry *e;
+    size_t n, cap;
+    size_t pos; /* merge-join cursor */
+};
+
+/* Per depth of the tree walk: reused views (the tree and its parents' trees) and subtree ids. */
+struct level {
+    struct tview *v;
+    size_t vcap;
+    git_oid *sub;
+    size_t subcap;
+};
+
+/* A ref that peels to a tree or a blob rather than a commit (rare, but reachable). */
+struct extra {
+    git_oid oid;
+    const char *name;
+    git_object_t type;
+};
+
+/*
+ * Most trees are read twice: as the new tree of a commit, then as the parent's tree when its
+ * child is compared with it, usually a few commits later. A small direct-mapped cache of the
+ * raw objects turns the second read into a hit. (libgit2's object cache is turned off: it costs
+ * more than it saves here and holds up to 256 MiB.)
+ */
+#define TCACHE_SLOTS   8192
+#define TCACHE_MAX_OBJ (1u << 20)
+#define TCACHE_BUDGET  (64u << 20)
+
+struct tcache_slot {
+    git_oid oid;
+    git_odb_object *obj;
+};
+
+struct gscan {
+    const struct fbs_source_opts *opts;
+    const char *target;
+    git_repository *repo;
+    git_odb *odb;
+    const char *workdir; /* borrowed from repo; NULL when bare */
+
+    struct node *nodes;
+    size_t nnodes, nodes_cap;
+    struct idxmap node_map;
+    uint32_t *parents;
+    size_t nparents, parents_cap;
+    struct commit_info *infos;
+    size_t ninfos, infos_cap;
+    struct u32vec starts, hides;
+    struct extra *extras;
+    size_t nextras, extras_cap;
+    size_t nshallow;
+    size_t nrefs; /* refs listed, readable or not */
+
+    struct item *items;
+    size_t nitems, items_cap;
+    struct idxmap item_map;
+
+    struct oidset seen_trees;    /* trees walked (or being walked) */
+    struct oidset removed_trees; /* trees searched for removed blobs */
+    struct oidset bad;           /* objects already reported */
+    struct oidset paths;         /* paths already reported as submodules or skipped (keys) */
+    struct oidset head;          /* HEAD's blobs: bare ids and path keys */
+    struct oidset shallow;       /* the shallow file's commits */
+    bool head_known;
+
+    struct tcache_slot *tcache; /* recently read trees (TCACHE_SLOTS, direct-mapped) */
+    size_t tcache_bytes;
+    git_oid *ptrees; /* the parents' root trees of the commit being walked */
+    size_t ptrees_cap;
+    struct level *levels;
+    size_t nlevels;
+    struct fbs_buf path; /* the path of the tree being walked */
+    struct fbs_vec ignores;
+    struct arena arena;
+};
+
+static void gscan_release(struct gscan *g)
+{
+    size_t i, j;
+
+    for (i = 0; i < g->nlevels; i++) {
+        for (j = 0; j < g->levels[i].vcap; j++) {
+            git_odb_object_free(g->levels[i].v[j].obj);
+            fbs_free(g->levels[i].v[j].e);
+        }
+        fbs_free(g->levels[i].v);
+        fbs_free(g->levels[i].sub);
+    }
+    fbs_free(g->levels);
+    for (i = 0; g->tcache && i < TCACHE_SLOTS; i++)
+        git_odb_object_free(g->tcache[i].obj);
+    fbs_free(g->tcache);
+    fbs_free(g->ptrees);
+    fbs_free(g->nodes);
+    fbs_free(g->node_map.slots);
+    fbs_free(g->parents);
+    fbs_free(g->infos);
+    fbs_free(g->starts.v);
+    fbs_free(g->hides.v);
+    fbs_free(g->extras);
+    fbs_free(g->items);
+    fbs_free(g->item_map.slots);
+    oidset_release(&g->seen_trees);
+    oidset_release(&g->removed_trees);
+    oidset_release(&g->bad);
+    oidset_release(&g->paths);
+    oidset_release(&g->head);
+    oidset_release(&g->shallow);
+    fbs_buf_release(&g->path);
+    fbs_vec_release(&g->ignores, fbs_free);
+    arena_release(&g->arena);
+    git_odb_free(g->odb);
+    git_repository_free(g->repo);
+    memset(g, 0, sizeof(*g));
+}
+
+/* Diagnostics --------------------------------------------------------------------------------- */
+
+static const char *git_msg(void)
+{
+    const git_error *e = git_error_last();
+
+    return e && e->message ? e->message : "unknown error";
+}
+
+/* Report an object that cannot be read (once per object): an error, the scan is incomplete. */
+static void bad_object(struct gscan *g, const git_oid *oid, int gerr, const char *what,
+                       const char *where)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+
+    if (oidset_add(&g->bad, oid) == 0)
+        return;
+    if (where && !*where)
+        where = NULL;
+    git_oid_tostr(hex, sizeof(hex), oid);
+    fbs_diags_add(g->opts->diags, true, gerr == GIT_ENOTFOUND ? "missing_object" : "corrupt_object",
+                  hex, "%s%s%s%s cannot be read: %s", what, where ? " at '" : "",
+                  where ? where : "", where ? "'" : "",
+                  gerr ? git_msg() : "unexpected object type or format");
+}
+
+/* Whether `rel` (a directory when is_dir) is excluded or ignored: the reason, or
+ * FBS_SKIP__COUNT. */
+static enum fbs_skip filtered(const struct gscan *g, const char *rel, bool is_dir)
+{
+    size_t i;
+
+    for (i = 0; i < g->opts->nexcludes; i++)
+        if (fbs_glob_match(g->opts->excludes[i], rel, is_dir))
+            return FBS_SKIP_EXCLUDED;
+    for (i = 0; i < g->ignores.len; i++)
+        if (fbs_glob_match(g->ignores.items[i], rel, is_dir))
+            return FBS_SKIP_IGNORED;
+    return FBS_SKIP__COUNT;
+}
+
+/* Like filtered() for a file path, checking each of its directories first. */
+static enum fbs_skip filtered_path(const struct gscan *g, char *rel)
+{
+    enum fbs_skip why = FBS_SKIP__COUNT;
+    char *slash;
+
+    if (!g->opts->nexcludes && !g->ignores.len)
+        return why;
+    for (slash = strchr(rel, '/'); slash && why == FBS_SKIP__COUNT;
+         slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        why = filtered(g, rel, true);
+        *slash = '/';
+    }
+    return why != FBS_SKIP__COUNT ? why : filtered(g, rel, false);
+}
+
+/* Count and list a skipped path once, however many commits carry it. */
+static void skip_path(struct gscan *g, enum fbs_skip why, const char *path, bool is_dir)
+{
+    static const git_oid zero;
+    git_oid key;
+
+    path_key(&key, &zero, path, strlen(path));
+    if (oidset_add(&g->paths, &key) != 1)
+        return;
+    if (!is_dir)
+        atomic_fetch_add(&g->opts->stats->files, 1);
+    atomic_fetch_add(&g->opts->stats->skipped[why], 1);
+    fbs_diags_add(g->opts->diags, false, fbs_skip_name(why), path, "%s %s",
+                  is_dir ? "directory" : "file", why == FBS_SKIP_EXCLUDED ? "excluded" : "ignored");
+}
+
+/* Commits ------------------------------------------------------------------------------------- */
+
+/* The node for `oid`, created unparsed when new; FBS_ENOMEM. Nodes move when one is added. */
+static int node_get(struct gscan *g, const git_oid *oid, uint32_t *out)
+{
+    uint32_t n = idxmap_get(&g->node_map, oid, g->nodes, sizeof(*g->nodes));
+    struct node *x;
+
+    if (n != NONE) {
+        *out = n;
+        return 0;
+    }
+    if (g->nnodes >= NONE - 1)
+        return fbs_error_set(FBS_ENOMEM, "too many commits");
+    if (fbs_array_grow((void **)&g->nodes, &g->nodes_cap, g->nnodes + 1, sizeof(*g->nodes)) < 0)
+        return FBS_ENOMEM;
+    x = &g->nodes[g->nnodes];
+    memset(x, 0, sizeof(*x));
+    x->oid = *oid;
+    x->info = NONE;
+    if (idxmap_add(&g->node_map, (uint32_t)g->nnodes, g->nodes, sizeof(*g->nodes)) < 0)
+        return FBS_ENOMEM;
+    *out = (uint32_t)g->nnodes++;
+    return 0;
+}
+
+/* The time in an ident line's tail ("Name <email> 1700000000 +0100"); 0 when malformed. */
+static int64_t ident_time(const char *s, const char *end, const char **gt)
+{
+    const char *p = end;
+    int64_t t = 0;
+    int digits = 0;
+
+    while (p > s && p[-1] != '>')
+        p--;
+    *gt = p > s ? p : NULL;
+    while (p < end && *p == ' ')
+        p++;
+    while (p < end && *p >= '0' && *p <= '9' && digits < 18) {
+        t = t * 10 + (*p++ - '0');
+        digits++;
+    }
+    return t;
+}
+
+static bool header_is(const char *p, const char *end, const char *key, size_t keylen)
+{
+    return (size_t)(end - p) > keylen && !memcmp(p, key, keylen);
+}
+
+static int info_parse(struct gscan *g, uint32_t n, const char *p, const char *end);
+
+/* Read a commit's tree, parents and date, and with `info` its commit_info. A commit that cannot
+ * be read is reported and becomes a root with no tree (N_BAD); 0 or FBS_ENOMEM. */
+static int node_parse(struct gscan *g, uint32_t n, bool info)
+{
+    git_odb_object *obj = NULL;
+    git_oid oid = g->nodes[n].oid;
+    const char *p, *end;
+    bool have_tree = false, shallow;
+    int rc = 0, e;
+
+    if (g->nodes[n].flags & N_PARSED)
+        return 0;
+    g->nodes[n].flags |= N_PARSED;
+    e = git_odb_read(&obj, g->odb, &oid);
+    if (e < 0 || git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+        g->nodes[n].flags |= N_BAD;
+        bad_object(g, &oid, e < 0 ? e : 0, "commit", NULL);
+        goto done;
+    }
+    shallow = oidset_has(&g->shallow, &oid);
+    p = git_odb_object_data(obj);
+    end = p + git_odb_object_size(obj);
+    g->nodes[n].parents = (uint32_t)g->nparents;
+    while (p < end && *p != '\n') {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        git_oid id;
+
+        if (!eol)
+            eol = end;
+        if (header_is(p, eol, "tree ", 5)) {
+            have_tree = eol - p - 5 == GIT_OID_HEXSZ &&
+                        git_oid_fromstrn(&g->nodes[n].tree, p + 5, GIT_OID_HEXSZ) == 0;
+        } else if (header_is(p, eol, "parent ", 7) && !shallow) {
+            uint32_t pi;
+
+            if (eol - p - 7 == GIT_OID_HEXSZ && git_oid_fromstrn(&id, p + 7, GIT_OID_HEXSZ) == 0) {
+                rc = node_get(g, &id, &pi);
+                if (rc == 0 && fbs_array_grow((void **)&g->parents, &g->parents_cap,
+                                              g->nparents + 1, sizeof(*g->parents)) < 0)
+                    rc = FBS_ENOMEM;
+                if (rc < 0)
+                    goto done;
+                g->parents[g->nparents++] = pi;
+                g->nodes[n].nparents++;
+            }
+        } else if (header_is(p, eol, "committer ", 10)) {
+            const char *gt;
+
+            g->nodes[n].time = ident_time(p + 10, eol, &gt);
+        }
+        p = eol < end ? eol + 1 : end;
+    }
+    if (!have_tree) {
+        g->nodes[n].flags |= N_BAD;
+        g->nodes[n].nparents = 0;
+        bad_object(g, &oid, 0, "commit", NULL);
+    } else {
+        if (shallow)
+            g->nodes[n].flags |= N_SHALLOW;
+        if (info)
+            rc = info_parse(g, n, git_odb_object_data(obj), end);
+    }
+done:
+    git_odb_object_free(obj);
+    return rc;
+}
+
+/* Copy `n` bytes into the arena as valid UTF-8 (commit messages need not be). */
+static const char *arena_utf8(struct gscan *g, const char *s, size_t n)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    const char *r = NULL;
+
+    if (fbs_utf8_valid(s, n))
+        return arena_strndup(&g->arena, s, n);
+    if (fbs_utf8_sanitize(&b, s, n) == 0)
+        r = arena_strndup(&g->arena, b.ptr, b.len);
+    fbs_buf_release(&b);
+    return r;
+}
+
+/* Parse a raw commit's author, dates and subject into node `n`'s commit_info; 0 or
+ * FBS_ENOMEM. */
+static int info_parse(struct gscan *g, uint32_t n, const char *p, const char *end)
+{
+    struct commit_info ci = {NULL, NULL, 0, 0};
+
+    while (p < end && *p != '\n') {
+        const char *eol = memchr(p, '\n', (size_t)(end - p)), *gt;
+
+        if (!eol)
+            eol = end;
+        if (header_is(p, eol, "author ", 7)) {
+            ci.authored = ident_time(p + 7, eol, &gt);
+            if (gt && !(ci.author = arena_utf8(g, p + 7, (size_t)(gt - p - 7))))
+                return fbs_error_set(FBS_ENOMEM, "out of memory");
+        } else if (header_is(p, eol, "committer ", 10)) {
+            ci.committed = ident_time(p + 10, eol, &gt);
+        }
+        p = eol < end ? eol + 1 : end;
+    }
+    if (p < end) { /* the blank line; the subject is the first non-empty line after it */
+        const char *eol;
+
+        while (p < end && (*p == '\n' || *p == '\r' || *p == ' '))
+            p++;
+        eol = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+        if (!eol)
+            eol = end;
+        while (eol > p && (eol[-1] == '\r' || eol[-1] == ' ' || eol[-1] == '\t'))
+            eol--;
+        if (!(ci.message = arena_utf8(g, p, (size_t)(eol - p))))
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    if (fbs_array_grow((void **)&g->infos, &g->infos_cap, g->ninfos + 1, sizeof(*g->infos)) < 0)
+        return FBS_ENOMEM;
+    g->infos[g->ninfos] = ci;
+    g->nodes[n].info = (uint32_t)g->ninfos++;
+    return 0;
+}
+
+/* Make sure node `n` has its commit_info (normally parsed with the commit); 0 or FBS_ENOMEM. */
+static int node_info(struct gscan *g, uint32_t n)
+{
+    git_odb_object *obj = NULL;
+    const char *p;
+    int rc;
+
+    if (g->nodes[n].info != NONE)
+        return 0;
+    if (git_odb_read(&obj, g->odb, &g->nodes[n].oid) < 0)
+        return info_parse(g, n, "", ""); /* reported when it was parsed */
+    p = git_odb_object_data(obj);
+    rc = info_parse(g, n, p, p + git_odb_object_size(obj));
+    git_odb_object_free(obj);
+    return rc;
+}
+
+/* Read the `shallow` file: the boundary commits of a shallow clone. */
+static int load_shallow(struct gscan *g)
+{
+    struct fbs_buf path = FBS_BUF_INIT;
+    char line[128];
+    FILE *f;
+    int rc = 0;
+
+    if (!git_repository_is_shallow(g->repo))
+        return 0;
+    if (fbs_buf_printf(&path, "%sshallow", git_repository_commondir(g->repo)) < 0)
+        return FBS_ENOMEM;
+    f = fopen(path.ptr, "r");
+    fbs_buf_release(&path);
+    if (!f)
+        return 0;
+    while (rc >= 0 && fgets(line, sizeof(line), f)) {
+        git_oid oid;
+
+        if (git_oid_fromstrn(&oid, line, GIT_OID_HEXSZ) == 0)
+            rc = oidset_add(&g->shallow, &oid);
+    }
+    fclose(f);
+    return rc < 0 ? rc : 0;
+}
+
+/* Start points ------------------------------------------------------------------------------- */
+
+/* Peel `target` (what a ref points at) to a commit and add it to `list` (starts or hides); a
+ * tree or a blob becomes an extra. Unreadable targets are reported against `name`. */
+static int add_start(struct gscan *g, const git_oid *target, const char *name, struct u32vec *list)
+{
+    git_oid oid = *target;
+    int depth;
+
+    for (depth = 0; depth < MAX_PEEL; depth++) {
+        git_object_t type;
+        size_t len;
+        uint32_t n;
+        int e = git_odb_read_header(&len, &type, g->odb, &oid);
+
+        if (e < 0) {
+            char hex[GIT_OID_HEXSZ + 1];
+
+            fbs_diags_add(g->opts->diags, true, "unreadable_ref", name,
+                          "points to %s, which cannot be read: %s",
+                          git_oid_tostr(hex, sizeof(hex), &oid), git_msg());
+            return 0;
+        }
+        if (type == GIT_OBJECT_COMMIT) {
+            int rc = node_get(g, &oid, &n);
+
+            if (rc < 0)
+                return rc;
+            if (list == &g->starts && (g->nodes[n].flags & N_START))
+                return 0;
+            if (list == &g->starts)
+                g->nodes[n].flags |= N_START;
+            return u32_push(list, n);
+        }
+        if (type == GIT_OBJECT_TAG) {
+            git_tag *tag;
+
+            if (git_tag_lookup(&tag, g->repo, &oid) < 0) {
+                bad_object(g, &oid, GIT_ERROR, "tag", name);
+                return 0;
+            }
+            oid = *git_tag_target_id(tag);
+            git_tag_free(tag);
+            continue;
+        }
+        if ((type == GIT_OBJECT_TREE || type == GIT_OBJECT_BLOB) && list == &g->starts) {
+            struct extra *x;
+
+            if (fbs_array_grow((void **)&g->extras, &g->extras_cap, g->nextras + 1,
+                               sizeof(*g->extras)) < 0)
+                return FBS_ENOMEM;
+            x = &g->extras[g->nextras];
+            x->oid = oid;
+            x->type = type;
+            x->name = arena_strndup(&g->arena, name, strlen(name));
+            if (!x->name)
+                return fbs_error_set(FBS_ENOMEM, "out of memory");
+            g->nextras++;
+        }
+        return 0;
+    }
+    fbs_diags_add(g->opts->diags, true, "unreadable_ref", name, "tags nested too deep");
+    return 0;
+}
+
+/* The key of a ref name in the set of listed refs. */
+static void ref_key(git_oid *out, const char *name)
+{
+    static const git_oid zero;
+
+    path_key(out, &zero, name, strlen(name));
+    out->id[1] ^= 1; /* not a path's key */
+}
+
+/*
+ * libgit2 lists loose refs it cannot parse as if they did not exist (git warns "ignoring broken
+ * ref"). A broken ref may be all that reaches a branch's history: find loose ref files that were
+ * not listed and report the ones that cannot be read. `path` holds the directory's path and
+ * `name` its ref name ("refs/..."); both are restored.
+ */
+static int check_loose_refs(struct gscan *g, struct oidset *listed, struct fbs_buf *path,
+                            struct fbs_buf *name, int depth)
+{
+    size_t plen = path->len, nlen = name->len;
+    struct dirent *de;
+    DIR *d;
+    int rc = 0;
+
+    if (depth > 64 || !(d = opendir(path->ptr)))
+        return 0;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        struct stat st;
+        size_t len = strlen(de->d_name);
+        git_reference *ref = NULL;
+        git_oid key;
+
+        if (de->d_name[0] == '.' || (len > 5 && !strcmp(de->d_name + len - 5, ".lock")))
+            continue;
+        if (fbs_buf_printf(path, "/%s", de->d_name) < 0 ||
+            fbs_buf_printf(name, "/%s", de->d_name) < 0) {
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+            break;
+        }
+        if (lstat(path->ptr, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = check_loose_refs(g, listed, path, name, depth + 1);
+        } else if (S_ISREG(st.st_mode)) {
+            ref_key(&key, name->ptr);
+            if (!oidset_has(listed, &key)) {
+                g->nrefs++;
+                if (git_reference_lookup(&ref, g->repo, name->ptr) < 0)
+                    fbs_diags_add(g->opts->diags, true, "unreadable_ref", name->ptr,
+                                  "cannot read the ref: %s", git_msg());
+                else if (git_reference_type(ref) == GIT_REFERENCE_DIRECT)
+                    rc = add_start(g, git_reference_target(ref), name->ptr, &g->starts);
+                git_reference_free(ref);
+            }
+        }
+        fbs_buf_truncate(path, plen);
+        fbs_buf_truncate(name, nlen);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Every ref, HEAD and the stash's reflog. */
+static int starts_from_refs(struct gscan *g)
+{
+    struct oidset listed = {NULL, 0, 0, false};
+    struct fbs_buf path = FBS_BUF_INIT, rname = FBS_BUF_INIT;
+    git_oid key;
+    git_reference_iterator *it = NULL;
+    git_reflog *log = NULL;
+    const char *name;
+    git_oid oid;
+    int rc = 0, e;
+
+    if (git_reference_iterator_new(&it, g->repo) < 0) {
+        fbs_diags_add(g->opts->diags, true, "unreadable_ref", g->target,
+                      "cannot list references: %s", git_msg());
+    } else {
+        while (rc == 0 && (e = git_reference_next_name(&name, it)) == 0) {
+            git_reference *ref = NULL;
+
+            g->nrefs++;
+            ref_key(&key, name);
+            if (oidset_add(&listed, &key) < 0) {
+                rc = FBS_ENOMEM;
+                break;
+            }
+            if (git_reference_lookup(&ref, g->repo, name) < 0) {
+                fbs_diags_add(g->opts->diags, true, "unreadable_ref", name, "%s", git_msg());
+                continue;
+            }
+            /* A symbolic ref's target is listed on its own (or dangles: nothing to scan). */
+            if (git_reference_type(ref) == GIT_REFERENCE_DIRECT)
+                rc = add_start(g, git_reference_target(ref), name, &g->starts);
+            git_reference_free(ref);
+        }
+        if (rc == 0 && e != GIT_ITEROVER)
+            fbs_diags_add(g->opts->diags, true, "unreadable_ref", g->target,
+                          "cannot list references: %s", git_msg());
+        git_reference_iterator_free(it);
+    }
+    if (rc == 0) {
+        if (fbs_buf_printf(&path, "%srefs", git_repository_commondir(g->repo)) < 0 ||
+            fbs_buf_puts(&rname, "refs") < 0)
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        else
+            rc = check_loose_refs(g, &listed, &path, &rname, 0);
+    }
+    fbs_buf_release(&path);
+    fbs_buf_release(&rname);
+    oidset_release(&listed);
+    /* A detached HEAD need not be on any ref. */
+    if (rc == 0 && git_reference_name_to_id(&oid, g->repo, "HEAD") == 0)
+        rc = add_start(g, &oid, "HEAD", &g->starts);
+    if (rc == 0 && git_reflog_read(&log, g->repo, "refs/stash") == 0) {
+        size_t i, n = git_reflog_entrycount(log);
+
+        for (i = 0; i < n && rc == 0; i++) {
+            const git_reflog_entry *en = git_reflog_entry_byindex(log, i);
+            char ref[64];
+
+            snprintf(ref, sizeof(ref), "refs/stash@{%zu}", i);
+            if (en && !oid_is_zero(git_reflog_entry_id_new(en)))
+                rc = add_start(g, git_reflog_entry_id_new(en), ref, &g->starts);
+        }
+        git_reflog_free(log);
+    }
+    return rc;
+}
+
+/* Resolve a revision the user gave to a commit id; FBS_ENOTFOUND when it does not resolve. */
+static int resolve_commit(struct gscan *g, const char *rev, const char *what, git_oid *out)
+{
+    git_object *obj = NULL, *commit = NULL;
+    int rc = 0;
+
+    if (git_revparse_single(&obj, g->repo, rev) < 0 ||
+        git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
+        rc = fbs_error_set(FBS_ENOTFOUND, "%s: cannot resolve '%s' in '%s': %s", what, rev,
+                           g->target, git_msg());
+    else
+        *out = *git_object_id(commit);
+    git_object_free(commit);
+    git_object_free(obj);
+    return rc;
+}
+
+static int resolve_starts(struct gscan *g)
+{
+    const struct fbs_source_opts *o = g->opts;
+    git_oid oid;
+    uint32_t n;
+    size_t i;
+    int rc = 0;
+
+    if (o->since_commit) {
+        rc = resolve_commit(g, o->since_commit, "--since-commit", &oid);
+        if (rc == 0)
+            rc = node_get(g, &oid, &n);
+        if (rc == 0)
+            rc = u32_push(&g->hides, n);
+        if (rc < 0)
+            return rc;
+    }
+    if (o->range) {
+        git_revspec spec;
+        git_oid from, to;
+
+        memset(&spec, 0, sizeof(spec));
+        if (git_revparse(&spec, g->repo, o->range) < 0)
+            return fbs_error_set(FBS_ENOTFOUND, "--range: cannot resolve '%s' in '%s': %s",
+                                 o->range, g->target, git_msg());
+        if ((spec.flags & GIT_REVSPEC_SINGLE) || !spec.from || !spec.to) {
+            git_object_free(spec.from);
+            git_object_free(spec.to);
+            return fbs_error_set(FBS_EINVAL, "--range: '%s' is not a range (expected A..B)",
+                                 o->range);
+        }
+        {
+            git_object *f = NULL, *t = NULL;
+
+            if (git_object_peel(&f, spec.from, GIT_OBJECT_COMMIT) < 0 ||
+                git_object_peel(&t, spec.to, GIT_OBJECT_COMMIT) < 0)
+                rc = fbs_error_set(FBS_ENOTFOUND, "--range: '%s' does not name commits: %s",
+                                   o->range, git_msg());
+            if (rc == 0) {
+                from = *git_object_id(f);
+                to = *git_object_id(t);
+            }
+            git_object_free(f);
+            git_object_free(t);
+            git_object_free(spec.from);
+            git_object_free(spec.to);
+        }
+        if (rc < 0)
+            return rc;
+        if (spec.flags & GIT_REVSPEC_MERGE_BASE) {
+            /* A...B: reachable from either but not both, i.e. not from their merge bases. */
+            git_oidarray bases = {NULL, 0};
+
+            rc = add_start(g, &from, o->range, &g->starts);
+            if (rc == 0)
+                rc = add_start(g, &to, o->range, &g->starts);
+            if (rc == 0 && git_merge_bases(&bases, g->repo, &from, &to) == 0) {
+                for (i = 0; i < bases.count && rc == 0; i++) {
+                    rc = node_get(g, &bases.ids[i], &n);
+                    if (rc == 0)
+                        rc = u32_push(&g->hides, n);
+                }
+                git_oidarray_dispose(&bases);
+            }
+        } else {
+            rc = node_get(g, &from, &n);
+            if (rc == 0)
+                rc = u32_push(&g->hides, n);
+            if (rc == 0)
+                rc = add_start(g, &to, o->range, &g->starts);
+        }
+        return rc;
+    }
+    if (o->nbranches) {
+        for (i = 0; i < o->nbranches && rc == 0; i++) {
+            git_object *obj = NULL;
+
+            if (git_revparse_single(&obj, g->repo, o->branches[i]) < 0)
+                return fbs_error_set(FBS_ENOTFOUND, "--branch: cannot resolve '%s' in '%s': %s",
+                                     o->branches[i], g->target, git_msg());
+            rc = add_start(g, git_object_id(obj), o->branches[i], &g->starts);
+            git_object_free(obj);
+        }
+        return rc;
+    }
+    return starts_from_refs(g);
+}
+
+/* Mark everything reachable from `stack` with `flag` (N_HIDDEN, or N_VISIBLE stopping at hidden
+ * commits), reading commits as they are reached. The stack is consumed. */
+static int mark_reachable(struct gscan *g, struct u32vec *stack, uint8_t flag)
+{
+    size_t i;
+    int rc;
+
+    while (stack->n) {
+        uint32_t n = stack->v[--stack->n];
+
+        if (g->opts->cancel && atomic_load(g->opts->cancel))
+            return 0;
+        rc = node_parse(g, n, flag == N_VISIBLE); /* visible commits may introduce blobs */
+        if (rc < 0)
+            return rc;
+        for (i = 0; i < g->nodes[n].nparents; i++) {
+            uint32_t p = g->parents[g->nodes[n].parents + i];
+
+            if (g->nodes[p].flags & (N_HIDDEN | flag))
+                continue;
+            g->nodes[p].flags |= flag;
+            if (u32_push(stack, p) < 0)
+                return FBS_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* Trees --------------------------------------------------------------------------------------- */
+
+static bool mode_is_tree(uint32_t m)
+{
+    return (m & MODE_FMT) == MODE_TREE;
+}
+
+static bool mode_is_file(uint32_t m)
+{
+    return (m & MODE_FMT) == MODE_REG;
+}
+
+/* Git's tree order: names compared as bytes, a tree's name as if it ended in '/'. */
+static int entry_cmp(const struct tentry *a, const struct tentry *b)
+{
+    uint32_t n = a->namelen < b->namelen ? a->namelen : b->namelen;
+    unsigned ca, cb;
+    int c;
+
+    if (a->name[0] != b->name[0]) /* names are never empty; most differ right away */
+        return (int)(unsigned char)a->name[0] - (int)(unsigned char)b->name[0];
+    c = memcmp(a->name, b->name, n);
+    if (c)
+        return c;
+    ca = n < a->namelen ? (unsigned char)a->name[n] : mode_is_tree(a->mode) ? '/' : 0;
+    cb = n < b->namelen ? (unsigned char)b->name[n] : mode_is_tree(b->mode) ? '/' : 0;
+    return (int)ca - (int)cb;
+}
+
+/* Read object `oid` through the tree cache; libgit2's error code. */
+static int tree_fetch(struct gscan *g, git_odb_object **out, const git_oid *oid)
+{
+    struct tcache_slot *slot;
+    size_t size;
+    int e;
+
+    if (!g->tcache)
+        g->tcache = fbs_calloc(TCACHE_SLOTS, sizeof(*g->tcache)); /* none: no cache */
+    slot = g->tcache ? &g->tcache[oid_hash(oid) & (TCACHE_SLOTS - 1)] : NULL;
+    if (slot && slot->obj && oid_eq(&slot->oid, oid))
+        return git_odb_object_dup(out, slot->obj);
+    e = git_odb_read(out, g->odb, oid);
+    if (e < 0 || !slot)
+        return e;
+    size = git_odb_object_size(*out);
+    if (size > TCACHE_MAX_OBJ)
+        return 0;
+    if (slot->obj) {
+        g->tcache_bytes -= git_odb_object_size(slot->obj);
+        git_odb_object_free(slot->obj);
+        slot->obj = NULL;
+    }
+    if (g->tcache_bytes + size <= TCACHE_BUDGET && git_odb_object_dup(&slot->obj, *out) == 0) {
+        slot->oid = *oid;
+        g->tcache_bytes += size;
+    }
+    return 0;
+}
+
+/* Read and parse a tree into `v`. 1 when it cannot be read (reported; `v` is empty), 0, or
+ * FBS_ENOMEM. `where` names the path for the diagnostic. */
+static int tree_read(struct gscan *g, struct tview *v, const git_oid *oid, const char *where)
+{
+    const unsigned char *p, *end;
+    int e;
+
+    v->n = 0;
+    v->pos = 0;
+    e = tree_fetch(g, &v->obj, oid);
+    if (e < 0 || git_odb_object_type(v->obj) != GIT_OBJECT_TREE) {
+        git_odb_object_free(v->obj);
+        v->obj = NULL;
+        bad_object(g, oid, e < 0 ? e : 0, "tree", where);
+        return 1;
+    }
+    p = git_odb_object_data(v->obj);
+    end = p + git_odb_object_size(v->obj);
+    /* The shortest entry is 28 bytes ("40000 x", NUL, 20-byte id): room for all at once. */
+    if (fbs_array_grow((void **)&v->e, &v->cap, (size_t)(end - p) / 28 + 1, sizeof(*v->e)) < 0)
+        return FBS_ENOMEM;
+    while (p < end) {
+        const unsigned char *name, *nul;
+        uint32_t mode = 0;
+        int digits = 0;
+
+        /* The modes git writes, then the general case. */
+        if (end - p >= 7 && !memcmp(p, "100644 ", 7)) {
+            mode = 0100644u;
+            p += 6;
+        } else if (end - p >= 6 && !memcmp(p, "40000 ", 6)) {
+            mode = MODE_TREE;
+            p += 5;
+        } else {
+            while (p < end && *p >= '0' && *p <= '7' && digits++ < 7)
+                mode = mode * 8 + (uint32_t)(*p++ - '0');
+            if (p >= end || *p != ' ' || !digits)
+                goto corrupt;
+        }
+        name = ++p;
+        nul = memchr(p, '\0', (size_t)(end - p));
+        if (!nul || nul == name || (size_t)(end - nul - 1) < GIT_OID_RAWSZ)
+            goto corrupt;
+        if (v->n == v->cap && /* only a malformed tree has shorter entries */
+            fbs_array_grow((void **)&v->e, &v->cap, v->n + 1, sizeof(*v->e)) < 0)
+            return FBS_ENOMEM;
+        v->e[v->n].name = (const char *)name;
+        v->e[v->n].namelen = (uint32_t)(nul - name);
+        v->e[v->n].mode = mode;
+        v->e[v->n].oid = (const git_oid *)(nul + 1);
+        v->n++;
+        p = nul + 1 + GIT_OID_RAWSZ;
+    }
+    return 0;
+corrupt:
+    git_odb_object_free(v->obj);
+    v->obj = NULL;
+    v->n = 0;
+    bad_object(g, oid, 0, "tree", where);
+    return 1;
+}
+
+static void tview_drop(struct tview *v)
+{
+    git_odb_object_free(v->obj);
+    v->obj = NULL;
+    v->n = 0;
+    v->pos = 0;
+}
+
+/* The reusable views and subtree ids of one depth, with room for `nviews`. */
+static int level_get(struct gscan *g, unsigned depth, size_t nviews, struct tview **views,
+                     git_oid **sub)
+{
+    struct level *l;
+
+    if (depth >= g->nlevels) {
+        size_t cap = g->nlevels;
+
+        if (fbs_array_grow((void **)&g->levels, &cap, depth + 1, sizeof(*g->levels)) < 0)
+            return FBS_ENOMEM;
+        memset(g->levels + g->nlevels, 0, (cap - g->nlevels) * sizeof(*g->levels));
+        g->nlevels = cap;
+    }
+    l = &g->levels[depth];
+    if (nviews > l->vcap) {
+        size_t cap = l->vcap;
+
+        if (fbs_array_grow((void **)&l->v, &cap, nviews, sizeof(*l->v)) < 0)
+            return FBS_ENOMEM;
+        memset(l->v + l->vcap, 0, (cap - l->vcap) * sizeof(*l->v));
+        l->vcap = cap;
+    }
+    if (fbs_array_grow((void **)&l->sub, &l->subcap, nviews, sizeof(*l->sub)) < 0)
+        return FBS_ENOMEM;
+    *views = l->v;
+    *sub = l->sub;
+    return 0;
+}
+
+static int path_push(struct gscan *g, const struct tentry *e)
+{
+    if ((g->path.len && fbs_buf_putc(&g->path, '/') < 0) ||
+        fbs_buf_put(&g->path, e->name, e->namelen) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    return 0;
+}
+
+static bool head_has_at(const struct gscan *g, const git_oid *oid, const char *path, size_t len)
+{
+    git_oid key;
+
+    path_key(&key, oid, path, len);
+    return oidset_has(&g->head, &key);
+}
+
+/* A new blob id: a work item introduced by commit `c` (NONE: no commit) at g->path. A known id
+ * counts one more location. */
+static int add_blob(struct gscan *g, uint32_t c, const git_oid *oid)
+{
+    uint32_t idx = idxmap_get(&g->item_map, oid, g->items, sizeof(*g->items));
+    struct item *it;
+    enum fbs_skip why;
+
+    if (idx != NONE) {
+        if (g->items[idx].other < UINT32_MAX)
+            g->items[idx].other++;
+        return 0;
+    }
+    /* An excluded path does not make the blob seen: it may also live at a path that is not. */
+    why = filtered(g, g->path.ptr, false);
+    if (why != FBS_SKIP__COUNT) {
+        skip_path(g, why, g->path.ptr, false);
+        return 0;
+    }
+    if (g->nitems >= NONE - 1)
+        return fbs_error_set(FBS_ENOMEM, "too many blobs");
+    if (fbs_array_grow((void **)&g->items, &g->items_cap, g->nitems + 1, sizeof(*g->items)) < 0)
+        return FBS_ENOMEM;
+    if (c != NONE && node_info(g, c) < 0)
+        return FBS_ENOMEM;
+    it = &g->items[g->nitems];
+    memset(it, 0, sizeof(*it));
+    it->oid = *oid;
+    it->path = arena_strndup(&g->arena, g->path.ptr, g->path.len);
+    if (!it->path)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    it->commit = c;
+    it->removed_in = NONE;
+    it->kind = ITEM_BLOB;
+    if (g->head_known) {
+        it->in_head = head_has_at(g, oid, g->path.ptr, g->path.len) ? 1 : 0;
+        it->in_head_anywhere = oidset_has(&g->head, oid);
+    } else {
+        it->in_head = -1;
+    }
+    if (idxmap_add(&g->item_map, (uint32_t)g->nitems, g->items, sizeof(*g->items)) < 0)
+        return FBS_ENOMEM;
+    g->nitems++;
+    atomic_fetch_add(&g->opts->stats->files, 1);
+    return 0;
+}
+
+static void submodule(struct gscan *g, uint32_t c, const struct tentry *e)
+{
+    char hex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1] = "";
+    git_oid key;
+    static const git_oid zero;
+
+    path_key(&key, &zero, g->path.ptr, g->path.len);
+    key.id[0] ^= 1; /* not the key of a skipped path */
+    if (oidset_add(&g->paths, &key) == 0)
+        return;
+    if (c != NONE)
+        git_oid_tostr(chex, sizeof(chex), &g->nodes[c].oid);
+    fbs_diags_add(g->opts->diags, false, "submodule", g->path.ptr,
+                  "submodule (commit %s%s%s) not followed; scan its repository on its own",
+                  git_oid_tostr(hex, sizeof(hex), e->oid), *chex ? ", added in " : "", chex);
+}
+
+static int walk_removed(struct gscan *g, uint32_t c, const git_oid *tree, unsigned depth);
+
+/* `pe`, an entry of the first parent at g->path, is gone from commit `c` (or replaced). A blob
+ * that was introduced at that path and is nowhere in HEAD was removed by `c`; a removed subtree
+ * is searched for such blobs (each subtree once). */
+static int note_removed(struct gscan *g, uint32_t c, const struct tentry *pe, unsigned depth)
+{
+    size_t base = g->path.len;
+    int rc;
+
+    if (c == NONE)
+        return 0;
+    if (mode_is_file(pe->mode)) {
+        uint32_t idx = idxmap_get(&g->item_map, pe->oid, g->items, sizeof(*g->items));
+        struct item *it;
+        size_t plen;
+
+        if (idx == NONE)
+            return 0;
+        it = &g->items[idx];
+        if (it->removed_in != NONE || it->in_head_anywhere || it->commit == NONE)
+            return 0;
+        plen = strlen(it->path);
+        if (plen == base + (base ? 1 : 0) + pe->namelen && !memcmp(it->path, g->path.ptr, base) &&
+            (!base || it->path[base] == '/') &&
+            !memcmp(it->path + plen - pe->namelen, pe->name, pe->namelen))
+            it->removed_in = c;
+        return 0;
+    }
+    if (!mode_is_tree(pe->mode))
+        return 0;
+    rc = oidset_add(&g->removed_trees, pe->oid);
+    if (rc <= 0)
+        return rc;
+    rc = path_push(g, pe);
+    if (rc == 0)
+        rc = walk_removed(g, c, pe->oid, depth + 1);
+    fbs_buf_truncate(&g->path, base);
+    return rc;
+}
+
+static int walk_removed(struct gscan *g, uint32_t c, const git_oid *tree, unsigned depth)
+{
+    struct tview *v;
+    git_oid *sub;
+    size_t i;
+    int rc;
+
+    if (depth > MAX_TREE_DEPTH)
+        return 0;
+    rc = level_get(g, depth, 1, &v, &sub);
+    if (rc < 0)
+        return rc;
+    rc = tree_read(g, &v[0], tree, g->path.ptr);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    for (i = 0; i < v[0].n && rc == 0; i++)
+        rc = note_removed(g, c, &v[0].e[i], depth);
+    tview_drop(&v[0]);
+    return rc;
+}
+
+/* Bytes of the raw tree before entry `i` (its offset): where entry i - 1 ends. */
+static size_t entry_off(const struct tview *v, size_t i)
+{
+    const char *base = git_odb_object_data(v->obj);
+
+    return i ? (size_t)((const char *)v->e[i - 1].oid + GIT_OID_RAWSZ - base) : 0;
+}
+
+/* The lengths of the common prefix and suffix of two buffers (not overlapping in the shorter). */
+static void common_ends(const unsigned char *a, size_t na, const unsigned char *b, size_t nb,
+                        size_t *prefix, size_t *suffix)
+{
+    size_t n = na < nb ? na : nb, p = 0, q = 0;
+
+    while (p + 8 <= n) { /* a word at a time: big directories differ in a few bytes */
+        uint64_t x, y;
+
+        memcpy(&x, a + p, 8);
+        memcpy(&y, b + p, 8);
+        if (x != y)
+            break;
+        p += 8;
+    }
+    while (p < n && a[p] == b[p])
+        p++;
+    while (q < n - p && a[na - 1 - q] == b[nb - 1 - q])
+        q++;
+    *prefix = p;
+    *suffix = q;
+}
+
+/*
+ * The heart of the walk: tree `tree` of commit `c` at g->path, against the trees at the same path
+ * in the commit's parents (`np` of them; fewer than the parents where a parent has no such
+ * directory). Entries equal to the same entry of any parent are old; new subtrees not walked
+ * before are walked; new blobs become work items. With `removals_only` (a tree walked before,
+ * against the first parent's tree alone) nothing is added: only what the first parent loses is
+ * noted, so that reverting to an earlier tree still records `removed_in`.
+ */
+static int walk_tree(struct gscan *g, uint32_t c, const git_oid *tree, const git_oid *ptrees,
+                     size_t np, unsigned depth, bool removals_only)
+{
+    struct tview *v;
+    git_oid *sub;
+    size_t base = g->path.len, i, j, prefix = 0, suffix = 0;
+    int rc;
+
+    if (depth > MAX_TREE_DEPTH) {
+        if (!removals_only)
+            fbs_diags_add(g->opts->diags, true, "too_deep", g->path.ptr,
+                          "trees nested deeper than %d levels; not descended", MAX_TREE_DEPTH);
+        return 0;
+    }
+    rc = level_get(g, depth, np + 1, &v, &sub);
+    if (rc < 0)
+        return rc;
+    rc = tree_read(g, &v[0], tree, g->path.ptr);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    for (j = 0; j < np && rc >= 0; j++)
+        rc = tree_read(g, &v[1 + j], &ptrees[j], g->path.ptr);
+    if (rc < 0)
+        goto done;
+    rc = 0;
+    /*
+     * A big directory usually changes in a few entries: the bytes before the first difference
+     * and after the last one are the same entries in both trees (at the same index in the
+     * prefix; at the same distance from the end in the suffix, once the offsets line up).
+     */
+    if (np && v[1].obj)
+        common_ends(git_odb_object_data(v[0].obj), git_odb_object_size(v[0].obj),
+                    git_odb_object_data(v[1].obj), git_odb_object_size(v[1].obj), &prefix, &suffix);
+    for (i = 0; i < v[0].n && rc == 0; i++) {
+        const struct tentry *e = &v[0].e[i];
+        const git_oid *first_sub = NULL; /* the first parent's different subtree here */
+        bool unchanged = false;
+        size_t nsub = 0;
+        enum fbs_skip why;
+
+        if (!getenv("NOPS") && prefix && v[1].pos == i && entry_off(&v[0], i + 1) <= prefix) {
+            v[1].pos++; /* the same entry as the first parent's */
+            continue;
+        }
+        if (!getenv("NOPS") && suffix && v[0].n - i <= v[1].n - v[1].pos) {
+            size_t k = v[1].n - (v[0].n - i), off = entry_off(&v[0], i);
+            size_t n0 = git_odb_object_size(v[0].obj), n1 = git_odb_object_size(v[1].obj);
+
+            if (off >= n0 - suffix && entry_off(&v[1], k) + n0 == off + n1) {
+                /* The rest is the first parent's last entries; those before them are gone. */
+                for (; v[1].pos < k && rc == 0; v[1].pos++)
+                    rc = note_removed(g, c, &v[1].e[v[1].pos], depth);
+                v[1].pos = v[1].n;
+                break;
+            }
+        }
+        for (j = 0; j < np && rc == 0; j++) {
+            struct tview *pv = &v[1 + j];
+            const struct tentry *m;
+            int cmp = 1;
+
+            /* Parent entries before e are gone from this commit (for the first parent). */
+            while (pv->pos < pv->n && rc == 0 && (cmp = entry_cmp(&pv->e[pv->pos], e)) < 0) {
+                if (j == 0)
+                    rc = note_removed(g, c, &pv->e[pv->pos], depth);
+                pv->pos++;
+            }
+            if (pv->pos >= pv->n || cmp != 0)
+                continue;
+            m = &pv->e[pv->pos++];
+            if (oid_eq(m->oid, e->oid)) {
+                unchanged = true;
+            } else if (mode_is_tree(m->mode) && mode_is_tree(e->mode)) {
+                sub[nsub++] = *m->oid;
+                if (j == 0)
+                    first_sub = m->oid;
+            } else if (j == 0 && rc == 0) {
+                rc = note_removed(g, c, m, depth); /* replaced at this path */
+            }
+        }
+        if (unchanged || rc < 0)
+            continue;
+        if (removals_only && !first_sub)
+            continue;
+        rc = path_push(g, e);
+        if (rc < 0)
+            break;
+        if (mode_is_tree(e->mode)) {
+            why = removals_only ? FBS_SKIP__COUNT : filtered(g, g->path.ptr, true);
+            if (why != FBS_SKIP__COUNT) {
+                skip_path(g, why, g->path.ptr, true); /* not marked seen: it may recur elsewhere */
+            } else if (removals_only || (rc = oidset_add(&g->seen_trees, e->oid)) == 0) {
+                if (first_sub) /* seen before; only look for what the first parent loses */
+                    rc = walk_tree(g, c, e->oid, first_sub, 1, depth + 1, true);
+            } else if (rc == 1) {
+                rc = walk_tree(g, c, e->oid, sub, nsub, depth + 1, false);
+            }
+        } else if ((e->mode & MODE_FMT) == MODE_GITLINK) {
+            submodule(g, c, e);
+        } else if (mode_is_file(e->mode)) {
+            rc = add_blob(g, c, e->oid);
+        } /* a symbolic link's blob is the link's target, not content */
+        fbs_buf_truncate(&g->path, base);
+    }
+    /* Whatever the first parent has after our last entry is gone. */
+    for (; np && rc == 0 && v[1].pos < v[1].n; v[1].pos++)
+        rc = note_removed(g, c, &v[1].e[v[1].pos], depth);
+done:
+    for (j = 0; j <= np; j++)
+        tview_drop(&v[j]);
+    fbs_buf_truncate(&g->path, base);
+    return rc < 0 ? rc : 0;
+}
+
+/* HEAD's blobs, by id and by (id, path), for in_head. */
+static int head_walk(struct gscan *g, const git_oid *tree, unsigned depth)
+{
+    struct tview *v;
+    git_oid *sub;
+    size_t base = g->path.len, i;
+    int rc;
+
+    if (depth > MAX_TREE_DEPTH)
+        return 0;
+    rc = level_get(g, depth, 1, &v, &sub);
+    if (rc < 0)
+        return rc;
+    rc = tree_read(g, &v[0], tree, g->path.ptr);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    for (i = 0; i < v[0].n && rc >= 0; i++) {
+        const struct tentry *e = &v[0].e[i];
+        git_oid key;
+
+        if (!mode_is_tree(e->mode) && !mode_is_file(e->mode))
+            continue;
+        rc = path_push(g, e);
+        if (rc < 0)
+            break;
+        if (mode_is_tree(e->mode)) {
+            rc = head_walk(g, e->oid, depth + 1);
+        } else {
+            path_key(&key, e->oid, g->path.ptr, g->path.len);
+            rc = oidset_add(&g->head, &key);
+            if (rc >= 0)
+                rc = oidset_add(&g->head, e->oid);
+        }
+        fbs_buf_truncate(&g->path, base);
+    }
+    tview_drop(&v[0]);
+    return rc < 0 ? rc : 0;
+}
+
+static int head_load(struct gscan *g)
+{
+    git_commit *commit = NULL;
+    git_oid oid, tree;
+    int rc;
+
+    if (git_reference_name_to_id(&oid, g->repo, "HEAD") < 0 ||
+        git_commit_lookup(&commit, g->repo, &oid) < 0)
+        return 0; /* unborn or unreadable: in_head stays unknown */
+    tree = *git_commit_tree_id(commit);
+    git_commit_free(commit);
+    fbs_buf_truncate(&g->path, 0);
+    rc = head_walk(g, &tree, 0);
+    g->head_known = rc == 0;
+    return rc;
+}
+
+/* The walk over the history ------------------------------------------------------------------ */
+
+struct heap {
+    uint32_t *v;
+    size_t n;
+    const struct node *nodes;
+};
+
+static bool heap_less(const struct heap *h, uint32_t a, uint32_t b)
+{
+    if (h->nodes[a].time != h->nodes[b].time)
+        return h->nodes[a].time < h->nodes[b].time;
+    return a < b;
+}
+
+static void heap_push(struct heap *h, uint32_t x)
+{
+    size_t i = h->n++;
+
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+
+        if (!heap_less(h, x, h->v[up]))
+            break;
+        h->v[i] = h->v[up];
+        i = up;
+    }
+    h->v[i] = x;
+}
+
+static uint32_t heap_pop(struct heap *h)
+{
+    uint32_t top = h->v[0], last = h->v[--h->n];
+    size_t i = 0;
+
+    for (;;) {
+        size_t l = 2 * i + 1, m;
+
+        if (l >= h->n)
+            break;
+        m = l + 1 < h->n && heap_less(h, h->v[l + 1], h->v[l]) ? l + 1 : l;
+        if (!heap_less(h, h->v[m], last))
+            break;
+        h->v[i] = h->v[m];
+        i = m;
+    }
+    if (h->n)
+        h->v[i] = last;
+    return top;
+}
+
+static int walk_commit(struct gscan *g, uint32_t n)
+{
+    const struct node *c = &g->nodes[n];
+    size_t i, np = 0;
+    int rc;
+
+    atomic_fetch_add(&g->opts->stats->commits, 1);
+    if (c->flags & N_BAD)
+        return 0;
+    if (fbs_array_grow((void **)&g->ptrees, &g->ptrees_cap, c->nparents + 1, sizeof(*g->ptrees)) <
+        0)
+        return FBS_ENOMEM;
+    for (i = 0; i < c->nparents; i++) {
+        const struct node *p = &g->nodes[g->parents[c->parents + i]];
+
+        if ((p->flags & N_PARSED) && !(p->flags & N_BAD))
+            g->ptrees[np++] = p->tree;
+    }
+    fbs_buf_truncate(&g->path, 0);
+    rc = oidset_add(&g->seen_trees, &c->tree);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) { /* a tree walked before (a revert, say): nothing new, maybe removals */
+        if (!np || oid_eq(&g->ptrees[0], &c->tree))
+            return 0;
+        return walk_tree(g, n, &c->tree, g->ptrees, 1, 0, true);
+    }
+    return walk_tree(g, n, &c->tree, g->ptrees, np, 0, false);
+}
+
+/* Walk the visible commits parents first, the oldest ready commit first. */
+static int walk_commits(struct gscan *g)
+{
+    uint32_t *pending = NULL, *off = NULL, *children = NULL;
+    struct heap h = {NULL, 0, g->nodes};
+    size_t nn = g->nnodes, i, k, nedges = 0;
+    int rc = 0;
+
+    pending = fbs_calloc(nn + 1, sizeof(*pending));
+    off = fbs_calloc(nn + 2, sizeof(*off));
+    h.v = fbs_malloc((nn + 1) * sizeof(*h.v));
+    if (!pending || !off || !h.v) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* Children lists (CSR) over visible edges; pending = visible parents not yet walked. */
+    for (i = 0; i < nn; i++) {
+        const struct node *x = &g->nodes[i];
+
+        if (!(x->flags & N_VISIBLE))
+            continue;
+        for (k = 0; k < x->nparents; k++) {
+            uint32_t p = g->parents[x->parents + k];
+
+            if (g->nodes[p].flags & N_VISIBLE) {
+                off[p + 2]++;
+                pending[i]++;
+                nedges++;
+            }
+        }
+    }
+    for (i = 2; i < nn + 2; i++)
+        off[i] += off[i - 1];
+    children = fbs_malloc((nedges + 1) * sizeof(*children));
+    if (!children) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < nn; i++) {
+        const struct node *x = &g->nodes[i];
+
+        if (!(x->flags & N_VISIBLE))
+            continue;
+        for (k = 0; k < x->nparents; k++) {
+            uint32_t p = g->parents[x->parents + k];
+
+            if (g->nodes[p].flags & N_VISIBLE)
+                children[off[p + 1]++] = (uint32_t)i;
+        }
+    }
+    /* off[p] .. off[p + 1] are now p's children. */
+    for (i = 0; i < nn; i++)
+        if ((g->nodes[i].flags & N_VISIBLE) && !pending[i])
+            heap_push(&h, (uint32_t)i);
+    while (h.n && rc == 0) {
+        uint32_t n = heap_pop(&h);
+
+        if (g->opts->cancel && atomic_load(g->opts->cancel))
+            break;
+        rc = walk_commit(g, n);
+        for (k = off[n]; k < off[n + 1]; k++)
+            if (--pending[children[k]] == 0)
+                heap_push(&h, children[k]);
+    }
+done:
+    fbs_free(pending);
+    fbs_free(off);
+    fbs_free(children);
+    fbs_free(h.v);
+    return rc;
+}
+
+static int collect_history(struct gscan *g)
+{
+    size_t i;
+    int rc;
+
+    rc = load_shallow(g);
+    if (rc == 0)
+        rc = head_load(g);
+    if (rc == 0)
+        rc = resolve_starts(g);
+    if (rc < 0)
+        return rc;
+    if (!g->starts.n && !g->nextras) {
+        if (!g->nrefs && git_repository_head_unborn(g->repo) == 1)
+            fbs_diags_add(g->opts->diags, false, "empty_repository", g->target,
+                          "the repository has no commits; nothing to scan");
+        return 0;
+    }
+    for (i = 0; i < g->hides.n; i++)
+        g->nodes[g->hides.v[i]].flags |= N_HIDDEN;
+    rc = mark_reachable(g, &g->hides, N_HIDDEN);
+    if (rc < 0)
+        return rc;
+    {
+        size_t kept = 0; /* start points that are hidden too are not walked */
+
+        for (i = 0; i < g->starts.n; i++) {
+            struct node *x = &g->nodes[g->starts.v[i]];
+
+            if (!(x->flags & N_HIDDEN)) {
+                x->flags |= N_VISIBLE;
+                g->starts.v[kept++] = g->starts.v[i];
+            }
+        }
+        g->starts.n = kept;
+    }
+    rc = mark_reachable(g, &g->starts, N_VISIBLE);
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < g->nnodes; i++)
+        if ((g->nodes[i].flags & (N_VISIBLE | N_SHALLOW)) == (N_VISIBLE | N_SHALLOW))
+            g->nshallow++;
+    if (g->nshallow)
+        fbs_diags_add(g->opts->diags, false, "shallow", g->target,
+                      "shallow clone: history stops at %zu boundary commit(s); older commits are "
+                      "not in the repository and were not scanned",
+                      g->nshallow);
+    rc = walk_commits(g);
+    /* Refs to trees and blobs (after the commits, so that a commit's provenance wins). */
+    for (i = 0; i < g->nextras && rc == 0; i++) {
+        const struct extra *x = &g->extras[i];
+
+        fbs_buf_truncate(&g->path, 0);
+        if (x->type == GIT_OBJECT_BLOB) {
+            rc = fbs_buf_puts(&g->path, x->name);
+            if (rc == 0)
+                rc = add_blob(g, NONE, &x->oid);
+        } else if ((rc = oidset_add(&g->seen_trees, &x->oid)) == 1) {
+            rc = walk_tree(g, NONE, &x->oid, NULL, 0, 0, false);
+        }
+    }
+    fbs_buf_truncate(&g->path, 0);
+    return rc < 0 ? rc : 0;
+}
+
+/* --staged: the index's entries that are not in HEAD at the same path. */
+static int collect_staged(struct gscan *g)
+{
+    git_index *index = NULL;
+    size_t i, n;
+    int rc;
+
+    if (git_repository_index(&index, g->repo) < 0) {
+        fbs_diags_add(g->opts->diags, true, "unreadable_index", g->target, "%s", git_msg());
+        return 0;
+    }
+    rc = head_load(g);
+    n = git_index_entrycount(index);
+    for (i = 0; i < n && rc == 0; i++) {
+        const git_index_entry *e = git_index_get_byindex(index, i);
+        size_t len;
+
+        if (!e || GIT_INDEX_ENTRY_STAGE(e) != 0 || !mode_is_file(e->mode))
+            continue;
+        len = strlen(e->path);
+        if (g->head_known && head_has_at(g, &e->id, e->path, len))
+            continue;
+        fbs_buf_truncate(&g->path, 0);
+        rc = fbs_buf_put(&g->path, e->path, len);
+        if (rc == 0)
+            rc = add_blob(g, NONE, &e->id);
+    }
+    for (i = 0; i < g->nitems; i++) /* staged, by definition not (yet) in HEAD there */
+        g->items[i].in_head = 0;
+    fbs_buf_truncate(&g->path, 0);
+    git_index_free(index);
+    return rc;
+}
+
+/* 'scan' on a work tree: untracked (not ignored) files and files that differ from HEAD. */
+static int collect_worktree(struct gscan *g)
+{
+    git_status_options so;
+    git_status_list *list = NULL;
+    size_t i, n;
+    int rc = 0;
+    const unsigned wanted = GIT_STATUS_WT_NEW | GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_TYPECHANGE |
+                            GIT_STATUS_WT_RENAMED | GIT_STATUS_INDEX_NEW |
+                            GIT_STATUS_INDEX_MODIFIED | GIT_STATUS_INDEX_RENAMED |
+                            GIT_STATUS_INDEX_TYPECHANGE;
+
+    if (git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION) < 0)
+        return fbs_error_set(FBS_EINTERNAL, "libgit2: %s", git_msg());
+    so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+               GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+    if (git_status_list_new(&list, g->repo, &so) < 0) {
+        fbs_diags_add(g->opts->diags, true, "unreadable_worktree", g->target,
+                      "cannot list the work tree's changes: %s", git_msg());
+        return 0;
+    }
+    n = git_status_list_entrycount(list);
+    for (i = 0; i < n && rc == 0; i++) {
+        const git_status_entry *s = git_status_byindex(list, i);
+        const git_diff_delta *d;
+        struct item *it;
+        enum fbs_skip why;
+
+        if (!s || !(s->status & wanted) || (s->status & GIT_STATUS_WT_DELETED))
+            continue;
+        d = s->index_to_workdir ? s->index_to_workdir : s->head_to_index;
+        if (!d || !d->new_file.path)
+            continue;
+        if (fbs_array_grow((void **)&g->items, &g->items_cap, g->nitems + 1, sizeof(*g->items)) < 0)
+            return FBS_ENOMEM;
+        it = &g->items[g->nitems];
+        memset(it, 0, sizeof(*it));
+        it->path = arena_strndup(&g->arena, d->new_file.path, strlen(d->new_file.path));
+        if (!it->path) {
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+            break;
+        }
+        it->commit = NONE;
+        it->removed_in = NONE;
+        it->in_head = -1;
+        it->kind = ITEM_FILE;
+        why = filtered_path(g, (char *)it->path);
+        if (why != FBS_SKIP__COUNT) {
+            skip_path(g, why, it->path, false);
+            continue;
+        }
+        g->nitems++;
+        atomic_fetch_add(&g->opts->stats->files, 1);
+    }
+    git_status_list_free(list);
+    return rc;
+}
+
+/* Reading ------------------------------------------------------------------------------------- */
+
+struct readers {
+    struct gscan *g;
+    fbs_blob_cb cb;
+    void *payload;
+    uint64_t max_blob, max_file;
+    atomic_size_t next;
+    atomic_int rc;
+    pthread_mutex_t lock; /* guards msg */
+    char msg[1024];       /* the failing callback's error message (thread-local otherwise) */
+};
+
+struct reader {
+    struct readers *shared;
+    unsigned worker;
+    pthread_t thread;
+    git_repository *repo; /* this worker's own handle */
+    git_odb *odb;
+    struct fbs_buf buf;  /* work tree files */
+    struct fbs_buf path; /* work tree paths */
+};
+
+static void deliver(struct readers *r, struct reader *w, struct fbs_blob *blob)
+{
+    const struct fbs_source_opts *o = r->g->opts;
+    int rc;
+
+    blob->binary = fbs_is_binary(blob->data, blob->len);
+    if (blob->binary && !o->scan_binary) {
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_BINARY], 1);
+        fbs_diags_add(o->diags, false, "binary", blob->path, "binary file skipped");
+        return;
+    }
+    atomic_fetch_add(&o->stats->blobs, 1);
+    atomic_fetch_add(&o->stats->bytes, blob->len);
+    rc = r->cb(blob, w->worker, r->payload);
+    if (rc) {
+        int expected = 0;
+
+        if (atomic_compare_exchange_strong(&r->rc, &expected, rc)) {
+            pthread_mutex_lock(&r->lock);
+            snprintf(r->msg, sizeof(r->msg), "%s", fbs_error_message());
+            pthread_mutex_unlock(&r->lock);
+        }
+    }
+}
+
+static void read_blob(struct readers *r, struct reader *w, const struct item *it)
+{
+    const struct gscan *g = r->g;
+    const struct fbs_source_opts *o = g->opts;
+    char hex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1], rhex[GIT_OID_HEXSZ + 1];
+    struct fbs_provenance prov;
+    struct fbs_blob blob;
+    git_odb_object *obj = NULL;
+    git_object_t type;
+    size_t len;
+    int e;
+
+    git_oid_tostr(hex, sizeof(hex), &it->oid);
+    e = git_odb_read_header(&len, &type, w->odb, &it->oid);
+    if (e == 0 && type != GIT_OBJECT_BLOB)
+        e = GIT_EINVALID;
+    if (e == 0 && len && len <= r->max_blob)
+        e = git_odb_read(&obj, w->odb, &it->oid);
+    if (e < 0) {
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
+        fbs_diags_add(o->diags, true, e == GIT_ENOTFOUND ? "missing_object" : "corrupt_object", hex,
+                      "blob at '%s' cannot be read: %s", it->path,
+                      e == GIT_EINVALID ? "not a blob" : git_msg());
+        return;
+    }
+    if (!len) {
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_EMPTY], 1);
+        return;
+    }
+    if (len > r->max_blob) {
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_TOO_LARGE], 1);
+        fbs_diags_add(o->diags, false, "too_large", it->path,
+                      "blob %s: %zu bytes, over the %llu-byte limit (--max-blob-size)", hex, len,
+                      (unsigned long long)r->max_blob);
+        return;
+    }
+    memset(&prov, 0, sizeof(prov));
+    prov.in_head = it->in_head;
+    prov.other_locations = it->other;
+    if (it->commit != NONE) {
+        const struct node *c = &g->nodes[it->commit];
+
+        prov.commit = git_oid_tostr(chex, sizeof(chex), &c->oid);
+        if (c->info != NONE) {
+            const struct commit_info *ci = &g->infos[c->info];
+
+            prov.author = ci->author;
+            prov.authored = ci->authored;
+            prov.committed = ci->committed;
+            prov.message = ci->message;
+        }
+        if (it->removed_in != NONE && it->in_head != 1)
+            prov.removed_in = git_oid_tostr(rhex, sizeof(rhex), &g->nodes[it->removed_in].oid);
+    }
+    memset(&blob, 0, sizeof(blob));
+    blob.data = git_odb_object_data(obj);
+    blob.len = git_odb_object_size(obj);
+    blob.path = it->path;
+    blob.rel_path = it->path;
+    blob.target = g->target;
+    blob.source = FBS_SOURCE_GIT;
+    blob.mtime = 0;
+    blob.prov = &prov;
+    deliver(r, w, &blob);
+    /* The bytes may hold secrets; blobs are never in libgit2's object cache (its limit for
+     * blobs is 0), so this buffer is ours alone. */
+    fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
+    git_odb_object_free(obj);
+}
+
+/* Read the whole file at fd into buf; 0 or an errno value (EFBIG over `max`). */
+static int read_fd(int fd, struct fbs_buf *buf, uint64_t max)
+{
+    fbs_buf_truncate(buf, 0);
+    for (;;) {
+        ssize_t n;
+
+        if (fbs_buf_grow(buf, READ_CHUNK) < 0)
+            return ENOMEM;
+        n = read(fd, buf->ptr + buf->len, buf->cap - buf->len - 1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (n == 0)
+            break;
+        buf->len += (size_t)n;
+        if (buf->len > max)
+            return EFBIG;
+    }
+    buf->ptr[buf->len] = '\0';
+    return 0;
+}
+
+static void read_file(struct readers *r, struct reader *w, const struct item *it)
+{
+    const struct fbs_source_opts *o = r->g->opts;
+    struct fbs_blob blob;
+    struct stat st;
+    int fd, err;
+
+    fbs_buf_truncate(&w->path, 0);
+    if (fbs_buf_printf(&w->path, "%s%s", r->g->workdir, it->path) < 0) {
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
+        fbs_diags_add(o->diags, true, "unreadable", it->path, "out of memory");
+        return;
+    }
+    fd = open(w->path.ptr, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ELOOP) {
+            atomic_fetch_add(&o->stats->skipped[FBS_SKIP_SYMLINK], 1);
+            fbs_diags_add(o->diags, false, "symlink", it->path, "symbolic link not followed");
+        } else {
+            atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
+            fbs_diags_add(o->diags, true, "unreadable", it->path, "cannot open: %s",
+                          strerror(errno));
+        }
+        return;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_SPECIAL], 1);
+        fbs_diags_add(o->diags, false, "special", it->path, "not a regular file");
+        return;
+    }
+    if ((uint64_t)st.st_size > r->max_file) {
+        close(fd);
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_TOO_LARGE], 1);
+        fbs_diags_add(o->diags, false, "too_large", it->path,
+                      "%lld bytes, over the %llu-byte limit (--max-file-size)",
+                      (long long)st.st_size, (unsigned long long)r->max_file);
+        return;
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_EMPTY], 1);
+        return;
+    }
+    err = read_fd(fd, &w->buf, r->max_file);
+    close(fd);
+    if (err) {
+        bool big = err == EFBIG;
+
+        atomic_fetch_add(&o->stats->skipped[big ? FBS_SKIP_TOO_LARGE : FBS_SKIP_UNREADABLE], 1);
+        fbs_diags_add(o->diags, !big, big ? "too_large" : "unreadable", it->path, "%s",
+                      big ? "grew over the size limit while being read" : strerror(err));
+        return;
+    }
+    memset(&blob, 0, sizeof(blob));
+    blob.data = (const unsigned char *)w->buf.ptr;
+    blob.len = w->buf.len;
+    blob.path = it->path;
+    blob.rel_path = it->path;
+    blob.target = r->g->target;
+    blob.source = FBS_SOURCE_FILE;
+    blob.mtime = (fbs_time_t)st.st_mtime;
+    blob.prov = NULL;
+    deliver(r, w, &blob);
+}
+
+static void *reader_main(void *arg)
+{
+    struct reader *w = arg;
+    struct readers *r = w->shared;
+    const struct gscan *g = r->g;
+    size_t n = g->nitems;
+
+    for (;;) {
+        size_t i = atomic_fetch_add(&r->next, 1);
+        const struct item *it;
+
+        if (i >= n || atomic_load(&r->rc))
+            break;
+        if (g->opts->cancel && atomic_load(g->opts->cancel))
+            break;
+        it = &g->items[n - 1 - i]; /* newest first: roughly pack order, bases before deltas */
+        if (it->kind == ITEM_BLOB)
+            read_blob(r, w, it);
+        else if (it->kind == ITEM_FILE)
+            read_file(r, w, it);
+    }
+    return NULL;
+}
+
+static int read_items(struct gscan *g, fbs_blob_cb cb, void *payload)
+{
+    const struct fbs_source_opts *o = g->opts;
+    struct readers shared;
+    struct reader *workers = NULL;
+    unsigned nthreads = o->threads ? o->threads : 1, i, started = 0;
+    int rc = 0;
+
+    if (!g->nitems)
+        return 0;
+    memset(&shared, 0, sizeof(shared));
+    shared.g = g;
+    shared.cb = cb;
+    shared.payload = payload;
+    shared.max_file = o->max_file_size ? o->max_file_size : UINT64_MAX;
+    shared.max_blob = o->max_blob_size ? o->max_blob_size : shared.max_file;
+    atomic_init(&shared.next, 0);
+    atomic_init(&shared.rc, 0);
+    if (pthread_mutex_init(&shared.lock, NULL) != 0)
+        return fbs_error_set(FBS_EINTERNAL, "cannot initialise a mutex");
+    if (nthreads > g->nitems)
+        nthreads = (unsigned)g->nitems;
+    workers = fbs_calloc(nthreads, sizeof(*workers));
+    if (!workers) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* Handles are opened here, where a failure can be reported; each is then used by one
+     * thread only. */
+    for (i = 0; i < nthreads; i++) {
+        workers[i].shared = &shared;
+        workers[i].worker = i;
+        fbs_buf_init(&workers[i].buf);
+        fbs_buf_init(&workers[i].path);
+        if (git_repository_open_bare(&workers[i].repo, git_repository_commondir(g->repo)) < 0 ||
+            git_repository_odb(&workers[i].odb, workers[i].repo) < 0) {
+            rc = fbs_error_set(FBS_EINTERNAL, "cannot open '%s' again for reading: %s", g->target,
+                               git_msg());
+            goto done;
+        }
+    }
+    for (i = 1; i < nthreads; i++) {
+        if (pthread_create(&workers[i].thread, NULL, reader_main, &workers[i]) != 0)
+            break;
+        started++;
+    }
+    reader_main(&workers[0]);
+    for (i = 1; i <= started; i++)
+        pthread_join(workers[i].thread, NULL);
+    rc = atomic_load(&shared.rc);
+    if (rc && shared.msg[0] && strcmp(fbs_error_message(), shared.msg) != 0)
+        fbs_error_set(rc, "%s", shared.msg);
+done:
+    for (i = 0; workers && i < nthreads; i++) {
+        git_odb_free(workers[i].odb);
+        git_repository_free(workers[i].repo);
+        fbs_buf_release_wipe(&workers[i].buf);
+        fbs_buf_release(&workers[i].path);
+    }
+    fbs_free(workers);
+    pthread_mutex_destroy(&shared.lock);
+    return rc;
+}
+
+/* Targets ------------------------------------------------------------------------------------- */
+
+static bool is_url(const char *t)
+{
+    const char *colon = strchr(t, ':'), *at = strchr(t, '@'), *slash = strchr(t, '/');
+
+    if (strstr(t, "://"))
+        return true;
+    /* scp-like "user@host:path" */
+    return at && colon && at < colon && (!slash || colon < slash);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* The directory a URL is cloned into: a new temporary one, or under --keep-clone. */
+static int clone_dir(const struct fbs_source_opts *o, const char *url, size_t nurls, size_t urlno,
+                     struct fbs_buf *out, bool *temporary)
+{
+    *temporary = !o->keep_clone;
+    if (!o->keep_clone) {
+        const char *tmp = getenv("TMPDIR");
+
+        if (fbs_buf_printf(out, "%s/fbs-clone-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+            return FBS_ENOMEM;
+        if (!mkdtemp(out->ptr))
+            return fbs_error_set(FBS_EIO, "cannot create a temporary directory: %s",
+                                 strerror(errno));
+        return 0;
+    }
+    if (nurls == 1)
+        return fbs_buf_puts(out, o->keep_clone) < 0 ? FBS_ENOMEM : 0;
+    /* Several URLs: DIR/<n>-<last component of the URL>. */
+    {
+        size_t len = strlen(url), start;
+
+        while (len && url[len - 1] == '/')
+            len--;
+        start = len;
+        while (start && url[start - 1] != '/' && url[start - 1] != ':')
+            start--;
+        if (mkdir(o->keep_clone, 0777) < 0 && errno != EEXIST)
+            return fbs_error_set(FBS_EIO, "cannot create '%s': %s", o->keep_clone, strerror(errno));
+        if (fbs_buf_printf(out, "%s/%zu-", o->keep_clone, urlno) < 0)
+            return FBS_ENOMEM;
+        for (; start < len; start++) {
+            char ch = url[start];
+
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
+                ch = '_';
+            if (fbs_buf_putc(out, ch) < 0)
+                return FBS_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The clone's remote: branches mirrored as in `git clone --bare` (tags come with
+ * GIT_REMOTE_DOWNLOAD_TAGS_ALL). url.*.insteadOf is not applied: libgit2 1.5 leaks a PCRE2 match
+ * block per lookup (fixed upstream in libgit2#6382), and a scanner fetching a URL it was given
+ * verbatim is what users expect.
+ */
+static int clone_remote(git_remote **out, git_repository *repo, const char *name, const char *url,
+                        void *payload)
+{
+    git_remote_create_options ro;
+    int e;
+
+    (void)payload;
+    e = git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+    if (e < 0)
+        return e;
+    ro.repository = repo;
+    ro.name = name;
+    ro.fetchspec = "+refs/heads/*:refs/heads/*";
+    ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+    return git_remote_create_with_opts(out, url, &ro);
+}
+
+static int scan_target(const struct fbs_source_opts *o, const char *target, size_t nurls,
+                       size_t *urlno, struct fbs_vec *plain, fbs_blob_cb cb, void *payload)
+{
+    struct gscan g;
+    struct fbs_buf dir = FBS_BUF_INIT;
+    bool temporary = false;
+    int rc = 0;
+
+    memset(&g, 0, sizeof(g));
+    g.opts = o;
+    g.target = target;
+    fbs_buf_init(&g.path);
+    if (is_url(target)) {
+        git_clone_options co;
+
+        if (git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION) < 0) {
+            rc = fbs_error_set(FBS_EINTERNAL, "libgit2: %s", git_msg());
+            goto done;
+        }
+        rc = clone_dir(o, target, nurls, ++*urlno, &dir, &temporary);
+        if (rc < 0)
+            goto done;
+        co.bare = 1;
+        co.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+        co.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+        co.remote_cb = clone_remote;
+        if (git_clone(&g.repo, target, dir.ptr, &co) < 0) {
+            fbs_diags_add(o->diags, true, "clone_failed", target, "cannot clone into '%s': %s",
+                          dir.ptr, git_msg());
+            goto done;
+        }
+    } else {
+        unsigned flags = o->worktree_files ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0;
+        int e = git_repository_open_ext(&g.repo, target, flags, NULL);
+
+        if (e < 0) {
+            if (o->worktree_files) {
+                /* Not a repository: a plain file scan, as without git. */
+                if (e != GIT_ENOTFOUND)
+                    fbs_diags_add(o->diags, true, "unreadable_repository", target,
+                                  "history not scanned, only the files: %s", git_msg());
+                if (fbs_vec_push(plain, (void *)target) < 0)
+                    rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+            } else {
+                fbs_diags_add(o->diags, true, "not_a_repository", target, "%s", git_msg());
+            }
+            goto done;
+        }
+    }
+    if (git_repository_odb(&g.odb, g.repo) < 0) {
+        fbs_diags_add(o->diags, true, "unreadable_repository", target, "%s", git_msg());
+        goto done;
+    }
+    g.workdir = git_repository_workdir(g.repo);
+    if (g.workdir) {
+        struct fbs_buf ign = FBS_BUF_INIT;
+
+        rc = fbs_buf_printf(&ign, "%s%s", g.workdir, IGNORE_FILE_NAME) < 0
+                 ? FBS_ENOMEM
+                 : fbs_ignore_file_load(&g.ignores, ign.ptr);
+        fbs_buf_release(&ign);
+        if (rc == FBS_ENOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0 && o->ignore_file)
+        rc = fbs_ignore_file_load(&g.ignores, o->ignore_file);
+    if (rc < 0)
+        goto done;
+    if (o->staged) {
+        rc = collect_staged(&g);
+    } else {
+        rc = collect_history(&g);
+        if (rc == 0 && o->worktree_files && g.workdir)
+            rc = collect_worktree(&g);
+    }
+    if (rc == 0)
+        rc = read_items(&g, cb, payload);
+done:
+    gscan_release(&g);
+    if (temporary && dir.len)
+        nftw(dir.ptr, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    fbs_buf_release(&dir);
+    return rc;
+}
+
+static int git_scan(const struct fbs_source_opts *opts, fbs_blob_cb cb, void *payload)
+{
+    struct fbs_vec plain = FBS_VEC_INIT;
+    size_t t, nurls = 0, urlno = 0;
+    int rc = 0;
+
+    if (git_libgit2_init() < 0)
+        return fbs_error_set(FBS_EINTERNAL, "cannot initialise libgit2: %s", git_msg());
+    /* Re-hashing every object read doubles the cost of reading a history; git itself does not
+     * verify on read either. Corruption still shows as inflate or format errors. */
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+    /* The walk reads each commit and tree about once (recent trees are in our own cache) and
+     * blobs once: libgit2's object cache would only hold up to 256 MiB of dead objects. */
+    git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+    for (t = 0; t < opts->ntargets; t++)
+        if (is_url(opts->targets[t]))
+            nurls++;
+    for (t = 0; t < opts->ntargets && rc == 0; t++) {
+        if (opts->cancel && atomic_load(opts->cancel))
+            break;
+        rc = scan_target(opts, opts->targets[t], nurls, &urlno, &plain, cb, payload);
+    }
+    if (rc == 0 && plain.len) {
+        struct fbs_source_opts fo = *opts;
+
+        fo.targets = (const char *const *)plain.items;
+        fo.ntargets = plain.len;
+        rc = fbs_source_file.scan(&fo, cb, payload);
+    }
+    fbs_vec_release(&plain, NULL);
+    git_libgit2_shutdown();
+    return rc;
+}
+
+const struct fbs_source fbs_source_git = {
+    .name = "git",
+    .scan = git_scan,
+};
