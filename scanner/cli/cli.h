@@ -30,6 +30,7 @@ struct fbs_cmd {
 
 int fbs_cmd_scan(int argc, char **argv);
 int fbs_cmd_files(int argc, char **argv);
+int fbs_cmd_git(int argc, char **argv);
 int fbs_cmd_rules(int argc, char **argv);
 
 /* "fallback-scan: <message>" on stderr. */

@@ -44,6 +44,14 @@ struct scan_args {
     bool verbose;
     int color; /* -1 auto */
     const char *salt;
+    /* git */
+    const char *since_commit;
+    const char *range;
+    char **branches;
+    size_t nbranches;
+    bool staged;
+    uint64_t max_blob_size;
+    const char *keep_clone;
 };
 
 enum {
@@ -59,6 +67,12 @@ enum {
     OPT_COLOR,
     OPT_NO_COLOR,
     OPT_SALT,
+    OPT_SINCE_COMMIT,
+    OPT_RANGE,
+    OPT_BRANCH,
+    OPT_STAGED,
+    OPT_MAX_BLOB_SIZE,
+    OPT_KEEP_CLONE,
 };
 
 static const struct option long_opts[] = {
@@ -79,15 +93,33 @@ static const struct option long_opts[] = {
     {"color", no_argument, NULL, OPT_COLOR},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"fingerprint-salt", required_argument, NULL, OPT_SALT},
+    {"since-commit", required_argument, NULL, OPT_SINCE_COMMIT},
+    {"range", required_argument, NULL, OPT_RANGE},
+    {"branch", required_argument, NULL, OPT_BRANCH},
+    {"staged", no_argument, NULL, OPT_STAGED},
+    {"max-blob-size", required_argument, NULL, OPT_MAX_BLOB_SIZE},
+    {"keep-clone", required_argument, NULL, OPT_KEEP_CLONE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
+static const char *const cmd_about[][2] = {
+    {"files", "PATH...\n\nScan files and directories (never git history) for credentials;\n"
+              "fallback ones are marked."},
+    {"scan", "PATH...\n\nScan paths for credentials: a git work tree's whole history plus its\n"
+             "untracked and modified files; any other directory or file as files."},
+    {"git", "[PATH|URL]...\n\nScan every blob reachable from all refs of a repository once (a URL\n"
+            "is cloned bare into a temporary directory); default: the repository at '.'."},
+};
+
 static void scan_usage(FILE *out, const char *cmd)
 {
+    size_t i;
+
+    for (i = 0; i < sizeof(cmd_about) / sizeof(cmd_about[0]); i++)
+        if (!strcmp(cmd_about[i][0], cmd))
+            fprintf(out, "usage: fallback-scan %s [options] %s\n\n", cmd, cmd_about[i][1]);
     fprintf(out,
-            "usage: fallback-scan %s [options] PATH...\n\n"
-            "Scan files and directories for credentials; fallback ones are marked.\n\n"
             "  -f, --format FMT        text (default), json, jsonl\n"
             "  -o, --output FILE       write the report to FILE (default: stdout)\n"
             "      --rules DIR         add the rules in DIR/*.yml (same id replaces a built-in)\n"
@@ -104,9 +136,15 @@ static void scan_usage(FILE *out, const char *cmd)
             "      --fingerprint-salt S  extra salt for finding ids (or FALLBACK_SCAN_SALT)\n"
             "  -q, --quiet             no progress line\n"
             "  -v, --verbose           list every skipped file in the report\n"
-            "      --color, --no-color colour in the text report (default: on a terminal)\n\n"
-            "exit status: 0 clean, 1 findings, 2 usage/configuration error, 3 incomplete scan\n",
-            cmd);
+            "      --color, --no-color colour in the text report (default: on a terminal)\n"
+            "git history (git, scan):\n"
+            "      --since-commit REV  only blobs introduced after REV (CI: the base commit)\n"
+            "      --range A..B        only blobs introduced by the commits in A..B\n"
+            "      --branch REF        start from REF instead of all refs (repeatable)\n"
+            "      --staged            only what the index adds against HEAD (pre-commit)\n"
+            "      --max-blob-size N   skip larger blobs (default: --max-file-size)\n"
+            "      --keep-clone DIR    clone URL targets into DIR and keep them\n\n"
+            "exit status: 0 clean, 1 findings, 2 usage/configuration error, 3 incomplete scan\n");
 }
 
 static int push_arg(char ***v, size_t *n, char *s)
@@ -210,6 +248,28 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         case OPT_SALT:
             a->salt = optarg;
             break;
+        case OPT_SINCE_COMMIT:
+            a->since_commit = optarg;
+            break;
+        case OPT_RANGE:
+            a->range = optarg;
+            break;
+        case OPT_BRANCH:
+            if (push_arg(&a->branches, &a->nbranches, optarg) < 0)
+                return -1;
+            break;
+        case OPT_STAGED:
+            a->staged = true;
+            break;
+        case OPT_MAX_BLOB_SIZE:
+            if (fbs_parse_size(&a->max_blob_size, optarg) < 0) {
+                fbs_cli_fail("--max-blob-size");
+                return -1;
+            }
+            break;
+        case OPT_KEEP_CLONE:
+            a->keep_clone = optarg;
+            break;
         case 'h':
             scan_usage(stdout, cmd);
             return 1;
@@ -218,8 +278,18 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
             return -1;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && strcmp(cmd, "git")) {
         fbs_cli_error("%s: no PATH given (try 'fallback-scan %s .')", cmd, cmd);
+        return -1;
+    }
+    if (!strcmp(cmd, "files") && (a->since_commit || a->range || a->nbranches || a->staged ||
+                                  a->keep_clone || a->max_blob_size)) {
+        fbs_cli_error("files: git options (--since-commit, --range, --branch, --staged, "
+                      "--keep-clone, --max-blob-size) need 'git' or 'scan'");
+        return -1;
+    }
+    if (a->range && a->since_commit) {
+        fbs_cli_error("%s: --range and --since-commit cannot be combined", cmd);
         return -1;
     }
     if (!fbs_reporter_find(a->format)) {
@@ -256,7 +326,12 @@ static void *progress_main(void *arg)
         clock_gettime(CLOCK_MONOTONIC, &now);
         secs = (double)(now.tv_sec - p->t0.tv_sec) + (double)(now.tv_nsec - p->t0.tv_nsec) / 1e9;
         mb = (double)atomic_load(&p->stats->bytes) / 1e6;
-        fprintf(stderr, "\r\033[Kscanning: %llu/%llu files, %.1f MB, %.1f MB/s, %llu findings",
+        if (atomic_load(&p->stats->commits))
+            fprintf(stderr, "\r\033[Kscanning: %llu commits, ",
+                    (unsigned long long)atomic_load(&p->stats->commits));
+        else
+            fputs("\r\033[Kscanning: ", stderr);
+        fprintf(stderr, "%llu/%llu blobs, %.1f MB, %.1f MB/s, %llu findings",
                 (unsigned long long)atomic_load(&p->stats->blobs),
                 (unsigned long long)atomic_load(&p->stats->files), mb, secs > 0 ? mb / secs : 0,
                 (unsigned long long)atomic_load(&p->stats->findings));
@@ -265,8 +340,20 @@ static void *progress_main(void *arg)
     return NULL;
 }
 
+/* A URL or scp-like address (user@host:path): not a path to check for existence. */
+static bool is_url(const char *s)
+{
+    const char *colon = strchr(s, ':');
+
+    return strstr(s, "://") != NULL ||
+           (colon && strchr(s, '@') && strchr(s, '@') < colon && !strchr(s, '/'));
+}
+
 static int run_scan(int argc, char **argv, const char *cmd)
 {
+    static const char *const dot[] = {".", NULL};
+    const char *const *targets;
+    size_t ntargets;
     struct scan_args a;
     struct fbs_ruleset *rules = NULL;
     struct fbs_vocab *vocab = NULL;
@@ -284,12 +371,14 @@ static int run_scan(int argc, char **argv, const char *cmd)
         status = rc > 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
         goto done;
     }
+    targets = optind < argc ? (const char *const *)argv + optind : dot;
+    ntargets = optind < argc ? (size_t)(argc - optind) : 1;
     /* A target that does not exist is a typo, not a partial scan. */
-    for (i = optind; i < argc; i++) {
+    for (i = 0; i < (int)ntargets; i++) {
         struct stat st;
 
-        if (lstat(argv[i], &st) < 0 && errno == ENOENT) {
-            fbs_cli_error("cannot scan '%s': no such file or directory", argv[i]);
+        if (!is_url(targets[i]) && lstat(targets[i], &st) < 0 && errno == ENOENT) {
+            fbs_cli_error("cannot scan '%s': no such file or directory", targets[i]);
             goto done;
         }
     }
@@ -307,9 +396,17 @@ static int run_scan(int argc, char **argv, const char *cmd)
     }
     have_result = true;
     memset(&po, 0, sizeof(po));
-    po.source = fbs_source_find("file");
-    po.source_opts.targets = (const char *const *)argv + optind;
-    po.source_opts.ntargets = (size_t)(argc - optind);
+    po.source = fbs_source_find(strcmp(cmd, "files") ? "git" : "file");
+    po.source_opts.targets = targets;
+    po.source_opts.ntargets = ntargets;
+    po.source_opts.worktree_files = !strcmp(cmd, "scan");
+    po.source_opts.since_commit = a.since_commit;
+    po.source_opts.range = a.range;
+    po.source_opts.branches = (const char *const *)a.branches;
+    po.source_opts.nbranches = a.nbranches;
+    po.source_opts.staged = a.staged;
+    po.source_opts.max_blob_size = a.max_blob_size;
+    po.source_opts.keep_clone = a.keep_clone;
     po.source_opts.threads = a.threads;
     po.source_opts.max_file_size = a.max_file_size;
     po.source_opts.follow_symlinks = a.follow_symlinks;
@@ -383,6 +480,7 @@ done:
     fbs_ruleset_free(rules);
     fbs_free(a.rule_dirs);
     fbs_free(a.excludes);
+    fbs_free(a.branches);
     return status;
 }
 
@@ -394,4 +492,9 @@ int fbs_cmd_scan(int argc, char **argv)
 int fbs_cmd_files(int argc, char **argv)
 {
     return run_scan(argc, argv, "files");
+}
+
+int fbs_cmd_git(int argc, char **argv)
+{
+    return run_scan(argc, argv, "git");
 }

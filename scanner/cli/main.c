@@ -8,13 +8,16 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../core/banned.h"
 
 static const struct fbs_cmd commands[] = {
-    {"scan", fbs_cmd_scan, "scan paths: files and directories (git history: see 'git')"},
-    {"files", fbs_cmd_files, "scan files and directories (no git history)"},
+    {"scan", fbs_cmd_scan, "scan paths: a git work tree's history and files; other paths as files"},
+    {"files", fbs_cmd_files, "scan files and directories (never git history)"},
+    {"git", fbs_cmd_git, "scan a repository's whole history (a path or a URL)"},
     {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')"},
     {NULL, NULL, NULL},
 };
@@ -48,6 +51,29 @@ int fbs_cli_fail(const char *what)
     return FBS_EXIT_USAGE;
 }
 
+/*
+ * Compiled rule databases are cached in $FALLBACK_SCAN_CACHE (the value "off" disables the
+ * cache), else $XDG_CACHE_HOME/fallback-scan, else ~/.cache/fallback-scan.
+ */
+static int set_cache_dir(struct fbs_ruleset *rs)
+{
+    const char *env = getenv("FALLBACK_SCAN_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    char path[4096];
+
+    if (env && *env)
+        return strcmp(env, "off") ? fbs_ruleset_set_cache_dir(rs, env) : 0;
+    if (xdg && *xdg)
+        snprintf(path, sizeof(path), "%s/fallback-scan", xdg);
+    else if (home && *home) {
+        snprintf(path, sizeof(path), "%s/.cache", home);
+        mkdir(path, 0700);
+        snprintf(path, sizeof(path), "%s/.cache/fallback-scan", home);
+    } else
+        return 0;
+    return fbs_ruleset_set_cache_dir(rs, path);
+}
+
 int fbs_cli_load_rules(struct fbs_ruleset **out, bool builtin, char **dirs, size_t ndirs)
 {
     struct fbs_ruleset *rs = NULL;
@@ -56,6 +82,8 @@ int fbs_cli_load_rules(struct fbs_ruleset **out, bool builtin, char **dirs, size
 
     *out = NULL;
     rc = fbs_ruleset_new(&rs);
+    if (rc == 0)
+        rc = set_cache_dir(rs);
     if (rc == 0 && builtin)
         rc = fbs_ruleset_add_builtin(rs);
     for (i = 0; rc == 0 && i < ndirs; i++)
