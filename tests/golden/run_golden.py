@@ -109,7 +109,7 @@ def run_case(case, args, validators):
         if os.path.exists(os.path.join(case, "cwd")):
             cwd = subst(open(os.path.join(case, "cwd")).read().strip())
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC",
-               "NO_COLOR": "1", "HOME": tmp, "FALLBACK_SCAN_CACHE": "off"}
+               "NO_COLOR": "1", "HOME": tmp, "FALLBACK_SCAN_CACHE": args.cache}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if k in os.environ:
                 env[k] = os.environ[k]
@@ -175,6 +175,9 @@ def main():
     args = ap.parse_args()
     args.src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     validators = load_validator(args.schema, args.require_schema)
+    # One compiled-rules cache for the whole run: the first case compiles, the rest reuse it
+    # (and so the cache itself is exercised).
+    args.cache = tempfile.mkdtemp(prefix="fbs-golden-cache-")
     if args.schema_selftest:
         sys.exit(0 if schema_selftest(args.schema_selftest, validators) else 1)
     args.bin = os.path.abspath(args.bin)
@@ -188,6 +191,7 @@ def main():
             sys.stdout.write(report)
         passed += ok
         failed += not ok
+    shutil.rmtree(args.cache, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
