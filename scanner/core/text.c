@@ -80,26 +80,31 @@ int fbs_base62_decode(uint64_t *out, const char *s, size_t len, const char *alph
 
 const char *fbs_memcasemem(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
-    size_t i;
-    int first;
+    const char *p = hay, *end;
+    int lo, up;
 
     if (!nlen)
         return hay;
     if (nlen > hlen)
         return NULL;
-    first = tolower((unsigned char)needle[0]);
-    for (i = 0; i + nlen <= hlen; i++) {
-        if (tolower((unsigned char)hay[i]) != first)
-            continue;
-        if (!strncasecmp(hay + i + 1, needle + 1, nlen - 1)) {
-            /* strncasecmp stops at NUL; check the bytes really are equal. */
-            size_t j;
-            for (j = 1; j < nlen; j++)
-                if (tolower((unsigned char)hay[i + j]) != tolower((unsigned char)needle[j]))
-                    break;
-            if (j == nlen)
-                return hay + i;
-        }
+    lo = tolower((unsigned char)needle[0]);
+    up = toupper((unsigned char)needle[0]);
+    end = hay + (hlen - nlen) + 1; /* candidate starts are < end */
+    while (p < end) {
+        /* Jump to the next candidate first byte with memchr (vectorised) in either case. */
+        const char *a = memchr(p, lo, (size_t)(end - p));
+        const char *b = lo == up ? NULL : memchr(p, up, (size_t)((a ? a : end) - p));
+        const char *c = !a ? b : !b ? a : a < b ? a : b;
+        size_t j;
+
+        if (!c)
+            return NULL;
+        for (j = 1; j < nlen; j++)
+            if (tolower((unsigned char)c[j]) != tolower((unsigned char)needle[j]))
+                break;
+        if (j == nlen)
+            return c;
+        p = c + 1;
     }
     return NULL;
 }

@@ -152,15 +152,14 @@ enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len,
         return FBS_FILTER_REFERENCE;
     /* Ansible Vault payloads are hex lines under a "$ANSIBLE_VAULT;1.1;AES256" header. */
     back = start > 4096 ? start - 4096 : 0;
-    if (fbs_memcasemem((const char *)data + back, start - back, "$ANSIBLE_VAULT;", 15) ||
-        fbs_memcasemem((const char *)data + back, start - back, "-----BEGIN PGP MESSAGE", 22)) {
-        /* ...but only while the secret is inside that block (no blank line in between). */
-        const char *hdr =
-            fbs_memcasemem((const char *)data + back, start - back, "$ANSIBLE_VAULT;", 15);
+    {
+        /* Both headers have a fixed spelling: exact (vectorised) search, not case-folding. */
+        const char *hdr = memmem(data + back, start - back, "$ANSIBLE_VAULT;", 15);
+
         if (!hdr)
-            hdr = fbs_memcasemem((const char *)data + back, start - back, "-----BEGIN PGP MESSAGE",
-                                 22);
-        if (!memmem(hdr, (size_t)(s - hdr), "\n\n", 2))
+            hdr = memmem(data + back, start - back, "-----BEGIN PGP MESSAGE", 22);
+        /* ...but only while the secret is inside that block (no blank line in between). */
+        if (hdr && !memmem(hdr, (size_t)(s - hdr), "\n\n", 2))
             return FBS_FILTER_REFERENCE;
     }
     (void)len;

@@ -143,13 +143,13 @@ static bool path_ok(const struct fbs_rule *r, const char *path)
     return false;
 }
 
-/* Whether any path-gated rule may run on `path`. */
+/* Whether any path-gated rule may run on `path` (the set's distinct gate globs). */
 static bool any_gated(const struct fbs_ruleset *rs, const char *path)
 {
     size_t i;
 
-    for (i = 0; path && i < rs->n; i++)
-        if (rs->rules[i]->npaths && !rs->rules[i]->binary && path_ok(rs->rules[i], path))
+    for (i = 0; path && i < rs->ngate_globs; i++)
+        if (fbs_glob_match(rs->gate_globs[i], path, false))
             return true;
     return false;
 }

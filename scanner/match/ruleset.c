@@ -81,6 +81,7 @@ void fbs_ruleset_free(struct fbs_ruleset *rs)
     hs_free_database(rs->db_text);
     hs_free_database(rs->db_binary);
     hs_free_database(rs->db_gated);
+    fbs_free(rs->gate_globs);
     fbs_free(rs->cache_dir);
     fbs_free(rs);
 }
@@ -916,7 +917,7 @@ done:
 int fbs_ruleset_compile(struct fbs_ruleset *rs)
 {
     hs_database_t *db = NULL;
-    size_t i;
+    size_t i, glob_cap = 0;
     int rc;
 
     if (rs->compiled)
@@ -932,6 +933,22 @@ int fbs_ruleset_compile(struct fbs_ruleset *rs)
         pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &groups);
         if (groups + 1 > rs->max_groups)
             rs->max_groups = groups + 1;
+    }
+    for (i = 0; i < rs->n; i++) {
+        struct fbs_rule *r = rs->rules[i];
+        size_t g, k;
+
+        for (g = 0; !r->binary && g < r->npaths; g++) {
+            for (k = 0; k < rs->ngate_globs; k++)
+                if (!strcmp(rs->gate_globs[k], r->paths[g]))
+                    break;
+            if (k < rs->ngate_globs)
+                continue;
+            if (fbs_array_grow((void **)&rs->gate_globs, &glob_cap, rs->ngate_globs + 1,
+                               sizeof(*rs->gate_globs)) < 0)
+                return FBS_ENOMEM;
+            rs->gate_globs[rs->ngate_globs++] = r->paths[g];
+        }
     }
     rc = build_db(rs, DB_TEXT, &db);
     if (rc < 0)

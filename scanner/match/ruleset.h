@@ -69,6 +69,8 @@ struct fbs_ruleset {
                          /* In both databases a pattern's id is its index in `rules`. */
     unsigned max_groups; /* largest capture count + 1 */
     bool compiled;
+    const char **gate_globs; /* distinct globs of path-gated text rules (borrowed from rules) */
+    size_t ngate_globs;
     char *cache_dir; /* where compiled databases are kept, or NULL */
 };
 
