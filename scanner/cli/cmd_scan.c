@@ -343,10 +343,10 @@ static void *progress_main(void *arg)
 /* A URL or scp-like address (user@host:path): not a path to check for existence. */
 static bool is_url(const char *s)
 {
-    const char *colon = strchr(s, ':');
+    const char *colon = strchr(s, ':'), *at = strchr(s, '@'), *slash = strchr(s, '/');
 
-    return strstr(s, "://") != NULL ||
-           (colon && strchr(s, '@') && strchr(s, '@') < colon && !strchr(s, '/'));
+    /* scheme://...; or scp-like user@host:path (no '/' before the ':'). */
+    return strstr(s, "://") != NULL || (colon && at && at < colon && (!slash || slash > colon));
 }
 
 static int run_scan(int argc, char **argv, const char *cmd)

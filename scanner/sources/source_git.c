@@ -1411,35 +1411,64 @@ static int walk_removed(struct gscan *g, uint32_t c, const git_oid *tree, unsign
     return rc;
 }
 
-/* Bytes of the raw tree before entry `i` (its offset): where entry i - 1 ends. */
-static size_t entry_off(const struct tview *v, size_t i)
+/* The offset of entry `i` of a raw tree starting at `base`: where entry i - 1 ends. */
+static size_t entry_off(const struct tview *v, const unsigned char *base, size_t i)
 {
-    const char *base = git_odb_object_data(v->obj);
-
-    return i ? (size_t)((const char *)v->e[i - 1].oid + GIT_OID_RAWSZ - base) : 0;
+    return i ? (size_t)((const unsigned char *)v->e[i - 1].oid + GIT_OID_RAWSZ - base) : 0;
 }
 
-/* The lengths of the common prefix and suffix of two buffers (not overlapping in the shorter). */
-static void common_ends(const unsigned char *a, size_t na, const unsigned char *b, size_t nb,
-                        size_t *prefix, size_t *suffix)
+/*
+ * A big directory usually changes in a few entries. Its leading entries that lie within the
+ * bytes it shares with the first parent's tree are the same entries, at the same index; so are
+ * its trailing entries within the shared last bytes, once their offsets line up. Sets *lead
+ * (entries 0..lead-1 of both are equal) and *tail, *ptail (entries tail.. of the tree equal
+ * entries ptail.. of the parent's).
+ */
+static void common_entries(const struct tview *t, const struct tview *p, size_t *lead, size_t *tail,
+                           size_t *ptail)
 {
-    size_t n = na < nb ? na : nb, p = 0, q = 0;
+    const unsigned char *a = git_odb_object_data(t->obj), *b = git_odb_object_data(p->obj);
+    size_t na = git_odb_object_size(t->obj), nb = git_odb_object_size(p->obj);
+    size_t n = na < nb ? na : nb, pre = 0, suf = 0, i;
 
-    while (p + 8 <= n) { /* a word at a time: big directories differ in a few bytes */
+    while (pre + 8 <= n) { /* a word at a time */
         uint64_t x, y;
 
-        memcpy(&x, a + p, 8);
-        memcpy(&y, b + p, 8);
+        memcpy(&x, a + pre, 8);
+        memcpy(&y, b + pre, 8);
         if (x != y)
             break;
-        p += 8;
+        pre += 8;
     }
-    while (p < n && a[p] == b[p])
-        p++;
-    while (q < n - p && a[na - 1 - q] == b[nb - 1 - q])
-        q++;
-    *prefix = p;
-    *suffix = q;
+    while (pre < n && a[pre] == b[pre])
+        pre++;
+    while (suf + 8 <= n - pre) {
+        uint64_t x, y;
+
+        memcpy(&x, a + na - suf - 8, 8);
+        memcpy(&y, b + nb - suf - 8, 8);
+        if (x != y)
+            break;
+        suf += 8;
+    }
+    while (suf < n - pre && a[na - 1 - suf] == b[nb - 1 - suf])
+        suf++;
+    for (i = 0; i < t->n && i < p->n && entry_off(t, a, i + 1) <= pre; i++)
+        ;
+    *lead = i;
+    *tail = t->n;
+    *ptail = p->n;
+    for (i = t->n; i > *lead && entry_off(t, a, i - 1) >= na - suf; i--)
+        ;
+    for (; i < t->n; i++) {
+        size_t k = p->n - (t->n - i);
+
+        if (t->n - i <= p->n - *lead && entry_off(p, b, k) + na == entry_off(t, a, i) + nb) {
+            *tail = i;
+            *ptail = k;
+            break;
+        }
+    }
 }
 
 /*
@@ -1455,7 +1484,7 @@ static int walk_tree(struct gscan *g, uint32_t c, const git_oid *tree, const git
 {
     struct tview *v;
     git_oid *sub;
-    size_t base = g->path.len, i, j, prefix = 0, suffix = 0;
+    size_t base = g->path.len, i, j, lead = 0, tail, ptail = 0;
     int rc;
 
     if (depth > MAX_TREE_DEPTH) {
@@ -1470,54 +1499,36 @@ static int walk_tree(struct gscan *g, uint32_t c, const git_oid *tree, const git
     rc = tree_read(g, &v[0], tree, g->path.ptr);
     if (rc != 0)
         return rc < 0 ? rc : 0;
+    tail = v[0].n;
     for (j = 0; j < np && rc >= 0; j++)
         rc = tree_read(g, &v[1 + j], &ptrees[j], g->path.ptr);
     if (rc < 0)
         goto done;
     rc = 0;
-    /*
-     * A big directory usually changes in a few entries: the bytes before the first difference
-     * and after the last one are the same entries in both trees (at the same index in the
-     * prefix; at the same distance from the end in the suffix, once the offsets line up).
-     */
-    if (np && v[1].obj)
-        common_ends(git_odb_object_data(v[0].obj), git_odb_object_size(v[0].obj),
-                    git_odb_object_data(v[1].obj), git_odb_object_size(v[1].obj), &prefix, &suffix);
-    for (i = 0; i < v[0].n && rc == 0; i++) {
+    if (np && v[1].obj) { /* skip what did not change without comparing entry by entry */
+        common_entries(&v[0], &v[1], &lead, &tail, &ptail);
+        v[1].pos = lead;
+    }
+    for (i = lead; i < tail && rc == 0; i++) {
         const struct tentry *e = &v[0].e[i];
         const git_oid *first_sub = NULL; /* the first parent's different subtree here */
         bool unchanged = false;
         size_t nsub = 0;
         enum fbs_skip why;
 
-        if (!getenv("NOPS") && prefix && v[1].pos == i && entry_off(&v[0], i + 1) <= prefix) {
-            v[1].pos++; /* the same entry as the first parent's */
-            continue;
-        }
-        if (!getenv("NOPS") && suffix && v[0].n - i <= v[1].n - v[1].pos) {
-            size_t k = v[1].n - (v[0].n - i), off = entry_off(&v[0], i);
-            size_t n0 = git_odb_object_size(v[0].obj), n1 = git_odb_object_size(v[1].obj);
-
-            if (off >= n0 - suffix && entry_off(&v[1], k) + n0 == off + n1) {
-                /* The rest is the first parent's last entries; those before them are gone. */
-                for (; v[1].pos < k && rc == 0; v[1].pos++)
-                    rc = note_removed(g, c, &v[1].e[v[1].pos], depth);
-                v[1].pos = v[1].n;
-                break;
-            }
-        }
         for (j = 0; j < np && rc == 0; j++) {
             struct tview *pv = &v[1 + j];
             const struct tentry *m;
             int cmp = 1;
 
             /* Parent entries before e are gone from this commit (for the first parent). */
-            while (pv->pos < pv->n && rc == 0 && (cmp = entry_cmp(&pv->e[pv->pos], e)) < 0) {
+            while (pv->pos < (j ? pv->n : ptail) && rc == 0 &&
+                   (cmp = entry_cmp(&pv->e[pv->pos], e)) < 0) {
                 if (j == 0)
                     rc = note_removed(g, c, &pv->e[pv->pos], depth);
                 pv->pos++;
             }
-            if (pv->pos >= pv->n || cmp != 0)
+            if (pv->pos >= (j ? pv->n : ptail) || cmp != 0)
                 continue;
             m = &pv->e[pv->pos++];
             if (oid_eq(m->oid, e->oid)) {
@@ -1554,8 +1565,8 @@ static int walk_tree(struct gscan *g, uint32_t c, const git_oid *tree, const git
         } /* a symbolic link's blob is the link's target, not content */
         fbs_buf_truncate(&g->path, base);
     }
-    /* Whatever the first parent has after our last entry is gone. */
-    for (; np && rc == 0 && v[1].pos < v[1].n; v[1].pos++)
+    /* Whatever the first parent has after our last entry (before the common tail) is gone. */
+    for (; np && rc == 0 && v[1].pos < ptail; v[1].pos++)
         rc = note_removed(g, c, &v[1].e[v[1].pos], depth);
 done:
     for (j = 0; j <= np; j++)
