@@ -86,6 +86,7 @@ int fbs_confirm_rule(struct fbs_matcher *m, unsigned rule, const unsigned char *
     size_t covered = 0;
     unsigned h;
 
+    fbs_rule_prepare(r);
     if (r->prefilter)
         return confirm_whole(m, r, data, len);
     for (h = m->head[rule]; h; h = m->hits[h - 1].next) {

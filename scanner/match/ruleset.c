@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <hs/hs.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,23 @@ void fbs_ruleset_free(struct fbs_ruleset *rs)
     fbs_free(rs->gate_globs);
     fbs_free(rs->cache_dir);
     fbs_free(rs);
+}
+
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void fbs_rule_prepare(const struct fbs_rule *cr)
+{
+    struct fbs_rule *r = (struct fbs_rule *)cr; /* only the JIT state changes, under the lock */
+
+    if (atomic_load_explicit(&r->jit_state, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&jit_lock);
+    if (!atomic_load_explicit(&r->jit_state, memory_order_relaxed)) {
+        /* JIT can fail for very large patterns; the interpreter is then used. */
+        r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
+        atomic_store_explicit(&r->jit_state, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&jit_lock);
 }
 
 const struct fbs_rule *fbs_ruleset_find(const struct fbs_ruleset *rs, const char *id)
@@ -379,8 +397,8 @@ static int compile_pcre2(const struct parse *p, json_t *obj, struct fbs_rule *r)
     if (r->secret_group > groups)
         return PERR(p, obj, "secret_group", "secret_group %u but the pattern has %u groups",
                     r->secret_group, groups);
-    /* JIT can fail for very large patterns; the interpreter is then used. */
-    r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
+    /* JIT compilation is deferred to the rule's first hit (fbs_rule_prepare): most rules never
+     * fire on a given run, and compiling all of them would dominate start-up. */
     return 0;
 }
 

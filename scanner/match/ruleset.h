@@ -10,6 +10,7 @@
 #ifndef FBS_RULESET_H
 #define FBS_RULESET_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -56,8 +57,9 @@ struct fbs_rule {
 
     /* Compiled state. */
     pcre2_code *re;
-    bool prefilter; /* Vectorscan cannot compile it exactly: confirm over the whole blob */
-    bool jit;
+    bool prefilter;       /* Vectorscan cannot compile it exactly: confirm over the whole blob */
+    bool jit;             /* JIT-compiled (set by fbs_rule_prepare) */
+    atomic_int jit_state; /* 0: not yet tried; 1: tried (jit tells the outcome) */
 };
 
 struct fbs_ruleset {
@@ -100,6 +102,12 @@ int fbs_ruleset_set_cache_dir(struct fbs_ruleset *rs, const char *dir);
 
 /* Build the Vectorscan databases. Call once, after the last add. FBS_ERULE on failure. */
 int fbs_ruleset_compile(struct fbs_ruleset *rs);
+
+/*
+ * JIT-compile the rule's pattern on first use. Thread-safe; cheap after the first call. Call
+ * before matching with r->re (the matcher does).
+ */
+void fbs_rule_prepare(const struct fbs_rule *r);
 
 /* The rule with this id, or NULL. */
 const struct fbs_rule *fbs_ruleset_find(const struct fbs_ruleset *rs, const char *id);

@@ -15,11 +15,11 @@
 /*
  * Iterations of PBKDF2. A secret with 128 bits of estimated entropy or more (a random token)
  * cannot be guessed from its id, so one keyed pass is enough; a low-entropy one (a typed
- * password) is stretched so that guessing it from an id costs ~2 ms a guess. The count depends
+ * password) is stretched so that guessing it from an id costs ~0.3 ms a guess. The count depends
  * only on the secret, so ids stay stable.
  */
 #define FBS_FINGERPRINT_ITER_HIGH   1
-#define FBS_FINGERPRINT_ITER_LOW    8192
+#define FBS_FINGERPRINT_ITER_LOW    1024
 #define FBS_FINGERPRINT_STRONG_BITS 128.0
 #define FBS_FINGERPRINT_DOMAIN      "fallback-scan/fingerprint/v1"
 

@@ -131,7 +131,7 @@ bool fbs_finding_has_score(const struct fbs_finding *f, enum fbs_dim dim);
  * Compute f->id: the first 128 bits, in hex, of PBKDF2-HMAC-SHA256 over the secret, salted with
  * a domain string, `salt` (may be NULL), the rule id and the location key (path or resource;
  * never the line, so the id survives edits above the secret). Low-entropy secrets are stretched
- * (8192 iterations) so that they cannot be recovered from the id by a quick dictionary pass.
+ * (1024 iterations) so that they cannot be recovered from the id by a quick dictionary pass.
  */
 int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt);
 
