@@ -193,7 +193,7 @@ static int found_cmp(const void *a, const void *b)
         return x->secret_end > y->secret_end ? -1 : 1; /* containers first */
     if (x->rule->priority != y->rule->priority)
         return x->rule->priority > y->rule->priority ? -1 : 1;
-    return x->rule < y->rule ? -1 : x->rule > y->rule;
+    return x->rule->index < y->rule->index ? -1 : x->rule->index > y->rule->index;
 }
 
 /*

@@ -674,10 +674,9 @@ static int collect_rule_files(struct fbs_vec *out, const char *dir, int depth)
             continue;
         }
         if (S_ISDIR(st.st_mode)) {
-            rc = collect_rule_files(out, path.ptr, depth + 1);
+            /* Files directly in DIR only: subfolders hold other data (rules/vocab, rules/policy).
+             */
             fbs_buf_release(&path);
-            if (rc < 0)
-                break;
             continue;
         }
         if (S_ISREG(st.st_mode) && ((n > 4 && !strcmp(de->d_name + n - 4, ".yml")) ||
@@ -947,6 +946,7 @@ int fbs_ruleset_compile(struct fbs_ruleset *rs)
         struct fbs_rule *r = rs->rules[i];
         uint32_t groups = 0;
 
+        r->index = (unsigned)i;
         r->prefilter = !hs_exact_ok(r->pattern);
         pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &groups);
         if (groups + 1 > rs->max_groups)

@@ -58,6 +58,7 @@ struct fbs_rule {
     /* Compiled state. */
     pcre2_code *re;
     bool prefilter;       /* Vectorscan cannot compile it exactly: confirm over the whole blob */
+    unsigned index;       /* position in the set: breaks ties between equal priorities */
     bool jit;             /* JIT-compiled (set by fbs_rule_prepare) */
     atomic_int jit_state; /* 0: not yet tried; 1: tried (jit tells the outcome) */
 };
@@ -86,7 +87,8 @@ void fbs_ruleset_free(struct fbs_ruleset *rs);
  */
 int fbs_ruleset_add_text(struct fbs_ruleset *rs, const char *name, const char *text, size_t len);
 
-/* Add every *.yml / *.yaml file under `dir` (recursively, in name order). FBS_EIO if unreadable. */
+/* Add every .yml and .yaml file directly in `dir` (not subfolders), in name order; FBS_EIO if
+ * unreadable. */
 int fbs_ruleset_add_dir(struct fbs_ruleset *rs, const char *dir);
 
 /* Add the built-in rule pack (the .yml files of rules/, compiled into the binary). */

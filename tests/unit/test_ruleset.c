@@ -503,10 +503,12 @@ static void test_ruleset__add_dir(void **state)
 
     (void)state;
     snprintf(dir, sizeof(dir), "%s", tmp);
-    /* Name order: a.yml, b.yaml, sub/c.yml; b replaces a's rule. Other files are ignored. */
+    /* Name order: a.yml, b.yaml, c.yml; b replaces a's rule. Other files and subfolders (like
+     * rules/vocab) are ignored. */
     fbs_test_write(dir, "a.yml", a, strlen(a));
     fbs_test_write(dir, "b.yaml", b, strlen(b));
-    fbs_test_write(dir, "sub/c.yml", c, strlen(c));
+    fbs_test_write(dir, "c.yml", c, strlen(c));
+    fbs_test_write(dir, "vocab/terms.yml", "terms: []\n", 10);
     fbs_test_write(dir, "notes.txt", "not yaml: [", 11);
     fbs_test_write(dir, ".hidden.yml", "broken: [", 9);
     assert_int_equal(fbs_ruleset_add_dir(rs, dir), 0);
