@@ -12,13 +12,29 @@ Each case is a directory under --cases with:
 Tokens substituted in args and cwd: @SRC@ (repository root), @FIXTURES@ (tests/fixtures),
 @CASE@ (the case directory), @TMP@ (a fresh temporary directory per case).
 
-Normalisations before comparing (volatile values only):
-  - "seconds": <number>   -> "seconds": 0
-  - "version": "<any>"    -> "version": "VERSION"
-  - the absolute paths of @TMP@, @CASE@, @FIXTURES@ and @SRC@ -> the token text
+Normalisations (applied to actual stdout/stderr; the two regex ones also to the expected
+files, so that files written before a normalisation existed still compare equal):
+  1. JSON  "seconds": <number>        -> "seconds": 0          (also compact "seconds":<n>)
+  2. JSON  "version": "<anything>"    -> "version": "VERSION"  (also compact "version":"..."; any
+                                          "version" key, not only the one inside "tool")
+  3. text  seconds: <number>          -> seconds: 0
+  4. text  in <number>s               -> in 0s                 (e.g. "scanned ... in 0.123s")
+  5. the absolute paths of @TMP@, @CASE@, @FIXTURES@ and @SRC@ (and their realpaths) -> the token
+     text, longest path first (actual output only)
 JSON reports (schema fallback-scan/report/v1) are validated against --schema; JSON Lines output
-has each finding validated against $defs/finding. --require-schema makes a missing jsonschema
-module a failure. --update rewrites the expected files from the actual run.
+has each finding line validated against $defs/finding and its last (non-finding) line against
+the whole schema with "findings": []. Without the jsonschema module validation is skipped with a
+warning, unless --require-schema (then it is a failure). --update rewrites expected.out,
+expected.rc and (only if it exists) expected.err from the actual run.
+
+Output: "ok   <case>" or "FAIL <case>" (plus a unified diff) per case, then "N passed, N failed";
+exit status 1 if any case failed.
+
+  run_golden.py --bin build/fallback-scan --cases tests/golden/cases \
+                --schema docs/report-v1.schema.json [--require-schema] [--update] [CASE...]
+  run_golden.py --schema-selftest tests/golden/schema_selftest [--schema ...] [--require-schema]
+      valid_*.json must validate, invalid_*.json must not (findings of the valid ones are also
+      checked against $defs/finding on their own, as JSON Lines output is).
 """
 import argparse
 import difflib
