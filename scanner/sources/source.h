@@ -76,6 +76,17 @@ extern const struct fbs_source fbs_source_file;
  */
 extern const struct fbs_source fbs_source_git;
 
+/*
+ * Read the file at `fs_path` into `buf` for a source (the file source and the git source's
+ * work-tree files share it). What must not or cannot be read is counted in o->stats and recorded
+ * in o->diags under `name`: a symbolic link (unless o->follow_symlinks), not a regular file, over
+ * `max` bytes, empty, or unreadable (an error diagnostic). Returns 1 with buf holding the bytes
+ * and *mtime set, or 0 when the file was skipped.
+ */
+struct fbs_buf;
+int fbs_source_read_file(const struct fbs_source_opts *o, const char *fs_path, const char *name,
+                         uint64_t max, struct fbs_buf *buf, fbs_time_t *mtime);
+
 /* The registry: the source with this name ("file", "git"), or NULL. */
 const struct fbs_source *fbs_source_find(const char *name);
 

@@ -382,60 +382,76 @@ static int read_all(int fd, struct fbs_buf *buf, uint64_t max)
     return 0;
 }
 
+int fbs_source_read_file(const struct fbs_source_opts *o, const char *fs_path, const char *name,
+                         uint64_t max, struct fbs_buf *buf, fbs_time_t *mtime)
+{
+    struct stat st;
+    int fd, err;
+
+    fd = open(fs_path, O_RDONLY | O_NOCTTY | O_NONBLOCK | (o->follow_symlinks ? 0 : O_NOFOLLOW));
+    if (fd < 0) {
+        if (errno == ELOOP && !o->follow_symlinks) {
+            atomic_fetch_add(&o->stats->skipped[FBS_SKIP_SYMLINK], 1);
+            fbs_diags_add(o->diags, false, "symlink", name, "symbolic link not followed");
+        } else {
+            atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
+            fbs_diags_add(o->diags, true, "unreadable", name, "cannot open: %s", strerror(errno));
+        }
+        return 0;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_SPECIAL], 1);
+        fbs_diags_add(o->diags, false, "special", name, "not a regular file");
+        return 0;
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_TOO_LARGE], 1);
+        fbs_diags_add(o->diags, false, "too_large", name,
+                      "%lld bytes, over the %llu-byte limit (--max-file-size)",
+                      (long long)st.st_size, (unsigned long long)max);
+        return 0;
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_EMPTY], 1);
+        return 0;
+    }
+    err = read_all(fd, buf, max);
+    close(fd);
+    if (err == EFBIG) {
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_TOO_LARGE], 1);
+        fbs_diags_add(o->diags, false, "too_large", name,
+                      "grew over the %llu-byte limit while being read", (unsigned long long)max);
+        return 0;
+    }
+    if (err) {
+        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
+        fbs_diags_add(o->diags, true, "unreadable", name, "cannot read: %s", strerror(err));
+        return 0;
+    }
+    *mtime = (fbs_time_t)st.st_mtime;
+    return 1;
+}
+
 static void read_one(struct readers *r, const struct file_item *it, struct fbs_buf *buf,
                      unsigned worker)
 {
     const struct fbs_source_opts *o = r->opts;
     struct fbs_blob blob;
-    struct stat st;
-    int fd, err, rc;
+    fbs_time_t mtime = 0;
+    int rc;
 
-    fd = open(it->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | (o->follow_symlinks ? 0 : O_NOFOLLOW));
-    if (fd < 0) {
-        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
-        fbs_diags_add(o->diags, true, "unreadable", it->path, "cannot open: %s", strerror(errno));
+    if (!fbs_source_read_file(o, it->path, it->path, o->max_file_size, buf, &mtime))
         return;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_SPECIAL], 1);
-        fbs_diags_add(o->diags, false, "special", it->path, "not a regular file");
-        return;
-    }
-    if ((uint64_t)st.st_size > o->max_file_size) {
-        close(fd);
-        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_TOO_LARGE], 1);
-        fbs_diags_add(o->diags, false, "too_large", it->path,
-                      "%lld bytes, over the %llu-byte limit (--max-file-size)",
-                      (long long)st.st_size, (unsigned long long)o->max_file_size);
-        return;
-    }
-    if (st.st_size == 0) {
-        close(fd);
-        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_EMPTY], 1);
-        return;
-    }
-    err = read_all(fd, buf, o->max_file_size);
-    close(fd);
-    if (err == EFBIG) {
-        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_TOO_LARGE], 1);
-        fbs_diags_add(o->diags, false, "too_large", it->path,
-                      "grew over the %llu-byte limit while being read",
-                      (unsigned long long)o->max_file_size);
-        return;
-    }
-    if (err) {
-        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
-        fbs_diags_add(o->diags, true, "unreadable", it->path, "cannot read: %s", strerror(err));
-        return;
-    }
     blob.data = (const unsigned char *)buf->ptr;
     blob.len = buf->len;
     blob.path = it->path;
     blob.rel_path = it->path + it->rel_off;
     blob.target = o->targets[it->target];
     blob.source = FBS_SOURCE_FILE;
-    blob.mtime = (fbs_time_t)st.st_mtime;
+    blob.mtime = mtime;
     blob.binary = fbs_is_binary(buf->ptr, buf->len);
     blob.prov = NULL;
     if (blob.binary && !o->scan_binary) {

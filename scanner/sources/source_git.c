@@ -2060,37 +2060,12 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     git_odb_object_free(obj);
 }
 
-/* Read the whole file at fd into buf; 0 or an errno value (EFBIG over `max`). */
-static int read_fd(int fd, struct fbs_buf *buf, uint64_t max)
-{
-    fbs_buf_truncate(buf, 0);
-    for (;;) {
-        ssize_t n;
-
-        if (fbs_buf_grow(buf, READ_CHUNK) < 0)
-            return ENOMEM;
-        n = read(fd, buf->ptr + buf->len, buf->cap - buf->len - 1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        if (n == 0)
-            break;
-        buf->len += (size_t)n;
-        if (buf->len > max)
-            return EFBIG;
-    }
-    buf->ptr[buf->len] = '\0';
-    return 0;
-}
-
 static void read_file(struct readers *r, struct reader *w, const struct item *it)
 {
     const struct fbs_source_opts *o = r->g->opts;
+    struct fbs_source_opts fo = *o;
     struct fbs_blob blob;
-    struct stat st;
-    int fd, err;
+    fbs_time_t mtime = 0;
 
     fbs_buf_truncate(&w->path, 0);
     if (fbs_buf_printf(&w->path, "%s%s", r->g->workdir, it->path) < 0) {
@@ -2098,47 +2073,9 @@ static void read_file(struct readers *r, struct reader *w, const struct item *it
         fbs_diags_add(o->diags, true, "unreadable", it->path, "out of memory");
         return;
     }
-    fd = open(w->path.ptr, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ELOOP) {
-            atomic_fetch_add(&o->stats->skipped[FBS_SKIP_SYMLINK], 1);
-            fbs_diags_add(o->diags, false, "symlink", it->path, "symbolic link not followed");
-        } else {
-            atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
-            fbs_diags_add(o->diags, true, "unreadable", it->path, "cannot open: %s",
-                          strerror(errno));
-        }
+    fo.follow_symlinks = false; /* a work tree's links are git's: their targets are not ours */
+    if (!fbs_source_read_file(&fo, w->path.ptr, it->path, r->max_file, &w->buf, &mtime))
         return;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_SPECIAL], 1);
-        fbs_diags_add(o->diags, false, "special", it->path, "not a regular file");
-        return;
-    }
-    if ((uint64_t)st.st_size > r->max_file) {
-        close(fd);
-        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_TOO_LARGE], 1);
-        fbs_diags_add(o->diags, false, "too_large", it->path,
-                      "%lld bytes, over the %llu-byte limit (--max-file-size)",
-                      (long long)st.st_size, (unsigned long long)r->max_file);
-        return;
-    }
-    if (st.st_size == 0) {
-        close(fd);
-        atomic_fetch_add(&o->stats->skipped[FBS_SKIP_EMPTY], 1);
-        return;
-    }
-    err = read_fd(fd, &w->buf, r->max_file);
-    close(fd);
-    if (err) {
-        bool big = err == EFBIG;
-
-        atomic_fetch_add(&o->stats->skipped[big ? FBS_SKIP_TOO_LARGE : FBS_SKIP_UNREADABLE], 1);
-        fbs_diags_add(o->diags, !big, big ? "too_large" : "unreadable", it->path, "%s",
-                      big ? "grew over the size limit while being read" : strerror(err));
-        return;
-    }
     memset(&blob, 0, sizeof(blob));
     blob.data = (const unsigned char *)w->buf.ptr;
     blob.len = w->buf.len;
@@ -2146,7 +2083,7 @@ static void read_file(struct readers *r, struct reader *w, const struct item *it
     blob.rel_path = it->path;
     blob.target = r->g->target;
     blob.source = FBS_SOURCE_FILE;
-    blob.mtime = (fbs_time_t)st.st_mtime;
+    blob.mtime = mtime;
     blob.prov = NULL;
     deliver(r, w, &blob);
 }
