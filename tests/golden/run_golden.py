@@ -47,39 +47,54 @@ import sys
 import tempfile
 
 SCHEMA_ID = "fallback-scan/report/v1"
+TIMEOUT = 300  # seconds per case (ASan builds are slow)
 
 
 def load_validator(schema_path, require):
-    if not schema_path:
-        return None, None
+    """(full-report validator, finding validator), or (None, None) when validation is skipped."""
     try:
         import jsonschema
     except ImportError:
         if require:
-            print("FAIL jsonschema module not available (--require-schema)")
+            print("FAIL jsonschema module not available (--require-schema); "
+                  "install python3-jsonschema")
             sys.exit(1)
-        print("warning: jsonschema not available; reports are not validated")
+        print("warning: jsonschema module not available; reports are not validated")
         return None, None
     with open(schema_path) as f:
         schema = json.load(f)
+    # 2020-12 where the module has it (jsonschema >= 4.0); the schema keeps to keywords that mean
+    # the same under draft-07 ($defs reached by "#/$defs/..." JSON pointers), so Draft7 also works.
     cls = getattr(jsonschema, "Draft202012Validator", None) or jsonschema.Draft7Validator
     cls.check_schema(schema)
     full = cls(schema)
-    finding = cls({"$ref": "#/$defs/finding", "$defs": schema["$defs"]})
+    sub = {"$ref": "#/$defs/finding", "$defs": schema["$defs"]}
+    if "$schema" in schema:
+        sub["$schema"] = schema["$schema"]
+    finding = cls(sub)
     return full, finding
 
 
-def normalise(text, tokens):
-    text = re.sub(r'"seconds":( ?)[0-9.eE+-]+', r'"seconds":\g<1>0', text)
-    text = re.sub(r'"version": "[^"]*"', '"version": "VERSION"', text)
-    for value, token in sorted(tokens.items(), key=lambda kv: -len(kv[0])):
+def normalise_volatile(text):
+    """Normalisations 1-4 of the module docstring (idempotent)."""
+    text = re.sub(r'"seconds":(\s*)-?[0-9][0-9.eE+-]*', r'"seconds":\g<1>0', text)
+    text = re.sub(r'"version":(\s*)"(?:[^"\\]|\\.)*"', r'"version":\g<1>"VERSION"', text)
+    text = re.sub(r'\bseconds: [0-9]+(?:\.[0-9]+)?\b', 'seconds: 0', text)
+    text = re.sub(r'\bin [0-9]+(?:\.[0-9]+)?s\b', 'in 0s', text)
+    return text
+
+
+def normalise(text, paths):
+    """All normalisations; paths maps absolute path -> token."""
+    text = normalise_volatile(text)
+    for value, token in sorted(paths.items(), key=lambda kv: -len(kv[0])):
         if value:
             text = text.replace(value, token)
     return text
 
 
 def validate(stdout, validators):
-    """Return a list of schema errors for a JSON or JSON Lines report."""
+    """Return a list of schema errors for a JSON or JSON Lines report (else [])."""
     full, finding = validators
     if not full:
         return []
@@ -89,7 +104,8 @@ def validate(stdout, validators):
     except ValueError:
         doc = None
     if isinstance(doc, dict) and doc.get("schema") == SCHEMA_ID:
-        return [f"{'/'.join(map(str, e.path))}: {e.message}" for e in full.iter_errors(doc)]
+        return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                for e in full.iter_errors(doc)]
     for n, line in enumerate(stdout.splitlines(), 1):
         if not line.startswith("{"):
             continue
@@ -97,17 +113,28 @@ def validate(stdout, validators):
             obj = json.loads(line)
         except ValueError:
             continue
-        if "rule" in obj and "credential" in obj:
-            errors += [f"line {n}: {e.message}" for e in finding.iter_errors(obj)]
-        elif obj.get("schema") == SCHEMA_ID:
+        if not isinstance(obj, dict):
+            continue
+        if obj.get("schema") == SCHEMA_ID:
             doc = dict(obj)
             doc.setdefault("findings", [])
-            errors += [f"line {n}: {e.message}" for e in full.iter_errors(doc)]
+            errors += [f"line {n}: /{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                       for e in full.iter_errors(doc)]
+        elif "rule" in obj and "credential" in obj:
+            errors += [f"line {n}: /{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                       for e in finding.iter_errors(obj)]
     return errors
 
 
+def read_args(case, subst):
+    with open(os.path.join(case, "args")) as f:
+        return [subst(l.rstrip("\n")) for l in f if l.strip() and not l.lstrip().startswith("#")]
+
+
 def run_case(case, args, validators):
-    name = os.path.basename(case)
+    """(ok, report text) for one case directory."""
+    if not os.path.isdir(case):
+        return False, f"no such case directory: {case}\n"
     tmp = tempfile.mkdtemp(prefix="fbs-golden-")
     try:
         tokens = {"@SRC@": args.src, "@FIXTURES@": os.path.join(args.src, "tests", "fixtures"),
@@ -118,12 +145,14 @@ def run_case(case, args, validators):
                 s = s.replace(k, v)
             return s
 
-        with open(os.path.join(case, "args")) as f:
-            argv = [subst(l.rstrip("\n")) for l in f
-                    if l.strip() and not l.lstrip().startswith("#")]
+        try:
+            argv = read_args(case, subst)
+        except OSError as e:
+            return False, f"cannot read args: {e}\n"
         cwd = case
         if os.path.exists(os.path.join(case, "cwd")):
-            cwd = subst(open(os.path.join(case, "cwd")).read().strip())
+            with open(os.path.join(case, "cwd")) as f:
+                cwd = subst(f.read().strip())
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC",
                "NO_COLOR": "1", "HOME": tmp, "FALLBACK_SCAN_CACHE": args.cache}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
@@ -132,14 +161,31 @@ def run_case(case, args, validators):
         setup = os.path.join(case, "setup.sh")
         if os.path.exists(setup):
             senv = dict(env, SRC=args.src, FIXTURES=tokens["@FIXTURES@"], CASE=case, TMP=tmp)
-            subprocess.run(["sh", setup], cwd=tmp, env=senv, check=True)
+            try:
+                s = subprocess.run(["sh", setup], cwd=tmp, env=senv, capture_output=True,
+                                   timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                return False, f"setup.sh timed out after {TIMEOUT} s\n"
+            if s.returncode != 0:
+                return False, (f"setup.sh failed (status {s.returncode}):\n"
+                               + s.stdout.decode("utf-8", "replace")
+                               + s.stderr.decode("utf-8", "replace"))
         stdin_path = os.path.join(case, "stdin")
-        with open(stdin_path if os.path.exists(stdin_path) else os.devnull, "rb") as stdin:
-            p = subprocess.run([args.bin] + argv, cwd=cwd, env=env, stdin=stdin,
-                               capture_output=True, timeout=300)
-        rev = {v: k for k, v in tokens.items()}
-        out = normalise(p.stdout.decode("utf-8", "replace"), rev)
-        err = normalise(p.stderr.decode("utf-8", "replace"), rev)
+        try:
+            with open(stdin_path if os.path.exists(stdin_path) else os.devnull, "rb") as stdin:
+                p = subprocess.run([args.bin] + argv, cwd=cwd, env=env, stdin=stdin,
+                                   capture_output=True, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return False, f"timed out after {TIMEOUT} s: {args.bin} {' '.join(argv)}\n"
+        except OSError as e:
+            return False, f"cannot run {args.bin} (cwd {cwd}): {e}\n"
+        paths = {}
+        for token, value in tokens.items():
+            paths[value] = token
+            paths.setdefault(os.path.realpath(value), token)
+        stdout = p.stdout.decode("utf-8", "replace")
+        out = normalise(stdout, paths)
+        err = normalise(p.stderr.decode("utf-8", "replace"), paths)
         files = {"expected.out": out, "expected.rc": f"{p.returncode}\n"}
         if os.path.exists(os.path.join(case, "expected.err")):
             files["expected.err"] = err
@@ -151,11 +197,17 @@ def run_case(case, args, validators):
         report = []
         for fn, content in files.items():
             path = os.path.join(case, fn)
-            want = open(path).read() if os.path.exists(path) else ("0\n" if fn == "expected.rc" else "")
+            if os.path.exists(path):
+                with open(path) as f:
+                    want = normalise_volatile(f.read())
+            else:
+                want = "0\n" if fn == "expected.rc" else ""
             if want != content:
-                report += difflib.unified_diff(want.splitlines(True), content.splitlines(True),
-                                               fn, "actual")
-        for e in validate(p.stdout.decode("utf-8", "replace"), validators):
+                for line in difflib.unified_diff(want.splitlines(True),
+                                                 content.splitlines(True), fn, "actual"):
+                    report.append(line if line.endswith("\n")
+                                  else line + "\n\\ No newline at end of file\n")
+        for e in validate(stdout, validators):
             report.append(f"schema: {e}\n")
         if p.returncode < 0 or "Sanitizer" in err:
             report.append(f"crashed (status {p.returncode}):\n{err}")
@@ -165,14 +217,38 @@ def run_case(case, args, validators):
 
 
 def schema_selftest(directory, validators):
-    full, _ = validators
+    """valid_*.json must validate, invalid_*.json must not; True when all behave."""
+    full, finding = validators
+    if not full:
+        return True  # warned already; --require-schema exits before this
     passed = failed = 0
-    for fn in sorted(os.listdir(directory)):
-        with open(os.path.join(directory, fn)) as f:
-            doc = json.load(f)
+    names = sorted(fn for fn in os.listdir(directory)
+                   if fn.endswith(".json") and fn.startswith(("valid", "invalid")))
+    if not any(fn.startswith("valid") for fn in names) or \
+            not any(fn.startswith("invalid") for fn in names):
+        print(f"FAIL {directory}: needs at least one valid_*.json and one invalid_*.json")
+        return False
+    for fn in names:
+        try:
+            with open(os.path.join(directory, fn)) as f:
+                doc = json.load(f)
+        except ValueError as e:
+            print(f"FAIL {fn}: not JSON: {e}")
+            failed += 1
+            continue
         errors = list(full.iter_errors(doc))
+        if fn.startswith("valid") and not errors and isinstance(doc, dict):
+            # The JSON Lines path: each finding alone against $defs/finding.
+            for item in doc.get("findings") or []:
+                errors += list(finding.iter_errors(item))
         ok = not errors if fn.startswith("valid") else bool(errors)
-        print(("ok   " if ok else "FAIL ") + fn + ("" if ok or not errors else f": {errors[0].message}"))
+        detail = ""
+        if fn.startswith("valid") and errors:
+            e = errors[0]
+            detail = f": /{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        elif fn.startswith("invalid") and not errors:
+            detail = ": validated, but must not"
+        print(("ok   " if ok else "FAIL ") + fn + detail)
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")
@@ -180,34 +256,48 @@ def schema_selftest(directory, validators):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin")
-    ap.add_argument("--cases")
-    ap.add_argument("--schema")
-    ap.add_argument("--require-schema", action="store_true")
-    ap.add_argument("--update", action="store_true")
-    ap.add_argument("--schema-selftest")
-    ap.add_argument("case", nargs="*")
+    src = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    ap = argparse.ArgumentParser(description="Golden tests for the fallback-scan CLI.")
+    ap.add_argument("--bin", help="the fallback-scan executable")
+    ap.add_argument("--cases", default=os.path.join(src, "tests", "golden", "cases"),
+                    help="directory of case directories (default: %(default)s)")
+    ap.add_argument("--schema", default=os.path.join(src, "docs", "report-v1.schema.json"),
+                    help="report JSON Schema (default: %(default)s)")
+    ap.add_argument("--no-schema", action="store_true", help="do not validate reports")
+    ap.add_argument("--require-schema", action="store_true",
+                    help="a missing jsonschema module is a failure, not a warning")
+    ap.add_argument("--update", action="store_true",
+                    help="rewrite expected.out/.rc (and .err where present) from the actual run")
+    ap.add_argument("--schema-selftest", metavar="DIR",
+                    help="check valid_*.json validate and invalid_*.json do not, then exit")
+    ap.add_argument("case", nargs="*", help="case names (default: all)")
     args = ap.parse_args()
-    args.src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-    validators = load_validator(args.schema, args.require_schema)
+    args.src = src
+    if args.schema_selftest:
+        validators = load_validator(args.schema, args.require_schema)
+        sys.exit(0 if schema_selftest(args.schema_selftest, validators) else 1)
+    if not args.bin:
+        ap.error("--bin is required (unless --schema-selftest)")
+    validators = (None, None) if args.no_schema else load_validator(args.schema,
+                                                                     args.require_schema)
+    args.bin = os.path.abspath(args.bin)
     # One compiled-rules cache for the whole run: the first case compiles, the rest reuse it
     # (and so the cache itself is exercised).
     args.cache = tempfile.mkdtemp(prefix="fbs-golden-cache-")
-    if args.schema_selftest:
-        sys.exit(0 if schema_selftest(args.schema_selftest, validators) else 1)
-    args.bin = os.path.abspath(args.bin)
-    names = args.case or sorted(os.listdir(args.cases))
-    passed = failed = 0
-    for name in names:
-        case = os.path.abspath(os.path.join(args.cases, name))
-        ok, report = run_case(case, args, validators)
-        print(("ok   " if ok else "FAIL ") + name)
-        if not ok:
-            sys.stdout.write(report)
-        passed += ok
-        failed += not ok
-    shutil.rmtree(args.cache, ignore_errors=True)
+    try:
+        names = args.case or sorted(n for n in os.listdir(args.cases)
+                                    if os.path.isdir(os.path.join(args.cases, n)))
+        passed = failed = 0
+        for name in names:
+            case = os.path.abspath(os.path.join(args.cases, name))
+            ok, report = run_case(case, args, validators)
+            print(("ok   " if ok else "FAIL ") + name, flush=True)
+            if not ok:
+                sys.stdout.write(report)
+            passed += ok
+            failed += not ok
+    finally:
+        shutil.rmtree(args.cache, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
