@@ -113,6 +113,12 @@ static int make_finding(struct blob_scan *bs, const struct fbs_match *m, struct 
             fbs_finding_set_str(&f->commit_message, p->message) < 0 ||
             fbs_finding_set_str(&f->removed_in, p->removed_in) < 0)
             goto fail;
+        /* History facts the report carries: where the secret went, how widely it spread. */
+        if ((p->removed_in &&
+             json_object_set_new(f->facts, "removed_in", json_string(p->removed_in)) < 0) ||
+            json_object_set_new(f->facts, "other_locations",
+                                json_integer((json_int_t)p->other_locations)) < 0)
+            goto fail;
         f->committed = p->committed;
         f->has_committed = p->committed != 0;
         f->in_head = p->in_head;
