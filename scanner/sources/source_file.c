@@ -7,6 +7,7 @@
  * skip is counted by reason; unreadable files are error diagnostics (the scan is incomplete).
  */
 #include "source.h"
+#include "source_int.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
@@ -16,7 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -346,7 +346,7 @@ struct readers {
     const struct fbs_source_opts *opts;
     struct fbs_vec *files;
     atomic_size_t next;
-    atomic_int rc;
+    struct fbs_source_fail fail;
     fbs_blob_cb cb;
     void *payload;
 };
@@ -354,7 +354,6 @@ struct readers {
 struct reader {
     struct readers *shared;
     unsigned worker;
-    pthread_t thread;
 };
 
 /* Read the whole file at fd into buf. 0, or an errno value. */
@@ -441,7 +440,6 @@ static void read_one(struct readers *r, const struct file_item *it, struct fbs_b
     const struct fbs_source_opts *o = r->opts;
     struct fbs_blob blob;
     fbs_time_t mtime = 0;
-    int rc;
 
     if (!fbs_source_read_file(o, it->path, it->path, o->max_file_size, buf, &mtime))
         return;
@@ -461,12 +459,7 @@ static void read_one(struct readers *r, const struct file_item *it, struct fbs_b
     }
     atomic_fetch_add(&o->stats->blobs, 1);
     atomic_fetch_add(&o->stats->bytes, buf->len);
-    rc = r->cb(&blob, worker, r->payload);
-    if (rc) {
-        int expected = 0;
-
-        atomic_compare_exchange_strong(&r->rc, &expected, rc);
-    }
+    fbs_source_fail_record(&r->fail, r->cb(&blob, worker, r->payload));
 }
 
 static void *reader_main(void *arg)
@@ -478,7 +471,7 @@ static void *reader_main(void *arg)
     for (;;) {
         size_t i = atomic_fetch_add(&r->next, 1);
 
-        if (i >= r->files->len || atomic_load(&r->rc))
+        if (i >= r->files->len || fbs_source_failed(&r->fail))
             break;
         if (r->opts->cancel && atomic_load(r->opts->cancel))
             break;
@@ -494,7 +487,7 @@ static int file_scan(const struct fbs_source_opts *opts, fbs_blob_cb cb, void *p
     struct walk w;
     struct readers shared;
     struct reader *workers = NULL;
-    unsigned nthreads = opts->threads ? opts->threads : 1, i, started = 0;
+    unsigned nthreads = opts->threads ? opts->threads : 1, i;
     size_t t;
     int rc = 0;
 
@@ -508,7 +501,7 @@ static int file_scan(const struct fbs_source_opts *opts, fbs_blob_cb cb, void *p
     shared.opts = opts;
     shared.files = &w.files;
     atomic_init(&shared.next, 0);
-    atomic_init(&shared.rc, 0);
+    fbs_source_fail_init(&shared.fail);
     shared.cb = cb;
     shared.payload = payload;
     if (nthreads > w.files.len)
@@ -522,16 +515,7 @@ static int file_scan(const struct fbs_source_opts *opts, fbs_blob_cb cb, void *p
         workers[i].shared = &shared;
         workers[i].worker = i;
     }
-    /* Worker 0 runs on this thread; the others get their own. */
-    for (i = 1; i < nthreads; i++) {
-        if (pthread_create(&workers[i].thread, NULL, reader_main, &workers[i]) != 0)
-            break;
-        started++;
-    }
-    reader_main(&workers[0]);
-    for (i = 1; i <= started; i++)
-        pthread_join(workers[i].thread, NULL);
-    rc = atomic_load(&shared.rc);
+    rc = fbs_source_run_workers(nthreads, reader_main, workers, sizeof(*workers), &shared.fail);
 done:
     fbs_free(workers);
     fbs_vec_release(&w.files, item_free);

@@ -30,6 +30,7 @@
  * object id as subject; see source.h for which are errors.
  */
 #include "source.h"
+#include "source_int.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
@@ -1950,15 +1951,12 @@ struct readers {
     void *payload;
     uint64_t max_blob, max_file;
     atomic_size_t next;
-    atomic_int rc;
-    pthread_mutex_t lock; /* guards msg */
-    char msg[1024];       /* the failing callback's error message (thread-local otherwise) */
+    struct fbs_source_fail fail;
 };
 
 struct reader {
     struct readers *shared;
     unsigned worker;
-    pthread_t thread;
     git_repository *repo; /* this worker's own handle */
     git_odb *odb;
     struct fbs_buf buf;  /* work tree files */
@@ -1968,7 +1966,6 @@ struct reader {
 static void deliver(struct readers *r, struct reader *w, struct fbs_blob *blob)
 {
     const struct fbs_source_opts *o = r->g->opts;
-    int rc;
 
     blob->binary = fbs_is_binary(blob->data, blob->len);
     if (blob->binary && !o->scan_binary) {
@@ -1978,16 +1975,7 @@ static void deliver(struct readers *r, struct reader *w, struct fbs_blob *blob)
     }
     atomic_fetch_add(&o->stats->blobs, 1);
     atomic_fetch_add(&o->stats->bytes, blob->len);
-    rc = r->cb(blob, w->worker, r->payload);
-    if (rc) {
-        int expected = 0;
-
-        if (atomic_compare_exchange_strong(&r->rc, &expected, rc)) {
-            pthread_mutex_lock(&r->lock);
-            snprintf(r->msg, sizeof(r->msg), "%s", fbs_error_message());
-            pthread_mutex_unlock(&r->lock);
-        }
-    }
+    fbs_source_fail_record(&r->fail, r->cb(blob, w->worker, r->payload));
 }
 
 static void read_blob(struct readers *r, struct reader *w, const struct item *it)
@@ -2099,7 +2087,7 @@ static void *reader_main(void *arg)
         size_t i = atomic_fetch_add(&r->next, 1);
         const struct item *it;
 
-        if (i >= n || atomic_load(&r->rc))
+        if (i >= n || fbs_source_failed(&r->fail))
             break;
         if (g->opts->cancel && atomic_load(g->opts->cancel))
             break;
@@ -2117,7 +2105,7 @@ static int read_items(struct gscan *g, fbs_blob_cb cb, void *payload)
     const struct fbs_source_opts *o = g->opts;
     struct readers shared;
     struct reader *workers = NULL;
-    unsigned nthreads = o->threads ? o->threads : 1, i, started = 0;
+    unsigned nthreads = o->threads ? o->threads : 1, i;
     int rc = 0;
 
     if (!g->nitems)
@@ -2129,9 +2117,7 @@ static int read_items(struct gscan *g, fbs_blob_cb cb, void *payload)
     shared.max_file = o->max_file_size ? o->max_file_size : UINT64_MAX;
     shared.max_blob = o->max_blob_size ? o->max_blob_size : shared.max_file;
     atomic_init(&shared.next, 0);
-    atomic_init(&shared.rc, 0);
-    if (pthread_mutex_init(&shared.lock, NULL) != 0)
-        return fbs_error_set(FBS_EINTERNAL, "cannot initialise a mutex");
+    fbs_source_fail_init(&shared.fail);
     if (nthreads > g->nitems)
         nthreads = (unsigned)g->nitems;
     workers = fbs_calloc(nthreads, sizeof(*workers));
@@ -2153,17 +2139,7 @@ static int read_items(struct gscan *g, fbs_blob_cb cb, void *payload)
             goto done;
         }
     }
-    for (i = 1; i < nthreads; i++) {
-        if (pthread_create(&workers[i].thread, NULL, reader_main, &workers[i]) != 0)
-            break;
-        started++;
-    }
-    reader_main(&workers[0]);
-    for (i = 1; i <= started; i++)
-        pthread_join(workers[i].thread, NULL);
-    rc = atomic_load(&shared.rc);
-    if (rc && shared.msg[0] && strcmp(fbs_error_message(), shared.msg) != 0)
-        fbs_error_set(rc, "%s", shared.msg);
+    rc = fbs_source_run_workers(nthreads, reader_main, workers, sizeof(*workers), &shared.fail);
 done:
     for (i = 0; workers && i < nthreads; i++) {
         git_odb_free(workers[i].odb);
@@ -2172,7 +2148,6 @@ done:
         fbs_buf_release(&workers[i].path);
     }
     fbs_free(workers);
-    pthread_mutex_destroy(&shared.lock);
     return rc;
 }
 

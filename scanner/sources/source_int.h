@@ -1,0 +1,38 @@
+/*
+ * source_int.h - internals shared by the sources (source_file.c, source_git.c): running the
+ * reader workers and carrying the first callback failure back to the calling thread.
+ */
+#ifndef FBS_SOURCE_INT_H
+#define FBS_SOURCE_INT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+/*
+ * The first non-zero callback return of a scan and the error message that went with it. Error
+ * messages are thread-local, so the failing worker copies its message here; only the thread that
+ * records the code writes the message, and it is read after the workers have been joined.
+ */
+struct fbs_source_fail {
+    atomic_int rc;
+    char msg[1024];
+};
+
+void fbs_source_fail_init(struct fbs_source_fail *f);
+
+/* Record a callback's non-zero return `rc` (the first one wins) with this thread's message. */
+void fbs_source_fail_record(struct fbs_source_fail *f, int rc);
+
+/* Whether a worker has failed: readers stop taking new items. */
+int fbs_source_failed(struct fbs_source_fail *f);
+
+/*
+ * Run `main` on `n` (>= 1) workers: main(args), main(args + stride), ...; worker 0 on the calling
+ * thread, the others on their own threads (a thread that cannot be created leaves its share to
+ * the others, which take items from a shared counter). Returns after all have finished with
+ * f->rc, the failing worker's message set on the calling thread.
+ */
+int fbs_source_run_workers(unsigned n, void *(*main)(void *), void *args, size_t stride,
+                           struct fbs_source_fail *f);
+
+#endif
