@@ -16,6 +16,7 @@
 #include "../scanner/model/blob.h"
 #include "../scanner/model/diag.h"
 #include "../scanner/model/finding.h"
+#include "policy.h"
 #include "vocab.h"
 
 enum fbs_stage {
@@ -25,11 +26,20 @@ enum fbs_stage {
     FBS_STAGE_SCORE,     /* dimension scores -> risk and verdict */
 };
 
+/*
+ * How a scan runs the stages: CONTEXT and PARSE run on each finding while its blob is in memory
+ * (worker threads); then the linkers see all findings at once (a certificate and its private key
+ * in the same file or directory are paired); then DIMENSION and SCORE run on each finding.
+ * Detectors in the later stages must not need blob bytes (ctx->blob is NULL there); what they
+ * need is on the finding (rel_path, key, comment, facts ...).
+ */
+
 struct fbs_detect_ctx {
     const struct fbs_blob *blob; /* NULL for records without text (cloud inventories) */
     const struct fbs_vocab *vocab;
     fbs_time_t now;
-    double fallback_threshold;
+    double fallback_threshold;       /* = policy->fallback_threshold when a policy is set */
+    const struct fbs_policy *policy; /* never NULL in a scan; tests may set their own */
     struct fbs_diags *diags;
 };
 
@@ -41,17 +51,32 @@ struct fbs_detector {
     int (*run)(struct fbs_finding *f, const struct fbs_detect_ctx *ctx);
 };
 
-/* The registry, in run order, NULL-terminated. */
+/* A pass over all findings of a scan (after PARSE, before DIMENSION). */
+struct fbs_linker {
+    const char *name;
+    /* 0, or a negative FBS_E* (a diagnostic; FBS_ENOMEM is fatal). */
+    int (*run)(struct fbs_finding *const *findings, size_t n, const struct fbs_detect_ctx *ctx);
+};
+
+/* The registries, in run order, NULL-terminated. */
 extern const struct fbs_detector *const fbs_detectors[];
+extern const struct fbs_linker *const fbs_linkers[];
 
 extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_fallback;
 extern const struct fbs_detector fbs_detector_custody;
 
 /*
- * Run every applicable detector on `f`. Returns 0, or FBS_ENOMEM (fatal). Other failures are
- * recorded in ctx->diags with the finding's path and the detector's name.
+ * Run every applicable detector of stages first..last (inclusive) on `f`. Returns 0, or
+ * FBS_ENOMEM (fatal). Other failures are recorded in ctx->diags with the finding's path and the
+ * detector's name.
  */
+int fbs_detectors_run_stages(struct fbs_finding *f, const struct fbs_detect_ctx *ctx,
+                             enum fbs_stage first, enum fbs_stage last);
+/* All stages (a single finding, no linking): tests and records. */
 int fbs_detectors_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx);
+/* Run the linkers over all findings. 0 or FBS_ENOMEM; other failures are diagnostics. */
+int fbs_detectors_link(struct fbs_finding *const *findings, size_t n,
+                       const struct fbs_detect_ctx *ctx);
 
 #endif

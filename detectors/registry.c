@@ -13,6 +13,10 @@ const struct fbs_detector *const fbs_detectors[] = {
     NULL,
 };
 
+const struct fbs_linker *const fbs_linkers[] = {
+    NULL,
+};
+
 static int applies(const struct fbs_detector *d, const struct fbs_finding *f)
 {
     size_t i;
@@ -25,7 +29,8 @@ static int applies(const struct fbs_detector *d, const struct fbs_finding *f)
     return 0;
 }
 
-int fbs_detectors_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
+int fbs_detectors_run_stages(struct fbs_finding *f, const struct fbs_detect_ctx *ctx,
+                             enum fbs_stage first, enum fbs_stage last)
 {
     size_t i;
 
@@ -33,7 +38,7 @@ int fbs_detectors_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         const struct fbs_detector *d = fbs_detectors[i];
         int rc;
 
-        if (!applies(d, f))
+        if (d->stage < first || d->stage > last || !applies(d, f))
             continue;
         rc = d->run(f, ctx);
         if (rc == FBS_ENOMEM)
@@ -41,6 +46,28 @@ int fbs_detectors_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         if (rc < 0 && ctx->diags)
             fbs_diags_add(ctx->diags, false, "detector_failed", f->path, "%s: %s", d->name,
                           fbs_error_message());
+    }
+    return 0;
+}
+
+int fbs_detectors_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
+{
+    return fbs_detectors_run_stages(f, ctx, FBS_STAGE_CONTEXT, FBS_STAGE_SCORE);
+}
+
+int fbs_detectors_link(struct fbs_finding *const *findings, size_t n,
+                       const struct fbs_detect_ctx *ctx)
+{
+    size_t i;
+
+    for (i = 0; fbs_linkers[i]; i++) {
+        int rc = fbs_linkers[i]->run(findings, n, ctx);
+
+        if (rc == FBS_ENOMEM)
+            return rc;
+        if (rc < 0 && ctx->diags)
+            fbs_diags_add(ctx->diags, false, "detector_failed", NULL, "%s: %s",
+                          fbs_linkers[i]->name, fbs_error_message());
     }
     return 0;
 }

@@ -241,7 +241,7 @@ static json_t *scan_json(const struct fbs_report_info *info)
     json_object_set_new(scan, "now", json_string(iso));
     json_object_set_new(scan, "targets", targets);
     json_object_set_new(scan, "policy",
-                        json_pack("{s:f}", "fallback_threshold", info->fallback_threshold));
+                        info->policy ? json_deep_copy(info->policy) : json_object());
     json_object_set_new(scan, "stats", stats_json(info));
     json_object_set_new(scan, "diagnostics", diags);
     return scan;

@@ -24,7 +24,7 @@ struct fbs_report_info {
     const struct fbs_stats *stats;
     const struct fbs_diags *diags;
     size_t nrules;
-    double fallback_threshold;
+    const json_t *policy; /* the policy in force, as written in scan.policy */
 };
 
 struct fbs_report_opts {

@@ -6,11 +6,16 @@
  *   2. on_blob() runs the matcher (match/) over the bytes with that worker's scratch: Vectorscan
  *      finds candidate ends for all rules in one pass, PCRE2 confirms them and extracts secrets,
  *      filters drop placeholders and references.
- *   3. Each match becomes a finding (model/finding.h): rule, secret, position. The detectors
- *      (detectors/registry.c) add context, facts and dimension scores; the finding gets its
- *      salted fingerprint and joins the worker's list.
- *   4. When the source is done the lists are merged and sorted; fbs_pipeline_report() hands the
- *      findings to a reporter (reporters/), which redacts what it prints.
+ *   3. Each match becomes a finding (model/finding.h): rule, secret, position. While the blob is
+ *      in memory the context and parser detectors (detectors/registry.c) add the key, comment
+ *      and credential facts (certificate dates, JWT claims ...); the finding gets its salted
+ *      fingerprint and joins the worker's list.
+ *   4. When the source is done the lists are merged; the linkers pair findings that belong
+ *      together (a certificate and its key); the dimension detectors and the scorer
+ *      (detectors/scorer.c, under the policy) give each finding its scores, risk, severity and
+ *      standing-access verdict with reasons. Cloud records join here (fbs_pipeline_add_records).
+ *   5. fbs_pipeline_report() hands the sorted findings to a reporter (reporters/), which redacts
+ *      what it prints.
  */
 #include "pipeline.h"
 #include "../detectors/detector.h"
@@ -87,6 +92,7 @@ static int make_finding(struct blob_scan *bs, const struct fbs_match *m, struct 
         fbs_finding_set_str(&f->kind, r->kind) < 0 ||
         fbs_finding_set_str(&f->remediation, r->remediation) < 0 ||
         fbs_finding_set_str(&f->path, b->path) < 0 ||
+        fbs_finding_set_str(&f->rel_path, b->rel_path) < 0 ||
         fbs_finding_set_str(&f->target, b->target) < 0 ||
         fbs_finding_set_secret(f, b->data + m->secret_start, m->secret_end - m->secret_start) < 0)
         goto fail;
@@ -130,6 +136,17 @@ fail:
     return fbs_error_set(rc, "out of memory");
 }
 
+static void detect_ctx(struct fbs_detect_ctx *ctx, const struct fbs_pipeline_opts *o,
+                       struct fbs_scan_result *r, const struct fbs_blob *blob)
+{
+    ctx->blob = blob;
+    ctx->vocab = o->vocab;
+    ctx->now = o->now;
+    ctx->policy = o->policy;
+    ctx->fallback_threshold = o->policy->fallback_threshold;
+    ctx->diags = &r->diags;
+}
+
 static int on_match(const struct fbs_match *m, void *payload)
 {
     struct blob_scan *bs = payload;
@@ -141,12 +158,8 @@ static int on_match(const struct fbs_match *m, void *payload)
     rc = make_finding(bs, m, &f);
     if (rc < 0)
         return rc;
-    ctx.blob = bs->blob;
-    ctx.vocab = o->vocab;
-    ctx.now = o->now;
-    ctx.fallback_threshold = o->fallback_threshold;
-    ctx.diags = &bs->run->result->diags;
-    rc = fbs_detectors_run(f, &ctx);
+    detect_ctx(&ctx, o, bs->run->result, bs->blob);
+    rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_PARSE);
     if (rc == 0)
         rc = fbs_finding_fingerprint(f, o->fingerprint_salt);
     if (rc == 0)
@@ -190,6 +203,47 @@ void fbs_scan_result_release(struct fbs_scan_result *r)
 {
     fbs_vec_release(&r->findings, fbs_finding_free_v);
     fbs_diags_release(&r->diags);
+}
+
+/* Link all findings, then score each (step 4 above), then sort them for the report. */
+static int analyse(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts)
+{
+    struct fbs_finding *const *fs = (struct fbs_finding *const *)r->findings.items;
+    struct fbs_detect_ctx ctx;
+    size_t i;
+    int rc;
+
+    detect_ctx(&ctx, opts, r, NULL);
+    rc = fbs_detectors_link(fs, r->findings.len, &ctx);
+    for (i = 0; rc == 0 && i < r->findings.len; i++)
+        rc = fbs_detectors_run_stages(fs[i], &ctx, FBS_STAGE_DIMENSION, FBS_STAGE_SCORE);
+    if (rc == 0)
+        fbs_vec_sort(&r->findings, fbs_finding_cmp);
+    return rc;
+}
+
+int fbs_pipeline_add_records(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts,
+                             struct fbs_vec *records)
+{
+    struct fbs_detect_ctx ctx;
+    size_t i, n = records->len;
+    int rc = 0;
+
+    detect_ctx(&ctx, opts, r, NULL);
+    for (i = 0; rc == 0 && i < n; i++) {
+        struct fbs_finding *f = records->items[i];
+
+        rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_SCORE);
+        if (rc == 0)
+            rc = fbs_finding_fingerprint(f, opts->fingerprint_salt);
+    }
+    if (rc == 0)
+        rc = fbs_vec_append_take(&r->findings, records);
+    if (rc < 0)
+        return rc;
+    atomic_fetch_add(&r->stats.findings, n);
+    fbs_vec_sort(&r->findings, fbs_finding_cmp);
+    return 0;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -239,7 +293,9 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
         if (rc < 0)
             goto done;
     }
-    fbs_vec_sort(&r->findings, fbs_finding_cmp);
+    rc = analyse(r, opts);
+    if (rc < 0)
+        goto done;
     fbs_diags_sort(&r->diags);
 done:
     for (i = 0; i < run.nworkers; i++) {

@@ -8,6 +8,7 @@
 #ifndef FBS_PIPELINE_H
 #define FBS_PIPELINE_H
 
+#include "../detectors/policy.h"
 #include "../detectors/vocab.h"
 #include "../reporters/reporter.h"
 #include "core/vec.h"
@@ -30,8 +31,8 @@ struct fbs_pipeline_opts {
     struct fbs_source_opts source_opts; /* stats and diags are filled in by the pipeline */
     const struct fbs_ruleset *rules;    /* compiled */
     const struct fbs_vocab *vocab;
+    const struct fbs_policy *policy;
     fbs_time_t now;
-    double fallback_threshold;
     const char *fingerprint_salt; /* NULL: the default domain salt only */
 };
 
@@ -40,6 +41,15 @@ struct fbs_pipeline_opts {
  * FBS_ENOMEM / FBS_EINTERNAL with a message.
  */
 int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts);
+
+/*
+ * Add records that have no text (cloud inventories: location.source aws, gcp ...; f->resource
+ * set, facts filled by the collector) to a result: the detectors, scorer and fingerprint run on
+ * each, and they join the findings in report order. Takes the findings out of `records`
+ * (which is left empty). 0 or FBS_ENOMEM.
+ */
+int fbs_pipeline_add_records(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts,
+                             struct fbs_vec *records);
 
 /* Write the result with a reporter. 0 or the reporter's error. */
 int fbs_pipeline_report(const struct fbs_scan_result *r, const struct fbs_reporter *reporter,

@@ -22,8 +22,7 @@
 
 #include "../core/banned.h"
 
-#define DEFAULT_MAX_FILE_SIZE      (25ull * 1024 * 1024)
-#define DEFAULT_FALLBACK_THRESHOLD 0.5
+#define DEFAULT_MAX_FILE_SIZE (25ull * 1024 * 1024)
 
 struct scan_args {
     const char *format;
@@ -44,6 +43,7 @@ struct scan_args {
     bool verbose;
     int color; /* -1 auto */
     const char *salt;
+    const char *policy_file;
     /* git */
     const char *since_commit;
     const char *range;
@@ -73,6 +73,7 @@ enum {
     OPT_STAGED,
     OPT_MAX_BLOB_SIZE,
     OPT_KEEP_CLONE,
+    OPT_POLICY,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +100,7 @@ static const struct option long_opts[] = {
     {"staged", no_argument, NULL, OPT_STAGED},
     {"max-blob-size", required_argument, NULL, OPT_MAX_BLOB_SIZE},
     {"keep-clone", required_argument, NULL, OPT_KEEP_CLONE},
+    {"policy", required_argument, NULL, OPT_POLICY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -132,6 +134,7 @@ static void scan_usage(FILE *out, const char *cmd)
             "      --follow-symlinks   follow symbolic links (loops are detected)\n"
             "      --show-secrets      print secrets unredacted (they are redacted by default)\n"
             "      --now TIME          reference time, ISO-8601 (default: now)\n"
+            "      --policy FILE       override keys of the standing-access policy (YAML)\n"
             "      --fail-on WHEN      'any' finding (default) or 'none' sets exit status 1\n"
             "      --fingerprint-salt S  extra salt for finding ids (or FALLBACK_SCAN_SALT)\n"
             "  -q, --quiet             no progress line\n"
@@ -270,6 +273,9 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         case OPT_KEEP_CLONE:
             a->keep_clone = optarg;
             break;
+        case OPT_POLICY:
+            a->policy_file = optarg;
+            break;
         case 'h':
             scan_usage(stdout, cmd);
             return 1;
@@ -357,6 +363,8 @@ static int run_scan(int argc, char **argv, const char *cmd)
     struct scan_args a;
     struct fbs_ruleset *rules = NULL;
     struct fbs_vocab *vocab = NULL;
+    struct fbs_policy policy;
+    json_t *policy_json = NULL;
     struct fbs_scan_result result;
     struct fbs_pipeline_opts po;
     struct fbs_report_opts ro;
@@ -390,6 +398,16 @@ static int run_scan(int argc, char **argv, const char *cmd)
         fbs_cli_fail(NULL);
         goto done;
     }
+    if (fbs_policy_load_builtin(&policy) < 0 ||
+        (a.policy_file && fbs_policy_apply_file(&policy, a.policy_file) < 0)) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    policy_json = fbs_policy_to_json(&policy);
+    if (!policy_json) {
+        fbs_cli_error("out of memory");
+        goto done;
+    }
     if (fbs_scan_result_init(&result, a.verbose) < 0) {
         fbs_cli_fail(NULL);
         goto done;
@@ -416,7 +434,7 @@ static int run_scan(int argc, char **argv, const char *cmd)
     po.rules = rules;
     po.vocab = vocab;
     po.now = a.now;
-    po.fallback_threshold = DEFAULT_FALLBACK_THRESHOLD;
+    po.policy = &policy;
     po.fingerprint_salt = a.salt;
 
     if (!a.quiet && isatty(STDERR_FILENO)) {
@@ -455,7 +473,7 @@ static int run_scan(int argc, char **argv, const char *cmd)
     ri.stats = &result.stats;
     ri.diags = &result.diags;
     ri.nrules = rules->n;
-    ri.fallback_threshold = po.fallback_threshold;
+    ri.policy = policy_json;
     rc = fbs_pipeline_report(&result, fbs_reporter_find(a.format), &ro, &ri);
     if (rc == 0 && fflush(out) != 0)
         rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
@@ -477,6 +495,7 @@ done:
     if (have_result)
         fbs_scan_result_release(&result);
     fbs_vocab_free(vocab);
+    json_decref(policy_json);
     fbs_ruleset_free(rules);
     fbs_free(a.rule_dirs);
     fbs_free(a.excludes);

@@ -67,6 +67,7 @@ struct fbs_finding *fbs_finding_new(void)
         return NULL;
     }
     f->in_head = -1;
+    f->active = -1;
     f->risk = -1;
     f->standing = -1;
     return f;
@@ -86,6 +87,7 @@ void fbs_finding_free(struct fbs_finding *f)
         fbs_wipe(f->secret, f->secret_len);
     fbs_free(f->secret);
     fbs_free(f->path);
+    fbs_free(f->rel_path);
     fbs_free(f->target);
     fbs_free(f->commit);
     fbs_free(f->author);

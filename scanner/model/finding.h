@@ -63,14 +63,17 @@ struct fbs_finding {
     size_t match_start, match_end, secret_start, secret_end;
     enum fbs_source_kind source;
     char *path;
+    char *rel_path; /* relative to the target (custody and fallback read it) */
     char *target;
     unsigned line, column, end_line, end_column;
     char *commit, *author, *commit_message, *removed_in;
     fbs_time_t committed;
     bool has_committed;
-    int in_head; /* -1 unknown */
-    char *resource;
+    int in_head;           /* -1 unknown */
+    char *resource;        /* cloud records: ARN / URI */
     fbs_time_t file_mtime; /* 0 unknown */
+    int active;            /* cloud records: 1 active, 0 inactive/disabled, -1 unknown */
+    bool interactive; /* an interactive account (console password + MFA), not a bearer secret */
 
     /* Context around the match (filled by the context detector). */
     char *key;
