@@ -71,7 +71,7 @@ static size_t copy_suffix_cut(const char *base)
 static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     const struct fbs_vocab *v = ctx->vocab;
-    const char *rel = ctx->blob && ctx->blob->rel_path ? ctx->blob->rel_path : f->path;
+    const char *rel = f->rel_path ? f->rel_path : f->path;
     double keep = 1.0;
     size_t i;
     int rc = 0;
