@@ -5,11 +5,11 @@
  * Evidence is a vocabulary term found in a place, each place with its own strength:
  * the key name (1.0), the key path above it (0.9), the file name (0.9), a comment on or above the
  * line (0.8), the name or description of the object the key belongs to (0.8), a directory name
- * (0.7), the commit message that introduced it (0.4: it describes a whole change, often many
- * files, so alone it never reaches the threshold, but it tips a credential with other evidence);
+ * (0.7), the commit message that introduced it (0.35: it describes a whole change, often many
+ * files, so alone it never reaches the threshold, but it corroborates other evidence);
  * and the rule itself when the credential kind is intrinsically a fallback one (unseal keys,
- * recovery codes). The strongest indicator of each place counts, and places combine as a
- * noisy-OR, confidence = 1 - prod over places (1 - weight * strength); the finding is a fallback
+ * recovery codes). Each term counts once, at its strongest place; the strongest counted term of
+ * each place counts; places combine as a noisy-OR, confidence = 1 - prod (1 - weight * strength); the finding is a fallback
  * one when the confidence reaches the policy threshold.
  */
 #include "detector.h"
@@ -70,6 +70,41 @@ static size_t copy_suffix_cut(const char *base)
     return n;
 }
 
+/* Whether indicator i is before any other indicator that beats it, by weight then position. */
+static bool beats_all(const struct fbs_finding *f, size_t i, bool same_term)
+{
+    const struct fbs_indicator *a = &f->indicators[i];
+    size_t j;
+
+    for (j = 0; j < f->nindicators; j++) {
+        const struct fbs_indicator *b = &f->indicators[j];
+
+        if (j == i || strcmp(same_term ? b->term : b->where, same_term ? a->term : a->where))
+            continue;
+        if (b->weight > a->weight || (b->weight == a->weight && j < i))
+            return false;
+    }
+    return true;
+}
+
+/* Indicator i counts when it is its term's strongest, and the strongest such of its place. */
+static bool counts(const struct fbs_finding *f, size_t i)
+{
+    size_t j;
+
+    if (!beats_all(f, i, true))
+        return false;
+    for (j = 0; j < f->nindicators; j++) {
+        const struct fbs_indicator *b = &f->indicators[j];
+
+        if (j == i || strcmp(b->where, f->indicators[i].where) || !beats_all(f, j, true))
+            continue;
+        if (b->weight > f->indicators[i].weight || (b->weight == f->indicators[i].weight && j < i))
+            return false;
+    }
+    return true;
+}
+
 static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     const struct fbs_vocab *v = ctx->vocab;
@@ -105,24 +140,18 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
     if (!rc && f->comment)
         rc = scan_place(f, v, "comment", 0.8, f->comment, strlen(f->comment));
     if (!rc && f->commit_message)
-        rc = scan_place(f, v, "commit_message", 0.4, f->commit_message, strlen(f->commit_message));
+        rc = scan_place(f, v, "commit_message", 0.35, f->commit_message, strlen(f->commit_message));
     if (rc < 0)
         return rc;
-    /* Evidence from one place is correlated ("emergency root" in one key name is one hint, not
-     * two): each place contributes its strongest indicator. */
+    /*
+     * Evidence is correlated: a term found in several places ("backup" in the directory, the
+     * file name and the commit message) is one hint, counted at its strongest place; and several
+     * terms in one place ("emergency root" in a key name) are one hint, the strongest. Places
+     * then combine as a noisy-OR.
+     */
     for (i = 0; i < f->nindicators; i++) {
-        double best = f->indicators[i].weight;
-        size_t j;
-        bool first = true;
-
-        for (j = 0; j < f->nindicators && first; j++) {
-            if (strcmp(f->indicators[j].where, f->indicators[i].where))
-                continue;
-            if (f->indicators[j].weight > best || (f->indicators[j].weight == best && j < i))
-                first = false;
-        }
-        if (first)
-            keep *= 1.0 - best;
+        if (counts(f, i))
+            keep *= 1.0 - f->indicators[i].weight;
     }
     f->fallback_confidence = 1.0 - keep;
     f->is_fallback = f->fallback_confidence >= ctx->fallback_threshold;
