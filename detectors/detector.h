@@ -64,7 +64,20 @@ extern const struct fbs_linker *const fbs_linkers[];
 
 extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_fallback;
+extern const struct fbs_detector fbs_detector_privilege;
 extern const struct fbs_detector fbs_detector_custody;
+
+/*
+ * Privilege evidence (detectors/dim_privilege.c), for parsers and dimensions alike.
+ * fbs_privilege_add_evidence() appends a short phrase (printf-style; invalid UTF-8 repaired) to
+ * the facts array `privilege_evidence` unless the same phrase is there. fbs_privilege_raise()
+ * raises f->privilege to `p` (never lowers it: unknown < normal < high) and adds the evidence
+ * (fmt may be NULL). Both return 0 or FBS_ENOMEM.
+ */
+int fbs_privilege_add_evidence(struct fbs_finding *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int fbs_privilege_raise(struct fbs_finding *f, enum fbs_privilege p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * Run every applicable detector of stages first..last (inclusive) on `f`. Returns 0, or
