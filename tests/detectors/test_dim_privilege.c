@@ -327,6 +327,50 @@ static void test_dim_privilege__vocab_errors(void **state)
     fbs_vocab_free(v);
 }
 
+/* Through the registry: the parsers run first, then the dimension sees their facts. */
+static void test_dim_privilege__all_detectors(void **state)
+{
+    static const char text[] =
+        "admin_token: \"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL29wcy5hY21lLmlu"
+        "dGVybmFsIiwic3ViIjoib25jYWxsLXNyZSIsInJvbGUiOiJhZG1pbiIsImlhdCI6MTcxNjE5ODAwMCwianRpIjoi"
+        "NDIyZGQzMTktNzk1MC00OTFmLWJmNzktNmJmNzhlNGU1OGRmIn0.ceaRm4CS3Iy5OLfztAVtoR8WG4tNa4CN5ZRT"
+        "VwAsTCA"
+        "\"\n";
+    struct fbs_vocab *v = NULL;
+    struct fbs_blob blob;
+    struct fbs_detect_ctx ctx;
+    struct fbs_finding *f = fbs_finding_new();
+    const char *tok = strstr(text, "eyJ");
+    size_t n = (size_t)(strchr(tok, '"') - tok);
+
+    (void)state;
+    assert_int_equal(fbs_vocab_load_builtin(&v), 0);
+    memset(&blob, 0, sizeof(blob));
+    blob.data = (const unsigned char *)text;
+    blob.len = strlen(text);
+    blob.path = blob.rel_path = "ops/tokens.yml";
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.blob = &blob;
+    ctx.vocab = v;
+    ctx.fallback_threshold = 0.5;
+    assert_int_equal(fbs_finding_set_str(&f->kind, "jwt"), 0);
+    assert_int_equal(fbs_finding_set_str(&f->rel_path, "ops/tokens.yml"), 0);
+    f->secret_start = f->match_start = (size_t)(tok - text);
+    f->secret_end = f->match_end = f->secret_start + n;
+    assert_int_equal(fbs_finding_set_secret(f, tok, n), 0);
+    assert_int_equal(fbs_detectors_run(f, &ctx), 0);
+    assert_string_equal(f->key, "admin_token");
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_true(f->scores[FBS_DIM_PRIVILEGE] == 1.0);
+    assert_true(has_evidence(f, "jwt role 'admin'"));
+    assert_true(has_evidence(f, "key name contains 'admin'"));
+    assert_true(has_evidence(f, "jwt scopes contain 'admin'"));
+    assert_true(f->has_issued);
+    assert_string_equal(f->names, "oncall-sre");
+    fbs_finding_free(f);
+    fbs_vocab_free(v);
+}
+
 /* Every allocation failing in turn: ENOMEM or success, no leak, no crash. */
 static void test_dim_privilege__enomem(void **state)
 {
@@ -375,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_dim_privilege__evidence_helpers),
         cmocka_unit_test(test_dim_privilege__vocab_api),
         cmocka_unit_test(test_dim_privilege__vocab_errors),
+        cmocka_unit_test(test_dim_privilege__all_detectors),
         cmocka_unit_test(test_dim_privilege__enomem),
     };
 
