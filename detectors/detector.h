@@ -66,6 +66,7 @@ extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_jwt;
 extern const struct fbs_detector fbs_detector_aws;
 extern const struct fbs_detector fbs_detector_vault;
+extern const struct fbs_detector fbs_detector_mfa;
 extern const struct fbs_detector fbs_detector_fallback;
 extern const struct fbs_detector fbs_detector_privilege;
 extern const struct fbs_detector fbs_detector_custody;

@@ -11,6 +11,7 @@ const struct fbs_detector *const fbs_detectors[] = {
     &fbs_detector_jwt,
     &fbs_detector_aws,
     &fbs_detector_vault,
+    &fbs_detector_mfa,
     &fbs_detector_fallback,
     &fbs_detector_privilege,
     &fbs_detector_custody,
