@@ -63,7 +63,12 @@ extern const struct fbs_detector *const fbs_detectors[];
 extern const struct fbs_linker *const fbs_linkers[];
 
 extern const struct fbs_detector fbs_detector_context;
+extern const struct fbs_detector fbs_detector_jwt;
+extern const struct fbs_detector fbs_detector_aws;
+extern const struct fbs_detector fbs_detector_vault;
+extern const struct fbs_detector fbs_detector_mfa;
 extern const struct fbs_detector fbs_detector_fallback;
+extern const struct fbs_detector fbs_detector_privilege;
 extern const struct fbs_detector fbs_detector_custody;
 extern const struct fbs_detector fbs_detector_allow;
 extern const struct fbs_detector fbs_detector_tfstate;
@@ -71,6 +76,18 @@ extern const struct fbs_detector fbs_detector_age;
 extern const struct fbs_detector fbs_detector_expiry;
 extern const struct fbs_detector fbs_detector_usage;
 extern const struct fbs_detector fbs_detector_scorer;
+
+/*
+ * Privilege evidence (detectors/dim_privilege.c), for parsers and dimensions alike.
+ * fbs_privilege_add_evidence() appends a short phrase (printf-style; invalid UTF-8 repaired) to
+ * the facts array `privilege_evidence` unless the same phrase is there. fbs_privilege_raise()
+ * raises f->privilege to `p` (never lowers it: unknown < normal < high) and adds the evidence
+ * (fmt may be NULL). Both return 0 or FBS_ENOMEM.
+ */
+int fbs_privilege_add_evidence(struct fbs_finding *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int fbs_privilege_raise(struct fbs_finding *f, enum fbs_privilege p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * Run every applicable detector of stages first..last (inclusive) on `f`. Returns 0, or

@@ -6,12 +6,29 @@
 
 #include "../scanner/core/banned.h"
 
+/* clang-format off */
 const struct fbs_detector *const fbs_detectors[] = {
+    /* context: while the blob is in memory */
     &fbs_detector_context,
     &fbs_detector_allow,
-    &fbs_detector_tfstate, &fbs_detector_fallback, &fbs_detector_custody, &fbs_detector_age,
-    &fbs_detector_expiry,  &fbs_detector_usage,    &fbs_detector_scorer,  NULL,
+    /* parsers: bytes -> facts */
+    &fbs_detector_tfstate,
+    &fbs_detector_jwt,
+    &fbs_detector_aws,
+    &fbs_detector_vault,
+    &fbs_detector_mfa,
+    /* dimensions: facts -> scores (after the linkers) */
+    &fbs_detector_fallback,
+    &fbs_detector_privilege,
+    &fbs_detector_custody,
+    &fbs_detector_age,
+    &fbs_detector_expiry,
+    &fbs_detector_usage,
+    /* the verdict */
+    &fbs_detector_scorer,
+    NULL,
 };
+/* clang-format on */
 
 const struct fbs_linker *const fbs_linkers[] = {
     NULL,

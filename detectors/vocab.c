@@ -1,4 +1,4 @@
-/* vocab.c - fallback terms and custody paths; see vocab.h. */
+/* vocab.c - fallback terms, privilege terms and custody paths; see vocab.h. */
 #include "vocab.h"
 #include "../scanner/core/alloc.h"
 #include "../scanner/core/error.h"
@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../scanner/core/banned.h"
 
@@ -35,6 +36,11 @@ void fbs_vocab_free(struct fbs_vocab *v)
         fbs_free(v->terms[i].norm);
     }
     fbs_free(v->terms);
+    for (i = 0; i < v->npriv_terms; i++) {
+        fbs_free(v->priv_terms[i].term);
+        fbs_free(v->priv_terms[i].norm);
+    }
+    fbs_free(v->priv_terms);
     for (i = 0; i < v->ncustody; i++) {
         fbs_free(v->custody[i].cls);
         fbs_free(v->custody[i].glob);
@@ -60,22 +66,67 @@ static char *normalise(const char *s)
     return out;
 }
 
+/* A value term: lowercase, surrounding spaces removed. */
+static char *normalise_value(const char *s)
+{
+    size_t n;
+    char *out, *p;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    out = fbs_strndup(s, n);
+    if (!out)
+        return NULL;
+    for (p = out; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return out;
+}
+
 static int perr(const struct fbs_conf *c, const json_t *node, const char *key, const char *what)
 {
     return fbs_error_set(FBS_EPARSE, "'%s': line %d: %s", c->name, fbs_conf_line(c, node, key),
                          what);
 }
 
-static int add_term(struct fbs_vocab *v, const char *term, const char *spelling, double w)
+/* perr() with the current error message (copied first: fbs_error_set() writes over it). */
+static int perr_last(const struct fbs_conf *c, const json_t *node, const char *key)
+{
+    char what[256];
+
+    snprintf(what, sizeof(what), "%s", fbs_error_message());
+    return perr(c, node, key, what);
+}
+
+/* Where load_terms() puts terms and what it allows: fallback or privilege terms. */
+struct term_list {
+    struct fbs_vocab_term **terms;
+    size_t *n, *cap;
+    bool privilege;
+};
+
+/* How a privilege term matches (vocab.h). */
+struct term_match {
+    enum fbs_privilege level;
+    bool value, whole;
+};
+
+static int add_term(const struct term_list *l, const char *term, const char *spelling, double w,
+                    const struct term_match *m)
 {
     struct fbs_vocab_term *t;
 
-    if (fbs_array_grow((void **)&v->terms, &v->terms_cap, v->nterms + 1, sizeof(*v->terms)) < 0)
+    if (fbs_array_grow((void **)l->terms, l->cap, *l->n + 1, sizeof(**l->terms)) < 0)
         return FBS_ENOMEM;
-    t = &v->terms[v->nterms];
+    t = &(*l->terms)[*l->n];
     t->term = fbs_strdup(term);
-    t->norm = normalise(spelling);
+    t->norm = m->value ? normalise_value(spelling) : normalise(spelling);
     t->weight = w;
+    t->level = m->level;
+    t->value = m->value;
+    t->whole = m->whole;
     if (!t->term || !t->norm) {
         fbs_free(t->term);
         fbs_free(t->norm);
@@ -86,22 +137,42 @@ static int add_term(struct fbs_vocab *v, const char *term, const char *spelling,
         fbs_free(t->norm);
         return fbs_error_set(FBS_EPARSE, "term '%s' has no letters or digits", spelling);
     }
-    v->nterms++;
+    (*l->n)++;
     return 0;
 }
 
-static int load_terms(struct fbs_vocab *v, const struct fbs_conf *c, json_t *list)
+/* A privilege term's `level` (high|normal) and `match` (word|token|value). */
+static int term_match(struct term_match *out, const struct fbs_conf *c, json_t *it)
+{
+    json_t *lv = json_object_get(it, "level"), *m = json_object_get(it, "match");
+    const char *ms = m ? json_string_value(m) : "word";
+
+    if (!json_is_string(lv) ||
+        (strcmp(json_string_value(lv), "high") && strcmp(json_string_value(lv), "normal")))
+        return perr(c, it, "level", "'level' must be 'high' or 'normal'");
+    out->level = strcmp(json_string_value(lv), "high") ? FBS_PRIV_NORMAL : FBS_PRIV_HIGH;
+    if (!ms || (strcmp(ms, "word") && strcmp(ms, "token") && strcmp(ms, "value")))
+        return perr(c, it, "match", "'match' must be 'word', 'token' or 'value'");
+    out->value = !strcmp(ms, "value");
+    out->whole = !strcmp(ms, "token");
+    return 0;
+}
+
+static int load_terms(const struct term_list *l, const struct fbs_conf *c, const char *listname,
+                      json_t *list)
 {
     json_t *it;
     size_t i;
     int rc;
 
     if (!json_is_array(list))
-        return perr(c, c->root, "terms", "'terms' must be a list");
+        return fbs_error_set(FBS_EPARSE, "'%s': line %d: '%s' must be a list", c->name,
+                             fbs_conf_line(c, c->root, listname), listname);
     json_array_foreach(list, i, it)
     {
         json_t *term = json_object_get(it, "term"), *w = json_object_get(it, "weight");
         json_t *vars = json_object_get(it, "variants"), *var;
+        struct term_match tm = {FBS_PRIV_UNKNOWN, false, false};
         const char *k;
         json_t *kv;
         size_t j;
@@ -111,7 +182,7 @@ static int load_terms(struct fbs_vocab *v, const struct fbs_conf *c, json_t *lis
         json_object_foreach(it, k, kv)
         {
             if (strcmp(k, "term") && strcmp(k, "weight") && strcmp(k, "variants") &&
-                strcmp(k, "note"))
+                strcmp(k, "note") && (!l->privilege || (strcmp(k, "level") && strcmp(k, "match"))))
                 return fbs_error_set(FBS_EPARSE, "'%s': line %d: unknown key '%s'", c->name,
                                      fbs_conf_line(c, it, k), k);
         }
@@ -119,18 +190,22 @@ static int load_terms(struct fbs_vocab *v, const struct fbs_conf *c, json_t *lis
             return perr(c, it, NULL, "'term' must be a string");
         if (!json_is_number(w) || json_number_value(w) <= 0 || json_number_value(w) > 1)
             return perr(c, it, "weight", "'weight' must be a number in (0, 1]");
-        rc = add_term(v, json_string_value(term), json_string_value(term), json_number_value(w));
+        if (l->privilege && (rc = term_match(&tm, c, it)) < 0)
+            return rc;
+        rc = add_term(l, json_string_value(term), json_string_value(term), json_number_value(w),
+                      &tm);
         if (rc < 0)
-            return rc == FBS_EPARSE ? perr(c, it, "term", fbs_error_message()) : rc;
+            return rc == FBS_EPARSE ? perr_last(c, it, "term") : rc;
         if (vars && !json_is_array(vars))
             return perr(c, it, "variants", "'variants' must be a list");
         json_array_foreach(vars, j, var)
         {
             if (!json_is_string(var))
                 return perr(c, it, "variants", "variants must be strings");
-            rc = add_term(v, json_string_value(term), json_string_value(var), json_number_value(w));
+            rc = add_term(l, json_string_value(term), json_string_value(var), json_number_value(w),
+                          &tm);
             if (rc < 0)
-                return rc == FBS_EPARSE ? perr(c, it, "variants", fbs_error_message()) : rc;
+                return rc == FBS_EPARSE ? perr_last(c, it, "variants") : rc;
         }
     }
     return 0;
@@ -214,8 +289,10 @@ static int load_custody(struct fbs_vocab *v, const struct fbs_conf *c)
 
 int fbs_vocab_add_text(struct fbs_vocab *v, const char *name, const char *text, size_t len)
 {
+    struct term_list fallback = {&v->terms, &v->nterms, &v->terms_cap, false};
+    struct term_list privilege = {&v->priv_terms, &v->npriv_terms, &v->priv_terms_cap, true};
     struct fbs_conf *c = NULL;
-    json_t *terms;
+    json_t *terms, *priv;
     int rc;
 
     rc = fbs_conf_parse(&c, name, text, len);
@@ -226,12 +303,17 @@ int fbs_vocab_add_text(struct fbs_vocab *v, const char *name, const char *text, 
         goto done;
     }
     terms = json_object_get(c->root, "terms");
+    priv = json_object_get(c->root, "privilege_terms");
     if (terms)
-        rc = load_terms(v, c, terms);
+        rc = load_terms(&fallback, c, "terms", terms);
+    else if (priv)
+        rc = load_terms(&privilege, c, "privilege_terms", priv);
     else if (json_object_get(c->root, "paths"))
         rc = load_custody(v, c);
     else
-        rc = fbs_error_set(FBS_EPARSE, "'%s': line 1: expected a 'terms' or 'paths' list", name);
+        rc = fbs_error_set(FBS_EPARSE,
+                           "'%s': line 1: expected a 'terms', 'privilege_terms' or 'paths' list",
+                           name);
 done:
     fbs_conf_free(c);
     return rc;
@@ -240,6 +322,7 @@ done:
 int fbs_vocab_load_builtin(struct fbs_vocab **out)
 {
     static const char *const files[] = {"rules/vocab/fallback_terms.yml",
+                                        "rules/vocab/privilege_terms.yml",
                                         "rules/vocab/custody_paths.yml", NULL};
     struct fbs_vocab *v = NULL;
     size_t i;
@@ -310,8 +393,8 @@ static size_t tokenize(const char *text, size_t len, struct token *toks, size_t 
     return n;
 }
 
-int fbs_vocab_scan(const struct fbs_vocab *v, const char *text, size_t len, fbs_vocab_hit_cb cb,
-                   void *payload)
+static int scan_terms(const struct fbs_vocab_term *terms, size_t nterms, const char *text,
+                      size_t len, fbs_vocab_hit_cb cb, void *payload)
 {
     struct token toks[MAX_TOKENS];
     char joined[256];
@@ -330,12 +413,14 @@ int fbs_vocab_scan(const struct fbs_vocab *v, const char *text, size_t len, fbs_
             for (k = 0; k < toks[j].n; k++)
                 joined[jl++] = (char)tolower((unsigned char)toks[j].s[k]);
             joined[jl] = '\0';
-            for (t = 0; t < v->nterms; t++) {
-                const struct fbs_vocab_term *term = &v->terms[t];
+            for (t = 0; t < nterms; t++) {
+                const struct fbs_vocab_term *term = &terms[t];
                 size_t tl = strlen(term->norm);
                 bool hit;
 
-                if (tl >= SUBSTRING_MIN)
+                if (term->value)
+                    continue;
+                if (tl >= SUBSTRING_MIN && !term->whole)
                     /* On a window of several tokens the term must reach into the last one,
                      * so a hit inside the first token is not reported once per window. */
                     hit = (j == i || tl > jl - toks[j].n) && strstr(joined, term->norm) != NULL;
@@ -347,4 +432,36 @@ int fbs_vocab_scan(const struct fbs_vocab *v, const char *text, size_t len, fbs_
         }
     }
     return 0;
+}
+
+int fbs_vocab_scan(const struct fbs_vocab *v, const char *text, size_t len, fbs_vocab_hit_cb cb,
+                   void *payload)
+{
+    return scan_terms(v->terms, v->nterms, text, len, cb, payload);
+}
+
+int fbs_vocab_scan_privilege(const struct fbs_vocab *v, const char *text, size_t len,
+                             fbs_vocab_hit_cb cb, void *payload)
+{
+    return scan_terms(v->priv_terms, v->npriv_terms, text, len, cb, payload);
+}
+
+int fbs_vocab_match_privilege_value(const struct fbs_vocab *v, const char *value, size_t len,
+                                    fbs_vocab_hit_cb cb, void *payload)
+{
+    size_t a = 0, b = len, t;
+    int rc;
+
+    while (a < b && (value[a] == ' ' || value[a] == '\t'))
+        a++;
+    while (b > a && (value[b - 1] == ' ' || value[b - 1] == '\t'))
+        b--;
+    for (t = 0; t < v->npriv_terms; t++) {
+        const struct fbs_vocab_term *term = &v->priv_terms[t];
+
+        if (term->value && strlen(term->norm) == b - a &&
+            !strncasecmp(term->norm, value + a, b - a) && (rc = cb(term, payload)) != 0)
+            return rc;
+    }
+    return scan_terms(v->priv_terms, v->npriv_terms, value, len, cb, payload);
 }

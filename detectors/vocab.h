@@ -1,11 +1,20 @@
 /*
- * vocab.h - vocabularies: the words that mark a credential as a fallback one, and the path
- * patterns that classify where a credential is kept (custody). Data, not code:
- * rules/vocab/fallback_terms.yml and rules/vocab/custody_paths.yml, compiled into the binary.
+ * vocab.h - vocabularies: the words that mark a credential as a fallback one, the words that say
+ * how much it may do (privilege), and the path patterns that classify where a credential is kept
+ * (custody). Data, not code: rules/vocab/fallback_terms.yml, rules/vocab/privilege_terms.yml and
+ * rules/vocab/custody_paths.yml, compiled into the binary.
  *
  * Terms are matched on identifier tokens: "break_glass", "breakGlass" and "BREAKGLASS" all give
  * the tokens that spell "breakglass". A term of six letters or more also matches inside a longer
- * token ("emergencyaccess"); shorter ones ("dr", "root") only as whole tokens.
+ * token ("emergencyaccess"); shorter ones ("dr", "root", "admin") only as whole tokens. So
+ * "administrative_contact" holds neither "admin" (a shorter, whole-token term) nor
+ * "administrator" (not a substring of "administrative").
+ *
+ * Privilege terms carry a level: high ("admin", "cluster-admin") or normal ("readonly",
+ * "sandbox": evidence of a limited credential). A privilege term marked `match: token` matches
+ * whole tokens only, even when long ("master" is not in "mastercard", "production" not in
+ * "preproduction"); one marked `match: value` ("*") is not a word: it matches a whole value (a
+ * JWT scope, a role) exactly, case-insensitively.
  */
 #ifndef FBS_VOCAB_H
 #define FBS_VOCAB_H
@@ -13,10 +22,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../scanner/model/finding.h"
+
 struct fbs_vocab_term {
     char *term; /* the canonical term reported as the indicator */
-    char *norm; /* lowercase letters and digits only */
+    char *norm; /* lowercase letters and digits only (value terms: the lowercase value) */
     double weight;
+    enum fbs_privilege level; /* privilege terms: FBS_PRIV_HIGH or FBS_PRIV_NORMAL */
+    bool value;               /* privilege terms: matches a whole value, not tokens */
+    bool whole;               /* privilege terms: whole tokens only, whatever the length */
 };
 
 struct fbs_custody_rule {
@@ -26,8 +40,10 @@ struct fbs_custody_rule {
 };
 
 struct fbs_vocab {
-    struct fbs_vocab_term *terms;
+    struct fbs_vocab_term *terms; /* fallback terms */
     size_t nterms, terms_cap;
+    struct fbs_vocab_term *priv_terms; /* privilege terms */
+    size_t npriv_terms, priv_terms_cap;
     struct fbs_custody_rule *custody;
     size_t ncustody, custody_cap;
     char *default_custody;
@@ -57,5 +73,20 @@ double fbs_vocab_custody_score(const struct fbs_vocab *v, const char *cls);
 typedef int (*fbs_vocab_hit_cb)(const struct fbs_vocab_term *t, void *payload);
 int fbs_vocab_scan(const struct fbs_vocab *v, const char *text, size_t len, fbs_vocab_hit_cb cb,
                    void *payload);
+
+/*
+ * The same over the privilege terms (word terms only): `cb` gets each privilege term found in
+ * the text (see the term's level). Stops at and returns the first non-zero `cb` result.
+ */
+int fbs_vocab_scan_privilege(const struct fbs_vocab *v, const char *text, size_t len,
+                             fbs_vocab_hit_cb cb, void *payload);
+
+/*
+ * Match a whole value (a scope, a role) against the privilege terms: `match: value` terms compare
+ * the value exactly (case-insensitively, surrounding spaces ignored); word terms are scanned as
+ * above. Stops at and returns the first non-zero `cb` result.
+ */
+int fbs_vocab_match_privilege_value(const struct fbs_vocab *v, const char *value, size_t len,
+                                    fbs_vocab_hit_cb cb, void *payload);
 
 #endif

@@ -141,7 +141,7 @@ static void test_dim_fallback__places(void **state)
     env_init(&e, "app.env", NULL, NULL, NULL);
     assert_int_equal(fbs_finding_set_str(&e.f->commit_message, "add rescue credentials"), 0);
     env_run(&e);
-    expect_one(&e, "rescue", "commit_message", 0.7 * 0.4);
+    expect_one(&e, "rescue", "commit_message", 0.7 * 0.35);
     env_release(&e);
 }
 
@@ -248,13 +248,15 @@ static void test_dim_fallback__copy_suffixes(void **state)
     /* ...but a file named for a backup key is. */
     env_init(&e, "pki/backup-ca.pem", NULL, NULL, NULL);
     env_run(&e);
-    expect_one(&e, "backup", "file_name", 0.6 * 0.9);
+    assert_non_null(find_ind(e.f, "backup-credential", "file_name"));
+    assert_true(fabs(e.f->fallback_confidence - 0.85 * 0.9) < 1e-9); /* "backup" counted once */
     assert_true(e.f->is_fallback);
     env_release(&e);
-    /* And a backups/ directory is evidence in the directory place. */
+    /* A backups/ directory alone is weak evidence (a backup job's copy is routine). */
     env_init(&e, "backups/db.env.bak", NULL, NULL, NULL);
     env_run(&e);
-    expect_one(&e, "backup", "directory", 0.6 * 0.7);
+    expect_one(&e, "backup", "directory", 0.5 * 0.7);
+    assert_false(e.f->is_fallback);
     env_release(&e);
 }
 
@@ -280,12 +282,21 @@ static void test_dim_fallback__noisy_or_and_threshold(void **state)
     assert_false(e.f->is_fallback);
     env_release(&e);
 
-    /* The same term in several places counts once per place. */
+    /* The same term in several places is listed everywhere but counts once, at its strongest. */
     env_init(&e, "breakglass/breakglass.yml", "breakglass", "breakglass.breakglass", "breakglass");
     env_run(&e);
     assert_int_equal(e.f->nindicators, 5); /* key, key_path, file_name, directory, comment */
-    want = 1.0 - (1.0 - 0.95) * (1.0 - 0.95 * 0.9) * (1.0 - 0.95 * 0.9) * (1.0 - 0.95 * 0.7) *
-                     (1.0 - 0.95 * 0.8);
+    assert_true(fabs(e.f->fallback_confidence - 0.95) < 1e-9);
+    env_release(&e);
+
+    /* Two terms in one place count once (the stronger); in two places, both. */
+    env_init(&e, "app.yml", "emergency_root_key", "emergency_root_key", NULL);
+    env_run(&e);
+    assert_true(fabs(e.f->fallback_confidence - 0.85) < 1e-9);
+    env_release(&e);
+    env_init(&e, "root/app.yml", "emergency_key", "emergency_key", NULL);
+    env_run(&e);
+    want = 1.0 - (1.0 - 0.85) * (1.0 - 0.45 * 0.7);
     assert_true(fabs(e.f->fallback_confidence - want) < 1e-9);
     env_release(&e);
 
