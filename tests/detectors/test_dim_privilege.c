@@ -339,6 +339,7 @@ static void test_dim_privilege__all_detectors(void **state)
     struct fbs_vocab *v = NULL;
     struct fbs_blob blob;
     struct fbs_detect_ctx ctx;
+    struct fbs_policy policy;
     struct fbs_finding *f = fbs_finding_new();
     const char *tok = strstr(text, "eyJ");
     size_t n = (size_t)(strchr(tok, '"') - tok);
@@ -353,6 +354,9 @@ static void test_dim_privilege__all_detectors(void **state)
     ctx.blob = &blob;
     ctx.vocab = v;
     ctx.fallback_threshold = 0.5;
+    assert_int_equal(fbs_policy_load_builtin(&policy), 0);
+    ctx.policy = &policy;
+    ctx.now = 1795392000;
     assert_int_equal(fbs_finding_set_str(&f->kind, "jwt"), 0);
     assert_int_equal(fbs_finding_set_str(&f->rel_path, "ops/tokens.yml"), 0);
     f->secret_start = f->match_start = (size_t)(tok - text);
