@@ -756,6 +756,11 @@ static json_t *properties_json(const struct fbs_finding *f)
     if (f->in_head >= 0)
         put(p, "in_head", json_boolean(f->in_head));
     put(p, "resource", jstr(f->resource));
+    if (f->source >= FBS_SOURCE_AWS) {
+        if (f->active >= 0)
+            put(p, "active", json_boolean(f->active));
+        put(p, "interactive", json_boolean(f->interactive));
+    }
     if (f->has_issued)
         put(p, "issued", jtime(f->issued));
     if (f->has_expires)
