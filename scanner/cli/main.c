@@ -19,6 +19,7 @@ static const struct fbs_cmd commands[] = {
     {"files", fbs_cmd_files, "scan files and directories (never git history)"},
     {"git", fbs_cmd_git, "scan a repository's whole history (a path or a URL)"},
     {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')"},
+    {"hook", fbs_cmd_hook, "install a git pre-commit hook that scans staged changes"},
     {NULL, NULL, NULL},
 };
 

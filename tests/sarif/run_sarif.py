@@ -2,7 +2,7 @@
 """SARIF tests for fallback-scan: golden reports, validation, redaction, fingerprint stability.
 
 Reports checked:
-  tree             `files . --format sarif` over tests/fixtures/tree
+  tree             `files . --format sarif` over a copy of tests/fixtures/tree (mtimes pinned)
   git              `git repo --format sarif` over a repository built here (pinned identity and
                    dates: a break-glass key added in one commit, removed in the next)
   sample_<name>    the documents tests/unit/test_report_sarif.c writes (FBS_SARIF_SAMPLES=DIR):
@@ -46,6 +46,7 @@ import urllib.parse
 NOW = "--now=2026-11-23T00:00:00Z"
 SKIP = 77
 TIMEOUT = 300  # seconds per command (ASan builds are slow)
+PINNED_MTIME = 1768435200  # 2026-01-15T00:00:00Z
 
 
 class Checks:
@@ -82,6 +83,15 @@ def run(argv, cwd=None, env=None, ok_codes=(0,)):
 def scan(args, argv, cwd):
     """A fallback-scan run that is expected to find something (exit 1) or nothing (0)."""
     return run([args.bin] + argv, cwd=cwd, ok_codes=(0, 1))
+
+
+def pin_mtimes(root):
+    """Every file and directory under root modified at PINNED_MTIME (as run_golden.py does)."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames + dirnames:
+            os.utime(os.path.join(dirpath, name), (PINNED_MTIME, PINNED_MTIME),
+                     follow_symlinks=False)
+    os.utime(root, (PINNED_MTIME, PINNED_MTIME))
 
 
 # ---- the multitool and the schema ----
@@ -359,7 +369,10 @@ def main():
         paths = {tmp: "@TMP@", fixtures: "@FIXTURES@", args.src: "@SRC@"}
         reports = []  # (name, text)
 
-        tree = os.path.join(fixtures, "tree")
+        # A copy of the fixture tree with pinned modification times: file ages come from them.
+        tree = os.path.join(tmp, "tree")
+        shutil.copytree(os.path.join(fixtures, "tree"), tree, symlinks=True)
+        pin_mtimes(tree)
         tree_text = scan(args, ["files", NOW, "--quiet", "--format", "sarif", "."], tree)
         reports.append(("tree", tree_text))
         make_repo(tmp)
