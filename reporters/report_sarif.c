@@ -47,7 +47,8 @@ struct sarif_target {
     char *root_uri; /* file:///.../ or NULL */
     char *repo_uri; /* versionControlProvenance.repositoryUri, or NULL */
     const char *revision, *branch;
-    bool git; /* a git finding came from it, or the caller named its repository */
+    bool git;  /* a git finding came from it, or the caller named its repository */
+    bool used; /* some result lies under it */
 };
 
 struct sarif_state {
@@ -60,7 +61,7 @@ struct sarif_state {
     json_t *rule_risk;  /* rule id -> highest risk among its results */
     json_t *results;
     bool cloud_used;    /* some result lies under CLOUD_BASE */
-    bool unmapped_used; /* some result lies outside every repository's uriBaseId */
+    bool unmapped_used; /* some result lies outside every target (cloud records ...) */
 };
 
 /* A JSON string from bytes that may not be UTF-8; NULL gives NULL (the caller omits the key). */
@@ -668,6 +669,7 @@ static json_t *location_json(struct sarif_state *st, const struct fbs_finding *f
             goto done;
         if (t) {
             base = t->base_id;
+            t->used = true;
             if (f->source == FBS_SOURCE_GIT && !t->git && t->root_uri) {
                 t->git = true; /* a local repository: known by its work tree */
                 t->repo_uri = fbs_malloc(strlen(t->root_uri) + 1);
@@ -676,7 +678,7 @@ static json_t *location_json(struct sarif_state *st, const struct fbs_finding *f
                 memcpy(t->repo_uri, t->root_uri, strlen(t->root_uri) + 1);
             }
         }
-        if (!t || !t->git)
+        if (!t)
             st->unmapped_used = true;
     }
     art = json_pack("{s:s%}", "uri", uri.ptr, uri.len);
@@ -970,6 +972,9 @@ static json_t *vcp_json(const struct sarif_state *st)
 
     if (st->unmapped_used)
         return NULL;
+    for (i = 0; i < st->ntargets; i++)
+        if (st->targets[i].used && !st->targets[i].git)
+            return NULL;
     a = json_array();
     for (i = 0; a && i < st->ntargets; i++) {
         const struct sarif_target *t = &st->targets[i];

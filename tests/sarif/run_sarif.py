@@ -5,6 +5,7 @@ Reports checked:
   tree             `files . --format sarif` over a copy of tests/fixtures/tree (mtimes pinned)
   git              `git repo --format sarif` over a repository built here (pinned identity and
                    dates: a break-glass key added in one commit, removed in the next)
+  scan             `scan repo`: the same history plus an untracked file with a password
   sample_<name>    the documents tests/unit/test_report_sarif.c writes (FBS_SARIF_SAMPLES=DIR):
                    cloud records, a repository with provenance, several targets, no findings
 Every report (these, and the --show-secrets and line-shifted ones below) must
@@ -378,6 +379,14 @@ def main():
         make_repo(tmp)
         git_text = scan(args, ["git", NOW, "--quiet", "--format", "sarif", "repo"], tmp)
         reports.append(("git", git_text))
+        # A work tree: history plus an untracked file, one repository (versionControlProvenance).
+        untracked = os.path.join(tmp, "repo", "ops.env")
+        with open(untracked, "w") as f:
+            f.write("RECOVERY_DB_PASSWORD='Xq7!vR2#mP9$wL4k'\n")
+        os.utime(untracked, (PINNED_MTIME, PINNED_MTIME))
+        reports.append(("scan", scan(args, ["scan", NOW, "--quiet", "--format", "sarif", "repo"],
+                                     tmp)))
+        os.remove(untracked)
 
         samples = os.path.join(tmp, "samples")
         os.makedirs(samples)

@@ -493,25 +493,33 @@ static void test_report_sarif__several_targets(void **state)
     free_all(fs, 3);
 }
 
-/* A local repository found by its git findings: its work tree is its repositoryUri. */
+/* A local repository found by its git findings: its work tree is its repositoryUri, also when a
+ * work-tree file of it comes first. */
 static void test_report_sarif__local_repository(void **state)
 {
     static const char *const targets[] = {"repo"};
     struct fbs_report_target ti = {"/work/repo", NULL, NULL, NULL};
-    struct fbs_finding *fs[1];
+    struct fbs_finding *fs[2];
     struct fbs_report_info info;
     struct render r;
 
     (void)state;
-    fs[0] = git_finding("repo", 72, "high");
+    fs[0] = file_finding("repo", "a.env", "password: ", 45, "medium");
+    fs[1] = git_finding("repo", 72, "high");
     info_init(&info, targets, 1);
     info.target_info = &ti;
-    render(&r, fs, 1, &info, false, NULL);
+    render(&r, fs, 2, &info, false, NULL);
     assert_string_equal(str_at(r.run, "versionControlProvenance/0/repositoryUri"),
                         "file:///work/repo/");
+    assert_string_equal(str_at(r.run, "versionControlProvenance/0/mappedTo/uriBaseId"),
+                        "%SRCROOT%");
     assert_null(at(r.run, "versionControlProvenance/0/revisionId"));
     render_free(&r);
-    free_all(fs, 1);
+    /* Without the git finding nothing says it is a repository. */
+    render(&r, fs, 1, &info, false, NULL);
+    assert_null(at(r.run, "versionControlProvenance"));
+    render_free(&r);
+    free_all(fs, 2);
 }
 
 /* Columns are UTF-16 code units (SARIF's default), the finding's are bytes. */
