@@ -6,10 +6,7 @@
 #include "../scanner/core/banned.h"
 
 static const struct fbs_reporter *const reporters[] = {
-    &fbs_reporter_text,
-    &fbs_reporter_json,
-    &fbs_reporter_jsonl,
-    NULL,
+    &fbs_reporter_text, &fbs_reporter_json, &fbs_reporter_jsonl, &fbs_reporter_sarif, NULL,
 };
 
 const struct fbs_reporter *fbs_reporter_find(const char *name)
@@ -24,5 +21,5 @@ const struct fbs_reporter *fbs_reporter_find(const char *name)
 
 const char *fbs_reporter_names(void)
 {
-    return "text, json, jsonl";
+    return "text, json, jsonl, sarif";
 }

@@ -16,11 +16,25 @@
 #include "../scanner/model/diag.h"
 #include "../scanner/model/finding.h"
 
+/*
+ * What the caller knows of one target beyond the name it was given by; every field may be NULL
+ * (unknown). The SARIF reporter uses it for run.originalUriBaseIds and
+ * run.versionControlProvenance; without it, it derives what it can from the target itself.
+ */
+struct fbs_report_target {
+    const char *root;           /* absolute directory the findings' rel_path is relative to: the
+                                 * repository's work tree (git), the directory scanned (files) */
+    const char *repository_uri; /* the repository's URL: the URL cloned, else its origin remote */
+    const char *revision;       /* the commit HEAD pointed at when scanned, 40 hex */
+    const char *branch;         /* HEAD's branch, e.g. "main" */
+};
+
 struct fbs_report_info {
     const char *tool_version;
     fbs_time_t now;
     const char *const *targets;
     size_t ntargets;
+    const struct fbs_report_target *target_info; /* ntargets entries beside targets, or NULL */
     const struct fbs_stats *stats;
     const struct fbs_diags *diags;
     size_t nrules;
@@ -47,11 +61,12 @@ struct fbs_reporter {
 
 extern const struct fbs_reporter fbs_reporter_json;
 extern const struct fbs_reporter fbs_reporter_jsonl;
+extern const struct fbs_reporter fbs_reporter_sarif;
 extern const struct fbs_reporter fbs_reporter_text;
 
 /* The reporter for a --format name, or NULL. */
 const struct fbs_reporter *fbs_reporter_find(const char *name);
-/* "json, jsonl, text" for messages. */
+/* "text, json, jsonl, sarif" for messages. */
 const char *fbs_reporter_names(void);
 
 #endif

@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
 # Install what fallback-scan needs to build and test on Debian 12.
-# Idempotent: when every package is present it only checks (dpkg) and exits.
+# Idempotent: when everything is present it only checks (dpkg, one file) and exits.
+#   scripts/setup.sh                    Debian packages, then the SARIF multitool
+#   scripts/setup.sh --sarif-multitool  only the SARIF multitool (tests/sarif/run_sarif.py runs
+#                                       this when the tool is missing)
+# The Microsoft SARIF multitool (npm package @microsoft/sarif-multitool, a self-contained .NET
+# binary) validates the SARIF reports in the test suite. It goes into .tools/sarif-multitool/ of
+# this checkout (git-ignored); its path is printed by --sarif-multitool-path.
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+MULTITOOL_VERSION=5.7.0
+MULTITOOL_DIR="$root/.tools/sarif-multitool"
+MULTITOOL_PKG="$MULTITOOL_DIR/node_modules/@microsoft/sarif-multitool-linux"
+MULTITOOL_BIN="$MULTITOOL_PKG/Sarif.Multitool"
 
 PKGS=(
     build-essential cmake pkg-config git clang-format
@@ -10,22 +22,64 @@ PKGS=(
     python3 python3-jsonschema python3-yaml ripgrep
 )
 
-missing=()
-for p in "${PKGS[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-        missing+=("$p")
+apt_install() {
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
     fi
-done
+    echo "setup: installing $*" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 
-if [ "${#missing[@]}" -eq 0 ]; then
-    exit 0
-fi
+install_packages() {
+    local missing=() p
+    for p in "${PKGS[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$p")
+        fi
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+}
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-echo "setup: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+multitool_present() {
+    [ -x "$MULTITOOL_BIN" ] &&
+        grep -q "\"version\": *\"$MULTITOOL_VERSION\"" "$MULTITOOL_PKG/package.json" 2>/dev/null
+}
+
+install_multitool() {
+    if multitool_present; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_install nodejs npm
+    fi
+    echo "setup: installing @microsoft/sarif-multitool@$MULTITOOL_VERSION into $MULTITOOL_DIR" >&2
+    mkdir -p "$MULTITOOL_DIR"
+    # The package's postinstall only sets the execute bit, which is done below: npm may refuse to
+    # run install scripts.
+    npm install --prefix "$MULTITOOL_DIR" --no-save --no-package-lock --no-audit --no-fund \
+        --loglevel=error "@microsoft/sarif-multitool@$MULTITOOL_VERSION" >&2
+    chmod u+x "$MULTITOOL_BIN"
+    multitool_present
+}
+
+case "${1:-}" in
+--sarif-multitool)
+    install_multitool
+    ;;
+--sarif-multitool-path)
+    echo "$MULTITOOL_BIN"
+    ;;
+"")
+    install_packages
+    install_multitool
+    ;;
+*)
+    echo "usage: scripts/setup.sh [--sarif-multitool | --sarif-multitool-path]" >&2
+    exit 2
+    ;;
+esac
