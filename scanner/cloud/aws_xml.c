@@ -308,14 +308,23 @@ bool aws_error_is_throttling(const char *code)
 
 /* Values ------------------------------------------------------------------------------------ */
 
-int aws_parse_date(fbs_time_t *out, const char *s)
+int aws_parse_date(fbs_time_t *out, const char *in)
 {
+    char s[64];
     const char *p;
+    size_t n;
 
-    if (!s)
+    if (!in)
         return -1;
-    while (blank(*s))
-        s++;
+    while (blank(*in))
+        in++;
+    n = strlen(in);
+    while (n > 0 && blank(in[n - 1]))
+        n--;
+    if (n >= sizeof(s))
+        return -1;
+    memcpy(s, in, n);
+    s[n] = '\0';
     if (!*s || !strcmp(s, "N/A") || !strcmp(s, "no_information") || !strcmp(s, "not_supported"))
         return -1;
     for (p = s; isdigit((unsigned char)*p); p++)
@@ -339,7 +348,7 @@ int aws_parse_date(fbs_time_t *out, const char *s)
         *out = (fbs_time_t)v;
         return 0;
     }
-    if (strlen(s) < 10 || fbs_time_parse(out, s) < 0) {
+    if (n < 10 || fbs_time_parse(out, s) < 0) {
         fbs_error_clear();
         return -1;
     }
