@@ -5,7 +5,7 @@ Action (or X-Amz-Target) and parameters.
 It covers what moto cannot: paging (GetAccountAuthorizationDetails and ListUsers with
 IsTruncated/Marker, ListSecrets with NextToken), an AccessDenied on one user's
 GetAccessKeyLastUsed, throttling (Throttling, ThrottlingException) and a 503 that succeed on
-retry, a credential report with a <root_account> row, and rejected credentials (mode "reject").
+retry, throttling that never ends (one user's ListMFADevices), a credential report with a <root_account> row, and rejected credentials (mode "reject").
 Every request is logged (method, headers, parameters) for the test to check how it was sent.
 Standard library only.
 """
@@ -98,6 +98,8 @@ class Replay:
                                       self.xml("login_profile_breakglass-ops.xml"))
             return self.xml("no_such_entity.xml", 404)
         if action == "ListMFADevices":
+            if get("UserName") == "app-reader":  # throttled for good: retries run out
+                return self.xml("throttling.xml", 400)
             name = "mfa_%s.xml" % get("UserName")
             if os.path.exists(os.path.join(self.root, name)):
                 return self.xml(name)

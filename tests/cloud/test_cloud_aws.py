@@ -229,12 +229,22 @@ def test_replay(binary):
               and e["params"]["UserName"] == ["breakglass-ops"]]
     check(len(logins) == 2, "replay: throttled GetLoginProfile retried once")
 
-    # Diagnostics: the AccessDenied call, nothing else.
+    # Diagnostics: the AccessDenied call and the call that stayed throttled, nothing else.
     errs = [d for d in diags if d.get("error", True)]
     check(report["scan"]["stats"]["incomplete"], "replay: the scan is marked incomplete")
-    check(len(errs) == 1, "replay: one error diagnostic, got %s" % diags)
-    if errs:
-        d = errs[0]
+    check(len(errs) == 2, "replay: two error diagnostics, got %s" % diags)
+    mfa = [e for e in replay.log if e.get("action") == "ListMFADevices"
+           and e["params"]["UserName"] == ["app-reader"]]
+    check(len(mfa) == 4, "replay: a call throttled for good is tried 4 times (got %d)" % len(mfa))
+    throttled = [d for d in errs if "ListMFADevices" in d["message"]]
+    check(len(throttled) == 1 and "Throttling" in throttled[0]["message"]
+          and "after retries" in throttled[0]["message"]
+          and throttled[0].get("path") == "arn:aws:iam::%s:user/app-reader" % acct,
+          "replay: throttling diagnostic: %s" % throttled)
+    denied = [d for d in errs if "GetAccessKeyLastUsed" in d["message"]]
+    check(len(denied) == 1, "replay: AccessDenied diagnostic")
+    if denied:
+        d = denied[0]
         check(d["kind"] == "api_error", "replay: diagnostic kind api_error")
         check(d.get("path") == "arn:aws:iam::%s:user/emergency/breakglass-ops" % acct,
               "replay: diagnostic names the user's ARN: %s" % d)
@@ -266,6 +276,7 @@ def test_replay(binary):
     check(len(app) == 2, "replay: both app-reader keys (authz page 2)")
     for f in app:
         check(f["facts"]["privilege"] == "normal", "replay: app-reader privilege normal")
+        check("mfa_devices" not in f["facts"], "replay: MFA unknown after throttling")
         check(not f["fallback"]["is_fallback"], "replay: app-reader key not fallback")
         check(f["standing_access"] is not True, "replay: app-reader key not standing")
     active = [f for f in app if f["credential"]["last_used"] == "2026-02-28T07:45:00Z"]
