@@ -16,7 +16,6 @@
  * the policy value it was compared against.
  */
 #include "detector.h"
-#include "../scanner/core/alloc.h"
 #include "../scanner/core/error.h"
 
 #include <math.h>
@@ -234,7 +233,8 @@ static int risk_of(const struct fbs_finding *f, const struct fbs_policy *p, fbs_
     return risk < 0 ? 0 : risk > 100 ? 100 : risk;
 }
 
-/* What to do, by credential kind, for a fallback credential (added to the rule's remediation). */
+/* What to do, by credential kind, for a fallback credential (reports add it to the rule's
+ * remediation). */
 static const char *fallback_advice(const char *kind)
 {
     static const struct {
@@ -265,28 +265,6 @@ static const char *fallback_advice(const char *kind)
     return advice[i].text;
 }
 
-static int remediation(struct fbs_finding *f)
-{
-    const char *extra;
-    char *text;
-    size_t n;
-    int rc;
-
-    if (!f->is_fallback)
-        return 0;
-    extra = fallback_advice(f->kind);
-    if (!f->remediation || !*f->remediation)
-        return fbs_finding_set_str(&f->remediation, extra);
-    n = strlen(f->remediation) + strlen(extra) + 2;
-    text = fbs_malloc(n);
-    if (!text)
-        return FBS_ENOMEM;
-    snprintf(text, n, "%s %s", f->remediation, extra);
-    rc = fbs_finding_set_str(&f->remediation, text);
-    fbs_free(text);
-    return rc;
-}
-
 static int score_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     int rc = verdict(f, ctx);
@@ -295,7 +273,8 @@ static int score_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         return rc;
     f->risk = risk_of(f, ctx->policy, ctx->now);
     f->severity = fbs_severity_name(fbs_policy_severity(ctx->policy, f->risk));
-    return remediation(f);
+    f->fallback_advice = f->is_fallback ? fallback_advice(f->kind) : NULL;
+    return 0;
 }
 
 const struct fbs_detector fbs_detector_scorer = {

@@ -189,7 +189,18 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
     for (i = 0; i < f->nreasons; i++)
         json_array_append_new(reasons, jstr(f->reasons[i]));
     json_object_set_new(o, "reasons", reasons);
-    json_object_set_new(o, "remediation", jstr(f->remediation));
+    if (f->fallback_advice && f->remediation) {
+        struct fbs_buf r = FBS_BUF_INIT;
+
+        json_object_set_new(o, "remediation",
+                            fbs_buf_printf(&r, "%s %s", f->remediation, f->fallback_advice) < 0
+                                ? json_null()
+                                : json_string(r.ptr));
+        fbs_buf_release(&r);
+    } else {
+        json_object_set_new(o, "remediation",
+                            jstr(f->remediation ? f->remediation : f->fallback_advice));
+    }
     json_object_set_new(
         o, "suppression",
         f->suppression

@@ -18,6 +18,7 @@ static const struct fbs_cmd commands[] = {
     {"scan", fbs_cmd_scan, "scan paths: a git work tree's history and files; other paths as files"},
     {"files", fbs_cmd_files, "scan files and directories (never git history)"},
     {"git", fbs_cmd_git, "scan a repository's whole history (a path or a URL)"},
+    {"cloud", fbs_cmd_cloud, "read credentials from a cloud account's APIs ('cloud aws')"},
     {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')"},
     {"hook", fbs_cmd_hook, "install a git pre-commit hook that scans staged changes"},
     {NULL, NULL, NULL},

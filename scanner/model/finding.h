@@ -63,7 +63,8 @@ struct fbs_finding {
     char *rule_id;
     char *rule_name;
     char *kind;
-    char *remediation;
+    char *remediation;           /* the rule's */
+    const char *fallback_advice; /* static: what to do with a fallback one (scorer), or NULL */
     bool rule_fallback;
     enum fbs_privilege rule_privilege;
 

@@ -1,0 +1,283 @@
+/*
+ * cmd_cloud.c - 'fallback-scan cloud aws': collect credential records from a live account's
+ * APIs (scanner/cloud), run them through the detectors and scorer (fbs_pipeline_add_records) and
+ * report them with the shared output options (output.h).
+ *
+ * The environment is read here, not in the cloud layer: AWS_* variables into struct fbs_aws_env,
+ * and FALLBACK_SCAN_AWS_BACKOFF_MS, an undocumented test hook that shortens retry delays.
+ */
+#include "cli.h"
+#include "../../detectors/vocab.h"
+#include "../cloud/cloud.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/time.h"
+#include "../pipeline.h"
+#include "output.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/banned.h"
+
+/* A role or secret is collected when its names hold a fallback term at least this strong. */
+#define FILTER_MIN_WEIGHT 0.5
+
+struct cloud_args {
+    struct fbs_cli_output out;
+    const char *provider;
+    const char *profile;
+    const char *region;
+    const char *endpoint_url;
+    const char *ca_bundle;
+};
+
+enum {
+    OPT_PROFILE = 256,
+    OPT_REGION,
+    OPT_ENDPOINT_URL,
+    OPT_CA_BUNDLE,
+};
+
+static const struct option long_opts[] = {
+    FBS_CLI_OUTPUT_LONG_OPTS,
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"endpoint-url", required_argument, NULL, OPT_ENDPOINT_URL},
+    {"ca-bundle", required_argument, NULL, OPT_CA_BUNDLE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void cloud_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fallback-scan cloud aws [options]\n\n"
+            "Read an AWS account's credentials through its APIs and report them: IAM users'\n"
+            "access keys and console passwords, root access keys, roles and Secrets Manager\n"
+            "secrets whose names or tags say break-glass/emergency/recovery/backup..., with\n"
+            "their age, last use, rotation and privilege. Read-only: it needs iam:Get*,\n"
+            "iam:List*, iam:GenerateCredentialReport and secretsmanager:ListSecrets\n"
+            "(the SecurityAudit managed policy has them).\n\n"
+            "aws:\n"
+            "      --profile NAME      a profile of ~/.aws/credentials or ~/.aws/config\n"
+            "                          (default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then\n"
+            "                          AWS_PROFILE, then 'default')\n"
+            "      --region REGION     region for Secrets Manager (default: AWS_REGION,\n"
+            "                          AWS_DEFAULT_REGION, the profile's region, us-east-1)\n"
+            "      --endpoint-url URL  send every API call to URL (an emulator or a proxy)\n"
+            "      --ca-bundle FILE    trust the certificate authorities in FILE (PEM)\n"
+            "%s\n"
+            "exit status: 0 clean, 1 findings, 2 usage/configuration error or the account could\n"
+            "not be read at all, 3 incomplete (some API calls failed: see the diagnostics)\n",
+            fbs_cli_output_usage);
+}
+
+/* http(s)://host[:port][/path], without credentials in it (they would end up in messages). */
+static bool endpoint_ok(const char *url)
+{
+    const char *host, *end;
+
+    if (!strncmp(url, "https://", 8))
+        host = url + 8;
+    else if (!strncmp(url, "http://", 7))
+        host = url + 7;
+    else
+        return false;
+    end = host + strcspn(host, "/?#");
+    return end > host && !memchr(host, '@', (size_t)(end - host));
+}
+
+static int parse_args(struct cloud_args *a, int argc, char **argv)
+{
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    fbs_cli_output_init(&a->out);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" FBS_CLI_OUTPUT_SHORT_OPTS "h", long_opts, NULL)) !=
+           -1) {
+        int shared = fbs_cli_output_option(&a->out, c, optarg);
+
+        if (shared < 0)
+            return -1;
+        if (shared > 0)
+            continue;
+        switch (c) {
+        case OPT_PROFILE:
+            a->profile = optarg;
+            break;
+        case OPT_REGION:
+            a->region = optarg;
+            break;
+        case OPT_ENDPOINT_URL:
+            if (!endpoint_ok(optarg)) {
+                fbs_cli_error("--endpoint-url: expected http(s)://host[:port][/path] without "
+                              "user information, got '%.200s'",
+                              optarg);
+                return -1;
+            }
+            a->endpoint_url = optarg;
+            break;
+        case OPT_CA_BUNDLE:
+            if (access(optarg, R_OK) != 0) {
+                fbs_cli_error("--ca-bundle: cannot read '%s': %s", optarg, strerror(errno));
+                return -1;
+            }
+            a->ca_bundle = optarg;
+            break;
+        case 'h':
+            cloud_usage(stdout);
+            return 1;
+        default:
+            fbs_cli_bad_option("cloud", argv[optind - 1], c);
+            return -1;
+        }
+    }
+    if (optind >= argc) {
+        fbs_cli_error("cloud: no provider given (try 'fallback-scan cloud aws')");
+        return -1;
+    }
+    a->provider = argv[optind];
+    if (strcmp(a->provider, "aws") != 0) {
+        fbs_cli_error("cloud: provider '%s' is not supported (supported: aws)", a->provider);
+        return -1;
+    }
+    if (optind + 1 < argc) {
+        fbs_cli_error("cloud: unexpected argument '%s'", argv[optind + 1]);
+        return -1;
+    }
+    return 0;
+}
+
+struct filter_hit {
+    bool hit;
+};
+
+static int on_term(const struct fbs_vocab_term *t, void *payload)
+{
+    struct filter_hit *h = payload;
+
+    if (t->weight >= FILTER_MIN_WEIGHT)
+        h->hit = true;
+    return 0;
+}
+
+/* The collector's filter for roles and secrets: the fallback vocabulary. */
+static bool vocab_filter(const char *text, size_t len, void *payload)
+{
+    struct filter_hit h = {false};
+
+    fbs_vocab_scan(payload, text, len, on_term, &h);
+    return h.hit;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int run_aws(struct cloud_args *a)
+{
+    struct fbs_aws_env env;
+    struct fbs_aws_creds creds;
+    struct fbs_aws_opts ao;
+    struct fbs_scan_result result;
+    struct fbs_pipeline_opts po;
+    struct fbs_vec records = FBS_VEC_INIT;
+    struct timespec t0;
+    char *account = NULL, target[64];
+    const char *target_p = target, *hook;
+    bool have_result = false;
+    int rc, status = FBS_EXIT_USAGE;
+
+    memset(&env, 0, sizeof(env));
+    env.access_key_id = getenv("AWS_ACCESS_KEY_ID");
+    env.secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+    env.session_token = getenv("AWS_SESSION_TOKEN");
+    env.profile = getenv("AWS_PROFILE");
+    env.region = getenv("AWS_REGION");
+    env.default_region = getenv("AWS_DEFAULT_REGION");
+    env.shared_credentials_file = getenv("AWS_SHARED_CREDENTIALS_FILE");
+    env.config_file = getenv("AWS_CONFIG_FILE");
+    env.home = getenv("HOME");
+    fbs_aws_creds_init(&creds);
+    if (fbs_aws_creds_resolve(&creds, &env, a->profile, a->region) < 0) {
+        fbs_cli_fail("aws");
+        goto done;
+    }
+    if (fbs_scan_result_init(&result, a->out.verbose) < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    have_result = true;
+    memset(&ao, 0, sizeof(ao));
+    ao.creds = &creds;
+    ao.endpoint_url = a->endpoint_url;
+    ao.ca_bundle = a->ca_bundle;
+    ao.filter = vocab_filter;
+    ao.filter_payload = a->out.vocab;
+    hook = getenv("FALLBACK_SCAN_AWS_BACKOFF_MS");
+    if (hook && *hook) {
+        char *end;
+        long ms = strtol(hook, &end, 10);
+
+        if (!*end && ms > 0 && ms <= 10000)
+            ao.backoff_ms = (unsigned)ms;
+    }
+    if (!a->out.quiet && isatty(STDERR_FILENO))
+        fprintf(stderr, "reading the AWS account (credentials from %s)...\n", creds.source);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = fbs_aws_collect(&records, &account, &ao, &result.diags);
+    result.stats.seconds = seconds_since(&t0);
+    if (rc < 0) {
+        fbs_cli_fail("aws");
+        goto done;
+    }
+    memset(&po, 0, sizeof(po));
+    po.vocab = a->out.vocab;
+    po.policy = &a->out.policy;
+    po.now = a->out.now;
+    po.fingerprint_salt = a->out.salt;
+    if (fbs_pipeline_add_records(&result, &po, &records) < 0) {
+        fbs_cli_fail("aws");
+        goto done;
+    }
+    fbs_diags_sort(&result.diags);
+    snprintf(target, sizeof(target), "aws:%s", account ? account : "unknown");
+    status = fbs_cli_output_finish(&a->out, &result, &target_p, 1, 0);
+done:
+    fbs_vec_release(&records, fbs_finding_free_v);
+    if (have_result)
+        fbs_scan_result_release(&result);
+    fbs_free(account);
+    fbs_aws_creds_release(&creds);
+    return status;
+}
+
+int fbs_cmd_cloud(int argc, char **argv)
+{
+    struct cloud_args a;
+    int rc, status = FBS_EXIT_USAGE;
+
+    rc = parse_args(&a, argc, argv);
+    if (rc != 0) {
+        status = rc > 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
+        goto done;
+    }
+    if (fbs_cli_output_ready(&a.out) < 0)
+        goto done;
+    status = run_aws(&a);
+done:
+    fbs_cli_output_release(&a.out);
+    return status;
+}

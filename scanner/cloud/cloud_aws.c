@@ -1,0 +1,1383 @@
+/*
+ * cloud_aws.c - the AWS collector: IAM and Secrets Manager, read through their APIs, into
+ * credential records (see cloud.h for what is read and what each record says).
+ *
+ * Order of work: who we are (STS), the whole IAM authorization picture in one paginated call
+ * family (GetAccountAuthorizationDetails), ListUsers for console-password use, the credential
+ * report (root keys; dates when a per-key call fails), the account summary (root keys present),
+ * then per user its keys, login profile and MFA devices, then fallback-looking roles, then
+ * fallback-looking secrets. Calls are sequential: IAM's rate limits are low, and an account has
+ * few principals compared with a repository's blobs.
+ *
+ * Failures: the first call failing ends the collection (nothing else would work either);
+ * afterwards a failed call is an "api_error" diagnostic naming its subject (a user's ARN, a
+ * policy ARN, the secret list) and the collection goes on with what is known.
+ */
+#include "aws_int.h"
+#include "cloud.h"
+#include "http.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/banned.h"
+
+#define IAM_VERSION "2010-05-08"
+#define STS_VERSION "2011-06-15"
+
+/* Rules: the fields a text finding would take from a rule, for records. ---------------------- */
+
+const struct aws_rule aws_rule_access_key = {
+    .id = "aws.iam.access_key",
+    .name = "AWS IAM user access key",
+    .kind = "aws_access_key",
+    .remediation = "Deactivate and delete the key (aws iam update-access-key / delete-access-key) "
+                   "once CloudTrail shows who uses it; give workloads roles and people IAM "
+                   "Identity Center instead of long-lived keys. A break-glass key should not "
+                   "exist at rest: issue it when needed and delete it after use.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+const struct aws_rule aws_rule_root_key = {
+    .id = "aws.iam.root_access_key",
+    .name = "AWS account root user access key",
+    .kind = "aws_root_access_key",
+    .remediation = "Delete the root user's access keys (sign in as root, Security credentials); "
+                   "the root user needs none. Keep root sign-in for the tasks that require it, "
+                   "with MFA, and alert on its use.",
+    .fallback = true,
+    .privilege = FBS_PRIV_HIGH,
+};
+
+const struct aws_rule aws_rule_console = {
+    .id = "aws.iam.console_password",
+    .name = "AWS IAM user console password",
+    .kind = "aws_console_password",
+    .remediation = "An emergency console user should have MFA, a password kept under dual "
+                   "control, and an alarm on every sign-in; if it is signed in to routinely, it "
+                   "is a standing admin account: remove the login profile or its privileges.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+const struct aws_rule aws_rule_role = {
+    .id = "aws.iam.role",
+    .name = "AWS IAM role (fallback access path)",
+    .kind = "aws_role",
+    .remediation = "Restrict who may assume the role (trust policy, MFA condition), alert on "
+                   "AssumeRole, and review its use: a break-glass role assumed routinely is "
+                   "standing access.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+const struct aws_rule aws_rule_secret = {
+    .id = "aws.secretsmanager.secret",
+    .name = "AWS Secrets Manager secret",
+    .kind = "aws_secret",
+    .remediation = "Turn on rotation for the secret, restrict its resource policy to the people "
+                   "who may use it in an emergency, and alert on GetSecretValue.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+struct fbs_finding *aws_record_new(const struct aws_rule *rule, const char *resource,
+                                   const char *key, const char *ident)
+{
+    struct fbs_finding *f = fbs_finding_new();
+
+    if (!f)
+        return NULL;
+    if (fbs_finding_set_str(&f->rule_id, rule->id) < 0 ||
+        fbs_finding_set_str(&f->rule_name, rule->name) < 0 ||
+        fbs_finding_set_str(&f->kind, rule->kind) < 0 ||
+        fbs_finding_set_str(&f->remediation, rule->remediation) < 0 ||
+        fbs_finding_set_str(&f->resource, resource) < 0 || fbs_finding_set_str(&f->key, key) < 0 ||
+        fbs_finding_set_secret(f, ident, strlen(ident)) < 0) {
+        fbs_finding_free(f);
+        return NULL;
+    }
+    f->source = FBS_SOURCE_AWS;
+    f->rule_fallback = rule->fallback;
+    f->rule_privilege = rule->privilege;
+    f->privilege = rule->privilege;
+    f->active = -1;
+    return f;
+}
+
+int aws_fact_str(struct fbs_finding *f, const char *name, const char *v)
+{
+    if (!v)
+        return 0;
+    return json_object_set_new(f->facts, name, json_string(v)) < 0
+               ? fbs_error_set(FBS_ENOMEM, "out of memory")
+               : 0;
+}
+
+int aws_fact_date(struct fbs_finding *f, const char *name, fbs_time_t t)
+{
+    char iso[FBS_TIME_ISO_LEN];
+
+    fbs_time_format(iso, t);
+    return aws_fact_str(f, name, iso);
+}
+
+int aws_set_issued(struct fbs_finding *f, fbs_time_t t, const char *from)
+{
+    f->issued = t;
+    f->has_issued = true;
+    return aws_fact_str(f, "issued_from", from);
+}
+
+void aws_set_last_used(struct fbs_finding *f, fbs_time_t t)
+{
+    f->last_used = t;
+    f->has_last_used = true;
+}
+
+/* The collector's state ------------------------------------------------------------------- */
+
+struct aws {
+    const struct fbs_aws_opts *opts;
+    struct fbs_http *http;
+    struct fbs_diags *diags;
+    struct fbs_vec *records;
+    char *account;
+    struct aws_authz authz;
+    bool authz_ok;         /* at least the first page was read */
+    struct fbs_vec listed; /* struct aws_principal *: ListUsers */
+    bool listed_ok;
+    struct fbs_vec managed; /* struct aws_policy *: AWS managed documents fetched (doc NULL when
+                             * the fetch failed) */
+    struct fbs_vec report;  /* struct aws_report_row * */
+    bool report_ok;
+};
+
+static int oom(void)
+{
+    return fbs_error_set(FBS_ENOMEM, "out of memory");
+}
+
+/* RFC 3986 unreserved characters stay; everything else is %XX (form and query values). */
+static int put_encoded(struct fbs_buf *b, const char *v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    for (; *v; v++) {
+        unsigned char c = (unsigned char)*v;
+        int rc;
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            rc = fbs_buf_putc(b, (char)c);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+
+            rc = fbs_buf_put(b, e, 3);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int form_add(struct fbs_buf *b, const char *key, const char *value)
+{
+    if (fbs_buf_printf(b, "&%s=", key) < 0 || put_encoded(b, value) < 0)
+        return oom();
+    return 0;
+}
+
+/* Where a service is, and how requests to it are signed. */
+static int endpoint(const struct aws *a, const char *svc, struct fbs_buf *url, struct fbs_buf *sig)
+{
+    const char *region = a->opts->creds->region;
+    const char *sign_region = region ? region : "us-east-1";
+    int rc;
+
+    if (!strcmp(svc, "iam"))
+        sign_region = "us-east-1"; /* IAM is global, signed for us-east-1 */
+    if (a->opts->endpoint_url)
+        rc = fbs_buf_puts(url, a->opts->endpoint_url);
+    else if (!strcmp(svc, "iam"))
+        rc = fbs_buf_puts(url, "https://iam.amazonaws.com/");
+    else if (region)
+        rc = fbs_buf_printf(url, "https://%s.%s.amazonaws.com/", svc, region);
+    else
+        rc = fbs_buf_printf(url, "https://%s.us-east-1.amazonaws.com/", svc);
+    if (rc == 0)
+        rc = fbs_buf_printf(sig, "aws:amz:%s:%s", sign_region, svc);
+    return rc < 0 ? oom() : 0;
+}
+
+/* A complete response that is really throttling: worth another attempt. */
+static bool throttled(long status, const struct fbs_buf *body, void *payload)
+{
+    struct aws_error e;
+
+    (void)payload;
+    if (status < 400)
+        return false;
+    memset(&e, 0, sizeof(e));
+    if (!aws_error_from_xml(&e, body->ptr, body->len) &&
+        !aws_error_from_json(&e, body->ptr, body->len))
+        return false;
+    return aws_error_is_throttling(e.code);
+}
+
+/*
+ * POST one signed request to a service. 0 with a 2xx response in resp; FBS_EIO (err filled and
+ * the message set: "svc:Action failed: Code: message (HTTP n)"), FBS_ENOMEM.
+ */
+static int call(struct aws *a, const char *svc, const char *action, const char *body,
+                size_t body_len, const char *json_target, struct fbs_http_response *resp,
+                struct aws_error *err)
+{
+    struct fbs_buf url = FBS_BUF_INIT, sig = FBS_BUF_INIT, token = FBS_BUF_INIT,
+                   target = FBS_BUF_INIT;
+    const char *headers[4];
+    struct fbs_http_request req;
+    size_t nh = 0;
+    int rc;
+
+    memset(err, 0, sizeof(*err));
+    rc = endpoint(a, svc, &url, &sig);
+    if (rc < 0)
+        goto done;
+    headers[nh++] = json_target ? "Content-Type: application/x-amz-json-1.1"
+                                : "Content-Type: application/x-www-form-urlencoded; charset=utf-8";
+    if (json_target) {
+        if (fbs_buf_printf(&target, "X-Amz-Target: %s", json_target) < 0) {
+            rc = oom();
+            goto done;
+        }
+        headers[nh++] = target.ptr;
+    }
+    if (a->opts->creds->session_token) {
+        if (fbs_buf_printf(&token, "X-Amz-Security-Token: %s", a->opts->creds->session_token) < 0) {
+            rc = oom();
+            goto done;
+        }
+        headers[nh++] = token.ptr;
+    }
+    headers[nh] = NULL;
+    memset(&req, 0, sizeof(req));
+    req.url = url.ptr;
+    req.body = body;
+    req.body_len = body_len;
+    req.headers = headers;
+    req.sigv4 = sig.ptr;
+    req.user = a->opts->creds->access_key_id;
+    req.password = a->opts->creds->secret_access_key;
+    req.transient = throttled;
+    rc = fbs_http_post(a->http, &req, resp);
+    if (rc == FBS_EIO) {
+        snprintf(err->message, sizeof(err->message), "%s", fbs_error_message());
+        rc = fbs_error_set(FBS_EIO, "%s:%s failed: %s", svc, action, err->message);
+        goto done;
+    }
+    if (rc < 0)
+        goto done;
+    err->status = resp->status;
+    if (resp->status >= 200 && resp->status < 300)
+        goto done;
+    if (!(json_target ? aws_error_from_json(err, resp->body.ptr, resp->body.len)
+                      : aws_error_from_xml(err, resp->body.ptr, resp->body.len)))
+        snprintf(err->code, sizeof(err->code), "HTTP%ld", resp->status);
+    rc = fbs_error_set(FBS_EIO, "%s:%s failed: %s%s%s (HTTP %ld%s)", svc, action, err->code,
+                       err->message[0] ? ": " : "", err->message, resp->status,
+                       resp->tries > 1 ? ", after retries" : "");
+done:
+    fbs_buf_release_wipe(&token);
+    fbs_buf_release(&target);
+    fbs_buf_release(&url);
+    fbs_buf_release(&sig);
+    return rc;
+}
+
+/* A Query API call (IAM, STS): "Action=...&Version=..." + params, the response parsed. */
+static int query(struct aws *a, const char *svc, const char *action, const char *params,
+                 struct aws_xml **doc, struct aws_error *err)
+{
+    struct fbs_buf body = FBS_BUF_INIT;
+    struct fbs_http_response resp;
+    int rc;
+
+    *doc = NULL;
+    fbs_http_response_init(&resp);
+    if (fbs_buf_printf(&body, "Action=%s&Version=%s%s", action,
+                       !strcmp(svc, "sts") ? STS_VERSION : IAM_VERSION, params ? params : "") < 0) {
+        rc = oom();
+        goto done;
+    }
+    rc = call(a, svc, action, body.ptr, body.len, NULL, &resp, err);
+    if (rc < 0)
+        goto done;
+    rc = aws_xml_parse(doc, resp.body.ptr, resp.body.len);
+    if (rc == FBS_EPARSE) {
+        snprintf(err->message, sizeof(err->message), "%s", fbs_error_message());
+        rc = fbs_error_set(FBS_EIO, "%s:%s: malformed response: %s", svc, action, err->message);
+    }
+done:
+    fbs_http_response_release(&resp);
+    fbs_buf_release(&body);
+    return rc;
+}
+
+/* Record a failed call as a diagnostic on its subject; FBS_ENOMEM passes through. */
+static int api_failed(struct aws *a, int rc, const char *subject)
+{
+    if (rc == FBS_ENOMEM)
+        return rc;
+    fbs_diags_add(a->diags, true, "api_error", subject, "%s", fbs_error_message());
+    return 0;
+}
+
+static bool err_is(const struct aws_error *e, const char *code)
+{
+    return !strcmp(e->code, code);
+}
+
+/* STS ----------------------------------------------------------------------------------------- */
+
+static bool auth_error(const struct aws_error *e)
+{
+    static const char *const codes[] = {
+        "InvalidClientTokenId",  "SignatureDoesNotMatch",
+        "ExpiredToken",          "IncompleteSignature",
+        "AuthFailure",           "UnrecognizedClientException",
+        "InvalidAccessKeyId",    "AccessDenied",
+        "ExpiredTokenException", NULL,
+    };
+
+    for (size_t i = 0; codes[i]; i++)
+        if (err_is(e, codes[i]))
+            return true;
+    return false;
+}
+
+static int who_am_i(struct aws *a)
+{
+    struct aws_xml *doc = NULL;
+    struct aws_error err;
+    const char *acct;
+    int rc;
+
+    rc = query(a, "sts", "GetCallerIdentity", NULL, &doc, &err);
+    if (rc < 0) {
+        if (rc == FBS_EIO && auth_error(&err))
+            rc = fbs_error_prefix(FBS_EINVAL, "credentials from %s were rejected",
+                                  a->opts->creds->source);
+        else if (rc == FBS_EIO)
+            rc = fbs_error_prefix(FBS_EIO, "cannot read the AWS account");
+        return rc;
+    }
+    acct = aws_xml_text(doc, "GetCallerIdentityResult/Account");
+    if (acct && *acct && !(a->account = fbs_strdup(acct)))
+        rc = oom();
+    aws_xml_free(doc);
+    return rc;
+}
+
+/* IAM: the authorization picture ---------------------------------------------------------- */
+
+static int read_authz(struct aws *a)
+{
+    static const char filter[] = "&Filter.member.1=User&Filter.member.2=Role"
+                                 "&Filter.member.3=Group&Filter.member.4=LocalManagedPolicy";
+    char *marker = NULL;
+    int rc = 0;
+
+    do {
+        struct fbs_buf params = FBS_BUF_INIT;
+        struct aws_xml *doc = NULL;
+        struct aws_error err;
+        char *next = NULL;
+
+        if (fbs_buf_puts(&params, filter) < 0 || (marker && form_add(&params, "Marker", marker)))
+            rc = oom();
+        if (rc == 0)
+            rc = query(a, "iam", "GetAccountAuthorizationDetails", params.ptr, &doc, &err);
+        if (rc == 0) {
+            rc = aws_iam_authz_page(&a->authz, &next, doc);
+            if (rc == FBS_EPARSE)
+                rc = fbs_error_prefix(FBS_EIO, "iam:GetAccountAuthorizationDetails");
+        }
+        if (rc == 0)
+            a->authz_ok = true;
+        aws_xml_free(doc);
+        fbs_buf_release(&params);
+        fbs_free(marker);
+        marker = next;
+    } while (rc == 0 && marker);
+    fbs_free(marker);
+    if (rc < 0)
+        rc = api_failed(a, rc, a->account ? a->account : "iam");
+    return rc;
+}
+
+static int read_listed_users(struct aws *a)
+{
+    char *marker = NULL;
+    int rc = 0;
+
+    do {
+        struct fbs_buf params = FBS_BUF_INIT;
+        struct aws_xml *doc = NULL;
+        struct aws_error err;
+        char *next = NULL;
+
+        if (marker && form_add(&params, "Marker", marker) < 0)
+            rc = oom();
+        if (rc == 0)
+            rc = query(a, "iam", "ListUsers", params.ptr, &doc, &err);
+        if (rc == 0) {
+            rc = aws_iam_users_page(&a->listed, &next, doc);
+            if (rc == FBS_EPARSE)
+                rc = fbs_error_prefix(FBS_EIO, "iam:ListUsers");
+        }
+        if (rc == 0)
+            a->listed_ok = true;
+        aws_xml_free(doc);
+        fbs_buf_release(&params);
+        fbs_free(marker);
+        marker = next;
+    } while (rc == 0 && marker);
+    fbs_free(marker);
+    return rc < 0 ? api_failed(a, rc, a->account ? a->account : "iam") : 0;
+}
+
+/* The credential report, decoded from base64. */
+static int b64val(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+static int b64_decode(struct fbs_buf *out, const char *s)
+{
+    unsigned acc = 0;
+    int bits = 0;
+
+    for (; *s && *s != '='; s++) {
+        int v = b64val((unsigned char)*s);
+
+        if (v < 0) {
+            if (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
+                continue;
+            return fbs_error_set(FBS_EPARSE, "credential report: invalid base64");
+        }
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (fbs_buf_putc(out, (char)((acc >> bits) & 0xff)) < 0)
+                return oom();
+        }
+    }
+    return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static int read_report(struct aws *a)
+{
+    const char *subject = a->account ? a->account : "iam";
+    unsigned polls = a->opts->report_polls ? a->opts->report_polls : 10;
+    unsigned delay = a->opts->backoff_ms ? a->opts->backoff_ms : FBS_HTTP_BACKOFF_MS;
+    struct aws_xml *doc = NULL;
+    struct aws_error err;
+    struct fbs_buf csv = FBS_BUF_INIT;
+    const char *content;
+    int rc = 0;
+
+    /* GenerateCredentialReport until it says COMPLETE (a report is at most 4 hours old). */
+    for (unsigned i = 0; i < polls; i++) {
+        const char *state;
+
+        rc = query(a, "iam", "GenerateCredentialReport", NULL, &doc, &err);
+        if (rc < 0)
+            goto done;
+        state = aws_xml_text(doc, "GenerateCredentialReportResult/State");
+        if (state && !strcmp(state, "COMPLETE"))
+            break;
+        aws_xml_free(doc);
+        doc = NULL;
+        sleep_ms(delay);
+        delay = delay >= 2000 ? 2000 : delay * 2;
+    }
+    aws_xml_free(doc);
+    doc = NULL;
+    rc = query(a, "iam", "GetCredentialReport", NULL, &doc, &err);
+    if (rc < 0)
+        goto done;
+    content = aws_xml_text(doc, "GetCredentialReportResult/Content");
+    if (!content) {
+        rc = fbs_error_set(FBS_EIO, "iam:GetCredentialReport: no Content in the response");
+        goto done;
+    }
+    rc = b64_decode(&csv, content);
+    if (rc == 0)
+        rc = aws_credreport_rows(&a->report, csv.ptr, csv.len, a->diags);
+    if (rc == FBS_EPARSE)
+        rc = fbs_error_prefix(FBS_EIO, "iam:GetCredentialReport");
+    if (rc == 0)
+        a->report_ok = true;
+done:
+    aws_xml_free(doc);
+    fbs_buf_release_wipe(&csv);
+    return rc < 0 ? api_failed(a, rc, subject) : 0;
+}
+
+static const struct aws_report_row *report_row(const struct aws *a, const char *user)
+{
+    for (size_t i = 0; i < a->report.len; i++) {
+        const struct aws_report_row *r = a->report.items[i];
+
+        if (!strcmp(r->user, user))
+            return r;
+    }
+    return NULL;
+}
+
+/* Root access keys: the report's root row (dates), else the account summary (presence). */
+static int collect_root(struct aws *a)
+{
+    const struct aws_report_row *root = report_row(a, "<root_account>");
+    struct aws_xml *doc = NULL;
+    struct aws_error err;
+    long long present = -1;
+    bool from_report = false;
+    int rc;
+
+    rc = query(a, "iam", "GetAccountSummary", NULL, &doc, &err);
+    if (rc == 0)
+        present = aws_iam_summary_value(doc, "AccountAccessKeysPresent");
+    aws_xml_free(doc);
+    if (rc < 0 && (rc = api_failed(a, rc, a->account ? a->account : "iam")) < 0)
+        return rc;
+    for (int i = 0; root && i < 2; i++) {
+        if (!root->key[i].exists)
+            continue;
+        rc = aws_root_key_record(a->records, root, i, a->account);
+        if (rc < 0)
+            return rc;
+        from_report = true;
+    }
+    /* The report may be hours old, or have no root row (emulators): the summary is current. */
+    if (!from_report && present > 0)
+        return aws_root_key_record(a->records, NULL, 0, a->account);
+    return 0;
+}
+
+/* Privilege ------------------------------------------------------------------------------- */
+
+static const struct aws_principal *find_principal(const struct fbs_vec *v, const char *name)
+{
+    for (size_t i = 0; i < v->len; i++) {
+        const struct aws_principal *p = v->items[i];
+
+        if (!strcmp(p->name, name))
+            return p;
+    }
+    return NULL;
+}
+
+/* The document of a managed policy: customer managed ones came with the authorization details,
+ * AWS managed ones are fetched once (GetPolicy + GetPolicyVersion). NULL when unknown. */
+static int managed_doc(struct aws *a, const char *arn, const char **out)
+{
+    struct aws_policy *p;
+    struct fbs_buf params = FBS_BUF_INIT;
+    struct aws_xml *doc = NULL;
+    struct aws_error err;
+    const char *vid;
+    int rc;
+
+    *out = NULL;
+    for (size_t i = 0; i < a->authz.policies.len; i++) {
+        p = a->authz.policies.items[i];
+        if (!strcmp(p->arn, arn)) {
+            *out = p->doc;
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < a->managed.len; i++) {
+        p = a->managed.items[i];
+        if (!strcmp(p->arn, arn)) {
+            *out = p->doc;
+            return 0;
+        }
+    }
+    p = fbs_calloc(1, sizeof(*p));
+    if (!p || !(p->arn = fbs_strdup(arn)) || fbs_vec_push(&a->managed, p) < 0) {
+        aws_policy_free(p);
+        return oom();
+    }
+    rc = form_add(&params, "PolicyArn", arn);
+    if (rc == 0)
+        rc = query(a, "iam", "GetPolicy", params.ptr, &doc, &err);
+    if (rc < 0)
+        goto done;
+    vid = aws_xml_text(doc, "GetPolicyResult/Policy/DefaultVersionId");
+    if (!vid) {
+        rc = fbs_error_set(FBS_EIO, "iam:GetPolicy: no DefaultVersionId in the response");
+        goto done;
+    }
+    rc = form_add(&params, "VersionId", vid);
+    aws_xml_free(doc);
+    doc = NULL;
+    if (rc == 0)
+        rc = query(a, "iam", "GetPolicyVersion", params.ptr, &doc, &err);
+    if (rc < 0)
+        goto done;
+    {
+        const char *t = aws_xml_text(doc, "GetPolicyVersionResult/PolicyVersion/Document");
+
+        if (t && *t) {
+            p->doc = fbs_strdup(t);
+            if (!p->doc) {
+                rc = oom();
+                goto done;
+            }
+            if (*p->doc != '{')
+                aws_url_decode(p->doc, strlen(p->doc));
+        }
+    }
+    *out = p->doc;
+done:
+    aws_xml_free(doc);
+    fbs_buf_release(&params);
+    return rc < 0 ? api_failed(a, rc, arn) : 0;
+}
+
+struct priv {
+    json_t *evidence; /* array of strings */
+    json_t *policies; /* array of strings: every policy that applies */
+    bool unknown;     /* a document could not be read */
+};
+
+static int append_str(json_t *arr, const char *s)
+{
+    return json_array_append_new(arr, json_string(s)) < 0 ? oom() : 0;
+}
+
+static int eval_doc(struct priv *pv, const char *doc, const char *label)
+{
+    struct fbs_vec ev = FBS_VEC_INIT;
+    int rc;
+
+    if (!doc) {
+        pv->unknown = true;
+        return 0;
+    }
+    rc = aws_policy_eval(&ev, doc, label);
+    if (rc == FBS_EPARSE) {
+        pv->unknown = true;
+        rc = 0;
+    }
+    for (size_t i = 0; rc == 0 && i < ev.len; i++)
+        rc = append_str(pv->evidence, ev.items[i]);
+    fbs_vec_release(&ev, fbs_free);
+    return rc;
+}
+
+/* The policies of one principal (or group), `via` prefixing labels ("group 'ops' "). */
+static int eval_policies(struct aws *a, struct priv *pv, const struct aws_principal *p,
+                         const char *via)
+{
+    char label[320];
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < p->inline_policies.len; i++) {
+        const struct aws_policy *pol = p->inline_policies.items[i];
+
+        snprintf(label, sizeof(label), "%sinline policy '%s'", via, pol->name ? pol->name : "?");
+        rc = append_str(pv->policies, label);
+        if (rc == 0)
+            rc = eval_doc(pv, pol->doc, label);
+    }
+    for (size_t i = 0; rc == 0 && i < p->attached.len; i++) {
+        const struct aws_policy *pol = p->attached.items[i];
+        const char *doc = NULL;
+
+        snprintf(label, sizeof(label), "%smanaged policy '%s'", via,
+                 pol->name  ? pol->name
+                 : pol->arn ? pol->arn
+                            : "?");
+        rc = append_str(pv->policies, label);
+        if (rc < 0 || !pol->arn)
+            continue;
+        if (aws_policy_is_admin_arn(pol->arn)) {
+            /* Known by name: no need to fetch the document. */
+            char ev[400];
+
+            snprintf(ev, sizeof(ev), "%s (%s): full administrator access", label, pol->arn);
+            rc = append_str(pv->evidence, ev);
+            continue;
+        }
+        rc = managed_doc(a, pol->arn, &doc);
+        if (rc == 0)
+            rc = eval_doc(pv, doc, label);
+    }
+    return rc;
+}
+
+static int privilege_of(struct aws *a, struct priv *pv, const struct aws_principal *p)
+{
+    char via[300];
+    int rc;
+
+    pv->unknown = !a->authz_ok;
+    pv->evidence = json_array();
+    pv->policies = json_array();
+    if (!pv->evidence || !pv->policies)
+        return oom();
+    rc = eval_policies(a, pv, p, "");
+    for (size_t i = 0; rc == 0 && i < p->groups.len; i++) {
+        const char *g = p->groups.items[i];
+        const struct aws_principal *grp = find_principal(&a->authz.groups, g);
+
+        if (!grp) {
+            pv->unknown = true;
+            continue;
+        }
+        snprintf(via, sizeof(via), "group '%s' ", g);
+        rc = eval_policies(a, pv, grp, via);
+    }
+    return rc;
+}
+
+static void priv_release(struct priv *pv)
+{
+    json_decref(pv->evidence);
+    json_decref(pv->policies);
+    pv->evidence = pv->policies = NULL;
+}
+
+/* Apply a principal's privilege to a record. */
+static int apply_priv(struct fbs_finding *f, const struct priv *pv)
+{
+    if (json_array_size(pv->evidence))
+        f->privilege = FBS_PRIV_HIGH;
+    else if (!pv->unknown && f->privilege != FBS_PRIV_HIGH)
+        f->privilege = FBS_PRIV_NORMAL;
+    if (json_object_set(f->facts, "privilege_evidence", pv->evidence) < 0 ||
+        json_object_set(f->facts, "policies", pv->policies) < 0)
+        return oom();
+    return 0;
+}
+
+/* Names, tags --------------------------------------------------------------------------------- */
+
+/* f->names: description, path (when not "/") and "key=value" tags, space separated; facts.tags. */
+static int apply_names(struct fbs_finding *f, const char *description, const char *path,
+                       const struct fbs_vec *tags)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    json_t *jt = json_object();
+    int rc = 0;
+
+    if (!jt)
+        return oom();
+    if (description && *description)
+        rc = fbs_buf_puts(&b, description);
+    if (rc == 0 && path && strcmp(path, "/") != 0)
+        rc = fbs_buf_printf(&b, "%s%s", b.len ? " " : "", path);
+    for (size_t i = 0; rc == 0 && i < tags->len; i++) {
+        const struct aws_tag *t = tags->items[i];
+
+        rc = fbs_buf_printf(&b, "%s%s=%s", b.len ? " " : "", t->key, t->value);
+        if (rc == 0 && json_object_set_new(jt, t->key, json_string(t->value)) < 0)
+            rc = FBS_ENOMEM;
+    }
+    if (rc == 0 && b.len)
+        rc = fbs_finding_set_str(&f->names, b.ptr);
+    if (rc == 0 && tags->len && json_object_set(f->facts, "tags", jt) < 0)
+        rc = FBS_ENOMEM;
+    json_decref(jt);
+    fbs_buf_release(&b);
+    return rc < 0 ? oom() : 0;
+}
+
+/* Whether the caller's filter says a role or secret looks like a fallback one. */
+static int passes_filter(const struct aws *a, bool *out, const char *name, const char *path,
+                         const char *description, const struct fbs_vec *tags)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    int rc;
+
+    *out = true;
+    if (!a->opts->filter)
+        return 0;
+    rc = fbs_buf_printf(&b, "%s %s %s", name ? name : "", path ? path : "",
+                        description ? description : "");
+    for (size_t i = 0; rc == 0 && i < tags->len; i++) {
+        const struct aws_tag *t = tags->items[i];
+
+        rc = fbs_buf_printf(&b, " %s=%s", t->key, t->value);
+    }
+    if (rc < 0)
+        return oom();
+    *out = a->opts->filter(b.ptr, b.len, a->opts->filter_payload);
+    fbs_buf_release(&b);
+    return 0;
+}
+
+/* Users ------------------------------------------------------------------------------------ */
+
+struct user_facts {
+    long long mfa_devices; /* -1 unknown */
+    int console;           /* 1, 0, -1 unknown */
+    fbs_time_t console_created;
+    bool has_console_created;
+};
+
+static int read_keys(struct aws *a, const struct aws_principal *u, struct fbs_vec *keys)
+{
+    char *marker = NULL;
+    int rc = 0;
+
+    do {
+        struct fbs_buf params = FBS_BUF_INIT;
+        struct aws_xml *doc = NULL;
+        struct aws_error err;
+        char *next = NULL;
+
+        rc = form_add(&params, "UserName", u->name);
+        if (rc == 0 && marker)
+            rc = form_add(&params, "Marker", marker);
+        if (rc == 0)
+            rc = query(a, "iam", "ListAccessKeys", params.ptr, &doc, &err);
+        if (rc == 0) {
+            rc = aws_iam_keys_page(keys, &next, doc);
+            if (rc == FBS_EPARSE)
+                rc = fbs_error_prefix(FBS_EIO, "iam:ListAccessKeys");
+        }
+        aws_xml_free(doc);
+        fbs_buf_release(&params);
+        fbs_free(marker);
+        marker = next;
+    } while (rc == 0 && marker);
+    fbs_free(marker);
+    return rc < 0 ? api_failed(a, rc, u->arn ? u->arn : u->name) : 0;
+}
+
+static int read_key_last_used(struct aws *a, const struct aws_principal *u,
+                              struct aws_access_key *k)
+{
+    struct fbs_buf params = FBS_BUF_INIT;
+    struct aws_xml *doc = NULL;
+    struct aws_error err;
+    int rc;
+
+    rc = form_add(&params, "AccessKeyId", k->id);
+    if (rc == 0)
+        rc = query(a, "iam", "GetAccessKeyLastUsed", params.ptr, &doc, &err);
+    if (rc == 0) {
+        rc = aws_iam_key_last_used(k, doc);
+        if (rc == FBS_EPARSE)
+            rc = fbs_error_prefix(FBS_EIO, "iam:GetAccessKeyLastUsed");
+    }
+    aws_xml_free(doc);
+    fbs_buf_release(&params);
+    return rc < 0 ? api_failed(a, rc, u->arn ? u->arn : u->name) : 0;
+}
+
+static int read_user_facts(struct aws *a, const struct aws_principal *u, struct user_facts *uf)
+{
+    struct fbs_buf params = FBS_BUF_INIT;
+    const char *subject = u->arn ? u->arn : u->name;
+    struct aws_xml *doc = NULL;
+    struct aws_error err;
+    char *marker = NULL;
+    int rc;
+
+    uf->mfa_devices = -1;
+    uf->console = -1;
+    uf->has_console_created = false;
+    rc = form_add(&params, "UserName", u->name);
+    if (rc < 0)
+        goto done;
+    rc = query(a, "iam", "GetLoginProfile", params.ptr, &doc, &err);
+    if (rc == 0) {
+        uf->console = 1;
+        uf->has_console_created =
+            aws_parse_date(&uf->console_created,
+                           aws_xml_text(doc, "GetLoginProfileResult/LoginProfile/CreateDate")) == 0;
+    } else if (rc == FBS_EIO && err_is(&err, "NoSuchEntity")) {
+        uf->console = 0; /* no password: not an error */
+        rc = 0;
+    } else if ((rc = api_failed(a, rc, subject)) < 0) {
+        goto done;
+    }
+    aws_xml_free(doc);
+    doc = NULL;
+    {
+        size_t count = 0;
+
+        do {
+            struct fbs_buf p2 = FBS_BUF_INIT;
+            char *next = NULL;
+
+            rc = form_add(&p2, "UserName", u->name);
+            if (rc == 0 && marker)
+                rc = form_add(&p2, "Marker", marker);
+            if (rc == 0)
+                rc = query(a, "iam", "ListMFADevices", p2.ptr, &doc, &err);
+            if (rc == 0) {
+                rc = aws_iam_mfa_page(&count, &next, doc);
+                if (rc == FBS_EPARSE)
+                    rc = fbs_error_prefix(FBS_EIO, "iam:ListMFADevices");
+            }
+            aws_xml_free(doc);
+            doc = NULL;
+            fbs_buf_release(&p2);
+            fbs_free(marker);
+            marker = next;
+        } while (rc == 0 && marker);
+        if (rc == 0)
+            uf->mfa_devices = (long long)count;
+        else
+            rc = api_failed(a, rc, subject);
+    }
+done:
+    fbs_free(marker);
+    aws_xml_free(doc);
+    fbs_buf_release(&params);
+    return rc;
+}
+
+/* Facts every record of a user carries. */
+static int user_common(struct fbs_finding *f, const struct aws_principal *u,
+                       const struct user_facts *uf, const struct priv *pv)
+{
+    json_t *groups = json_array();
+    int rc = 0;
+
+    if (!groups)
+        return oom();
+    for (size_t i = 0; i < u->groups.len; i++)
+        if (json_array_append_new(groups, json_string(u->groups.items[i])) < 0)
+            rc = FBS_ENOMEM;
+    if (rc == 0 && (aws_fact_str(f, "user", u->name) < 0 ||
+                    (u->has_created && aws_fact_date(f, "user_created", u->created) < 0) ||
+                    json_object_set(f->facts, "groups", groups) < 0))
+        rc = FBS_ENOMEM;
+    if (rc == 0 && uf->mfa_devices >= 0 &&
+        (json_object_set_new(f->facts, "mfa_devices", json_integer(uf->mfa_devices)) < 0 ||
+         json_object_set_new(f->facts, "mfa_enabled", json_boolean(uf->mfa_devices > 0)) < 0))
+        rc = FBS_ENOMEM;
+    if (rc == 0 && uf->console >= 0 &&
+        json_object_set_new(f->facts, "console_password", json_boolean(uf->console == 1)) < 0)
+        rc = FBS_ENOMEM;
+    json_decref(groups);
+    if (rc < 0)
+        return oom();
+    if ((rc = apply_priv(f, pv)) < 0)
+        return rc;
+    return apply_names(f, u->description, u->path, &u->tags);
+}
+
+/* The report row's key that matches an API key: same creation (last-rotated) time. */
+static const struct aws_report_key *report_key(const struct aws *a, const struct aws_principal *u,
+                                               const struct aws_access_key *k)
+{
+    const struct aws_report_row *row = report_row(a, u->name);
+
+    for (int i = 0; row && k->has_created && i < 2; i++)
+        if (row->key[i].exists && row->key[i].has_last_rotated &&
+            row->key[i].last_rotated == k->created)
+            return &row->key[i];
+    return NULL;
+}
+
+static int key_record(struct aws *a, const struct aws_principal *u, struct aws_access_key *k,
+                      const struct user_facts *uf, const struct priv *pv)
+{
+    struct fbs_finding *f =
+        aws_record_new(&aws_rule_access_key, u->arn ? u->arn : u->name, u->name, k->id);
+    const char *used_from = NULL;
+    int rc;
+
+    if (!f)
+        return oom();
+    if (k->status)
+        f->active = !strcmp(k->status, "Active") ? 1 : !strcmp(k->status, "Inactive") ? 0 : -1;
+    rc = user_common(f, u, uf, pv);
+    if (rc == 0 && k->has_created)
+        rc = aws_set_issued(f, k->created, "aws_iam");
+    if (rc == 0 && k->last_used_known) {
+        used_from = "iam:GetAccessKeyLastUsed";
+        if (k->has_last_used)
+            aws_set_last_used(f, k->last_used);
+        if (aws_fact_str(f, "last_used_service", k->last_used_service) < 0 ||
+            aws_fact_str(f, "last_used_region", k->last_used_region) < 0)
+            rc = FBS_ENOMEM;
+    } else if (rc == 0) {
+        /* GetAccessKeyLastUsed failed: the credential report may know. */
+        const struct aws_report_key *rk = report_key(a, u, k);
+
+        if (rk) {
+            used_from = "credential_report";
+            if (rk->has_last_used)
+                aws_set_last_used(f, rk->last_used);
+            if (aws_fact_str(f, "last_used_service", rk->last_used_service) < 0 ||
+                aws_fact_str(f, "last_used_region", rk->last_used_region) < 0)
+                rc = FBS_ENOMEM;
+        }
+    }
+    if (rc == 0 && (aws_fact_str(f, "status", k->status) < 0 ||
+                    aws_fact_str(f, "last_used_from", used_from) < 0))
+        rc = FBS_ENOMEM;
+    if (rc == 0 && fbs_vec_push(a->records, f) < 0)
+        rc = FBS_ENOMEM;
+    if (rc < 0) {
+        fbs_finding_free(f);
+        return oom();
+    }
+    return 0;
+}
+
+static int console_record(struct aws *a, const struct aws_principal *u, const struct user_facts *uf,
+                          const struct priv *pv)
+{
+    const struct aws_principal *listed = find_principal(&a->listed, u->name);
+    struct fbs_finding *f =
+        aws_record_new(&aws_rule_console, u->arn ? u->arn : u->name, u->name, "console_password");
+    int rc;
+
+    if (!f)
+        return oom();
+    f->interactive = true;
+    f->active = 1;
+    rc = user_common(f, u, uf, pv);
+    if (rc == 0 && uf->has_console_created)
+        rc = aws_set_issued(f, uf->console_created, "aws_iam");
+    if (listed && listed->has_password_last_used)
+        aws_set_last_used(f, listed->password_last_used);
+    else if (u->has_password_last_used)
+        aws_set_last_used(f, u->password_last_used);
+    if (rc == 0 && fbs_vec_push(a->records, f) < 0)
+        rc = FBS_ENOMEM;
+    if (rc < 0) {
+        fbs_finding_free(f);
+        return oom();
+    }
+    return 0;
+}
+
+static int collect_user(struct aws *a, const struct aws_principal *u)
+{
+    struct fbs_vec keys = FBS_VEC_INIT;
+    struct user_facts uf;
+    struct priv pv = {NULL, NULL, false};
+    int rc;
+
+    rc = privilege_of(a, &pv, u);
+    if (rc == 0)
+        rc = read_keys(a, u, &keys);
+    for (size_t i = 0; rc == 0 && i < keys.len; i++)
+        rc = read_key_last_used(a, u, keys.items[i]);
+    if (rc == 0)
+        rc = read_user_facts(a, u, &uf);
+    for (size_t i = 0; rc == 0 && i < keys.len; i++)
+        rc = key_record(a, u, keys.items[i], &uf, &pv);
+    if (rc == 0 && uf.console == 1)
+        rc = console_record(a, u, &uf, &pv);
+    fbs_vec_release(&keys, aws_access_key_free);
+    priv_release(&pv);
+    return rc;
+}
+
+/* Roles -------------------------------------------------------------------------------------- */
+
+static int principal_strings(json_t *out, const char *kind, const json_t *v)
+{
+    char s[512];
+    size_t n;
+    json_t *x;
+    int rc = 0;
+
+    if (json_is_string(v)) {
+        snprintf(s, sizeof(s), "%s: %s", kind, json_string_value(v));
+        return append_str(out, s);
+    }
+    json_array_foreach(v, n, x)
+    {
+        if (rc == 0 && json_is_string(x)) {
+            snprintf(s, sizeof(s), "%s: %s", kind, json_string_value(x));
+            rc = append_str(out, s);
+        }
+    }
+    return rc;
+}
+
+static int statement_principals(json_t *out, const json_t *st)
+{
+    const json_t *p = json_object_get(st, "Principal");
+    const char *k;
+    json_t *v;
+    int rc = 0;
+
+    if (json_is_string(p)) /* "Principal": "*" */
+        return append_str(out, json_string_value(p));
+    json_object_foreach((json_t *)p, k, v)
+    {
+        if (rc == 0)
+            rc = principal_strings(out, k, v);
+    }
+    return rc;
+}
+
+/* The principals a trust policy lets assume the role ("AWS: arn:...", "Federated: ..."). */
+static int trust_principals(json_t *out, const char *doc)
+{
+    json_t *j = doc ? json_loads(doc, 0, NULL) : NULL;
+    json_t *st = json_object_get(j, "Statement"), *e;
+    size_t i;
+    int rc = 0;
+
+    if (json_is_object(st))
+        rc = statement_principals(out, st);
+    json_array_foreach(st, i, e)
+    {
+        if (rc == 0 && json_is_object(e))
+            rc = statement_principals(out, e);
+    }
+    json_decref(j);
+    return rc;
+}
+
+static int collect_role(struct aws *a, const struct aws_principal *r)
+{
+    struct fbs_finding *f = NULL;
+    struct priv pv = {NULL, NULL, false};
+    json_t *trust = NULL;
+    bool wanted;
+    int rc;
+
+    rc = passes_filter(a, &wanted, r->name, r->path, r->description, &r->tags);
+    if (rc < 0 || !wanted)
+        return rc;
+    rc = privilege_of(a, &pv, r);
+    if (rc < 0)
+        goto done;
+    f = aws_record_new(&aws_rule_role, r->arn ? r->arn : r->name, r->name, r->id ? r->id : r->name);
+    trust = json_array();
+    if (!f || !trust) {
+        rc = oom();
+        goto done;
+    }
+    /* A role is assumed, not held: like an interactive account, what matters is whether it is
+     * used as a routine path, not that it does not expire. */
+    f->interactive = true;
+    f->active = 1;
+    if ((rc = apply_priv(f, &pv)) < 0 ||
+        (rc = apply_names(f, r->description, r->path, &r->tags)) < 0 ||
+        (rc = trust_principals(trust, r->trust_doc)) < 0)
+        goto done;
+    if (r->has_created && (rc = aws_set_issued(f, r->created, "aws_iam")) < 0)
+        goto done;
+    if (r->has_last_used)
+        aws_set_last_used(f, r->last_used);
+    if (aws_fact_str(f, "role", r->name) < 0 ||
+        aws_fact_str(f, "last_used_region", r->last_used_region) < 0 ||
+        json_object_set(f->facts, "trusted_principals", trust) < 0) {
+        rc = oom();
+        goto done;
+    }
+    if (fbs_vec_push(a->records, f) < 0) {
+        rc = oom();
+        goto done;
+    }
+    f = NULL;
+done:
+    fbs_finding_free(f);
+    json_decref(trust);
+    priv_release(&pv);
+    return rc;
+}
+
+/* Secrets Manager ------------------------------------------------------------------------------ */
+
+static int secret_record(struct aws *a, const struct aws_secret *s)
+{
+    struct fbs_finding *f = aws_record_new(&aws_rule_secret, s->arn, s->name, s->name);
+    int rc = 0;
+
+    if (!f)
+        return oom();
+    f->active = s->has_deleted ? 0 : 1;
+    if (s->has_created)
+        rc = aws_set_issued(f, s->created, "aws_secretsmanager");
+    if (s->has_last_accessed)
+        aws_set_last_used(f, s->last_accessed);
+    if (rc == 0)
+        rc = apply_names(f, s->description, NULL, &s->tags);
+    if (rc == 0 &&
+        (json_object_set_new(f->facts, "rotation_enabled", json_boolean(s->rotation_enabled)) < 0 ||
+         (s->rotation_days >= 0 &&
+          json_object_set_new(f->facts, "rotation_days", json_integer(s->rotation_days)) < 0) ||
+         (s->has_last_rotated && aws_fact_date(f, "last_rotated", s->last_rotated) < 0) ||
+         (s->has_last_changed && aws_fact_date(f, "last_changed", s->last_changed) < 0) ||
+         (s->has_last_accessed && aws_fact_date(f, "last_accessed", s->last_accessed) < 0) ||
+         (s->has_next_rotation && aws_fact_date(f, "next_rotation", s->next_rotation) < 0) ||
+         (s->has_deleted && aws_fact_date(f, "deleted", s->deleted) < 0) ||
+         aws_fact_str(f, "kms_key", s->kms_key_id ? s->kms_key_id : "aws/secretsmanager") < 0 ||
+         aws_fact_str(f, "owning_service", s->owning_service) < 0))
+        rc = FBS_ENOMEM;
+    if (rc == 0 && fbs_vec_push(a->records, f) < 0)
+        rc = FBS_ENOMEM;
+    if (rc < 0) {
+        fbs_finding_free(f);
+        return oom();
+    }
+    return 0;
+}
+
+static int json_body(struct fbs_buf *out, const char *next_token)
+{
+    json_t *j = json_pack("{s:i}", "MaxResults", 100);
+    size_t n;
+    int rc = 0;
+
+    if (!j || (next_token && json_object_set_new(j, "NextToken", json_string(next_token)) < 0)) {
+        json_decref(j);
+        return oom();
+    }
+    n = json_dumpb(j, NULL, 0, JSON_COMPACT);
+    if (!n || fbs_buf_grow(out, n) < 0)
+        rc = oom();
+    else if (json_dumpb(j, out->ptr + out->len, n, JSON_COMPACT) != n)
+        rc = oom();
+    else {
+        out->len += n;
+        out->ptr[out->len] = '\0';
+    }
+    json_decref(j);
+    return rc;
+}
+
+static int collect_secrets(struct aws *a)
+{
+    const char *region = a->opts->creds->region ? a->opts->creds->region : "us-east-1";
+    char subject[96];
+    char *token = NULL;
+    int rc = 0;
+
+    snprintf(subject, sizeof(subject), "secretsmanager:%s", region);
+    do {
+        struct fbs_buf body = FBS_BUF_INIT;
+        struct fbs_http_response resp;
+        struct fbs_vec page = FBS_VEC_INIT;
+        struct aws_error err;
+        char *next = NULL;
+
+        fbs_http_response_init(&resp);
+        rc = json_body(&body, token);
+        if (rc == 0)
+            rc = call(a, "secretsmanager", "ListSecrets", body.ptr, body.len,
+                      "secretsmanager.ListSecrets", &resp, &err);
+        if (rc == 0) {
+            rc = aws_secrets_page(&page, &next, resp.body.ptr, resp.body.len);
+            if (rc == FBS_EPARSE)
+                rc = fbs_error_prefix(FBS_EIO, "secretsmanager:ListSecrets");
+        }
+        for (size_t i = 0; rc == 0 && i < page.len; i++) {
+            const struct aws_secret *s = page.items[i];
+            bool wanted;
+
+            rc = passes_filter(a, &wanted, s->name, NULL, s->description, &s->tags);
+            if (rc == 0 && wanted)
+                rc = secret_record(a, s);
+        }
+        fbs_vec_release(&page, aws_secret_free);
+        fbs_http_response_release(&resp);
+        fbs_buf_release(&body);
+        fbs_free(token);
+        token = next;
+        if (rc == 0 && token && !*token) {
+            fbs_free(token);
+            token = NULL;
+        }
+    } while (rc == 0 && token);
+    fbs_free(token);
+    return rc < 0 ? api_failed(a, rc, subject) : 0;
+}
+
+/* The collector ---------------------------------------------------------------------------- */
+
+int fbs_aws_collect(struct fbs_vec *records, char **account_out, const struct fbs_aws_opts *opts,
+                    struct fbs_diags *diags)
+{
+    struct fbs_http_opts hopts;
+    struct aws a;
+    const struct fbs_vec *users;
+    int rc;
+
+    if (account_out)
+        *account_out = NULL;
+    if (!opts->creds || !opts->creds->access_key_id || !opts->creds->secret_access_key)
+        return fbs_error_set(FBS_EINVAL, "AWS collector: no credentials");
+    memset(&a, 0, sizeof(a));
+    a.opts = opts;
+    a.diags = diags;
+    a.records = records;
+    aws_authz_init(&a.authz);
+    fbs_vec_init(&a.listed);
+    fbs_vec_init(&a.managed);
+    fbs_vec_init(&a.report);
+    memset(&hopts, 0, sizeof(hopts));
+    hopts.ca_bundle = opts->ca_bundle;
+    hopts.max_tries = opts->max_tries;
+    hopts.backoff_ms = opts->backoff_ms;
+    rc = fbs_http_new(&a.http, &hopts);
+    if (rc < 0)
+        goto done;
+    rc = who_am_i(&a);
+    if (rc < 0)
+        goto done;
+    if ((rc = read_authz(&a)) < 0 || (rc = read_listed_users(&a)) < 0 ||
+        (rc = read_report(&a)) < 0 || (rc = collect_root(&a)) < 0)
+        goto done;
+    /* Users from the authorization details (with policies); ListUsers when those failed. */
+    users = a.authz_ok ? &a.authz.users : &a.listed;
+    for (size_t i = 0; rc == 0 && i < users->len; i++)
+        rc = collect_user(&a, users->items[i]);
+    for (size_t i = 0; rc == 0 && i < a.authz.roles.len; i++)
+        rc = collect_role(&a, a.authz.roles.items[i]);
+    if (rc == 0)
+        rc = collect_secrets(&a);
+done:
+    if (rc == 0 && account_out) {
+        *account_out = a.account;
+        a.account = NULL;
+    }
+    fbs_free(a.account);
+    fbs_http_free(a.http);
+    aws_authz_release(&a.authz);
+    fbs_vec_release(&a.listed, aws_principal_free);
+    fbs_vec_release(&a.managed, aws_policy_free);
+    fbs_vec_release(&a.report, aws_report_row_free);
+    return rc;
+}
