@@ -4,13 +4,14 @@
  *
  * Evidence is a vocabulary term found in a place, each place with its own strength:
  * the key name (1.0), the key path above it (0.9), the file name (0.9), a comment on or above the
- * line (0.8), the name or description of the object the key belongs to (0.8), a directory name
+ * line (0.8), the name or description of the object the key belongs to (0.8), the comment block
+ * at the top of the file (its description, 0.7), a directory name
  * (0.7), the commit message that introduced it (0.35: it describes a whole change, often many
  * files, so alone it never reaches the threshold, but it corroborates other evidence);
  * and the rule itself when the credential kind is intrinsically a fallback one (unseal keys,
- * recovery codes). Each term counts once, at its strongest place; the strongest counted term of
- * each place counts; places combine as a noisy-OR, confidence = 1 - prod (1 - weight * strength); the finding is a fallback
- * one when the confidence reaches the policy threshold.
+ * recovery codes). The strongest term of each place counts (a term marked `once`, only at its
+ * strongest place); places combine as a noisy-OR, confidence = 1 - prod (1 - weight * strength);
+ * the finding is a fallback one when the confidence reaches the policy threshold.
  */
 #include "detector.h"
 #include "../scanner/core/error.h"
@@ -87,17 +88,22 @@ static bool beats_all(const struct fbs_finding *f, size_t i, bool same_term)
     return true;
 }
 
-/* Indicator i counts when it is its term's strongest, and the strongest such of its place. */
-static bool counts(const struct fbs_finding *f, size_t i)
+/*
+ * Indicator i counts when it is the strongest of its place, and, for a term marked `once` in the
+ * vocabulary (an ambiguous word such as "backup", which a backup job's files repeat everywhere),
+ * the strongest place of that term.
+ */
+static bool counts(const struct fbs_finding *f, const struct fbs_vocab *v, size_t i)
 {
     size_t j;
 
-    if (!beats_all(f, i, true))
+    if (fbs_vocab_term_once(v, f->indicators[i].term) && !beats_all(f, i, true))
         return false;
     for (j = 0; j < f->nindicators; j++) {
         const struct fbs_indicator *b = &f->indicators[j];
 
-        if (j == i || strcmp(b->where, f->indicators[i].where) || !beats_all(f, j, true))
+        if (j == i || strcmp(b->where, f->indicators[i].where) ||
+            (fbs_vocab_term_once(v, b->term) && !beats_all(f, j, true)))
             continue;
         if (b->weight > f->indicators[i].weight || (b->weight == f->indicators[i].weight && j < i))
             return false;
@@ -139,18 +145,20 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         rc = scan_place(f, v, "name", 0.8, f->names, strlen(f->names));
     if (!rc && f->comment)
         rc = scan_place(f, v, "comment", 0.8, f->comment, strlen(f->comment));
+    if (!rc && f->file_header)
+        rc = scan_place(f, v, "description", 0.7, f->file_header, strlen(f->file_header));
     if (!rc && f->commit_message)
         rc = scan_place(f, v, "commit_message", 0.35, f->commit_message, strlen(f->commit_message));
     if (rc < 0)
         return rc;
     /*
-     * Evidence is correlated: a term found in several places ("backup" in the directory, the
-     * file name and the commit message) is one hint, counted at its strongest place; and several
-     * terms in one place ("emergency root" in a key name) are one hint, the strongest. Places
-     * then combine as a noisy-OR.
+     * Evidence is correlated: several terms in one place ("emergency root" in a key name) are
+     * one hint, the strongest; an ambiguous term found in several places ("backup" in the
+     * directory, the file name and the commit message) is one hint too. Places then combine as
+     * a noisy-OR.
      */
     for (i = 0; i < f->nindicators; i++) {
-        if (counts(f, i))
+        if (counts(f, v, i))
             keep *= 1.0 - f->indicators[i].weight;
     }
     f->fallback_confidence = 1.0 - keep;

@@ -165,6 +165,27 @@ static bool key_on_line(struct line l, size_t vpos, size_t *ks, size_t *kn)
             }
         }
     }
+    /* XML attributes: <add key="Name" value="secret" />, <add name="Db" connectionString="..."> */
+    if (i >= 2 && (s[i - 1] == '"' || s[i - 1] == '\'') && s[i - 2] == '=') {
+        static const char *const attrs[] = {" key=\"", " name=\"", " key='", " name='", NULL};
+        size_t a;
+
+        for (a = 0; attrs[a]; a++) {
+            const char *at = memmem(s, i, attrs[a], strlen(attrs[a]));
+
+            if (at) {
+                size_t st = (size_t)(at - s) + strlen(attrs[a]), e = st;
+
+                while (e < i && s[e] != attrs[a][strlen(attrs[a]) - 1])
+                    e++;
+                if (e > st && e < i) {
+                    *ks = st;
+                    *kn = e - st;
+                    return true;
+                }
+            }
+        }
+    }
     /* Walk back over the value token to the separator before it. */
     while (i > 0 && !(s[i - 1] == '"' || s[i - 1] == '\'' || s[i - 1] == ' ' || s[i - 1] == '\t' ||
                       s[i - 1] == '=' || s[i - 1] == ',' || s[i - 1] == '{' || s[i - 1] == '(' ||
@@ -358,11 +379,88 @@ static int find_comment(struct fbs_finding *f, const unsigned char *data, struct
     return 0;
 }
 
+/* Documents (Markdown, text, wiki pages): the sentence before a value says what it is. */
+static bool is_prose(const char *rel)
+{
+    static const char *const ext[] = {".md",  ".markdown", ".txt", ".rst",  ".adoc",
+                                      ".org", ".html",     ".htm", ".wiki", NULL};
+    size_t n = rel ? strlen(rel) : 0, i;
+
+    for (i = 0; ext[i]; i++)
+        if (n > strlen(ext[i]) && !strcasecmp(rel + n - strlen(ext[i]), ext[i]))
+            return true;
+    return false;
+}
+
+/* In prose, the nearest non-blank line above (skipping code fences), as the comment. */
+static int prose_before(struct fbs_finding *f, const unsigned char *data, struct line l)
+{
+    struct line p = l;
+    int k;
+
+    for (k = 0; k < 4; k++) {
+        p = line_before(data, p);
+        if (!p.s)
+            return 0;
+        if (blank(p) || (p.n >= 3 && !memcmp(p.s + indent_of(p), "```", 3)))
+            continue;
+        {
+            size_t j = indent_of(p);
+
+            while (j < p.n && strchr("#-*>|", p.s[j]))
+                j++;
+            return set_comment(f, p.s + j, p.n - j);
+        }
+    }
+    return 0;
+}
+
+/*
+ * The comment block at the top of the file (after a shebang), when the secret is below it: what
+ * the whole file is for ("# Break-glass credentials for ..."). Scanned as the file's
+ * description.
+ */
+static int file_header(struct fbs_finding *f, const unsigned char *data, size_t len,
+                       struct line secret_line)
+{
+    struct fbs_buf out = FBS_BUF_INIT;
+    struct line p;
+    size_t pos = 0;
+    int k, rc = 0;
+
+    for (k = 0; k < 6 && pos < len; k++) {
+        p = line_at(data, len, pos);
+        if (p.s >= secret_line.s)
+            break;
+        pos = (size_t)(p.s - (const char *)data) + p.n + 1;
+        if (k == 0 && p.n >= 2 && p.s[0] == '#' && p.s[1] == '!')
+            continue;
+        if (!is_comment_line(p) && !(p.n > 4 && !memcmp(p.s, "<?xml", 5)))
+            break;
+        if (is_comment_line(p)) {
+            size_t j = indent_of(p);
+
+            while (j < p.n && strchr("#/;-!<*", p.s[j]))
+                j++;
+            if (j < p.n && ((out.len && fbs_buf_putc(&out, ' ') < 0) ||
+                            fbs_buf_put(&out, p.s + j, p.n - j > 160 ? 160 : p.n - j) < 0)) {
+                rc = FBS_ENOMEM;
+                break;
+            }
+        }
+    }
+    if (rc == 0 && out.len)
+        rc = fbs_finding_set_strn(&f->file_header, out.ptr, out.len > 400 ? 400 : out.len);
+    fbs_buf_release(&out);
+    return rc;
+}
+
 /* Keys whose values name or describe the object a secret belongs to. */
 static const char *const name_keys[] = {"name",        "user",         "username",    "user_name",
                                         "description", "display_name", "displayname", "title",
                                         "purpose",     "comment",      "role",        "usage",
-                                        NULL};
+                                        "account",     "owner",        "id",          "email",
+                                        "alias",       "label",        "pguser",      NULL};
 
 /* If the line is "key: value" / "\"key\": \"value\"," / "key = value" with a name-like key,
  * append the value to out. */
@@ -370,7 +468,12 @@ static int name_value(struct line l, struct fbs_buf *out)
 {
     size_t i = indent_of(l), ks, ke, vs, ve, k;
     const char *s = l.s;
+    bool xml = i < l.n && s[i] == '<';
 
+    if (xml) /* <description>Emergency deploys</description> */
+        i++;
+    if (!xml && l.n - i > 7 && !strncmp(s + i, "export ", 7)) /* shell: export PGUSER=x */
+        i += 7;
     while (i < l.n && (s[i] == '"' || s[i] == '\''))
         i++;
     ks = i;
@@ -379,13 +482,20 @@ static int name_value(struct line l, struct fbs_buf *out)
     ke = i;
     while (i < l.n && (s[i] == '"' || s[i] == '\'' || s[i] == ' ' || s[i] == '\t'))
         i++;
-    if (ke == ks || i >= l.n || (s[i] != ':' && s[i] != '='))
+    if (ke == ks || i >= l.n || (s[i] != ':' && s[i] != '=' && !(xml && s[i] == '>')))
         return 0;
     i++;
     while (i < l.n && (s[i] == ' ' || s[i] == '\t' || s[i] == '"' || s[i] == '\''))
         i++;
     vs = i;
     ve = l.n;
+    if (xml) { /* up to the closing tag */
+        const char *close = memchr(s + vs, '<', l.n - vs);
+
+        if (!close)
+            return 0;
+        ve = (size_t)(close - s);
+    }
     while (ve > vs && (s[ve - 1] == ',' || s[ve - 1] == '"' || s[ve - 1] == '\'' ||
                        isspace((unsigned char)s[ve - 1])))
         ve--;
@@ -414,8 +524,10 @@ static int sibling_names(struct fbs_finding *f, const unsigned char *data, size_
     int k, rc = 0;
 
     for (k = 0; k < 40 && rc == 0; k++) {
+        size_t ss, sn;
+
         p = line_before(data, p);
-        if (!p.s || (!blank(p) && indent_of(p) < ind))
+        if (!p.s || (!blank(p) && indent_of(p) < ind) || section_line(p, &ss, &sn))
             break;
         if (indent_of(p) == ind)
             rc = name_value(p, &out);
@@ -429,7 +541,7 @@ static int sibling_names(struct fbs_finding *f, const unsigned char *data, size_
         if (next + 1 >= len)
             break;
         p = line_at(data, len, next + 1);
-        if (!blank(p) && indent_of(p) < ind)
+        if ((!blank(p) && indent_of(p) < ind) || section_line(p, &next, &next))
             break;
         if (indent_of(p) == ind)
             rc = name_value(p, &out);
@@ -559,12 +671,16 @@ static int context_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         if (rc < 0)
             goto done;
     }
-    if (have_key && indent_of(l) > 0 && (rc = sibling_names(f, b->data, b->len, l)) < 0)
+    if (have_key && (rc = sibling_names(f, b->data, b->len, l)) < 0)
         goto done;
     rc = find_comment(f, b->data, l,
                       vpos + (f->secret_end - f->secret_start) < l.n
                           ? vpos + (f->secret_end - f->secret_start)
                           : l.n);
+    if (rc == 0 && !f->comment && is_prose(f->rel_path))
+        rc = prose_before(f, b->data, l);
+    if (rc == 0)
+        rc = file_header(f, b->data, b->len, l);
 done:
     for (i = 0; i < MAX_DEPTH; i++)
         fbs_buf_release(&store[i]);

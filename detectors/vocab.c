@@ -111,6 +111,7 @@ struct term_list {
 struct term_match {
     enum fbs_privilege level;
     bool value, whole;
+    bool once;
 };
 
 static int add_term(const struct term_list *l, const char *term, const char *spelling, double w,
@@ -127,6 +128,7 @@ static int add_term(const struct term_list *l, const char *term, const char *spe
     t->level = m->level;
     t->value = m->value;
     t->whole = m->whole;
+    t->once = m->once;
     if (!t->term || !t->norm) {
         fbs_free(t->term);
         fbs_free(t->norm);
@@ -172,7 +174,7 @@ static int load_terms(const struct term_list *l, const struct fbs_conf *c, const
     {
         json_t *term = json_object_get(it, "term"), *w = json_object_get(it, "weight");
         json_t *vars = json_object_get(it, "variants"), *var;
-        struct term_match tm = {FBS_PRIV_UNKNOWN, false, false};
+        struct term_match tm = {FBS_PRIV_UNKNOWN, false, false, false};
         const char *k;
         json_t *kv;
         size_t j;
@@ -182,7 +184,8 @@ static int load_terms(const struct term_list *l, const struct fbs_conf *c, const
         json_object_foreach(it, k, kv)
         {
             if (strcmp(k, "term") && strcmp(k, "weight") && strcmp(k, "variants") &&
-                strcmp(k, "note") && (!l->privilege || (strcmp(k, "level") && strcmp(k, "match"))))
+                strcmp(k, "note") && (l->privilege || strcmp(k, "once")) &&
+                (!l->privilege || (strcmp(k, "level") && strcmp(k, "match"))))
                 return fbs_error_set(FBS_EPARSE, "'%s': line %d: unknown key '%s'", c->name,
                                      fbs_conf_line(c, it, k), k);
         }
@@ -192,6 +195,9 @@ static int load_terms(const struct term_list *l, const struct fbs_conf *c, const
             return perr(c, it, "weight", "'weight' must be a number in (0, 1]");
         if (l->privilege && (rc = term_match(&tm, c, it)) < 0)
             return rc;
+        if (json_object_get(it, "once") && !json_is_boolean(json_object_get(it, "once")))
+            return perr(c, it, "once", "'once' must be true or false");
+        tm.once = json_is_true(json_object_get(it, "once"));
         rc = add_term(l, json_string_value(term), json_string_value(term), json_number_value(w),
                       &tm);
         if (rc < 0)
@@ -464,4 +470,14 @@ int fbs_vocab_match_privilege_value(const struct fbs_vocab *v, const char *value
             return rc;
     }
     return scan_terms(v->priv_terms, v->npriv_terms, value, len, cb, payload);
+}
+
+bool fbs_vocab_term_once(const struct fbs_vocab *v, const char *term)
+{
+    size_t i;
+
+    for (i = 0; i < v->nterms; i++)
+        if (v->terms[i].once && !strcmp(v->terms[i].term, term))
+            return true;
+    return false;
 }

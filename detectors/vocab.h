@@ -31,6 +31,7 @@ struct fbs_vocab_term {
     enum fbs_privilege level; /* privilege terms: FBS_PRIV_HIGH or FBS_PRIV_NORMAL */
     bool value;               /* privilege terms: matches a whole value, not tokens */
     bool whole;               /* privilege terms: whole tokens only, whatever the length */
+    bool once; /* fallback terms: found in several places, it counts once (an ambiguous word) */
 };
 
 struct fbs_custody_rule {
@@ -62,6 +63,9 @@ int fbs_vocab_load_builtin(struct fbs_vocab **out);
 int fbs_vocab_add_text(struct fbs_vocab *v, const char *name, const char *text, size_t len);
 int fbs_vocab_new(struct fbs_vocab **out);
 void fbs_vocab_free(struct fbs_vocab *v);
+
+/* Whether the fallback term `term` (canonical) is marked `once`. */
+bool fbs_vocab_term_once(const struct fbs_vocab *v, const char *term);
 
 /* The score of a custody class (0.5 when unknown). */
 double fbs_vocab_custody_score(const struct fbs_vocab *v, const char *cls);

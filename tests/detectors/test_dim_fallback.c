@@ -282,11 +282,20 @@ static void test_dim_fallback__noisy_or_and_threshold(void **state)
     assert_false(e.f->is_fallback);
     env_release(&e);
 
-    /* The same term in several places is listed everywhere but counts once, at its strongest. */
+    /* The same term in several places counts once per place... */
     env_init(&e, "breakglass/breakglass.yml", "breakglass", "breakglass.breakglass", "breakglass");
     env_run(&e);
     assert_int_equal(e.f->nindicators, 5); /* key, key_path, file_name, directory, comment */
-    assert_true(fabs(e.f->fallback_confidence - 0.95) < 1e-9);
+    want = 1.0 - (1.0 - 0.95) * (1.0 - 0.95 * 0.9) * (1.0 - 0.95 * 0.9) * (1.0 - 0.95 * 0.7) *
+                     (1.0 - 0.95 * 0.8);
+    assert_true(fabs(e.f->fallback_confidence - want) < 1e-9);
+    env_release(&e);
+    /* ...except an ambiguous term marked `once` ("backup"): only at its strongest place. */
+    env_init(&e, "backups/backup.yml", NULL, NULL, "nightly backup");
+    env_run(&e);
+    assert_int_equal(e.f->nindicators, 3);
+    assert_true(fabs(e.f->fallback_confidence - 0.5 * 0.9) < 1e-9);
+    assert_false(e.f->is_fallback);
     env_release(&e);
 
     /* Two terms in one place count once (the stronger); in two places, both. */
