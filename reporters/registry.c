@@ -9,6 +9,7 @@ static const struct fbs_reporter *const reporters[] = {
     &fbs_reporter_text,
     &fbs_reporter_json,
     &fbs_reporter_jsonl,
+    &fbs_reporter_gitlab,
     NULL,
 };
 
@@ -24,5 +25,5 @@ const struct fbs_reporter *fbs_reporter_find(const char *name)
 
 const char *fbs_reporter_names(void)
 {
-    return "text, json, jsonl";
+    return "text, json, jsonl, gitlab";
 }
