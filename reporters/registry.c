@@ -5,9 +5,16 @@
 
 #include "../scanner/core/banned.h"
 
+/* clang-format off */
 static const struct fbs_reporter *const reporters[] = {
-    &fbs_reporter_text, &fbs_reporter_json, &fbs_reporter_jsonl, &fbs_reporter_sarif, NULL,
+    &fbs_reporter_text,
+    &fbs_reporter_json,
+    &fbs_reporter_jsonl,
+    &fbs_reporter_sarif,
+    &fbs_reporter_gitlab,
+    NULL,
 };
+/* clang-format on */
 
 const struct fbs_reporter *fbs_reporter_find(const char *name)
 {
@@ -21,5 +28,5 @@ const struct fbs_reporter *fbs_reporter_find(const char *name)
 
 const char *fbs_reporter_names(void)
 {
-    return "text, json, jsonl, sarif";
+    return "text, json, jsonl, sarif, gitlab";
 }

@@ -63,6 +63,7 @@ extern const struct fbs_reporter fbs_reporter_json;
 extern const struct fbs_reporter fbs_reporter_jsonl;
 extern const struct fbs_reporter fbs_reporter_sarif;
 extern const struct fbs_reporter fbs_reporter_text;
+extern const struct fbs_reporter fbs_reporter_gitlab; /* GitLab secret detection report */
 
 /* The reporter for a --format name, or NULL. */
 const struct fbs_reporter *fbs_reporter_find(const char *name);
