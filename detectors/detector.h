@@ -62,6 +62,8 @@ struct fbs_linker {
 extern const struct fbs_detector *const fbs_detectors[];
 extern const struct fbs_linker *const fbs_linkers[];
 
+extern const struct fbs_linker fbs_linker_versions;
+
 extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_jwt;
 extern const struct fbs_detector fbs_detector_aws;

@@ -31,6 +31,7 @@ const struct fbs_detector *const fbs_detectors[] = {
 /* clang-format on */
 
 const struct fbs_linker *const fbs_linkers[] = {
+    &fbs_linker_versions,
     NULL,
 };
 

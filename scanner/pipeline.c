@@ -220,6 +220,19 @@ static int analyse(struct fbs_scan_result *r, const struct fbs_pipeline_opts *op
 
     detect_ctx(&ctx, opts, r, NULL);
     rc = fbs_detectors_link(fs, r->findings.len, &ctx);
+    if (rc == 0) { /* findings a linker merged into another */
+        size_t kept = 0;
+
+        for (i = 0; i < r->findings.len; i++) {
+            if (fs[i]->drop) {
+                fbs_finding_free(fs[i]);
+                atomic_fetch_sub(&r->stats.findings, 1);
+            } else {
+                r->findings.items[kept++] = fs[i];
+            }
+        }
+        r->findings.len = kept;
+    }
     for (i = 0; rc == 0 && i < r->findings.len; i++)
         rc = fbs_detectors_run_stages(fs[i], &ctx, FBS_STAGE_DIMENSION, FBS_STAGE_SCORE);
     if (rc == 0)

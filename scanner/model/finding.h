@@ -127,6 +127,8 @@ struct fbs_finding {
     char *suppression_source; /* "file:line" of the ignore entry, or NULL */
     enum fbs_baseline_state baseline;
 
+    bool drop; /* a linker merged it into another finding: the pipeline removes it */
+
     char id[33]; /* fingerprint, hex */
 };
 
