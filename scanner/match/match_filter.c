@@ -13,11 +13,41 @@
 
 /* Substrings (case-insensitive) that mark a value as a placeholder. */
 static const char *const placeholder_words[] = {
-    "example",   "xxxx",       "changeme",   "change_me",    "change-me",    "replace_me",
-    "replaceme", "replace-me", "your_",      "your-",        "yourkey",      "placeholder",
-    "dummy",     "redacted",   "insert_",    "insert-",      "****",         "...",
-    "123456789", "abcdefghij", "notasecret", "not_a_secret", "not-a-secret", "secretkey",
-    "fill_me",   "fillme",     NULL};
+    "example",    "xxxx",         "changeme",     "change_me",
+    "change-me",  "replace_me",   "replaceme",    "replace-me",
+    "your_",      "your-",        "yourkey",      "placeholder",
+    "dummy",      "redacted",     "insert_",      "insert-",
+    "****",       "...",          "123456789",    "abcdefghij",
+    "notasecret", "not_a_secret", "not-a-secret", "secretkey",
+    "fill_me",    "fillme",       "fake",         NULL};
+
+/*
+ * Values published in documentation and tutorials (a match containing one is the example, not
+ * a credential): the jwt.io sample signature, Google Authenticator's sample seed, Azurite's
+ * well-known storage key, AWS's documentation secret key.
+ */
+static const char *const public_examples[] = {
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c", "JBSWY3DPEHPK3PXP",
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCY", NULL};
+
+/* Prefixes of password hashes (crypt, LDAP schemes): a hash is not the password. */
+static const char *const hash_prefixes[] = {"$1$",    "$2a$",      "$2b$",    "$2y$",    "$5$",
+                                            "$6$",    "$y$",       "$argon2", "$pbkdf2", "$scrypt$",
+                                            "{SSHA}", "{SSHA512}", "{SHA}",   "{CRYPT}", NULL};
+
+/* Prefixes of values encrypted by a tool that keeps the key elsewhere (Jenkins "{AQAA...}"). */
+static const char *const encrypted_prefixes[] = {"{AQAA", NULL};
+
+static bool has_prefix(const char *s, size_t len, const char *const *prefixes)
+{
+    size_t i;
+
+    for (i = 0; prefixes[i]; i++)
+        if (len >= strlen(prefixes[i]) && !strncasecmp(s, prefixes[i], strlen(prefixes[i])))
+            return true;
+    return false;
+}
 
 /* Exact values (case-insensitive) that are never real secrets. */
 static const char *const placeholder_exact[] = {
@@ -165,10 +195,12 @@ enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len,
     (void)len;
     if (n > 256)
         return FBS_FILTER_KEEP; /* key material: too long to be a typed placeholder */
-    if (has_word(s, n, reference_marks) || is_shell_var(s, n) || is_hcl_reference(s, n))
+    if (has_word(s, n, reference_marks) || is_shell_var(s, n) || is_hcl_reference(s, n) ||
+        has_prefix(s, n, encrypted_prefixes))
         return FBS_FILTER_REFERENCE;
     if (has_word(s, n, placeholder_words) || is_exact(s, n, placeholder_exact) ||
-        mostly_one_char(s, n) || is_angle_placeholder(s, n))
+        mostly_one_char(s, n) || is_angle_placeholder(s, n) || has_prefix(s, n, hash_prefixes) ||
+        has_word(s, n, public_examples))
         return FBS_FILTER_PLACEHOLDER;
     return FBS_FILTER_KEEP;
 }
