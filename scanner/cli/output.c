@@ -27,6 +27,10 @@ const char fbs_cli_output_usage[] =
     "      --fail-on-standing  exit 1 only for standing-access findings (with --fail-on SEV:\n"
     "                          standing ones of at least SEV)\n"
     "      --show-secrets      print secrets unredacted (they are redacted by default)\n"
+    "      --fingerprint-salt S  extra salt for finding ids (or FALLBACK_SCAN_SALT)\n"
+    "  -q, --quiet             no progress line\n"
+    "  -v, --verbose           list every skipped item in the report\n"
+    "      --color, --no-color colour in the text report (default: on a terminal)\n"
     "exceptions:\n"
     "      --ignore-file FILE  more ignore entries (fingerprint:, rule:, path:GLOB, each with\n"
     "                          '# reason' and optional expires=DATE); each target's\n"
@@ -35,11 +39,7 @@ const char fbs_cli_output_usage[] =
     "                          not fail the scan; the others are 'new'\n"
     "      --write-baseline FILE  write this scan's findings as a baseline (JSON report)\n"
     "      --show-suppressed   also report findings suppressed by allow comments or ignore\n"
-    "                          entries (SARIF always carries them, as suppressions)\n"
-    "      --fingerprint-salt S  extra salt for finding ids (or FALLBACK_SCAN_SALT)\n"
-    "  -q, --quiet             no progress line\n"
-    "  -v, --verbose           list every skipped item in the report\n"
-    "      --color, --no-color colour in the text report (default: on a terminal)\n";
+    "                          entries (SARIF always carries them, as suppressions)\n";
 
 void fbs_cli_output_init(struct fbs_cli_output *o)
 {
