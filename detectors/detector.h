@@ -63,6 +63,7 @@ extern const struct fbs_detector *const fbs_detectors[];
 extern const struct fbs_linker *const fbs_linkers[];
 
 extern const struct fbs_detector fbs_detector_context;
+extern const struct fbs_detector fbs_detector_pem;
 extern const struct fbs_detector fbs_detector_fallback;
 extern const struct fbs_detector fbs_detector_custody;
 
