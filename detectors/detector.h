@@ -65,6 +65,7 @@ extern const struct fbs_linker *const fbs_linkers[];
 extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_pem;
 extern const struct fbs_detector fbs_detector_openssh;
+extern const struct fbs_detector fbs_detector_pkcs12;
 extern const struct fbs_detector fbs_detector_fallback;
 extern const struct fbs_detector fbs_detector_custody;
 

@@ -10,6 +10,7 @@ const struct fbs_detector *const fbs_detectors[] = {
     &fbs_detector_context,
     &fbs_detector_pem,
     &fbs_detector_openssh,
+    &fbs_detector_pkcs12,
     &fbs_detector_fallback,
     &fbs_detector_custody,
     NULL,
