@@ -66,6 +66,8 @@ extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_pem;
 extern const struct fbs_detector fbs_detector_openssh;
 extern const struct fbs_detector fbs_detector_pkcs12;
+extern const struct fbs_detector fbs_detector_kubeconfig;
+extern const struct fbs_detector fbs_detector_gcp;
 extern const struct fbs_detector fbs_detector_fallback;
 extern const struct fbs_detector fbs_detector_custody;
 

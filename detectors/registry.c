@@ -11,6 +11,8 @@ const struct fbs_detector *const fbs_detectors[] = {
     &fbs_detector_pem,
     &fbs_detector_openssh,
     &fbs_detector_pkcs12,
+    &fbs_detector_kubeconfig,
+    &fbs_detector_gcp,
     &fbs_detector_fallback,
     &fbs_detector_custody,
     NULL,
