@@ -70,6 +70,7 @@ extern const struct fbs_detector fbs_detector_kubeconfig;
 extern const struct fbs_detector fbs_detector_gcp;
 extern const struct fbs_detector fbs_detector_fallback;
 extern const struct fbs_detector fbs_detector_custody;
+extern const struct fbs_linker fbs_linker_keypair;
 
 /*
  * Run every applicable detector of stages first..last (inclusive) on `f`. Returns 0, or

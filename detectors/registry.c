@@ -19,6 +19,7 @@ const struct fbs_detector *const fbs_detectors[] = {
 };
 
 const struct fbs_linker *const fbs_linkers[] = {
+    &fbs_linker_keypair,
     NULL,
 };
 
