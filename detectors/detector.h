@@ -69,6 +69,11 @@ extern const struct fbs_detector fbs_detector_jwt;
 extern const struct fbs_detector fbs_detector_aws;
 extern const struct fbs_detector fbs_detector_vault;
 extern const struct fbs_detector fbs_detector_mfa;
+extern const struct fbs_detector fbs_detector_pem;
+extern const struct fbs_detector fbs_detector_openssh;
+extern const struct fbs_detector fbs_detector_pkcs12;
+extern const struct fbs_detector fbs_detector_kubeconfig;
+extern const struct fbs_detector fbs_detector_gcp;
 extern const struct fbs_detector fbs_detector_fallback;
 extern const struct fbs_detector fbs_detector_privilege;
 extern const struct fbs_detector fbs_detector_custody;
@@ -90,6 +95,7 @@ int fbs_privilege_add_evidence(struct fbs_finding *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int fbs_privilege_raise(struct fbs_finding *f, enum fbs_privilege p, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+extern const struct fbs_linker fbs_linker_keypair;
 
 /*
  * Run every applicable detector of stages first..last (inclusive) on `f`. Returns 0, or

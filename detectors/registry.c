@@ -12,6 +12,11 @@ const struct fbs_detector *const fbs_detectors[] = {
     &fbs_detector_context,
     &fbs_detector_allow,
     /* parsers: bytes -> facts */
+    &fbs_detector_pem,
+    &fbs_detector_openssh,
+    &fbs_detector_pkcs12,
+    &fbs_detector_kubeconfig,
+    &fbs_detector_gcp,
     &fbs_detector_tfstate,
     &fbs_detector_jwt,
     &fbs_detector_aws,
@@ -32,6 +37,7 @@ const struct fbs_detector *const fbs_detectors[] = {
 
 const struct fbs_linker *const fbs_linkers[] = {
     &fbs_linker_versions,
+    &fbs_linker_keypair,
     NULL,
 };
 
