@@ -13,6 +13,7 @@ if [ -e "$dest" ] && [ ! -d "$dest/.git" ]; then
 fi
 rm -rf "$dest"
 mkdir -p "$dest"
+dest="$(cd "$dest" && pwd)"
 export GIT_AUTHOR_NAME="Dana Ops" GIT_AUTHOR_EMAIL="dana.ops@kestrel.example"
 export GIT_COMMITTER_NAME="Dana Ops" GIT_COMMITTER_EMAIL="dana.ops@kestrel.example"
 git -C "$dest" -c init.defaultBranch=main init -q
