@@ -65,6 +65,10 @@ extern const struct fbs_linker *const fbs_linkers[];
 extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_fallback;
 extern const struct fbs_detector fbs_detector_custody;
+extern const struct fbs_detector fbs_detector_age;
+extern const struct fbs_detector fbs_detector_expiry;
+extern const struct fbs_detector fbs_detector_usage;
+extern const struct fbs_detector fbs_detector_scorer;
 
 /*
  * Run every applicable detector of stages first..last (inclusive) on `f`. Returns 0, or

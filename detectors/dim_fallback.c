@@ -5,10 +5,12 @@
  * Evidence is a vocabulary term found in a place, each place with its own strength:
  * the key name (1.0), the key path above it (0.9), the file name (0.9), a comment on or above the
  * line (0.8), the name or description of the object the key belongs to (0.8), a directory name
- * (0.7), the commit message that introduced it (0.7); and the rule itself when the credential kind
- * is intrinsically a fallback one (unseal keys, recovery codes). Indicators combine as a noisy-OR,
- * confidence = 1 - prod(1 - weight * strength); the finding is a fallback one when the confidence
- * reaches the policy threshold.
+ * (0.7), the commit message that introduced it (0.4: it describes a whole change, often many
+ * files, so alone it never reaches the threshold, but it tips a credential with other evidence);
+ * and the rule itself when the credential kind is intrinsically a fallback one (unseal keys,
+ * recovery codes). The strongest indicator of each place counts, and places combine as a
+ * noisy-OR, confidence = 1 - prod over places (1 - weight * strength); the finding is a fallback
+ * one when the confidence reaches the policy threshold.
  */
 #include "detector.h"
 #include "../scanner/core/error.h"
@@ -71,7 +73,7 @@ static size_t copy_suffix_cut(const char *base)
 static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     const struct fbs_vocab *v = ctx->vocab;
-    const char *rel = ctx->blob && ctx->blob->rel_path ? ctx->blob->rel_path : f->path;
+    const char *rel = f->rel_path ? f->rel_path : f->path;
     double keep = 1.0;
     size_t i;
     int rc = 0;
@@ -103,11 +105,25 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
     if (!rc && f->comment)
         rc = scan_place(f, v, "comment", 0.8, f->comment, strlen(f->comment));
     if (!rc && f->commit_message)
-        rc = scan_place(f, v, "commit_message", 0.7, f->commit_message, strlen(f->commit_message));
+        rc = scan_place(f, v, "commit_message", 0.4, f->commit_message, strlen(f->commit_message));
     if (rc < 0)
         return rc;
-    for (i = 0; i < f->nindicators; i++)
-        keep *= 1.0 - f->indicators[i].weight;
+    /* Evidence from one place is correlated ("emergency root" in one key name is one hint, not
+     * two): each place contributes its strongest indicator. */
+    for (i = 0; i < f->nindicators; i++) {
+        double best = f->indicators[i].weight;
+        size_t j;
+        bool first = true;
+
+        for (j = 0; j < f->nindicators && first; j++) {
+            if (strcmp(f->indicators[j].where, f->indicators[i].where))
+                continue;
+            if (f->indicators[j].weight > best || (f->indicators[j].weight == best && j < i))
+                first = false;
+        }
+        if (first)
+            keep *= 1.0 - best;
+    }
     f->fallback_confidence = 1.0 - keep;
     f->is_fallback = f->fallback_confidence >= ctx->fallback_threshold;
     fbs_finding_set_score(f, FBS_DIM_FALLBACK, f->fallback_confidence);

@@ -7,10 +7,8 @@
 #include "../scanner/core/banned.h"
 
 const struct fbs_detector *const fbs_detectors[] = {
-    &fbs_detector_context,
-    &fbs_detector_fallback,
-    &fbs_detector_custody,
-    NULL,
+    &fbs_detector_context, &fbs_detector_fallback, &fbs_detector_custody, &fbs_detector_age,
+    &fbs_detector_expiry,  &fbs_detector_usage,    &fbs_detector_scorer,  NULL,
 };
 
 const struct fbs_linker *const fbs_linkers[] = {

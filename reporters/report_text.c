@@ -1,10 +1,11 @@
 /*
- * report_text.c - the human report: fallback findings first, then the rest, each as a short
- * block (rule, where, key, redacted snippet, fallback evidence), then the stats and what was
- * skipped. Colour only when the output is a terminal (decided by the caller).
+ * report_text.c - the human report: standing-access findings first, then the other fallback
+ * credentials, then the rest, each as a short block (rule, where, key, redacted snippet,
+ * fallback evidence, risk and the reasons for the verdict), then the stats and what was skipped.
+ * Colour only when the output is a terminal (decided by the caller).
  *
  * The text reporter keeps the findings it is given (borrowed pointers are copied into a list of
- * pre-rendered blocks) so that it can order fallback ones first.
+ * pre-rendered blocks) so that it can order standing and fallback ones first.
  */
 #include "redact.h"
 #include "reporter.h"
@@ -22,7 +23,8 @@
 struct text_state {
     const struct fbs_report_opts *opts;
     const struct fbs_report_info *info;
-    struct fbs_vec fallback; /* char *: rendered blocks */
+    struct fbs_vec standing; /* char *: rendered blocks */
+    struct fbs_vec fallback;
     struct fbs_vec other;
     size_t nstanding;
     bool any_verdict;
@@ -59,7 +61,10 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
     int rc = 0;
 
     rc |= fbs_buf_printf(b, "%s%s%s%s  ", C(st, BOLD), f->is_fallback ? C(st, RED) : "",
-                         f->is_fallback ? "FALLBACK" : "secret  ", C(st, RESET));
+                         f->standing == 1 ? "STANDING"
+                         : f->is_fallback ? "FALLBACK"
+                                          : "secret  ",
+                         C(st, RESET));
     rc |= put_safe(b, f->rule_name);
     rc |= fbs_buf_printf(b, " %s(%s)%s\n", C(st, DIM), f->rule_id, C(st, RESET));
     rc |= fbs_buf_puts(b, "  where:    ");
@@ -121,7 +126,10 @@ static int text_add(void *state, const struct fbs_finding *f)
         st->nstanding += f->standing == 1;
     }
     s = fbs_buf_detach(&b);
-    if (!s || fbs_vec_push(f->is_fallback ? &st->fallback : &st->other, s) < 0) {
+    if (!s || fbs_vec_push(f->standing == 1 ? &st->standing
+                           : f->is_fallback ? &st->fallback
+                                            : &st->other,
+                           s) < 0) {
         fbs_free(s);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     }
@@ -154,10 +162,15 @@ static int text_end(void *state)
     info = st->info;
     s = info->stats;
     out = st->opts->out;
-    write_list(st, "Fallback credentials", &st->fallback);
+    write_list(st, "Standing access: fallback credentials that became standing", &st->standing);
+    write_list(st, "Other fallback credentials", &st->fallback);
     write_list(st, "Other secrets", &st->other);
-    fprintf(out, "%s%zu finding%s%s: %zu fallback", C(st, BOLD), st->fallback.len + st->other.len,
-            st->fallback.len + st->other.len == 1 ? "" : "s", C(st, RESET), st->fallback.len);
+    {
+        size_t n = st->standing.len + st->fallback.len + st->other.len;
+
+        fprintf(out, "%s%zu finding%s%s: %zu fallback", C(st, BOLD), n, n == 1 ? "" : "s",
+                C(st, RESET), st->standing.len + st->fallback.len);
+    }
     if (st->any_verdict)
         fprintf(out, ", %zu standing access", st->nstanding);
     fprintf(out, ", %zu other\n", st->other.len);
@@ -200,6 +213,7 @@ static int text_end(void *state)
                 atomic_load(&s->errors) == 1 ? "" : "s", C(st, RESET));
     if (ferror(out))
         rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
+    fbs_vec_release(&st->standing, fbs_free);
     fbs_vec_release(&st->fallback, fbs_free);
     fbs_vec_release(&st->other, fbs_free);
     fbs_free(st);

@@ -307,8 +307,19 @@ done:
     return rc;
 }
 
-int fbs_pipeline_report(const struct fbs_scan_result *r, const struct fbs_reporter *reporter,
-                        const struct fbs_report_opts *ropts, const struct fbs_report_info *info)
+bool fbs_report_filter_pass(const struct fbs_report_filter *flt, const struct fbs_finding *f)
+{
+    if (!flt)
+        return true;
+    if (flt->only_fallback && !f->is_fallback)
+        return false;
+    return flt->min_severity <= FBS_SEV_INFO ||
+           fbs_severity_parse(f->severity) >= flt->min_severity;
+}
+
+int fbs_pipeline_report(const struct fbs_scan_result *r, const struct fbs_report_filter *flt,
+                        const struct fbs_reporter *reporter, const struct fbs_report_opts *ropts,
+                        const struct fbs_report_info *info)
 {
     void *state = NULL;
     size_t i;
@@ -318,7 +329,8 @@ int fbs_pipeline_report(const struct fbs_scan_result *r, const struct fbs_report
     if (rc < 0)
         return rc;
     for (i = 0; i < r->findings.len && rc == 0; i++)
-        rc = reporter->add(state, r->findings.items[i]);
+        if (fbs_report_filter_pass(flt, r->findings.items[i]))
+            rc = reporter->add(state, r->findings.items[i]);
     {
         int rc2 = reporter->end(state);
 

@@ -51,8 +51,18 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
 int fbs_pipeline_add_records(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts,
                              struct fbs_vec *records);
 
-/* Write the result with a reporter. 0 or the reporter's error. */
-int fbs_pipeline_report(const struct fbs_scan_result *r, const struct fbs_reporter *reporter,
-                        const struct fbs_report_opts *ropts, const struct fbs_report_info *info);
+/* Which scored findings a report shows (--only-fallback, --min-severity). */
+struct fbs_report_filter {
+    bool only_fallback;
+    int min_severity; /* an enum fbs_severity; FBS_SEV_INFO shows everything */
+};
+
+/* Whether a finding passes the filter (NULL passes everything). */
+bool fbs_report_filter_pass(const struct fbs_report_filter *flt, const struct fbs_finding *f);
+
+/* Write the findings that pass `flt` with a reporter. 0 or the reporter's error. */
+int fbs_pipeline_report(const struct fbs_scan_result *r, const struct fbs_report_filter *flt,
+                        const struct fbs_reporter *reporter, const struct fbs_report_opts *ropts,
+                        const struct fbs_report_info *info);
 
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up (scripts/setup.sh), build, and scan: the bundled demo/ tree by default, or the paths and
-# options given. The report goes to stdout. Findings are the expected outcome of the demo, so
+# Set up (scripts/setup.sh), build, and scan: by default the demo repository (demo/ committed
+# with a dated history by scripts/demo-repo.sh into build/demo-repo: its history, ages from the
+# commits, one key that lives in history only), or the command and options given. The report goes to stdout. Findings are the expected outcome of the demo, so
 # exit status 1 (findings) is reported but not treated as a failure of this script.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -8,7 +9,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build" -j"$(nproc)" >/dev/null
 if [ "$#" -eq 0 ]; then
-    set -- scan "$root/demo"
+    "$root/scripts/demo-repo.sh" "$root/build/demo-repo" >/dev/null
+    set -- scan "$root/build/demo-repo"
 fi
 status=0
 "$root/build/fallback-scan" "$@" || status=$?

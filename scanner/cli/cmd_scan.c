@@ -10,6 +10,7 @@
 #include "../core/text.h"
 #include "../core/time.h"
 #include "../pipeline.h"
+#include "output.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -25,8 +26,7 @@
 #define DEFAULT_MAX_FILE_SIZE (25ull * 1024 * 1024)
 
 struct scan_args {
-    const char *format;
-    const char *output;
+    struct fbs_cli_output out;
     char **rule_dirs;
     size_t nrule_dirs;
     bool no_builtin;
@@ -36,14 +36,6 @@ struct scan_args {
     uint64_t max_file_size;
     unsigned threads;
     bool follow_symlinks;
-    bool show_secrets;
-    fbs_time_t now;
-    bool fail_none;
-    bool quiet;
-    bool verbose;
-    int color; /* -1 auto */
-    const char *salt;
-    const char *policy_file;
     /* git */
     const char *since_commit;
     const char *range;
@@ -61,24 +53,15 @@ enum {
     OPT_IGNORE_FILE,
     OPT_MAX_FILE_SIZE,
     OPT_FOLLOW,
-    OPT_SHOW_SECRETS,
-    OPT_NOW,
-    OPT_FAIL_ON,
-    OPT_COLOR,
-    OPT_NO_COLOR,
-    OPT_SALT,
     OPT_SINCE_COMMIT,
     OPT_RANGE,
     OPT_BRANCH,
     OPT_STAGED,
     OPT_MAX_BLOB_SIZE,
     OPT_KEEP_CLONE,
-    OPT_POLICY,
 };
 
 static const struct option long_opts[] = {
-    {"format", required_argument, NULL, 'f'},
-    {"output", required_argument, NULL, 'o'},
     {"rules", required_argument, NULL, OPT_RULES},
     {"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
@@ -86,22 +69,14 @@ static const struct option long_opts[] = {
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
     {"threads", required_argument, NULL, 'j'},
     {"follow-symlinks", no_argument, NULL, OPT_FOLLOW},
-    {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
-    {"now", required_argument, NULL, OPT_NOW},
-    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"color", no_argument, NULL, OPT_COLOR},
-    {"no-color", no_argument, NULL, OPT_NO_COLOR},
-    {"fingerprint-salt", required_argument, NULL, OPT_SALT},
     {"since-commit", required_argument, NULL, OPT_SINCE_COMMIT},
     {"range", required_argument, NULL, OPT_RANGE},
     {"branch", required_argument, NULL, OPT_BRANCH},
     {"staged", no_argument, NULL, OPT_STAGED},
     {"max-blob-size", required_argument, NULL, OPT_MAX_BLOB_SIZE},
     {"keep-clone", required_argument, NULL, OPT_KEEP_CLONE},
-    {"policy", required_argument, NULL, OPT_POLICY},
     {"help", no_argument, NULL, 'h'},
+    FBS_CLI_OUTPUT_LONG_OPTS,
     {NULL, 0, NULL, 0},
 };
 
@@ -121,9 +96,9 @@ static void scan_usage(FILE *out, const char *cmd)
     for (i = 0; i < sizeof(cmd_about) / sizeof(cmd_about[0]); i++)
         if (!strcmp(cmd_about[i][0], cmd))
             fprintf(out, "usage: fallback-scan %s [options] %s\n\n", cmd, cmd_about[i][1]);
+    fputs(fbs_cli_output_usage, out);
     fprintf(out,
-            "  -f, --format FMT        text (default), json, jsonl\n"
-            "  -o, --output FILE       write the report to FILE (default: stdout)\n"
+            "scan:\n"
             "      --rules DIR         add the rules in DIR/*.yml (same id replaces a built-in)\n"
             "      --no-builtin-rules  do not load the built-in rule pack\n"
             "      --exclude GLOB      skip paths matching GLOB (repeatable)\n"
@@ -132,14 +107,6 @@ static void scan_usage(FILE *out, const char *cmd)
             "      --max-file-size N   skip larger files (default 25MiB)\n"
             "  -j, --threads N         worker threads (default: number of cores)\n"
             "      --follow-symlinks   follow symbolic links (loops are detected)\n"
-            "      --show-secrets      print secrets unredacted (they are redacted by default)\n"
-            "      --now TIME          reference time, ISO-8601 (default: now)\n"
-            "      --policy FILE       override keys of the standing-access policy (YAML)\n"
-            "      --fail-on WHEN      'any' finding (default) or 'none' sets exit status 1\n"
-            "      --fingerprint-salt S  extra salt for finding ids (or FALLBACK_SCAN_SALT)\n"
-            "  -q, --quiet             no progress line\n"
-            "  -v, --verbose           list every skipped file in the report\n"
-            "      --color, --no-color colour in the text report (default: on a terminal)\n"
             "git history (git, scan):\n"
             "      --since-commit REV  only blobs introduced after REV (CI: the base commit)\n"
             "      --range A..B        only blobs introduced by the commits in A..B\n"
@@ -168,21 +135,19 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
     char *end;
 
     memset(a, 0, sizeof(*a));
-    a->format = "text";
+    fbs_cli_output_init(&a->out);
     a->max_file_size = DEFAULT_MAX_FILE_SIZE;
-    a->now = fbs_time_now();
-    a->color = -1;
-    a->salt = getenv("FALLBACK_SCAN_SALT");
     optind = 1;
     opterr = 0; /* we word the message ourselves */
-    while ((c = getopt_long(argc, argv, ":f:o:j:qvh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":" FBS_CLI_OUTPUT_SHORT_OPTS "j:h", long_opts, NULL)) !=
+           -1) {
+        int shared = fbs_cli_output_option(&a->out, c, optarg);
+
+        if (shared < 0)
+            return -1;
+        if (shared > 0)
+            continue;
         switch (c) {
-        case 'f':
-            a->format = optarg;
-            break;
-        case 'o':
-            a->output = optarg;
-            break;
         case OPT_RULES:
             if (push_arg(&a->rule_dirs, &a->nrule_dirs, optarg) < 0)
                 return -1;
@@ -215,42 +180,6 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         case OPT_FOLLOW:
             a->follow_symlinks = true;
             break;
-        case OPT_SHOW_SECRETS:
-            a->show_secrets = true;
-            break;
-        case OPT_NOW:
-            if (fbs_time_parse(&a->now, optarg) < 0) {
-                fbs_cli_fail("--now");
-                return -1;
-            }
-            break;
-        case OPT_FAIL_ON:
-            if (!strcmp(optarg, "none")) {
-                a->fail_none = true;
-            } else if (!strcmp(optarg, "any")) {
-                a->fail_none = false;
-            } else {
-                fbs_cli_error("--fail-on: '%s' is not supported yet (use 'any' or 'none'; "
-                              "severity levels come with risk scoring)",
-                              optarg);
-                return -1;
-            }
-            break;
-        case 'q':
-            a->quiet = true;
-            break;
-        case 'v':
-            a->verbose = true;
-            break;
-        case OPT_COLOR:
-            a->color = 1;
-            break;
-        case OPT_NO_COLOR:
-            a->color = 0;
-            break;
-        case OPT_SALT:
-            a->salt = optarg;
-            break;
         case OPT_SINCE_COMMIT:
             a->since_commit = optarg;
             break;
@@ -273,9 +202,6 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         case OPT_KEEP_CLONE:
             a->keep_clone = optarg;
             break;
-        case OPT_POLICY:
-            a->policy_file = optarg;
-            break;
         case 'h':
             scan_usage(stdout, cmd);
             return 1;
@@ -296,10 +222,6 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
     }
     if (a->range && a->since_commit) {
         fbs_cli_error("%s: --range and --since-commit cannot be combined", cmd);
-        return -1;
-    }
-    if (!fbs_reporter_find(a->format)) {
-        fbs_cli_error("--format: unknown format '%s' (known: %s)", a->format, fbs_reporter_names());
         return -1;
     }
     if (!a->threads) {
@@ -362,16 +284,10 @@ static int run_scan(int argc, char **argv, const char *cmd)
     size_t ntargets;
     struct scan_args a;
     struct fbs_ruleset *rules = NULL;
-    struct fbs_vocab *vocab = NULL;
-    struct fbs_policy policy;
-    json_t *policy_json = NULL;
     struct fbs_scan_result result;
     struct fbs_pipeline_opts po;
-    struct fbs_report_opts ro;
-    struct fbs_report_info ri;
     struct progress prog;
     bool have_result = false, progress_on = false;
-    FILE *out = stdout;
     int rc, status = FBS_EXIT_USAGE, i;
 
     rc = parse_args(&a, argc, argv, cmd);
@@ -390,25 +306,13 @@ static int run_scan(int argc, char **argv, const char *cmd)
             goto done;
         }
     }
+    if (fbs_cli_output_ready(&a.out) < 0)
+        goto done;
     if (fbs_cli_load_rules(&rules, !a.no_builtin, a.rule_dirs, a.nrule_dirs) < 0) {
         fbs_cli_fail(NULL);
         goto done;
     }
-    if (fbs_vocab_load_builtin(&vocab) < 0) {
-        fbs_cli_fail(NULL);
-        goto done;
-    }
-    if (fbs_policy_load_builtin(&policy) < 0 ||
-        (a.policy_file && fbs_policy_apply_file(&policy, a.policy_file) < 0)) {
-        fbs_cli_fail(NULL);
-        goto done;
-    }
-    policy_json = fbs_policy_to_json(&policy);
-    if (!policy_json) {
-        fbs_cli_error("out of memory");
-        goto done;
-    }
-    if (fbs_scan_result_init(&result, a.verbose) < 0) {
+    if (fbs_scan_result_init(&result, a.out.verbose) < 0) {
         fbs_cli_fail(NULL);
         goto done;
     }
@@ -432,12 +336,12 @@ static int run_scan(int argc, char **argv, const char *cmd)
     po.source_opts.nexcludes = a.nexcludes;
     po.source_opts.ignore_file = a.ignore_file;
     po.rules = rules;
-    po.vocab = vocab;
-    po.now = a.now;
-    po.policy = &policy;
-    po.fingerprint_salt = a.salt;
+    po.vocab = a.out.vocab;
+    po.policy = &a.out.policy;
+    po.now = a.out.now;
+    po.fingerprint_salt = a.out.salt;
 
-    if (!a.quiet && isatty(STDERR_FILENO)) {
+    if (!a.out.quiet && isatty(STDERR_FILENO)) {
         prog.stats = &result.stats;
         atomic_init(&prog.stop, false);
         clock_gettime(CLOCK_MONOTONIC, &prog.t0);
@@ -452,50 +356,11 @@ static int run_scan(int argc, char **argv, const char *cmd)
         fbs_cli_fail("scan failed");
         goto done;
     }
-    if (a.output) {
-        out = fopen(a.output, "w");
-        if (!out) {
-            fbs_cli_error("cannot write '%s': %s", a.output, strerror(errno));
-            out = stdout;
-            goto done;
-        }
-    }
-    memset(&ro, 0, sizeof(ro));
-    ro.out = out;
-    ro.show_secrets = a.show_secrets;
-    ro.color =
-        a.color >= 0 ? a.color == 1 : (!a.output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-    memset(&ri, 0, sizeof(ri));
-    ri.tool_version = FBS_VERSION;
-    ri.now = a.now;
-    ri.targets = po.source_opts.targets;
-    ri.ntargets = po.source_opts.ntargets;
-    ri.stats = &result.stats;
-    ri.diags = &result.diags;
-    ri.nrules = rules->n;
-    ri.policy = policy_json;
-    rc = fbs_pipeline_report(&result, fbs_reporter_find(a.format), &ro, &ri);
-    if (rc == 0 && fflush(out) != 0)
-        rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
-    if (rc < 0) {
-        fbs_cli_fail(NULL);
-        goto done;
-    }
-    if (result.findings.len && !a.fail_none)
-        status = FBS_EXIT_FINDINGS;
-    else if (atomic_load(&result.stats.errors))
-        status = FBS_EXIT_INCOMPLETE;
-    else
-        status = FBS_EXIT_OK;
+    status = fbs_cli_output_finish(&a.out, &result, targets, ntargets, rules->n);
 done:
-    if (out != stdout && fclose(out) != 0 && status != FBS_EXIT_USAGE) {
-        fbs_cli_error("cannot write '%s': %s", a.output, strerror(errno));
-        status = FBS_EXIT_USAGE;
-    }
     if (have_result)
         fbs_scan_result_release(&result);
-    fbs_vocab_free(vocab);
-    json_decref(policy_json);
+    fbs_cli_output_release(&a.out);
     fbs_ruleset_free(rules);
     fbs_free(a.rule_dirs);
     fbs_free(a.excludes);

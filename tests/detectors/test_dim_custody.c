@@ -37,6 +37,7 @@ static struct fbs_finding *run_custody(const struct fbs_vocab *v, const char *re
     ctx.fallback_threshold = 0.5;
     assert_int_equal(fbs_finding_set_str(&f->kind, kind), 0);
     assert_int_equal(fbs_finding_set_str(&f->path, rel), 0);
+    assert_int_equal(fbs_finding_set_str(&f->rel_path, rel), 0);
     if (secret)
         assert_int_equal(fbs_finding_set_secret(f, secret, strlen(secret)), 0);
     assert_int_equal(fbs_detector_custody.run(f, &ctx), 0);
@@ -174,10 +175,12 @@ static void test_dim_custody__all_detectors(void **state)
     struct fbs_vocab *v = NULL;
     struct fbs_blob blob;
     struct fbs_detect_ctx ctx;
+    struct fbs_policy policy;
     struct fbs_finding *f = fbs_finding_new();
 
     (void)state;
     assert_int_equal(fbs_vocab_load_builtin(&v), 0);
+    assert_int_equal(fbs_policy_load_builtin(&policy), 0);
     memset(&blob, 0, sizeof(blob));
     blob.data = (const unsigned char *)text;
     blob.len = strlen(text);
@@ -188,7 +191,10 @@ static void test_dim_custody__all_detectors(void **state)
     ctx.blob = &blob;
     ctx.vocab = v;
     ctx.fallback_threshold = 0.5;
+    ctx.policy = &policy;
+    ctx.now = 1795000000;
     assert_int_equal(fbs_finding_set_str(&f->kind, "generic_token"), 0);
+    assert_int_equal(fbs_finding_set_str(&f->rel_path, blob.rel_path), 0);
     f->secret_start = (size_t)(strstr(text, "Zk8p") - text);
     f->secret_end = f->secret_start + 16;
     assert_int_equal(fbs_finding_set_secret(f, text + f->secret_start, 16), 0);
@@ -200,6 +206,11 @@ static void test_dim_custody__all_detectors(void **state)
     assert_true(f->is_fallback);
     assert_true(f->fallback_confidence > 0.9);
     assert_string_equal(f->custody, "ci_config");
+    /* ... and the scorer: no date at all, so the age is unknown and it is not standing. */
+    assert_false(f->has_age);
+    assert_int_equal(f->standing, 0);
+    assert_true(f->risk >= 0 && f->risk <= 100);
+    assert_non_null(f->severity);
     fbs_finding_free(f);
     fbs_vocab_free(v);
 }

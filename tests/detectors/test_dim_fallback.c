@@ -141,7 +141,7 @@ static void test_dim_fallback__places(void **state)
     env_init(&e, "app.env", NULL, NULL, NULL);
     assert_int_equal(fbs_finding_set_str(&e.f->commit_message, "add rescue credentials"), 0);
     env_run(&e);
-    expect_one(&e, "rescue", "commit_message", 0.7 * 0.7);
+    expect_one(&e, "rescue", "commit_message", 0.7 * 0.4);
     env_release(&e);
 }
 

@@ -12,6 +12,11 @@ Each case is a directory under --cases with:
 Tokens substituted in args and cwd: @SRC@ (repository root), @FIXTURES@ (tests/fixtures),
 @CASE@ (the case directory), @TMP@ (a fresh temporary directory per case).
 
+File dates: a plain file's modification time is age evidence (weak) in reports, and a fresh
+clone's files are as old as the clone. So before the cases run, every file under tests/fixtures
+and demo/ gets its modification time pinned to PINNED_MTIME, and so does every file a case's
+setup.sh creates in @TMP@; with --now pinned, ages in the reports are reproducible.
+
 Normalisations (applied to actual stdout/stderr; the two regex ones also to the expected
 files, so that files written before a normalisation existed still compare equal):
   1. JSON  "seconds": <number>        -> "seconds": 0          (also compact "seconds":<n>)
@@ -48,6 +53,19 @@ import tempfile
 
 SCHEMA_ID = "fallback-scan/report/v1"
 TIMEOUT = 300  # seconds per case (ASan builds are slow)
+PINNED_MTIME = 1768435200  # 2026-01-15T00:00:00Z
+
+
+def pin_mtimes(root):
+    """Set the modification time of every file and directory under root to PINNED_MTIME."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames + dirnames:
+            try:
+                os.utime(os.path.join(dirpath, name), (PINNED_MTIME, PINNED_MTIME),
+                         follow_symlinks=False)
+            except (OSError, NotImplementedError):
+                pass
 
 
 def load_validator(schema_path, require):
@@ -170,6 +188,7 @@ def run_case(case, args, validators):
                 return False, (f"setup.sh failed (status {s.returncode}):\n"
                                + s.stdout.decode("utf-8", "replace")
                                + s.stderr.decode("utf-8", "replace"))
+            pin_mtimes(tmp)
         stdin_path = os.path.join(case, "stdin")
         try:
             with open(stdin_path if os.path.exists(stdin_path) else os.devnull, "rb") as stdin:
@@ -284,6 +303,8 @@ def main():
     # One compiled-rules cache for the whole run: the first case compiles, the rest reuse it
     # (and so the cache itself is exercised).
     args.cache = tempfile.mkdtemp(prefix="fbs-golden-cache-")
+    for tree in (os.path.join(src, "tests", "fixtures"), os.path.join(src, "demo")):
+        pin_mtimes(tree)
     try:
         names = args.case or sorted(n for n in os.listdir(args.cases)
                                     if os.path.isdir(os.path.join(args.cases, n)))

@@ -1,0 +1,306 @@
+/*
+ * scorer.c - dimension scores -> risk (0..100), severity, and the standing-access verdict with
+ * its reasons, under the policy (DESIGN.md, "Standing access - the default policy").
+ *
+ * A fallback credential is standing access when it is live (not expired, not deactivated; in
+ * HEAD, in history only, or active in a cloud inventory), its age exceeds the fallback window,
+ * and it has no expiry or a validity longer than the window. A cloud fallback credential last
+ * used more than the window after it was created is standing access whatever its expiry.
+ * Interactive fallback accounts (console password + MFA) are standing access only by that usage
+ * rule: "no expiry" alone is how emergency-access guidance asks them to be kept. Non-fallback
+ * credentials are never standing access; they are still scored.
+ *
+ * Risk is the weighted mean of the known dimension scores, then a standing-access finding is
+ * raised to the policy's floor (a higher one when its privilege is high) and an expired or
+ * deactivated credential is capped. Every reason is a short sentence naming the dates, days and
+ * the policy value it was compared against.
+ */
+#include "detector.h"
+#include "../scanner/core/alloc.h"
+#include "../scanner/core/error.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../scanner/core/banned.h"
+
+/* "YYYY-MM-DD" */
+static void day(char out[FBS_TIME_ISO_LEN], fbs_time_t t)
+{
+    fbs_time_format(out, t);
+    out[10] = '\0';
+}
+
+/* "7-day" / "36-hour" for a window in seconds. */
+static void span(char out[32], int64_t secs)
+{
+    if (secs % FBS_DAY == 0)
+        snprintf(out, 32, "%lld-day", (long long)(secs / FBS_DAY));
+    else if (secs % 3600 == 0)
+        snprintf(out, 32, "%lld-hour", (long long)(secs / 3600));
+    else
+        snprintf(out, 32, "%lld-second", (long long)secs);
+}
+
+struct verdict {
+    struct fbs_finding *f;
+    const struct fbs_detect_ctx *ctx;
+    char win[32];
+    bool live, old, unbounded, routine;
+    int rc;
+};
+
+#define REASON(v, ...)                                                                             \
+    do {                                                                                           \
+        if ((v)->rc == 0)                                                                          \
+            (v)->rc = fbs_finding_add_reason((v)->f, __VA_ARGS__);                                 \
+    } while (0)
+
+static const char *short_commit(const char *c, char buf[13])
+{
+    snprintf(buf, 13, "%.12s", c ? c : "?");
+    return buf;
+}
+
+/* Live: not expired, not deactivated. Also says where it is. */
+static void judge_live(struct verdict *v)
+{
+    struct fbs_finding *f = v->f;
+    char d[FBS_TIME_ISO_LEN], c[13], r[13];
+
+    v->live = true;
+    if (f->has_expires && f->expires <= v->ctx->now) {
+        day(d, f->expires);
+        REASON(v, "expired %s, %lld days ago", d,
+               (long long)fbs_time_days_between(f->expires, v->ctx->now));
+        v->live = false;
+    }
+    if (f->active == 0) {
+        REASON(v, "inactive in %s", fbs_source_kind_name(f->source));
+        v->live = false;
+    }
+    if (!v->live)
+        return;
+    if (f->source >= FBS_SOURCE_AWS)
+        REASON(v, "active in %s at %s", fbs_source_kind_name(f->source),
+               f->resource ? f->resource : "?");
+    else if (f->source == FBS_SOURCE_GIT && f->in_head == 0)
+        REASON(v,
+               "removed from HEAD%s%s but still in history at %s (commit %s): history is "
+               "exposure until it expires or is rotated",
+               f->removed_in ? " in commit " : "",
+               f->removed_in ? short_commit(f->removed_in, r) : "",
+               f->rel_path ? f->rel_path : f->path, short_commit(f->commit, c));
+    else if (f->source == FBS_SOURCE_GIT)
+        REASON(v, "still in HEAD at %s", f->rel_path ? f->rel_path : f->path);
+    else
+        REASON(v, "present at %s", f->path ? f->path : "?");
+}
+
+static void judge_age(struct verdict *v)
+{
+    struct fbs_finding *f = v->f;
+    const char *from = json_string_value(json_object_get(f->facts, "age_from"));
+    char d[FBS_TIME_ISO_LEN], c[13];
+    const char *cmp;
+
+    if (!f->has_age) {
+        REASON(v,
+               "age unknown: no issue date, commit or file date to tell whether it outlived the "
+               "%s fallback window",
+               v->win);
+        return;
+    }
+    v->old = f->age_days * (int64_t)FBS_DAY > v->ctx->policy->fallback_window;
+    cmp = v->old ? ">" : "within the";
+    if (from && !strcmp(from, "commit")) {
+        day(d, f->committed);
+        REASON(v, "committed %s in %s, %lld days ago %s %s fallback window", d,
+               short_commit(f->commit, c), (long long)f->age_days, cmp, v->win);
+    } else if (from && !strcmp(from, "file_mtime")) {
+        day(d, f->file_mtime);
+        REASON(v,
+               "file modified %s, %lld days ago %s %s fallback window (weak evidence: a file's "
+               "modification time)",
+               d, (long long)f->age_days, cmp, v->win);
+    } else {
+        day(d, f->issued);
+        REASON(v, "issued %s, %lld days ago %s %s fallback window", d, (long long)f->age_days, cmp,
+               v->win);
+    }
+}
+
+static void judge_expiry(struct verdict *v)
+{
+    struct fbs_finding *f = v->f;
+    const struct fbs_policy *p = v->ctx->policy;
+    char d[FBS_TIME_ISO_LEN];
+    int64_t left;
+
+    if (!f->has_expires) {
+        if (f->interactive) {
+            REASON(v, "no expiry (an interactive emergency account is kept without one; it counts "
+                      "as standing access only when used as a routine path)");
+            return;
+        }
+        REASON(v, "no expiry");
+        v->unbounded = true;
+        return;
+    }
+    if (f->expires <= v->ctx->now)
+        return; /* said by judge_live */
+    day(d, f->expires);
+    if (f->has_valid) {
+        v->unbounded = f->valid_days * (int64_t)FBS_DAY > p->fallback_window && !f->interactive;
+        REASON(v, "valid %lld days (until %s) %s %s fallback window%s", (long long)f->valid_days, d,
+               v->unbounded ? ">" : "within the", v->win, v->unbounded ? "" : ": time-bound");
+        return;
+    }
+    left = f->expires - v->ctx->now;
+    v->unbounded = left > p->fallback_window && !f->interactive;
+    REASON(v, "expires %s, in %lld days %s %s fallback window%s", d,
+           (long long)fbs_time_days_between(v->ctx->now, f->expires),
+           v->unbounded ? ">" : "within the", v->win, v->unbounded ? "" : ": time-bound");
+}
+
+/* Cloud: used long after creation means the exception path has become a routine one. */
+static void judge_usage(struct verdict *v)
+{
+    struct fbs_finding *f = v->f;
+    char d[FBS_TIME_ISO_LEN];
+    int64_t after;
+
+    if (!f->has_last_used || !f->has_issued)
+        return;
+    after = f->last_used - f->issued;
+    if (after <= v->ctx->policy->fallback_window)
+        return;
+    v->routine = true;
+    day(d, f->last_used);
+    REASON(v,
+           "last used %s, %lld days after it was created > %s fallback window: used as a "
+           "routine path",
+           d, (long long)(after / FBS_DAY), v->win);
+}
+
+static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
+{
+    struct verdict v = {.f = f, .ctx = ctx};
+
+    span(v.win, ctx->policy->fallback_window);
+    if (!f->is_fallback) {
+        REASON(&v, "not a fallback credential (fallback confidence %.2f < %.2f threshold)",
+               f->fallback_confidence, ctx->policy->fallback_threshold);
+        judge_live(&v);
+        f->standing = 0;
+        return v.rc;
+    }
+    judge_live(&v);
+    if (v.live) {
+        judge_age(&v);
+        judge_expiry(&v);
+        judge_usage(&v);
+    }
+    f->standing = v.live && ((v.old && v.unbounded) || v.routine);
+    if (v.live && !f->standing && v.rc == 0)
+        v.rc = fbs_finding_add_reason(f, "not standing access: %s",
+                                      !f->has_age ? "its age is unknown"
+                                      : !v.old    ? "not older than the fallback window yet"
+                                                  : "time-bound within the fallback window");
+    return v.rc;
+}
+
+static int risk_of(const struct fbs_finding *f, const struct fbs_policy *p, fbs_time_t now)
+{
+    double sum = 0, wsum = 0;
+    int d, risk;
+
+    for (d = 0; d < FBS_DIM__COUNT; d++) {
+        if (!fbs_finding_has_score(f, (enum fbs_dim)d))
+            continue;
+        sum += p->weights[d] * f->scores[d];
+        wsum += p->weights[d];
+    }
+    risk = wsum > 0 ? (int)lround(100.0 * sum / wsum) : 0;
+    if (f->standing == 1) {
+        int floor =
+            f->privilege == FBS_PRIV_HIGH ? p->standing_high_min_risk : p->standing_min_risk;
+
+        if (risk < floor)
+            risk = floor;
+    }
+    if (((f->has_expires && f->expires <= now) || f->active == 0) && risk > p->expired_max_risk)
+        risk = p->expired_max_risk;
+    return risk < 0 ? 0 : risk > 100 ? 100 : risk;
+}
+
+/* What to do, by credential kind, for a fallback credential (added to the rule's remediation). */
+static const char *fallback_advice(const char *kind)
+{
+    static const struct {
+        const char *prefix, *text;
+    } advice[] = {
+        {"mfa_", "Regenerate the recovery codes (this invalidates the exposed set), re-enrol the "
+                 "primary factor if it was lost, and keep the new codes offline or in a vault "
+                 "with alerting on access."},
+        {"totp", "Re-enrol the authenticator (a new seed invalidates the exposed one) and keep "
+                 "the seed only in the authenticator or a vault with alerting on access."},
+        {"vault_unseal", "Rekey Vault (vault operator rekey) so the exposed shares stop working; "
+                         "give each new share to a different custodian, PGP-encrypted."},
+        {"vault_recovery", "Rekey the recovery keys (vault operator rekey -target=recovery) and "
+                           "give each new share to a different custodian, PGP-encrypted."},
+        {"vault_root", "Revoke the root token (vault token revoke); generate a root token only "
+                       "when needed (vault operator generate-root) and revoke it after use."},
+        {"aws_console", "Keep the emergency account's password and MFA device sealed, alert on "
+                        "every sign-in, and review each use."},
+        {NULL, "Revoke or rotate it now. A break-glass credential should be issued on demand "
+               "with a short expiry (time-bound), kept in a vault with alerting on every "
+               "access, and reviewed after each use."},
+    };
+    size_t i;
+
+    for (i = 0; advice[i].prefix; i++)
+        if (kind && !strncmp(kind, advice[i].prefix, strlen(advice[i].prefix)))
+            break;
+    return advice[i].text;
+}
+
+static int remediation(struct fbs_finding *f)
+{
+    const char *extra;
+    char *text;
+    size_t n;
+    int rc;
+
+    if (!f->is_fallback)
+        return 0;
+    extra = fallback_advice(f->kind);
+    if (!f->remediation || !*f->remediation)
+        return fbs_finding_set_str(&f->remediation, extra);
+    n = strlen(f->remediation) + strlen(extra) + 2;
+    text = fbs_malloc(n);
+    if (!text)
+        return FBS_ENOMEM;
+    snprintf(text, n, "%s %s", f->remediation, extra);
+    rc = fbs_finding_set_str(&f->remediation, text);
+    fbs_free(text);
+    return rc;
+}
+
+static int score_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
+{
+    int rc = verdict(f, ctx);
+
+    if (rc < 0)
+        return rc;
+    f->risk = risk_of(f, ctx->policy, ctx->now);
+    f->severity = fbs_severity_name(fbs_policy_severity(ctx->policy, f->risk));
+    return remediation(f);
+}
+
+const struct fbs_detector fbs_detector_scorer = {
+    .name = "scorer",
+    .stage = FBS_STAGE_SCORE,
+    .kinds = NULL,
+    .run = score_run,
+};

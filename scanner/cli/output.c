@@ -1,0 +1,207 @@
+/*
+ * output.c - the report options every reporting command shares, and the report/exit-code step.
+ */
+#include "output.h"
+#include "cli.h"
+#include "../../reporters/reporter.h"
+#include "../core/error.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/banned.h"
+
+const char fbs_cli_output_usage[] =
+    "report:\n"
+    "  -f, --format FMT        text (default), json, jsonl, sarif\n"
+    "  -o, --output FILE       write the report to FILE (default: stdout)\n"
+    "      --now TIME          reference time for ages and expiry, ISO-8601 (default: the clock)\n"
+    "      --policy FILE       override keys of the standing-access policy (YAML)\n"
+    "      --only-fallback     report fallback credentials only\n"
+    "      --min-severity SEV  report findings of severity SEV or above\n"
+    "                          (info, low, medium, high, critical)\n"
+    "      --fail-on WHEN      exit 1 when a reported finding is at least WHEN: a severity,\n"
+    "                          'any' (default) or 'none'\n"
+    "      --fail-on-standing  exit 1 only for standing-access findings (with --fail-on SEV:\n"
+    "                          standing ones of at least SEV)\n"
+    "      --show-secrets      print secrets unredacted (they are redacted by default)\n"
+    "      --fingerprint-salt S  extra salt for finding ids (or FALLBACK_SCAN_SALT)\n"
+    "  -q, --quiet             no progress line\n"
+    "  -v, --verbose           list every skipped item in the report\n"
+    "      --color, --no-color colour in the text report (default: on a terminal)\n";
+
+void fbs_cli_output_init(struct fbs_cli_output *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->format = "text";
+    o->now = fbs_time_now();
+    o->fail_on = FBS_FAIL_ANY;
+    o->filter.min_severity = FBS_SEV_INFO;
+    o->color = -1;
+    o->salt = getenv("FALLBACK_SCAN_SALT");
+}
+
+static int severity_arg(const char *opt, const char *arg)
+{
+    int s = fbs_severity_parse(arg);
+
+    if (s < 0)
+        fbs_cli_error("%s: unknown severity '%s' (known: info, low, medium, high, critical)", opt,
+                      arg);
+    return s;
+}
+
+int fbs_cli_output_option(struct fbs_cli_output *o, int c, const char *arg)
+{
+    switch (c) {
+    case 'f':
+        o->format = arg;
+        return 1;
+    case 'o':
+        o->output = arg;
+        return 1;
+    case 'q':
+        o->quiet = true;
+        return 1;
+    case 'v':
+        o->verbose = true;
+        return 1;
+    case FBS_OPT_SHOW_SECRETS:
+        o->show_secrets = true;
+        return 1;
+    case FBS_OPT_NOW:
+        if (fbs_time_parse(&o->now, arg) < 0) {
+            fbs_cli_fail("--now");
+            return -1;
+        }
+        return 1;
+    case FBS_OPT_POLICY:
+        o->policy_file = arg;
+        return 1;
+    case FBS_OPT_FAIL_ON:
+        if (!strcmp(arg, "none"))
+            o->fail_on = FBS_FAIL_NONE;
+        else if (!strcmp(arg, "any"))
+            o->fail_on = FBS_FAIL_ANY;
+        else if ((o->fail_on = severity_arg("--fail-on", arg)) < 0)
+            return -1;
+        return 1;
+    case FBS_OPT_FAIL_ON_STANDING:
+        o->fail_on_standing = true;
+        return 1;
+    case FBS_OPT_ONLY_FALLBACK:
+        o->filter.only_fallback = true;
+        return 1;
+    case FBS_OPT_MIN_SEVERITY:
+        if ((o->filter.min_severity = severity_arg("--min-severity", arg)) < 0)
+            return -1;
+        return 1;
+    case FBS_OPT_COLOR:
+        o->color = 1;
+        return 1;
+    case FBS_OPT_NO_COLOR:
+        o->color = 0;
+        return 1;
+    case FBS_OPT_SALT:
+        o->salt = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int fbs_cli_output_ready(struct fbs_cli_output *o)
+{
+    if (!fbs_reporter_find(o->format)) {
+        fbs_cli_error("--format: unknown format '%s' (known: %s)", o->format, fbs_reporter_names());
+        return -1;
+    }
+    if (o->fail_on == FBS_FAIL_NONE && o->fail_on_standing) {
+        fbs_cli_error("--fail-on none and --fail-on-standing contradict each other");
+        return -1;
+    }
+    if (fbs_policy_load_builtin(&o->policy) < 0 ||
+        (o->policy_file && fbs_policy_apply_file(&o->policy, o->policy_file) < 0) ||
+        fbs_vocab_load_builtin(&o->vocab) < 0) {
+        fbs_cli_fail(NULL);
+        return -1;
+    }
+    o->policy_json = fbs_policy_to_json(&o->policy);
+    if (!o->policy_json) {
+        fbs_cli_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether a reported finding makes the exit status 1. */
+static bool fails(const struct fbs_cli_output *o, const struct fbs_finding *f)
+{
+    if (o->fail_on == FBS_FAIL_NONE)
+        return false;
+    if (o->fail_on_standing && f->standing != 1)
+        return false;
+    return o->fail_on == FBS_FAIL_ANY || fbs_severity_parse(f->severity) >= o->fail_on;
+}
+
+static int exit_status(const struct fbs_cli_output *o, const struct fbs_scan_result *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->findings.len; i++) {
+        const struct fbs_finding *f = r->findings.items[i];
+
+        if (fbs_report_filter_pass(&o->filter, f) && fails(o, f))
+            return FBS_EXIT_FINDINGS;
+    }
+    return atomic_load(&r->stats.errors) ? FBS_EXIT_INCOMPLETE : FBS_EXIT_OK;
+}
+
+int fbs_cli_output_finish(struct fbs_cli_output *o, const struct fbs_scan_result *r,
+                          const char *const *targets, size_t ntargets, size_t nrules)
+{
+    struct fbs_report_opts ro;
+    struct fbs_report_info ri;
+    FILE *out = stdout;
+    int rc;
+
+    if (o->output) {
+        out = fopen(o->output, "w");
+        if (!out) {
+            fbs_cli_error("cannot write '%s': %s", o->output, strerror(errno));
+            return FBS_EXIT_USAGE;
+        }
+    }
+    memset(&ro, 0, sizeof(ro));
+    ro.out = out;
+    ro.show_secrets = o->show_secrets;
+    ro.color = o->color >= 0 ? o->color == 1
+                             : (!o->output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+    memset(&ri, 0, sizeof(ri));
+    ri.tool_version = FBS_VERSION;
+    ri.now = o->now;
+    ri.targets = targets;
+    ri.ntargets = ntargets;
+    ri.stats = &r->stats;
+    ri.diags = &r->diags;
+    ri.nrules = nrules;
+    ri.policy = o->policy_json;
+    rc = fbs_pipeline_report(r, &o->filter, fbs_reporter_find(o->format), &ro, &ri);
+    if (rc == 0 && fflush(out) != 0)
+        rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
+    if (out != stdout && fclose(out) != 0 && rc == 0)
+        rc = fbs_error_set(FBS_EIO, "cannot write '%s': %s", o->output, strerror(errno));
+    if (rc < 0)
+        return fbs_cli_fail(NULL);
+    return exit_status(o, r);
+}
+
+void fbs_cli_output_release(struct fbs_cli_output *o)
+{
+    json_decref(o->policy_json);
+    o->policy_json = NULL;
+    fbs_vocab_free(o->vocab);
+    o->vocab = NULL;
+}

@@ -1,0 +1,95 @@
+/*
+ * output.h - what every reporting command (scan, files, git, cloud, inventory) shares: the
+ * report options (--format, --output, --now, --policy, --fail-on, --fail-on-standing,
+ * --only-fallback, --min-severity, --show-secrets, --quiet, --verbose, --color, salt), loading
+ * the policy and vocabularies, writing the report and choosing the exit code.
+ *
+ * A command concatenates FBS_CLI_OUTPUT_LONG_OPTS into its getopt_long table and
+ * FBS_CLI_OUTPUT_SHORT_OPTS into its optstring, passes each option to fbs_cli_output_option()
+ * first, prints fbs_cli_output_usage in its --help, and then:
+ *
+ *     fbs_cli_output_init(&o);                          before parsing
+ *     fbs_cli_output_ready(&o)                          after parsing: checks, loads the policy
+ *     ... po.policy = &o.policy; po.vocab = o.vocab; po.now = o.now; run the pipeline ...
+ *     status = fbs_cli_output_finish(&o, &result, targets, ntargets, nrules);
+ *     fbs_cli_output_release(&o);
+ */
+#ifndef FBS_CLI_OUTPUT_H
+#define FBS_CLI_OUTPUT_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../../detectors/policy.h"
+#include "../../detectors/vocab.h"
+#include "../core/time.h"
+#include "../pipeline.h"
+
+enum {
+    FBS_OPT_OUTPUT_FIRST = 1000,
+    FBS_OPT_SHOW_SECRETS = FBS_OPT_OUTPUT_FIRST,
+    FBS_OPT_NOW,
+    FBS_OPT_POLICY,
+    FBS_OPT_FAIL_ON,
+    FBS_OPT_FAIL_ON_STANDING,
+    FBS_OPT_ONLY_FALLBACK,
+    FBS_OPT_MIN_SEVERITY,
+    FBS_OPT_COLOR,
+    FBS_OPT_NO_COLOR,
+    FBS_OPT_SALT,
+    FBS_OPT_OUTPUT_LAST,
+};
+
+#define FBS_CLI_OUTPUT_SHORT_OPTS "f:o:qv"
+
+#define FBS_CLI_OUTPUT_LONG_OPTS                                                                   \
+    {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},            \
+        {"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},                    \
+        {"show-secrets", no_argument, NULL, FBS_OPT_SHOW_SECRETS},                                 \
+        {"now", required_argument, NULL, FBS_OPT_NOW},                                             \
+        {"policy", required_argument, NULL, FBS_OPT_POLICY},                                       \
+        {"fail-on", required_argument, NULL, FBS_OPT_FAIL_ON},                                     \
+        {"fail-on-standing", no_argument, NULL, FBS_OPT_FAIL_ON_STANDING},                         \
+        {"only-fallback", no_argument, NULL, FBS_OPT_ONLY_FALLBACK},                               \
+        {"min-severity", required_argument, NULL, FBS_OPT_MIN_SEVERITY},                           \
+        {"color", no_argument, NULL, FBS_OPT_COLOR},                                               \
+        {"no-color", no_argument, NULL, FBS_OPT_NO_COLOR},                                         \
+    {                                                                                              \
+        "fingerprint-salt", required_argument, NULL, FBS_OPT_SALT                                  \
+    }
+
+/* The --help text of the shared options. */
+extern const char fbs_cli_output_usage[];
+
+enum fbs_fail_on { FBS_FAIL_NONE = -2, FBS_FAIL_ANY = -1 }; /* or an enum fbs_severity */
+
+struct fbs_cli_output {
+    const char *format;
+    const char *output;
+    fbs_time_t now;
+    const char *policy_file;
+    int fail_on; /* enum fbs_fail_on or a severity */
+    bool fail_on_standing;
+    struct fbs_report_filter filter;
+    bool show_secrets, quiet, verbose;
+    int color; /* -1 auto */
+    const char *salt;
+    /* Set by fbs_cli_output_ready(). */
+    struct fbs_policy policy;
+    json_t *policy_json;
+    struct fbs_vocab *vocab;
+};
+
+void fbs_cli_output_init(struct fbs_cli_output *o);
+/* Handle a shared option: 1 handled, 0 not a shared option, -1 bad value (message printed). */
+int fbs_cli_output_option(struct fbs_cli_output *o, int c, const char *arg);
+/* Check the options and load the policy and vocabularies: 0, or -1 (message printed). */
+int fbs_cli_output_ready(struct fbs_cli_output *o);
+/* Write the report of `r`; returns the exit status (cli.h). */
+int fbs_cli_output_finish(struct fbs_cli_output *o, const struct fbs_scan_result *r,
+                          const char *const *targets, size_t ntargets, size_t nrules);
+void fbs_cli_output_release(struct fbs_cli_output *o);
+
+#endif
