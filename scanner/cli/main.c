@@ -2,6 +2,7 @@
  * main.c - fallback-scan's entry point: dispatch to a subcommand (cmd_*.c).
  */
 #include "cli.h"
+#include "cloud_cli.h"
 #include "../core/error.h"
 #include "../match/ruleset.h"
 
@@ -19,6 +20,14 @@ static const struct fbs_cmd commands[] = {
     {"files", fbs_cmd_files, "scan files and directories (never git history)"},
     {"git", fbs_cmd_git, "scan a repository's whole history (a path or a URL)"},
     {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')"},
+    /* Cloud inventories (cloud_cli.h). `cloud` dispatches gcp|azure|kubernetes|vault here until
+     * it has one dispatcher with `cloud aws` (cmd_cloud.c). */
+    {"inventory", fbs_cmd_inventory,
+     "analyse exported cloud credential inventories (gcloud, az, "
+     "kubectl, vault JSON)"},
+    {"cloud", fbs_cmd_cloud_live,
+     "list a cloud's credentials through its API (gcp, azure, "
+     "kubernetes, vault)"},
     {NULL, NULL, NULL},
 };
 

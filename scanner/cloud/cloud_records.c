@@ -7,9 +7,13 @@
 #include "../core/buf.h"
 #include "../core/error.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../core/banned.h"
 
@@ -210,6 +214,58 @@ void fbs_cloud_item_error(struct fbs_cloud_set *s, const char *origin, const cha
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     fbs_diags_add(s->diags, true, "inventory_item", origin, "%s", msg);
+}
+
+int fbs_cloud_read_file(struct fbs_buf *out, const char *path, uint64_t max_size)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = 0;
+
+    if (fd < 0)
+        return fbs_error_set(FBS_EIO, "%s", strerror(errno));
+    if (fstat(fd, &st) < 0) {
+        rc = fbs_error_set(FBS_EIO, "%s", strerror(errno));
+        goto done;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rc = fbs_error_set(FBS_EIO, "is a directory (give the export files)");
+        goto done;
+    }
+    for (;;) {
+        ssize_t n;
+
+        if (max_size && out->len >= max_size) {
+            char probe;
+
+            /* Exactly max_size bytes is fine; one more is too large. */
+            if (read(fd, &probe, 1) > 0) {
+                rc = fbs_error_set(FBS_EIO, "larger than %llu bytes (see --max-file-size)",
+                                   (unsigned long long)max_size);
+                goto done;
+            }
+            break;
+        }
+        if (fbs_buf_grow(out, 65536) < 0) {
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+            goto done;
+        }
+        n = read(fd, out->ptr + out->len,
+                 max_size && max_size - out->len < 65536 ? (size_t)(max_size - out->len) : 65536);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = fbs_error_set(FBS_EIO, "%s", strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        out->len += (size_t)n;
+        out->ptr[out->len] = '\0';
+    }
+done:
+    close(fd);
+    return rc;
 }
 
 /* --- joins ---------------------------------------------------------------------------------- */

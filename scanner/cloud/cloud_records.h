@@ -38,7 +38,9 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "../core/buf.h"
 #include "../core/vec.h"
 #include "../model/diag.h"
 #include "../model/finding.h"
@@ -145,6 +147,12 @@ const char *fbs_cloud_str(const json_t *obj, const char *key);
 int fbs_cloud_date(fbs_time_t *out, const json_t *obj, const char *key);
 /* Overwrite every string inside `v` (recursively) with zeros, in place. NULL is a no-op. */
 void fbs_cloud_json_wipe(json_t *v);
+/*
+ * Read a whole file into `out` (appended; at most max_size bytes, 0: no limit). 0, or FBS_EIO
+ * with a message (no such file, a directory, larger than the limit), FBS_ENOMEM. Callers wipe
+ * the buffer when the file may hold secrets (fbs_buf_release_wipe).
+ */
+int fbs_cloud_read_file(struct fbs_buf *out, const char *path, uint64_t max_size);
 /* An error diagnostic about one item of an input (kind "inventory_item"). */
 void fbs_cloud_item_error(struct fbs_cloud_set *s, const char *origin, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -7,11 +7,7 @@
 #include "../core/buf.h"
 #include "../core/error.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../core/banned.h"
 
@@ -230,64 +226,12 @@ int fbs_inventory_add_buffer(struct fbs_cloud_set *s, const char *origin, const 
     return add_json_stream(s, origin, data, len, off);
 }
 
-static int read_file(struct fbs_buf *out, const char *path, uint64_t max_size)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int rc = 0;
-
-    if (fd < 0)
-        return fbs_error_set(FBS_EIO, "%s", strerror(errno));
-    if (fstat(fd, &st) < 0) {
-        rc = fbs_error_set(FBS_EIO, "%s", strerror(errno));
-        goto done;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        rc = fbs_error_set(FBS_EIO, "is a directory (give the export files)");
-        goto done;
-    }
-    for (;;) {
-        ssize_t n;
-
-        if (max_size && out->len >= max_size) {
-            char probe;
-
-            /* Exactly max_size bytes is fine; one more is too large. */
-            if (read(fd, &probe, 1) > 0) {
-                rc = fbs_error_set(FBS_EIO, "larger than %llu bytes (see --max-file-size)",
-                                   (unsigned long long)max_size);
-                goto done;
-            }
-            break;
-        }
-        if (fbs_buf_grow(out, 65536) < 0) {
-            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
-            goto done;
-        }
-        n = read(fd, out->ptr + out->len,
-                 max_size && max_size - out->len < 65536 ? (size_t)(max_size - out->len) : 65536);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = fbs_error_set(FBS_EIO, "%s", strerror(errno));
-            goto done;
-        }
-        if (n == 0)
-            break;
-        out->len += (size_t)n;
-        out->ptr[out->len] = '\0';
-    }
-done:
-    close(fd);
-    return rc;
-}
-
 int fbs_inventory_add_file(struct fbs_cloud_set *s, const char *path, uint64_t max_size)
 {
     struct fbs_buf b = FBS_BUF_INIT;
     int rc;
 
-    rc = read_file(&b, path, max_size);
+    rc = fbs_cloud_read_file(&b, path, max_size);
     if (rc == 0)
         rc = fbs_inventory_add_buffer(s, path, b.ptr, b.len);
     fbs_buf_release_wipe(&b);
@@ -315,5 +259,5 @@ int fbs_inventory_scan(struct fbs_cloud_set *s, const char *const *paths, size_t
             fbs_diags_add(s->diags, true, kind, paths[i], "%s", fbs_error_message());
         }
     }
-    return fbs_cloud_set_finish(s);
+    return 0;
 }

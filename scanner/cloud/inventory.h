@@ -61,8 +61,9 @@ int fbs_inventory_add_buffer(struct fbs_cloud_set *s, const char *origin, const 
 int fbs_inventory_add_file(struct fbs_cloud_set *s, const char *path, uint64_t max_size);
 
 /*
- * Read every file; a file that fails becomes an error diagnostic naming it (the others go on),
- * then apply the joins (fbs_cloud_set_finish). Returns 0 or FBS_ENOMEM.
+ * Read every file; a file that fails becomes an error diagnostic naming it (kind
+ * inventory_unreadable, inventory_malformed or inventory_unknown_format; the others go on).
+ * Returns 0 or FBS_ENOMEM. The caller then applies the joins (fbs_cloud_set_finish).
  */
 int fbs_inventory_scan(struct fbs_cloud_set *s, const char *const *paths, size_t n,
                        uint64_t max_size);

@@ -41,6 +41,7 @@ static inline void inv_load(struct inv_run *r, const char *const *files)
     while (files[n])
         n++;
     assert_int_equal(fbs_inventory_scan(&r->set, files, n, 0), 0);
+    assert_int_equal(fbs_cloud_set_finish(&r->set), 0);
 }
 
 static inline void inv_end(struct inv_run *r)

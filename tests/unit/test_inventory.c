@@ -182,6 +182,8 @@ static void test_inventory__alloc_failures(void **state)
         rc = fbs_cloud_set_init(&set, &diags);
         if (rc == 0) {
             rc = fbs_inventory_scan(&set, files, 7, 0);
+            if (rc == 0)
+                rc = fbs_cloud_set_finish(&set);
             assert_true(rc == 0 || rc == FBS_ENOMEM);
             fbs_cloud_set_release(&set);
         }

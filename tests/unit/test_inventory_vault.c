@@ -46,6 +46,7 @@ static void test_inventory_vault__lookups_stream(void **state)
     inv_begin(&r);
     r.set.vault_addr = "https://vault.acme.example:8200/";
     assert_int_equal(fbs_inventory_scan(&r.set, files, 1, 0), 0);
+    assert_int_equal(fbs_cloud_set_finish(&r.set), 0);
     assert_int_equal(r.set.records.len, 2);
     assert_int_equal(inv_diags(&r, NULL, true), 0);
     f = inv_find(&r,
