@@ -166,6 +166,20 @@ json_t *fbs_cloud_record_facts(struct fbs_finding *f, const char *name)
     return o;
 }
 
+char *fbs_cloud_format(const char *fmt, ...)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = fbs_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        return NULL;
+    return fbs_buf_detach(&b);
+}
+
 const char *fbs_cloud_str(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));

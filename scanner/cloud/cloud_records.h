@@ -138,6 +138,8 @@ int fbs_cloud_record_names(struct fbs_finding *f, const char *text);
 /* The provider object in facts (facts.<name>), created on first use; NULL on ENOMEM. */
 json_t *fbs_cloud_record_facts(struct fbs_finding *f, const char *name);
 
+/* A new heap string (fbs_free), printf-style; NULL on ENOMEM. */
+char *fbs_cloud_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A string member of an object, or NULL (also when `obj` is not an object). */
 const char *fbs_cloud_str(const json_t *obj, const char *key);
 /*

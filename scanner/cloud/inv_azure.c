@@ -61,7 +61,7 @@ static int add_credential(struct fbs_cloud_set *s, const struct owner *o, const 
 {
     const char *key_id = fbs_cloud_str(c, "keyId"), *dn = fbs_cloud_str(c, "displayName");
     const char *what = cert ? "keyCredentials" : "passwordCredentials";
-    char resource[1024];
+    char *resource;
     struct fbs_cloud_record_spec spec;
     struct fbs_finding *f = NULL;
     const json_t *enabled;
@@ -76,8 +76,10 @@ static int add_credential(struct fbs_cloud_set *s, const struct owner *o, const 
                                          : "?");
         return 0;
     }
-    snprintf(resource, sizeof(resource), "https://graph.microsoft.com/v1.0/%s/%s/%s/%s",
-             o->collection, o->id ? o->id : "unknown", what, key_id);
+    resource = fbs_cloud_format("https://graph.microsoft.com/v1.0/%s/%s/%s/%s", o->collection,
+                                o->id ? o->id : "unknown", what, key_id);
+    if (!resource)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
     memset(&spec, 0, sizeof(spec));
     spec.source = FBS_SOURCE_AZURE;
     spec.kind = cert ? "azure_certificate_credential" : "azure_client_secret";
@@ -89,6 +91,7 @@ static int add_credential(struct fbs_cloud_set *s, const struct owner *o, const 
     spec.principal = o->name ? o->name : o->app_id;
     spec.origin = origin;
     rc = fbs_cloud_record_new(&f, &spec);
+    fbs_free(resource);
     if (rc < 0)
         return rc;
     az = fbs_cloud_record_facts(f, "azure");

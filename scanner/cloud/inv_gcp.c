@@ -96,7 +96,7 @@ static int add_key(struct fbs_cloud_set *s, const json_t *key, size_t idx, const
 {
     const char *name = fbs_cloud_str(key, "name"), *type = fbs_cloud_str(key, "keyType");
     const char *key_id = NULL;
-    char project[256], email[320], resource[1024];
+    char project[256], email[320], *resource = NULL;
     struct fbs_cloud_record_spec spec;
     struct fbs_finding *f = NULL;
     fbs_time_t t;
@@ -116,7 +116,9 @@ static int add_key(struct fbs_cloud_set *s, const json_t *key, size_t idx, const
         s->skipped_system_keys++;
         return 0;
     }
-    snprintf(resource, sizeof(resource), "//iam.googleapis.com/%s", name);
+    resource = fbs_cloud_format("//iam.googleapis.com/%s", name);
+    if (!resource)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
     memset(&spec, 0, sizeof(spec));
     spec.source = FBS_SOURCE_GCP;
     spec.kind = "gcp_service_account_key";
@@ -128,6 +130,7 @@ static int add_key(struct fbs_cloud_set *s, const json_t *key, size_t idx, const
     spec.principal = email;
     spec.origin = origin;
     rc = fbs_cloud_record_new(&f, &spec);
+    fbs_free(resource);
     if (rc < 0)
         return rc;
     gcp = fbs_cloud_record_facts(f, "gcp");

@@ -77,7 +77,7 @@ static int add_secret(struct fbs_cloud_set *s, json_t *item, size_t idx, const c
     const char *sa = fbs_cloud_str(ann, ANN_SA_NAME), *sa_uid = fbs_cloud_str(ann, ANN_SA_UID);
     const char *cluster = s->k8s_cluster && *s->k8s_cluster ? s->k8s_cluster : "cluster";
     const char *invalid = fbs_cloud_str(lbl, LBL_INVALID);
-    char resource[1024], ident[512];
+    char *resource, *ident;
     struct fbs_cloud_record_spec spec;
     struct fbs_finding *f = NULL;
     fbs_time_t t;
@@ -91,8 +91,13 @@ static int add_secret(struct fbs_cloud_set *s, json_t *item, size_t idx, const c
         fbs_cloud_item_error(s, origin, "secret %zu: no metadata.name or metadata.namespace", idx);
         return 0;
     }
-    snprintf(resource, sizeof(resource), "k8s://%s/namespaces/%s/secrets/%s", cluster, ns, name);
-    snprintf(ident, sizeof(ident), "%s/%s", ns, name);
+    resource = fbs_cloud_format("k8s://%s/namespaces/%s/secrets/%s", cluster, ns, name);
+    ident = fbs_cloud_format("%s/%s", ns, name);
+    if (!resource || !ident) {
+        fbs_free(resource);
+        fbs_free(ident);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
     memset(&spec, 0, sizeof(spec));
     spec.source = FBS_SOURCE_KUBERNETES;
     spec.kind = "kubernetes_service_account_token";
@@ -104,6 +109,8 @@ static int add_secret(struct fbs_cloud_set *s, json_t *item, size_t idx, const c
     spec.principal = sa;
     spec.origin = origin;
     rc = fbs_cloud_record_new(&f, &spec);
+    fbs_free(resource);
+    fbs_free(ident);
     if (rc < 0)
         return rc;
     k = fbs_cloud_record_facts(f, "kubernetes");

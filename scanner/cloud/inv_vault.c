@@ -65,7 +65,7 @@ static int copy_fact(json_t *dst, const char *as, const json_t *src, const char 
 {
     json_t *v = json_object_get(src, key);
 
-    if (!v || json_is_null(v))
+    if (!v || json_is_null(v) || (json_is_string(v) && !json_string_length(v)))
         return 0;
     return json_object_set_new(dst, as, json_deep_copy(v)) < 0 ? FBS_ENOMEM : 0;
 }
@@ -121,7 +121,7 @@ static int add_lookup(struct fbs_cloud_set *s, json_t *d, size_t idx, const char
 {
     const char *accessor = fbs_cloud_str(d, "accessor"), *dn = fbs_cloud_str(d, "display_name");
     const json_t *policies = json_object_get(d, "policies");
-    char host[256], resource[1024];
+    char host[256], *resource;
     struct fbs_cloud_record_spec spec;
     struct fbs_finding *f = NULL;
     bool root;
@@ -139,7 +139,9 @@ static int add_lookup(struct fbs_cloud_set *s, json_t *d, size_t idx, const char
     }
     root = has_policy(policies, "root");
     addr_host(host, sizeof(host), s->vault_addr);
-    snprintf(resource, sizeof(resource), "vault://%s/auth/token/accessors/%s", host, accessor);
+    resource = fbs_cloud_format("vault://%s/auth/token/accessors/%s", host, accessor);
+    if (!resource)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
     memset(&spec, 0, sizeof(spec));
     spec.source = FBS_SOURCE_VAULT;
     spec.kind = "vault_token";
@@ -151,6 +153,7 @@ static int add_lookup(struct fbs_cloud_set *s, json_t *d, size_t idx, const char
     spec.principal = dn;
     spec.origin = origin;
     rc = fbs_cloud_record_new(&f, &spec);
+    fbs_free(resource);
     if (rc < 0)
         return rc;
     v = fbs_cloud_record_facts(f, "vault");

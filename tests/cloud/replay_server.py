@@ -16,7 +16,8 @@ A scenario directory holds routes.json:
 Routes are tried in order; the first that matches (and has uses left) answers, anything else is
 a 404. In bodies, {{base}} becomes the server's base URL (for absolute paging links). Every
 request is logged (method, decoded path, query, JSON body, whether it carried the expected
-credential) for the tests to inspect. The server binds 127.0.0.1 only.
+credential, the subject of a client certificate) for the tests to inspect. The server binds
+127.0.0.1 only; with an ssl.SSLContext it speaks HTTPS (and may require client certificates).
 """
 import json
 import os
@@ -26,17 +27,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Replay:
-    def __init__(self, scenario_dir):
+    def __init__(self, scenario_dir, ssl_context=None, require_auth=True):
         self.dir = scenario_dir
         with open(os.path.join(scenario_dir, "routes.json"), encoding="utf-8") as f:
             spec = json.load(f)
-        self.auth = spec.get("auth")
+        self.auth = spec.get("auth") if require_auth else None
         self.routes = spec["routes"]
         self.uses = [0] * len(self.routes)
         self.log = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base = "http://127.0.0.1:%d" % self.server.server_address[1]
+        # A client that rejects our certificate is an expected outcome, not a traceback.
+        self.server.handle_error = lambda request, address: None
+        scheme = "http"
+        if ssl_context is not None:
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.base = "%s://127.0.0.1:%d" % (scheme, self.server.server_address[1])
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -90,12 +97,16 @@ class Replay:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
+                peer = None
+                if hasattr(self.connection, "getpeercert"):
+                    cert = self.connection.getpeercert() or {}
+                    peer = dict(x[0] for x in cert.get("subject", ())).get("commonName")
                 auth_ok = True
                 if replay.auth:
                     auth_ok = self.headers.get(replay.auth["header"]) == replay.auth["value"]
                 with replay.lock:
                     replay.log.append({"method": method, "path": path, "query": query,
-                                       "body": body, "auth_ok": auth_ok,
+                                       "body": body, "auth_ok": auth_ok, "peer": peer,
                                        "user_agent": self.headers.get("User-Agent", "")})
                     route = replay._match(method, path, query, body) if auth_ok else None
                 if not auth_ok:

@@ -7,8 +7,11 @@ token from a response reaches the report or the terminal.
     test_cloud_live.py --bin build/fallback-scan
 """
 import argparse
+import base64
 import json
 import os
+import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -250,6 +253,81 @@ class TestLive(Base):
         self.assertEqual(rc, 3)
         rep = report(out)
         self.assertIn("plain http is refused", self.diags(rep, "cloud_request")[0]["message"])
+
+
+def make_pki(tmp):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, with openssl."""
+    def ossl(*args):
+        subprocess.run(["openssl"] + list(args), cwd=tmp, check=True, capture_output=True)
+
+    with open(os.path.join(tmp, "srv.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    with open(os.path.join(tmp, "cli.ext"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    for ca in ("ca", "other-ca"):
+        ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2",
+             "-subj", "/CN=" + ca)
+    for name, cn in (("srv", "127.0.0.1"), ("cli", "fallback-auditor")):
+        ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn)
+        ossl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext")
+
+    def b64(name):
+        with open(os.path.join(tmp, name), "rb") as f:
+            return base64.b64encode(f.read()).decode()
+
+    return b64
+
+
+@unittest.skipUnless(shutil.which("openssl"), "the openssl command is not installed")
+class TestKubernetesTLS(Base):
+    """The kubeconfig's CA data verifies the server; its client certificate authenticates."""
+
+    def scan(self, ca_name):
+        with tempfile.TemporaryDirectory() as tmp:
+            b64 = make_pki(tmp)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.path.join(tmp, "srv.pem"), os.path.join(tmp, "srv.key"))
+            ctx.load_verify_locations(os.path.join(tmp, "ca.pem"))
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            with Replay(os.path.join(HERE, "kubernetes"), ssl_context=ctx,
+                        require_auth=False) as srv:
+                kc = os.path.join(tmp, "kubeconfig")
+                with open(kc, "w") as f:
+                    f.write("apiVersion: v1\nkind: Config\ncurrent-context: tls\n"
+                            "clusters:\n- name: tls-cluster\n  cluster:\n    server: %s\n"
+                            "    certificate-authority-data: %s\n"
+                            "contexts:\n- name: tls\n  context: {cluster: tls-cluster, "
+                            "user: cert}\n"
+                            "users:\n- name: cert\n  user:\n"
+                            "    client-certificate-data: %s\n    client-key-data: %s\n"
+                            % (srv.base, b64(ca_name), b64("cli.pem"), b64("cli.key")))
+                rc, out, err = run(["cloud", "kubernetes", "--kubeconfig", kc, "-f", "json",
+                                    "--now", NOW, "-q", "--fail-on", "none", "--retries", "0"])
+                return rc, out, err, srv.log, b64("cli.key")
+
+    def test_client_certificate(self):
+        rc, out, err, log, key = self.scan("ca.pem")
+        self.assertEqual(rc, 0, err)
+        rep = report(out)
+        self.assertEqual(self.diags(rep), [])
+        self.assertEqual(len(log), 3)
+        self.assertTrue(all(r["peer"] == "fallback-auditor" for r in log))
+        f = by_resource(rep, "k8s://tls-cluster/namespaces/kube-system/secrets/"
+                             "breakglass-admin-token")
+        self.assertEqual(f["facts"]["privilege"], "high")
+        self.assertNotIn(key, out + err)
+
+    def test_wrong_ca_is_refused(self):
+        rc, out, err, log, key = self.scan("other-ca.pem")
+        self.assertEqual(rc, 3, err)
+        self.assertEqual(log, [])
+        d = self.diags(report(out), "cloud_request")
+        self.assertEqual(len(d), 2)  # the secret listing and the bindings
+        self.assertRegex(d[0]["message"], "(?i)certificate|SSL")
+        self.assertNotIn(key, out + err)
 
 
 class TestInventory(Base):
