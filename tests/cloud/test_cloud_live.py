@@ -41,8 +41,19 @@ def run(args, env_extra=None):
     return p.returncode, p.stdout, p.stderr
 
 
+SCHEMA = os.path.join(os.path.dirname(os.path.dirname(HERE)), "docs", "report-v1.schema.json")
+
+
 def report(out):
-    return json.loads(out)
+    """Parse a JSON report and validate it against the report schema (when jsonschema exists)."""
+    rep = json.loads(out)
+    try:
+        import jsonschema
+    except ImportError:
+        return rep
+    with open(SCHEMA, encoding="utf-8") as f:
+        jsonschema.validate(rep, json.load(f))
+    return rep
 
 
 def by_resource(rep, suffix):
