@@ -65,6 +65,8 @@ extern const struct fbs_linker *const fbs_linkers[];
 extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_fallback;
 extern const struct fbs_detector fbs_detector_custody;
+extern const struct fbs_detector fbs_detector_allow;
+extern const struct fbs_detector fbs_detector_tfstate;
 extern const struct fbs_detector fbs_detector_age;
 extern const struct fbs_detector fbs_detector_expiry;
 extern const struct fbs_detector fbs_detector_usage;

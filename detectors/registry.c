@@ -7,7 +7,9 @@
 #include "../scanner/core/banned.h"
 
 const struct fbs_detector *const fbs_detectors[] = {
-    &fbs_detector_context, &fbs_detector_fallback, &fbs_detector_custody, &fbs_detector_age,
+    &fbs_detector_context,
+    &fbs_detector_allow,
+    &fbs_detector_tfstate, &fbs_detector_fallback, &fbs_detector_custody, &fbs_detector_age,
     &fbs_detector_expiry,  &fbs_detector_usage,    &fbs_detector_scorer,  NULL,
 };
 

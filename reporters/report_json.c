@@ -190,6 +190,16 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
         json_array_append_new(reasons, jstr(f->reasons[i]));
     json_object_set_new(o, "reasons", reasons);
     json_object_set_new(o, "remediation", jstr(f->remediation));
+    json_object_set_new(
+        o, "suppression",
+        f->suppression
+            ? json_pack("{s:s, s:o, s:o}", "kind", fbs_suppression_name(f->suppression), "reason",
+                        jstr(f->suppression_reason), "source", jstr(f->suppression_source))
+            : json_null());
+    json_object_set_new(o, "baseline_state",
+                        f->baseline == FBS_BASELINE_NONE  ? json_null()
+                        : f->baseline == FBS_BASELINE_NEW ? json_string("new")
+                                                          : json_string("unchanged"));
     return o;
 }
 
@@ -214,9 +224,11 @@ static json_t *stats_json(const struct fbs_report_info *info)
     json_object_set_new(o, "diagnostics", json_integer((json_int_t)atomic_load(&s->errors)));
     json_object_set_new(o, "incomplete", json_boolean(atomic_load(&s->errors) > 0));
     json_object_set_new(o, "suppressed",
-                        json_pack("{s:I, s:I}", "placeholder",
+                        json_pack("{s:I, s:I, s:I, s:I}", "placeholder",
                                   (json_int_t)atomic_load(&s->suppressed_placeholder), "reference",
-                                  (json_int_t)atomic_load(&s->suppressed_reference)));
+                                  (json_int_t)atomic_load(&s->suppressed_reference), "inline",
+                                  (json_int_t)atomic_load(&s->suppressed_inline), "ignore_file",
+                                  (json_int_t)atomic_load(&s->suppressed_ignore_file)));
     return o;
 }
 
@@ -344,7 +356,19 @@ static int json_end(void *state)
     json_object_set_new(doc, "scan", scan_json(st->info));
     if (!st->lines)
         json_object_set(doc, "findings", st->findings);
-    json_object_set_new(doc, "summary", summary_json(st));
+    {
+        json_t *summary = summary_json(st);
+        const struct fbs_stats *s = st->info->stats;
+
+        if (summary && st->info->absent)
+            json_object_set_new(summary, "baseline",
+                                json_pack("{s:I, s:I, s:I, s:O}", "new",
+                                          (json_int_t)atomic_load(&s->baseline_new), "unchanged",
+                                          (json_int_t)atomic_load(&s->baseline_unchanged), "absent",
+                                          (json_int_t)json_array_size(st->info->absent),
+                                          "absent_findings", (json_t *)st->info->absent));
+        json_object_set_new(doc, "summary", summary);
+    }
     if (json_dumpf(doc, st->opts->out,
                    (st->lines ? JSON_COMPACT | JSON_ENSURE_ASCII : JSON_INDENT(2)) |
                        JSON_REAL_PRECISION(10)) < 0 ||

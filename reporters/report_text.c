@@ -105,6 +105,17 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
                              f->standing == 1 ? ", STANDING ACCESS" : "");
     for (i = 0; i < f->nreasons; i++)
         rc |= fbs_buf_printf(b, "    - %s\n", f->reasons[i]);
+    if (f->suppression) {
+        rc |= fbs_buf_printf(b, "  suppressed: %s", fbs_suppression_name(f->suppression));
+        if (f->suppression_source)
+            rc |= fbs_buf_printf(b, " (%s)", f->suppression_source);
+        rc |= fbs_buf_puts(b, ": ");
+        rc |= put_safe(b, f->suppression_reason);
+        rc |= fbs_buf_putc(b, '\n');
+    }
+    if (f->baseline)
+        rc |= fbs_buf_printf(b, "  baseline: %s\n",
+                             f->baseline == FBS_BASELINE_NEW ? "new" : "unchanged");
     rc |= fbs_buf_printf(b, "  id:       %s\n\n", f->id);
     return rc ? FBS_ENOMEM : 0;
 }
@@ -193,6 +204,16 @@ static int text_end(void *state)
         fputc(')', out);
     }
     fputc('\n', out);
+    if (atomic_load(&s->suppressed_inline) || atomic_load(&s->suppressed_ignore_file))
+        fprintf(out, "suppressed: %llu by allow comments, %llu by ignore entries%s\n",
+                (unsigned long long)atomic_load(&s->suppressed_inline),
+                (unsigned long long)atomic_load(&s->suppressed_ignore_file),
+                info->show_suppressed ? "" : " (--show-suppressed lists them)");
+    if (info->absent)
+        fprintf(out, "baseline: %llu new, %llu unchanged, %zu absent\n",
+                (unsigned long long)atomic_load(&s->baseline_new),
+                (unsigned long long)atomic_load(&s->baseline_unchanged),
+                json_array_size(info->absent));
     if (atomic_load(&s->suppressed_placeholder) || atomic_load(&s->suppressed_reference))
         fprintf(out, "not reported: %llu placeholder%s, %llu reference%s\n",
                 (unsigned long long)atomic_load(&s->suppressed_placeholder),

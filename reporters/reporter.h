@@ -25,6 +25,8 @@ struct fbs_report_info {
     const struct fbs_diags *diags;
     size_t nrules;
     const json_t *policy; /* the policy in force, as written in scan.policy */
+    const json_t *absent; /* baseline findings not found again: [{id, finding}], or NULL */
+    bool show_suppressed; /* suppressed findings are among those given */
 };
 
 struct fbs_report_opts {

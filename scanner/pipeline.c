@@ -20,9 +20,11 @@
 #include "pipeline.h"
 #include "../detectors/detector.h"
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "match/match.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -193,6 +195,7 @@ static int on_blob(const struct fbs_blob *blob, unsigned worker, void *payload)
 int fbs_scan_result_init(struct fbs_scan_result *r, bool list_skips)
 {
     fbs_vec_init(&r->findings);
+    r->absent = NULL;
     fbs_stats_init(&r->stats);
     if (fbs_diags_init(&r->diags, &r->stats, list_skips) < 0)
         return fbs_error_set(FBS_EINTERNAL, "cannot initialise a mutex");
@@ -201,6 +204,8 @@ int fbs_scan_result_init(struct fbs_scan_result *r, bool list_skips)
 
 void fbs_scan_result_release(struct fbs_scan_result *r)
 {
+    json_decref(r->absent);
+    r->absent = NULL;
     fbs_vec_release(&r->findings, fbs_finding_free_v);
     fbs_diags_release(&r->diags);
 }
@@ -243,7 +248,88 @@ int fbs_pipeline_add_records(struct fbs_scan_result *r, const struct fbs_pipelin
         return rc;
     atomic_fetch_add(&r->stats.findings, n);
     fbs_vec_sort(&r->findings, fbs_finding_cmp);
+    return fbs_pipeline_suppress(r, opts);
+}
+
+static int suppress_by_ignores(struct fbs_finding *f, const struct fbs_pipeline_opts *opts,
+                               struct fbs_scan_result *r)
+{
+    struct fbs_ignore_entry *e, *expired;
+    char day[FBS_TIME_ISO_LEN];
+
+    e = fbs_ignores_match(opts->ignores, f, opts->now, &expired);
+    if (!e && expired && !expired->reported_expired) {
+        expired->reported_expired = true;
+        fbs_time_format(day, expired->expires);
+        day[10] = '\0';
+        fbs_diags_notice(&r->diags, "ignore_entry_expired", expired->file,
+                         "line %d: the entry '%s' expired on %s and no longer suppresses "
+                         "findings (reason given: %s)",
+                         expired->line, expired->pattern, day, expired->reason);
+    }
+    if (!e)
+        return 0;
+    f->suppression = FBS_SUPPRESSED_IGNORE_FILE;
+    if (fbs_finding_set_str(&f->suppression_reason, e->reason) < 0)
+        return FBS_ENOMEM;
+    {
+        struct fbs_buf src = FBS_BUF_INIT;
+        int rc = fbs_buf_printf(&src, "%s:%d", e->file, e->line) < 0
+                     ? FBS_ENOMEM
+                     : fbs_finding_set_str(&f->suppression_source, src.ptr);
+
+        fbs_buf_release(&src);
+        if (rc < 0)
+            return rc;
+    }
+    atomic_fetch_add(&r->stats.suppressed_ignore_file, 1);
     return 0;
+}
+
+int fbs_pipeline_suppress(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts)
+{
+    json_t *seen = NULL;
+    size_t i;
+    int rc = 0;
+
+    if (opts->baseline && !(seen = json_object()))
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    for (i = 0; i < r->findings.len && rc == 0; i++) {
+        struct fbs_finding *f = r->findings.items[i];
+
+        if (f->suppression == FBS_SUPPRESSED_INLINE)
+            atomic_fetch_add(&r->stats.suppressed_inline, 1);
+        if (!f->suppression && opts->ignores)
+            rc = suppress_by_ignores(f, opts, r);
+        if (rc == 0 && opts->baseline) {
+            bool known = json_object_get(opts->baseline->known, f->id) != NULL;
+
+            f->baseline = known ? FBS_BASELINE_UNCHANGED : FBS_BASELINE_NEW;
+            atomic_fetch_add(known ? &r->stats.baseline_unchanged : &r->stats.baseline_new, 1);
+            if (known && json_object_set_new(seen, f->id, json_true()) < 0)
+                rc = FBS_ENOMEM;
+        }
+    }
+    if (rc == 0 && opts->baseline) {
+        const char *id;
+        json_t *desc;
+
+        json_decref(r->absent);
+        r->absent = json_array();
+        if (!r->absent)
+            rc = FBS_ENOMEM;
+        json_object_foreach(opts->baseline->known, id, desc)
+        {
+            if (rc || json_object_get(seen, id))
+                continue;
+            if (json_array_append_new(r->absent,
+                                      json_pack("{s:s, s:O}", "id", id, "finding", desc)) < 0)
+                rc = FBS_ENOMEM;
+        }
+        atomic_store(&r->stats.baseline_absent, r->absent ? json_array_size(r->absent) : 0);
+    }
+    json_decref(seen);
+    return rc < 0 ? fbs_error_set(FBS_ENOMEM, "out of memory") : 0;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -276,6 +362,7 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
     so.stats = &r->stats;
     so.diags = &r->diags;
     so.scan_binary = opts->rules->db_binary != NULL;
+    so.ignores = opts->ignores;
     rc = opts->source->scan(&so, on_blob, &run);
     if (rc < 0)
         goto done;
@@ -294,6 +381,8 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
             goto done;
     }
     rc = analyse(r, opts);
+    if (rc == 0)
+        rc = fbs_pipeline_suppress(r, opts);
     if (rc < 0)
         goto done;
     fbs_diags_sort(&r->diags);
@@ -311,6 +400,8 @@ bool fbs_report_filter_pass(const struct fbs_report_filter *flt, const struct fb
 {
     if (!flt)
         return true;
+    if (f->suppression && !flt->show_suppressed)
+        return false;
     if (flt->only_fallback && !f->is_fallback)
         return false;
     return flt->min_severity <= FBS_SEV_INFO ||

@@ -14,10 +14,12 @@
 #include "core/vec.h"
 #include "match/ruleset.h"
 #include "model/diag.h"
+#include "model/suppress.h"
 #include "sources/source.h"
 
 struct fbs_scan_result {
     struct fbs_vec findings; /* struct fbs_finding *, in report order */
+    json_t *absent;          /* baseline findings this scan did not find (array), or NULL */
     struct fbs_stats stats;
     struct fbs_diags diags;
 };
@@ -34,6 +36,8 @@ struct fbs_pipeline_opts {
     const struct fbs_policy *policy;
     fbs_time_t now;
     const char *fingerprint_salt; /* NULL: the default domain salt only */
+    struct fbs_ignores *ignores;  /* ignore-file entries (sources add each target's); or NULL */
+    const struct fbs_baseline *baseline; /* --baseline, or NULL */
 };
 
 /*
@@ -51,8 +55,17 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
 int fbs_pipeline_add_records(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts,
                              struct fbs_vec *records);
 
-/* Which scored findings a report shows (--only-fallback, --min-severity). */
+/*
+ * Apply the exceptions to the findings of a result: ignore-file entries (an expired one stops
+ * suppressing and is reported as a notice) and the baseline (new / unchanged, and the absent
+ * list). Inline allow comments were applied by a detector. Counts go to the stats. 0 or
+ * FBS_ENOMEM. fbs_pipeline_run() and fbs_pipeline_add_records() call it; exposed for tests.
+ */
+int fbs_pipeline_suppress(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts);
+
+/* Which scored findings a report shows (--only-fallback, --min-severity, --show-suppressed). */
 struct fbs_report_filter {
+    bool show_suppressed;
     bool only_fallback;
     int min_severity; /* an enum fbs_severity; FBS_SEV_INFO shows everything */
 };

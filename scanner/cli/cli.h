@@ -32,6 +32,7 @@ int fbs_cmd_scan(int argc, char **argv);
 int fbs_cmd_files(int argc, char **argv);
 int fbs_cmd_git(int argc, char **argv);
 int fbs_cmd_rules(int argc, char **argv);
+int fbs_cmd_hook(int argc, char **argv);
 
 /* "fallback-scan: <message>" on stderr. */
 void fbs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -32,7 +32,6 @@ struct scan_args {
     bool no_builtin;
     char **excludes;
     size_t nexcludes;
-    const char *ignore_file;
     uint64_t max_file_size;
     unsigned threads;
     bool follow_symlinks;
@@ -50,7 +49,6 @@ enum {
     OPT_RULES = 256,
     OPT_NO_BUILTIN,
     OPT_EXCLUDE,
-    OPT_IGNORE_FILE,
     OPT_MAX_FILE_SIZE,
     OPT_FOLLOW,
     OPT_SINCE_COMMIT,
@@ -65,7 +63,6 @@ static const struct option long_opts[] = {
     {"rules", required_argument, NULL, OPT_RULES},
     {"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
-    {"ignore-file", required_argument, NULL, OPT_IGNORE_FILE},
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
     {"threads", required_argument, NULL, 'j'},
     {"follow-symlinks", no_argument, NULL, OPT_FOLLOW},
@@ -102,8 +99,7 @@ static void scan_usage(FILE *out, const char *cmd)
             "      --rules DIR         add the rules in DIR/*.yml (same id replaces a built-in)\n"
             "      --no-builtin-rules  do not load the built-in rule pack\n"
             "      --exclude GLOB      skip paths matching GLOB (repeatable)\n"
-            "      --ignore-file FILE  more ignore globs (each target's .fallbackscanignore is\n"
-            "                          always read)\n"
+
             "      --max-file-size N   skip larger files (default 25MiB)\n"
             "  -j, --threads N         worker threads (default: number of cores)\n"
             "      --follow-symlinks   follow symbolic links (loops are detected)\n"
@@ -158,9 +154,6 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         case OPT_EXCLUDE:
             if (push_arg(&a->excludes, &a->nexcludes, optarg) < 0)
                 return -1;
-            break;
-        case OPT_IGNORE_FILE:
-            a->ignore_file = optarg;
             break;
         case OPT_MAX_FILE_SIZE:
             if (fbs_parse_size(&a->max_file_size, optarg) < 0) {
@@ -334,12 +327,8 @@ static int run_scan(int argc, char **argv, const char *cmd)
     po.source_opts.follow_symlinks = a.follow_symlinks;
     po.source_opts.excludes = (const char *const *)a.excludes;
     po.source_opts.nexcludes = a.nexcludes;
-    po.source_opts.ignore_file = a.ignore_file;
     po.rules = rules;
-    po.vocab = a.out.vocab;
-    po.policy = &a.out.policy;
-    po.now = a.out.now;
-    po.fingerprint_salt = a.out.salt;
+    fbs_cli_output_pipeline(&a.out, &po);
 
     if (!a.out.quiet && isatty(STDERR_FILENO)) {
         prog.stats = &result.stats;

@@ -20,14 +20,11 @@ static const struct fbs_cmd commands[] = {
     {"files", fbs_cmd_files, "scan files and directories (never git history)"},
     {"git", fbs_cmd_git, "scan a repository's whole history (a path or a URL)"},
     {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')"},
+    {"hook", fbs_cmd_hook, "install a git pre-commit hook that scans staged changes"},
     /* Cloud inventories (cloud_cli.h). `cloud` dispatches gcp|azure|kubernetes|vault here until
      * it has one dispatcher with `cloud aws` (cmd_cloud.c). */
-    {"inventory", fbs_cmd_inventory,
-     "analyse exported cloud credential inventories (gcloud, az, "
-     "kubectl, vault JSON)"},
-    {"cloud", fbs_cmd_cloud_live,
-     "list a cloud's credentials through its API (gcp, azure, "
-     "kubernetes, vault)"},
+    {"inventory", fbs_cmd_inventory, "analyse exported cloud credential inventories"},
+    {"cloud", fbs_cmd_cloud_live, "list a cloud's credentials through its API"},
     {NULL, NULL, NULL},
 };
 

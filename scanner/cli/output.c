@@ -27,6 +27,15 @@ const char fbs_cli_output_usage[] =
     "      --fail-on-standing  exit 1 only for standing-access findings (with --fail-on SEV:\n"
     "                          standing ones of at least SEV)\n"
     "      --show-secrets      print secrets unredacted (they are redacted by default)\n"
+    "exceptions:\n"
+    "      --ignore-file FILE  more ignore entries (fingerprint:, rule:, path:GLOB, each with\n"
+    "                          '# reason' and optional expires=DATE); each target's\n"
+    "                          .fallbackscanignore is always read\n"
+    "      --baseline FILE     a previous JSON/SARIF report: its findings are 'unchanged' and do\n"
+    "                          not fail the scan; the others are 'new'\n"
+    "      --write-baseline FILE  write this scan's findings as a baseline (JSON report)\n"
+    "      --show-suppressed   also report findings suppressed by allow comments or ignore\n"
+    "                          entries (SARIF always carries them, as suppressions)\n"
     "      --fingerprint-salt S  extra salt for finding ids (or FALLBACK_SCAN_SALT)\n"
     "  -q, --quiet             no progress line\n"
     "  -v, --verbose           list every skipped item in the report\n"
@@ -107,6 +116,18 @@ int fbs_cli_output_option(struct fbs_cli_output *o, int c, const char *arg)
     case FBS_OPT_SALT:
         o->salt = arg;
         return 1;
+    case FBS_OPT_IGNORE_FILE:
+        o->ignore_file = arg;
+        return 1;
+    case FBS_OPT_BASELINE:
+        o->baseline_file = arg;
+        return 1;
+    case FBS_OPT_WRITE_BASELINE:
+        o->write_baseline = arg;
+        return 1;
+    case FBS_OPT_SHOW_SUPPRESSED:
+        o->filter.show_suppressed = true;
+        return 1;
     default:
         return 0;
     }
@@ -133,13 +154,45 @@ int fbs_cli_output_ready(struct fbs_cli_output *o)
         fbs_cli_error("out of memory");
         return -1;
     }
+    if (fbs_ignores_init(&o->ignores) < 0) {
+        fbs_cli_fail(NULL);
+        return -1;
+    }
+    o->have_ignores = true;
+    if (o->ignore_file) {
+        int rc = fbs_ignores_load_file(&o->ignores, o->ignore_file, NULL);
+
+        if (rc == FBS_ENOTFOUND)
+            fbs_error_set(rc, "cannot read ignore file '%s': no such file", o->ignore_file);
+        if (rc < 0) {
+            fbs_cli_fail("--ignore-file");
+            return -1;
+        }
+    }
+    if (o->baseline_file) {
+        o->have_baseline = true;
+        if (fbs_baseline_load(&o->baseline, o->baseline_file) < 0) {
+            fbs_cli_fail("--baseline");
+            return -1;
+        }
+    }
     return 0;
+}
+
+void fbs_cli_output_pipeline(struct fbs_cli_output *o, struct fbs_pipeline_opts *po)
+{
+    po->vocab = o->vocab;
+    po->policy = &o->policy;
+    po->now = o->now;
+    po->fingerprint_salt = o->salt;
+    po->ignores = o->have_ignores ? &o->ignores : NULL;
+    po->baseline = o->have_baseline ? &o->baseline : NULL;
 }
 
 /* Whether a reported finding makes the exit status 1. */
 static bool fails(const struct fbs_cli_output *o, const struct fbs_finding *f)
 {
-    if (o->fail_on == FBS_FAIL_NONE)
+    if (o->fail_on == FBS_FAIL_NONE || f->suppression || f->baseline == FBS_BASELINE_UNCHANGED)
         return false;
     if (o->fail_on_standing && f->standing != 1)
         return false;
@@ -157,6 +210,25 @@ static int exit_status(const struct fbs_cli_output *o, const struct fbs_scan_res
             return FBS_EXIT_FINDINGS;
     }
     return atomic_load(&r->stats.errors) ? FBS_EXIT_INCOMPLETE : FBS_EXIT_OK;
+}
+
+/* --write-baseline: every finding that counts (not suppressed), as a JSON report. */
+static int write_baseline(const struct fbs_cli_output *o, const struct fbs_scan_result *r,
+                          const struct fbs_report_info *info)
+{
+    struct fbs_report_filter all = {.min_severity = FBS_SEV_INFO};
+    struct fbs_report_opts ro;
+    FILE *f = fopen(o->write_baseline, "w");
+    int rc;
+
+    if (!f)
+        return fbs_error_set(FBS_EIO, "cannot write '%s': %s", o->write_baseline, strerror(errno));
+    memset(&ro, 0, sizeof(ro));
+    ro.out = f;
+    rc = fbs_pipeline_report(r, &all, &fbs_reporter_json, &ro, info);
+    if (fclose(f) != 0 && rc == 0)
+        rc = fbs_error_set(FBS_EIO, "cannot write '%s': %s", o->write_baseline, strerror(errno));
+    return rc;
 }
 
 int fbs_cli_output_finish(struct fbs_cli_output *o, const struct fbs_scan_result *r,
@@ -188,11 +260,15 @@ int fbs_cli_output_finish(struct fbs_cli_output *o, const struct fbs_scan_result
     ri.diags = &r->diags;
     ri.nrules = nrules;
     ri.policy = o->policy_json;
+    ri.absent = r->absent;
+    ri.show_suppressed = o->filter.show_suppressed;
     rc = fbs_pipeline_report(r, &o->filter, fbs_reporter_find(o->format), &ro, &ri);
     if (rc == 0 && fflush(out) != 0)
         rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
     if (out != stdout && fclose(out) != 0 && rc == 0)
         rc = fbs_error_set(FBS_EIO, "cannot write '%s': %s", o->output, strerror(errno));
+    if (rc == 0 && o->write_baseline)
+        rc = write_baseline(o, r, &ri);
     if (rc < 0)
         return fbs_cli_fail(NULL);
     return exit_status(o, r);
@@ -204,4 +280,10 @@ void fbs_cli_output_release(struct fbs_cli_output *o)
     o->policy_json = NULL;
     fbs_vocab_free(o->vocab);
     o->vocab = NULL;
+    if (o->have_ignores)
+        fbs_ignores_release(&o->ignores);
+    o->have_ignores = false;
+    if (o->have_baseline)
+        fbs_baseline_release(&o->baseline);
+    o->have_baseline = false;
 }

@@ -10,7 +10,7 @@
  *
  *     fbs_cli_output_init(&o);                          before parsing
  *     fbs_cli_output_ready(&o)                          after parsing: checks, loads the policy
- *     ... po.policy = &o.policy; po.vocab = o.vocab; po.now = o.now; run the pipeline ...
+ *     fbs_cli_output_pipeline(&o, &po); ... run the pipeline ...
  *     status = fbs_cli_output_finish(&o, &result, targets, ntargets, nrules);
  *     fbs_cli_output_release(&o);
  */
@@ -39,6 +39,10 @@ enum {
     FBS_OPT_COLOR,
     FBS_OPT_NO_COLOR,
     FBS_OPT_SALT,
+    FBS_OPT_IGNORE_FILE,
+    FBS_OPT_BASELINE,
+    FBS_OPT_WRITE_BASELINE,
+    FBS_OPT_SHOW_SUPPRESSED,
     FBS_OPT_OUTPUT_LAST,
 };
 
@@ -56,6 +60,10 @@ enum {
         {"min-severity", required_argument, NULL, FBS_OPT_MIN_SEVERITY},                           \
         {"color", no_argument, NULL, FBS_OPT_COLOR},                                               \
         {"no-color", no_argument, NULL, FBS_OPT_NO_COLOR},                                         \
+        {"ignore-file", required_argument, NULL, FBS_OPT_IGNORE_FILE},                             \
+        {"baseline", required_argument, NULL, FBS_OPT_BASELINE},                                   \
+        {"write-baseline", required_argument, NULL, FBS_OPT_WRITE_BASELINE},                       \
+        {"show-suppressed", no_argument, NULL, FBS_OPT_SHOW_SUPPRESSED},                           \
     {                                                                                              \
         "fingerprint-salt", required_argument, NULL, FBS_OPT_SALT                                  \
     }
@@ -76,11 +84,21 @@ struct fbs_cli_output {
     bool show_secrets, quiet, verbose;
     int color; /* -1 auto */
     const char *salt;
+    const char *ignore_file;
+    const char *baseline_file;
+    const char *write_baseline;
     /* Set by fbs_cli_output_ready(). */
     struct fbs_policy policy;
     json_t *policy_json;
     struct fbs_vocab *vocab;
+    struct fbs_ignores ignores; /* --ignore-file; sources add each target's */
+    bool have_ignores;
+    struct fbs_baseline baseline;
+    bool have_baseline;
 };
+
+/* Point the pipeline options at what ready() loaded (policy, vocab, now, salt, exceptions). */
+void fbs_cli_output_pipeline(struct fbs_cli_output *o, struct fbs_pipeline_opts *po);
 
 void fbs_cli_output_init(struct fbs_cli_output *o);
 /* Handle a shared option: 1 handled, 0 not a shared option, -1 bad value (message printed). */

@@ -11,7 +11,7 @@
 const char *fbs_skip_name(enum fbs_skip s)
 {
     static const char *const names[] = {"too_large", "binary",   "unreadable", "symlink",
-                                        "special",   "excluded", "ignored",    "empty"};
+                                        "special",   "excluded", "empty"};
 
     return (unsigned)s < FBS_SKIP__COUNT ? names[s] : "?";
 }
@@ -57,27 +57,24 @@ void fbs_diags_release(struct fbs_diags *d)
     pthread_mutex_destroy(&d->lock);
 }
 
-void fbs_diags_add(struct fbs_diags *d, bool error, const char *kind, const char *path,
-                   const char *fmt, ...)
+static void diags_vadd(struct fbs_diags *d, bool error, bool notice, const char *kind,
+                       const char *path, const char *fmt, va_list ap)
 {
     struct fbs_buf msg = FBS_BUF_INIT;
     struct fbs_diag *x;
-    va_list ap;
 
     if (error && d->stats)
         atomic_fetch_add(&d->stats->errors, 1);
-    if (!error && !d->list_skips)
+    if (!error && !notice && !d->list_skips)
         return;
     x = fbs_calloc(1, sizeof(*x));
     if (!x)
         return;
-    va_start(ap, fmt);
     if (fbs_buf_vprintf(&msg, fmt, ap) < 0) {
-        va_end(ap);
         fbs_free(x);
         return;
     }
-    va_end(ap);
+    x->notice = notice;
     x->kind = fbs_strdup(kind);
     x->path = fbs_strdup(path);
     x->message = fbs_buf_detach(&msg);
@@ -86,6 +83,25 @@ void fbs_diags_add(struct fbs_diags *d, bool error, const char *kind, const char
     if (!x->kind || !x->message || (path && !x->path) || fbs_vec_push(&d->items, x) < 0)
         diag_free(x);
     pthread_mutex_unlock(&d->lock);
+}
+
+void fbs_diags_add(struct fbs_diags *d, bool error, const char *kind, const char *path,
+                   const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    diags_vadd(d, error, false, kind, path, fmt, ap);
+    va_end(ap);
+}
+
+void fbs_diags_notice(struct fbs_diags *d, const char *kind, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    diags_vadd(d, false, true, kind, path, fmt, ap);
+    va_end(ap);
 }
 
 static int diag_cmp(const void *a, const void *b)

@@ -23,7 +23,6 @@ enum fbs_skip {
     FBS_SKIP_SYMLINK,
     FBS_SKIP_SPECIAL,
     FBS_SKIP_EXCLUDED,
-    FBS_SKIP_IGNORED,
     FBS_SKIP_EMPTY,
     FBS_SKIP__COUNT
 };
@@ -38,6 +37,9 @@ struct fbs_stats {
     atomic_uint_fast64_t skipped[FBS_SKIP__COUNT];
     atomic_uint_fast64_t suppressed_placeholder;
     atomic_uint_fast64_t suppressed_reference;
+    atomic_uint_fast64_t suppressed_inline;      /* fallback-scan:allow comments */
+    atomic_uint_fast64_t suppressed_ignore_file; /* ignore-file entries */
+    atomic_uint_fast64_t baseline_new, baseline_unchanged, baseline_absent;
     atomic_uint_fast64_t findings;
     atomic_uint_fast64_t errors; /* diagnostics that make the scan incomplete */
     double seconds;
@@ -50,7 +52,8 @@ struct fbs_diag {
     char *kind; /* snake_case: unreadable, read_error, too_large, symlink_loop ... */
     char *path; /* the subject: path, object id, ref, URL; may be NULL */
     char *message;
-    bool error; /* true: the scan is incomplete because of it */
+    bool error;  /* true: the scan is incomplete because of it */
+    bool notice; /* listed even without --verbose */
 };
 
 struct fbs_diags {
@@ -70,6 +73,10 @@ void fbs_diags_release(struct fbs_diags *d);
  */
 void fbs_diags_add(struct fbs_diags *d, bool error, const char *kind, const char *path,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* A notice: always listed, never makes the scan incomplete (an expired ignore entry ...). */
+void fbs_diags_notice(struct fbs_diags *d, const char *kind, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Sort entries by path then kind, for reproducible reports. */
 void fbs_diags_sort(struct fbs_diags *d);

@@ -55,6 +55,18 @@ const char *fbs_dim_name(enum fbs_dim dim)
     return (unsigned)dim < FBS_DIM__COUNT ? names[dim] : "?";
 }
 
+const char *fbs_suppression_name(enum fbs_suppression s)
+{
+    switch (s) {
+    case FBS_SUPPRESSED_INLINE:
+        return "inline";
+    case FBS_SUPPRESSED_IGNORE_FILE:
+        return "ignore_file";
+    default:
+        return NULL;
+    }
+}
+
 struct fbs_finding *fbs_finding_new(void)
 {
     struct fbs_finding *f = fbs_calloc(1, sizeof(*f));
@@ -88,6 +100,8 @@ void fbs_finding_free(struct fbs_finding *f)
     fbs_free(f->secret);
     fbs_free(f->path);
     fbs_free(f->rel_path);
+    fbs_free(f->suppression_reason);
+    fbs_free(f->suppression_source);
     fbs_free(f->target);
     fbs_free(f->commit);
     fbs_free(f->author);

@@ -26,6 +26,18 @@ enum fbs_privilege { FBS_PRIV_UNKNOWN = 0, FBS_PRIV_NORMAL, FBS_PRIV_HIGH };
 const char *fbs_privilege_name(enum fbs_privilege p);
 int fbs_privilege_parse(const char *s);
 
+/* Why a finding does not count against the scan (suppress.h). */
+enum fbs_suppression {
+    FBS_SUPPRESSED_NO = 0,
+    FBS_SUPPRESSED_INLINE,      /* a fallback-scan:allow comment */
+    FBS_SUPPRESSED_IGNORE_FILE, /* an ignore-file entry */
+};
+
+/* "inline" / "ignore_file" as written in reports (NULL for FBS_SUPPRESSED_NO). */
+const char *fbs_suppression_name(enum fbs_suppression s);
+
+enum fbs_baseline_state { FBS_BASELINE_NONE = 0, FBS_BASELINE_NEW, FBS_BASELINE_UNCHANGED };
+
 enum fbs_dim {
     FBS_DIM_FALLBACK,
     FBS_DIM_AGE,
@@ -106,6 +118,12 @@ struct fbs_finding {
     int standing;         /* 1, 0, or -1 before scoring */
     char **reasons;
     size_t nreasons, reasons_cap;
+
+    /* Exceptions (suppress.h). */
+    enum fbs_suppression suppression;
+    char *suppression_reason;
+    char *suppression_source; /* "file:line" of the ignore entry, or NULL */
+    enum fbs_baseline_state baseline;
 
     char id[33]; /* fingerprint, hex */
 };

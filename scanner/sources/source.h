@@ -17,6 +17,7 @@
 
 #include "../model/blob.h"
 #include "../model/diag.h"
+#include "../model/suppress.h"
 
 struct fbs_source_opts {
     const char *const *targets;
@@ -27,8 +28,9 @@ struct fbs_source_opts {
     bool scan_binary;            /* some rule targets binary content: don't skip binary files */
     const char *const *excludes; /* globs (text.h semantics), relative to the target */
     size_t nexcludes;
-    const char *ignore_file; /* extra ignore file; each directory target's own
-                                .fallbackscanignore is always read */
+    /* Where each target's .fallbackscanignore (a directory target's, a work tree's) is loaded,
+     * tagged with the target; may be NULL. Its entries suppress findings (suppress.h). */
+    struct fbs_ignores *ignores;
     struct fbs_stats *stats;
     struct fbs_diags *diags;
     atomic_bool *cancel; /* optional: set to stop early */
@@ -89,14 +91,5 @@ int fbs_source_read_file(const struct fbs_source_opts *o, const char *fs_path, c
 
 /* The registry: the source with this name ("file", "git"), or NULL. */
 const struct fbs_source *fbs_source_find(const char *name);
-
-/*
- * Read an ignore file: one glob per line, '#' starts a comment (also after whitespace at the
- * end of a line: "secrets/  # reason"), blank lines skipped, a leading '!' is rejected. Appends
- * heap strings to `out`. 0; FBS_EIO when the file cannot be read (FBS_ENOTFOUND when it does not
- * exist); FBS_EPARSE naming the line.
- */
-struct fbs_vec;
-int fbs_ignore_file_load(struct fbs_vec *out, const char *path);
 
 #endif

@@ -35,8 +35,7 @@ struct file_item {
 
 struct walk {
     const struct fbs_source_opts *opts;
-    struct fbs_vec files;   /* struct file_item * */
-    struct fbs_vec ignores; /* char *: globs from ignore files of the current target */
+    struct fbs_vec files; /* struct file_item * */
     struct {
         dev_t dev;
         ino_t ino;
@@ -54,64 +53,7 @@ static void item_free(void *p)
     fbs_free(it);
 }
 
-int fbs_ignore_file_load(struct fbs_vec *out, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[4096];
-    int lineno = 0, rc = 0;
-
-    if (!f)
-        return fbs_error_set(errno == ENOENT ? FBS_ENOTFOUND : FBS_EIO,
-                             "cannot read ignore file '%s': %s", path, strerror(errno));
-    while (fgets(line, sizeof(line), f)) {
-        size_t n = strlen(line);
-        char *s = line, *copy;
-
-        lineno++;
-        if (n == sizeof(line) - 1 && line[n - 1] != '\n') {
-            rc = fbs_error_set(FBS_EPARSE, "'%s': line %d: line too long", path, lineno);
-            break;
-        }
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
-                     line[n - 1] == '\t'))
-            line[--n] = '\0';
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s || *s == '#')
-            continue;
-        {
-            /* A trailing " # reason" is a comment. */
-            char *hash = strstr(s, " #");
-
-            if (!hash)
-                hash = strstr(s, "\t#");
-            if (hash) {
-                *hash = '\0';
-                n = strlen(s);
-                while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-                    s[--n] = '\0';
-            }
-        }
-        if (*s == '!') {
-            rc =
-                fbs_error_set(FBS_EPARSE, "'%s': line %d: negated patterns ('!') are not supported",
-                              path, lineno);
-            break;
-        }
-        copy = fbs_strdup(s);
-        if (!copy || fbs_vec_push(out, copy) < 0) {
-            fbs_free(copy);
-            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
-            break;
-        }
-    }
-    if (!rc && ferror(f))
-        rc = fbs_error_set(FBS_EIO, "cannot read ignore file '%s'", path);
-    fclose(f);
-    return rc;
-}
-
-/* 1 when the relative path is excluded (by --exclude) or ignored (ignore files), else 0. */
+/* 1 when the relative path is excluded (by --exclude), else 0. */
 static int filtered(struct walk *w, const char *rel, bool is_dir, enum fbs_skip *why)
 {
     size_t i;
@@ -119,12 +61,6 @@ static int filtered(struct walk *w, const char *rel, bool is_dir, enum fbs_skip 
     for (i = 0; i < w->opts->nexcludes; i++) {
         if (fbs_glob_match(w->opts->excludes[i], rel, is_dir)) {
             *why = FBS_SKIP_EXCLUDED;
-            return 1;
-        }
-    }
-    for (i = 0; i < w->ignores.len; i++) {
-        if (fbs_glob_match(w->ignores.items[i], rel, is_dir)) {
-            *why = FBS_SKIP_IGNORED;
             return 1;
         }
     }
@@ -281,8 +217,6 @@ static int walk_target(struct walk *w, unsigned t)
     size_t n = strlen(target);
     int rc = 0;
 
-    /* Ignore files are per target: its own .fallbackscanignore, then --ignore-file. */
-    fbs_vec_release(&w->ignores, fbs_free);
     while (n > 1 && target[n - 1] == '/')
         n--;
     if (fbs_buf_put(&path, target, n) < 0)
@@ -300,17 +234,13 @@ static int walk_target(struct walk *w, unsigned t)
             rc = FBS_ENOMEM;
             goto done;
         }
-        rc = fbs_ignore_file_load(&w->ignores, ign.ptr);
+        /* A directory target's own ignore file: its entries suppress findings under it. */
+        rc = w->opts->ignores ? fbs_ignores_load_file(w->opts->ignores, ign.ptr, target) : 0;
         fbs_buf_release(&ign);
         if (rc == FBS_ENOTFOUND)
             rc = 0;
         if (rc < 0)
             goto done;
-        if (w->opts->ignore_file) {
-            rc = fbs_ignore_file_load(&w->ignores, w->opts->ignore_file);
-            if (rc < 0)
-                goto done;
-        }
         if (w->opts->follow_symlinks && (rc = seen_dir(w, &st)) < 0)
             goto done;
         /* "." as a target: report paths without a "./" prefix. */
@@ -519,7 +449,6 @@ static int file_scan(const struct fbs_source_opts *opts, fbs_blob_cb cb, void *p
 done:
     fbs_free(workers);
     fbs_vec_release(&w.files, item_free);
-    fbs_vec_release(&w.ignores, fbs_free);
     fbs_free(w.seen);
     return rc;
 }

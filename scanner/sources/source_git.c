@@ -451,7 +451,6 @@ struct gscan {
     struct level *levels;
     size_t nlevels;
     struct fbs_buf path; /* the path of the tree being walked */
-    struct fbs_vec ignores;
     struct arena arena;
 };
 
@@ -488,7 +487,6 @@ static void gscan_release(struct gscan *g)
     oidset_release(&g->head);
     oidset_release(&g->shallow);
     fbs_buf_release(&g->path);
-    fbs_vec_release(&g->ignores, fbs_free);
     arena_release(&g->arena);
     git_odb_free(g->odb);
     git_repository_free(g->repo);
@@ -521,7 +519,7 @@ static void bad_object(struct gscan *g, const git_oid *oid, int gerr, const char
                   gerr ? git_msg() : "unexpected object type or format");
 }
 
-/* Whether `rel` (a directory when is_dir) is excluded or ignored: the reason, or
+/* Whether `rel` (a directory when is_dir) is excluded: the reason, or
  * FBS_SKIP__COUNT. */
 static enum fbs_skip filtered(const struct gscan *g, const char *rel, bool is_dir)
 {
@@ -530,9 +528,6 @@ static enum fbs_skip filtered(const struct gscan *g, const char *rel, bool is_di
     for (i = 0; i < g->opts->nexcludes; i++)
         if (fbs_glob_match(g->opts->excludes[i], rel, is_dir))
             return FBS_SKIP_EXCLUDED;
-    for (i = 0; i < g->ignores.len; i++)
-        if (fbs_glob_match(g->ignores.items[i], rel, is_dir))
-            return FBS_SKIP_IGNORED;
     return FBS_SKIP__COUNT;
 }
 
@@ -542,7 +537,7 @@ static enum fbs_skip filtered_path(const struct gscan *g, char *rel)
     enum fbs_skip why = FBS_SKIP__COUNT;
     char *slash;
 
-    if (!g->opts->nexcludes && !g->ignores.len)
+    if (!g->opts->nexcludes)
         return why;
     for (slash = strchr(rel, '/'); slash && why == FBS_SKIP__COUNT;
          slash = strchr(slash + 1, '/')) {
@@ -2294,15 +2289,14 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
     if (g.workdir) {
         struct fbs_buf ign = FBS_BUF_INIT;
 
-        rc = fbs_buf_printf(&ign, "%s%s", g.workdir, IGNORE_FILE_NAME) < 0
-                 ? FBS_ENOMEM
-                 : fbs_ignore_file_load(&g.ignores, ign.ptr);
+        /* The work tree's ignore file: its entries suppress findings of this target. */
+        rc = fbs_buf_printf(&ign, "%s%s", g.workdir, IGNORE_FILE_NAME) < 0 ? FBS_ENOMEM
+             : o->ignores ? fbs_ignores_load_file(o->ignores, ign.ptr, target)
+                          : 0;
         fbs_buf_release(&ign);
         if (rc == FBS_ENOTFOUND)
             rc = 0;
     }
-    if (rc == 0 && o->ignore_file)
-        rc = fbs_ignore_file_load(&g.ignores, o->ignore_file);
     if (rc < 0)
         goto done;
     if (o->staged) {

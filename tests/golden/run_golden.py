@@ -4,7 +4,8 @@
 Each case is a directory under --cases with:
   args          one CLI argument per line (blank and '#' lines ignored)
   cwd           optional: the working directory (a token below); default: the case directory
-  setup.sh      optional: run with cwd=@TMP@ first (FIFOs, big or broken files that are not committed)
+  setup.sh      optional: run with cwd=@TMP@ first (FIFOs, big or broken files that are not committed;
+                $BIN is the binary under test, e.g. to write a baseline)
   stdin         optional: standard input (default: /dev/null)
   expected.out  expected stdout
   expected.err  optional: expected stderr (compared only when the file exists)
@@ -178,7 +179,8 @@ def run_case(case, args, validators):
                 env[k] = os.environ[k]
         setup = os.path.join(case, "setup.sh")
         if os.path.exists(setup):
-            senv = dict(env, SRC=args.src, FIXTURES=tokens["@FIXTURES@"], CASE=case, TMP=tmp)
+            senv = dict(env, SRC=args.src, FIXTURES=tokens["@FIXTURES@"], CASE=case, TMP=tmp,
+                        BIN=args.bin)
             try:
                 s = subprocess.run(["sh", setup], cwd=tmp, env=senv, capture_output=True,
                                    timeout=TIMEOUT)

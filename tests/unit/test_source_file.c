@@ -164,16 +164,6 @@ static void write_str(const char *dir, const char *name, const char *text)
     fbs_test_write(dir, name, text, strlen(text));
 }
 
-/* Write a file at an absolute path (outside the scanned tree). */
-static void write_abs(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
 static char *join(char *buf, size_t size, const char *dir, const char *name)
 {
     snprintf(buf, size, "%s/%s", dir, name);
@@ -263,11 +253,16 @@ static void test_source_file__excludes(void **state)
     fbs_test_rmtree(dir);
 }
 
+/* A directory target's .fallbackscanignore is loaded (tagged with the target); nothing is skipped
+ * for it: its entries suppress findings later (test_suppress.c). */
 static void test_source_file__ignore_files(void **state)
 {
-    char dir[256], extra[300];
+    char dir[256];
     struct scan s;
-    static const char *const want[] = {".fallbackscanignore", "app/config.yml", "notes#1.txt"};
+    struct fbs_ignores ign;
+    static const char *const want[] = {".fallbackscanignore", "app/config.yml",
+                                       "app/config.yml.bak", "secrets/prod.env"};
+    const struct fbs_ignore_entry *e;
 
     (void)state;
     snprintf(dir, sizeof(dir), "%s", fbs_test_tmpdir());
@@ -275,28 +270,28 @@ static void test_source_file__ignore_files(void **state)
               "# test fixtures hold fake keys\n"
               "\n"
               "secrets/  # reason: rotated 2024-01\n"
-              "*.bak\t# editor backups\n"
-              "   fixtures/**   \r\n"
-              "notes#2.txt\n");
+              "rule:generic.* expires=2027-01-31\t# noisy here\n");
     write_str(dir, "app/config.yml", "x: 1\n");
     write_str(dir, "app/config.yml.bak", "x: 0\n");
     write_str(dir, "secrets/prod.env", "K=v\n");
-    write_str(dir, "fixtures/key.pem", "k\n");
-    write_str(dir, "vendor/lib.js", "v\n");
-    write_str(dir, "notes#1.txt", "n\n"); /* '#' inside a pattern is not a comment */
-    write_str(dir, "notes#2.txt", "n\n");
-    snprintf(extra, sizeof(extra), "%s.extra-ignore", dir);
-    write_abs(extra, "vendor/ # third-party code\n");
+    assert_int_equal(fbs_ignores_init(&ign), 0);
     scan_init(&s, dir);
-    s.o.ignore_file = extra;
+    s.o.ignores = &ign;
     scan_run(&s);
     assert_int_equal(s.rc, 0);
-    assert_rels(s.r, want, 3);
-    /* secrets/, fixtures/ (or the file in it) and vendor/, config.yml.bak, notes#2.txt. */
-    assert_int_equal(skipped(&s, FBS_SKIP_IGNORED), 5);
-    assert_int_equal(skipped(&s, FBS_SKIP_EXCLUDED), 0);
+    assert_rels(s.r, want, 4);
+    assert_int_equal(ign.entries.len, 2);
+    e = ign.entries.items[0];
+    assert_int_equal(e->what, FBS_IGNORE_PATH);
+    assert_string_equal(e->pattern, "secrets/");
+    assert_string_equal(e->reason, "reason: rotated 2024-01");
+    assert_string_equal(e->target, dir);
+    assert_int_equal(e->line, 3);
+    e = ign.entries.items[1];
+    assert_int_equal(e->what, FBS_IGNORE_RULE);
+    assert_true(e->has_expires);
     scan_release(&s);
-    unlink(extra);
+    fbs_ignores_release(&ign);
     fbs_test_rmtree(dir);
 }
 
@@ -304,70 +299,57 @@ static void test_source_file__ignore_file_per_target(void **state)
 {
     char a[256], b[256];
     struct scan s;
-    static const char *const want[] = {".fallbackscanignore", "two.txt"};
+    struct fbs_ignores ign;
+    static const char *const want[] = {".fallbackscanignore", "one.txt", "two.txt"};
 
     (void)state;
     snprintf(a, sizeof(a), "%s", fbs_test_tmpdir());
     snprintf(b, sizeof(b), "%s", fbs_test_tmpdir());
-    write_str(a, ".fallbackscanignore", "*.txt\n");
+    write_str(a, ".fallbackscanignore", "*.txt  # scratch files\n");
     write_str(a, "one.txt", "1\n");
     write_str(b, "two.txt", "2\n");
+    assert_int_equal(fbs_ignores_init(&ign), 0);
     scan_init(&s, a);
     s.targets[1] = b;
     s.o.ntargets = 2;
+    s.o.ignores = &ign;
     scan_run(&s);
     assert_int_equal(s.rc, 0);
-    assert_rels(s.r, want, 2);
-    assert_string_equal(s.r->target[rec_index(s.r, "two.txt")], b);
+    assert_rels(s.r, want, 3);
+    assert_int_equal(ign.entries.len, 1);
+    assert_string_equal(((struct fbs_ignore_entry *)ign.entries.items[0])->target, a);
     scan_release(&s);
+    fbs_ignores_release(&ign);
     fbs_test_rmtree(a);
     fbs_test_rmtree(b);
 }
 
-static void test_source_file__ignore_negation_rejected(void **state)
+static void test_source_file__ignore_file_malformed(void **state)
 {
-    char dir[256], path[300];
+    char dir[256];
     struct scan s;
-    struct fbs_vec v = FBS_VEC_INIT;
+    struct fbs_ignores ign;
     const char *msg;
 
     (void)state;
     snprintf(dir, sizeof(dir), "%s", fbs_test_tmpdir());
     write_str(dir, ".fallbackscanignore",
               "# header\n"
-              "*.bak\n"
-              "!keep.bak\n");
+              "*.bak  # editor backups\n"
+              "!keep.bak  # but not this one\n");
     write_str(dir, "a.txt", "a\n");
+    assert_int_equal(fbs_ignores_init(&ign), 0);
     scan_init(&s, dir);
+    s.o.ignores = &ign;
     scan_run(&s);
     assert_int_equal(s.rc, FBS_EPARSE);
     msg = fbs_error_message();
     if (!strstr(msg, "line 3") || !strstr(msg, ".fallbackscanignore"))
         fail_msg("message \"%s\"", msg);
     assert_int_equal(s.r->n, 0); /* fatal: nothing scanned */
+    assert_int_equal(ign.entries.len, 0);
     scan_release(&s);
-
-    /* Direct: the loader appends patterns and reports the line. */
-    join(path, sizeof(path), dir, ".fallbackscanignore");
-    assert_int_equal(fbs_ignore_file_load(&v, path), FBS_EPARSE);
-    fbs_vec_release(&v, fbs_free);
-    join(path, sizeof(path), dir, "plain");
-    write_str(dir, "plain", "a/  # why\n\n  b.txt\t#tab comment\n#c\nd\r\n");
-    assert_int_equal(fbs_ignore_file_load(&v, path), 0);
-    assert_int_equal(v.len, 3);
-    assert_string_equal(v.items[0], "a/");
-    assert_string_equal(v.items[1], "b.txt");
-    assert_string_equal(v.items[2], "d");
-    fbs_vec_release(&v, fbs_free);
-    join(path, sizeof(path), dir, "absent");
-    assert_int_equal(fbs_ignore_file_load(&v, path), FBS_ENOTFOUND);
-    /* An explicit --ignore-file that does not exist is an error too. */
-    scan_init(&s, dir);
-    write_str(dir, ".fallbackscanignore", "*.bak\n");
-    s.o.ignore_file = path;
-    scan_run(&s);
-    assert_true(s.rc < 0);
-    scan_release(&s);
+    fbs_ignores_release(&ign);
     fbs_test_rmtree(dir);
 }
 
@@ -727,7 +709,7 @@ int main(void)
         cmocka_unit_test(test_source_file__excludes),
         cmocka_unit_test(test_source_file__ignore_files),
         cmocka_unit_test(test_source_file__ignore_file_per_target),
-        cmocka_unit_test(test_source_file__ignore_negation_rejected),
+        cmocka_unit_test(test_source_file__ignore_file_malformed),
         cmocka_unit_test(test_source_file__symlinks_not_followed),
         cmocka_unit_test(test_source_file__follow_symlinks_loop),
         cmocka_unit_test(test_source_file__fifo_skipped),

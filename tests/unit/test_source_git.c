@@ -903,6 +903,7 @@ static void test_source_git__excludes_and_ignore_file(void **state)
     char dir[256];
     static const char *const excludes[] = {"vendor/"};
     struct scan s;
+    struct fbs_ignores ign;
 
     (void)state;
     new_dir(dir, sizeof(dir));
@@ -910,17 +911,23 @@ static void test_source_git__excludes_and_ignore_file(void **state)
                      "echo D > docs/d.md && echo K > keep.txt && "
                      "echo 'docs/  # not ours' > .fallbackscanignore && g add . && "
                      "commit_at 2024-01-01T00:00:00Z c1");
+    assert_int_equal(fbs_ignores_init(&ign), 0);
     scan_init(&s, dir);
     s.o.excludes = excludes;
     s.o.nexcludes = 1;
+    s.o.ignores = &ign;
     scan_run(&s);
     assert_int_equal(s.rc, 0);
+    /* Excludes skip; the ignore file is loaded for the suppression step, not skipped by. */
     the_rec(&s, "keep.txt", "K");
     the_rec(&s, ".fallbackscanignore", "docs/");
-    assert_int_equal(s.r->n, 2);
+    the_rec(&s, "docs/d.md", "D");
+    assert_int_equal(s.r->n, 3);
     assert_int_equal(skipped(&s, FBS_SKIP_EXCLUDED), 1);
-    assert_int_equal(skipped(&s, FBS_SKIP_IGNORED), 1);
+    assert_int_equal(ign.entries.len, 1);
+    assert_string_equal(((struct fbs_ignore_entry *)ign.entries.items[0])->pattern, "docs/");
     scan_release(&s);
+    fbs_ignores_release(&ign);
     fbs_test_rmtree(dir);
 }
 
