@@ -7,6 +7,7 @@
  * and FALLBACK_SCAN_AWS_BACKOFF_MS, an undocumented test hook that shortens retry delays.
  */
 #include "cli.h"
+#include "cloud_cli.h"
 #include "../../detectors/vocab.h"
 #include "../cloud/cloud.h"
 #include "../core/alloc.h"
@@ -146,7 +147,9 @@ static int parse_args(struct cloud_args *a, int argc, char **argv)
     }
     a->provider = argv[optind];
     if (strcmp(a->provider, "aws") != 0) {
-        fbs_cli_error("cloud: provider '%s' is not supported (supported: aws)", a->provider);
+        fbs_cli_error("cloud: unknown provider '%s': not supported (supported: aws, gcp, azure, "
+                      "kubernetes, vault; the provider comes right after 'cloud')",
+                      a->provider);
         return -1;
     }
     if (optind + 1 < argc) {
@@ -266,8 +269,14 @@ done:
 
 int fbs_cmd_cloud(int argc, char **argv)
 {
+    static const char *const live[] = {"gcp", "azure", "kubernetes", "k8s", "vault", NULL};
     struct cloud_args a;
-    int rc, status = FBS_EXIT_USAGE;
+    int rc, status = FBS_EXIT_USAGE, i;
+
+    /* `cloud PROVIDER ...`: the other providers have their own collectors (cmd_cloud_live.c). */
+    for (i = 0; argc > 1 && live[i]; i++)
+        if (!strcmp(argv[1], live[i]))
+            return fbs_cmd_cloud_live(argc, argv);
 
     rc = parse_args(&a, argc, argv);
     if (rc != 0) {

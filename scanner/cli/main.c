@@ -2,6 +2,7 @@
  * main.c - fallback-scan's entry point: dispatch to a subcommand (cmd_*.c).
  */
 #include "cli.h"
+#include "cloud_cli.h"
 #include "../core/error.h"
 #include "../match/ruleset.h"
 
@@ -18,7 +19,9 @@ static const struct fbs_cmd commands[] = {
     {"scan", fbs_cmd_scan, "scan paths: a git work tree's history and files; other paths as files"},
     {"files", fbs_cmd_files, "scan files and directories (never git history)"},
     {"git", fbs_cmd_git, "scan a repository's whole history (a path or a URL)"},
-    {"cloud", fbs_cmd_cloud, "read credentials from a cloud account's APIs ('cloud aws')"},
+    {"cloud", fbs_cmd_cloud,
+     "read credentials from a cloud's APIs: 'cloud aws|gcp|azure|kubernetes|vault'"},
+    {"inventory", fbs_cmd_inventory, "analyse exported cloud credential inventories"},
     {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')"},
     {"hook", fbs_cmd_hook, "install a git pre-commit hook that scans staged changes"},
     {NULL, NULL, NULL},

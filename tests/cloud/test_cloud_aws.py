@@ -367,7 +367,7 @@ def test_errors(binary):
         check(rc == 2 and "no AWS credentials" in err, "no credentials: %s" % err)
         rc, out, err = run(binary, ["--profile", "missing"], home)
         check(rc == 2 and "profile 'missing' not found" in err, "missing profile: %s" % err)
-        p = subprocess.run([binary, "cloud", "gcp"], capture_output=True)
+        p = subprocess.run([binary, "cloud", "nimbus"], capture_output=True)
         check(p.returncode == 2 and b"not supported" in p.stderr, "unknown provider")
 
         # A profile from ~/.aws: its key signs the requests (not the environment's).

@@ -1,0 +1,444 @@
+/*
+ * cmd_cloud_live.c - 'fallback-scan cloud gcp|azure|kubernetes|vault': list the credentials of a
+ * GCP project, an Entra ID tenant, a Kubernetes cluster or a Vault server through their APIs and
+ * report them like any other finding. (`cloud aws` is cmd_cloud.c's.)
+ *
+ * Credentials to call the APIs come from the environment or a file and go to the transport
+ * only: they are never printed, logged or written to a report. A failed request is a diagnostic
+ * (exit status 3); a missing credential is a usage error.
+ */
+#include "cli.h"
+#include "cloud_cli.h"
+#include "../cloud/cloud_live.h"
+#include "../cloud/fetch.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../core/banned.h"
+
+enum {
+    OPT_PROJECT = 256,
+    OPT_TOKEN_FILE,
+    OPT_ENDPOINT,
+    OPT_CRM_ENDPOINT,
+    OPT_CA_BUNDLE,
+    OPT_TIMEOUT,
+    OPT_RETRIES,
+    OPT_KUBECONFIG,
+    OPT_CONTEXT,
+    OPT_CLUSTER,
+};
+
+static const struct option long_opts[] = {
+    {"project", required_argument, NULL, OPT_PROJECT},
+    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+    {"api-url", required_argument, NULL, OPT_ENDPOINT},
+    {"resource-manager-endpoint", required_argument, NULL, OPT_CRM_ENDPOINT},
+    {"ca-bundle", required_argument, NULL, OPT_CA_BUNDLE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+    {"context", required_argument, NULL, OPT_CONTEXT},
+    {"cluster", required_argument, NULL, OPT_CLUSTER},
+    {"help", no_argument, NULL, 'h'},
+    FBS_CLI_OUTPUT_LONG_OPTS,
+    {NULL, 0, NULL, 0},
+};
+
+enum provider { P_GCP, P_AZURE, P_KUBERNETES, P_VAULT };
+
+struct live_args {
+    struct fbs_cli_output out;
+    enum provider provider;
+    const char *name; /* as typed */
+    const char *project, *token_file, *endpoint, *crm_endpoint, *ca_bundle;
+    const char *kubeconfig, *context, *cluster;
+    long timeout;
+    unsigned retries;
+};
+
+static void usage(FILE *out, const char *name)
+{
+    fprintf(out, "usage: fallback-scan cloud %s [options]\n\n", name ? name : "PROVIDER");
+    fputs(
+        "List the credentials of a cloud account through its API and report them:\n"
+        "  gcp         user-managed service account keys of a project (--project), with the\n"
+        "              accounts' roles from the project IAM policy; token from --token-file or\n"
+        "              GOOGLE_OAUTH_ACCESS_TOKEN (gcloud auth print-access-token)\n"
+        "  azure       client secrets and certificates of every application and service\n"
+        "              principal (Microsoft Graph); token from --token-file or\n"
+        "              AZURE_ACCESS_TOKEN (az account get-access-token --resource-type ms-graph)\n"
+        "  kubernetes  legacy service account token Secrets and the cluster-admin bindings;\n"
+        "              server and credentials from the kubeconfig (--kubeconfig, KUBECONFIG,\n"
+        "              ~/.kube/config; --context)\n"
+        "  vault       every token (by accessor); VAULT_ADDR, VAULT_TOKEN (needs sudo on\n"
+        "              auth/token/accessors), VAULT_CACERT\n\n",
+        out);
+    fputs(fbs_cli_output_usage, out);
+    fputs("cloud:\n"
+          "      --token-file FILE   read the API token from FILE\n"
+          "      --endpoint URL      API base URL (alias --api-url; tests, sovereign clouds,\n"
+          "                          proxies; plain http only to loopback addresses)\n"
+          "      --ca-bundle FILE    verify servers with these CA certificates (PEM)\n"
+          "      --timeout SECONDS   per request (default 60)\n"
+          "      --retries N         retries of throttled or failed requests (default 3)\n"
+          "  gcp:        --project ID (required), --resource-manager-endpoint URL\n"
+          "  kubernetes: --kubeconfig FILE, --context NAME, --cluster NAME (name in reports)\n\n"
+          "exit status: 0 clean, 1 findings, 2 usage/configuration error, 3 incomplete\n",
+          out);
+}
+
+static int parse_number(long *out, const char *opt, const char *arg, long max)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (errno || *end || end == arg || v < 0 || v > max) {
+        fbs_cli_error("%s: invalid value '%s' (expected 0..%ld)", opt, arg, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* 0 parsed, 1 help printed, -1 error printed. */
+static int parse_args(struct live_args *a, int argc, char **argv)
+{
+    long n;
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" FBS_CLI_OUTPUT_SHORT_OPTS "h", long_opts, NULL)) !=
+           -1) {
+        int shared = fbs_cli_output_option(&a->out, c, optarg);
+
+        if (shared < 0)
+            return -1;
+        if (shared > 0)
+            continue;
+        switch (c) {
+        case OPT_PROJECT:
+            a->project = optarg;
+            break;
+        case OPT_TOKEN_FILE:
+            a->token_file = optarg;
+            break;
+        case OPT_ENDPOINT:
+            a->endpoint = optarg;
+            break;
+        case OPT_CRM_ENDPOINT:
+            a->crm_endpoint = optarg;
+            break;
+        case OPT_CA_BUNDLE:
+            a->ca_bundle = optarg;
+            break;
+        case OPT_TIMEOUT:
+            if (parse_number(&n, "--timeout", optarg, 3600) < 0)
+                return -1;
+            a->timeout = n;
+            break;
+        case OPT_RETRIES:
+            if (parse_number(&n, "--retries", optarg, 10) < 0)
+                return -1;
+            a->retries = (unsigned)n;
+            break;
+        case OPT_KUBECONFIG:
+            a->kubeconfig = optarg;
+            break;
+        case OPT_CONTEXT:
+            a->context = optarg;
+            break;
+        case OPT_CLUSTER:
+            a->cluster = optarg;
+            break;
+        case 'h':
+            usage(stdout, a->name);
+            return 1;
+        default:
+            fbs_cli_bad_option("cloud", argv[optind - 1], c);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fbs_cli_error("cloud %s: unexpected argument '%s'", a->name, argv[optind]);
+        return -1;
+    }
+    if (a->provider == P_GCP && (!a->project || !*a->project)) {
+        fbs_cli_error("cloud gcp: --project ID is required");
+        return -1;
+    }
+    if (a->provider != P_GCP && (a->project || a->crm_endpoint)) {
+        fbs_cli_error("cloud %s: --project and --resource-manager-endpoint are for gcp", a->name);
+        return -1;
+    }
+    if (a->provider != P_KUBERNETES && (a->kubeconfig || a->context || a->cluster)) {
+        fbs_cli_error("cloud %s: --kubeconfig, --context and --cluster are for kubernetes",
+                      a->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The token: --token-file, else the environment variable. NULL (message printed) if neither. */
+static char *load_token(const struct live_args *a, const char *env, const char *how)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    const char *v;
+    char *tok = NULL;
+
+    if (a->token_file) {
+        if (fbs_cloud_read_file(&b, a->token_file, 1 << 20) < 0) {
+            fbs_cli_error("--token-file '%s': %s", a->token_file, fbs_error_message());
+            goto done;
+        }
+        while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r' ||
+                         b.ptr[b.len - 1] == ' ' || b.ptr[b.len - 1] == '\t'))
+            b.len--;
+        if (!b.len || memchr(b.ptr, '\n', b.len) || memchr(b.ptr, '\r', b.len)) {
+            fbs_cli_error("--token-file '%s': expected one token on one line", a->token_file);
+            goto done;
+        }
+        tok = fbs_strndup(b.ptr, b.len);
+        if (!tok)
+            fbs_cli_error("out of memory");
+        goto done;
+    }
+    v = env ? getenv(env) : NULL;
+    if (v && *v && !strpbrk(v, "\r\n")) {
+        tok = fbs_strdup(v);
+        if (!tok)
+            fbs_cli_error("out of memory");
+        goto done;
+    }
+    if (env)
+        fbs_cli_error("cloud %s: no API token: set %s (%s) or give --token-file", a->name, env,
+                      how);
+done:
+    fbs_buf_release_wipe(&b);
+    return tok;
+}
+
+static void free_token(char *t)
+{
+    if (t)
+        fbs_wipe(t, strlen(t));
+    fbs_free(t);
+}
+
+/* The kubeconfig to read: --kubeconfig, the first file of $KUBECONFIG, ~/.kube/config. */
+static int kubeconfig_path(char *out, size_t size, const struct live_args *a)
+{
+    const char *env = getenv("KUBECONFIG"), *home = getenv("HOME");
+
+    if (a->kubeconfig) {
+        snprintf(out, size, "%s", a->kubeconfig);
+        return 0;
+    }
+    if (env && *env) {
+        const char *p = env;
+
+        while (*p) {
+            size_t n = strcspn(p, ":");
+            struct stat st;
+
+            snprintf(out, size, "%.*s", (int)n, p);
+            if (n && stat(out, &st) == 0)
+                return 0;
+            p += n + (p[n] == ':');
+        }
+    }
+    if (home && *home) {
+        snprintf(out, size, "%s/.kube/config", home);
+        return 0;
+    }
+    fbs_cli_error("cloud kubernetes: no kubeconfig (give --kubeconfig FILE)");
+    return -1;
+}
+
+static int run(struct live_args *a)
+{
+    struct fbs_fetch_curl_opts fo;
+    struct fbs_cloud_fetch *fx = NULL;
+    struct fbs_kubeconfig kc;
+    struct fbs_scan_result result;
+    struct fbs_cloud_set set;
+    bool have_result = false, have_set = false, have_kc = false;
+    char *token = NULL, target[1024], kcpath[4096];
+    const char *targets[1] = {target};
+    const char *base = a->endpoint;
+    int rc, status = FBS_EXIT_USAGE;
+
+    memset(&fo, 0, sizeof(fo));
+    memset(&kc, 0, sizeof(kc));
+    fo.ca_file = a->ca_bundle;
+    fo.timeout = a->timeout;
+    fo.max_retries = a->retries;
+    switch (a->provider) {
+    case P_GCP:
+        token = load_token(a, "GOOGLE_OAUTH_ACCESS_TOKEN", "gcloud auth print-access-token");
+        snprintf(target, sizeof(target), "gcp:projects/%s", a->project);
+        break;
+    case P_AZURE:
+        token = load_token(a, "AZURE_ACCESS_TOKEN",
+                           "az account get-access-token --resource-type ms-graph");
+        snprintf(target, sizeof(target), "azure:%s", base ? base : FBS_AZURE_GRAPH_URL);
+        break;
+    case P_VAULT:
+        if (!base)
+            base = getenv("VAULT_ADDR");
+        if (!base || !*base) {
+            fbs_cli_error("cloud vault: no Vault address: set VAULT_ADDR or give --endpoint URL");
+            goto done;
+        }
+        if (!fo.ca_file && getenv("VAULT_CACERT") && *getenv("VAULT_CACERT"))
+            fo.ca_file = getenv("VAULT_CACERT");
+        token = load_token(a, "VAULT_TOKEN", "a token allowed to list auth/token/accessors");
+        fo.token_header = "X-Vault-Token";
+        snprintf(target, sizeof(target), "vault:%s", base);
+        break;
+    case P_KUBERNETES:
+        if (kubeconfig_path(kcpath, sizeof(kcpath), a) < 0)
+            goto done;
+        if (fbs_kubeconfig_load(&kc, kcpath, a->context) < 0) {
+            fbs_cli_fail(NULL);
+            goto done;
+        }
+        have_kc = true;
+        if (kc.insecure_skip_tls_verify && !kc.ca_pem && !kc.ca_file && !a->ca_bundle) {
+            fbs_cli_error("cloud kubernetes: cluster '%s' sets insecure-skip-tls-verify; "
+                          "fallback-scan always verifies TLS: give the cluster's CA with "
+                          "--ca-bundle FILE",
+                          kc.cluster_name);
+            goto done;
+        }
+        if (a->token_file) {
+            token = load_token(a, NULL, NULL);
+            if (!token)
+                goto done;
+        }
+        fo.token = token ? token : kc.token;
+        if (!a->ca_bundle) {
+            fo.ca_file = kc.ca_file;
+            fo.ca_pem = kc.ca_pem;
+            fo.ca_pem_len = kc.ca_pem_len;
+        }
+        fo.cert_file = kc.cert_file;
+        fo.key_file = kc.key_file;
+        fo.cert_pem = kc.cert_pem;
+        fo.cert_pem_len = kc.cert_pem_len;
+        fo.key_pem = kc.key_pem;
+        fo.key_pem_len = kc.key_pem_len;
+        if (!base)
+            base = kc.server;
+        snprintf(target, sizeof(target), "kubernetes:%s", kc.context);
+        break;
+    }
+    if (a->provider != P_KUBERNETES) {
+        if (!token)
+            goto done;
+        fo.token = token;
+    }
+    if (fbs_cli_output_ready(&a->out) < 0)
+        goto done;
+    if (fbs_fetch_curl_new(&fx, &fo) < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    if (fbs_scan_result_init(&result, a->out.verbose) < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    have_result = true;
+    if (fbs_cloud_set_init(&set, &result.diags) < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    have_set = true;
+    switch (a->provider) {
+    case P_GCP:
+        rc = fbs_live_gcp(&set, fx, a->project, a->endpoint, a->crm_endpoint);
+        break;
+    case P_AZURE:
+        rc = fbs_live_azure(&set, fx, a->endpoint);
+        break;
+    case P_KUBERNETES:
+        set.k8s_cluster = a->cluster ? a->cluster : kc.cluster_name;
+        rc = fbs_live_kubernetes(&set, fx, base);
+        break;
+    case P_VAULT:
+    default:
+        set.vault_addr = base;
+        rc = fbs_live_vault(&set, fx, base);
+        break;
+    }
+    if (rc < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    status = fbs_cli_report_records(&a->out, &result, &set, targets, 1);
+done:
+    if (have_set)
+        fbs_cloud_set_release(&set);
+    if (have_result)
+        fbs_scan_result_release(&result);
+    fbs_fetch_curl_free(fx);
+    free_token(token);
+    if (have_kc)
+        fbs_kubeconfig_release(&kc);
+    return status;
+}
+
+int fbs_cmd_cloud_provider(const char *provider, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        enum provider p;
+    } names[] = {{"gcp", P_GCP},
+                 {"azure", P_AZURE},
+                 {"kubernetes", P_KUBERNETES},
+                 {"k8s", P_KUBERNETES},
+                 {"vault", P_VAULT}};
+    struct live_args a;
+    size_t i;
+    int rc;
+
+    memset(&a, 0, sizeof(a));
+    a.retries = 3;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(provider, names[i].name))
+            break;
+    if (i == sizeof(names) / sizeof(names[0])) {
+        fbs_cli_error("cloud: unknown provider '%s' (known: gcp, azure, kubernetes, vault)",
+                      provider);
+        return FBS_EXIT_USAGE;
+    }
+    a.provider = names[i].p;
+    a.name = provider;
+    fbs_cli_output_init(&a.out);
+    rc = parse_args(&a, argc, argv);
+    if (rc == 0)
+        rc = run(&a);
+    else
+        rc = rc > 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
+    fbs_cli_output_release(&a.out);
+    return rc;
+}
+
+int fbs_cmd_cloud_live(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(argc < 2 ? stderr : stdout, NULL);
+        return argc < 2 ? FBS_EXIT_USAGE : FBS_EXIT_OK;
+    }
+    return fbs_cmd_cloud_provider(argv[1], argc - 1, argv + 1);
+}

@@ -1,0 +1,162 @@
+/*
+ * cloud_records.h - credential records from cloud inventories (GCP, Azure, Kubernetes, Vault):
+ * the record builders that the offline exports (inventory.c) and the live collectors (live_*.c)
+ * share, and the set that gathers records and joins them.
+ *
+ * A record is a struct fbs_finding without a blob (see finding.h, "cloud records"): source,
+ * resource (a fully qualified URI), secret = the credential's identifier (a key id, a token
+ * accessor, a secret's uid: never a real secret), key = the owning principal, names = the
+ * vocabulary the fallback dimension reads (descriptions, display names, labels), dates, active,
+ * privilege with evidence, and facts under a provider object (facts.gcp, facts.azure,
+ * facts.kubernetes, facts.vault).
+ *
+ * Builders read the JSON shapes the providers' APIs return, which are also what their CLIs
+ * export, so an export and a live listing give the same records:
+ *
+ *   GCP         serviceAccountKey objects (keys list), serviceAccount objects (accounts list),
+ *               a project IAM policy (getIamPolicy)
+ *   Azure       Microsoft Graph application and servicePrincipal objects with their
+ *               passwordCredentials and keyCredentials, or a bare credential list
+ *   Kubernetes  Secret objects of type kubernetes.io/service-account-token, ClusterRoleBindings
+ *   Vault       token lookup data (lookup, lookup-self, lookup-accessor)
+ *
+ * Some facts about a record come from another input: a service account's display name and roles
+ * (GCP), the cluster-admin bindings of a service account (Kubernetes). Builders file those in the
+ * set's join tables, and fbs_cloud_set_finish() applies them to every record once all inputs are
+ * in, so the order of the inputs does not matter.
+ *
+ * Secrets in inputs: builders never copy a token (Vault `id`), a secret's `data`, a password
+ * credential's `secretText` or the first characters of it (`hint`); fbs_cloud_json_wipe()
+ * overwrites such values in a parsed tree before it is freed.
+ *
+ * Errors: builders return 0, FBS_ENOMEM (fatal), or FBS_EPARSE with a message when the whole
+ * document is not of the expected shape. A malformed item inside a well-formed document is an
+ * error diagnostic ("inventory_item", naming the input and the item) and the other items go on.
+ */
+#ifndef FBS_CLOUD_RECORDS_H
+#define FBS_CLOUD_RECORDS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/buf.h"
+#include "../core/vec.h"
+#include "../model/diag.h"
+#include "../model/finding.h"
+
+struct fbs_cloud_set {
+    struct fbs_vec records;  /* struct fbs_finding *, owned */
+    struct fbs_diags *diags; /* borrowed: per-item problems and skips */
+    const char *k8s_cluster; /* cluster name in k8s:// resources; NULL: "cluster" */
+    const char *vault_addr;  /* host[:port] (or URL) in vault:// resources; NULL: "vault" */
+    /* Join tables (objects), filled by the builders, applied by fbs_cloud_set_finish(). */
+    json_t *gcp_accounts; /* email -> {"names": "...", "disabled": bool} */
+    json_t *gcp_roles;    /* email -> ["roles/...", ...] */
+    json_t *k8s_admins;   /* "ns/name"; "ns/" (a namespace); "" (all) -> ["evidence"] */
+    unsigned long skipped_system_keys; /* GCP SYSTEM_MANAGED keys not reported */
+};
+
+/* Empty set; `diags` may be NULL (problems are then dropped). 0 or FBS_ENOMEM. */
+int fbs_cloud_set_init(struct fbs_cloud_set *s, struct fbs_diags *diags);
+/* Free the records and the join tables. */
+void fbs_cloud_set_release(struct fbs_cloud_set *s);
+/*
+ * Apply the join tables to every record (names, roles, disabled accounts, cluster-admin
+ * bindings). Call once, after the last input. 0 or FBS_ENOMEM.
+ */
+int fbs_cloud_set_finish(struct fbs_cloud_set *s);
+
+/* --- builders (one per input shape) ------------------------------------------------------- */
+
+/*
+ * GCP: serviceAccountKey objects: an array, or {"keys": [...]} (REST). `origin` names the input
+ * in diagnostics and facts (a file name; NULL for a live listing). USER_MANAGED keys become
+ * gcp_service_account_key records; SYSTEM_MANAGED keys are rotated by Google and their private
+ * half never leaves Google: they are counted in skipped_system_keys, not reported.
+ */
+int fbs_gcp_add_keys(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
+/* GCP: serviceAccount objects (an array, or {"accounts": [...]}): names and disabled flags. */
+int fbs_gcp_add_accounts(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
+/* GCP: an IAM policy ({"bindings": [{"role", "members"}]}): each service account's roles. */
+int fbs_gcp_add_iam_policy(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
+/* Whether a role gives control over the project or its service accounts (roles/owner ...). */
+bool fbs_gcp_role_is_high(const char *role);
+
+/*
+ * Azure: Graph application or servicePrincipal objects: {"value": [...]}, an array, or one
+ * object. Each passwordCredential becomes an azure_client_secret record, each keyCredential an
+ * azure_certificate_credential record.
+ */
+int fbs_azure_add_objects(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
+/*
+ * Azure: a bare credential list (`az ad app credential list [--cert]`): the owning object is
+ * not in the export, so resources read ".../applications/unknown/...".
+ */
+int fbs_azure_add_credentials(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
+
+/*
+ * Kubernetes: a List (or SecretList, ClusterRoleBindingList) or a single object. Secrets of type
+ * kubernetes.io/service-account-token become kubernetes_service_account_token records;
+ * ClusterRoleBindings to cluster-admin (or admin) fill the join table. Other kinds are skipped.
+ * The secrets' data are wiped in `doc` (hence not const).
+ */
+int fbs_k8s_add_objects(struct fbs_cloud_set *s, json_t *doc, const char *origin);
+
+/*
+ * Vault: token lookup output: {"data": {...}} or the data object itself, or an array of them.
+ * The token (`id`) is wiped in `doc`. Batch tokens have no accessor and are skipped.
+ */
+int fbs_vault_add_lookups(struct fbs_cloud_set *s, json_t *doc, const char *origin);
+
+/* --- helpers shared by the builders ------------------------------------------------------- */
+
+struct fbs_cloud_record_spec {
+    enum fbs_source_kind source;
+    const char *kind, *rule_id, *rule_name, *remediation;
+    const char *resource;   /* fully qualified URI */
+    const char *identifier; /* becomes f->secret: an identifier, never a secret */
+    const char *principal;  /* becomes f->key; may be NULL */
+    const char *origin;     /* input file, written as facts.inventory_file; may be NULL */
+};
+
+/* A new record with the spec's fields copied; active = 1, interactive = false. */
+int fbs_cloud_record_new(struct fbs_finding **out, const struct fbs_cloud_record_spec *spec);
+/* Hand a record to the set (taken: freed on failure). 0 or FBS_ENOMEM. */
+int fbs_cloud_set_push(struct fbs_cloud_set *s, struct fbs_finding *f);
+
+enum fbs_cloud_date { FBS_CLOUD_ISSUED, FBS_CLOUD_EXPIRES, FBS_CLOUD_LAST_USED };
+/* Set a date and its source word (facts.issued_from / expires_from / last_used_from). */
+int fbs_cloud_record_date(struct fbs_finding *f, enum fbs_cloud_date which, fbs_time_t t,
+                          const char *from);
+/* Record that the credential never expires (facts.no_expiry = true; no expires date). */
+int fbs_cloud_record_no_expiry(struct fbs_finding *f, const char *from);
+/* Raise the privilege to `p` (never lowers it) and append evidence to facts.privilege_evidence. */
+int fbs_cloud_record_privilege(struct fbs_finding *f, enum fbs_privilege p, const char *evidence);
+/* Append text to f->names, space-separated (NULL or "" is a no-op). */
+int fbs_cloud_record_names(struct fbs_finding *f, const char *text);
+/* The provider object in facts (facts.<name>), created on first use; NULL on ENOMEM. */
+json_t *fbs_cloud_record_facts(struct fbs_finding *f, const char *name);
+
+/* A new heap string (fbs_free), printf-style; NULL on ENOMEM. */
+char *fbs_cloud_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A string member of an object, or NULL (also when `obj` is not an object). */
+const char *fbs_cloud_str(const json_t *obj, const char *key);
+/*
+ * Parse an ISO-8601 member into *out. Returns 1 when set, 0 when absent or null, FBS_EPARSE
+ * with "'key': ..." when present but not a date.
+ */
+int fbs_cloud_date(fbs_time_t *out, const json_t *obj, const char *key);
+/* Overwrite every string inside `v` (recursively) with zeros, in place. NULL is a no-op. */
+void fbs_cloud_json_wipe(json_t *v);
+/*
+ * Read a whole file into `out` (appended; at most max_size bytes, 0: no limit). 0, or FBS_EIO
+ * with a message (no such file, a directory, larger than the limit), FBS_ENOMEM. Callers wipe
+ * the buffer when the file may hold secrets (fbs_buf_release_wipe).
+ */
+int fbs_cloud_read_file(struct fbs_buf *out, const char *path, uint64_t max_size);
+/* An error diagnostic about one item of an input (kind "inventory_item"). */
+void fbs_cloud_item_error(struct fbs_cloud_set *s, const char *origin, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

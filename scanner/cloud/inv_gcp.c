@@ -1,0 +1,375 @@
+/*
+ * inv_gcp.c - GCP record builders: service account keys (gcloud iam service-accounts keys list
+ * --format=json, or the IAM API's keys.list response), service accounts (names, disabled) and
+ * the project IAM policy (roles). Used by the inventory and the live collector alike.
+ *
+ * A key's resource is its full resource name, "//iam.googleapis.com/" + name; its identifier is
+ * the key id (the last segment of the name), which also appears as private_key_id in the key
+ * file. validBeforeTime 9999-12-31T23:59:59Z is how the API writes "never expires".
+ */
+#include "cloud_records.h"
+#include "inventory.h"
+#include "../core/alloc.h"
+#include "../core/buf.h"
+#include "../core/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/banned.h"
+
+#define GCP_FROM "gcp_iam"
+
+static const char gcp_remediation[] =
+    "Delete the key (gcloud iam service-accounts keys delete KEY_ID --iam-account SA) and use "
+    "short-lived credentials instead (impersonation, workload identity federation); a "
+    "break-glass key that must exist should expire (constraints/iam.serviceAccountKeyExpiryHours) "
+    "and its use should alert.";
+
+bool fbs_gcp_role_is_high(const char *role)
+{
+    static const char *const high[] = {
+        "roles/owner",
+        "roles/editor",
+        "roles/iam.serviceAccountKeyAdmin",
+        "roles/iam.serviceAccountAdmin",
+        "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.securityAdmin",
+        "roles/iam.roleAdmin",
+        "roles/iam.organizationRoleAdmin",
+        "roles/resourcemanager.projectIamAdmin",
+        "roles/resourcemanager.folderAdmin",
+        "roles/resourcemanager.folderIamAdmin",
+        "roles/resourcemanager.organizationAdmin",
+        NULL,
+    };
+    size_t i, n;
+
+    if (!role)
+        return false;
+    for (i = 0; high[i]; i++)
+        if (!strcmp(role, high[i]))
+            return true;
+    /* A service's full administrator (roles/container.admin, roles/secretmanager.admin ...). */
+    n = strlen(role);
+    return !strncmp(role, "roles/", 6) && n > 12 && !strcmp(role + n - 6, ".admin") &&
+           !memchr(role + 6, '/', n - 6);
+}
+
+/*
+ * Split "projects/P/serviceAccounts/EMAIL/keys/ID" into its parts (copies into the caller's
+ * buffers). 0, or -1 when the name has another shape.
+ */
+static int split_key_name(const char *name, char *project, size_t psz, char *email, size_t esz,
+                          const char **key_id)
+{
+    const char *p, *sa, *keys;
+    size_t n;
+
+    if (strncmp(name, "projects/", 9))
+        return -1;
+    p = name + 9;
+    sa = strstr(p, "/serviceAccounts/");
+    if (!sa || sa == p)
+        return -1;
+    n = (size_t)(sa - p);
+    if (n >= psz)
+        return -1;
+    memcpy(project, p, n);
+    project[n] = '\0';
+    sa += strlen("/serviceAccounts/");
+    keys = strstr(sa, "/keys/");
+    if (!keys || keys == sa)
+        return -1;
+    n = (size_t)(keys - sa);
+    if (n >= esz)
+        return -1;
+    memcpy(email, sa, n);
+    email[n] = '\0';
+    *key_id = keys + strlen("/keys/");
+    if (!**key_id || strchr(*key_id, '/'))
+        return -1;
+    return 0;
+}
+
+static int add_key(struct fbs_cloud_set *s, const json_t *key, size_t idx, const char *origin)
+{
+    const char *name = fbs_cloud_str(key, "name"), *type = fbs_cloud_str(key, "keyType");
+    const char *key_id = NULL;
+    char project[256], email[320], *resource = NULL;
+    struct fbs_cloud_record_spec spec;
+    struct fbs_finding *f = NULL;
+    fbs_time_t t;
+    json_t *gcp;
+    int rc;
+
+    if (!json_is_object(key)) {
+        fbs_cloud_item_error(s, origin, "key %zu: not an object", idx);
+        return 0;
+    }
+    if (!name || split_key_name(name, project, sizeof(project), email, sizeof(email), &key_id)) {
+        fbs_cloud_item_error(
+            s, origin, "key %zu: 'name' is not 'projects/P/serviceAccounts/EMAIL/keys/ID'", idx);
+        return 0;
+    }
+    if (type && !strcmp(type, "SYSTEM_MANAGED")) {
+        s->skipped_system_keys++;
+        return 0;
+    }
+    resource = fbs_cloud_format("//iam.googleapis.com/%s", name);
+    if (!resource)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    memset(&spec, 0, sizeof(spec));
+    spec.source = FBS_SOURCE_GCP;
+    spec.kind = "gcp_service_account_key";
+    spec.rule_id = "gcp.iam.service_account_key";
+    spec.rule_name = "GCP service account key";
+    spec.remediation = gcp_remediation;
+    spec.resource = resource;
+    spec.identifier = key_id;
+    spec.principal = email;
+    spec.origin = origin;
+    rc = fbs_cloud_record_new(&f, &spec);
+    fbs_free(resource);
+    if (rc < 0)
+        return rc;
+    gcp = fbs_cloud_record_facts(f, "gcp");
+    if (!gcp || json_object_set_new(gcp, "project", json_string(project)) < 0 ||
+        json_object_set_new(gcp, "service_account", json_string(email)) < 0 ||
+        json_object_set_new(gcp, "key_id", json_string(key_id)) < 0 ||
+        json_object_set_new(gcp, "key_type", json_string(type ? type : "USER_MANAGED")) < 0 ||
+        (fbs_cloud_str(key, "keyAlgorithm") &&
+         json_object_set_new(gcp, "key_algorithm",
+                             json_string(fbs_cloud_str(key, "keyAlgorithm"))) < 0) ||
+        (fbs_cloud_str(key, "keyOrigin") &&
+         json_object_set_new(gcp, "key_origin", json_string(fbs_cloud_str(key, "keyOrigin"))) <
+             0)) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (json_is_true(json_object_get(key, "disabled")))
+        f->active = 0;
+    rc = fbs_cloud_date(&t, key, "validAfterTime");
+    if (rc > 0)
+        rc = fbs_cloud_record_date(f, FBS_CLOUD_ISSUED, t, GCP_FROM);
+    if (rc == FBS_EPARSE)
+        goto item;
+    if (rc < 0)
+        goto fail;
+    rc = fbs_cloud_date(&t, key, "validBeforeTime");
+    if (rc > 0) {
+        /* The API's "no expiry": 9999-12-31T23:59:59Z (any date in year 9999 counts). */
+        if (t >= fbs_days_from_civil(9999, 1, 1) * FBS_DAY)
+            rc = fbs_cloud_record_no_expiry(f, GCP_FROM);
+        else
+            rc = fbs_cloud_record_date(f, FBS_CLOUD_EXPIRES, t, GCP_FROM);
+    }
+    if (rc == FBS_EPARSE)
+        goto item;
+    if (rc < 0)
+        goto fail;
+    return fbs_cloud_set_push(s, f);
+item:
+    fbs_cloud_item_error(s, origin, "key %zu (%s): %s", idx, key_id, fbs_error_message());
+    fbs_finding_free(f);
+    return 0;
+fail:
+    fbs_finding_free(f);
+    return rc;
+}
+
+static const json_t *items_of(const json_t *doc, const char *wrapper)
+{
+    if (json_is_array(doc))
+        return doc;
+    if (json_is_object(doc) && json_is_array(json_object_get(doc, wrapper)))
+        return json_object_get(doc, wrapper);
+    return NULL;
+}
+
+int fbs_gcp_add_keys(struct fbs_cloud_set *s, const json_t *doc, const char *origin)
+{
+    const json_t *items = items_of(doc, "keys");
+    size_t i;
+    int rc;
+
+    if (json_is_object(doc) && !json_object_get(doc, "keys") && fbs_cloud_str(doc, "name"))
+        return add_key(s, doc, 0, origin); /* a single key (keys get) */
+    if (!items) {
+        if (json_is_object(doc) && !json_object_size(doc))
+            return 0; /* the API omits "keys" when an account has none: {} */
+        return fbs_error_set(FBS_EPARSE, "expected an array of service account keys");
+    }
+    for (i = 0; i < json_array_size(items); i++) {
+        rc = add_key(s, json_array_get(items, i), i, origin);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int add_account(struct fbs_cloud_set *s, const json_t *a, size_t idx, const char *origin)
+{
+    const char *email = fbs_cloud_str(a, "email");
+    const char *dn = fbs_cloud_str(a, "displayName"), *desc = fbs_cloud_str(a, "description");
+    struct fbs_buf names = FBS_BUF_INIT;
+    json_t *entry;
+    int rc = 0;
+
+    if (!email) {
+        fbs_cloud_item_error(s, origin, "service account %zu: no 'email'", idx);
+        return 0;
+    }
+    if ((dn && fbs_buf_puts(&names, dn) < 0) ||
+        (desc && ((names.len && fbs_buf_putc(&names, ' ') < 0) || fbs_buf_puts(&names, desc) < 0)))
+        rc = FBS_ENOMEM;
+    entry = rc == 0 ? json_pack("{s:s, s:b}", "names", names.ptr, "disabled",
+                                json_is_true(json_object_get(a, "disabled")))
+                    : NULL;
+    fbs_buf_release(&names);
+    if (!entry || json_object_set_new(s->gcp_accounts, email, entry) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    return 0;
+}
+
+int fbs_gcp_add_accounts(struct fbs_cloud_set *s, const json_t *doc, const char *origin)
+{
+    const json_t *items = items_of(doc, "accounts");
+    size_t i;
+    int rc;
+
+    if (!items) {
+        if (json_is_object(doc) && !json_object_size(doc))
+            return 0;
+        return fbs_error_set(FBS_EPARSE, "expected an array of service accounts");
+    }
+    for (i = 0; i < json_array_size(items); i++) {
+        rc = add_account(s, json_array_get(items, i), i, origin);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int add_role(struct fbs_cloud_set *s, const char *email, const char *role)
+{
+    json_t *roles = json_object_get(s->gcp_roles, email);
+    size_t i;
+
+    if (!roles) {
+        roles = json_array();
+        if (!roles || json_object_set_new(s->gcp_roles, email, roles) < 0)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < json_array_size(roles); i++)
+        if (!strcmp(json_string_value(json_array_get(roles, i)), role))
+            return 0;
+    if (json_array_append_new(roles, json_string(role)) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    return 0;
+}
+
+int fbs_gcp_add_iam_policy(struct fbs_cloud_set *s, const json_t *doc, const char *origin)
+{
+    const json_t *bindings = json_object_get(doc, "bindings"), *b;
+    size_t i, j;
+    int rc;
+
+    if (!json_is_object(doc))
+        return fbs_error_set(FBS_EPARSE, "expected an IAM policy object");
+    if (!bindings)
+        return 0; /* a policy without bindings */
+    if (!json_is_array(bindings))
+        return fbs_error_set(FBS_EPARSE, "'bindings' is not an array");
+    json_array_foreach(bindings, i, b)
+    {
+        const char *role = fbs_cloud_str(b, "role");
+        const json_t *members = json_object_get(b, "members");
+
+        if (!role || !json_is_array(members)) {
+            fbs_cloud_item_error(s, origin, "binding %zu: no 'role' or 'members'", i);
+            continue;
+        }
+        for (j = 0; j < json_array_size(members); j++) {
+            const char *m = json_string_value(json_array_get(members, j));
+
+            /* "deleted:serviceAccount:..." members no longer grant anything. */
+            if (!m || strncmp(m, "serviceAccount:", 15) || !m[15])
+                continue;
+            rc = add_role(s, m + 15, role);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* --- inventory formats ---------------------------------------------------------------------- */
+
+static bool is_key_name(const char *name)
+{
+    return name && !strncmp(name, "projects/", 9) && strstr(name, "/serviceAccounts/") &&
+           strstr(name, "/keys/");
+}
+
+static bool match_keys(const json_t *doc)
+{
+    const json_t *first = fbs_inventory_first(doc, "keys", true);
+
+    return first && is_key_name(fbs_cloud_str(first, "name")) &&
+           (json_object_get(first, "validAfterTime") || json_object_get(first, "keyType") ||
+            json_object_get(first, "keyAlgorithm"));
+}
+
+static int add_keys_json(struct fbs_cloud_set *s, json_t *doc, const char *origin)
+{
+    return fbs_gcp_add_keys(s, doc, origin);
+}
+
+const struct fbs_inventory_format fbs_inventory_gcp_keys = {
+    .name = "gcp_service_account_keys",
+    .describes = "gcloud iam service-accounts keys list --format=json (or the keys.list API)",
+    .match_json = match_keys,
+    .add_json = add_keys_json,
+};
+
+static bool match_accounts(const json_t *doc)
+{
+    const json_t *first = fbs_inventory_first(doc, "accounts", false);
+    const char *name = fbs_cloud_str(first, "name");
+
+    return first && fbs_cloud_str(first, "email") && name && !strncmp(name, "projects/", 9) &&
+           strstr(name, "/serviceAccounts/") && !strstr(name, "/keys/");
+}
+
+static int add_accounts_json(struct fbs_cloud_set *s, json_t *doc, const char *origin)
+{
+    return fbs_gcp_add_accounts(s, doc, origin);
+}
+
+const struct fbs_inventory_format fbs_inventory_gcp_accounts = {
+    .name = "gcp_service_accounts",
+    .describes = "gcloud iam service-accounts list --format=json (or the serviceAccounts.list API)",
+    .match_json = match_accounts,
+    .add_json = add_accounts_json,
+};
+
+static bool match_policy(const json_t *doc)
+{
+    const json_t *b = json_array_get(json_object_get(doc, "bindings"), 0);
+
+    return json_is_object(doc) && fbs_cloud_str(b, "role") &&
+           json_is_array(json_object_get(b, "members"));
+}
+
+static int add_policy_json(struct fbs_cloud_set *s, json_t *doc, const char *origin)
+{
+    return fbs_gcp_add_iam_policy(s, doc, origin);
+}
+
+const struct fbs_inventory_format fbs_inventory_gcp_iam_policy = {
+    .name = "gcp_iam_policy",
+    .describes = "gcloud projects get-iam-policy PROJECT --format=json",
+    .match_json = match_policy,
+    .add_json = add_policy_json,
+};

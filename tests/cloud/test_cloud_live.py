@@ -1,0 +1,403 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `fallback-scan cloud gcp|azure|kubernetes|vault` against the replay server
+(tests/cloud/replay_live_server.py, loopback only), and of `fallback-scan inventory` on the export
+fixtures (tests/inventory/): the JSON report, the exit status, and that no API credential or
+token from a response reaches the report or the terminal.
+
+    test_cloud_live.py --bin build/fallback-scan
+"""
+import argparse
+import base64
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from replay_live_server import Replay  # noqa: E402
+
+INVENTORY = os.path.join(os.path.dirname(HERE), "inventory")
+NOW = "2025-06-01T00:00:00Z"
+BIN = None
+
+# Credentials the tests hand the tool, and secrets the recorded responses carry: none may leak.
+SECRETS = ["test-gcp-token-7f3a", "test-graph-token-51c2", "test-k8s-token-c0de",
+           "test-vault-token-9e1d", "FAKE-K8S-TOKEN", "RkFLRS1LOFMtVE9LRU4t", "FAKE-APPLIED-TOKEN",
+           "hvs.FAKEROOTTOKEN", "Xk~", "q8Q"]
+
+
+def run(args, env_extra=None):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GOOGLE_OAUTH_ACCESS_TOKEN", "AZURE_ACCESS_TOKEN", "VAULT_ADDR",
+                        "VAULT_TOKEN", "VAULT_CACERT", "KUBECONFIG")}
+    env["FALLBACK_SCAN_CACHE"] = "off"
+    env.update(env_extra or {})
+    p = subprocess.run([BIN] + args, env=env, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+SCHEMA = os.path.join(os.path.dirname(os.path.dirname(HERE)), "docs", "report-v1.schema.json")
+
+
+def report(out):
+    """Parse a JSON report and validate it against the report schema (when jsonschema exists)."""
+    rep = json.loads(out)
+    try:
+        import jsonschema
+    except ImportError:
+        return rep
+    with open(SCHEMA, encoding="utf-8") as f:
+        jsonschema.validate(rep, json.load(f))
+    return rep
+
+
+def by_resource(rep, suffix):
+    hits = [f for f in rep["findings"] if f["location"]["resource"].endswith(suffix)]
+    if len(hits) != 1:
+        raise AssertionError("%d findings end with %s" % (len(hits), suffix))
+    return hits[0]
+
+
+class Base(unittest.TestCase):
+    def assertNoSecrets(self, *texts):
+        for t in texts:
+            for s in SECRETS:
+                self.assertNotIn(s, t)
+
+    def diags(self, rep, kind=None):
+        return [d for d in rep["scan"]["diagnostics"] if kind is None or d["kind"] == kind]
+
+
+class TestLive(Base):
+    def test_gcp(self):
+        with Replay(os.path.join(HERE, "gcp")) as srv:
+            rc, out, err = run(["cloud", "gcp", "--project", "acme-prod", "--endpoint", srv.base,
+                                "--resource-manager-endpoint", srv.base + "/", "-f", "json",
+                                "--now", NOW, "-q"],
+                               {"GOOGLE_OAUTH_ACCESS_TOKEN": "test-gcp-token-7f3a"})
+            log = srv.log
+        self.assertEqual(rc, 1, err)  # findings
+        rep = report(out)
+        self.assertNoSecrets(out, err)
+        self.assertTrue(all(r["auth_ok"] for r in log))
+        self.assertTrue(all(r["user_agent"].startswith("fallback-scan/") for r in log))
+        # Both account pages were read, the throttled key listing was retried.
+        self.assertEqual(sum(1 for r in log if r["path"].endswith("/serviceAccounts")), 2)
+        keys = [r for r in log if r["path"].endswith("breakglass-admin@acme-prod.iam"
+                                                     ".gserviceaccount.com/keys")]
+        self.assertEqual(len(keys), 2)
+        self.assertEqual(log[-1]["method"], "POST")
+        self.assertEqual(log[-1]["body"], {"options": {"requestedPolicyVersion": 3}})
+        self.assertEqual(len(rep["findings"]), 1)
+        f = by_resource(rep, "/keys/3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39")
+        self.assertEqual(f["location"]["source"], "gcp")
+        self.assertEqual(f["credential"]["kind"], "gcp_service_account_key")
+        self.assertIsNone(f["credential"]["expires"])  # 9999-12-31: never expires
+        self.assertEqual(f["facts"]["expiry"], "none")
+        self.assertEqual(f["facts"]["privilege"], "high")  # roles/owner
+        self.assertTrue(f["fallback"]["is_fallback"])
+        self.assertTrue(f["standing_access"])
+        # The denied key listing is a diagnostic naming the API's words.
+        d = self.diags(rep, "cloud_request")
+        self.assertEqual(len(d), 1)
+        self.assertIn("HTTP 403", d[0]["message"])
+        self.assertIn("iam.serviceAccountKeys.list", d[0]["message"])
+        self.assertTrue(rep["scan"]["stats"]["incomplete"])
+
+    def test_gcp_incomplete_exit(self):
+        with Replay(os.path.join(HERE, "gcp")) as srv:
+            rc, out, err = run(["cloud", "gcp", "--project", "acme-prod", "--endpoint", srv.base,
+                                "--resource-manager-endpoint", srv.base, "--fail-on", "none",
+                                "-f", "json", "-o", os.devnull],
+                               {"GOOGLE_OAUTH_ACCESS_TOKEN": "test-gcp-token-7f3a"})
+        self.assertEqual(rc, 3, err)
+        self.assertIn("HTTP 403", err)  # printed, since the report went to a file
+        self.assertNoSecrets(out, err)
+
+    def test_azure(self):
+        with Replay(os.path.join(HERE, "azure")) as srv:
+            rc, out, err = run(["cloud", "azure", "--api-url", srv.base, "-f", "json", "--now",
+                                NOW, "-q"], {"AZURE_ACCESS_TOKEN": "test-graph-token-51c2"})
+            log = srv.log
+        self.assertEqual(rc, 1, err)
+        rep = report(out)
+        self.assertNoSecrets(out, err)
+        self.assertEqual([r["path"] for r in log],
+                         ["/v1.0/applications", "/v1.0/applications", "/v1.0/servicePrincipals"])
+        self.assertEqual(self.diags(rep), [])
+        self.assertEqual(len(rep["findings"]), 4)
+        f = by_resource(rep, "/passwordCredentials/5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70819")
+        self.assertEqual(f["credential"]["kind"], "azure_client_secret")
+        self.assertEqual(f["credential"]["issued"], "2024-02-01T00:00:00Z")
+        self.assertEqual(f["credential"]["expires"], "2026-02-01T00:00:00Z")
+        self.assertEqual(f["facts"]["valid_days"], 731)  # valid two years
+        self.assertTrue(f["standing_access"])
+        sp = by_resource(rep, "/servicePrincipals/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a/"
+                              "passwordCredentials/a0b1c2d3-e4f5-4607-8819-2a3b4c5d6e7f")
+        self.assertFalse(sp["standing_access"])  # its service principal is disabled
+
+    def test_azure_refuses_foreign_paging_link(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(HERE, "azure", "routes.json")) as f:
+                spec = json.load(f)
+            for name in ("applications_1.json", "applications_2.json",
+                         "service_principals.json"):
+                with open(os.path.join(HERE, "azure", name)) as f:
+                    text = f.read()
+                with open(os.path.join(tmp, name), "w") as f:
+                    f.write(text.replace("{{base}}", "https://graph.example.invalid"))
+            with open(os.path.join(tmp, "routes.json"), "w") as f:
+                json.dump(spec, f)
+            with Replay(tmp) as srv:
+                rc, out, err = run(["cloud", "azure", "--endpoint", srv.base, "-f", "json",
+                                    "--now", NOW, "-q", "--fail-on", "none"],
+                                   {"AZURE_ACCESS_TOKEN": "test-graph-token-51c2"})
+                log = srv.log
+        self.assertEqual(rc, 3, err)
+        rep = report(out)
+        self.assertIn("another server", self.diags(rep, "cloud_request")[0]["message"])
+        self.assertEqual(len([r for r in log if r["path"] == "/v1.0/applications"]), 1)
+
+    def kubeconfig(self, tmp, server):
+        path = os.path.join(tmp, "kubeconfig")
+        with open(path, "w") as f:
+            f.write("apiVersion: v1\nkind: Config\ncurrent-context: prod\n"
+                    "clusters:\n- name: prod-eu-1\n  cluster:\n    server: %s\n"
+                    "contexts:\n- name: prod\n  context:\n    cluster: prod-eu-1\n"
+                    "    user: auditor\n"
+                    "- name: other\n  context:\n    cluster: nowhere\n    user: auditor\n"
+                    "users:\n- name: auditor\n  user:\n    token: test-k8s-token-c0de\n"
+                    % server)
+        return path
+
+    def test_kubernetes(self):
+        with tempfile.TemporaryDirectory() as tmp, \
+                Replay(os.path.join(HERE, "kubernetes")) as srv:
+            kc = self.kubeconfig(tmp, srv.base)
+            rc, out, err = run(["cloud", "kubernetes", "--kubeconfig", kc, "-f", "json", "--now",
+                                NOW, "-q"])
+            log = srv.log
+        self.assertEqual(rc, 1, err)
+        rep = report(out)
+        self.assertNoSecrets(out, err)
+        self.assertEqual([r["path"] for r in log],
+                         ["/api/v1/secrets", "/api/v1/secrets",
+                          "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"])
+        self.assertEqual(log[0]["query"]["fieldSelector"],
+                         "type=kubernetes.io/service-account-token")
+        self.assertEqual(self.diags(rep), [])
+        f = by_resource(rep, "k8s://prod-eu-1/namespaces/kube-system/secrets/"
+                             "breakglass-admin-token")
+        self.assertEqual(f["facts"]["privilege"], "high")  # bound to cluster-admin
+        self.assertEqual(f["credential"]["last_used"], "2025-05-30T00:00:00Z")
+        self.assertIsNone(f["credential"]["expires"])
+        self.assertTrue(f["standing_access"])
+        self.assertTrue(any("cluster-admin" in e for e in f["facts"]["privilege_evidence"]))
+        prom = by_resource(rep, "/namespaces/monitoring/secrets/prometheus-token-x7k2p")
+        self.assertEqual(prom["facts"]["privilege"], "unknown")
+
+    def test_kubernetes_config_errors(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            kc = self.kubeconfig(tmp, "https://127.0.0.1:1")
+            rc, out, err = run(["cloud", "kubernetes", "--kubeconfig", kc, "--context", "other"])
+            self.assertEqual(rc, 2)
+            self.assertIn("no cluster named 'nowhere'", err)
+            rc, out, err = run(["cloud", "kubernetes", "--kubeconfig", kc, "--context", "gone"])
+            self.assertEqual(rc, 2)
+            self.assertIn("no context named 'gone'", err)
+            self.assertNoSecrets(out, err)
+
+    def test_vault(self):
+        with Replay(os.path.join(HERE, "vault")) as srv:
+            rc, out, err = run(["cloud", "vault", "-f", "json", "--now", NOW, "-q"],
+                               {"VAULT_ADDR": srv.base, "VAULT_TOKEN": "test-vault-token-9e1d"})
+            log = srv.log
+        self.assertEqual(rc, 1, err)
+        rep = report(out)
+        self.assertNoSecrets(out, err)
+        self.assertEqual(len([r for r in log if r["method"] == "POST"]), 3)
+        self.assertEqual(len(rep["findings"]), 2)
+        f = by_resource(rep, "/auth/token/accessors/Xy7kPq2RsT9uVw3LmN5oBc1D")
+        self.assertTrue(f["location"]["resource"].startswith("vault://127.0.0.1:"))
+        self.assertEqual(f["facts"]["privilege"], "high")
+        self.assertIsNone(f["credential"]["expires"])  # ttl 0
+        self.assertIn({"term": "root token", "where": "content", "weight": 1.0},
+                      f["fallback"]["indicators"])
+        self.assertTrue(f["standing_access"])
+        d = self.diags(rep, "cloud_request")
+        self.assertEqual(len(d), 1)
+        self.assertIn("invalid accessor", d[0]["message"])
+
+    def test_vault_wrong_token(self):
+        with Replay(os.path.join(HERE, "vault")) as srv:
+            rc, out, err = run(["cloud", "vault", "-f", "json", "-o", os.devnull,
+                                "--fail-on", "none"],
+                               {"VAULT_ADDR": srv.base, "VAULT_TOKEN": "not-the-token"})
+        self.assertEqual(rc, 3)
+        self.assertIn("HTTP 401", err)
+        self.assertNotIn("not-the-token", err)
+
+    def test_usage_errors(self):
+        cases = [
+            (["cloud", "gcp"], {}, "--project ID is required"),
+            (["cloud", "gcp", "--project", "p"], {}, "GOOGLE_OAUTH_ACCESS_TOKEN"),
+            (["cloud", "azure"], {}, "AZURE_ACCESS_TOKEN"),
+            (["cloud", "vault"], {"VAULT_TOKEN": "x"}, "VAULT_ADDR"),
+            (["cloud", "nimbus"], {}, "unknown provider"),
+            (["cloud", "azure", "--project", "p"], {}, "are for gcp"),
+            (["cloud", "gcp", "--project", "p", "--token-file", "/nonexistent/t"], {},
+             "--token-file"),
+        ]
+        for args, env, msg in cases:
+            rc, out, err = run(args, env)
+            self.assertEqual(rc, 2, args)
+            self.assertIn(msg, err, args)
+
+    def test_plain_http_refused_off_loopback(self):
+        rc, out, err = run(["cloud", "vault", "--endpoint", "http://vault.example.invalid:8200",
+                            "-f", "json", "-q", "--fail-on", "none"], {"VAULT_TOKEN": "tok-1"})
+        self.assertEqual(rc, 3)
+        rep = report(out)
+        self.assertIn("plain http is refused", self.diags(rep, "cloud_request")[0]["message"])
+
+
+def make_pki(tmp):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, with openssl."""
+    def ossl(*args):
+        subprocess.run(["openssl"] + list(args), cwd=tmp, check=True, capture_output=True)
+
+    with open(os.path.join(tmp, "srv.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    with open(os.path.join(tmp, "cli.ext"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    for ca in ("ca", "other-ca"):
+        ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2",
+             "-subj", "/CN=" + ca)
+    for name, cn in (("srv", "127.0.0.1"), ("cli", "fallback-auditor")):
+        ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn)
+        ossl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext")
+
+    def b64(name):
+        with open(os.path.join(tmp, name), "rb") as f:
+            return base64.b64encode(f.read()).decode()
+
+    return b64
+
+
+@unittest.skipUnless(shutil.which("openssl"), "the openssl command is not installed")
+class TestKubernetesTLS(Base):
+    """The kubeconfig's CA data verifies the server; its client certificate authenticates."""
+
+    def scan(self, ca_name):
+        with tempfile.TemporaryDirectory() as tmp:
+            b64 = make_pki(tmp)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.path.join(tmp, "srv.pem"), os.path.join(tmp, "srv.key"))
+            ctx.load_verify_locations(os.path.join(tmp, "ca.pem"))
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            with Replay(os.path.join(HERE, "kubernetes"), ssl_context=ctx,
+                        require_auth=False) as srv:
+                kc = os.path.join(tmp, "kubeconfig")
+                with open(kc, "w") as f:
+                    f.write("apiVersion: v1\nkind: Config\ncurrent-context: tls\n"
+                            "clusters:\n- name: tls-cluster\n  cluster:\n    server: %s\n"
+                            "    certificate-authority-data: %s\n"
+                            "contexts:\n- name: tls\n  context: {cluster: tls-cluster, "
+                            "user: cert}\n"
+                            "users:\n- name: cert\n  user:\n"
+                            "    client-certificate-data: %s\n    client-key-data: %s\n"
+                            % (srv.base, b64(ca_name), b64("cli.pem"), b64("cli.key")))
+                rc, out, err = run(["cloud", "kubernetes", "--kubeconfig", kc, "-f", "json",
+                                    "--now", NOW, "-q", "--fail-on", "none", "--retries", "0"])
+                return rc, out, err, srv.log, b64("cli.key")
+
+    def test_client_certificate(self):
+        rc, out, err, log, key = self.scan("ca.pem")
+        self.assertEqual(rc, 0, err)
+        rep = report(out)
+        self.assertEqual(self.diags(rep), [])
+        self.assertEqual(len(log), 3)
+        self.assertTrue(all(r["peer"] == "fallback-auditor" for r in log))
+        f = by_resource(rep, "k8s://tls-cluster/namespaces/kube-system/secrets/"
+                             "breakglass-admin-token")
+        self.assertEqual(f["facts"]["privilege"], "high")
+        self.assertNotIn(key, out + err)
+
+    def test_wrong_ca_is_refused(self):
+        rc, out, err, log, key = self.scan("other-ca.pem")
+        self.assertEqual(rc, 3, err)
+        self.assertEqual(log, [])
+        d = self.diags(report(out), "cloud_request")
+        self.assertEqual(len(d), 2)  # the secret listing and the bindings
+        self.assertRegex(d[0]["message"], "(?i)certificate|SSL")
+        self.assertNotIn(key, out + err)
+
+
+class TestInventory(Base):
+    def files(self, *names):
+        return [os.path.join(INVENTORY, n) for n in names]
+
+    def test_all_exports_joined(self):
+        rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "-q", "-v", "--cluster",
+                            "prod"] +
+                           self.files("k8s_secrets.json", "k8s_clusterrolebindings.json",
+                                      "gcp_keys.json", "gcp_keys_api.json",
+                                      "gcp_service_accounts.json", "gcp_iam_policy.json",
+                                      "azure_applications.json", "azure_app_credentials.json",
+                                      "azure_service_principals.json", "vault_root_lookup.json",
+                                      "vault_lookups.jsonl"))
+        self.assertEqual(rc, 1, err)
+        rep = report(out)
+        self.assertNoSecrets(out, err)
+        # Google-managed keys are listed as skipped (with --verbose), not reported.
+        self.assertEqual([d["kind"] for d in self.diags(rep)], ["gcp_system_managed_keys"])
+        self.assertFalse(rep["scan"]["stats"]["incomplete"])
+        self.assertEqual(len(rep["findings"]), 13)
+        kinds = {f["credential"]["kind"] for f in rep["findings"]}
+        self.assertEqual(kinds, {"gcp_service_account_key", "azure_client_secret",
+                                 "azure_certificate_credential",
+                                 "kubernetes_service_account_token", "vault_token"})
+        k = by_resource(rep, "k8s://prod/namespaces/kube-system/secrets/breakglass-admin-token")
+        self.assertEqual(k["facts"]["privilege"], "high")
+        g = by_resource(rep, "/keys/3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39")
+        self.assertIsNone(g["credential"]["expires"])
+        self.assertEqual(g["facts"]["privilege"], "high")
+
+    def test_bad_files_reported_and_others_read(self):
+        rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "--fail-on", "none"] +
+                           self.files("vault_root_lookup.json", "bad/malformed.json",
+                                      "bad/unknown.json", "bad/vault_accessor_list.json"))
+        self.assertEqual(rc, 3, err)
+        rep = report(out)
+        self.assertEqual(len(rep["findings"]), 1)
+        kinds = sorted(d["kind"] for d in self.diags(rep) if d["error"])
+        self.assertEqual(kinds, ["inventory_malformed", "inventory_unknown_format",
+                                 "inventory_unknown_format"])
+        self.assertIn("malformed.json: line 4, column 32", err)
+        self.assertIn("Vault LIST", err)
+
+    def test_missing_file_is_usage_error(self):
+        rc, out, err = run(["inventory", os.path.join(INVENTORY, "nope.json")])
+        self.assertEqual(rc, 2)
+        self.assertIn("nope.json", err)
+
+
+def main():
+    global BIN
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    args, rest = ap.parse_known_args()
+    BIN = os.path.abspath(args.bin)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,368 @@
+/*
+ * test_cloud_live.c - cloud/live_*.c and fetch.c against a fake transport (a table of URL ->
+ * status and body): the requests each collector makes, paging, refused paging links, failed
+ * requests as diagnostics, allocation failures; and the kubeconfig loader.
+ */
+#include "unit/inventory_support.h"
+
+#include "scanner/cloud/cloud_live.h"
+#include "scanner/cloud/fetch.h"
+#include "scanner/core/alloc.h"
+#include "scanner/core/buf.h"
+
+#include "scanner/core/banned.h"
+
+struct canned {
+    const char *method; /* "GET" / "POST" */
+    const char *url;
+    long status;
+    const char *body;
+};
+
+struct fake {
+    const struct canned *table;
+    size_t n;
+    char calls[64][512]; /* "METHOD url [body]" */
+    size_t ncalls;
+};
+
+static int fake_request(struct fake *fk, const char *method, const char *url, const char *body,
+                        struct fbs_buf *out, long *status)
+{
+    size_t i;
+
+    if (fk->ncalls < 64)
+        snprintf(fk->calls[fk->ncalls++], sizeof(fk->calls[0]), "%s %s%s%s", method, url,
+                 body ? " " : "", body ? body : "");
+    fbs_buf_truncate(out, 0);
+    for (i = 0; i < fk->n; i++) {
+        if (strcmp(fk->table[i].method, method) || strcmp(fk->table[i].url, url))
+            continue;
+        *status = fk->table[i].status;
+        return fbs_buf_puts(out, fk->table[i].body) < 0 ? fbs_error_set(FBS_ENOMEM, "out of memory")
+                                                        : 0;
+    }
+    *status = 404;
+    return fbs_buf_puts(out, "{\"error\": {\"message\": \"not found\"}}") < 0
+               ? fbs_error_set(FBS_ENOMEM, "out of memory")
+               : 0;
+}
+
+static int fake_get(void *ctx, const char *url, struct fbs_buf *out, long *status)
+{
+    return fake_request(ctx, "GET", url, NULL, out, status);
+}
+
+static int fake_post(void *ctx, const char *url, const char *body, struct fbs_buf *out,
+                     long *status)
+{
+    return fake_request(ctx, "POST", url, body, out, status);
+}
+
+static void fake_init(struct fake *fk, struct fbs_cloud_fetch *fx, const struct canned *t, size_t n)
+{
+    memset(fk, 0, sizeof(*fk));
+    fk->table = t;
+    fk->n = n;
+    fx->get = fake_get;
+    fx->post = fake_post;
+    fx->ctx = fk;
+}
+
+#define IAM "https://iam.test"
+#define SA1 "a@p.iam.gserviceaccount.com"
+#define SA2 "b@p.iam.gserviceaccount.com"
+#define KEY(sa, id, before)                                                                        \
+    "{\"name\": \"projects/p/serviceAccounts/" sa "/keys/" id "\", \"keyType\": \"USER_MANAGED\"," \
+    " \"validAfterTime\": \"2024-01-01T00:00:00Z\", \"validBeforeTime\": \"" before "\"}"
+
+static const struct canned gcp_table[] = {
+    {"GET", IAM "/v1/projects/p/serviceAccounts?pageSize=100", 200,
+     "{\"accounts\": [{\"email\": \"" SA1 "\", \"name\": \"projects/p/serviceAccounts/" SA1 "\","
+     " \"displayName\": \"break glass\"}], \"nextPageToken\": \"t/2\"}"},
+    {"GET", IAM "/v1/projects/p/serviceAccounts?pageSize=100&pageToken=t%2F2", 200,
+     "{\"accounts\": [{\"email\": \"" SA2 "\", \"name\": \"projects/p/serviceAccounts/" SA2
+     "\"}]}"},
+    {"GET",
+     IAM "/v1/projects/p/serviceAccounts/a%40p.iam.gserviceaccount.com/keys?keyTypes=USER_MANAGED",
+     200, "{\"keys\": [" KEY(SA1, "k1", "9999-12-31T23:59:59Z") "]}"},
+    {"GET",
+     IAM "/v1/projects/p/serviceAccounts/b%40p.iam.gserviceaccount.com/keys?keyTypes=USER_MANAGED",
+     200, "{\"keys\": [" KEY(SA2, "k2", "2024-04-01T00:00:00Z") "]}"},
+    {"POST", "https://crm.test/v1/projects/p:getIamPolicy", 200,
+     "{\"bindings\": [{\"role\": \"roles/editor\", \"members\": [\"serviceAccount:" SA1 "\"]}]}"},
+};
+
+static void test_cloud_live__gcp(void **state)
+{
+    struct fbs_cloud_fetch fx;
+    struct fake fk;
+    struct inv_run r;
+    struct fbs_finding *f;
+
+    (void)state;
+    fake_init(&fk, &fx, gcp_table, sizeof(gcp_table) / sizeof(gcp_table[0]));
+    inv_begin(&r);
+    assert_int_equal(fbs_live_gcp(&r.set, &fx, "p", IAM "/", "https://crm.test"), 0);
+    assert_int_equal(fbs_cloud_set_finish(&r.set), 0);
+    assert_int_equal(fk.ncalls, 5);
+    assert_int_equal(inv_diags(&r, NULL, true), 0);
+    assert_int_equal(r.set.records.len, 2);
+    f = inv_find(&r, "//iam.googleapis.com/projects/p/serviceAccounts/" SA1 "/keys/k1");
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_false(f->has_expires);
+    assert_string_equal(f->names, "break glass");
+    assert_null(json_object_get(f->facts, "inventory_file"));
+    f = inv_find(&r, "//iam.googleapis.com/projects/p/serviceAccounts/" SA2 "/keys/k2");
+    assert_int_equal(f->privilege, FBS_PRIV_UNKNOWN);
+    assert_true(f->has_expires);
+    inv_end(&r);
+}
+
+/* A failing page ends its listing with a diagnostic; the rest of the collection goes on. */
+static void test_cloud_live__failures_are_diagnostics(void **state)
+{
+    static const struct canned table[] = {
+        {"GET", IAM "/v1/projects/p/serviceAccounts?pageSize=100", 403,
+         "{\"error\": {\"code\": 403, \"message\": \"caller lacks iam.serviceAccounts.list\"}}"},
+        {"POST", "https://crm.test/v1/projects/p:getIamPolicy", 200, "not json"},
+    };
+    struct fbs_cloud_fetch fx;
+    struct fake fk;
+    struct inv_run r;
+
+    (void)state;
+    fake_init(&fk, &fx, table, 2);
+    inv_begin(&r);
+    assert_int_equal(fbs_live_gcp(&r.set, &fx, "p", IAM, "https://crm.test"), 0);
+    assert_int_equal(r.set.records.len, 0);
+    assert_int_equal(inv_diags(&r, "cloud_request", true), 2);
+    assert_non_null(strstr(inv_diag_message(&r, "cloud_request"), "HTTP 403: caller lacks"));
+    inv_end(&r);
+}
+
+/* Graph paging follows @odata.nextLink on the same server only; a repeated link stops. */
+static void test_cloud_live__graph_paging(void **state)
+{
+#define APPS "https://graph.test/v1.0/applications?"
+#define SPS  "https://graph.test/v1.0/servicePrincipals?"
+#define APPQ                                                                                       \
+    "$select=id,appId,displayName,description,notes,tags,passwordCredentials,keyCredentials&$top=" \
+    "999"
+#define SPQ                                                                                        \
+    "$select=id,appId,displayName,appDisplayName,description,notes,tags,accountEnabled,"           \
+    "servicePrincipalType,passwordCredentials,keyCredentials&$top=999"
+#define CRED                                                                                       \
+    "\"passwordCredentials\": [{\"keyId\": \"k\", \"endDateTime\": \"2030-01-01T00:00:00Z\"}]"
+    static const struct canned table[] = {
+        {"GET", APPS APPQ, 200,
+         "{\"value\": [{\"id\": \"a1\", " CRED "}], \"@odata.nextLink\": \"" APPS "page=2\"}"},
+        {"GET", APPS "page=2", 200,
+         "{\"value\": [{\"id\": \"a2\", " CRED "}], \"@odata.nextLink\": \"" APPS "page=2\"}"},
+        {"GET", SPS SPQ, 200,
+         "{\"value\": [{\"id\": \"s1\", \"servicePrincipalType\": \"Application\", " CRED "}],"
+         " \"@odata.nextLink\": \"https://elsewhere.test/v1.0/servicePrincipals?page=2\"}"},
+    };
+    struct fbs_cloud_fetch fx;
+    struct fake fk;
+    struct inv_run r;
+
+    (void)state;
+    fake_init(&fk, &fx, table, 3);
+    inv_begin(&r);
+    assert_int_equal(fbs_live_azure(&r.set, &fx, "https://graph.test"), 0);
+    assert_int_equal(fk.ncalls, 3);
+    assert_int_equal(r.set.records.len, 3);
+    assert_int_equal(inv_diags(&r, "cloud_request", true), 2);
+    inv_find(&r, "https://graph.microsoft.com/v1.0/servicePrincipals/s1/passwordCredentials/k");
+    inv_end(&r);
+}
+
+/* Kubernetes: the secret listing's continue token; Vault: list then look up each accessor. */
+static void test_cloud_live__k8s_and_vault(void **state)
+{
+#define SECRETS                                                                                    \
+    "https://k8s.test:6443/api/v1/"                                                                \
+    "secrets?fieldSelector=type%3Dkubernetes.io%2Fservice-account-token&limit=500"
+#define TOKEN_SECRET(n)                                                                            \
+    "{\"metadata\": {\"name\": \"" n "\", \"namespace\": \"ns\", \"annotations\": "                \
+    "{\"kubernetes.io/service-account.name\": \"sa\"}}, \"type\": "                                \
+    "\"kubernetes.io/service-account-token\", \"data\": {\"token\": \"dG9r\"}}"
+    static const struct canned table[] = {
+        {"GET", SECRETS, 200,
+         "{\"kind\": \"SecretList\", \"apiVersion\": \"v1\", \"metadata\": {\"continue\": \"c+1\"},"
+         " \"items\": [" TOKEN_SECRET("s1") "]}"},
+        {"GET", SECRETS "&continue=c%2B1", 200,
+         "{\"kind\": \"SecretList\", \"apiVersion\": \"v1\", \"metadata\": {},"
+         " \"items\": [" TOKEN_SECRET("s2") "]}"},
+        {"GET",
+         "https://k8s.test:6443/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?limit=500",
+         200,
+         "{\"kind\": \"ClusterRoleBindingList\", \"apiVersion\": \"rbac.authorization.k8s.io/v1\","
+         " \"items\": [{\"metadata\": {\"name\": \"b\"}, \"roleRef\": {\"kind\": \"ClusterRole\","
+         " \"name\": \"cluster-admin\"}, \"subjects\": [{\"kind\": \"ServiceAccount\", \"name\":"
+         " \"sa\", \"namespace\": \"ns\"}]}]}"},
+        {"GET", "https://vault.test/v1/auth/token/accessors?list=true", 200,
+         "{\"data\": {\"keys\": [\"acc1\", 7, \"acc2\"]}}"},
+        {"POST", "https://vault.test/v1/auth/token/lookup-accessor", 200,
+         "{\"data\": {\"accessor\": \"acc1\", \"policies\": [\"root\"], \"ttl\": 0, \"id\": \"\","
+         " \"creation_time\": 1700000000, \"expire_time\": null}}"},
+    };
+    struct fbs_cloud_fetch fx;
+    struct fake fk;
+    struct inv_run r;
+    size_t i, posts = 0;
+
+    (void)state;
+    fake_init(&fk, &fx, table, sizeof(table) / sizeof(table[0]));
+    inv_begin(&r);
+    r.set.k8s_cluster = "c";
+    assert_int_equal(fbs_live_kubernetes(&r.set, &fx, "https://k8s.test:6443/"), 0);
+    assert_int_equal(fbs_live_vault(&r.set, &fx, "https://vault.test"), 0);
+    assert_int_equal(fbs_cloud_set_finish(&r.set), 0);
+    assert_int_equal(inv_diags(&r, NULL, true), 0);
+    /* Two tokens with privilege from the binding; acc1 and acc2 (same canned lookup: acc1). */
+    assert_int_equal(inv_find(&r, "k8s://c/namespaces/ns/secrets/s2")->privilege, FBS_PRIV_HIGH);
+    for (i = 0; i < fk.ncalls; i++)
+        if (!strncmp(fk.calls[i], "POST", 4)) {
+            posts++;
+            assert_non_null(strstr(fk.calls[i], "{\"accessor\":\"acc"));
+        }
+    assert_int_equal(posts, 2);
+    inv_assert_absent(&r, "dG9r");
+    inv_end(&r);
+}
+
+static void test_cloud_live__alloc_failures(void **state)
+{
+    struct fbs_cloud_fetch fx;
+    struct fake fk;
+    long n;
+
+    (void)state;
+    fake_init(&fk, &fx, gcp_table, sizeof(gcp_table) / sizeof(gcp_table[0]));
+    fbs_test_use_failing_alloc();
+    for (n = 0; n < 500; n++) {
+        struct fbs_stats stats;
+        struct fbs_diags diags;
+        struct fbs_cloud_set set;
+        int rc;
+
+        fbs_stats_init(&stats);
+        assert_int_equal(fbs_diags_init(&diags, &stats, true), 0);
+        fk.ncalls = 0;
+        fbs_test_fail_allocs_after(n);
+        rc = fbs_cloud_set_init(&set, &diags);
+        if (rc == 0) {
+            rc = fbs_live_gcp(&set, &fx, "p", IAM, "https://crm.test");
+            if (rc == 0)
+                rc = fbs_cloud_set_finish(&set);
+            assert_true(rc == 0 || rc == FBS_ENOMEM);
+            fbs_cloud_set_release(&set);
+        }
+        fbs_test_fail_allocs_after(-1);
+        fbs_diags_release(&diags);
+        if (rc == 0 && fk.ncalls == 5)
+            break;
+    }
+    assert_true(n < 500);
+    fbs_test_use_cmocka_alloc();
+}
+
+static void test_cloud_live__url_helpers(void **state)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    char *t;
+
+    (void)state;
+    assert_int_equal(fbs_url_escape(&b, "a@b c/d~e.f_g-h%"), 0);
+    assert_string_equal(b.ptr, "a%40b%20c%2Fd~e.f_g-h%25");
+    fbs_buf_release(&b);
+    t = fbs_url_trim("https://x.test:8200//");
+    assert_string_equal(t, "https://x.test:8200");
+    fbs_free(t);
+    assert_true(fbs_url_same_origin("https://g.test/v1.0/a?x", "https://G.test/v1.0/b"));
+    assert_false(fbs_url_same_origin("https://g.test.evil/v1.0/a", "https://g.test/v1.0/b"));
+    assert_false(fbs_url_same_origin("https://g.test:444/a", "https://g.test/a"));
+    assert_false(fbs_url_same_origin("http://g.test/a", "https://g.test/a"));
+    assert_false(fbs_url_same_origin("/relative", "https://g.test/a"));
+}
+
+/* --- kubeconfig ----------------------------------------------------------------------------- */
+
+static void test_cloud_live__kubeconfig(void **state)
+{
+    static const char config[] =
+        "apiVersion: v1\nkind: Config\ncurrent-context: prod\n"
+        "clusters:\n"
+        "- name: prod-cluster\n  cluster:\n    server: https://10.0.0.1:6443\n"
+        "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==\n"
+        "- name: lab\n  cluster:\n    server: https://lab.test:6443\n"
+        "    certificate-authority: certs/lab-ca.pem\n    insecure-skip-tls-verify: true\n"
+        "contexts:\n"
+        "- name: prod\n  context: {cluster: prod-cluster, user: admin}\n"
+        "- name: lab\n  context: {cluster: lab, user: file-token}\n"
+        "- name: gke\n  context: {cluster: lab, user: plugin}\n"
+        "- name: pw\n  context: {cluster: lab, user: basic}\n"
+        "- name: bad-user\n  context: {cluster: lab, user: nobody}\n"
+        "users:\n"
+        "- name: admin\n  user:\n    client-certificate-data: Y2VydA==\n"
+        "    client-key-data: a2V5LWJ5dGVz\n"
+        "- name: file-token\n  user:\n    tokenFile: tok.txt\n"
+        "- name: plugin\n  user:\n    exec: {command: gke-gcloud-auth-plugin}\n"
+        "- name: basic\n  user: {username: u, password: sekrit-pw}\n";
+    const char *dir = fbs_test_tmpdir();
+    char path[1024];
+    struct fbs_kubeconfig k;
+
+    (void)state;
+    fbs_test_write(dir, "kubeconfig", config, strlen(config));
+    fbs_test_write(dir, "tok.txt", "file-token-value\n", 17);
+    snprintf(path, sizeof(path), "%s/kubeconfig", dir);
+
+    assert_int_equal(fbs_kubeconfig_load(&k, path, NULL), 0);
+    assert_string_equal(k.context, "prod");
+    assert_string_equal(k.cluster_name, "prod-cluster");
+    assert_string_equal(k.server, "https://10.0.0.1:6443");
+    assert_int_equal(k.ca_pem_len, 28);
+    assert_memory_equal(k.ca_pem, "-----BEGIN CERTIFICATE-----\n", 28);
+    assert_int_equal(k.cert_pem_len, 4);
+    assert_memory_equal(k.key_pem, "key-bytes", 9);
+    assert_null(k.token);
+    assert_false(k.insecure_skip_tls_verify);
+    fbs_kubeconfig_release(&k);
+
+    assert_int_equal(fbs_kubeconfig_load(&k, path, "lab"), 0);
+    assert_string_equal(k.token, "file-token-value");
+    assert_true(k.insecure_skip_tls_verify);
+    assert_non_null(strstr(k.ca_file, "/certs/lab-ca.pem"));
+    assert_int_equal(strncmp(k.ca_file, dir, strlen(dir)), 0);
+    fbs_kubeconfig_release(&k);
+
+    assert_int_equal(fbs_kubeconfig_load(&k, path, "gke"), FBS_EUNSUPPORTED);
+    assert_non_null(strstr(fbs_error_message(), "--token-file"));
+    assert_int_equal(fbs_kubeconfig_load(&k, path, "pw"), FBS_EUNSUPPORTED);
+    assert_null(strstr(fbs_error_message(), "sekrit"));
+    assert_int_equal(fbs_kubeconfig_load(&k, path, "bad-user"), FBS_ENOTFOUND);
+    assert_int_equal(fbs_kubeconfig_load(&k, path, "missing"), FBS_ENOTFOUND);
+    assert_non_null(strstr(fbs_error_message(), "kubeconfig '"));
+    snprintf(path, sizeof(path), "%s/none", dir);
+    assert_int_equal(fbs_kubeconfig_load(&k, path, NULL), FBS_EIO);
+    fbs_test_rmtree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cloud_live__gcp),
+        cmocka_unit_test(test_cloud_live__failures_are_diagnostics),
+        cmocka_unit_test(test_cloud_live__graph_paging),
+        cmocka_unit_test(test_cloud_live__k8s_and_vault),
+        cmocka_unit_test(test_cloud_live__alloc_failures),
+        cmocka_unit_test(test_cloud_live__url_helpers),
+        cmocka_unit_test(test_cloud_live__kubeconfig),
+    };
+
+    fbs_test_use_cmocka_alloc();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,195 @@
+/* test_inventory_gcp.c - cloud/inv_gcp.c: service account keys, accounts, IAM policy joins. */
+#include "unit/inventory_support.h"
+
+#include "scanner/core/banned.h"
+
+#define SA_BG "breakglass-admin@acme-prod.iam.gserviceaccount.com"
+#define SA_CI "ci-deployer@acme-prod.iam.gserviceaccount.com"
+#define RES_BG                                                                                     \
+    "//iam.googleapis.com/projects/acme-prod/serviceAccounts/" SA_BG                               \
+    "/keys/3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+#define RES_CI_OLD                                                                                 \
+    "//iam.googleapis.com/projects/acme-prod/serviceAccounts/" SA_CI                               \
+    "/keys/1122334455667788990011223344556677889900"
+#define RES_CI_NEW                                                                                 \
+    "//iam.googleapis.com/projects/acme-prod/serviceAccounts/" SA_CI                               \
+    "/keys/9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b"
+
+/* gcloud keys list: a user-managed key valid until 9999-12-31 never expires; system keys skip. */
+static void test_inventory_gcp__keys_list(void **state)
+{
+    static const char *const files[] = {FIXTURE("gcp_keys.json"), NULL};
+    struct inv_run r;
+    struct fbs_finding *f;
+
+    (void)state;
+    inv_load(&r, files);
+    assert_int_equal(r.set.records.len, 1);
+    assert_int_equal(r.set.skipped_system_keys, 1);
+    assert_int_equal(inv_diags(&r, "gcp_system_managed_keys", false), 1);
+    assert_int_equal(inv_diags(&r, NULL, true), 0);
+    f = inv_find(&r, RES_BG);
+    assert_int_equal(f->source, FBS_SOURCE_GCP);
+    assert_string_equal(f->kind, "gcp_service_account_key");
+    assert_string_equal(f->rule_id, "gcp.iam.service_account_key");
+    assert_string_equal(f->secret, "3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39");
+    assert_string_equal(f->key, SA_BG);
+    assert_null(f->path);
+    assert_true(f->has_issued);
+    assert_true(f->issued == inv_time("2024-03-02T09:15:00Z"));
+    assert_false(f->has_expires);
+    assert_true(json_is_true(json_object_get(f->facts, "no_expiry")));
+    assert_string_equal(json_string_value(json_object_get(f->facts, "issued_from")), "gcp_iam");
+    assert_int_equal(f->active, 1);
+    assert_false(f->interactive);
+    assert_int_equal(f->privilege, FBS_PRIV_UNKNOWN); /* no IAM policy given */
+    assert_string_equal(inv_fact(f, "gcp", "project"), "acme-prod");
+    assert_string_equal(inv_fact(f, "gcp", "key_origin"), "GOOGLE_PROVIDED");
+    assert_string_equal(json_string_value(json_object_get(f->facts, "inventory_file")),
+                        FIXTURE("gcp_keys.json"));
+    inv_end(&r);
+}
+
+/* The API shape {"keys": [...]}; a dated key expires; a disabled key is inactive. */
+static void test_inventory_gcp__api_shape(void **state)
+{
+    static const char *const files[] = {FIXTURE("gcp_keys_api.json"), NULL};
+    struct inv_run r;
+    struct fbs_finding *f;
+
+    (void)state;
+    inv_load(&r, files);
+    assert_int_equal(r.set.records.len, 2);
+    f = inv_find(&r, RES_CI_NEW);
+    assert_true(f->has_expires);
+    assert_true(f->expires == inv_time("2025-04-10T12:00:00Z"));
+    assert_null(json_object_get(f->facts, "no_expiry"));
+    assert_int_equal(f->active, 1);
+    f = inv_find(&r, RES_CI_OLD);
+    assert_int_equal(f->active, 0);
+    assert_false(f->has_expires);
+    assert_string_equal(inv_fact(f, "gcp", "key_origin"), "USER_PROVIDED");
+    inv_end(&r);
+}
+
+/* Keys + accounts + IAM policy, in any order: names, disabled accounts and roles are joined. */
+static void test_inventory_gcp__joins(void **state)
+{
+    static const char *const orders[][5] = {
+        {FIXTURE("gcp_keys.json"), FIXTURE("gcp_keys_api.json"),
+         FIXTURE("gcp_service_accounts.json"), FIXTURE("gcp_iam_policy.json"), NULL},
+        {FIXTURE("gcp_iam_policy.json"), FIXTURE("gcp_service_accounts.json"),
+         FIXTURE("gcp_keys_api.json"), FIXTURE("gcp_keys.json"), NULL},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        struct inv_run r;
+        struct fbs_finding *f;
+
+        inv_load(&r, orders[i]);
+        assert_int_equal(r.set.records.len, 3);
+        f = inv_find(&r, RES_BG);
+        assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+        assert_true(inv_evidence_has(f, "roles/owner"));
+        assert_non_null(strstr(f->names, "Break-glass admin"));
+        assert_non_null(strstr(f->names, "Emergency access"));
+        assert_int_equal(f->active, 1);
+        f = inv_find(&r, RES_CI_NEW);
+        assert_int_equal(f->privilege, FBS_PRIV_NORMAL);
+        assert_int_equal(f->active, 0); /* the account is disabled */
+        assert_true(json_is_true(
+            json_object_get(json_object_get(f->facts, "gcp"), "service_account_disabled")));
+        assert_int_equal(
+            json_array_size(json_object_get(json_object_get(f->facts, "gcp"), "roles")), 2);
+        inv_end(&r);
+    }
+}
+
+static void test_inventory_gcp__high_roles(void **state)
+{
+    static const struct {
+        const char *role;
+        bool high;
+    } cases[] = {
+        {"roles/owner", true},
+        {"roles/editor", true},
+        {"roles/iam.serviceAccountKeyAdmin", true},
+        {"roles/iam.serviceAccountTokenCreator", true},
+        {"roles/resourcemanager.projectIamAdmin", true},
+        {"roles/container.admin", true},
+        {"roles/secretmanager.admin", true},
+        {"roles/viewer", false},
+        {"roles/storage.objectAdmin", false},
+        {"roles/run.developer", false},
+        {"projects/p/roles/custom.admin", false},
+        {"roles/.admin", false},
+        {NULL, false},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (fbs_gcp_role_is_high(cases[i].role) != cases[i].high)
+            fail_msg("role '%s': expected %s", cases[i].role ? cases[i].role : "(null)",
+                     cases[i].high ? "high" : "not high");
+}
+
+/* A malformed item is an error diagnostic naming the input and the item; the others go on. */
+static void test_inventory_gcp__bad_items(void **state)
+{
+    static const char *const files[] = {FIXTURE("bad/bad_item.json"), NULL};
+    struct inv_run r;
+    const char *msg;
+
+    (void)state;
+    inv_load(&r, files);
+    assert_int_equal(r.set.records.len, 1);
+    assert_int_equal(inv_diags(&r, "inventory_item", true), 2);
+    assert_int_equal(atomic_load(&r.stats.errors), 2);
+    msg = inv_diag_message(&r, "inventory_item");
+    assert_true(strstr(msg, "key 1") || strstr(msg, "key 2"));
+    inv_end(&r);
+}
+
+/* Builders called directly with the shapes the live API returns. */
+static void test_inventory_gcp__builders(void **state)
+{
+    struct inv_run r;
+    json_t *doc;
+
+    (void)state;
+    inv_begin(&r);
+    doc = json_loads("{}", 0, NULL); /* keys.list of an account without keys */
+    assert_int_equal(fbs_gcp_add_keys(&r.set, doc, NULL), 0);
+    json_decref(doc);
+    doc = json_loads("[1, 2]", 0, NULL);
+    assert_int_equal(fbs_gcp_add_keys(&r.set, doc, NULL), 0);
+    assert_int_equal(inv_diags(&r, "inventory_item", true), 2);
+    json_decref(doc);
+    doc = json_loads("{\"keys\": 3}", 0, NULL);
+    assert_int_equal(fbs_gcp_add_keys(&r.set, doc, NULL), FBS_EPARSE);
+    json_decref(doc);
+    doc = json_loads("{\"bindings\": {}}", 0, NULL);
+    assert_int_equal(fbs_gcp_add_iam_policy(&r.set, doc, NULL), FBS_EPARSE);
+    json_decref(doc);
+    assert_int_equal(fbs_cloud_set_finish(&r.set), 0);
+    assert_int_equal(r.set.records.len, 0);
+    inv_end(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_inventory_gcp__keys_list),
+        cmocka_unit_test(test_inventory_gcp__api_shape),
+        cmocka_unit_test(test_inventory_gcp__joins),
+        cmocka_unit_test(test_inventory_gcp__high_roles),
+        cmocka_unit_test(test_inventory_gcp__bad_items),
+        cmocka_unit_test(test_inventory_gcp__builders),
+    };
+
+    fbs_test_use_cmocka_alloc();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
