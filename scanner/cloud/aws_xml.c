@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dl.h"
+
 #include "../core/banned.h"
 
 struct build {
@@ -144,6 +146,8 @@ int aws_xml_parse(struct aws_xml **out, const char *data, size_t len)
     memset(&b, 0, sizeof(b));
     if (len > INT_MAX)
         return fbs_error_set(FBS_EPARSE, "XML document too large");
+    if (fbs_expat_load() < 0)
+        return FBS_EUNSUPPORTED;
     b.parser = XML_ParserCreate_MM(NULL, &mm, NULL);
     if (!b.parser)
         return fbs_error_set(FBS_ENOMEM, "out of memory");

@@ -18,6 +18,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "dl.h"
+
 #include "../core/banned.h"
 
 struct curl_fetch {
@@ -318,6 +320,10 @@ int fbs_fetch_curl_new(struct fbs_cloud_fetch **out, const struct fbs_fetch_curl
         (o->cert_pem && !cf->cert_pem) || (o->key_pem && !cf->key_pem)) {
         fbs_fetch_curl_free(&cf->iface);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    if (fbs_curl_load() < 0) {
+        fbs_fetch_curl_free(&cf->iface);
+        return FBS_EUNSUPPORTED;
     }
     cf->curl = curl_easy_init();
     if (!cf->curl) {

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "dl.h"
+
 #include "../core/banned.h"
 
 #define MAX_BACKOFF_MS 8000
@@ -73,6 +75,8 @@ int fbs_http_new(struct fbs_http **out, const struct fbs_http_opts *opts)
     CURLcode cc = CURLE_OK;
 
     *out = NULL;
+    if (fbs_curl_load() < 0)
+        return FBS_EUNSUPPORTED;
     pthread_once(&global_once, global_init);
     if (global_rc != CURLE_OK)
         return fbs_error_set(FBS_EINTERNAL, "cannot initialise libcurl: %s",
