@@ -33,6 +33,10 @@ Further checks:
                    does not), each with kind, status, justification and the entry's place
   baseline         states and counts as above; the absent result's rule is described; using the
                    second log as a baseline again skips its absent result (all "unchanged")
+  provenance       the CLI names the repository: versionControlProvenance has the origin URL
+                   without its credentials (an scp-like one as ssh://), HEAD's commit and branch;
+                   `git repo/sub` maps %SRCROOT% to the work tree, `scan repo/sub` (not a
+                   repository) to the directory, without provenance
 
 The multitool is found with `scripts/setup.sh --sarif-multitool-path` (or --multitool); when it
 is missing, `scripts/setup.sh --sarif-multitool` installs it. If that fails the test is skipped
@@ -510,6 +514,52 @@ def check_baseline(checks, args, tmp):
     return text
 
 
+def check_provenance(checks, args, tmp):
+    """The target_info the CLI fills, on the repository of make_repo(); returns the first
+    report (a repository with a remote)."""
+    repo = os.path.join(tmp, "repo")
+    git = git_in(tmp, repo)
+    head = git("rev-parse", "HEAD").strip()
+    root = "file://" + urllib.parse.quote(os.path.realpath(repo), safe="/-._~") + "/"
+    os.makedirs(os.path.join(repo, "sub"))
+    problems = []
+    token = "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"
+    cases = [  # (origin, target, command, expected repositoryUri or None, expected root)
+        (f"https://ci:{token}@github.com/ex/infra.git?t={token}#x", "repo", "git",
+         "https://github.com/ex/infra.git", root),
+        ("git@github.com:ex/infra.git", "repo/sub", "git", "ssh://github.com/ex/infra.git", root),
+        (None, "repo", "scan", root, root),
+        (None, "repo/sub", "scan", None, root + "sub/"),
+    ]
+    first = None
+    for origin, target, cmd, uri, base in cases:
+        run(["git", "remote", "remove", "origin"], cwd=repo, ok_codes=(0, 2))
+        if origin:
+            git("remote", "add", "origin", origin)
+        text = scan(args, [cmd, NOW, "--quiet", "--format", "sarif", target], tmp)
+        first = first or text
+        run_ = json.loads(text)["runs"][0]
+        vcp = run_.get("versionControlProvenance")
+        got_base = run_.get("originalUriBaseIds", {}).get("%SRCROOT%", {}).get("uri")
+        what = f"{cmd} {target} (origin {origin and origin.replace(token, 'TOKEN')})"
+        if token in text:
+            problems.append(f"{what}: the token in the remote URL is in the report")
+        if got_base != base:
+            problems.append(f"{what}: %SRCROOT% {got_base}, expected {base}")
+        if uri is None:
+            if vcp:
+                problems.append(f"{what}: versionControlProvenance {vcp!r}")
+            continue
+        want = {"repositoryUri": uri, "revisionId": head, "branch": "main",
+                "mappedTo": {"uriBaseId": "%SRCROOT%"}}
+        if vcp != [want]:
+            problems.append(f"{what}: versionControlProvenance {vcp!r}, expected {[want]!r}")
+    run(["git", "remote", "remove", "origin"], cwd=repo, ok_codes=(0, 2))
+    os.rmdir(os.path.join(repo, "sub"))
+    checks.check("provenance from the repository", problems)
+    return first
+
+
 def check_validators(checks, multitool, validator, good_text, tmp):
     doc = json.loads(good_text)
     del doc["runs"][0]["results"][0]["locations"]
@@ -604,6 +654,7 @@ def main():
         validate("tree_show_secrets", check_redaction(checks, args, "tree", ".", tree, tree_text))
         validate("git_show_secrets", check_redaction(checks, args, "git", "repo", tmp, git_text))
         validate("tree_shifted", check_fingerprints(checks, args, tmp))
+        validate("provenance", check_provenance(checks, args, tmp))
         check_validators(checks, multitool, validator, git_text, tmp)
     except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
         checks.fail("run", e)
