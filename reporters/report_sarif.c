@@ -2,16 +2,23 @@
  * report_sarif.c - SARIF 2.1.0 (--format sarif), as GitHub code scanning and other SARIF
  * consumers read it. The mapping is documented in docs/report.md, section "SARIF".
  *
- * One run. tool.driver.rules holds one reportingDescriptor per rule that produced a finding, in
+ * One run. tool.driver.rules holds one reportingDescriptor per rule that produced a result, in
  * order of first result; each finding is one result. Everything is written at end(): a rule's
  * security-severity is the highest risk among its results, known only when all are in.
  *
+ * Exceptions: the reporter wants_suppressed, so the pipeline gives it the findings that allow
+ * comments and ignore entries suppress, whatever --show-suppressed says; they are results with
+ * result.suppressions. With a baseline, results have baselineState "new" or "unchanged", and
+ * end() adds one "absent" result per baseline finding not found again (info->absent), with the
+ * baseline's fingerprint, so that a baseline made from this log round-trips.
+ *
  * Locations: a file or git finding is its rel_path under a uriBaseId naming its target
  * (%SRCROOT% for the first, %SRCROOT2% ... for the others), so the log holds no absolute path
- * except in run.originalUriBaseIds. A cloud record has no file: GitHub rejects a result without a
- * physical location, so it gets a pseudo-path "<source>/<resource, percent-encoded>" under
- * %CLOUD% (an originalUriBaseIds entry with a description and no uri) plus a logical location
- * (kind "resource") holding the resource as it is.
+ * except in run.originalUriBaseIds (and an ignore entry's, when the file lies outside every
+ * target). A cloud record has no file: GitHub rejects a result without a physical location, so it
+ * gets a pseudo-path "<source>/<resource, percent-encoded>" under %CLOUD% (an originalUriBaseIds
+ * entry with a description and no uri) plus a logical location (kind "resource") holding the
+ * resource as it is.
  *
  * Secrets: snippets and the region text go through redact.h, raw only with --show-secrets.
  * partialFingerprints carry the finding's salted fingerprint (finding.h), never a hash of the
@@ -44,6 +51,7 @@
 /* What the run says about one target: its uriBaseId and, when known, where it is. */
 struct sarif_target {
     char *base_id;  /* "%SRCROOT%", "%SRCROOT2%", ... */
+    char *root;     /* the absolute directory behind base_id, or NULL */
     char *root_uri; /* file:///.../ or NULL */
     char *repo_uri; /* versionControlProvenance.repositoryUri, or NULL */
     const char *revision, *branch;
@@ -60,6 +68,8 @@ struct sarif_state {
     json_t *rule_index; /* rule id -> index in rules */
     json_t *rule_risk;  /* rule id -> highest risk among its results */
     json_t *results;
+    size_t nfindings; /* results that are findings of this scan (not absent ones) */
+    size_t nsuppressed, nnew, nunchanged, nabsent;
     bool cloud_used;    /* some result lies under CLOUD_BASE */
     bool unmapped_used; /* some result lies outside every target (cloud records ...) */
 };
@@ -250,12 +260,9 @@ static int targets_init(struct sarif_state *st)
         t->base_id = fbs_buf_detach(&id);
         if (!t->base_id)
             return fbs_error_set(FBS_ENOMEM, "out of memory");
-        if (ti && ti->root && ti->root[0] == '/') {
-            t->root_uri = file_uri(ti->root);
-            if (!t->root_uri)
-                return fbs_error_set(FBS_ENOMEM, "out of memory");
-        } else if (target_root(root, info->targets[i])) {
-            t->root_uri = file_uri(root);
+        if ((ti && ti->root && ti->root[0] == '/') || target_root(root, info->targets[i])) {
+            t->root = fbs_strdup(ti && ti->root && ti->root[0] == '/' ? ti->root : root);
+            t->root_uri = t->root ? file_uri(t->root) : NULL;
             if (!t->root_uri)
                 return fbs_error_set(FBS_ENOMEM, "out of memory");
         }
@@ -278,6 +285,7 @@ static void targets_free(struct sarif_state *st)
 
     for (i = 0; i < st->ntargets; i++) {
         fbs_free(st->targets[i].base_id);
+        fbs_free(st->targets[i].root);
         fbs_free(st->targets[i].root_uri);
         fbs_free(st->targets[i].repo_uri);
     }
@@ -332,32 +340,52 @@ static json_t *pascal_name(const char *s)
 }
 
 /*
+ * What a reportingDescriptor says, taken from a finding of the rule or, for a rule known only from
+ * the baseline (an absent result), from what the baseline kept of it.
+ */
+struct rule_desc {
+    const char *id, *name, *kind, *remediation;
+    bool fallback; /* the kind is a fallback credential by nature */
+    bool cloud;    /* a cloud inventory record */
+};
+
+static void rule_desc_of(struct rule_desc *out, const struct fbs_finding *f)
+{
+    out->id = rule_id_of(f);
+    out->name = f->rule_name;
+    out->kind = f->kind;
+    out->remediation = f->remediation;
+    out->fallback = f->rule_fallback;
+    out->cloud = f->source >= FBS_SOURCE_AWS;
+}
+
+/*
  * How often a rule's results are real credentials (GitHub's properties.precision). Cloud records
  * come from the provider's own inventory; key material has an unmistakable structure; generic
  * rules guess from a key name and the value's entropy; provider rules have a distinctive format.
  */
-static const char *rule_precision(const struct fbs_finding *f)
+static const char *rule_precision(const struct rule_desc *f)
 {
     static const char *const structural[] = {
         "private_key",           "private_key_encrypted", "pkcs12", "java_keystore",
         "kubeconfig_client_key", "age_secret_key",        NULL};
     size_t i;
 
-    if (f->source >= FBS_SOURCE_AWS)
+    if (f->cloud)
         return "very-high";
     for (i = 0; f->kind && structural[i]; i++)
         if (!strcmp(f->kind, structural[i]))
             return "very-high";
-    if ((f->rule_id && !strncmp(f->rule_id, "generic.", 8)) ||
+    if (!strncmp(f->id, "generic.", 8) ||
         (f->kind && (strstr(f->kind, "password") || !strncmp(f->kind, "generic_", 8))))
         return "medium";
     return "high";
 }
 
 /* Help for a rule: what the credential is, why a fallback one is dangerous, what to do. */
-static int rule_help(struct fbs_buf *text, struct fbs_buf *md, const struct fbs_finding *f)
+static int rule_help(struct fbs_buf *text, struct fbs_buf *md, const struct rule_desc *f)
 {
-    const char *name = f->rule_name ? f->rule_name : rule_id_of(f);
+    const char *name = f->name ? f->name : f->id;
     const char *kind = f->kind ? f->kind : "unknown";
     static const char *const why =
         "A fallback credential (a break-glass key, a recovery code, an emergency token, a Vault "
@@ -378,7 +406,7 @@ static int rule_help(struct fbs_buf *text, struct fbs_buf *md, const struct fbs_
 
     rc |= fbs_buf_printf(text, "%s: a credential of kind '%s'. ", name, kind);
     rc |= fbs_buf_printf(md, "**%s**: a credential of kind `%s`. ", name, kind);
-    if (f->rule_fallback) {
+    if (f->fallback) {
         rc |=
             fbs_buf_puts(text, "Credentials of this kind are fallback credentials by nature.\n\n");
         rc |= fbs_buf_puts(md, "Credentials of this kind are fallback credentials by nature.\n\n");
@@ -398,10 +426,10 @@ static int rule_help(struct fbs_buf *text, struct fbs_buf *md, const struct fbs_
     return rc ? fbs_error_set(FBS_ENOMEM, "out of memory") : 0;
 }
 
-static json_t *rule_json(const struct fbs_finding *f)
+static json_t *rule_json(const struct rule_desc *f)
 {
     struct fbs_buf text = FBS_BUF_INIT, md = FBS_BUF_INIT, full = FBS_BUF_INIT;
-    const char *name = f->rule_name ? f->rule_name : rule_id_of(f);
+    const char *name = f->name ? f->name : f->id;
     json_t *r = NULL, *tags, *pn, *props;
 
     if (rule_help(&text, &md, f) < 0 ||
@@ -411,7 +439,7 @@ static json_t *rule_json(const struct fbs_finding *f)
                        name, f->kind ? f->kind : "unknown") < 0)
         goto done;
     tags = json_pack("[s, s]", "security", "secret");
-    if (tags && f->rule_fallback)
+    if (tags && f->fallback)
         json_array_append_new(tags, json_string("fallback"));
     if (tags)
         json_array_append_new(tags, json_string(CWE_HARDCODED));
@@ -419,7 +447,7 @@ static json_t *rule_json(const struct fbs_finding *f)
     put(props, "tags", tags);
     put(props, "precision", json_string(rule_precision(f)));
     put(props, "kind", jstr(f->kind));
-    put(props, "fallback", json_boolean(f->rule_fallback));
+    put(props, "fallback", json_boolean(f->fallback));
     r = json_object();
     if (!r || !props) {
         json_decref(r);
@@ -427,9 +455,9 @@ static json_t *rule_json(const struct fbs_finding *f)
         r = NULL;
         goto done;
     }
-    put(r, "id", jstr(rule_id_of(f)));
+    put(r, "id", jstr(f->id));
     pn = pascal_name(name);
-    if (pn && !strcmp(json_string_value(pn), rule_id_of(f)))
+    if (pn && !strcmp(json_string_value(pn), f->id))
         json_decref(pn); /* SARIF1001: a name equal to the id must be left out */
     else
         put(r, "name", pn);
@@ -449,16 +477,16 @@ done:
     return r;
 }
 
-/* The index of f's rule in run.tool.driver.rules, adding the rule on first sight; -1 on ENOMEM. */
-static json_int_t rule_index(struct sarif_state *st, const struct fbs_finding *f)
+/* The index of a rule in run.tool.driver.rules, adding the rule on first sight; -1 on ENOMEM. */
+static json_int_t rule_index(struct sarif_state *st, const struct rule_desc *d)
 {
-    const char *id = rule_id_of(f);
+    const char *id = d->id;
     json_t *v = json_object_get(st->rule_index, id);
     json_int_t ix;
 
     if (v)
         return json_integer_value(v);
-    v = rule_json(f);
+    v = rule_json(d);
     if (!v || json_array_append_new(st->rules, v) < 0)
         return -1;
     ix = (json_int_t)json_array_size(st->rules) - 1;
@@ -800,15 +828,129 @@ static json_t *properties_json(const struct fbs_finding *f)
     return p;
 }
 
+/*
+ * The target whose root holds the absolute path `abs`, and the path below it; NULL when none
+ * does.
+ */
+static struct sarif_target *target_holding(struct sarif_state *st, const char *abs,
+                                           const char **rel)
+{
+    size_t i, n;
+
+    for (i = 0; i < st->ntargets; i++) {
+        const char *root = st->targets[i].root;
+
+        if (!root)
+            continue;
+        n = strlen(root);
+        while (n && root[n - 1] == '/')
+            n--;
+        if (!strncmp(abs, root, n) && abs[n] == '/' && abs[n + 1]) {
+            *rel = abs + n + 1;
+            return &st->targets[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Where an ignore entry was written ("file:line", suppression_source) as a location: the file
+ * relative to the target it lies in, else as an absolute file:// URI. NULL when the source is not
+ * a file and a line, or on ENOMEM.
+ */
+static json_t *entry_location(struct sarif_state *st, const char *source)
+{
+    const char *colon = strrchr(source, ':'), *rel = NULL;
+    struct sarif_target *t = NULL;
+    struct fbs_buf uri = FBS_BUF_INIT;
+    char abs[PATH_MAX], *file = NULL, *end;
+    json_t *art = NULL, *loc = NULL;
+    long line;
+
+    if (!colon || colon == source || !colon[1])
+        return NULL;
+    errno = 0;
+    line = strtol(colon + 1, &end, 10);
+    if (errno || *end || line < 1 || line > INT_MAX)
+        return NULL;
+    file = fbs_strndup(source, (size_t)(colon - source));
+    if (!file)
+        return NULL;
+    if (!realpath(file, abs)) {
+        if (file[0] != '/' || strlen(file) >= sizeof(abs))
+            goto done;
+        memcpy(abs, file, strlen(file) + 1); /* gone since: as the entry named it */
+    }
+    t = target_holding(st, abs, &rel);
+    if (t ? uri_encode(&uri, rel, true) < 0
+          : fbs_buf_puts(&uri, "file://") < 0 || uri_encode(&uri, abs, true) < 0)
+        goto done;
+    art = json_pack("{s:s%}", "uri", uri.ptr, uri.len);
+    if (art && t)
+        json_object_set_new(art, "uriBaseId", json_string(t->base_id));
+    if (art)
+        loc = json_pack("{s:{s:O, s:{s:i}}}", "physicalLocation", "artifactLocation", art, "region",
+                        "startLine", (int)line);
+done:
+    json_decref(art);
+    fbs_buf_release(&uri);
+    fbs_free(file);
+    return loc;
+}
+
+/*
+ * result.suppressions for a suppressed finding: an allow comment is "inSource", an ignore entry
+ * "external" with the entry's place as its location; both "accepted", the reason as the
+ * justification. NULL when not suppressed (or on ENOMEM: the caller checks).
+ */
+static json_t *suppressions_json(struct sarif_state *st, const struct fbs_finding *f)
+{
+    json_t *s, *loc;
+
+    if (!f->suppression)
+        return NULL;
+    s = json_pack("{s:s, s:s}", "kind",
+                  f->suppression == FBS_SUPPRESSED_INLINE ? "inSource" : "external", "status",
+                  "accepted");
+    if (!s)
+        return NULL;
+    put(s, "justification", jstr(f->suppression_reason));
+    if (f->suppression_source) {
+        loc = f->suppression == FBS_SUPPRESSED_IGNORE_FILE
+                  ? entry_location(st, f->suppression_source)
+                  : NULL;
+        if (loc)
+            json_object_set_new(s, "location", loc);
+        else
+            put(s, "properties", json_pack("{s:o}", "source", jstr(f->suppression_source)));
+    }
+    return json_pack("[o]", s);
+}
+
+static const char *baseline_state(enum fbs_baseline_state b)
+{
+    switch (b) {
+    case FBS_BASELINE_NEW:
+        return "new";
+    case FBS_BASELINE_UNCHANGED:
+        return "unchanged";
+    default:
+        return NULL;
+    }
+}
+
 static int sarif_add(void *state, const struct fbs_finding *f)
 {
     struct sarif_state *st = state;
     struct fbs_buf msg = FBS_BUF_INIT;
+    struct rule_desc rd;
     json_t *r = NULL, *loc, *v;
+    const char *bs;
     json_int_t ix;
     int rc;
 
-    ix = rule_index(st, f);
+    rule_desc_of(&rd, f);
+    ix = rule_index(st, &rd);
     if (ix < 0)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     rc = message_text(&msg, f);
@@ -835,16 +977,26 @@ static int sarif_add(void *state, const struct fbs_finding *f)
     /* The salted fingerprint: stable across runs and line shifts (it leaves the line out). */
     if (f->id[0])
         put(r, "partialFingerprints", json_pack("{s:s}", FINGERPRINT_KEY, f->id));
-    /* Suppressions and baselineState (baselines, issue #5) go here, from the finding. */
+    put(r, "suppressions", suppressions_json(st, f));
+    bs = baseline_state(f->baseline);
+    if (bs)
+        put(r, "baselineState", json_string(bs));
     put(r, "properties", properties_json(f));
-    /* What SARIF and GitHub require must be there; optional parts may be missing on ENOMEM. */
+    /* What SARIF and GitHub require must be there, and what tells a suppressed or known finding
+     * from a new one; other optional parts may be missing on ENOMEM. */
     if (!json_object_get(r, "ruleId") || !json_object_get(r, "message") ||
-        !json_object_get(r, "locations")) {
+        !json_object_get(r, "locations") ||
+        (f->suppression && !json_object_get(r, "suppressions")) ||
+        (bs && !json_object_get(r, "baselineState"))) {
         json_decref(r);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     }
     if (json_array_append_new(st->results, r) < 0) /* takes r, even on failure */
         return fbs_error_set(FBS_ENOMEM, "out of memory");
+    st->nfindings++;
+    st->nsuppressed += f->suppression != FBS_SUPPRESSED_NO;
+    st->nnew += f->baseline == FBS_BASELINE_NEW;
+    st->nunchanged += f->baseline == FBS_BASELINE_UNCHANGED;
 
     /* A rule's security-severity follows its riskiest result. */
     if (f->risk >= 0) {
@@ -853,6 +1005,200 @@ static int sarif_add(void *state, const struct fbs_finding *f)
         v = json_object_get(st->rule_risk, id);
         if (!v || json_integer_value(v) < f->risk)
             json_object_set_new(st->rule_risk, id, json_integer(f->risk));
+    }
+    return 0;
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Percent-encode a path that may already be a URI reference (a SARIF baseline keeps the result's
+ * uri): as uri_encode() keeping '/', but a '%' that starts an escape stays as it is.
+ */
+static int uri_encode_path(struct fbs_buf *out, const char *s)
+{
+    char one[2] = {0, 0};
+    int rc = 0;
+
+    for (; *s && rc == 0; s++) {
+        if (s[0] == '%' && is_hex(s[1]) && is_hex(s[2])) {
+            rc = fbs_buf_put(out, s, 3);
+            s += 2;
+        } else {
+            one[0] = *s;
+            rc = uri_encode(out, one, true);
+        }
+    }
+    return rc;
+}
+
+/*
+ * The target a baseline path belongs to, and the path below its root. A JSON report's
+ * location.path of a file target starts with the target as given ("tree/.env"), or is absolute
+ * under its root; a git path and a SARIF uri are relative to the root already (the first
+ * target's, when nothing says which).
+ */
+static struct sarif_target *absent_target(struct sarif_state *st, const char *path,
+                                          const char **rel)
+{
+    size_t i, n;
+
+    for (i = 0; i < st->ntargets; i++) {
+        const char *tg = st->info->targets[i];
+
+        n = strlen(tg);
+        if (n && strcmp(tg, ".") && !strncmp(path, tg, n) && path[n] == '/' && path[n + 1]) {
+            *rel = path + n + 1;
+            return &st->targets[i];
+        }
+    }
+    *rel = path;
+    if (path[0] == '/')
+        return target_holding(st, path, rel);
+    return st->ntargets ? &st->targets[0] : NULL;
+}
+
+/*
+ * Where a baseline finding was: its path (relative to a target when it can be), else its cloud
+ * resource as for cloud records, under a pseudo-path named by the rule's provider
+ * ("aws.iam.access_key" -> "aws/..."). *out is NULL when the baseline kept neither. 0 or
+ * FBS_ENOMEM.
+ */
+static int absent_location(json_t **out, struct sarif_state *st, const char *rule_id,
+                           const char *path, const char *resource, json_int_t line)
+{
+    struct fbs_buf uri = FBS_BUF_INIT;
+    struct sarif_target *t = NULL;
+    const char *base = NULL, *rel = NULL;
+    json_t *art = NULL;
+    int rc = 0;
+
+    *out = NULL;
+    if (path) {
+        t = absent_target(st, path, &rel);
+        while (rel[0] == '.' && rel[1] == '/')
+            rel += 2;
+        while (t && *rel == '/')
+            rel++;
+        if (!*rel)
+            path = NULL; /* names a target, no file in it */
+    }
+    if (path) {
+        if (!t && *rel == '/' && fbs_buf_puts(&uri, "file://") < 0)
+            rc = FBS_ENOMEM;
+        else
+            rc = uri_encode_path(&uri, rel);
+        if (t) {
+            base = t->base_id;
+            t->used = true;
+        } else {
+            st->unmapped_used = true;
+        }
+    } else if (resource) {
+        if (fbs_buf_put(&uri, rule_id, strcspn(rule_id, ".")) < 0 || fbs_buf_putc(&uri, '/') < 0)
+            rc = FBS_ENOMEM;
+        else
+            rc = resource_path(&uri, resource);
+        base = CLOUD_BASE;
+        st->cloud_used = true;
+        st->unmapped_used = true;
+    } else {
+        return 0;
+    }
+    if (rc < 0)
+        goto done;
+    rc = FBS_ENOMEM;
+    art = json_pack("{s:s%}", "uri", uri.ptr, uri.len);
+    if (!art || (base && json_object_set_new(art, "uriBaseId", json_string(base)) < 0))
+        goto done;
+    *out = json_pack("{s:{s:O, s:{s:I}}}", "physicalLocation", "artifactLocation", art, "region",
+                     "startLine", line > 0 ? line : (json_int_t)1);
+    if (*out && !path)
+        put(*out, "logicalLocations",
+            json_pack("[{s:s, s:o}]", "kind", "resource", "fullyQualifiedName", jstr(resource)));
+    if (*out)
+        rc = 0;
+done:
+    json_decref(art);
+    fbs_buf_release(&uri);
+    return rc;
+}
+
+static const char *str_of(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    return s && *s ? s : NULL;
+}
+
+/*
+ * One result with baselineState "absent" for a finding of the baseline that this scan did not
+ * find: kind "pass" (the rule no longer fires there), the fingerprint it had, a message built from
+ * what the baseline kept. Skipped when the baseline kept no place for it. 0 or FBS_ENOMEM.
+ */
+static int add_absent(struct sarif_state *st, const json_t *entry)
+{
+    const json_t *d = json_object_get(entry, "finding");
+    const char *id = str_of(entry, "id"), *path = str_of(d, "path");
+    const char *resource = str_of(d, "resource"), *message = str_of(d, "message");
+    json_int_t line = json_integer_value(json_object_get(d, "line"));
+    struct fbs_buf msg = FBS_BUF_INIT;
+    struct rule_desc rd;
+    json_t *r = NULL, *loc;
+    json_int_t ix;
+    int rc;
+
+    if (!id)
+        return 0;
+    memset(&rd, 0, sizeof(rd));
+    rd.id = str_of(d, "rule_id") ? str_of(d, "rule_id") : "unknown";
+    rd.name = str_of(d, "rule_name");
+    rd.kind = str_of(d, "kind");
+    rd.cloud = !path && resource;
+    rc = absent_location(&loc, st, rd.id, path, resource, line);
+    if (rc < 0 || !loc)
+        return rc;
+    ix = rule_index(st, &rd);
+    rc |= fbs_buf_puts(&msg, "No longer found: ");
+    if (message) {
+        rc |= put_phrase(&msg, message);
+    } else {
+        rc |= fbs_buf_puts(&msg, rd.name ? rd.name : rd.id);
+        if (path)
+            rc |= fbs_buf_printf(&msg, " in '%s'", path);
+        else if (resource)
+            rc |= fbs_buf_printf(&msg, " of '%s'", resource);
+        if (path && line > 0)
+            rc |= fbs_buf_printf(&msg, ", line %lld", (long long)line);
+    }
+    rc |= fbs_buf_putc(&msg, '.');
+    if (ix >= 0 && rc == 0)
+        r = json_pack("{s:o, s:I, s:s, s:s, s:{s:o}, s:[O], s:{s:s}, s:s}", "ruleId", jstr(rd.id),
+                      "ruleIndex", ix, "kind", "pass", "level", "none", "message", "text",
+                      jbuf(&msg), "locations", loc, "partialFingerprints", FINGERPRINT_KEY, id,
+                      "baselineState", "absent");
+    if (r && rd.kind)
+        put(r, "properties", json_pack("{s:o}", "kind", jstr(rd.kind)));
+    json_decref(loc);
+    fbs_buf_release(&msg);
+    if (!r || json_array_append_new(st->results, r) < 0)
+        return FBS_ENOMEM;
+    st->nabsent++;
+    return 0;
+}
+
+static int add_absent_results(struct sarif_state *st)
+{
+    const json_t *entry;
+    size_t i;
+
+    json_array_foreach(st->info->absent, i, entry)
+    {
+        if (add_absent(st, entry) < 0)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
     }
     return 0;
 }
@@ -1010,16 +1356,22 @@ static json_t *run_props_json(const struct sarif_state *st)
     fbs_time_format(iso, st->info->now);
     json_object_set_new(p, "now", json_string(iso));
     if (s)
-        json_object_set_new(p, "stats",
-                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "files",
-                                      (json_int_t)atomic_load(&s->files), "blobs",
-                                      (json_int_t)atomic_load(&s->blobs), "bytes",
-                                      (json_int_t)atomic_load(&s->bytes), "commits",
-                                      (json_int_t)atomic_load(&s->commits), "findings",
-                                      (json_int_t)json_array_size(st->results), "rules",
-                                      (json_int_t)st->info->nrules, "diagnostics",
-                                      (json_int_t)atomic_load(&s->errors), "incomplete",
-                                      atomic_load(&s->errors) > 0));
+        json_object_set_new(
+            p, "stats",
+            json_pack(
+                "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "files",
+                (json_int_t)atomic_load(&s->files), "blobs", (json_int_t)atomic_load(&s->blobs),
+                "bytes", (json_int_t)atomic_load(&s->bytes), "commits",
+                (json_int_t)atomic_load(&s->commits), "findings", (json_int_t)st->nfindings,
+                "suppressed", (json_int_t)st->nsuppressed, "rules", (json_int_t)st->info->nrules,
+                "diagnostics", (json_int_t)atomic_load(&s->errors), "incomplete",
+                atomic_load(&s->errors) > 0));
+    /* What the baseline (--baseline) made of the results, as in the JSON report's summary. */
+    if (st->info->absent)
+        json_object_set_new(p, "baseline",
+                            json_pack("{s:I, s:I, s:I}", "new", (json_int_t)st->nnew, "unchanged",
+                                      (json_int_t)st->nunchanged, "absent",
+                                      (json_int_t)st->nabsent));
     if (st->info->policy)
         json_object_set_new(p, "policy", json_deep_copy(st->info->policy));
     return p;
@@ -1033,6 +1385,9 @@ static int sarif_end(void *state)
 
     if (!st)
         return 0;
+    rc = add_absent_results(st);
+    if (rc < 0)
+        goto done;
     set_security_severity(st);
     driver = json_pack("{s:s, s:s, s:s, s:s, s:O}", "name", TOOL_NAME, "semanticVersion",
                        st->info->tool_version ? st->info->tool_version : "0.0.0", "version",
@@ -1073,6 +1428,7 @@ done:
 
 const struct fbs_reporter fbs_reporter_sarif = {
     .name = "sarif",
+    .wants_suppressed = true, /* always carried, as result.suppressions */
     .begin = sarif_begin,
     .add = sarif_add,
     .end = sarif_end,

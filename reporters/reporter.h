@@ -51,6 +51,11 @@ struct fbs_report_opts {
 
 struct fbs_reporter {
     const char *name;
+    /*
+     * Given the suppressed findings (allow comments, ignore entries) whatever the report filter
+     * says: the format carries them marked as such (SARIF: result.suppressions).
+     */
+    bool wants_suppressed;
     /* Allocate state and write any header. 0 or a negative FBS_E*. */
     int (*begin)(void **state, const struct fbs_report_opts *opts,
                  const struct fbs_report_info *info);

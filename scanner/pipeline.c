@@ -425,10 +425,16 @@ int fbs_pipeline_report(const struct fbs_scan_result *r, const struct fbs_report
                         const struct fbs_reporter *reporter, const struct fbs_report_opts *ropts,
                         const struct fbs_report_info *info)
 {
+    struct fbs_report_filter with_suppressed;
     void *state = NULL;
     size_t i;
     int rc;
 
+    if (flt && reporter->wants_suppressed && !flt->show_suppressed) {
+        with_suppressed = *flt;
+        with_suppressed.show_suppressed = true;
+        flt = &with_suppressed;
+    }
     rc = reporter->begin(&state, ropts, info);
     if (rc < 0)
         return rc;

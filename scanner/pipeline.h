@@ -73,7 +73,10 @@ struct fbs_report_filter {
 /* Whether a finding passes the filter (NULL passes everything). */
 bool fbs_report_filter_pass(const struct fbs_report_filter *flt, const struct fbs_finding *f);
 
-/* Write the findings that pass `flt` with a reporter. 0 or the reporter's error. */
+/*
+ * Write the findings that pass `flt` with a reporter; one that wants_suppressed gets the suppressed
+ * ones as well, whatever flt->show_suppressed says. 0 or the reporter's error.
+ */
 int fbs_pipeline_report(const struct fbs_scan_result *r, const struct fbs_report_filter *flt,
                         const struct fbs_reporter *reporter, const struct fbs_report_opts *ropts,
                         const struct fbs_report_info *info);

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <git2.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -270,14 +272,159 @@ static bool is_url(const char *s)
     return strstr(s, "://") != NULL || (colon && at && at < colon && (!slash || slash > colon));
 }
 
+/* What the report says about each target ---------------------------------------------------- */
+
+/*
+ * A remote URL fit for a report: "scheme://host/path" without the user, password, query and
+ * fragment (a token in a clone URL must not reach the report); an scp-like "user@host:path"
+ * becomes "ssh://host/path". NULL for anything else, or on ENOMEM.
+ */
+static char *public_url(const char *url)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    const char *sep = strstr(url, "://"), *host, *end, *p;
+    int rc;
+
+    if (sep) {
+        host = sep + 3;
+        end = host + strcspn(host, "/?#");
+        for (p = host; p < end; p++)
+            if (*p == '@')
+                host = p + 1;
+        rc = fbs_buf_put(&b, url, (size_t)(sep + 3 - url));
+        if (rc == 0)
+            rc = fbs_buf_put(&b, host, strcspn(host, "?#"));
+    } else if (is_url(url)) {
+        host = strchr(url, '@') + 1;
+        end = strchr(host, ':');
+        rc = fbs_buf_printf(&b, "ssh://%.*s/%s", (int)(end - host), host,
+                            end[1] == '/' ? end + 2 : end + 1);
+    } else {
+        return NULL;
+    }
+    if (rc < 0) {
+        fbs_buf_release(&b);
+        return NULL;
+    }
+    return fbs_buf_detach(&b);
+}
+
+/* The repository's origin remote, HEAD commit and branch; what libgit2 cannot tell stays NULL. */
+static int describe_repository(struct fbs_report_target *out, git_repository *repo)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    git_remote *origin = NULL;
+    git_reference *head = NULL;
+    git_oid oid;
+    int rc = 0;
+
+    if (git_remote_lookup(&origin, repo, "origin") == 0 && git_remote_url(origin)) {
+        const char *url = git_remote_url(origin);
+
+        /* NULL for a remote that is a local path; else only on ENOMEM. */
+        out->repository_uri = public_url(url);
+        if (!out->repository_uri && (strstr(url, "://") || is_url(url)))
+            rc = FBS_ENOMEM;
+    }
+    if (rc == 0 && git_reference_name_to_id(&oid, repo, "HEAD") == 0 &&
+        !(out->revision = fbs_strdup(git_oid_tostr(hex, sizeof(hex), &oid))))
+        rc = FBS_ENOMEM;
+    if (rc == 0 && git_repository_head(&head, repo) == 0 && git_reference_is_branch(head) &&
+        !(out->branch = fbs_strdup(git_reference_shorthand(head))))
+        rc = FBS_ENOMEM;
+    git_reference_free(head);
+    git_remote_free(origin);
+    return rc;
+}
+
+/*
+ * The directory a target's findings are relative to, its repository and commit, as the sources
+ * see them: 'git' finds the repository above a path, 'scan' takes a path that is a work tree's
+ * root as a repository and anything else as files, 'files' has paths relative to the target (a
+ * repository's only when the target is its work tree). A URL is known by its URL alone (its clone
+ * is temporary). 0 or FBS_ENOMEM.
+ */
+static int describe_target(struct fbs_report_target *out, const char *target, const char *cmd)
+{
+    git_repository *repo = NULL;
+    char abs[PATH_MAX], wt[PATH_MAX];
+    const char *workdir;
+    struct stat st;
+    bool search = !strcmp(cmd, "git");
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (is_url(target)) {
+        out->repository_uri = public_url(target);
+        return out->repository_uri || !strstr(target, "://") ? 0 : FBS_ENOMEM;
+    }
+    if (!realpath(target, abs))
+        return 0;
+    if (git_repository_open_ext(&repo, abs, search ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+        repo = NULL;
+    workdir = repo ? git_repository_workdir(repo) : NULL;
+    if (workdir && realpath(workdir, wt) && (search || !strcmp(wt, abs))) {
+        out->root = fbs_strdup(wt);
+        rc = out->root ? describe_repository(out, repo) : FBS_ENOMEM;
+    } else if (repo && search) {
+        rc = describe_repository(out, repo); /* a bare repository: no work tree */
+    } else {
+        char *slash = strrchr(abs, '/');
+
+        if (stat(abs, &st) == 0 && !S_ISDIR(st.st_mode) && slash)
+            slash[slash == abs ? 1 : 0] = '\0'; /* a file: its directory */
+        out->root = fbs_strdup(abs);
+        rc = out->root ? 0 : FBS_ENOMEM;
+    }
+    git_repository_free(repo);
+    return rc;
+}
+
+static void targets_info_free(struct fbs_report_target *ti, size_t n)
+{
+    size_t i;
+
+    for (i = 0; ti && i < n; i++) {
+        fbs_free((char *)ti[i].root);
+        fbs_free((char *)ti[i].repository_uri);
+        fbs_free((char *)ti[i].revision);
+        fbs_free((char *)ti[i].branch);
+    }
+    fbs_free(ti);
+}
+
+/* Describe every target for the report (before the scan: HEAD as scanned). 0 or FBS_ENOMEM. */
+static int targets_info(struct fbs_report_target **out, const char *const *targets, size_t n,
+                        const char *cmd)
+{
+    struct fbs_report_target *ti = fbs_calloc(n ? n : 1, sizeof(*ti));
+    size_t i;
+    int rc = 0;
+
+    *out = NULL;
+    if (!ti)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    git_libgit2_init();
+    for (i = 0; i < n && rc == 0; i++)
+        rc = describe_target(&ti[i], targets[i], cmd);
+    git_libgit2_shutdown();
+    if (rc < 0) {
+        targets_info_free(ti, n);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    *out = ti;
+    return 0;
+}
+
 static int run_scan(int argc, char **argv, const char *cmd)
 {
     static const char *const dot[] = {".", NULL};
     const char *const *targets;
-    size_t ntargets;
+    size_t ntargets = 0;
     struct scan_args a;
     struct fbs_ruleset *rules = NULL;
     struct fbs_scan_result result;
+    struct fbs_report_target *tinfo = NULL;
     struct fbs_pipeline_opts po;
     struct progress prog;
     bool have_result = false, progress_on = false;
@@ -305,10 +452,12 @@ static int run_scan(int argc, char **argv, const char *cmd)
         fbs_cli_fail(NULL);
         goto done;
     }
-    if (fbs_scan_result_init(&result, a.out.verbose) < 0) {
+    if (targets_info(&tinfo, targets, ntargets, cmd) < 0 ||
+        fbs_scan_result_init(&result, a.out.verbose) < 0) {
         fbs_cli_fail(NULL);
         goto done;
     }
+    a.out.target_info = tinfo;
     have_result = true;
     memset(&po, 0, sizeof(po));
     po.source = fbs_source_find(strcmp(cmd, "files") ? "git" : "file");
@@ -350,6 +499,7 @@ done:
     if (have_result)
         fbs_scan_result_release(&result);
     fbs_cli_output_release(&a.out);
+    targets_info_free(tinfo, ntargets);
     fbs_ruleset_free(rules);
     fbs_free(a.rule_dirs);
     fbs_free(a.excludes);

@@ -256,6 +256,7 @@ int fbs_cli_output_finish(struct fbs_cli_output *o, const struct fbs_scan_result
     ri.now = o->now;
     ri.targets = targets;
     ri.ntargets = ntargets;
+    ri.target_info = o->target_info;
     ri.stats = &r->stats;
     ri.diags = &r->diags;
     ri.nrules = nrules;

@@ -6,6 +6,12 @@ Reports checked:
   git              `git repo --format sarif` over a repository built here (pinned identity and
                    dates: a break-glass key added in one commit, removed in the next)
   scan             `scan repo`: the same history plus an untracked file with a password
+  exceptions       `scan exc` over a repository with an allow comment, a .fallbackscanignore
+                   path entry and an --ignore-file (outside it) fingerprint entry: suppressed
+                   results carry `suppressions` (inSource / external with the entry's location)
+  baseline         a baseline round trip: `files .` written as SARIF, then a secret added and one
+                   removed, re-scanned with --baseline: one "new", the rest "unchanged", one
+                   "absent" result carrying the removed finding's fingerprint
   sample_<name>    the documents tests/unit/test_report_sarif.c writes (FBS_SARIF_SAMPLES=DIR):
                    cloud records, a repository with provenance, several targets, no findings
 Every report (these, and the --show-secrets and line-shifted ones below) must
@@ -23,6 +29,14 @@ Further checks:
                    its partialFingerprints while its startLine moves
   validators       the checks can fail: a result without locations is a multitool error, a
                    bogus level a schema error
+  exceptions       SARIF carries the suppressed findings even without --show-suppressed (JSON
+                   does not), each with kind, status, justification and the entry's place
+  baseline         states and counts as above; the absent result's rule is described; using the
+                   second log as a baseline again skips its absent result (all "unchanged")
+  provenance       the CLI names the repository: versionControlProvenance has the origin URL
+                   without its credentials (an scp-like one as ssh://), HEAD's commit and branch;
+                   `git repo/sub` maps %SRCROOT% to the work tree, `scan repo/sub` (not a
+                   repository) to the directory, without provenance
 
 The multitool is found with `scripts/setup.sh --sarif-multitool-path` (or --multitool); when it
 is missing, `scripts/setup.sh --sarif-multitool` installs it. If that fails the test is skipped
@@ -211,9 +225,8 @@ def compare(checks, args, name, text, paths):
 
 # ---- inputs ----
 
-def make_repo(tmp):
-    """The git history case: a break-glass key added, then removed (history only)."""
-    repo = os.path.join(tmp, "repo")
+def git_in(tmp, repo):
+    """git(*args, date=...) in repo with a pinned identity and no user configuration."""
     env = dict(os.environ, HOME=tmp, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
                GIT_AUTHOR_NAME="Ops Bot", GIT_AUTHOR_EMAIL="ops@example.com",
                GIT_COMMITTER_NAME="Ops Bot", GIT_COMMITTER_EMAIL="ops@example.com")
@@ -222,9 +235,23 @@ def make_repo(tmp):
         e = dict(env)
         if date:
             e["GIT_AUTHOR_DATE"] = e["GIT_COMMITTER_DATE"] = date
-        run(["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"] + list(a),
-            cwd=repo, env=e)
+        return run(["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"] +
+                   list(a), cwd=repo, env=e)
+    return git
 
+
+def write(root, rel, text):
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    os.utime(path, (PINNED_MTIME, PINNED_MTIME))
+
+
+def make_repo(tmp):
+    """The git history case: a break-glass key added, then removed (history only)."""
+    repo = os.path.join(tmp, "repo")
+    git = git_in(tmp, repo)
     os.makedirs(os.path.join(repo, "breakglass"))
     git("init", "-q")
     with open(os.path.join(repo, "main.tf"), "w") as f:
@@ -330,6 +357,209 @@ def check_fingerprints(checks, args, tmp):
     return after_text
 
 
+GH_TOKEN = "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"
+
+
+def make_exceptions_repo(tmp):
+    """A repository with one finding of each kind of exception, and one that counts."""
+    repo = os.path.join(tmp, "exc")
+    os.makedirs(repo)
+    git = git_in(tmp, repo)
+    git("init", "-q")
+    write(repo, "breakglass/aws.tfvars", 'breakglass_access_key_id = "AKIAR7MQ2LXW5NBTZ4KP"\n')
+    write(repo, "test/fixtures/db.env",
+          "# fallback-scan:allow test fixture, not a real password\n"
+          "RECOVERY_DB_PASSWORD='Xq7!vR2#mP9$wL4k'\n")
+    write(repo, "legacy/keys.tf", 'backup_access_key_id = "AKIAQ3VX7LM2PNRT4KZW"\n')
+    write(repo, "ops/recovery.env", f"RECOVERY_GH_TOKEN={GH_TOKEN}\n")
+    write(repo, ".fallbackscanignore",
+          "# exceptions of this repository\n"
+          "path:legacy/   # revoked in 2024, kept for the audit trail (SEC-101)\n")
+    git("add", "-A")
+    git("commit", "-qm", "infrastructure with exceptions", date="2025-06-01T09:00:00Z")
+    return repo
+
+
+def check_exceptions(checks, args, tmp):
+    """The exceptions report (text) after checking what its suppressions say."""
+    repo = make_exceptions_repo(tmp)
+    argv = ["scan", NOW, "--quiet", "exc"]
+    found = json.loads(scan(args, argv + ["--format", "json"], tmp))
+    token = [f for f in found["findings"] if f["rule"]["id"].startswith("github.")]
+    problems = []
+    if len(token) != 1:
+        checks.fail("exceptions", f"expected one GitHub token finding, got {len(token)}")
+        return None
+    extra = os.path.join(tmp, "extra.ignore")  # outside the repository: an absolute location
+    with open(extra, "w") as f:
+        f.write(f"fingerprint:{token[0]['id']} expires=2027-06-30  # rotated by SEC-102\n")
+    argv += ["--ignore-file", extra]
+    shown = json.loads(scan(args, argv + ["--format", "json"], tmp))
+    p = subprocess.run([args.bin] + argv + ["--format", "sarif"], cwd=tmp,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    text = p.stdout.decode()
+    if p.returncode != 1:
+        problems.append(f"exit status {p.returncode}, expected 1 (one finding counts)")
+    results = json.loads(text)["runs"][0]["results"]
+    if len(shown["findings"]) != 1:
+        problems.append(f"the JSON report without --show-suppressed lists "
+                        f"{len(shown['findings'])} findings, expected 1")
+    want = {  # path -> (kind, justification, entry uri, uriBaseId, entry line); None: counts
+        "breakglass/aws.tfvars": None,
+        "test/fixtures/db.env": ("inSource", "test fixture, not a real password", None, None,
+                                 None),
+        "legacy/keys.tf": ("external", "revoked in 2024, kept for the audit trail (SEC-101)",
+                           ".fallbackscanignore", "%SRCROOT%", 2),
+        "ops/recovery.env": ("external", "rotated by SEC-102",
+                             "file://" + urllib.parse.quote(os.path.realpath(extra),
+                                                            safe="/-._~"), None, 1),
+    }
+    got = {}
+    for r in results:
+        uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        sup = r.get("suppressions")
+        if sup is None:
+            got[uri] = None
+            continue
+        if len(sup) != 1 or sup[0].get("status") != "accepted":
+            problems.append(f"{uri}: suppressions {sup!r}")
+            continue
+        loc = sup[0].get("location", {}).get("physicalLocation", {})
+        art = loc.get("artifactLocation", {})
+        got[uri] = (sup[0]["kind"], sup[0].get("justification"), art.get("uri"),
+                    art.get("uriBaseId"), loc.get("region", {}).get("startLine"))
+    for uri, w in want.items():
+        if uri not in got:
+            problems.append(f"{uri}: no result")
+        elif got[uri] != w:
+            problems.append(f"{uri}: {got[uri]!r}, expected {w!r}")
+    if len(results) != len(want):
+        problems.append(f"{len(results)} results, expected {len(want)}")
+    stats = json.loads(text)["runs"][0]["properties"]["stats"]
+    if stats.get("suppressed") != 3:
+        problems.append(f"properties.stats.suppressed = {stats.get('suppressed')}, expected 3")
+    checks.check("exceptions: suppressed results carry suppressions", problems)
+    shutil.rmtree(repo)
+    return text
+
+
+def baseline_states(text):
+    """(fingerprint, baselineState, ruleId, uri) of every result."""
+    out = []
+    for r in json.loads(text)["runs"][0]["results"]:
+        out.append((r["partialFingerprints"]["fallbackScan/v1"], r.get("baselineState"),
+                    r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]))
+    return out
+
+
+def check_baseline(checks, args, tmp):
+    """The baseline round trip; returns the report of the second scan."""
+    tree = os.path.join(args.src, "tests", "fixtures", "tree")
+    work = os.path.join(tmp, "base")
+    for rel in ["infra/breakglass.tf", "config/app.yml", "docs/runbooks/vault-init.md"]:
+        write(work, rel, open(os.path.join(tree, rel)).read())
+    pin_mtimes(work)
+    base = os.path.join(tmp, "base.sarif")
+    argv = ["files", NOW, "--quiet", "--format", "sarif", "."]
+    scan(args, argv + ["-o", base], work)
+    with open(base) as f:
+        before = baseline_states(f.read())
+    os.remove(os.path.join(work, "config", "app.yml"))
+    write(work, "ops.env", "RECOVERY_DB_PASSWORD='Xq7!vR2#mP9$wL4k'\n")
+    pin_mtimes(work)
+    p = subprocess.run([args.bin] + argv + ["--baseline", base], cwd=work,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    text = p.stdout.decode()
+    after = baseline_states(text)
+    problems = []
+    removed = [b for b in before if b[3] == "config/app.yml"]
+    states = sorted(a[1] for a in after)
+    if len(before) < 3 or len(removed) != 1:
+        problems.append(f"the first scan has {len(before)} results, {len(removed)} in the file "
+                        "removed: nothing to compare")
+    if any(b[1] is not None for b in before):
+        problems.append("a scan without --baseline has baselineState")
+    if p.returncode != 1:
+        problems.append(f"exit status {p.returncode}, expected 1 (one new finding)")
+    if states != sorted(["new", "absent"] + ["unchanged"] * (len(before) - 1)):
+        problems.append(f"baselineStates {states}")
+    new = [a for a in after if a[1] == "new"]
+    if len(new) != 1 or new[0][3] != "ops.env":
+        problems.append(f"new: {new!r}, expected the password in ops.env")
+    absent = [a for a in after if a[1] == "absent"]
+    if absent and removed and absent[0][0] != removed[0][0]:
+        problems.append(f"absent: {absent!r}, expected the fingerprint of {removed!r}")
+    if {a[0] for a in after if a[1] == "unchanged"} != {b[0] for b in before} - {
+            r[0] for r in removed}:
+        problems.append("the unchanged results are not the findings kept")
+    doc = json.loads(text)["runs"][0]
+    rules = [r["id"] for r in doc["tool"]["driver"]["rules"]]
+    for r in doc["results"]:
+        if rules[r["ruleIndex"]] != r["ruleId"]:
+            problems.append(f"{r['ruleId']}: ruleIndex {r['ruleIndex']} names {rules[r['ruleIndex']]}")
+    counts = doc["properties"].get("baseline")
+    if counts != {"new": 1, "unchanged": len(before) - 1, "absent": 1}:
+        problems.append(f"properties.baseline = {counts}")
+    # Round trip: the second log as a baseline knows everything but its absent result.
+    again = os.path.join(tmp, "again.sarif")
+    with open(again, "w") as f:
+        f.write(text)
+    p = subprocess.run([args.bin] + argv + ["--baseline", again], cwd=work,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    third = baseline_states(p.stdout.decode())
+    if p.returncode != 0 or sorted(t[1] for t in third) != ["unchanged"] * len(before):
+        problems.append(f"re-using the log as a baseline: exit {p.returncode}, states "
+                        f"{sorted(t[1] for t in third)}")
+    checks.check(f"baseline round trip ({len(before)} results)", problems)
+    return text
+
+
+def check_provenance(checks, args, tmp):
+    """The target_info the CLI fills, on the repository of make_repo(); returns the first
+    report (a repository with a remote)."""
+    repo = os.path.join(tmp, "repo")
+    git = git_in(tmp, repo)
+    head = git("rev-parse", "HEAD").strip()
+    root = "file://" + urllib.parse.quote(os.path.realpath(repo), safe="/-._~") + "/"
+    os.makedirs(os.path.join(repo, "sub"))
+    problems = []
+    token = "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"
+    cases = [  # (origin, target, command, expected repositoryUri or None, expected root)
+        (f"https://ci:{token}@github.com/ex/infra.git?t={token}#x", "repo", "git",
+         "https://github.com/ex/infra.git", root),
+        ("git@github.com:ex/infra.git", "repo/sub", "git", "ssh://github.com/ex/infra.git", root),
+        (None, "repo", "scan", root, root),
+        (None, "repo/sub", "scan", None, root + "sub/"),
+    ]
+    first = None
+    for origin, target, cmd, uri, base in cases:
+        run(["git", "remote", "remove", "origin"], cwd=repo, ok_codes=(0, 2))
+        if origin:
+            git("remote", "add", "origin", origin)
+        text = scan(args, [cmd, NOW, "--quiet", "--format", "sarif", target], tmp)
+        first = first or text
+        run_ = json.loads(text)["runs"][0]
+        vcp = run_.get("versionControlProvenance")
+        got_base = run_.get("originalUriBaseIds", {}).get("%SRCROOT%", {}).get("uri")
+        what = f"{cmd} {target} (origin {origin and origin.replace(token, 'TOKEN')})"
+        if token in text:
+            problems.append(f"{what}: the token in the remote URL is in the report")
+        if got_base != base:
+            problems.append(f"{what}: %SRCROOT% {got_base}, expected {base}")
+        if uri is None:
+            if vcp:
+                problems.append(f"{what}: versionControlProvenance {vcp!r}")
+            continue
+        want = {"repositoryUri": uri, "revisionId": head, "branch": "main",
+                "mappedTo": {"uriBaseId": "%SRCROOT%"}}
+        if vcp != [want]:
+            problems.append(f"{what}: versionControlProvenance {vcp!r}, expected {[want]!r}")
+    run(["git", "remote", "remove", "origin"], cwd=repo, ok_codes=(0, 2))
+    os.rmdir(os.path.join(repo, "sub"))
+    checks.check("provenance from the repository", problems)
+    return first
+
+
 def check_validators(checks, multitool, validator, good_text, tmp):
     doc = json.loads(good_text)
     del doc["runs"][0]["results"][0]["locations"]
@@ -412,6 +642,11 @@ def main():
             checks.check(f"multitool {name}", multitool_problems(multitool, p, tmp))
             return True
 
+        exceptions_text = check_exceptions(checks, args, tmp)
+        if exceptions_text:
+            reports.append(("exceptions", exceptions_text))
+        reports.append(("baseline", check_baseline(checks, args, tmp)))
+
         for name, text in reports:
             if validate(name, text):
                 compare(checks, args, name, text, paths)
@@ -419,6 +654,7 @@ def main():
         validate("tree_show_secrets", check_redaction(checks, args, "tree", ".", tree, tree_text))
         validate("git_show_secrets", check_redaction(checks, args, "git", "repo", tmp, git_text))
         validate("tree_shifted", check_fingerprints(checks, args, tmp))
+        validate("provenance", check_provenance(checks, args, tmp))
         check_validators(checks, multitool, validator, git_text, tmp)
     except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
         checks.fail("run", e)

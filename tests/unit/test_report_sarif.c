@@ -14,6 +14,7 @@
 #include "scanner/core/time.h"
 #include "scanner/model/diag.h"
 #include "scanner/model/finding.h"
+#include "scanner/pipeline.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -617,6 +618,271 @@ static void test_report_sarif__no_findings(void **state)
     render_free(&r);
 }
 
+/* Suppressed findings: an allow comment is inSource, an ignore entry external with its place. */
+static void test_report_sarif__suppressions(void **state)
+{
+    static const char *const targets[] = {"infra"};
+    static const struct {
+        enum fbs_suppression kind;
+        const char *reason, *source;
+        const char *sarif_kind, *uri, *base; /* the entry's location; NULL: none */
+        int line;
+        const char *property; /* properties.source when there is no location */
+    } cases[] = {
+        {FBS_SUPPRESSED_INLINE, "test fixture", NULL, "inSource", NULL, NULL, 0, NULL},
+        /* Under the target's root: relative to its base id. */
+        {FBS_SUPPRESSED_IGNORE_FILE, "accepted: SEC-123", "/src/infra/.fallbackscanignore:3",
+         "external", ".fallbackscanignore", "%SRCROOT%", 3, NULL},
+        {FBS_SUPPRESSED_IGNORE_FILE, "vendored", "/src/infra/sub dir/.ignore:12", "external",
+         "sub%20dir/.ignore", "%SRCROOT%", 12, NULL},
+        /* --ignore-file elsewhere: an absolute URI (not a sibling directory's prefix). */
+        {FBS_SUPPRESSED_IGNORE_FILE, "noise", "/src/infra2/extra.ignore:7", "external",
+         "file:///src/infra2/extra.ignore", NULL, 7, NULL},
+        /* Not a file and a line: kept as it is. */
+        {FBS_SUPPRESSED_IGNORE_FILE, "odd", "somewhere", "external", NULL, NULL, 0, "somewhere"},
+        {FBS_SUPPRESSED_IGNORE_FILE, "odd", "x.ignore:0", "external", NULL, NULL, 0, "x.ignore:0"},
+    };
+    struct fbs_report_target ti = {"/src/infra", NULL, NULL, NULL};
+    struct fbs_finding *fs[1 + sizeof(cases) / sizeof(cases[0])];
+    struct fbs_report_info info;
+    struct fbs_stats stats;
+    struct render r;
+    size_t i, n = sizeof(cases) / sizeof(cases[0]);
+
+    (void)state;
+    for (i = 0; i < n; i++) {
+        fs[i] = file_finding("infra", "db.yml", "password: ", 45, "medium");
+        fs[i]->suppression = cases[i].kind;
+        assert_int_equal(fbs_finding_set_str(&fs[i]->suppression_reason, cases[i].reason), 0);
+        if (cases[i].source)
+            assert_int_equal(fbs_finding_set_str(&fs[i]->suppression_source, cases[i].source), 0);
+    }
+    fs[n] = git_finding("infra", 72, "high"); /* not suppressed */
+    fbs_stats_init(&stats);
+    info_init(&info, targets, 1);
+    info.target_info = &ti;
+    info.stats = &stats;
+    render(&r, fs, n + 1, &info, false, "suppressions");
+    for (i = 0; i < n; i++) {
+        json_t *s = at(r.run, "results"), *loc;
+        char what[64];
+
+        s = at(json_array_get(s, i), "suppressions");
+        snprintf(what, sizeof(what), "case %zu", i);
+        if (json_array_size(s) != 1)
+            fail_msg("%s: %zu suppressions", what, json_array_size(s));
+        s = json_array_get(s, 0);
+        assert_string_equal(str_at(s, "kind"), cases[i].sarif_kind);
+        assert_string_equal(str_at(s, "status"), "accepted");
+        assert_string_equal(str_at(s, "justification"), cases[i].reason);
+        loc = at(s, "location/physicalLocation");
+        if (!cases[i].uri) {
+            assert_null(loc);
+        } else {
+            assert_string_equal(str_at(loc, "artifactLocation/uri"), cases[i].uri);
+            if (cases[i].base)
+                assert_string_equal(str_at(loc, "artifactLocation/uriBaseId"), cases[i].base);
+            else
+                assert_null(at(loc, "artifactLocation/uriBaseId"));
+            assert_int_equal(int_at(loc, "region/startLine"), cases[i].line);
+        }
+        if (cases[i].property)
+            assert_string_equal(str_at(s, "properties/source"), cases[i].property);
+        else
+            assert_null(at(s, "properties"));
+        /* Without a baseline there is no baselineState. */
+        assert_null(at(json_array_get(at(r.run, "results"), i), "baselineState"));
+    }
+    assert_null(at(r.run, "results/6/suppressions"));
+    assert_int_equal(int_at(r.run, "properties/stats/suppressed"), (long long)n);
+    assert_int_equal(int_at(r.run, "properties/stats/findings"), (long long)n + 1);
+    assert_null(at(r.run, "properties/baseline"));
+    render_free(&r);
+    free_all(fs, n + 1);
+}
+
+/* A baseline entry as the pipeline lists it in info.absent. */
+static json_t *absent_entry(const char *id, const char *rule_id, const char *path, int line,
+                            const char *resource, const char *message)
+{
+    json_t *d = json_object(), *e;
+
+    assert_non_null(d);
+    if (rule_id)
+        json_object_set_new(d, "rule_id", json_string(rule_id));
+    if (path)
+        json_object_set_new(d, "path", json_string(path));
+    if (line)
+        json_object_set_new(d, "line", json_integer(line));
+    if (resource)
+        json_object_set_new(d, "resource", json_string(resource));
+    if (message)
+        json_object_set_new(d, "message", json_string(message));
+    e = json_pack("{s:s, s:o}", "id", id, "finding", d);
+    assert_non_null(e);
+    return e;
+}
+
+/* baselineState: new / unchanged from the finding, and one "absent" result per entry the
+ * baseline has that the scan did not find. */
+static void test_report_sarif__baseline(void **state)
+{
+    static const char *const targets[] = {"infra"};
+    struct fbs_report_target ti = {"/src/infra", NULL, NULL, NULL};
+    struct fbs_finding *fs[2];
+    struct fbs_report_info info;
+    struct render r;
+    json_t *absent = json_array(), *rules;
+    long long ix;
+
+    (void)state;
+    fs[0] = git_finding("infra", 72, "high");
+    fs[0]->baseline = FBS_BASELINE_UNCHANGED;
+    fs[1] = file_finding("infra", "config/db.yml", "password: ", 45, "medium");
+    fs[1]->baseline = FBS_BASELINE_NEW;
+    assert_non_null(absent);
+    /* A JSON baseline: the path as found (the target's prefix), a line, a rule of this run. */
+    json_array_append_new(
+        absent, absent_entry("a1", "aws.access_key_id", "infra/old/keys.tf", 7, NULL, NULL));
+    /* A cloud record of a rule this run has no result for: the rule gets a descriptor. */
+    json_array_append_new(absent, absent_entry("a2", "aws.iam.access_key", NULL, 0, AWS_ARN, NULL));
+    /* A SARIF baseline: the uri as written (not encoded twice), its message, no line. */
+    json_array_append_new(absent,
+                          absent_entry("a3", "generic.password_quoted", "config/old%20db.yml", 0,
+                                       NULL, "Password in 'password': not a fallback one."));
+    /* Nowhere: left out. */
+    json_array_append_new(absent, absent_entry("a4", "x.y", NULL, 0, NULL, NULL));
+    info_init(&info, targets, 1);
+    info.target_info = &ti;
+    info.absent = absent;
+    render(&r, fs, 2, &info, false, "baseline");
+
+    assert_string_equal(str_at(r.run, "results/0/baselineState"), "unchanged");
+    assert_string_equal(str_at(r.run, "results/1/baselineState"), "new");
+    assert_int_equal(json_array_size(at(r.run, "results")), 5);
+    assert_string_equal(str_at(r.run, "results/2/baselineState"), "absent");
+    assert_string_equal(str_at(r.run, "results/2/kind"), "pass");
+    assert_string_equal(str_at(r.run, "results/2/level"), "none");
+    assert_string_equal(str_at(r.run, "results/2/ruleId"), "aws.access_key_id");
+    assert_int_equal(int_at(r.run, "results/2/ruleIndex"), int_at(r.run, "results/0/ruleIndex"));
+    assert_string_equal(json_string_value(json_object_get(
+                            at(r.run, "results/2/partialFingerprints"), "fallbackScan/v1")),
+                        "a1");
+    assert_string_equal(
+        str_at(r.run, "results/2/locations/0/physicalLocation/artifactLocation/uri"),
+        "old/keys.tf");
+    assert_string_equal(
+        str_at(r.run, "results/2/locations/0/physicalLocation/artifactLocation/uriBaseId"),
+        "%SRCROOT%");
+    assert_int_equal(int_at(r.run, "results/2/locations/0/physicalLocation/region/startLine"), 7);
+    assert_string_equal(str_at(r.run, "results/2/message/text"),
+                        "No longer found: aws.access_key_id in 'infra/old/keys.tf', line 7.");
+
+    rules = at(r.run, "tool/driver/rules");
+    ix = int_at(r.run, "results/3/ruleIndex");
+    assert_int_equal(json_array_size(rules), 3);
+    assert_int_equal(ix, 2);
+    assert_string_equal(str_at(json_array_get(rules, (size_t)ix), "id"), "aws.iam.access_key");
+    assert_non_null(at(json_array_get(rules, (size_t)ix), "help/markdown"));
+    assert_string_equal(
+        str_at(r.run, "results/3/locations/0/physicalLocation/artifactLocation/uri"),
+        "aws/arn%3Aaws%3Aiam%3A%3A123456789012%3Auser/breakglass");
+    assert_string_equal(
+        str_at(r.run, "results/3/locations/0/logicalLocations/0/fullyQualifiedName"), AWS_ARN);
+    assert_non_null(at(r.run, "originalUriBaseIds/%CLOUD%"));
+
+    assert_string_equal(
+        str_at(r.run, "results/4/locations/0/physicalLocation/artifactLocation/uri"),
+        "config/old%20db.yml");
+    assert_int_equal(int_at(r.run, "results/4/locations/0/physicalLocation/region/startLine"), 1);
+    assert_string_equal(str_at(r.run, "results/4/message/text"),
+                        "No longer found: Password in 'password': not a fallback one.");
+
+    assert_int_equal(int_at(r.run, "properties/baseline/new"), 1);
+    assert_int_equal(int_at(r.run, "properties/baseline/unchanged"), 1);
+    assert_int_equal(int_at(r.run, "properties/baseline/absent"), 3);
+    render_free(&r);
+
+    /* A baseline that knows everything: no absent result, the counts still there. */
+    json_array_clear(absent);
+    render(&r, fs, 2, &info, false, NULL);
+    assert_int_equal(json_array_size(at(r.run, "results")), 2);
+    assert_int_equal(int_at(r.run, "properties/baseline/absent"), 0);
+    render_free(&r);
+    json_decref(absent);
+    free_all(fs, 2);
+}
+
+/* A reporter that counts what it is given. */
+static int counted;
+
+static int count_begin(void **state, const struct fbs_report_opts *opts,
+                       const struct fbs_report_info *info)
+{
+    (void)opts;
+    (void)info;
+    *state = NULL;
+    counted = 0;
+    return 0;
+}
+
+static int count_add(void *state, const struct fbs_finding *f)
+{
+    (void)state;
+    (void)f;
+    counted++;
+    return 0;
+}
+
+static int count_end(void *state)
+{
+    (void)state;
+    return 0;
+}
+
+/* The report filter hides suppressed findings unless --show-suppressed, except from a reporter
+ * that wants them (SARIF); its other conditions still hold. */
+static void test_report_sarif__pipeline_gives_suppressed(void **state)
+{
+    static const struct {
+        bool wants, show, only_fallback;
+        int expected;
+    } cases[] = {
+        {false, false, false, 2}, {false, true, false, 3}, {true, false, false, 3},
+        {true, true, false, 3},   {true, false, true, 2},
+    };
+    struct fbs_reporter rep = {
+        .name = "count", .begin = count_begin, .add = count_add, .end = count_end};
+    struct fbs_scan_result res;
+    struct fbs_report_info info;
+    struct fbs_report_opts opts;
+    struct fbs_finding *f;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(fbs_scan_result_init(&res, false), 0);
+    f = git_finding("infra", 72, "high"); /* a fallback credential */
+    assert_int_equal(fbs_vec_push(&res.findings, f), 0);
+    f = file_finding("infra", "a.yml", "password: ", 45, "medium"); /* not a fallback one */
+    assert_int_equal(fbs_vec_push(&res.findings, f), 0);
+    f = file_finding("infra", "b.yml", "password: ", 45, "medium");
+    f->suppression = FBS_SUPPRESSED_INLINE;
+    f->is_fallback = true;
+    assert_int_equal(fbs_vec_push(&res.findings, f), 0);
+    info_init(&info, NULL, 0);
+    memset(&opts, 0, sizeof(opts));
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fbs_report_filter flt = {cases[i].show, cases[i].only_fallback, FBS_SEV_INFO};
+
+        rep.wants_suppressed = cases[i].wants;
+        assert_int_equal(fbs_pipeline_report(&res, &flt, &rep, &opts, &info), 0);
+        if (counted != cases[i].expected)
+            fail_msg("case %zu: %d findings given, expected %d", i, counted, cases[i].expected);
+    }
+    assert_true(fbs_reporter_sarif.wants_suppressed);
+    fbs_scan_result_release(&res);
+}
+
 /* Out of memory anywhere: an error, never a crash or a leak. */
 static void test_report_sarif__out_of_memory(void **state)
 {
@@ -624,15 +890,29 @@ static void test_report_sarif__out_of_memory(void **state)
     struct fbs_report_target ti = {"/src/infra", "https://github.com/ex/infra.git", NULL, NULL};
     struct fbs_finding *fs[3];
     struct fbs_report_info info;
+    json_t *absent = json_array();
     long n;
     int rc = -1;
 
     (void)state;
     fs[0] = git_finding("infra", 72, "high");
+    fs[0]->baseline = FBS_BASELINE_UNCHANGED;
     fs[1] = file_finding("infra", "db.yml", "password: ", 45, "medium");
+    fs[1]->baseline = FBS_BASELINE_NEW;
+    fs[1]->suppression = FBS_SUPPRESSED_IGNORE_FILE;
+    assert_int_equal(fbs_finding_set_str(&fs[1]->suppression_reason, "accepted"), 0);
+    assert_int_equal(
+        fbs_finding_set_str(&fs[1]->suppression_source, "/src/infra/.fallbackscanignore:3"), 0);
     fs[2] = aws_record();
+    fs[2]->baseline = FBS_BASELINE_NEW;
+    assert_non_null(absent);
+    json_array_append_new(
+        absent, absent_entry("a1", "aws.access_key_id", "infra/old/keys.tf", 7, NULL, NULL));
+    json_array_append_new(absent, absent_entry("a2", "gcp.iam.service_account_key", NULL, 0,
+                                               GCP_NAME, "GCP service account key of 'recovery'."));
     info_init(&info, targets, 1);
     info.target_info = &ti;
+    info.absent = absent;
     for (n = 0; n < 10000 && rc != 0; n++) {
         char *out = NULL;
 
@@ -646,6 +926,7 @@ static void test_report_sarif__out_of_memory(void **state)
     }
     assert_int_equal(rc, 0);
     assert_true(n > 3);
+    json_decref(absent);
     free_all(fs, 3);
 }
 
@@ -660,6 +941,9 @@ int main(void)
         cmocka_unit_test(test_report_sarif__show_secrets),
         cmocka_unit_test(test_report_sarif__not_utf8),
         cmocka_unit_test(test_report_sarif__no_findings),
+        cmocka_unit_test(test_report_sarif__suppressions),
+        cmocka_unit_test(test_report_sarif__baseline),
+        cmocka_unit_test(test_report_sarif__pipeline_gives_suppressed),
         cmocka_unit_test(test_report_sarif__out_of_memory),
     };
 
