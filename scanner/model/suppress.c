@@ -285,22 +285,26 @@ static int from_finding(struct fbs_baseline *b, json_t *f)
 static int from_result(struct fbs_baseline *b, json_t *r)
 {
     json_t *fp = json_object_get(r, "partialFingerprints");
-    json_t *phys = json_object_get(
-        json_object_get(json_array_get(json_object_get(r, "locations"), 0), "physicalLocation"),
-        "artifactLocation");
+    json_t *phys =
+        json_object_get(json_array_get(json_object_get(r, "locations"), 0), "physicalLocation");
+    json_t *art = json_object_get(phys, "artifactLocation");
+    json_t *line = json_object_get(json_object_get(phys, "region"), "startLine");
+    const char *state = json_string_value(json_object_get(r, "baselineState"));
     const char *key;
     json_t *v;
 
-    if (json_is_string(json_object_get(r, "baselineState")) &&
-        !strcmp(json_string_value(json_object_get(r, "baselineState")), "absent"))
+    if (state && !strcmp(state, "absent"))
         return 0; /* reported as gone last time: not part of the baseline */
+    if (json_array_size(json_object_get(r, "suppressions")))
+        return 0; /* suppressed: not a finding of that scan (as a JSON baseline leaves it out) */
     json_object_foreach(fp, key, v)
     {
         if (strncmp(key, "fallbackScan", 12) || !json_is_string(v))
             continue;
         return remember(b, json_string_value(v),
-                        json_pack("{s:O?, s:O?, s:O?}", "rule_id", json_object_get(r, "ruleId"),
-                                  "path", json_object_get(phys, "uri"), "message",
+                        json_pack("{s:O?, s:O?, s:O?, s:O?}", "rule_id",
+                                  json_object_get(r, "ruleId"), "path", json_object_get(art, "uri"),
+                                  "line", line, "message",
                                   json_object_get(json_object_get(r, "message"), "text")));
     }
     return 0;
