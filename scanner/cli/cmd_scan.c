@@ -398,7 +398,10 @@ static void targets_info_free(struct fbs_report_target *ti, size_t n)
     fbs_free(ti);
 }
 
-/* Describe every target for the report (before the scan: HEAD as scanned). 0 or FBS_ENOMEM. */
+/*
+ * Describe every target for the report (before the scan: HEAD as scanned). 0 or FBS_ENOMEM.
+ * libgit2 must be initialised.
+ */
 static int targets_info(struct fbs_report_target **out, const char *const *targets, size_t n,
                         const char *cmd)
 {
@@ -409,10 +412,8 @@ static int targets_info(struct fbs_report_target **out, const char *const *targe
     *out = NULL;
     if (!ti)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
-    git_libgit2_init();
     for (i = 0; i < n && rc == 0; i++)
         rc = describe_target(&ti[i], targets[i], cmd);
-    git_libgit2_shutdown();
     if (rc < 0) {
         targets_info_free(ti, n);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
@@ -432,7 +433,7 @@ static int run_scan(int argc, char **argv, const char *cmd)
     struct fbs_report_target *tinfo = NULL;
     struct fbs_pipeline_opts po;
     struct progress prog;
-    bool have_result = false, progress_on = false;
+    bool have_result = false, progress_on = false, git_on = false;
     int rc, status = FBS_EXIT_USAGE, i;
 
     rc = parse_args(&a, argc, argv, cmd);
@@ -457,7 +458,15 @@ static int run_scan(int argc, char **argv, const char *cmd)
         fbs_cli_fail(NULL);
         goto done;
     }
-    if (targets_info(&tinfo, targets, ntargets, cmd) < 0 ||
+    /*
+     * libgit2 once for the whole command (its initialisation parses the system's CA bundle:
+     * ~8 ms); a file scan needs it only to describe repositories in SARIF, the only report
+     * that carries that.
+     */
+    git_on = strcmp(cmd, "files") || !strcmp(a.out.format, "sarif");
+    if (git_on)
+        git_libgit2_init();
+    if ((!strcmp(a.out.format, "sarif") && targets_info(&tinfo, targets, ntargets, cmd) < 0) ||
         fbs_scan_result_init(&result, a.out.verbose) < 0) {
         fbs_cli_fail(NULL);
         goto done;
@@ -505,6 +514,8 @@ done:
         fbs_scan_result_release(&result);
     fbs_cli_output_release(&a.out);
     targets_info_free(tinfo, ntargets);
+    if (git_on)
+        git_libgit2_shutdown();
     fbs_ruleset_free(rules);
     fbs_free(a.rule_dirs);
     fbs_free(a.excludes);

@@ -770,7 +770,7 @@ int fbs_ruleset_set_cache_dir(struct fbs_ruleset *rs, const char *dir)
 
 /* The cache file name for a set of expressions: <dir>/hs-<sha256>.db. */
 static int cache_path(struct fbs_buf *out, const char *dir, const char *const *exprs,
-                      const unsigned *flags, const unsigned *ids, size_t n)
+                      const unsigned *flags, const unsigned *ids, size_t n, const char *suffix)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char md[32];
@@ -800,47 +800,40 @@ static int cache_path(struct fbs_buf *out, const char *dir, const char *const *e
     for (i = 0; i < mdlen; i++)
         if (fbs_buf_putc(out, hex[md[i] >> 4]) < 0 || fbs_buf_putc(out, hex[md[i] & 15]) < 0)
             return FBS_ENOMEM;
-    return fbs_buf_puts(out, ".db");
+    return fbs_buf_puts(out, suffix);
 }
 
-static hs_database_t *cache_load(const char *path)
+/* Read a whole cache file into `data`; false when it is absent or unreadable. */
+static bool cache_read(const char *path, struct fbs_buf *data)
 {
-    hs_database_t *db = NULL;
-    struct fbs_buf data = FBS_BUF_INIT;
     char chunk[65536];
     ssize_t n;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0)
-        return NULL;
+        return false;
     while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-        if (fbs_buf_put(&data, chunk, (size_t)n) < 0)
+        if (fbs_buf_put(data, chunk, (size_t)n) < 0)
             break;
     close(fd);
-    if (n == 0 && data.len && hs_deserialize_database(data.ptr, data.len, &db) != HS_SUCCESS)
-        db = NULL;
-    fbs_buf_release(&data);
-    return db;
+    return n == 0;
 }
 
 /* Write atomically (temporary file + rename) so concurrent runs never read half a file. */
-static void cache_store(const char *dir, const char *path, const hs_database_t *db)
+static void cache_write(const char *dir, const char *path, const void *bytes, size_t len)
 {
     struct fbs_buf tmp = FBS_BUF_INIT;
-    char *bytes = NULL;
-    size_t len = 0, off = 0;
-    int fd = -1;
+    size_t off = 0;
+    int fd;
 
     mkdir(dir, 0700);
-    if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
-        return;
     if (fbs_buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid()) < 0)
         goto done;
     fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         goto done;
     while (off < len) {
-        ssize_t n = write(fd, bytes + off, len - off);
+        ssize_t n = write(fd, (const char *)bytes + off, len - off);
 
         if (n <= 0)
             break;
@@ -851,8 +844,76 @@ static void cache_store(const char *dir, const char *path, const hs_database_t *
     else
         unlink(tmp.ptr);
 done:
-    free(bytes); /* allocated by Vectorscan with the default allocator */
     fbs_buf_release(&tmp);
+}
+
+static hs_database_t *cache_load(const char *path)
+{
+    hs_database_t *db = NULL;
+    struct fbs_buf data = FBS_BUF_INIT;
+
+    if (cache_read(path, &data) && data.len &&
+        hs_deserialize_database(data.ptr, data.len, &db) != HS_SUCCESS)
+        db = NULL;
+    fbs_buf_release(&data);
+    return db;
+}
+
+static void cache_store(const char *dir, const char *path, const hs_database_t *db)
+{
+    char *bytes = NULL;
+    size_t len = 0;
+
+    if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+        return;
+    cache_write(dir, path, bytes, len);
+    free(bytes); /* allocated by Vectorscan with the default allocator */
+}
+
+/*
+ * Which rules Vectorscan can take exactly and which only as prefilters. Asking it
+ * (hs_expression_info) parses and analyses every pattern: about 10 ms for the built-in pack, a
+ * quarter of a warm start. So the answers are cached too, next to the databases, under a key
+ * of the Vectorscan version, the platform and the patterns.
+ */
+static int decide_prefilters(struct fbs_ruleset *rs, bool use_cache, bool *from_cache)
+{
+    struct fbs_buf cpath = FBS_BUF_INIT, data = FBS_BUF_INIT;
+    const char **exprs = fbs_calloc(rs->n, sizeof(*exprs));
+    unsigned *zeros = fbs_calloc(rs->n, sizeof(*zeros));
+    char *bits = fbs_malloc(rs->n);
+    size_t i;
+    int rc = 0;
+
+    if (!exprs || !zeros || !bits) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < rs->n; i++)
+        exprs[i] = rs->rules[i]->pattern;
+    *from_cache = false;
+    if (rs->cache_dir && cache_path(&cpath, rs->cache_dir, exprs, zeros, zeros, rs->n, ".pf") < 0)
+        fbs_buf_release(&cpath); /* no cache: decide below */
+    if (use_cache && cpath.ptr && cache_read(cpath.ptr, &data) && data.len == rs->n) {
+        for (i = 0; i < rs->n && (data.ptr[i] == '0' || data.ptr[i] == '1'); i++)
+            rs->rules[i]->prefilter = data.ptr[i] == '1';
+        *from_cache = i == rs->n;
+        if (*from_cache)
+            goto done;
+    }
+    for (i = 0; i < rs->n; i++) {
+        rs->rules[i]->prefilter = !hs_exact_ok(rs->rules[i]->pattern);
+        bits[i] = rs->rules[i]->prefilter ? '1' : '0';
+    }
+    if (cpath.ptr)
+        cache_write(rs->cache_dir, cpath.ptr, bits, rs->n);
+done:
+    fbs_free(exprs);
+    fbs_free(zeros);
+    fbs_free(bits);
+    fbs_buf_release(&cpath);
+    fbs_buf_release(&data);
+    return rc;
 }
 
 enum db_kind { DB_TEXT, DB_BINARY, DB_GATED };
@@ -899,7 +960,7 @@ static int build_db(struct fbs_ruleset *rs, enum db_kind kind, hs_database_t **o
     if (!n)
         goto done;
     if (rs->cache_dir) {
-        if (cache_path(&cpath, rs->cache_dir, exprs, flags, ids, n) < 0)
+        if (cache_path(&cpath, rs->cache_dir, exprs, flags, ids, n, ".db") < 0)
             fbs_buf_release(&cpath);
         else if ((*out = cache_load(cpath.ptr)) != NULL)
             goto done;
@@ -935,6 +996,7 @@ int fbs_ruleset_compile(struct fbs_ruleset *rs)
 {
     hs_database_t *db = NULL;
     size_t i, glob_cap = 0;
+    bool cached = false;
     int rc;
 
     if (rs->compiled)
@@ -942,12 +1004,14 @@ int fbs_ruleset_compile(struct fbs_ruleset *rs)
     if (!rs->n)
         return fbs_error_set(FBS_ERULE, "no rules to compile");
     rs->max_groups = 1;
+    rc = decide_prefilters(rs, true, &cached);
+    if (rc < 0)
+        return rc;
     for (i = 0; i < rs->n; i++) {
         struct fbs_rule *r = rs->rules[i];
         uint32_t groups = 0;
 
         r->index = (unsigned)i;
-        r->prefilter = !hs_exact_ok(r->pattern);
         pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &groups);
         if (groups + 1 > rs->max_groups)
             rs->max_groups = groups + 1;
@@ -969,6 +1033,12 @@ int fbs_ruleset_compile(struct fbs_ruleset *rs)
         }
     }
     rc = build_db(rs, DB_TEXT, &db);
+    if (rc == FBS_ERULE && cached) {
+        /* A damaged cache entry said a pattern is exact when it is not: decide afresh. */
+        rc = decide_prefilters(rs, false, &cached);
+        if (rc == 0)
+            rc = build_db(rs, DB_TEXT, &db);
+    }
     if (rc < 0)
         return rc;
     rs->db_text = db;

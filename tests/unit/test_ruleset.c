@@ -455,6 +455,63 @@ static int cache_files(const char *dir, char *first, size_t size)
     return n;
 }
 
+/* The number of hs-*.pf files in dir; the first one's path in `first`. */
+static int pf_file(const char *dir, char *first, size_t size)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+
+        if (!strncmp(de->d_name, "hs-", 3) && len > 3 && !strcmp(de->d_name + len - 3, ".pf")) {
+            if (!n && first)
+                snprintf(first, size, "%s/%s", dir, de->d_name);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* A rule Vectorscan takes only as a prefilter (a backreference), and a cache that says it is
+ * exact: the rule set still compiles and matches. */
+static void prefilter_cache_lies(const char *dir)
+{
+    static const char rules[] = "rules:\n"
+                                "  - id: test.backref\n"
+                                "    name: Repeated token\n"
+                                "    kind: test_token\n"
+                                "    pattern: '(tok_[a-z]{8})-\\1'\n"
+                                "    secret_group: 1\n"
+                                "    examples: ['tok_abcdefgh-tok_abcdefgh']\n"
+                                "    negative_examples: ['tok_abcdefgh-tok_zzzzzzzz']\n";
+    char cache[300], pf[700];
+    int pass;
+
+    snprintf(cache, sizeof(cache), "%s/cache2", dir);
+    for (pass = 0; pass < 3; pass++) {
+        struct fbs_ruleset *rs = new_set();
+        FILE *f;
+
+        add_ok(rs, "rules/t.yml", rules);
+        assert_int_equal(fbs_ruleset_set_cache_dir(rs, cache), 0);
+        assert_int_equal(fbs_ruleset_compile(rs), 0);
+        assert_true(rs->rules[0]->prefilter);
+        fbs_ruleset_free(rs);
+        if (pass == 0) { /* damage the cached decision: "exact" */
+            assert_int_equal(pf_file(cache, pf, sizeof(pf)), 1);
+            f = fopen(pf, "wb");
+            assert_non_null(f);
+            assert_int_equal(fputs("0", f) >= 0, 1);
+            assert_int_equal(fclose(f), 0);
+        }
+    }
+}
+
 static void test_ruleset__compile_cache(void **state)
 {
     const char *tmp = fbs_test_tmpdir();
@@ -478,6 +535,15 @@ static void test_ruleset__compile_cache(void **state)
     assert_int_equal(fputs("not a database", f) >= 0, 1);
     assert_int_equal(fclose(f), 0);
     compile_and_match(cache);
+    /* The prefilter decisions are cached too; a damaged entry (wrong length, or claiming a
+     * PCRE2-only pattern is exact) is not trusted. */
+    assert_int_equal(pf_file(cache, db, sizeof(db)), 1);
+    f = fopen(db, "wb");
+    assert_non_null(f);
+    assert_int_equal(fputs("0", f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    compile_and_match(cache);
+    prefilter_cache_lies(dir);
     /* An unusable directory is silent. */
     compile_and_match("/nonexistent/fbs/cache");
     fbs_test_rmtree(dir);
