@@ -893,8 +893,8 @@ static int decide_prefilters(struct fbs_ruleset *rs, bool use_cache, bool *from_
         exprs[i] = rs->rules[i]->pattern;
     *from_cache = false;
     if (rs->cache_dir && cache_path(&cpath, rs->cache_dir, exprs, zeros, zeros, rs->n, ".pf") < 0)
-        fbs_buf_release(&cpath); /* no cache: decide below */
-    if (use_cache && cpath.ptr && cache_read(cpath.ptr, &data) && data.len == rs->n) {
+        fbs_buf_truncate(&cpath, 0); /* no cache: decide below */
+    if (use_cache && cpath.len && cache_read(cpath.ptr, &data) && data.len == rs->n) {
         for (i = 0; i < rs->n && (data.ptr[i] == '0' || data.ptr[i] == '1'); i++)
             rs->rules[i]->prefilter = data.ptr[i] == '1';
         *from_cache = i == rs->n;
@@ -905,7 +905,7 @@ static int decide_prefilters(struct fbs_ruleset *rs, bool use_cache, bool *from_
         rs->rules[i]->prefilter = !hs_exact_ok(rs->rules[i]->pattern);
         bits[i] = rs->rules[i]->prefilter ? '1' : '0';
     }
-    if (cpath.ptr)
+    if (cpath.len)
         cache_write(rs->cache_dir, cpath.ptr, bits, rs->n);
 done:
     fbs_free(exprs);
