@@ -26,6 +26,7 @@
 #include "../scanner/core/alloc.h"
 #include "../scanner/core/buf.h"
 #include "../scanner/core/error.h"
+#include "../scanner/core/text.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -46,60 +47,13 @@
 
 static const char *const jwt_kinds[] = {"jwt", "kubernetes_token", NULL};
 
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-' || c == '+')
-        return 62;
-    if (c == '_' || c == '/')
-        return 63;
-    return -1;
-}
-
-/*
- * Decode base64url (the standard alphabet is accepted too; padding optional) into a new
- * NUL-terminated buffer. 0, FBS_EPARSE, FBS_ENOMEM.
- */
+/* Decode base64url (the standard alphabet is accepted too; padding optional). */
 static int b64_decode(unsigned char **out, size_t *outlen, const char *s, size_t n,
                       const char *what)
 {
-    unsigned char *buf;
-    uint32_t acc = 0;
-    size_t i, o = 0;
-    int bits = 0;
+    int rc = fbs_base64_decode(out, outlen, s, n, n);
 
-    *out = NULL;
-    *outlen = 0;
-    while (n && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
-        return fbs_error_set(FBS_EPARSE, "jwt %s: base64url length %zu is impossible", what, n);
-    buf = fbs_malloc(n / 4 * 3 + 3);
-    if (!buf)
-        return fbs_error_set(FBS_ENOMEM, "out of memory");
-    for (i = 0; i < n; i++) {
-        int v = b64_value((unsigned char)s[i]);
-
-        if (v < 0) {
-            fbs_free(buf);
-            return fbs_error_set(FBS_EPARSE, "jwt %s: invalid base64url character at %zu", what, i);
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    buf[o] = '\0';
-    *out = buf;
-    *outlen = o;
-    return 0;
+    return rc == FBS_EPARSE ? fbs_error_prefix(rc, "jwt %s", what) : rc;
 }
 
 /* Decode one part and parse it as a JSON object. */

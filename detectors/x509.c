@@ -63,71 +63,6 @@ done:
     return j;
 }
 
-/* ---- base64 -------------------------------------------------------------------------------- */
-
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-int fbs_base64_decode(unsigned char **out, size_t *outlen, const char *s, size_t n, size_t max)
-{
-    unsigned char *buf;
-    size_t i, o = 0, chars = 0, pad = 0;
-    uint32_t acc = 0;
-    int bits = 0, rc = 0;
-
-    *out = NULL;
-    *outlen = 0;
-    buf = fbs_malloc(n / 4 * 3 + 3);
-    if (!buf)
-        return fbs_error_set(FBS_ENOMEM, "out of memory");
-    for (i = 0; i < n && rc == 0; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int v = b64val(c);
-
-        if (isspace(c))
-            continue;
-        if (c == '=') {
-            pad++;
-            continue;
-        }
-        if (v < 0 || pad)
-            rc = fbs_error_set(FBS_EPARSE, "invalid base64 at byte %zu", i);
-        else if (o >= max)
-            rc = fbs_error_set(FBS_EPARSE, "base64 data over %zu bytes", max);
-        if (rc)
-            break;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        chars++;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (rc == 0 && (chars % 4 == 1 || pad > 2))
-        rc = fbs_error_set(FBS_EPARSE, "truncated base64");
-    if (rc < 0) {
-        fbs_wipe(buf, n / 4 * 3 + 3);
-        fbs_free(buf);
-        return rc;
-    }
-    *out = buf;
-    *outlen = o;
-    return 0;
-}
-
 /* ---- PEM blocks ---------------------------------------------------------------------------- */
 
 void fbs_pem_block_release(struct fbs_pem_block *b)
@@ -250,7 +185,8 @@ static int pem_lines(struct fbs_pem_block *b, const struct fbs_buf *clean)
             continue;
         }
         for (i = 0; i < n && rc == 0; i++)
-            if (b64val((unsigned char)s[i]) < 0 && s[i] != '=' && !isspace((unsigned char)s[i]))
+            if (!isalnum((unsigned char)s[i]) && !strchr("+/=", s[i]) &&
+                !isspace((unsigned char)s[i]))
                 rc = fbs_error_set(FBS_EPARSE, "invalid character in the %s block", b->label);
         if (rc == 0)
             rc = fbs_buf_put(&b64, s, n);

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../scanner/core/text.h"
 #include "../scanner/model/finding.h"
 
 #define FBS_PEM_MAX_BODY ((size_t)1 << 20) /* bytes of PEM text between BEGIN and END */
@@ -57,12 +58,7 @@ bool fbs_pem_label(char out[48], const char *text, size_t len);
 /* Wipe and free the decoded body. */
 void fbs_pem_block_release(struct fbs_pem_block *b);
 
-/*
- * Decode base64 (standard alphabet, padding optional, ASCII whitespace ignored) into a new
- * buffer (fbs_free; wipe it first when it may hold key material). At most `max` output bytes.
- * 0, FBS_EPARSE (bad character, bad length, too large), FBS_ENOMEM.
- */
-int fbs_base64_decode(unsigned char **out, size_t *outlen, const char *s, size_t n, size_t max);
+/* Base64: fbs_base64_decode() in scanner/core/text.h. */
 
 /*
  * Key facts of a PEM private key: the first PEM block of `text` (quoted as fbs_pem_next

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
+#include "../core/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -452,43 +453,18 @@ static int read_listed_users(struct aws *a)
 }
 
 /* The credential report, decoded from base64. */
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 static int b64_decode(struct fbs_buf *out, const char *s)
 {
-    unsigned acc = 0;
-    int bits = 0;
+    unsigned char *raw = NULL;
+    size_t n = 0;
+    int rc = fbs_base64_decode(&raw, &n, s, strlen(s), strlen(s));
 
-    for (; *s && *s != '='; s++) {
-        int v = b64val((unsigned char)*s);
-
-        if (v < 0) {
-            if (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
-                continue;
-            return fbs_error_set(FBS_EPARSE, "credential report: invalid base64");
-        }
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (fbs_buf_putc(out, (char)((acc >> bits) & 0xff)) < 0)
-                return oom();
-        }
-    }
-    return 0;
+    if (rc == FBS_EPARSE)
+        return fbs_error_prefix(rc, "credential report");
+    if (rc == 0 && fbs_buf_put(out, raw, n) < 0)
+        rc = oom();
+    fbs_free(raw);
+    return rc;
 }
 
 static void sleep_ms(unsigned ms)

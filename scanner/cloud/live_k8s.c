@@ -11,6 +11,7 @@
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
+#include "../core/text.h"
 #include "../model/conf.h"
 
 #include <string.h>
@@ -53,58 +54,12 @@ done:
 
 /* --- kubeconfig ----------------------------------------------------------------------------- */
 
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
 /* Decode base64 (whitespace ignored, padding optional) into a new buffer. 0, -1 bad, ENOMEM. */
 static int b64_decode(unsigned char **out, size_t *outlen, const char *s)
 {
-    size_t n = strlen(s), o = 0, i;
-    unsigned acc = 0, bits = 0;
-    unsigned char *buf;
+    int rc = fbs_base64_decode(out, outlen, s, strlen(s), strlen(s));
 
-    *out = NULL;
-    *outlen = 0;
-    buf = fbs_malloc(n / 4 * 3 + 3);
-    if (!buf)
-        return FBS_ENOMEM;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int v;
-
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-            continue;
-        if (c == '=')
-            break;
-        v = b64_value(c);
-        if (v < 0) {
-            fbs_wipe(buf, o);
-            fbs_free(buf);
-            return -1;
-        }
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[o++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    *out = buf;
-    *outlen = o;
-    return 0;
+    return rc == FBS_EPARSE ? -1 : rc;
 }
 
 /* The object named `name` in a kubeconfig list ("clusters", "contexts", "users"), member `inner`.

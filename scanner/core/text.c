@@ -1,5 +1,6 @@
 /* text.c - byte-string helpers; see text.h. */
 #include "text.h"
+#include "alloc.h"
 #include "error.h"
 
 #include <ctype.h>
@@ -336,4 +337,68 @@ bool fbs_utf8_valid(const void *data, size_t len)
         i += n;
     }
     return true;
+}
+
+static int b64val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+int fbs_base64_decode(unsigned char **out, size_t *outlen, const char *s, size_t n, size_t max)
+{
+    unsigned char *buf;
+    size_t i, o = 0, chars = 0, pad = 0;
+    uint32_t acc = 0;
+    int bits = 0, rc = 0;
+
+    *out = NULL;
+    *outlen = 0;
+    buf = fbs_malloc(n / 4 * 3 + 4);
+    if (!buf)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    for (i = 0; i < n && rc == 0; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int v = b64val(c);
+
+        if (isspace(c))
+            continue;
+        if (c == '=') {
+            pad++;
+            continue;
+        }
+        if (v < 0 || pad)
+            rc = fbs_error_set(FBS_EPARSE, "invalid base64 at byte %zu", i);
+        else if (o >= max)
+            rc = fbs_error_set(FBS_EPARSE, "base64 data over %zu bytes", max);
+        if (rc)
+            break;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        chars++;
+        if (bits >= 8) {
+            bits -= 8;
+            buf[o++] = (unsigned char)(acc >> bits);
+        }
+    }
+    if (rc == 0 && (chars % 4 == 1 || pad > 2))
+        rc = fbs_error_set(FBS_EPARSE, "truncated base64");
+    if (rc < 0) {
+        fbs_wipe(buf, n / 4 * 3 + 4);
+        fbs_free(buf);
+        return rc;
+    }
+    buf[o] = '\0';
+    *out = buf;
+    *outlen = o;
+    return 0;
 }

@@ -47,4 +47,12 @@ int fbs_utf8_sanitize(struct fbs_buf *out, const void *data, size_t len);
 /* Whether the bytes are valid UTF-8. */
 bool fbs_utf8_valid(const void *data, size_t len);
 
+/*
+ * Decode base64 into a new NUL-terminated buffer (fbs_free; callers holding key material wipe
+ * it). Both alphabets are accepted (standard "+/" and URL-safe "-_"), whitespace is skipped and
+ * padding is optional. More than `max` decoded bytes, an invalid character or an impossible
+ * length is FBS_EPARSE with a message; FBS_ENOMEM.
+ */
+int fbs_base64_decode(unsigned char **out, size_t *outlen, const char *s, size_t n, size_t max);
+
 #endif

@@ -314,14 +314,14 @@ static void test_parse_jwt__malformed(void **state)
         {"two parts", "jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0", "three"},
         {"four parts (JWE)", "jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.a.b", "JWE"},
         {"empty payload", "jwt", "eyJhbGciOiJIUzI1NiJ9..c2ln", "empty"},
-        {"bad character", "jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi!iJ4In0.c2ln", "invalid base64url"},
-        {"impossible length", "jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzd.c2ln", "impossible"},
+        {"bad character", "jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi!iJ4In0.c2ln", "invalid base64"},
+        {"impossible length", "jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzd.c2ln", "truncated base64"},
         {"payload not JSON", "jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4.c2ln", "not JSON"},
         {"payload an array", "jwt", "eyJhbGciOiJIUzI1NiJ9.WzEsMl0.c2ln", "not a JSON object"},
         {"header not JSON", "jwt", "eyJhbGciOiJIUzI1Ni.eyJzdWIiOiJ4In0.c2ln", "header"},
         {"duplicate claims", "jwt", "eyJhbGciOiJIUzI1NiJ9.eyJhIjoxLCJhIjoyfQ.c2ln", "not JSON"},
         {"not eyJ", "jwt", "abc.def.ghi", "eyJ"},
-        {"wrapped garbage", "kubernetes_token", "ZXlK!!!!", "invalid base64url"},
+        {"wrapped garbage", "kubernetes_token", "ZXlK!!!!", "invalid base64"},
         {"wrapped, not a JWT inside", "kubernetes_token", "ZXlKaGJH", "three"},
     };
     size_t i;

@@ -2,6 +2,8 @@
 #include "support/test_support.h"
 
 #include "scanner/core/buf.h"
+#include "scanner/core/alloc.h"
+#include "scanner/core/error.h"
 #include "scanner/core/text.h"
 
 #include <string.h>
@@ -103,6 +105,48 @@ static void test_text__binary_and_casemem(void **state)
     assert_null(fbs_memcasemem("break", 5, "breakglass", 10));
 }
 
+struct b64_case {
+    const char *in;
+    size_t max;
+    int rc;
+    const char *out;
+};
+
+static void test_text__base64(void **state)
+{
+    static const struct b64_case cases[] = {
+        {"aGVsbG8=", 64, 0, "hello"},
+        {"aGVsbG8", 64, 0, "hello"},         /* padding optional */
+        {"aGVs\n bG8=\r\n", 64, 0, "hello"}, /* whitespace skipped */
+        {"-_-_", 64, 0, "\xfb\xff\xbf"},     /* URL-safe alphabet */
+        {"+/+/", 64, 0, "\xfb\xff\xbf"},     /* standard alphabet */
+        {"", 64, 0, ""},
+        {"aGVsbG8=", 4, FBS_EPARSE, NULL},  /* over max */
+        {"aGV!bG8=", 64, FBS_EPARSE, NULL}, /* bad character */
+        {"aGVsb", 64, FBS_EPARSE, NULL},    /* impossible length */
+        {"aG=Vs", 64, FBS_EPARSE, NULL},    /* data after padding */
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        unsigned char *out = NULL;
+        size_t n = 0;
+        int rc = fbs_base64_decode(&out, &n, cases[i].in, strlen(cases[i].in), cases[i].max);
+
+        if (rc != cases[i].rc)
+            fail_msg("case %zu: rc %d", i, rc);
+        if (rc == 0) {
+            assert_int_equal(n, strlen(cases[i].out));
+            assert_memory_equal(out, cases[i].out, n);
+            assert_int_equal(out[n], 0); /* NUL-terminated */
+        } else {
+            assert_null(out);
+        }
+        fbs_free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_text__parse_size),
         cmocka_unit_test(test_text__utf8),
         cmocka_unit_test(test_text__binary_and_casemem),
+        cmocka_unit_test(test_text__base64),
     };
 
     fbs_test_use_cmocka_alloc();
