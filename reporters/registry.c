@@ -12,6 +12,7 @@ static const struct fbs_reporter *const reporters[] = {
     &fbs_reporter_jsonl,
     &fbs_reporter_sarif,
     &fbs_reporter_gitlab,
+    &fbs_reporter_html,
     NULL,
 };
 /* clang-format on */
@@ -28,5 +29,5 @@ const struct fbs_reporter *fbs_reporter_find(const char *name)
 
 const char *fbs_reporter_names(void)
 {
-    return "text, json, jsonl, sarif, gitlab";
+    return "text, json, jsonl, sarif, gitlab, html";
 }

@@ -69,10 +69,11 @@ extern const struct fbs_reporter fbs_reporter_jsonl;
 extern const struct fbs_reporter fbs_reporter_sarif;
 extern const struct fbs_reporter fbs_reporter_text;
 extern const struct fbs_reporter fbs_reporter_gitlab; /* GitLab secret detection report */
+extern const struct fbs_reporter fbs_reporter_html;   /* one self-contained page for auditors */
 
 /* The reporter for a --format name, or NULL. */
 const struct fbs_reporter *fbs_reporter_find(const char *name);
-/* "text, json, jsonl, sarif" for messages. */
+/* "text, json, jsonl, sarif, gitlab, html" for messages. */
 const char *fbs_reporter_names(void);
 
 #endif

@@ -15,7 +15,7 @@
 
 const char fbs_cli_output_usage[] =
     "report:\n"
-    "  -f, --format FMT        text (default), json, jsonl, sarif, gitlab\n"
+    "  -f, --format FMT        text (default), json, jsonl, sarif, gitlab, html\n"
     "  -o, --output FILE       write the report to FILE (default: stdout)\n"
     "      --now TIME          reference time for ages and expiry, ISO-8601 (default: the clock)\n"
     "      --policy FILE       override keys of the standing-access policy (YAML)\n"
