@@ -70,6 +70,9 @@ static int put_escaped_utf8(struct fbs_buf *b, const char *s, size_t n)
         case '\'':
             rep = "&#39;";
             break;
+        case '\r': /* CRLF line ends */
+            rep = "";
+            break;
         default:
             /* C0 controls other than tab and newline, and DEL, are not text. */
             if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)

@@ -105,7 +105,7 @@ static struct fbs_finding *git_finding(void)
     f->column = 1;
     set(&f->commit, GIT_COMMIT);
     set(&f->author, "Dana <dana@example.com>");
-    set(&f->commit_message, "add token </pre><script>x()</script>");
+    set(&f->commit_message, "add token </pre><script>x()</script>\r\n\x1b[31m");
     assert_int_equal(fbs_time_parse(&f->committed, "2024-03-01T10:00:00Z"), 0);
     f->has_committed = true;
     f->in_head = 0;
@@ -274,7 +274,7 @@ static void test_report_html__escapes_scanned_content(void **state)
         "subject O=&lt;b&gt;system:masters&lt;/b&gt;",
         "CN=&quot;evil&quot; &lt;img src=x onerror=y&gt;",
         "<dt>&lt;fact&gt;</dt>",
-        "add token &lt;/pre&gt;&lt;script&gt;x()&lt;/script&gt;",
+        "add token &lt;/pre&gt;&lt;script&gt;x()&lt;/script&gt;\n\xef\xbf\xbd[31m</pre>",
         "Dana &lt;dana@example.com&gt;",
         "accepted &lt;risk&gt; by &quot;ops&quot;",
         "/work/&lt;repo&gt;",
