@@ -3,9 +3,12 @@
 #include "alloc.h"
 #include "error.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "banned.h"
 
@@ -125,4 +128,39 @@ char *fbs_buf_detach(struct fbs_buf *b)
     }
     fbs_buf_init(b);
     return p;
+}
+
+int fbs_buf_read_file(struct fbs_buf *b, const char *path, size_t max)
+{
+    size_t start = b->len;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+    if (fd < 0)
+        return fbs_error_set(errno == ENOENT ? FBS_ENOTFOUND : FBS_EIO, "cannot read '%s': %s",
+                             path, strerror(errno));
+    for (;;) {
+        ssize_t n;
+
+        if (fbs_buf_grow(b, 65536) < 0) {
+            rc = FBS_ENOMEM;
+            break;
+        }
+        n = read(fd, b->ptr + b->len, 65536);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = fbs_error_set(FBS_EIO, "cannot read '%s': %s", path, strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        b->len += (size_t)n;
+        b->ptr[b->len] = '\0';
+        if (max && b->len - start > max) {
+            rc = fbs_error_set(FBS_EIO, "cannot read '%s': larger than %zu bytes", path, max);
+            break;
+        }
+    }
+    close(fd);
+    return rc;
 }

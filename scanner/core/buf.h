@@ -39,4 +39,11 @@ void fbs_buf_truncate(struct fbs_buf *b, size_t len);
 /* Return the heap string (caller frees with fbs_free) and reset the buffer; NULL on ENOMEM. */
 char *fbs_buf_detach(struct fbs_buf *b);
 
+/*
+ * Append the whole file at `path` to `b` (NUL-terminated as always). `max` > 0 bounds it: a
+ * longer file is FBS_EIO "larger than N bytes". FBS_ENOTFOUND when it does not exist, FBS_EIO
+ * when it cannot be read, FBS_ENOMEM; every message names the path.
+ */
+int fbs_buf_read_file(struct fbs_buf *b, const char *path, size_t max);
+
 #endif

@@ -707,30 +707,13 @@ int fbs_ruleset_add_dir(struct fbs_ruleset *rs, const char *dir)
     fbs_vec_sort(&files, name_cmp);
     for (i = 0; i < files.len; i++) {
         struct fbs_buf text = FBS_BUF_INIT;
-        FILE *f = fopen(files.items[i], "rb");
-        char chunk[65536];
-        size_t n;
 
-        if (!f) {
-            rc = fbs_error_set(FBS_EIO, "cannot open '%s': %s", (char *)files.items[i],
-                               strerror(errno));
-            goto done;
-        }
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-            if (fbs_buf_put(&text, chunk, n) < 0) {
-                fclose(f);
-                fbs_buf_release(&text);
-                rc = FBS_ENOMEM;
-                goto done;
-            }
-        }
-        if (ferror(f)) {
-            fclose(f);
+        rc = fbs_buf_read_file(&text, files.items[i], 0);
+        if (rc < 0) {
             fbs_buf_release(&text);
-            rc = fbs_error_set(FBS_EIO, "cannot read '%s'", (char *)files.items[i]);
+            rc = rc == FBS_ENOMEM ? rc : FBS_EIO;
             goto done;
         }
-        fclose(f);
         rc = fbs_ruleset_add_text(rs, files.items[i], text.ptr, text.len);
         fbs_buf_release(&text);
         if (rc < 0)
@@ -806,17 +789,10 @@ static int cache_path(struct fbs_buf *out, const char *dir, const char *const *e
 /* Read a whole cache file into `data`; false when it is absent or unreadable. */
 static bool cache_read(const char *path, struct fbs_buf *data)
 {
-    char chunk[65536];
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool ok = fbs_buf_read_file(data, path, 0) == 0;
 
-    if (fd < 0)
-        return false;
-    while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-        if (fbs_buf_put(data, chunk, (size_t)n) < 0)
-            break;
-    close(fd);
-    return n == 0;
+    fbs_error_clear(); /* a missing cache entry is not an error */
+    return ok;
 }
 
 /* Write atomically (temporary file + rename) so concurrent runs never read half a file. */

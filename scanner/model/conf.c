@@ -1,6 +1,7 @@
 /* conf.c - YAML/JSON to jansson with line numbers; see conf.h. */
 #include "conf.h"
 #include "../core/alloc.h"
+#include "../core/buf.h"
 #include "../core/error.h"
 
 #include <errno.h>
@@ -252,33 +253,16 @@ done:
 
 int fbs_conf_load_file(struct fbs_conf **out, const char *path)
 {
-    FILE *f = NULL;
-    char *text = NULL;
-    size_t len = 0, cap = 0, n;
+    struct fbs_buf text = FBS_BUF_INIT;
     int rc;
 
     *out = NULL;
-    f = fopen(path, "rb");
-    if (!f)
-        return fbs_error_set(FBS_EIO, "cannot open '%s': %s", path, strerror(errno));
-    for (;;) {
-        if (fbs_array_grow((void **)&text, &cap, len + 65536, 1) < 0) {
-            rc = FBS_ENOMEM;
-            goto done;
-        }
-        n = fread(text + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = fbs_error_set(FBS_EIO, "cannot read '%s': %s", path, strerror(errno));
-        goto done;
-    }
-    rc = fbs_conf_parse(out, path, text, len);
-done:
-    fbs_free(text);
-    fclose(f);
+    rc = fbs_buf_read_file(&text, path, 0);
+    if (rc == FBS_ENOTFOUND)
+        rc = FBS_EIO; /* documented: a file that cannot be read is FBS_EIO */
+    if (rc == 0)
+        rc = fbs_conf_parse(out, path, text.ptr, text.len);
+    fbs_buf_release(&text);
     return rc;
 }
 

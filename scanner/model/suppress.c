@@ -175,24 +175,10 @@ int fbs_ignores_load_text(struct fbs_ignores *s, const char *name, const char *t
 int fbs_ignores_load_file(struct fbs_ignores *s, const char *path, const char *target)
 {
     struct fbs_buf text = FBS_BUF_INIT;
-    FILE *f = fopen(path, "rb");
-    char chunk[8192];
-    size_t n;
-    int rc = 0;
+    int rc = fbs_buf_read_file(&text, path, 1u << 20);
 
-    if (!f)
-        return fbs_error_set(errno == ENOENT ? FBS_ENOTFOUND : FBS_EIO,
-                             "cannot read ignore file '%s': %s", path, strerror(errno));
-    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (text.len + n > (1u << 20) || fbs_buf_put(&text, chunk, n) < 0)
-            rc = text.len + n > (1u << 20)
-                     ? fbs_error_set(FBS_EPARSE, "ignore file '%s' is larger than 1 MiB", path)
-                     : fbs_error_set(FBS_ENOMEM, "out of memory");
-    if (rc == 0 && ferror(f))
-        rc = fbs_error_set(FBS_EIO, "cannot read ignore file '%s'", path);
-    fclose(f);
     if (rc == 0)
-        rc = fbs_ignores_load_text(s, path, text.ptr ? text.ptr : "", text.len, target);
+        rc = fbs_ignores_load_text(s, path, text.ptr, text.len, target);
     fbs_buf_release(&text);
     return rc;
 }
@@ -332,24 +318,6 @@ static int walk_doc(struct fbs_baseline *b, json_t *doc)
     return 1; /* not a report */
 }
 
-static int read_all(const char *path, struct fbs_buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    char chunk[65536];
-    size_t n;
-    int rc = 0;
-
-    if (!f)
-        return fbs_error_set(FBS_EIO, "cannot read baseline '%s': %s", path, strerror(errno));
-    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (fbs_buf_put(out, chunk, n) < 0)
-            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
-    if (rc == 0 && ferror(f))
-        rc = fbs_error_set(FBS_EIO, "cannot read baseline '%s'", path);
-    fclose(f);
-    return rc;
-}
-
 int fbs_baseline_load(struct fbs_baseline *b, const char *path)
 {
     struct fbs_buf text = FBS_BUF_INIT;
@@ -361,7 +329,9 @@ int fbs_baseline_load(struct fbs_baseline *b, const char *path)
     b->known = json_object();
     if (!b->known)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
-    rc = read_all(path, &text);
+    rc = fbs_buf_read_file(&text, path, 0);
+    if (rc == FBS_ENOTFOUND)
+        rc = FBS_EIO;
     if (rc < 0)
         goto done;
     /* One document (a JSON report, SARIF) ... */

@@ -6,6 +6,7 @@
 #include "scanner/core/error.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "scanner/core/banned.h"
@@ -91,8 +92,8 @@ static void test_buf__grow_size_overflow(void **state)
 
     (void)state;
     /*
-     * Was a bug (fixed): fbs_buf_grow() computes need = len + extra + 1 and only checks need < len, so
-     * extra == SIZE_MAX wraps need around to exactly len and the call returns 0 ("room made")
+     * Was a bug (fixed): fbs_buf_grow() computes need = len + extra + 1 and only checks need < len,
+     * so extra == SIZE_MAX wraps need around to exactly len and the call returns 0 ("room made")
      * without allocating anything; a following fbs_buf_put() of that size would write past the
      * buffer. Expected FBS_ENOMEM (buffer unchanged); actual 0, for an empty buffer and for one
      * holding data. Fix: check extra > SIZE_MAX - 1 - len before adding.
@@ -250,6 +251,35 @@ static void test_buf__shared_empty_never_written(void **state)
     fbs_buf_release(&a);
 }
 
+static void test_buf__read_file(void **state)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    char dir[256], path[300];
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s", fbs_test_tmpdir());
+    fbs_test_write(dir, "f.txt", "hello\n", 6);
+    snprintf(path, sizeof(path), "%s/f.txt", dir);
+    /* Appended after what the buffer holds, NUL-terminated. */
+    assert_int_equal(fbs_buf_puts(&b, ">"), 0);
+    assert_int_equal(fbs_buf_read_file(&b, path, 0), 0);
+    assert_string_equal(b.ptr, ">hello\n");
+    /* A bound counts the file's bytes: exactly max is fine, one more is too large. */
+    fbs_buf_truncate(&b, 0);
+    assert_int_equal(fbs_buf_read_file(&b, path, 6), 0);
+    fbs_buf_truncate(&b, 0);
+    assert_int_equal(fbs_buf_read_file(&b, path, 5), FBS_EIO);
+    assert_non_null(strstr(fbs_error_message(), "larger than 5 bytes"));
+    assert_non_null(strstr(fbs_error_message(), path));
+    /* Missing, and not a readable file. */
+    snprintf(path, sizeof(path), "%s/absent", dir);
+    assert_int_equal(fbs_buf_read_file(&b, path, 0), FBS_ENOTFOUND);
+    assert_non_null(strstr(fbs_error_message(), path));
+    assert_int_equal(fbs_buf_read_file(&b, dir, 0), FBS_EIO); /* a directory */
+    fbs_buf_release(&b);
+    fbs_test_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_buf__detach),
         cmocka_unit_test(test_buf__release_wipe),
         cmocka_unit_test(test_buf__shared_empty_never_written),
+        cmocka_unit_test(test_buf__read_file),
     };
 
     fbs_test_use_failing_alloc();
