@@ -433,7 +433,7 @@ static int run_scan(int argc, char **argv, const char *cmd)
     struct fbs_report_target *tinfo = NULL;
     struct fbs_pipeline_opts po;
     struct progress prog;
-    bool have_result = false, progress_on = false, git_on = false;
+    bool have_result = false, progress_on = false, git_on = false, sarif;
     int rc, status = FBS_EXIT_USAGE, i;
 
     rc = parse_args(&a, argc, argv, cmd);
@@ -463,10 +463,11 @@ static int run_scan(int argc, char **argv, const char *cmd)
      * ~8 ms); a file scan needs it only to describe repositories in SARIF, the only report
      * that carries that.
      */
-    git_on = strcmp(cmd, "files") || !strcmp(a.out.format, "sarif");
+    sarif = !strcmp(a.out.format, "sarif");
+    git_on = strcmp(cmd, "files") || sarif;
     if (git_on)
         git_libgit2_init();
-    if ((!strcmp(a.out.format, "sarif") && targets_info(&tinfo, targets, ntargets, cmd) < 0) ||
+    if ((sarif && targets_info(&tinfo, targets, ntargets, cmd) < 0) ||
         fbs_scan_result_init(&result, a.out.verbose) < 0) {
         fbs_cli_fail(NULL);
         goto done;

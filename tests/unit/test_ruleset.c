@@ -433,8 +433,9 @@ static void compile_and_match(const char *cache)
     fbs_ruleset_free(rs);
 }
 
-/* The number of hs-*.db files in dir (0 when it does not exist). */
-static int cache_files(const char *dir, char *first, size_t size)
+/* The number of hs-*<suffix> cache files in dir (0 when it does not exist); the first one's
+ * path in `first` when given. */
+static int cache_files(const char *dir, const char *suffix, char *first, size_t size)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -445,29 +446,8 @@ static int cache_files(const char *dir, char *first, size_t size)
     while ((de = readdir(d)) != NULL) {
         size_t len = strlen(de->d_name);
 
-        if (!strncmp(de->d_name, "hs-", 3) && len > 3 && !strcmp(de->d_name + len - 3, ".db")) {
-            if (!n && first)
-                snprintf(first, size, "%s/%s", dir, de->d_name);
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
-/* The number of hs-*.pf files in dir; the first one's path in `first`. */
-static int pf_file(const char *dir, char *first, size_t size)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    int n = 0;
-
-    if (!d)
-        return 0;
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-
-        if (!strncmp(de->d_name, "hs-", 3) && len > 3 && !strcmp(de->d_name + len - 3, ".pf")) {
+        if (!strncmp(de->d_name, "hs-", 3) && len > 3 + strlen(suffix) &&
+            !strcmp(de->d_name + len - strlen(suffix), suffix)) {
             if (!n && first)
                 snprintf(first, size, "%s/%s", dir, de->d_name);
             n++;
@@ -503,7 +483,7 @@ static void prefilter_cache_lies(const char *dir)
         assert_true(rs->rules[0]->prefilter);
         fbs_ruleset_free(rs);
         if (pass == 0) { /* damage the cached decision: "exact" */
-            assert_int_equal(pf_file(cache, pf, sizeof(pf)), 1);
+            assert_int_equal(cache_files(cache, ".pf", pf, sizeof(pf)), 1);
             f = fopen(pf, "wb");
             assert_non_null(f);
             assert_int_equal(fputs("0", f) >= 0, 1);
@@ -525,10 +505,10 @@ static void test_ruleset__compile_cache(void **state)
     compile_and_match(NULL);
     /* First run compiles and stores (text and binary databases), creating the directory. */
     compile_and_match(cache);
-    assert_int_equal(cache_files(cache, db, sizeof(db)), 2);
+    assert_int_equal(cache_files(cache, ".db", db, sizeof(db)), 2);
     /* Second run loads them. */
     compile_and_match(cache);
-    assert_int_equal(cache_files(cache, NULL, 0), 2);
+    assert_int_equal(cache_files(cache, ".db", NULL, 0), 2);
     /* A corrupt entry is ignored (recompiled), never trusted. */
     f = fopen(db, "wb");
     assert_non_null(f);
@@ -537,7 +517,7 @@ static void test_ruleset__compile_cache(void **state)
     compile_and_match(cache);
     /* The prefilter decisions are cached too; a damaged entry (wrong length, or claiming a
      * PCRE2-only pattern is exact) is not trusted. */
-    assert_int_equal(pf_file(cache, db, sizeof(db)), 1);
+    assert_int_equal(cache_files(cache, ".pf", db, sizeof(db)), 1);
     f = fopen(db, "wb");
     assert_non_null(f);
     assert_int_equal(fputs("0", f) >= 0, 1);
