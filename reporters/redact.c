@@ -4,6 +4,7 @@
 #include "../scanner/core/text.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 
 #include "../scanner/core/banned.h"
@@ -166,4 +167,23 @@ int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, siz
     }
     return show ? fbs_utf8_sanitize(out, line + e, b - e)
                 : put_masked(out, line + e, b - e, secret, slen);
+}
+
+json_t *fbs_json_text(const char *s, size_t n)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    json_t *v;
+
+    if (fbs_utf8_valid(s, n))
+        return json_stringn(s, n);
+    if (fbs_utf8_sanitize(&b, s, n) < 0)
+        return NULL;
+    v = json_stringn(b.ptr, b.len);
+    fbs_buf_release(&b);
+    return v;
+}
+
+json_t *fbs_json_score(double x)
+{
+    return json_real(round(x * 1000.0) / 1000.0);
 }

@@ -11,6 +11,7 @@
 #ifndef FBS_REDACT_H
 #define FBS_REDACT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,5 +26,14 @@ int fbs_redact_secret(struct fbs_buf *out, const char *secret, size_t len);
  */
 int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, size_t slen,
                        bool show);
+
+/*
+ * A JSON string from `n` bytes that may not be UTF-8 (scanned content: paths, keys, commit
+ * messages): invalid sequences are repaired, so every JSON report stays valid. NULL on ENOMEM.
+ */
+json_t *fbs_json_text(const char *s, size_t n);
+
+/* A score or confidence, rounded to 3 decimals so that reports are stable and readable. */
+json_t *fbs_json_score(double x);
 
 #endif

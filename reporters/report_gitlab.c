@@ -134,7 +134,7 @@ static json_t *jstr_max(const char *s, size_t max)
 
 static json_t *jstr(const char *s)
 {
-    return jstr_max(s, 0);
+    return fbs_json_text(s, strlen(s));
 }
 
 /* "YYYY-MM-DDTHH:MM:SS": GitLab's scan times carry no zone suffix (they are UTC). */

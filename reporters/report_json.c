@@ -32,21 +32,10 @@ struct json_state {
     int rc;
 };
 
-/* A JSON string from bytes that may not be UTF-8; NULL bytes give null. */
+/* A JSON string from bytes that may not be UTF-8; NULL gives null. */
 static json_t *jstr(const char *s)
 {
-    struct fbs_buf b = FBS_BUF_INIT;
-    json_t *v;
-
-    if (!s)
-        return json_null();
-    if (fbs_utf8_valid(s, strlen(s)))
-        return json_string(s);
-    if (fbs_utf8_sanitize(&b, s, strlen(s)) < 0)
-        return NULL;
-    v = json_stringn(b.ptr, b.len);
-    fbs_buf_release(&b);
-    return v;
+    return s ? fbs_json_text(s, strlen(s)) : json_null();
 }
 
 static json_t *jtime(bool has, fbs_time_t t)
@@ -57,12 +46,6 @@ static json_t *jtime(bool has, fbs_time_t t)
         return json_null();
     fbs_time_format(iso, t);
     return json_string(iso);
-}
-
-/* Scores and confidences are rounded to 3 decimals so reports are stable and readable. */
-static json_t *jscore(double x)
-{
-    return json_real(round(x * 1000.0) / 1000.0);
 }
 
 static json_t *redacted_json(const struct fbs_finding *f)
@@ -155,9 +138,9 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
         json_array_append_new(inds,
                               json_pack("{s:o, s:o, s:o}", "term", jstr(f->indicators[i].term),
                                         "where", jstr(f->indicators[i].where), "weight",
-                                        jscore(f->indicators[i].weight)));
+                                        fbs_json_score(f->indicators[i].weight)));
     json_object_set_new(fb, "is_fallback", json_boolean(f->is_fallback));
-    json_object_set_new(fb, "confidence", jscore(f->fallback_confidence));
+    json_object_set_new(fb, "confidence", fbs_json_score(f->fallback_confidence));
     json_object_set_new(fb, "indicators", inds);
     json_object_set_new(o, "fallback", fb);
 
@@ -174,7 +157,7 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
     scores = json_object();
     for (d = 0; d < FBS_DIM__COUNT; d++)
         json_object_set_new(scores, fbs_dim_name((enum fbs_dim)d),
-                            fbs_finding_has_score(f, (enum fbs_dim)d) ? jscore(f->scores[d])
+                            fbs_finding_has_score(f, (enum fbs_dim)d) ? fbs_json_score(f->scores[d])
                                                                       : json_null());
     json_object_set_new(o, "scores", scores);
 

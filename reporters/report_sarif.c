@@ -77,32 +77,12 @@ struct sarif_state {
 /* A JSON string from bytes that may not be UTF-8; NULL gives NULL (the caller omits the key). */
 static json_t *jstr(const char *s)
 {
-    struct fbs_buf b = FBS_BUF_INIT;
-    json_t *v;
-
-    if (!s)
-        return NULL;
-    if (fbs_utf8_valid(s, strlen(s)))
-        return json_string(s);
-    if (fbs_utf8_sanitize(&b, s, strlen(s)) < 0)
-        return NULL;
-    v = json_stringn(b.ptr, b.len);
-    fbs_buf_release(&b);
-    return v;
+    return s ? fbs_json_text(s, strlen(s)) : NULL;
 }
 
 static json_t *jbuf(const struct fbs_buf *b)
 {
-    struct fbs_buf u = FBS_BUF_INIT;
-    json_t *v;
-
-    if (fbs_utf8_valid(b->ptr, b->len))
-        return json_stringn(b->ptr, b->len);
-    if (fbs_utf8_sanitize(&u, b->ptr, b->len) < 0)
-        return NULL;
-    v = json_stringn(u.ptr, u.len);
-    fbs_buf_release(&u);
-    return v;
+    return fbs_json_text(b->ptr, b->len);
 }
 
 static json_t *jtime(fbs_time_t t)
@@ -111,12 +91,6 @@ static json_t *jtime(fbs_time_t t)
 
     fbs_time_format(iso, t);
     return json_string(iso);
-}
-
-/* Scores are rounded to 3 decimals, as in the JSON report. */
-static json_t *jscore(double x)
-{
-    return json_real(round(x * 1000.0) / 1000.0);
 }
 
 /* Set key to v unless v is NULL (unknown values are left out of SARIF property bags). */
@@ -812,17 +786,18 @@ static json_t *properties_json(const struct fbs_finding *f)
         put(p, "reasons", a);
     }
     put(p, "is_fallback", json_boolean(f->is_fallback));
-    put(p, "fallback_confidence", jscore(f->fallback_confidence));
+    put(p, "fallback_confidence", fbs_json_score(f->fallback_confidence));
     a = json_array();
     for (i = 0; a && i < f->nindicators; i++)
         json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "term", jstr(f->indicators[i].term),
                                            "where", jstr(f->indicators[i].where), "weight",
-                                           jscore(f->indicators[i].weight)));
+                                           fbs_json_score(f->indicators[i].weight)));
     put(p, "indicators", a);
     scores = json_object();
     for (d = 0; scores && d < FBS_DIM__COUNT; d++)
         if (fbs_finding_has_score(f, (enum fbs_dim)d))
-            json_object_set_new(scores, fbs_dim_name((enum fbs_dim)d), jscore(f->scores[d]));
+            json_object_set_new(scores, fbs_dim_name((enum fbs_dim)d),
+                                fbs_json_score(f->scores[d]));
     put(p, "scores", scores);
     put(p, "facts", facts_json(f));
     return p;
