@@ -14,6 +14,7 @@
  * the finding is a fallback one when the confidence reaches the policy threshold.
  */
 #include "detector.h"
+#include "../scanner/core/alloc.h"
 #include "../scanner/core/error.h"
 
 #include <stdbool.h>
@@ -89,34 +90,45 @@ static bool beats_all(const struct fbs_finding *f, size_t i, bool same_term)
 }
 
 /*
- * Indicator i counts when it is the strongest of its place, and, for a term marked `once` in the
- * vocabulary (an ambiguous word such as "backup", which a backup job's files repeat everywhere),
- * the strongest place of that term.
+ * The confidence from the indicators. Evidence is correlated: an ambiguous term marked `once`
+ * in the vocabulary ("backup", which a backup job's files repeat in the directory, the file
+ * name and the commit message) counts only at its strongest place; then several terms in one
+ * place ("emergency root" in a key name) are one hint, the strongest. Places combine as a
+ * noisy-OR.
  */
-static bool counts(const struct fbs_finding *f, const struct fbs_vocab *v, size_t i)
+static int confidence(const struct fbs_finding *f, const struct fbs_vocab *v, double *out)
 {
-    size_t j;
+    bool *eligible = fbs_calloc(f->nindicators ? f->nindicators : 1, sizeof(*eligible));
+    double keep = 1.0;
+    size_t i, j;
 
-    if (fbs_vocab_term_once(v, f->indicators[i].term) && !beats_all(f, i, true))
-        return false;
-    for (j = 0; j < f->nindicators; j++) {
-        const struct fbs_indicator *b = &f->indicators[j];
+    if (!eligible)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    for (i = 0; i < f->nindicators; i++)
+        eligible[i] = !fbs_vocab_term_once(v, f->indicators[i].term) || beats_all(f, i, true);
+    for (i = 0; i < f->nindicators; i++) {
+        const struct fbs_indicator *a = &f->indicators[i];
+        bool strongest = eligible[i];
 
-        if (j == i || strcmp(b->where, f->indicators[i].where) ||
-            (fbs_vocab_term_once(v, b->term) && !beats_all(f, j, true)))
-            continue;
-        if (b->weight > f->indicators[i].weight || (b->weight == f->indicators[i].weight && j < i))
-            return false;
+        for (j = 0; j < f->nindicators && strongest; j++) {
+            const struct fbs_indicator *b = &f->indicators[j];
+
+            if (j != i && eligible[j] && !strcmp(b->where, a->where) &&
+                (b->weight > a->weight || (b->weight == a->weight && j < i)))
+                strongest = false;
+        }
+        if (strongest)
+            keep *= 1.0 - a->weight;
     }
-    return true;
+    fbs_free(eligible);
+    *out = 1.0 - keep;
+    return 0;
 }
 
 static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     const struct fbs_vocab *v = ctx->vocab;
     const char *rel = f->rel_path ? f->rel_path : f->path;
-    double keep = 1.0;
-    size_t i;
     int rc = 0;
 
     if (f->rule_fallback)
@@ -149,19 +161,10 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         rc = scan_place(f, v, "description", 0.7, f->file_header, strlen(f->file_header));
     if (!rc && f->commit_message)
         rc = scan_place(f, v, "commit_message", 0.35, f->commit_message, strlen(f->commit_message));
+    if (rc == 0)
+        rc = confidence(f, v, &f->fallback_confidence);
     if (rc < 0)
         return rc;
-    /*
-     * Evidence is correlated: several terms in one place ("emergency root" in a key name) are
-     * one hint, the strongest; an ambiguous term found in several places ("backup" in the
-     * directory, the file name and the commit message) is one hint too. Places then combine as
-     * a noisy-OR.
-     */
-    for (i = 0; i < f->nindicators; i++) {
-        if (counts(f, v, i))
-            keep *= 1.0 - f->indicators[i].weight;
-    }
-    f->fallback_confidence = 1.0 - keep;
     f->is_fallback = f->fallback_confidence >= ctx->fallback_threshold;
     fbs_finding_set_score(f, FBS_DIM_FALLBACK, f->fallback_confidence);
     return 0;
