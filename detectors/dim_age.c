@@ -7,6 +7,9 @@
  * else the age is unknown, and is said to be (never the scan time).
  *
  * facts.age_from = credential | commit | file_mtime | unknown; facts.age_weak for file_mtime.
+ * A credential issued after now is not yet valid (facts.not_yet_valid, age 0). A commit or file
+ * date after now is no evidence of a young credential (a checkout, a clock skew or a pinned --now
+ * in the past makes one): the age stays unknown and facts.age_after_now says why.
  * Score: 0.1 within the fallback window, rising to 0.6 at rotation_max_age and to 1.0 at four
  * times rotation_max_age.
  */
@@ -49,6 +52,11 @@ static int age_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         return FBS_ENOMEM;
     if (!since)
         return 0;
+    if (since > ctx->now && !f->has_issued) {
+        if (json_object_set_new(f->facts, "age_after_now", json_true()) < 0)
+            return FBS_ENOMEM;
+        return 0;
+    }
     f->age_days = fbs_time_days_between(since, ctx->now);
     if (f->age_days < 0) { /* issued after --now: not yet valid at the reference time */
         if (json_object_set_new(f->facts, "not_yet_valid", json_true()) < 0)

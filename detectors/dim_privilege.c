@@ -40,6 +40,9 @@
 #define MAX_VALUES   64   /* scope / policy values looked at */
 
 static int add_evidence_v(struct fbs_finding *f, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static int add_evidence_v(struct fbs_finding *f, const char *fmt, va_list ap)
 {
     struct fbs_buf raw = FBS_BUF_INIT, clean = FBS_BUF_INIT;
     json_t *arr, *it, *s;

@@ -110,7 +110,7 @@ static int get_number(const struct loader *l, const json_t *obj, const char *key
 
 static int get_risk(const struct loader *l, const json_t *obj, const char *key, int *out)
 {
-    double d;
+    double d = 0;
     int rc = get_number(l, obj, key, 0, 100, &d);
 
     if (rc == 0 && d != (double)(int)d)

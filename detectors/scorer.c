@@ -103,6 +103,16 @@ static void judge_age(struct verdict *v)
     char d[FBS_TIME_ISO_LEN], c[13];
     const char *cmp;
 
+    if (!f->has_age && json_is_true(json_object_get(f->facts, "age_after_now"))) {
+        bool mtime = from && !strcmp(from, "file_mtime");
+
+        day(d, mtime ? f->file_mtime : f->committed);
+        REASON(v,
+               "age unknown: %s %s is after the reference time, which is no evidence of when the "
+               "credential was made",
+               mtime ? "file modified" : "committed", d);
+        return;
+    }
     if (!f->has_age) {
         REASON(v,
                "age unknown: no issue date, commit or file date to tell whether it outlived the "

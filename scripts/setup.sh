@@ -16,10 +16,10 @@ MULTITOOL_PKG="$MULTITOOL_DIR/node_modules/@microsoft/sarif-multitool-linux"
 MULTITOOL_BIN="$MULTITOOL_PKG/Sarif.Multitool"
 
 PKGS=(
-    build-essential cmake pkg-config git clang-format
+    build-essential cmake pkg-config git clang clang-format
     libvectorscan-dev libpcre2-dev libjansson-dev libyaml-dev libssl-dev
     libgit2-dev libcurl4-openssl-dev libexpat1-dev libsqlite3-dev libcmocka-dev
-    python3 python3-jsonschema python3-yaml ripgrep
+    python3 python3-jsonschema python3-yaml ripgrep faketime
 )
 
 apt_install() {

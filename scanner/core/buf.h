@@ -34,7 +34,8 @@ int fbs_buf_put(struct fbs_buf *b, const void *data, size_t len);
 int fbs_buf_puts(struct fbs_buf *b, const char *s);
 int fbs_buf_putc(struct fbs_buf *b, char c);
 int fbs_buf_printf(struct fbs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int fbs_buf_vprintf(struct fbs_buf *b, const char *fmt, va_list ap);
+int fbs_buf_vprintf(struct fbs_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 void fbs_buf_truncate(struct fbs_buf *b, size_t len);
 /* Return the heap string (caller frees with fbs_free) and reset the buffer; NULL on ENOMEM. */
 char *fbs_buf_detach(struct fbs_buf *b);

@@ -64,6 +64,10 @@ void fbs_diags_release(struct fbs_diags *d)
 
 static void diags_vadd(struct fbs_diags *d, bool error, bool notice, const char *kind,
                        const char *path, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+
+static void diags_vadd(struct fbs_diags *d, bool error, bool notice, const char *kind,
+                       const char *path, const char *fmt, va_list ap)
 {
     struct fbs_buf msg = FBS_BUF_INIT;
     struct fbs_diag *x;

@@ -31,6 +31,10 @@ static void test_dim_age__table(void **state)
         /* A file date means nothing for git blobs, stdin or cloud records. */
         {FBS_SOURCE_GIT, NONE, NONE, 50, "unknown", -1, false, false, -1},
         {FBS_SOURCE_STDIN, NONE, NONE, NONE, "unknown", -1, false, false, -1},
+        /* A file or commit date after --now is no evidence of a young credential: unknown age
+         * (a clone's files are as new as the clone; --now may be pinned in the past). */
+        {FBS_SOURCE_FILE, NONE, NONE, -10, "file_mtime", -1, false, false, -1},
+        {FBS_SOURCE_GIT, NONE, -3, NONE, "commit", -1, false, false, -1},
         /* Issued after --now: age 0, flagged. */
         {FBS_SOURCE_FILE, -10, NONE, NONE, "credential", 0, false, true, 0.1},
         /* Score: 0.1 within the 7-day window, 0.6 at 90 days, 1.0 at 360 and beyond. */
@@ -71,6 +75,8 @@ static void test_dim_age__table(void **state)
             assert_int_equal(f->age_days, c->days);
         assert_int_equal(json_is_true(json_object_get(f->facts, "age_weak")), c->weak);
         assert_int_equal(json_is_true(json_object_get(f->facts, "not_yet_valid")), c->not_yet);
+        assert_int_equal(json_is_true(json_object_get(f->facts, "age_after_now")),
+                         c->days < 0 && strcmp(c->from, "unknown") != 0);
         assert_int_equal(fbs_finding_has_score(f, FBS_DIM_AGE), c->score != -1);
         if (c->score >= 0 && fabs(f->scores[FBS_DIM_AGE] - c->score) > 1e-9)
             fail_msg("case %zu: score %f, want %f", i, f->scores[FBS_DIM_AGE], c->score);

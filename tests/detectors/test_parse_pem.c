@@ -289,8 +289,8 @@ static void test_parse_pem__quoted_and_binary(void **state)
 static void test_parse_pem__not_mine(void **state)
 {
     static const char *const secrets[] = {
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE "
-        "KEY-----",
+        ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE "
+         "KEY-----"),
         "-----BEGIN PGP PRIVATE KEY BLOCK-----\nxcLYBF\n-----END PGP PRIVATE KEY BLOCK-----",
         "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n",
     };

@@ -14,9 +14,17 @@ Tokens substituted in args and cwd: @SRC@ (repository root), @FIXTURES@ (tests/f
 @CASE@ (the case directory), @TMP@ (a fresh temporary directory per case).
 
 File dates: a plain file's modification time is age evidence (weak) in reports, and a fresh
-clone's files are as old as the clone. So before the cases run, every file under tests/fixtures
-and demo/ gets its modification time pinned to PINNED_MTIME, and so does every file a case's
-setup.sh creates in @TMP@; with --now pinned, ages in the reports are reproducible.
+clone's files are as old as the clone. So before the cases run, every file under tests/fixtures,
+demo/ and the case directories gets its modification time pinned to PINNED_MTIME, and so does
+every file a case's setup.sh creates in @TMP@; with --now pinned, ages in the reports are
+reproducible.
+
+--hostile-env runs the same cases in an environment that must not change any output: every file
+of the source tree's tests/ and demo/ is first touched into the far future (a clone made years
+from now; the trees above are then pinned as usual, and every date is restored at the end), the
+binary runs under faketime at HOSTILE_CLOCK (when faketime is installed; without it
+that part is skipped with a warning, unless --require-faketime) with TZ=HOSTILE_TZ, a UTF-8
+locale and another user's HOME. CI runs the suite both ways.
 
 Normalisations (applied to actual stdout/stderr; the two regex ones also to the expected
 files, so that files written before a normalisation existed still compare equal):
@@ -55,18 +63,44 @@ import tempfile
 SCHEMA_ID = "fallback-scan/report/v1"
 TIMEOUT = 300  # seconds per case (ASan builds are slow)
 PINNED_MTIME = 1768435200  # 2026-01-15T00:00:00Z
+HOSTILE_MTIME = 2240524800  # 2040-12-31T00:00:00Z
+HOSTILE_CLOCK = "2041-06-30 12:00:00"
+HOSTILE_TZ = "Pacific/Kiritimati"  # UTC+14: local dates differ from UTC ones most of the day
 
 
-def pin_mtimes(root):
-    """Set the modification time of every file and directory under root to PINNED_MTIME."""
+def pin_mtimes(root, when=PINNED_MTIME):
+    """Set the modification time of every file and directory under root to when."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != ".git"]
         for name in filenames + dirnames:
             try:
-                os.utime(os.path.join(dirpath, name), (PINNED_MTIME, PINNED_MTIME),
-                         follow_symlinks=False)
+                os.utime(os.path.join(dirpath, name), (when, when), follow_symlinks=False)
             except (OSError, NotImplementedError):
                 pass
+
+
+def save_mtimes(roots):
+    """{path: (atime, mtime)} for every file and directory under roots (not .git)."""
+    saved = {}
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+            for name in filenames + dirnames:
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    continue
+                saved[path] = (st.st_atime_ns, st.st_mtime_ns)
+    return saved
+
+
+def restore_mtimes(saved):
+    for path, ns in saved.items():
+        try:
+            os.utime(path, ns=ns, follow_symlinks=False)
+        except (OSError, NotImplementedError):
+            pass
 
 
 def load_validator(schema_path, require):
@@ -174,6 +208,12 @@ def run_case(case, args, validators):
                 cwd = subst(f.read().strip())
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC",
                "NO_COLOR": "1", "HOME": tmp, "FALLBACK_SCAN_CACHE": args.cache}
+        if args.hostile_env:
+            env.update({"TZ": HOSTILE_TZ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8",
+                        "USER": "nobody-else", "LOGNAME": "nobody-else",
+                        # libfaketime shifts stat() times too unless told not to: the files'
+                        # real dates are what is tested; the clock alone is faked.
+                        "NO_FAKE_STAT": "1", "DONT_FAKE_MONOTONIC": "1"})
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if k in os.environ:
                 env[k] = os.environ[k]
@@ -194,7 +234,7 @@ def run_case(case, args, validators):
         stdin_path = os.path.join(case, "stdin")
         try:
             with open(stdin_path if os.path.exists(stdin_path) else os.devnull, "rb") as stdin:
-                p = subprocess.run([args.bin] + argv, cwd=cwd, env=env, stdin=stdin,
+                p = subprocess.run(args.prefix + [args.bin] + argv, cwd=cwd, env=env, stdin=stdin,
                                    capture_output=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             return False, f"timed out after {TIMEOUT} s: {args.bin} {' '.join(argv)}\n"
@@ -291,6 +331,11 @@ def main():
                     help="rewrite expected.out/.rc (and .err where present) from the actual run")
     ap.add_argument("--schema-selftest", metavar="DIR",
                     help="check valid_*.json validate and invalid_*.json do not, then exit")
+    ap.add_argument("--hostile-env", action="store_true",
+                    help="files touched into the future, a far-future clock (faketime), "
+                         f"TZ={HOSTILE_TZ}, another locale and user: outputs must not change")
+    ap.add_argument("--require-faketime", action="store_true",
+                    help="with --hostile-env, a missing faketime is a failure")
     ap.add_argument("case", nargs="*", help="case names (default: all)")
     args = ap.parse_args()
     args.src = src
@@ -305,7 +350,24 @@ def main():
     # One compiled-rules cache for the whole run: the first case compiles, the rest reuse it
     # (and so the cache itself is exercised).
     args.cache = tempfile.mkdtemp(prefix="fbs-golden-cache-")
-    for tree in (os.path.join(src, "tests", "fixtures"), os.path.join(src, "demo")):
+    args.prefix = []
+    saved = {}
+    if args.hostile_env:
+        if args.update:
+            ap.error("--update and --hostile-env do not go together")
+        trees = (os.path.join(src, "tests"), os.path.join(src, "demo"))
+        saved = save_mtimes(trees)
+        for tree in trees:
+            pin_mtimes(tree, HOSTILE_MTIME)
+        faketime = shutil.which("faketime")
+        if faketime:
+            args.prefix = [faketime, "-f", "@" + HOSTILE_CLOCK]
+        elif args.require_faketime:
+            print("FAIL faketime not available (--require-faketime); install faketime")
+            sys.exit(1)
+        else:
+            print("warning: faketime not available; the far-future clock is not tested")
+    for tree in (os.path.join(src, "tests", "fixtures"), os.path.join(src, "demo"), args.cases):
         pin_mtimes(tree)
     try:
         names = args.case or sorted(n for n in os.listdir(args.cases)
@@ -321,6 +383,7 @@ def main():
             failed += not ok
     finally:
         shutil.rmtree(args.cache, ignore_errors=True)
+        restore_mtimes(saved)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -147,6 +147,9 @@ void fbs_test_fail_allocs_after(long n)
 
 /* The full command for a script: cd DIR && preamble && script. Heap (libc): free() it. */
 static char *sh_command(const char *dir, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static char *sh_command(const char *dir, const char *fmt, va_list ap)
 {
     va_list ap2;
     int n;
