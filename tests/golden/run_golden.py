@@ -217,6 +217,10 @@ def run_case(case, args, validators):
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if k in os.environ:
                 env[k] = os.environ[k]
+        if args.prefix:
+            # faketime preloads its library ahead of the ASan runtime, which ASan accepts only
+            # when told to (everything else is still checked).
+            env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
         setup = os.path.join(case, "setup.sh")
         if os.path.exists(setup):
             senv = dict(env, SRC=args.src, FIXTURES=tokens["@FIXTURES@"], CASE=case, TMP=tmp,
