@@ -57,6 +57,8 @@ echo "# payments service" > README.md
 g add README.md .pre-commit-config.yaml
 g commit -qm "readme" >"$tmp/out" 2>&1 || fail "a clean commit was refused: $(cat "$tmp/out")"
 grep -q "fallback-scan" "$tmp/out" || fail "the hook did not run: $(cat "$tmp/out")"
+# No deprecation warning either (pre-commit 4 warns about the stage name 'commit').
+grep -q "WARNING" "$tmp/out" && fail "pre-commit warned: $(cat "$tmp/out")"
 [ "$(git rev-list --count HEAD)" = 1 ] || fail "the clean commit was not made"
 
 # A plain AWS key pair (scored medium, not a fallback credential): refused.
