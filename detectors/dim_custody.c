@@ -3,10 +3,10 @@
  * (DESIGN.md's custody classes) and a score of how exposed that place is.
  *
  * A cloud record is kept by its provider. An encrypted value (an encrypted private key, a
- * parser's facts.encrypted) is good custody whatever the path. Git findings no longer in HEAD
- * live in history only. Otherwise the first matching path pattern of
- * rules/vocab/custody_paths.yml decides; a git finding in HEAD whose path matches none is
- * `git_head`, a plain file the default class.
+ * parser's facts.encrypted) is good custody whatever the path. A git finding staged for commit
+ * (--staged) is about to enter the history. Git findings no longer in HEAD live in history only.
+ * Otherwise the first matching path pattern of rules/vocab/custody_paths.yml decides; a git finding
+ * in HEAD whose path matches none is `git_head`, a plain file the default class.
  */
 #include "detector.h"
 #include "../scanner/core/text.h"
@@ -41,6 +41,9 @@ static int custody_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         score = fbs_vocab_custody_score(v, cls);
     } else if (encrypted_value(f)) {
         cls = "encrypted";
+        score = fbs_vocab_custody_score(v, cls);
+    } else if (f->source == FBS_SOURCE_GIT && f->staged) {
+        cls = "staged";
         score = fbs_vocab_custody_score(v, cls);
     } else if (f->source == FBS_SOURCE_GIT && f->in_head == 0) {
         cls = "git_history_only";

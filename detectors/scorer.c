@@ -83,6 +83,8 @@ static void judge_live(struct verdict *v)
     if (f->source >= FBS_SOURCE_AWS)
         REASON(v, "active in %s at %s", fbs_source_kind_name(f->source),
                f->resource ? f->resource : "?");
+    else if (f->source == FBS_SOURCE_GIT && f->staged)
+        REASON(v, "staged for commit at %s", f->rel_path ? f->rel_path : f->path);
     else if (f->source == FBS_SOURCE_GIT && f->in_head == 0)
         REASON(v,
                "removed from HEAD%s%s but still in history at %s (commit %s): history is "

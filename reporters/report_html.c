@@ -628,7 +628,13 @@ static int write_scan(struct html_state *st)
             "<tr><th>Suppressed: ignore entries</th><td>%llu</td></tr>\n",
             ld(&s->suppressed_placeholder), ld(&s->suppressed_reference), ld(&s->suppressed_inline),
             ld(&s->suppressed_ignore_file));
-    if (info->absent)
+    if (info->absent && info->partial) /* a fixed word from the pipeline: nothing to escape */
+        fprintf(out,
+                "<tr><th>Baseline: new</th><td>%llu</td></tr>\n"
+                "<tr><th>Baseline: unchanged</th><td>%llu</td></tr>\n"
+                "<tr><th>Baseline: absent</th><td>not assessed (partial scan: %s)</td></tr>\n",
+                ld(&s->baseline_new), ld(&s->baseline_unchanged), info->partial);
+    else if (info->absent)
         fprintf(out,
                 "<tr><th>Baseline: new</th><td>%llu</td></tr>\n"
                 "<tr><th>Baseline: unchanged</th><td>%llu</td></tr>\n"

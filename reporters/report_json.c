@@ -354,13 +354,18 @@ static int json_end(void *state)
         json_t *summary = summary_json(st);
         const struct fbs_stats *s = st->info->stats;
 
-        if (summary && st->info->absent)
-            json_object_set_new(summary, "baseline",
-                                json_pack("{s:I, s:I, s:I, s:O}", "new",
-                                          (json_int_t)atomic_load(&s->baseline_new), "unchanged",
-                                          (json_int_t)atomic_load(&s->baseline_unchanged), "absent",
-                                          (json_int_t)json_array_size(st->info->absent),
-                                          "absent_findings", (json_t *)st->info->absent));
+        if (summary && st->info->absent) {
+            json_t *b = json_pack(
+                "{s:I, s:I, s:I, s:O, s:b}", "new", (json_int_t)atomic_load(&s->baseline_new),
+                "unchanged", (json_int_t)atomic_load(&s->baseline_unchanged), "absent",
+                (json_int_t)json_array_size(st->info->absent), "absent_findings",
+                (json_t *)st->info->absent, "absent_assessed", st->info->partial == NULL);
+
+            /* A partial scan cannot tell what is gone: say why absent was not assessed. */
+            if (b && st->info->partial)
+                json_object_set_new(b, "partial", json_string(st->info->partial));
+            json_object_set_new(summary, "baseline", b);
+        }
         json_object_set_new(doc, "summary", summary);
     }
     if (json_dumpf(doc, st->opts->out,

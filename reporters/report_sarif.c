@@ -10,7 +10,9 @@
  * comments and ignore entries suppress, whatever --show-suppressed says; they are results with
  * result.suppressions. With a baseline, results have baselineState "new" or "unchanged", and
  * end() adds one "absent" result per baseline finding not found again (info->absent), with the
- * baseline's fingerprint, so that a baseline made from this log round-trips.
+ * baseline's fingerprint, so that a baseline made from this log round-trips. A partial scan
+ * (info->partial) has none, and its run.automationDetails.id names another category than a
+ * full scan's, so that code scanning does not close the alerts it did not look at.
  *
  * Locations: a file or git finding is its rel_path under a uriBaseId naming its target
  * (%SRCROOT% for the first, %SRCROOT2% ... for the others), so the log holds no absolute path
@@ -41,11 +43,14 @@
 
 #define SARIF_SCHEMA                                                                               \
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-#define TOOL_NAME       "fallback-scan"
-#define TOOL_URI        "https://github.com/fallback-scan/fallback-scan"
-#define FINGERPRINT_KEY "fallbackScan/v1"
-#define CLOUD_BASE      "%CLOUD%"
-#define CWE_HARDCODED   "external/cwe/cwe-798"
+#define TOOL_NAME "fallback-scan"
+#define TOOL_URI  "https://github.com/fallback-scan/fallback-scan"
+/* run.automationDetails.id: code scanning's category is the part before the last '/'. */
+#define CATEGORY_FULL    "fallback-scan/full/"
+#define CATEGORY_PARTIAL "fallback-scan/partial/"
+#define FINGERPRINT_KEY  "fallbackScan/v1"
+#define CLOUD_BASE       "%CLOUD%"
+#define CWE_HARDCODED    "external/cwe/cwe-798"
 
 /* What the run says about one target: its uriBaseId and, when known, where it is. */
 struct sarif_target {
@@ -1346,6 +1351,8 @@ static json_t *run_props_json(const struct sarif_state *st)
                             json_pack("{s:I, s:I, s:I}", "new", (json_int_t)st->nnew, "unchanged",
                                       (json_int_t)st->nunchanged, "absent",
                                       (json_int_t)st->nabsent));
+    if (st->info->partial)
+        json_object_set_new(p, "partial", json_string(st->info->partial));
     if (st->info->policy)
         json_object_set_new(p, "policy", json_deep_copy(st->info->policy));
     return p;
@@ -1375,6 +1382,13 @@ static int sarif_end(void *state)
         goto done;
     }
     json_object_set_new(run, "tool", json_pack("{s:o}", "driver", driver));
+    /*
+     * The category: code scanning takes each upload of a category as the complete analysis and
+     * closes the alerts missing from it, so a partial scan must not share the full scan's.
+     */
+    json_object_set_new(
+        run, "automationDetails",
+        json_pack("{s:s}", "id", st->info->partial ? CATEGORY_PARTIAL : CATEGORY_FULL));
     put(run, "invocations", json_pack("[o]", invocation_json(st)));
     put(run, "originalUriBaseIds", base_ids_json(st));
     put(run, "versionControlProvenance", vcp_json(st));

@@ -209,7 +209,11 @@ static int text_end(void *state)
                 (unsigned long long)atomic_load(&s->suppressed_inline),
                 (unsigned long long)atomic_load(&s->suppressed_ignore_file),
                 info->show_suppressed ? "" : " (--show-suppressed lists them)");
-    if (info->absent)
+    if (info->absent && info->partial)
+        fprintf(out, "baseline: %llu new, %llu unchanged; absent not assessed (partial scan: %s)\n",
+                (unsigned long long)atomic_load(&s->baseline_new),
+                (unsigned long long)atomic_load(&s->baseline_unchanged), info->partial);
+    else if (info->absent)
         fprintf(out, "baseline: %llu new, %llu unchanged, %zu absent\n",
                 (unsigned long long)atomic_load(&s->baseline_new),
                 (unsigned long long)atomic_load(&s->baseline_unchanged),

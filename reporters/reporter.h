@@ -40,6 +40,7 @@ struct fbs_report_info {
     size_t nrules;
     const json_t *policy; /* the policy in force, as written in scan.policy */
     const json_t *absent; /* baseline findings not found again: [{id, finding}], or NULL */
+    const char *partial;  /* why the scan was partial (fbs_scan_result.partial), or NULL */
     bool show_suppressed; /* suppressed findings are among those given */
 };
 

@@ -130,6 +130,7 @@ static int make_finding(struct blob_scan *bs, const struct fbs_match *m, struct 
         f->committed = p->committed;
         f->has_committed = p->committed != 0;
         f->in_head = p->in_head;
+        f->staged = p->staged;
     }
     *out = f;
     return 0;
@@ -196,6 +197,7 @@ int fbs_scan_result_init(struct fbs_scan_result *r, bool list_skips)
 {
     fbs_vec_init(&r->findings);
     r->absent = NULL;
+    r->partial = NULL;
     fbs_stats_init(&r->stats);
     if (fbs_diags_init(&r->diags, &r->stats, list_skips) < 0)
         return fbs_error_set(FBS_EINTERNAL, "cannot initialise a mutex");
@@ -299,12 +301,36 @@ static int suppress_by_ignores(struct fbs_finding *f, const struct fbs_pipeline_
     return 0;
 }
 
+/* What made the scan partial (see fbs_scan_result.partial), or NULL. */
+static const char *scan_partial(const struct fbs_scan_result *r,
+                                const struct fbs_pipeline_opts *opts)
+{
+    const struct fbs_source_opts *so = &opts->source_opts;
+
+    if (so->staged)
+        return "--staged";
+    if (so->since_commit)
+        return "--since-commit";
+    if (so->range)
+        return "--range";
+    if (so->nbranches)
+        return "--branch";
+    if (so->nexcludes)
+        return "--exclude";
+    if (so->cancel && atomic_load(so->cancel))
+        return "cancelled";
+    if (atomic_load(&r->stats.errors))
+        return "incomplete";
+    return NULL;
+}
+
 int fbs_pipeline_suppress(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts)
 {
     json_t *seen = NULL;
     size_t i;
     int rc = 0;
 
+    r->partial = scan_partial(r, opts);
     if (opts->baseline && !(seen = json_object()))
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     for (i = 0; i < r->findings.len && rc == 0; i++) {
@@ -331,9 +357,10 @@ int fbs_pipeline_suppress(struct fbs_scan_result *r, const struct fbs_pipeline_o
         r->absent = json_array();
         if (!r->absent)
             rc = FBS_ENOMEM;
+        /* A partial scan did not look where the others are: it cannot say they are gone. */
         json_object_foreach(opts->baseline->known, id, desc)
         {
-            if (rc || json_object_get(seen, id))
+            if (rc || r->partial || json_object_get(seen, id))
                 continue;
             if (json_array_append_new(r->absent,
                                       json_pack("{s:s, s:O}", "id", id, "finding", desc)) < 0)

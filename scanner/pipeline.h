@@ -20,6 +20,12 @@
 struct fbs_scan_result {
     struct fbs_vec findings; /* struct fbs_finding *, in report order */
     json_t *absent;          /* baseline findings this scan did not find (array), or NULL */
+    /*
+     * Why this scan covered less than a full scan of its targets ("--since-commit", "--range",
+     * "--branch", "--staged", "--exclude", "incomplete", "cancelled"), or NULL for a full scan.
+     * A partial scan cannot tell that a baseline finding is gone: `absent` stays empty.
+     */
+    const char *partial;
     struct fbs_stats stats;
     struct fbs_diags diags;
 };
@@ -58,8 +64,9 @@ int fbs_pipeline_add_records(struct fbs_scan_result *r, const struct fbs_pipelin
 /*
  * Apply the exceptions to the findings of a result: ignore-file entries (an expired one stops
  * suppressing and is reported as a notice) and the baseline (new / unchanged, and the absent
- * list). Inline allow comments were applied by a detector. Counts go to the stats. 0 or
- * FBS_ENOMEM. fbs_pipeline_run() and fbs_pipeline_add_records() call it; exposed for tests.
+ * list, left empty when the scan is partial: r->partial, set here). Inline allow comments were
+ * applied by a detector. Counts go to the stats. 0 or FBS_ENOMEM. fbs_pipeline_run() and
+ * fbs_pipeline_add_records() call it; exposed for tests.
  */
 int fbs_pipeline_suppress(struct fbs_scan_result *r, const struct fbs_pipeline_opts *opts);
 

@@ -19,7 +19,7 @@ PKGS=(
     build-essential cmake pkg-config git clang clang-format
     libvectorscan-dev libpcre2-dev libjansson-dev libyaml-dev libssl-dev
     libgit2-dev libcurl4-openssl-dev libexpat1-dev libsqlite3-dev libcmocka-dev
-    python3 python3-jsonschema python3-yaml ripgrep faketime
+    python3 python3-jsonschema python3-yaml ripgrep faketime pre-commit
 )
 
 apt_install() {

@@ -4,11 +4,14 @@
  *
  * The hook goes where git looks for it (core.hooksPath, or the repository's hooks directory,
  * found through libgit2). An existing hook that is not ours is kept unless --force is given.
+ * By default the hook refuses a commit that adds any credential (--fail-on any): a severity
+ * threshold lets lower-scored credentials (a plain AWS key pair is medium) into the history.
  */
 #include "cli.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
+#include "../../detectors/policy.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -32,7 +35,10 @@ static void hook_usage(FILE *out)
           "An allow comment ('fallback-scan:allow <reason>') on the line or the line above lets\n"
           "a known value through; 'git commit --no-verify' skips the hook.\n\n"
           "  --force          replace an existing pre-commit hook that is not fallback-scan's\n"
-          "  --fail-on WHEN   what refuses a commit: any (default) or a severity\n",
+          "  --fail-on WHEN   what refuses a commit: 'any' credential (default), or only those\n"
+          "                   of a severity (info, low, medium, high, critical) or above;\n"
+          "                   anything below it is committed (docs/ci.md lists what each lets\n"
+          "                   through)\n",
           out);
 }
 
@@ -188,6 +194,13 @@ int fbs_cmd_hook(int argc, char **argv)
             fbs_cli_bad_option("hook install", argv[optind - 1], c);
             return FBS_EXIT_USAGE;
         }
+    }
+    if (strcmp(fail_on, "any") && fbs_severity_parse(fail_on) < 0) {
+        fbs_cli_error("hook install: --fail-on '%s': expected 'any' or a severity (info, low, "
+                      "medium, high, critical)%s",
+                      fail_on,
+                      strcmp(fail_on, "none") ? "" : "; a hook that refuses nothing is no hook");
+        return FBS_EXIT_USAGE;
     }
     if (argc - optind > 1) {
         fbs_cli_error("hook install: one repository at most");

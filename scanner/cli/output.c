@@ -262,6 +262,7 @@ int fbs_cli_output_finish(struct fbs_cli_output *o, const struct fbs_scan_result
     ri.nrules = nrules;
     ri.policy = o->policy_json;
     ri.absent = r->absent;
+    ri.partial = r->partial;
     ri.show_suppressed = o->filter.show_suppressed;
     rc = fbs_pipeline_report(r, &o->filter, fbs_reporter_find(o->format), &ro, &ri);
     if (rc == 0 && fflush(out) != 0)

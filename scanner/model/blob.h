@@ -34,6 +34,7 @@ struct fbs_provenance {
     fbs_time_t committed;
     const char *message; /* first line of the commit message */
     int in_head;         /* 1, 0, or -1 when unknown */
+    bool staged;         /* in the index, staged for the next commit (--staged): no commit */
     const char *removed_in;
     unsigned other_locations;
 };

@@ -83,6 +83,7 @@ struct fbs_finding {
     fbs_time_t committed;
     bool has_committed;
     int in_head;           /* -1 unknown */
+    bool staged;           /* git: staged for commit, in no commit yet (provenance.staged) */
     char *resource;        /* cloud records: ARN / URI */
     fbs_time_t file_mtime; /* 0 unknown */
     int active;            /* cloud records: 1 active, 0 inactive/disabled, -1 unknown */
@@ -94,7 +95,7 @@ struct fbs_finding {
     char *comment;
     char *names;       /* values of name-like sibling keys (name, user, description ...) */
     char *file_header; /* the comment block at the top of the file, above the secret */
-    char *line_text; /* the raw line(s) holding the secret; reporters redact it */
+    char *line_text;   /* the raw line(s) holding the secret; reporters redact it */
     size_t line_secret_start, line_secret_len; /* the secret within line_text */
 
     /* Fallback dimension. */

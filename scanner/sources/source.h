@@ -45,11 +45,13 @@ struct fbs_source_opts {
      * .fallbackscanignore apply to them. Process-wide, a git scan turns off libgit2's object
      * cache and its re-hashing of every object read (git does not verify on read either).
      */
-    const char *since_commit;    /* revision: only blobs introduced by commits reachable from
-                                    the refs but not from it (unresolvable: FBS_ENOTFOUND) */
+    const char *since_commit;    /* revision BASE: only blobs introduced by the commits of
+                                    `git log BASE..HEAD` (or BASE..each branch), never other
+                                    refs (unresolvable, or no HEAD: FBS_ENOTFOUND) */
     const char *range;           /* "A..B" (B not A) or "A...B" (either, not both): only blobs
                                     introduced by those commits; replaces the refs */
-    const char *const *branches; /* revisions to start from instead of all refs */
+    const char *const *branches; /* revisions to start from instead of all refs (or HEAD);
+                                    with exactly one, in_head is about its tip, not HEAD's */
     size_t nbranches;
     bool staged;            /* only the index's blobs that differ from HEAD at the same path */
     uint64_t max_blob_size; /* bytes; larger blobs are skipped (counted); 0: max_file_size */

@@ -4,8 +4,10 @@
  * One target at a time, in three steps:
  *
  *   1. Start points. All refs (branches, tags, remote-tracking refs, notes, refs/stash and its
- *      reflog) and HEAD, or the --branch revisions, or the right side of a --range; the hidden
- *      side (--since-commit, the left side of a range) is resolved too. Tags are peeled.
+ *      reflog) and HEAD, or the --branch revisions, or the right side of a --range, or HEAD
+ *      alone with --since-commit (`git log BASE..HEAD`); the hidden side (--since-commit, the
+ *      left side of a range) is resolved too. Tags are peeled. "In HEAD" means in the tip of
+ *      the one --branch when exactly one is given, else in HEAD.
  *   2. The walk, on the calling thread. The commit graph is read with our own small parser (the
  *      libgit2 1.5 revwalk stops with an error at a shallow clone's boundary; ours reads the
  *      `shallow` file and treats boundary commits as roots). Commits reachable from the hidden
@@ -1074,6 +1076,15 @@ static int resolve_starts(struct gscan *g)
         }
         return rc;
     }
+    if (o->since_commit) {
+        /* `git log BASE..HEAD`: what this checkout adds, never other branches, tags or remotes. */
+        if (git_reference_name_to_id(&oid, g->repo, "HEAD") < 0)
+            return fbs_error_set(FBS_ENOTFOUND,
+                                 "--since-commit: HEAD does not name a commit in '%s' (give "
+                                 "--branch): %s",
+                                 g->target, git_msg());
+        return add_start(g, &oid, "HEAD", &g->starts);
+    }
     return starts_from_refs(g);
 }
 
@@ -1613,11 +1624,23 @@ static int head_load(struct gscan *g)
 {
     git_commit *commit = NULL;
     git_oid oid, tree;
-    int rc;
+    int rc, e;
 
-    if (git_reference_name_to_id(&oid, g->repo, "HEAD") < 0 ||
-        git_commit_lookup(&commit, g->repo, &oid) < 0)
+    if (g->opts->nbranches == 1 && !g->opts->staged) {
+        /* One --branch: its tip is what "still there" means, whatever is checked out. */
+        git_object *obj = NULL, *peeled = NULL;
+
+        e = git_revparse_single(&obj, g->repo, g->opts->branches[0]);
+        if (e == 0)
+            e = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+        git_object_free(obj);
+        if (e < 0)
+            return 0; /* not a commit: in_head stays unknown; resolve_starts() reports it */
+        commit = (git_commit *)peeled;
+    } else if (git_reference_name_to_id(&oid, g->repo, "HEAD") < 0 ||
+               git_commit_lookup(&commit, g->repo, &oid) < 0) {
         return 0; /* unborn or unreadable: in_head stays unknown */
+    }
     tree = *git_commit_tree_id(commit);
     git_commit_free(commit);
     fbs_buf_truncate(&g->path, 0);
@@ -2010,6 +2033,7 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     }
     memset(&prov, 0, sizeof(prov));
     prov.in_head = it->in_head;
+    prov.staged = o->staged;
     prov.other_locations = it->other;
     if (it->commit != NONE) {
         const struct node *c = &g->nodes[it->commit];

@@ -154,6 +154,12 @@ static void test_dim_custody__git_history_and_no_blob(void **state)
     f->in_head = 1;
     assert_int_equal(fbs_detector_custody.run(f, &ctx), 0);
     assert_string_equal(f->custody, "iac");
+    /* Staged for commit (git --staged): in no commit yet, not "history only". */
+    f->in_head = 0;
+    f->staged = true;
+    assert_int_equal(fbs_detector_custody.run(f, &ctx), 0);
+    assert_string_equal(f->custody, "staged");
+    assert_true(fabs(f->scores[FBS_DIM_CUSTODY] - 0.8) < 1e-9);
     fbs_finding_free(f);
     /* No blob, no path: the default class. */
     f = fbs_finding_new();

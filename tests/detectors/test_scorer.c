@@ -13,15 +13,16 @@
 
 #include "scanner/core/banned.h"
 
-#define NOW  ((fbs_time_t)1795392000) /* 2026-11-23T00:00:00Z */
-#define DAY  ((fbs_time_t)FBS_DAY)
-#define NONE INT64_MIN
+#define NOW    ((fbs_time_t)1795392000) /* 2026-11-23T00:00:00Z */
+#define DAY    ((fbs_time_t)FBS_DAY)
+#define NONE   INT64_MIN
+#define STAGED 2
 
 struct score_case {
     const char *name;
     bool fallback;
     enum fbs_source_kind source;
-    int in_head;     /* git only */
+    int in_head;     /* git only; STAGED: staged for commit (--staged), in no commit */
     int64_t issued;  /* days before NOW, NONE = unknown */
     int64_t commit;  /* days before NOW, NONE = no commit */
     int64_t mtime;   /* days before NOW, NONE = none */
@@ -56,6 +57,9 @@ static const struct score_case cases[] = {
      NULL},
     {"removed from HEAD, in history, unexpired: standing", true, FBS_SOURCE_GIT, 0, NONE, 120, NONE,
      NONE, NONE, -1, false, FBS_PRIV_UNKNOWN, 1, "removed from HEAD in commit", 70, 100, NULL},
+    {"staged: says so, no commit", true, FBS_SOURCE_GIT, STAGED, 120, NONE, NONE, NONE, NONE, -1,
+     false, FBS_PRIV_UNKNOWN, 1, "staged for commit at infra/prod/breakglass.tfvars", 70, 100,
+     NULL},
     {"still in HEAD: standing", true, FBS_SOURCE_GIT, 1, NONE, 120, NONE, NONE, NONE, -1, false,
      FBS_PRIV_UNKNOWN, 1, "still in HEAD at infra/prod/breakglass.tfvars", 70, 100, NULL},
     {"committed reason names the commit", true, FBS_SOURCE_GIT, 1, NONE, 120, NONE, NONE, NONE, -1,
@@ -131,7 +135,8 @@ static struct fbs_finding *make(const struct score_case *c)
         assert_int_equal(fbs_finding_set_str(&f->rel_path, rel), 0);
     }
     f->rule_fallback = c->fallback;
-    f->in_head = c->in_head;
+    f->in_head = c->in_head == STAGED ? 0 : c->in_head;
+    f->staged = c->in_head == STAGED;
     f->active = c->active;
     f->interactive = c->interactive;
     f->privilege = c->priv;
@@ -196,6 +201,8 @@ static void test_scorer__cases(void **state)
             dump_reasons(c, f);
         assert_int_equal(f->standing, c->standing);
         assert_true(has_reason(f, c->reason));
+        if (c->in_head == STAGED) /* not a commit's: no history, no "commit ?" */
+            assert_false(has_reason(f, "history") || has_reason(f, "commit ?"));
         assert_in_range(f->risk, c->min_risk, c->max_risk);
         if (c->severity)
             assert_string_equal(f->severity, c->severity);

@@ -33,6 +33,10 @@ Further checks:
                    does not), each with kind, status, justification and the entry's place
   baseline         states and counts as above; the absent result's rule is described; using the
                    second log as a baseline again skips its absent result (all "unchanged")
+  partial          `git repo --since-commit HEAD~2 --baseline <full scan>`: no "absent" result
+                   (the scan did not look where the rest is), properties.baseline.absent 0,
+                   automationDetails.id "fallback-scan/partial/" (the full scan's is
+                   "fallback-scan/full/"), properties.partial "--since-commit"; validated too
   provenance       the CLI names the repository: versionControlProvenance has the origin URL
                    without its credentials (an scp-like one as ssh://), HEAD's commit and branch;
                    `git repo/sub` maps %SRCROOT% to the work tree, `scan repo/sub` (not a
@@ -514,6 +518,33 @@ def check_baseline(checks, args, tmp):
     return text
 
 
+def check_partial(checks, args, tmp):
+    """A partial scan (--since-commit) of make_repo()'s repository with a full scan as baseline:
+    no absent result, its own category; returns its report."""
+    full = os.path.join(tmp, "partial-base.sarif")
+    scan(args, ["git", NOW, "--quiet", "--format", "sarif", "-o", full, "repo"], tmp)
+    text = scan(args, ["git", NOW, "--quiet", "--format", "sarif", "--since-commit", "HEAD~2",
+                       "--baseline", full, "repo"], tmp)
+    with open(full) as f:
+        known = json.load(f)["runs"][0]
+    run = json.loads(text)["runs"][0]
+    problems = []
+    if not known["results"] or known["automationDetails"] != {"id": "fallback-scan/full/"}:
+        problems.append(f"the full scan: {len(known['results'])} results, "
+                        f"automationDetails {known.get('automationDetails')}")
+    states = [r.get("baselineState") for r in run["results"]]
+    if "absent" in states or run["properties"].get("baseline", {}).get("absent") != 0:
+        problems.append(f"baselineStates {states}, properties.baseline "
+                        f"{run['properties'].get('baseline')}")
+    if run.get("automationDetails") != {"id": "fallback-scan/partial/"} or \
+            run["properties"].get("partial") != "--since-commit":
+        problems.append(f"automationDetails {run.get('automationDetails')}, partial "
+                        f"{run['properties'].get('partial')!r}")
+    checks.check("partial scan with a full baseline: no absent result, category partial",
+                 problems)
+    return text
+
+
 def check_provenance(checks, args, tmp):
     """The target_info the CLI fills, on the repository of make_repo(); returns the first
     report (a repository with a remote)."""
@@ -654,6 +685,7 @@ def main():
         validate("tree_show_secrets", check_redaction(checks, args, "tree", ".", tree, tree_text))
         validate("git_show_secrets", check_redaction(checks, args, "git", "repo", tmp, git_text))
         validate("tree_shifted", check_fingerprints(checks, args, tmp))
+        validate("partial", check_partial(checks, args, tmp))
         validate("provenance", check_provenance(checks, args, tmp))
         check_validators(checks, multitool, validator, git_text, tmp)
     except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:

@@ -659,6 +659,94 @@ static void test_source_git__since_commit(void **state)
     fbs_test_rmtree(dir);
 }
 
+/*
+ * --since-commit BASE is `git log BASE..HEAD`: secrets on other branches, tags, remote-tracking
+ * refs and notes are not what this checkout adds, and are not scanned.
+ */
+static void test_source_git__since_commit_only_head(void **state)
+{
+    char dir[256], base[48], c3[48], c4[48];
+    static const char *const only_side[] = {"side"};
+    const struct rec *r;
+    struct scan s;
+
+    (void)state;
+    new_dir(dir, sizeof(dir));
+    fbs_test_sh(dir, "g init -q . && echo base > base.txt && g add . && "
+                     "commit_at 2024-01-01T00:00:00Z base && "
+                     /* other branches, a tag, a remote-tracking ref: each with a secret */
+                     "g checkout -q -b side && echo SIDE-SECRET > side.txt && g add . && "
+                     "commit_at 2024-01-02T00:00:00Z side && "
+                     "g checkout -q -b tagged main && echo TAG-SECRET > tag.txt && g add . && "
+                     "commit_at 2024-01-03T00:00:00Z tagged && g tag -a -m t v1 && "
+                     "g checkout -q -b remote main && echo REMOTE-SECRET > remote.txt && "
+                     "g add . && commit_at 2024-01-04T00:00:00Z remote && "
+                     "g update-ref refs/remotes/origin/x HEAD && g checkout -q main && "
+                     "g branch -q -D tagged remote && "
+                     /* the clean branch under test */
+                     "g checkout -q -b pr && echo CLEAN > clean.txt && g add . && "
+                     "commit_at 2024-01-05T00:00:00Z clean");
+    rev(base, sizeof(base), dir, "main");
+    scan_init(&s, dir);
+    s.o.since_commit = base;
+    scan_run(&s);
+    assert_int_equal(s.rc, 0);
+    assert_int_equal(s.r->n, 1);
+    assert_int_equal(the_rec(&s, "clean.txt", "CLEAN")->in_head, 1);
+    assert_int_equal(count_data(&s, "SIDE-SECRET"), 0);
+    assert_int_equal(count_data(&s, "TAG-SECRET"), 0);
+    assert_int_equal(count_data(&s, "REMOTE-SECRET"), 0);
+    assert_int_equal(atomic_load(&s.stats.commits), 1);
+    scan_release(&s);
+
+    /* Without --since-commit every ref is still scanned. */
+    scan_init(&s, dir);
+    scan_run(&s);
+    assert_int_equal(s.rc, 0);
+    assert_int_equal(count_data(&s, "SIDE-SECRET"), 1);
+    assert_int_equal(count_data(&s, "TAG-SECRET"), 1);
+    assert_int_equal(count_data(&s, "REMOTE-SECRET"), 1);
+    scan_release(&s);
+
+    /* Added and removed within BASE..HEAD: history only, removed by the later commit. */
+    fbs_test_sh(dir, "echo PR-SECRET > leak.txt && g add . && commit_at 2024-01-06T00:00:00Z add "
+                     "&& g rm -q leak.txt && commit_at 2024-01-07T00:00:00Z rm");
+    rev(c3, sizeof(c3), dir, "HEAD~1");
+    rev(c4, sizeof(c4), dir, "HEAD");
+    scan_init(&s, dir);
+    s.o.since_commit = base;
+    scan_run(&s);
+    assert_int_equal(s.rc, 0);
+    assert_int_equal(s.r->n, 2);
+    r = the_rec(&s, "leak.txt", "PR-SECRET");
+    assert_string_equal(r->commit, c3);
+    assert_int_equal(r->in_head, 0);
+    assert_string_equal(r->removed_in, c4);
+    scan_release(&s);
+
+    /* With --branch the walk is BASE..branch, and "in HEAD" is about that branch's tip. */
+    scan_init(&s, dir);
+    s.o.since_commit = base;
+    s.o.branches = only_side;
+    s.o.nbranches = 1;
+    scan_run(&s);
+    assert_int_equal(s.rc, 0);
+    assert_int_equal(s.r->n, 1);
+    assert_int_equal(the_rec(&s, "side.txt", "SIDE-SECRET")->in_head, 1);
+    scan_release(&s);
+
+    /* An unborn HEAD has nothing to compare with BASE: an error, not a scan of every ref. */
+    fbs_test_sh(dir, "g checkout -q --orphan unborn");
+    scan_init(&s, dir);
+    s.o.since_commit = base;
+    scan_run(&s);
+    assert_int_equal(s.rc, FBS_ENOTFOUND);
+    assert_non_null(strstr(fbs_error_message(), "HEAD"));
+    assert_int_equal(s.r->n, 0);
+    scan_release(&s);
+    fbs_test_rmtree(dir);
+}
+
 static void test_source_git__range(void **state)
 {
     char dir[256], c1[48], c2[48], range[128];
@@ -1065,6 +1153,7 @@ int main(void)
         cmocka_unit_test(test_source_git__unreadable_ref),
         cmocka_unit_test(test_source_git__shallow_clone),
         cmocka_unit_test(test_source_git__since_commit),
+        cmocka_unit_test(test_source_git__since_commit_only_head),
         cmocka_unit_test(test_source_git__range),
         cmocka_unit_test(test_source_git__branches),
         cmocka_unit_test(test_source_git__staged),
