@@ -10,6 +10,7 @@
 #include "../core/text.h"
 #include "../core/time.h"
 #include "../pipeline.h"
+#include "help.h"
 #include "output.h"
 
 #include <errno.h>
@@ -79,40 +80,99 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static const char *const cmd_about[][2] = {
-    {"files", "PATH...\n\nScan files and directories (never git history) for credentials;\n"
-              "fallback ones are marked."},
-    {"scan", "PATH...\n\nScan paths for credentials: a git work tree's whole history plus its\n"
-             "untracked and modified files; any other directory or file as files."},
-    {"git", "[PATH|URL]...\n\nScan every blob reachable from all refs of a repository once (a URL\n"
-            "is cloned bare into a temporary directory); default: the repository at '.'."},
+/* Help (help.h) ------------------------------------------------------------------------------ */
+
+static const struct fbs_help_opt scan_opts[] = {
+    {"--rules DIR", "add the rules in DIR/*.yml (same id replaces a built-in;\nrepeatable)", NULL},
+    {"--no-builtin-rules", "do not load the built-in rule pack", NULL},
+    {"--exclude GLOB", "skip paths matching GLOB (repeatable)", NULL},
+    {"--max-file-size N", "skip larger files (default 25MiB)", NULL},
+    {"-j, --threads N", "worker threads (default: number of cores)", NULL},
+    {"--follow-symlinks", "follow symbolic links (loops are detected)", NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_opt git_opts[] = {
+    {"--since-commit REV", "only blobs introduced after REV (CI: the base commit)", NULL},
+    {"--range A..B", "only blobs introduced by the commits in A..B", NULL},
+    {"--branch REF", "start from REF instead of all refs (repeatable)", NULL},
+    {"--staged", "only what the index adds against HEAD (pre-commit)", NULL},
+    {"--max-blob-size N", "skip larger blobs (default: --max-file-size)", NULL},
+    {"--keep-clone DIR", "clone URL targets into DIR and keep them", NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_section scan_section = {"scan", scan_opts};
+static const struct fbs_help_section git_section = {"git history (git, scan)", git_opts};
+
+static const struct fbs_help_section *const sections_git[] = {&fbs_cli_output_help_report,
+                                                              &fbs_cli_output_help_exceptions,
+                                                              &scan_section, &git_section, NULL};
+static const struct fbs_help_section *const sections_files[] = {
+    &fbs_cli_output_help_report, &fbs_cli_output_help_exceptions, &scan_section, NULL};
+
+static const struct fbs_help_example scan_examples[] = {
+    {"a work tree: its whole history, plus its untracked and modified files", "scan ."},
+    {"a JSON report of two repositories, failing only on high and critical findings",
+     "scan ~/src/infra ~/src/app -f json -o report.json --fail-on high"},
+    {"fallback credentials only, as SARIF for code scanning",
+     "scan . --only-fallback -f sarif -o fallback.sarif"},
+    {NULL, NULL},
+};
+
+static const struct fbs_help_example files_examples[] = {
+    {"a directory, without its git history", "files /etc/ssl /srv/config"},
+    {"skip vendored code and large files",
+     "files . --exclude 'vendor/**' --exclude '*.min.js' --max-file-size 5MiB"},
+    {NULL, NULL},
+};
+
+static const struct fbs_help_example git_examples[] = {
+    {"every commit of every ref of the repository at '.'", "git"},
+    {"CI on a pull request: only what its commits introduced", "git . --since-commit \"$BASE\""},
+    {"pre-commit: only what the index adds", "git --staged"},
+    {"a remote repository, cloned bare into a temporary directory",
+     "git https://github.com/example/infra.git -f json -o infra.json"},
+    {NULL, NULL},
+};
+
+const struct fbs_help fbs_help_scan = {
+    .name = "scan",
+    .usage = "scan [options] PATH...",
+    .about = "Scan paths for credentials: a git work tree's whole history plus its\n"
+             "untracked and modified files; any other directory or file as files.\n"
+             "Fallback credentials are marked and listed first.",
+    .sections = sections_git,
+    .examples = scan_examples,
+    .files = "files",
+};
+
+const struct fbs_help fbs_help_files = {
+    .name = "files",
+    .usage = "files [options] PATH...",
+    .about = "Scan files and directories (never git history) for credentials;\n"
+             "fallback ones are marked.",
+    .sections = sections_files,
+    .examples = files_examples,
+    .files = "files",
+};
+
+const struct fbs_help fbs_help_git = {
+    .name = "git",
+    .usage = "git [options] [PATH|URL]...",
+    .about = "Scan every blob reachable from all refs of a repository once (a URL\n"
+             "is cloned bare into a temporary directory); default: the repository at '.'.\n"
+             "A finding is dated by the commit that introduced it.",
+    .sections = sections_git,
+    .examples = git_examples,
+    .files = "dirs",
 };
 
 static void scan_usage(FILE *out, const char *cmd)
 {
-    size_t i;
-
-    for (i = 0; i < sizeof(cmd_about) / sizeof(cmd_about[0]); i++)
-        if (!strcmp(cmd_about[i][0], cmd))
-            fprintf(out, "usage: fallback-scan %s [options] %s\n\n", cmd, cmd_about[i][1]);
-    fputs(fbs_cli_output_usage, out);
-    fprintf(out,
-            "scan:\n"
-            "      --rules DIR         add the rules in DIR/*.yml (same id replaces a built-in)\n"
-            "      --no-builtin-rules  do not load the built-in rule pack\n"
-            "      --exclude GLOB      skip paths matching GLOB (repeatable)\n"
-
-            "      --max-file-size N   skip larger files (default 25MiB)\n"
-            "  -j, --threads N         worker threads (default: number of cores)\n"
-            "      --follow-symlinks   follow symbolic links (loops are detected)\n"
-            "git history (git, scan):\n"
-            "      --since-commit REV  only blobs introduced after REV (CI: the base commit)\n"
-            "      --range A..B        only blobs introduced by the commits in A..B\n"
-            "      --branch REF        start from REF instead of all refs (repeatable)\n"
-            "      --staged            only what the index adds against HEAD (pre-commit)\n"
-            "      --max-blob-size N   skip larger blobs (default: --max-file-size)\n"
-            "      --keep-clone DIR    clone URL targets into DIR and keep them\n\n"
-            "exit status: 0 clean, 1 findings, 2 usage/configuration error, 3 incomplete scan\n");
+    fbs_help_print(out, !strcmp(cmd, "files") ? &fbs_help_files
+                        : !strcmp(cmd, "git") ? &fbs_help_git
+                                              : &fbs_help_scan);
 }
 
 static int push_arg(char ***v, size_t *n, char *s)
