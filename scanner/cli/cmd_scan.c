@@ -12,13 +12,12 @@
 #include "../pipeline.h"
 #include "help.h"
 #include "output.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <git2.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -287,42 +286,6 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
     return 0;
 }
 
-/* Progress --------------------------------------------------------------------------------- */
-
-struct progress {
-    const struct fbs_stats *stats;
-    atomic_bool stop;
-    pthread_t thread;
-    struct timespec t0;
-};
-
-static void *progress_main(void *arg)
-{
-    struct progress *p = arg;
-    struct timespec ts = {0, 200 * 1000 * 1000};
-
-    while (!atomic_load(&p->stop)) {
-        struct timespec now;
-        double secs, mb;
-
-        nanosleep(&ts, NULL);
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        secs = (double)(now.tv_sec - p->t0.tv_sec) + (double)(now.tv_nsec - p->t0.tv_nsec) / 1e9;
-        mb = (double)atomic_load(&p->stats->bytes) / 1e6;
-        if (atomic_load(&p->stats->commits))
-            fprintf(stderr, "\r\033[Kscanning: %llu commits, ",
-                    (unsigned long long)atomic_load(&p->stats->commits));
-        else
-            fputs("\r\033[Kscanning: ", stderr);
-        fprintf(stderr, "%llu/%llu blobs, %.1f MB, %.1f MB/s, %llu findings",
-                (unsigned long long)atomic_load(&p->stats->blobs),
-                (unsigned long long)atomic_load(&p->stats->files), mb, secs > 0 ? mb / secs : 0,
-                (unsigned long long)atomic_load(&p->stats->findings));
-    }
-    fputs("\r\033[K", stderr);
-    return NULL;
-}
-
 /* A URL or scp-like address (user@host:path): not a path to check for existence. */
 static bool is_url(const char *s)
 {
@@ -492,8 +455,9 @@ static int run_scan(int argc, char **argv, const char *cmd)
     struct fbs_scan_result result;
     struct fbs_report_target *tinfo = NULL;
     struct fbs_pipeline_opts po;
-    struct progress prog;
-    bool have_result = false, progress_on = false, git_on = false, sarif;
+    struct fbs_progress *progress = NULL;
+    char label[64];
+    bool have_result = false, git_on = false, sarif;
     int rc, status = FBS_EXIT_USAGE, i;
 
     rc = parse_args(&a, argc, argv, cmd);
@@ -555,16 +519,12 @@ static int run_scan(int argc, char **argv, const char *cmd)
     fbs_cli_output_pipeline(&a.out, &po);
 
     if (!a.out.quiet && isatty(STDERR_FILENO)) {
-        prog.stats = &result.stats;
-        atomic_init(&prog.stop, false);
-        clock_gettime(CLOCK_MONOTONIC, &prog.t0);
-        progress_on = pthread_create(&prog.thread, NULL, progress_main, &prog) == 0;
+        if (ntargets > 1)
+            snprintf(label, sizeof(label), "%zu targets", ntargets);
+        fbs_progress_start(&progress, &result.stats, ntargets > 1 ? label : targets[0]);
     }
     rc = fbs_pipeline_run(&result, &po);
-    if (progress_on) {
-        atomic_store(&prog.stop, true);
-        pthread_join(prog.thread, NULL);
-    }
+    fbs_progress_stop(progress);
     if (rc < 0) {
         fbs_cli_fail("scan failed");
         goto done;
