@@ -149,7 +149,7 @@ static void man_command(FILE *out, const struct fbs_help_cmd *c)
 
     fprintf(out, ".SH \"FALLBACK\\-SCAN %s\"\n", c->name);
     man_puts(out, c->summary);
-    fputs(".PP\n.nf\n", out);
+    fputs(".\n.PP\n.nf\n", out);
     for (line = h->usage; *line; line = *nl ? nl + 1 : nl) {
         nl = line + strcspn(line, "\n");
         fputs("\\fBfallback\\-scan\\fR ", out);
@@ -327,7 +327,7 @@ static void bash_command(FILE *out, const struct fbs_help_cmd *c)
                 fprintf(out, ") COMPREPLY=($(compgen -%c -- \"$cur\"))",
                         !strcmp(value_kind(&f), "dirs") ? 'd' : 'f');
             else
-                fputs(")", out);
+                fputs(") COMPREPLY=()", out);
             fputs("; return 0 ;;\n", out);
         }
     fputs("        esac\n        ;;\n", out);
@@ -394,6 +394,26 @@ static void zsh_desc(FILE *out, const char *s)
     }
 }
 
+/* Whether an option before `at` in h's sections has the form `form` (listed once for zsh). */
+static bool listed_before(const struct fbs_help *h, const struct fbs_help_opt *at, const char *form)
+{
+    const struct fbs_help_section *const *s;
+    const struct fbs_help_opt *o;
+    struct opt_forms f;
+    size_t i;
+
+    for (s = h->sections; s && *s; s++)
+        for (o = (*s)->opts; o->flags; o++) {
+            if (o == at)
+                return false;
+            parse_flags(&f, o->flags);
+            for (i = 0; i < f.n; i++)
+                if (!strcmp(f.forms[i], form))
+                    return true;
+        }
+    return false;
+}
+
 static void zsh_command(FILE *out, const struct fbs_help_cmd *c)
 {
     const struct fbs_help *h = c->help;
@@ -410,6 +430,9 @@ static void zsh_command(FILE *out, const struct fbs_help_cmd *c)
             parse_flags(&f, o->flags);
             for (i = 0; i < f.n; i++) {
                 bool is_long = f.forms[i][1] == '-';
+
+                if (listed_before(h, o, f.forms[i]))
+                    continue;
 
                 fprintf(out, "            '%s%s%s[", many ? "*" : "", f.forms[i],
                         !f.value[0] ? ""
