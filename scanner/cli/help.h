@@ -1,7 +1,7 @@
 /*
  * help.h - every subcommand's help as data: the one source of `fallback-scan help CMD`,
- * `CMD --help`, the man page (`help --man`) and the shell completions (`help --completion
- * bash|zsh`), so that they cannot disagree.
+ * `CMD --help`, the man page (`help --man`), docs/cli.md (`help --markdown`) and the shell
+ * completions (`help --completion bash|zsh`), so that they cannot disagree.
  *
  * Each cmd_*.c owns a `const struct fbs_help` and points its entry of main.c's command table at
  * it; a new subcommand plugs in with that one entry. Texts are plain ASCII, already wrapped for an
@@ -62,6 +62,9 @@ struct fbs_help_cmd {
 
 /* The whole man page, fallback-scan(1), in troff (man macros): a section per command. */
 void fbs_help_man(FILE *out, const struct fbs_help_cmd *cmds, size_t n, const char *version);
+
+/* The command-line reference in Markdown (docs/cli.md). */
+void fbs_help_markdown(FILE *out, const struct fbs_help_cmd *cmds, size_t n);
 
 /* A completion script for `shell` ("bash" or "zsh"): 0, or -1 for an unknown shell. */
 int fbs_help_completion(FILE *out, const char *shell, const struct fbs_help_cmd *cmds, size_t n);

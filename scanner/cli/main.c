@@ -148,6 +148,7 @@ static size_t help_cmds(struct fbs_help_cmd *out, size_t max)
  * help                     the command list
  * help COMMAND             that command's help (as 'COMMAND --help')
  * help --man               the man page, fallback-scan(1), in troff
+ * help --markdown          the command-line reference, docs/cli.md
  * help --completion SHELL  a bash or zsh completion script
  */
 static int cmd_help(int argc, char **argv)
@@ -163,6 +164,10 @@ static int cmd_help(int argc, char **argv)
     n = help_cmds(cmds, sizeof(cmds) / sizeof(cmds[0]));
     if (!strcmp(argv[1], "--man") && argc == 2) {
         fbs_help_man(stdout, cmds, n, FBS_VERSION);
+        return fflush(stdout) == 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--markdown") && argc == 2) {
+        fbs_help_markdown(stdout, cmds, n);
         return fflush(stdout) == 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
     }
     if (!strcmp(argv[1], "--completion") && argc == 3) {

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """The man page and the shell completions against --help, and `cmake --install`.
 
-  test_docs.py --bin build/fallback-scan --build-dir build
+  test_docs.py --bin build/fallback-scan --build-dir build --src .
 
   - every command listed by `fallback-scan --help` has a section in the man page, and every
     option its `--help` lists appears in that section;
   - the man page built into --build-dir is the one the binary generates now, and renders without
-    a groff warning;
+    a groff warning; docs/cli.md is the one it generates (`help --markdown`);
   - the bash completion parses, and completes commands, every option of every command, option
     values and cloud providers; the zsh completion parses (when zsh is installed);
   - `cmake --install` (DESTDIR) puts the binary, the man page and both completions where man,
@@ -70,6 +70,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--src", required=True)
     args = ap.parse_args()
     failures = []
 
@@ -85,6 +86,10 @@ def main():
         man = f.read()
     check(man == run([args.bin, "help", "--man"]).stdout,
           "the built man page is the one the binary generates")
+    with open(os.path.join(args.src, "docs", "cli.md")) as f:
+        check(f.read() == run([args.bin, "help", "--markdown"]).stdout,
+              "docs/cli.md is what 'fallback-scan help --markdown' prints (regenerate it with "
+              "build/fallback-scan help --markdown > docs/cli.md)")
     plain = man_plain(man)
     sections = re.split(r'^\.SH "FALLBACK-SCAN ([a-z-]+)"$', plain, flags=re.M)
     by_cmd = dict(zip(sections[1::2], sections[2::2]))
