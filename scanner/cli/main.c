@@ -177,11 +177,16 @@ static int cmd_help(int argc, char **argv)
         }
         return fflush(stdout) == 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
     }
-    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "help")) {
-        printf("usage: fallback-scan %s\n", !strcmp(argv[1], "version")
-                                                ? "version\n\nPrint the version."
-                                                : "help [COMMAND]\n\nShow a command's options "
-                                                  "and examples.");
+    if (!strcmp(argv[1], "version")) {
+        puts("usage: fallback-scan version\n\nPrint the version.");
+        return FBS_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "help")) {
+        puts("usage: fallback-scan help [COMMAND]\n"
+             "       fallback-scan help --man | --markdown | --completion bash|zsh\n\n"
+             "Show a command's options and examples (as 'COMMAND --help'), or write the\n"
+             "man page (troff), the command-line reference (Markdown) or a shell completion\n"
+             "script, all made from the same help data.");
         return FBS_EXIT_OK;
     }
     for (i = 0; commands[i].name; i++) {
