@@ -72,6 +72,7 @@ def main():
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--src", required=True)
     args = ap.parse_args()
+    args.bin = os.path.abspath(args.bin)
     failures = []
 
     def check(cond, what):

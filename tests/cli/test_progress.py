@@ -56,6 +56,7 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--demo", required=True)
     args = ap.parse_args()
+    args.bin = os.path.abspath(args.bin)
     failures = []
 
     def check(cond, what):
