@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Install what fallback-scan needs to build and test on Debian 12.
+# Install what fallback-scan needs on Debian 12, in three sets.
 # Idempotent: when everything is present it only checks (dpkg, one file) and exits.
-#   scripts/setup.sh                    Debian packages, then the SARIF multitool
+#   scripts/setup.sh --runtime          what the binary needs to run: the shared libraries it
+#                                       links, libcurl and libexpat (opened by the cloud
+#                                       commands), CA certificates
+#   scripts/setup.sh --build            compilers, CMake and the -dev packages (which bring the
+#                                       runtime libraries): enough to build the binary with
+#                                       cmake -DFBS_TESTS=OFF (package names also valid on
+#                                       Ubuntu 24.04, unlike --runtime's versioned ones)
+#   scripts/setup.sh                    everything: --build, plus the test tools (cmocka, clang,
+#                                       clang-format, jsonschema, ripgrep, faketime, zsh, groff)
+#                                       and the SARIF multitool (Node.js)
 #   scripts/setup.sh --sarif-multitool  only the SARIF multitool (tests/sarif/run_sarif.py runs
 #                                       this when the tool is missing)
 # The Microsoft SARIF multitool (npm package @microsoft/sarif-multitool, a self-contained .NET
@@ -15,11 +24,18 @@ MULTITOOL_DIR="$root/.tools/sarif-multitool"
 MULTITOOL_PKG="$MULTITOOL_DIR/node_modules/@microsoft/sarif-multitool-linux"
 MULTITOOL_BIN="$MULTITOOL_PKG/Sarif.Multitool"
 
-PKGS=(
-    build-essential cmake pkg-config git clang clang-format
+RUNTIME_PKGS=(
+    libgit2-1.5 libpcre2-8-0 libvectorscan5 libjansson4 libyaml-0-2 libssl3
+    libcurl4 libexpat1 ca-certificates
+)
+BUILD_PKGS=(
+    build-essential cmake pkg-config git
     libvectorscan-dev libpcre2-dev libjansson-dev libyaml-dev libssl-dev
-    libgit2-dev libcurl4-openssl-dev libexpat1-dev libsqlite3-dev libcmocka-dev
-    python3 python3-jsonschema python3-yaml ripgrep faketime pre-commit
+    libgit2-dev libcurl4-openssl-dev libexpat1-dev libsqlite3-dev
+)
+TEST_PKGS=(
+    clang clang-format libcmocka-dev python3 python3-jsonschema python3-yaml ripgrep faketime
+    pre-commit zsh groff-base
 )
 
 apt_install() {
@@ -35,7 +51,7 @@ apt_install() {
 
 install_packages() {
     local missing=() p
-    for p in "${PKGS[@]}"; do
+    for p in "$@"; do
         if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
             missing+=("$p")
         fi
@@ -68,6 +84,12 @@ install_multitool() {
 }
 
 case "${1:-}" in
+--runtime)
+    install_packages "${RUNTIME_PKGS[@]}"
+    ;;
+--build)
+    install_packages "${BUILD_PKGS[@]}"
+    ;;
 --sarif-multitool)
     install_multitool
     ;;
@@ -75,11 +97,12 @@ case "${1:-}" in
     echo "$MULTITOOL_BIN"
     ;;
 "")
-    install_packages
+    install_packages "${RUNTIME_PKGS[@]}" "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
     install_multitool
     ;;
 *)
-    echo "usage: scripts/setup.sh [--sarif-multitool | --sarif-multitool-path]" >&2
+    echo "usage: scripts/setup.sh [--runtime | --build | --sarif-multitool |" \
+        "--sarif-multitool-path]" >&2
     exit 2
     ;;
 esac

@@ -6,10 +6,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/setup.sh"
 dir="$root/build"
-flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DFBS_TESTS=ON)
 if [ "${1:-}" = "--sanitize" ]; then
     dir="$root/build-asan"
-    flags=(-DCMAKE_BUILD_TYPE=Debug -DFBS_SANITIZE=ON)
+    flags=(-DCMAKE_BUILD_TYPE=Debug -DFBS_SANITIZE=ON -DFBS_TESTS=ON)
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 fi

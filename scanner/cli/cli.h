@@ -22,10 +22,14 @@
 #define FBS_VERSION "0.0.0"
 #endif
 
+struct fbs_help;
+
+/* An entry of main.c's command table. */
 struct fbs_cmd {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    const struct fbs_help *help; /* help.h: `help NAME`, `NAME --help`, man page, completions */
 };
 
 int fbs_cmd_scan(int argc, char **argv);

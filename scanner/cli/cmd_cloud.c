@@ -14,6 +14,7 @@
 #include "../core/error.h"
 #include "../core/time.h"
 #include "../pipeline.h"
+#include "help.h"
 #include "output.h"
 
 #include <errno.h>
@@ -55,28 +56,108 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* Help for every provider (help.h); cmd_cloud_live.c prints it too. */
+static const struct fbs_help_opt aws_opts[] = {
+    {"--profile NAME",
+     "a profile of ~/.aws/credentials or ~/.aws/config\n(default: AWS_ACCESS_KEY_ID/"
+     "AWS_SECRET_ACCESS_KEY, then\nAWS_PROFILE, then 'default')",
+     NULL},
+    {"--region REGION",
+     "region for Secrets Manager (default: AWS_REGION,\nAWS_DEFAULT_REGION, the profile's "
+     "region, us-east-1)",
+     NULL},
+    {"--endpoint-url URL", "send every API call to URL (an emulator or a proxy)", NULL},
+    {"--ca-bundle FILE", "trust the certificate authorities in FILE (PEM)", NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_opt live_opts[] = {
+    {"--token-file FILE",
+     "read the API token from FILE (instead of the environment\nor the kubeconfig)", NULL},
+    {"--endpoint URL, --api-url URL",
+     "API base URL (tests, sovereign clouds, proxies; plain http\nonly to loopback addresses)",
+     NULL},
+    {"--ca-bundle FILE", "verify servers with these CA certificates (PEM)", NULL},
+    {"--timeout SECONDS", "per request (default 60)", NULL},
+    {"--retries N", "retries of throttled or failed requests (default 3)", NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_opt gcp_opts[] = {
+    {"--project ID", "the project whose service account keys are listed (required)", NULL},
+    {"--resource-manager-endpoint URL", "Cloud Resource Manager base URL (the IAM policy)", NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_opt k8s_opts[] = {
+    {"--kubeconfig FILE", "the kubeconfig (default: KUBECONFIG, then ~/.kube/config)", NULL},
+    {"--context NAME", "a context of the kubeconfig (default: its current context)", NULL},
+    {"--cluster NAME", "the cluster's name in reports (default: the kubeconfig's\nname for it)",
+     NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_section aws_section = {"aws", aws_opts};
+static const struct fbs_help_section live_section = {"gcp, azure, kubernetes, vault", live_opts};
+static const struct fbs_help_section gcp_section = {"gcp", gcp_opts};
+static const struct fbs_help_section k8s_section = {"kubernetes", k8s_opts};
+
+static const struct fbs_help_section *const cloud_sections[] = {&aws_section,
+                                                                &live_section,
+                                                                &gcp_section,
+                                                                &k8s_section,
+                                                                &fbs_cli_output_help_report,
+                                                                &fbs_cli_output_help_exceptions,
+                                                                NULL};
+
+static const struct fbs_help_example cloud_examples[] = {
+    {"an AWS account, with the credentials of a profile", "cloud aws --profile audit"},
+    {"a GCP project, with gcloud's token", "cloud gcp --project my-project -f json -o gcp.json"},
+    {"an Entra ID tenant", "cloud azure --token-file ~/.azure-graph-token"},
+    {"the cluster of a kubeconfig context", "cloud kubernetes --context prod"},
+    {"a Vault server (VAULT_ADDR, VAULT_TOKEN)", "cloud vault --fail-on high"},
+    {NULL, NULL},
+};
+
+const struct fbs_help fbs_help_cloud = {
+    .name = "cloud",
+    .usage = "cloud aws [options]\n"
+             "cloud gcp --project ID [options]\n"
+             "cloud azure [options]\n"
+             "cloud kubernetes [options]   (or k8s)\n"
+             "cloud vault [options]",
+    .about =
+        "Read a cloud account's credentials through its APIs, read-only, and report\n"
+        "them like any other finding (age, last use, expiry, privilege, custody):\n"
+        "  aws         IAM users' access keys and console passwords, root access keys,\n"
+        "              roles and Secrets Manager secrets whose names or tags say\n"
+        "              break-glass/emergency/recovery/backup; needs iam:Get*, iam:List*,\n"
+        "              iam:GenerateCredentialReport and secretsmanager:ListSecrets (the\n"
+        "              SecurityAudit managed policy has them); docs/cloud-aws.md\n"
+        "  gcp         user-managed service account keys of a project (--project), with the\n"
+        "              accounts' roles from the project IAM policy; token from --token-file or\n"
+        "              GOOGLE_OAUTH_ACCESS_TOKEN (gcloud auth print-access-token)\n"
+        "  azure       client secrets and certificates of every application and service\n"
+        "              principal (Microsoft Graph); token from --token-file or\n"
+        "              AZURE_ACCESS_TOKEN (az account get-access-token --resource-type ms-graph)\n"
+        "  kubernetes  legacy service account token Secrets and the cluster-admin bindings;\n"
+        "              server and credentials from the kubeconfig (--kubeconfig, KUBECONFIG,\n"
+        "              ~/.kube/config; --context)\n"
+        "  vault       every token (by accessor); VAULT_ADDR, VAULT_TOKEN (needs sudo on\n"
+        "              auth/token/accessors), VAULT_CACERT\n"
+        "\n"
+        "API credentials are never printed or written to a report.",
+    .sections = cloud_sections,
+    .examples = cloud_examples,
+    .exit_status = "0 clean, 1 findings, 2 usage/configuration error or the account could\n"
+                   "not be read at all (missing or rejected credentials), 3 incomplete (some\n"
+                   "API calls failed: see the diagnostics)",
+    .words = "aws gcp azure kubernetes vault",
+};
+
 static void cloud_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: fallback-scan cloud aws [options]\n\n"
-            "Read an AWS account's credentials through its APIs and report them: IAM users'\n"
-            "access keys and console passwords, root access keys, roles and Secrets Manager\n"
-            "secrets whose names or tags say break-glass/emergency/recovery/backup..., with\n"
-            "their age, last use, rotation and privilege. Read-only: it needs iam:Get*,\n"
-            "iam:List*, iam:GenerateCredentialReport and secretsmanager:ListSecrets\n"
-            "(the SecurityAudit managed policy has them).\n\n"
-            "aws:\n"
-            "      --profile NAME      a profile of ~/.aws/credentials or ~/.aws/config\n"
-            "                          (default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then\n"
-            "                          AWS_PROFILE, then 'default')\n"
-            "      --region REGION     region for Secrets Manager (default: AWS_REGION,\n"
-            "                          AWS_DEFAULT_REGION, the profile's region, us-east-1)\n"
-            "      --endpoint-url URL  send every API call to URL (an emulator or a proxy)\n"
-            "      --ca-bundle FILE    trust the certificate authorities in FILE (PEM)\n"
-            "%s\n"
-            "exit status: 0 clean, 1 findings, 2 usage/configuration error or the account could\n"
-            "not be read at all, 3 incomplete (some API calls failed: see the diagnostics)\n",
-            fbs_cli_output_usage);
+    fbs_help_print(out, &fbs_help_cloud);
 }
 
 /* http(s)://host[:port][/path], without credentials in it (they would end up in messages). */

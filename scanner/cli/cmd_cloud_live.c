@@ -13,6 +13,7 @@
 #include "../cloud/fetch.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
+#include "help.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -63,37 +64,6 @@ struct live_args {
     long timeout;
     unsigned retries;
 };
-
-static void usage(FILE *out, const char *name)
-{
-    fprintf(out, "usage: fallback-scan cloud %s [options]\n\n", name ? name : "PROVIDER");
-    fputs(
-        "List the credentials of a cloud account through its API and report them:\n"
-        "  gcp         user-managed service account keys of a project (--project), with the\n"
-        "              accounts' roles from the project IAM policy; token from --token-file or\n"
-        "              GOOGLE_OAUTH_ACCESS_TOKEN (gcloud auth print-access-token)\n"
-        "  azure       client secrets and certificates of every application and service\n"
-        "              principal (Microsoft Graph); token from --token-file or\n"
-        "              AZURE_ACCESS_TOKEN (az account get-access-token --resource-type ms-graph)\n"
-        "  kubernetes  legacy service account token Secrets and the cluster-admin bindings;\n"
-        "              server and credentials from the kubeconfig (--kubeconfig, KUBECONFIG,\n"
-        "              ~/.kube/config; --context)\n"
-        "  vault       every token (by accessor); VAULT_ADDR, VAULT_TOKEN (needs sudo on\n"
-        "              auth/token/accessors), VAULT_CACERT\n\n",
-        out);
-    fputs(fbs_cli_output_usage, out);
-    fputs("cloud:\n"
-          "      --token-file FILE   read the API token from FILE\n"
-          "      --endpoint URL      API base URL (alias --api-url; tests, sovereign clouds,\n"
-          "                          proxies; plain http only to loopback addresses)\n"
-          "      --ca-bundle FILE    verify servers with these CA certificates (PEM)\n"
-          "      --timeout SECONDS   per request (default 60)\n"
-          "      --retries N         retries of throttled or failed requests (default 3)\n"
-          "  gcp:        --project ID (required), --resource-manager-endpoint URL\n"
-          "  kubernetes: --kubeconfig FILE, --context NAME, --cluster NAME (name in reports)\n\n"
-          "exit status: 0 clean, 1 findings, 2 usage/configuration error, 3 incomplete\n",
-          out);
-}
 
 static int parse_number(long *out, const char *opt, const char *arg, long max)
 {
@@ -162,7 +132,7 @@ static int parse_args(struct live_args *a, int argc, char **argv)
             a->cluster = optarg;
             break;
         case 'h':
-            usage(stdout, a->name);
+            fbs_help_print(stdout, &fbs_help_cloud);
             return 1;
         default:
             fbs_cli_bad_option("cloud", argv[optind - 1], c);
@@ -437,7 +407,7 @@ int fbs_cmd_cloud_provider(const char *provider, int argc, char **argv)
 int fbs_cmd_cloud_live(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        usage(argc < 2 ? stderr : stdout, NULL);
+        fbs_help_print(argc < 2 ? stderr : stdout, &fbs_help_cloud);
         return argc < 2 ? FBS_EXIT_USAGE : FBS_EXIT_OK;
     }
     return fbs_cmd_cloud_provider(argv[1], argc - 1, argv + 1);

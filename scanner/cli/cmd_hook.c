@@ -8,6 +8,7 @@
  * threshold lets lower-scored credentials (a plain AWS key pair is medium) into the history.
  */
 #include "cli.h"
+#include "help.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
@@ -27,19 +28,41 @@
 
 #define HOOK_MARK "# installed by 'fallback-scan hook install'"
 
+static const struct fbs_help_opt hook_opts[] = {
+    {"--force", "replace an existing pre-commit hook that is not fallback-scan's", NULL},
+    {"--fail-on WHEN",
+     "what refuses a commit: 'any' credential (default), or only those of a severity or above; "
+     "anything below it is committed (docs/ci.md lists what each lets through)",
+     "any info low medium high critical"},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_section hook_section = {"hook install", hook_opts};
+static const struct fbs_help_section *const hook_sections[] = {&hook_section, NULL};
+
+static const struct fbs_help_example hook_examples[] = {
+    {"refuse commits that add a credential, in the repository at '.'", "hook install"},
+    {NULL, NULL},
+};
+
+const struct fbs_help fbs_help_hook = {
+    .name = "hook",
+    .usage = "hook install [--force] [--fail-on WHEN] [REPO]",
+    .about =
+        "Install a git pre-commit hook in REPO (default: the repository at '.') that runs\n"
+        "'fallback-scan git --staged' and refuses the commit when it adds a credential.\n"
+        "An allow comment ('fallback-scan:allow <reason>') on the line or the line above lets\n"
+        "a known value through; 'git commit --no-verify' skips the hook.",
+    .sections = hook_sections,
+    .examples = hook_examples,
+    .exit_status = "0 installed, 2 usage error or the hook could not be written",
+    .words = "install",
+    .files = "dirs",
+};
+
 static void hook_usage(FILE *out)
 {
-    fputs("usage: fallback-scan hook install [--force] [--fail-on WHEN] [REPO]\n\n"
-          "Install a git pre-commit hook in REPO (default: the repository at '.') that runs\n"
-          "'fallback-scan git --staged' and refuses the commit when it adds a credential.\n"
-          "An allow comment ('fallback-scan:allow <reason>') on the line or the line above lets\n"
-          "a known value through; 'git commit --no-verify' skips the hook.\n\n"
-          "  --force          replace an existing pre-commit hook that is not fallback-scan's\n"
-          "  --fail-on WHEN   what refuses a commit: 'any' credential (default), or only those\n"
-          "                   of a severity (info, low, medium, high, critical) or above;\n"
-          "                   anything below it is committed (docs/ci.md lists what each lets\n"
-          "                   through)\n",
-          out);
+    fbs_help_print(out, &fbs_help_hook);
 }
 
 /* The absolute path of this executable, so the hook does not depend on PATH. */

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "cloud_cli.h"
+#include "help.h"
 #include "../cloud/inventory.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
@@ -31,30 +32,51 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void usage(FILE *out)
-{
-    size_t i;
+static const struct fbs_help_opt inventory_opts[] = {
+    {"--cluster NAME", "cluster name in Kubernetes resources (default: cluster)", NULL},
+    {"--vault-addr ADDR", "Vault address in Vault resources (default: vault)", NULL},
+    {"--max-file-size N", "refuse larger files (default 256MiB)", NULL},
+    {NULL, NULL, NULL},
+};
 
-    fputs("usage: fallback-scan inventory [options] FILE...\n\n"
-          "Analyse cloud credential inventories exported with the providers' CLIs, without\n"
-          "network access. Each file's format is recognised from its content:\n",
-          out);
-    for (i = 0; fbs_inventory_formats[i]; i++)
-        fprintf(out, "  - %s\n", fbs_inventory_formats[i]->describes);
-    fputs("A file may hold several JSON documents (JSON Lines, or outputs concatenated).\n"
-          "Files given together are joined: GCP keys get their account's roles and names from\n"
-          "an IAM policy and an accounts list; Kubernetes tokens get cluster-admin privilege\n"
-          "from the ClusterRoleBindings. A file that cannot be read is reported and the others\n"
-          "are still analysed (exit status 3).\n\n",
-          out);
-    fputs(fbs_cli_output_usage, out);
-    fputs("inventory:\n"
-          "      --cluster NAME      cluster name in Kubernetes resources (default: cluster)\n"
-          "      --vault-addr ADDR   Vault address in Vault resources (default: vault)\n"
-          "      --max-file-size N   refuse larger files (default 256MiB)\n\n"
-          "exit status: 0 clean, 1 findings, 2 usage/configuration error, 3 incomplete\n",
-          out);
-}
+static const struct fbs_help_section inventory_section = {"inventory", inventory_opts};
+
+static const struct fbs_help_section *const inventory_sections[] = {
+    &fbs_cli_output_help_report, &fbs_cli_output_help_exceptions, &inventory_section, NULL};
+
+static const struct fbs_help_example inventory_examples[] = {
+    {"a GCP project's keys, joined with its IAM policy and accounts",
+     "inventory keys.json policy.json accounts.json"},
+    {"a cluster's token Secrets and cluster-admin bindings",
+     "inventory --cluster prod secrets.json crb.json -f json"},
+    {NULL, NULL},
+};
+
+/* The formats are those of fbs_inventory_formats (test: golden case inventory_help). */
+const struct fbs_help fbs_help_inventory = {
+    .name = "inventory",
+    .usage = "inventory [options] FILE...",
+    .about = "Analyse cloud credential inventories exported with the providers' CLIs, without\n"
+             "network access. Each file's format is recognised from its content:\n"
+             "  - aws iam get-credential-report (the decoded CSV)\n"
+             "  - gcloud iam service-accounts keys list --format=json (or the keys.list API)\n"
+             "  - gcloud iam service-accounts list --format=json (or the serviceAccounts.list "
+             "API)\n"
+             "  - gcloud projects get-iam-policy PROJECT --format=json\n"
+             "  - az ad app list / az ad sp list (or GET /v1.0/applications, "
+             "/servicePrincipals)\n"
+             "  - az ad app credential list --id APP [--cert]\n"
+             "  - kubectl get secrets -A -o json / kubectl get clusterrolebindings -o json\n"
+             "  - vault token lookup [-accessor A] -format=json (one or many)\n"
+             "A file may hold several JSON documents (JSON Lines, or outputs concatenated).\n"
+             "Files given together are joined: GCP keys get their account's roles and names from\n"
+             "an IAM policy and an accounts list; Kubernetes tokens get cluster-admin privilege\n"
+             "from the ClusterRoleBindings. A file that cannot be read is reported and the others\n"
+             "are still analysed (exit status 3).",
+    .sections = inventory_sections,
+    .examples = inventory_examples,
+    .files = "files",
+};
 
 static int report_stderr(const struct fbs_cli_output *o)
 {
@@ -123,7 +145,7 @@ int fbs_cmd_inventory(int argc, char **argv)
             }
             break;
         case 'h':
-            usage(stdout);
+            fbs_help_print(stdout, &fbs_help_inventory);
             status = FBS_EXIT_OK;
             goto done;
         default:

@@ -6,6 +6,7 @@
  * of its rule, with the declared secret when one is given; a negative example must produce none.
  */
 #include "cli.h"
+#include "help.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/text.h"
@@ -157,6 +158,37 @@ static int list_rules(const struct fbs_ruleset *rs, bool as_json)
     return FBS_EXIT_OK;
 }
 
+static const struct fbs_help_opt rules_opts[] = {
+    {"--rules DIR", "also load the rules in DIR/*.yml (repeatable)", NULL},
+    {"--no-builtin-rules", "do not load the built-in rule pack", NULL},
+    {"-f, --format FMT", "list: text (default) or json", "text json"},
+    {"-v, --verbose", "test: also list every passing rule", NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_section rules_section = {"rules", rules_opts};
+static const struct fbs_help_section *const rules_sections[] = {&rules_section, NULL};
+
+static const struct fbs_help_example rules_examples[] = {
+    {"the built-in rules, fallback kinds marked", "rules list"},
+    {"check your own rules' examples (docs/rules.md)", "rules test ./my-rules --no-builtin-rules"},
+    {NULL, NULL},
+};
+
+const struct fbs_help fbs_help_rules = {
+    .name = "rules",
+    .usage = "rules list [--rules DIR] [--no-builtin-rules] [--format text|json]\n"
+             "rules test [DIR] [--rules DIR] [--no-builtin-rules] [-v]",
+    .about = "'rules list' prints every loaded rule: id, kind, whether it finds fallback\n"
+             "credentials, and name. 'rules test' runs every example (must match and yield\n"
+             "the declared secret) and negative example (must not match) of every rule.",
+    .sections = rules_sections,
+    .examples = rules_examples,
+    .exit_status = "0 every example passed, 1 an example failed, 2 a rule file is malformed",
+    .words = "list test",
+    .files = "dirs",
+};
+
 int fbs_cmd_rules(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -196,13 +228,7 @@ int fbs_cmd_rules(int argc, char **argv)
             verbose = true;
             break;
         case 'h':
-            printf("usage: fallback-scan rules list [--rules DIR] [--no-builtin-rules] "
-                   "[--format text|json]\n"
-                   "       fallback-scan rules test [DIR] [--rules DIR] [--no-builtin-rules] "
-                   "[-v]\n\n"
-                   "'rules test' runs every example (must match and yield the declared secret)\n"
-                   "and negative example (must not match) of every rule; exit 1 on a failure,\n"
-                   "2 when a rule file is malformed.\n");
+            fbs_help_print(stdout, &fbs_help_rules);
             return FBS_EXIT_OK;
         default:
             fbs_cli_bad_option("rules", argv[optind - 1], c);

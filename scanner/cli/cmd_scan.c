@@ -10,14 +10,14 @@
 #include "../core/text.h"
 #include "../core/time.h"
 #include "../pipeline.h"
+#include "help.h"
 #include "output.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <git2.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -79,41 +79,99 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static const char *const cmd_about[][2] = {
-    {"files", "PATH...\n\nScan files and directories (never git history) for credentials;\n"
-              "fallback ones are marked."},
-    {"scan", "PATH...\n\nScan paths for credentials: a git work tree's whole history plus its\n"
-             "untracked and modified files; any other directory or file as files."},
-    {"git", "[PATH|URL]...\n\nScan every blob reachable from all refs of a repository once (a URL\n"
-            "is cloned bare into a temporary directory); default: the repository at '.'."},
+/* Help (help.h) ------------------------------------------------------------------------------ */
+
+static const struct fbs_help_opt scan_opts[] = {
+    {"--rules DIR", "add the rules in DIR/*.yml (same id replaces a built-in;\nrepeatable)", NULL},
+    {"--no-builtin-rules", "do not load the built-in rule pack", NULL},
+    {"--exclude GLOB", "skip paths matching GLOB (repeatable)", NULL},
+    {"--max-file-size N", "skip larger files (default 25MiB)", NULL},
+    {"-j, --threads N", "worker threads (default: number of cores)", NULL},
+    {"--follow-symlinks", "follow symbolic links (loops are detected)", NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_opt git_opts[] = {
+    {"--since-commit REV", "only what 'git log REV..HEAD' introduces (CI: the base commit)", NULL},
+    {"--range A..B", "only blobs introduced by the commits in A..B", NULL},
+    {"--branch REF", "start from REF instead of all refs (repeatable)", NULL},
+    {"--staged", "only what the index adds against HEAD (pre-commit)", NULL},
+    {"--max-blob-size N", "skip larger blobs (default: --max-file-size)", NULL},
+    {"--keep-clone DIR", "clone URL targets into DIR and keep them", NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_section scan_section = {"scan", scan_opts};
+static const struct fbs_help_section git_section = {"git history (git, scan)", git_opts};
+
+static const struct fbs_help_section *const sections_git[] = {&fbs_cli_output_help_report,
+                                                              &fbs_cli_output_help_exceptions,
+                                                              &scan_section, &git_section, NULL};
+static const struct fbs_help_section *const sections_files[] = {
+    &fbs_cli_output_help_report, &fbs_cli_output_help_exceptions, &scan_section, NULL};
+
+static const struct fbs_help_example scan_examples[] = {
+    {"a work tree: its whole history, plus its untracked and modified files", "scan ."},
+    {"a JSON report of two repositories, failing only on high and critical findings",
+     "scan ~/src/infra ~/src/app -f json -o report.json --fail-on high"},
+    {"fallback credentials only, as SARIF for code scanning",
+     "scan . --only-fallback -f sarif -o fallback.sarif"},
+    {NULL, NULL},
+};
+
+static const struct fbs_help_example files_examples[] = {
+    {"a directory, without its git history", "files /etc/ssl /srv/config"},
+    {"skip vendored code and large files",
+     "files . --exclude 'vendor/**' --exclude '*.min.js' --max-file-size 5MiB"},
+    {NULL, NULL},
+};
+
+static const struct fbs_help_example git_examples[] = {
+    {"every commit of every ref of the repository at '.'", "git"},
+    {"CI on a pull request: only what its commits introduced", "git . --since-commit \"$BASE\""},
+    {"pre-commit: only what the index adds", "git --staged"},
+    {"a remote repository, cloned bare into a temporary directory",
+     "git https://github.com/example/infra.git -f json -o infra.json"},
+    {NULL, NULL},
+};
+
+const struct fbs_help fbs_help_scan = {
+    .name = "scan",
+    .usage = "scan [options] PATH...",
+    .about = "Scan paths for credentials: a git work tree's whole history plus its\n"
+             "untracked and modified files; any other directory or file as files.\n"
+             "Fallback credentials are marked and listed first.",
+    .sections = sections_git,
+    .examples = scan_examples,
+    .files = "files",
+};
+
+const struct fbs_help fbs_help_files = {
+    .name = "files",
+    .usage = "files [options] PATH...",
+    .about = "Scan files and directories (never git history) for credentials;\n"
+             "fallback ones are marked.",
+    .sections = sections_files,
+    .examples = files_examples,
+    .files = "files",
+};
+
+const struct fbs_help fbs_help_git = {
+    .name = "git",
+    .usage = "git [options] [PATH|URL]...",
+    .about = "Scan every blob reachable from all refs of a repository once (a URL\n"
+             "is cloned bare into a temporary directory); default: the repository at '.'.\n"
+             "A finding is dated by the commit that introduced it.",
+    .sections = sections_git,
+    .examples = git_examples,
+    .files = "dirs",
 };
 
 static void scan_usage(FILE *out, const char *cmd)
 {
-    size_t i;
-
-    for (i = 0; i < sizeof(cmd_about) / sizeof(cmd_about[0]); i++)
-        if (!strcmp(cmd_about[i][0], cmd))
-            fprintf(out, "usage: fallback-scan %s [options] %s\n\n", cmd, cmd_about[i][1]);
-    fputs(fbs_cli_output_usage, out);
-    fprintf(out,
-            "scan:\n"
-            "      --rules DIR         add the rules in DIR/*.yml (same id replaces a built-in)\n"
-            "      --no-builtin-rules  do not load the built-in rule pack\n"
-            "      --exclude GLOB      skip paths matching GLOB (repeatable)\n"
-
-            "      --max-file-size N   skip larger files (default 25MiB)\n"
-            "  -j, --threads N         worker threads (default: number of cores)\n"
-            "      --follow-symlinks   follow symbolic links (loops are detected)\n"
-            "git history (git, scan):\n"
-            "      --since-commit REV  only blobs the commits REV..HEAD (or REV..--branch)\n"
-            "                          introduce, as 'git log REV..HEAD' (CI: the base commit)\n"
-            "      --range A..B        only blobs introduced by the commits in A..B\n"
-            "      --branch REF        start from REF instead of all refs (repeatable)\n"
-            "      --staged            only what the index adds against HEAD (pre-commit)\n"
-            "      --max-blob-size N   skip larger blobs (default: --max-file-size)\n"
-            "      --keep-clone DIR    clone URL targets into DIR and keep them\n\n"
-            "exit status: 0 clean, 1 findings, 2 usage/configuration error, 3 incomplete scan\n");
+    fbs_help_print(out, !strcmp(cmd, "files") ? &fbs_help_files
+                        : !strcmp(cmd, "git") ? &fbs_help_git
+                                              : &fbs_help_scan);
 }
 
 static int push_arg(char ***v, size_t *n, char *s)
@@ -226,42 +284,6 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         a->threads = cores > 0 ? (unsigned)(cores > 64 ? 64 : cores) : 1;
     }
     return 0;
-}
-
-/* Progress --------------------------------------------------------------------------------- */
-
-struct progress {
-    const struct fbs_stats *stats;
-    atomic_bool stop;
-    pthread_t thread;
-    struct timespec t0;
-};
-
-static void *progress_main(void *arg)
-{
-    struct progress *p = arg;
-    struct timespec ts = {0, 200 * 1000 * 1000};
-
-    while (!atomic_load(&p->stop)) {
-        struct timespec now;
-        double secs, mb;
-
-        nanosleep(&ts, NULL);
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        secs = (double)(now.tv_sec - p->t0.tv_sec) + (double)(now.tv_nsec - p->t0.tv_nsec) / 1e9;
-        mb = (double)atomic_load(&p->stats->bytes) / 1e6;
-        if (atomic_load(&p->stats->commits))
-            fprintf(stderr, "\r\033[Kscanning: %llu commits, ",
-                    (unsigned long long)atomic_load(&p->stats->commits));
-        else
-            fputs("\r\033[Kscanning: ", stderr);
-        fprintf(stderr, "%llu/%llu blobs, %.1f MB, %.1f MB/s, %llu findings",
-                (unsigned long long)atomic_load(&p->stats->blobs),
-                (unsigned long long)atomic_load(&p->stats->files), mb, secs > 0 ? mb / secs : 0,
-                (unsigned long long)atomic_load(&p->stats->findings));
-    }
-    fputs("\r\033[K", stderr);
-    return NULL;
 }
 
 /* A URL or scp-like address (user@host:path): not a path to check for existence. */
@@ -433,8 +455,9 @@ static int run_scan(int argc, char **argv, const char *cmd)
     struct fbs_scan_result result;
     struct fbs_report_target *tinfo = NULL;
     struct fbs_pipeline_opts po;
-    struct progress prog;
-    bool have_result = false, progress_on = false, git_on = false, sarif;
+    struct fbs_progress *progress = NULL;
+    char label[64];
+    bool have_result = false, git_on = false, sarif;
     int rc, status = FBS_EXIT_USAGE, i;
 
     rc = parse_args(&a, argc, argv, cmd);
@@ -496,16 +519,12 @@ static int run_scan(int argc, char **argv, const char *cmd)
     fbs_cli_output_pipeline(&a.out, &po);
 
     if (!a.out.quiet && isatty(STDERR_FILENO)) {
-        prog.stats = &result.stats;
-        atomic_init(&prog.stop, false);
-        clock_gettime(CLOCK_MONOTONIC, &prog.t0);
-        progress_on = pthread_create(&prog.thread, NULL, progress_main, &prog) == 0;
+        if (ntargets > 1)
+            snprintf(label, sizeof(label), "%zu targets", ntargets);
+        fbs_progress_start(&progress, &result.stats, ntargets > 1 ? label : targets[0]);
     }
     rc = fbs_pipeline_run(&result, &po);
-    if (progress_on) {
-        atomic_store(&prog.stop, true);
-        pthread_join(prog.thread, NULL);
-    }
+    fbs_progress_stop(progress);
     if (rc < 0) {
         fbs_cli_fail("scan failed");
         goto done;

@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 #include "cloud_cli.h"
+#include "help.h"
 #include "../core/error.h"
 #include "../match/ruleset.h"
 
@@ -15,16 +16,22 @@
 
 #include "../core/banned.h"
 
+/* One entry per subcommand: its name, entry point, one-line summary and help (help.h). */
 static const struct fbs_cmd commands[] = {
-    {"scan", fbs_cmd_scan, "scan paths: a git work tree's history and files; other paths as files"},
-    {"files", fbs_cmd_files, "scan files and directories (never git history)"},
-    {"git", fbs_cmd_git, "scan a repository's whole history (a path or a URL)"},
+    {"scan", fbs_cmd_scan, "scan paths: a git work tree's history and files; other paths as files",
+     &fbs_help_scan},
+    {"files", fbs_cmd_files, "scan files and directories (never git history)", &fbs_help_files},
+    {"git", fbs_cmd_git, "scan a repository's whole history (a path or a URL)", &fbs_help_git},
     {"cloud", fbs_cmd_cloud,
-     "read credentials from a cloud's APIs: 'cloud aws|gcp|azure|kubernetes|vault'"},
-    {"inventory", fbs_cmd_inventory, "analyse exported cloud credential inventories"},
-    {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')"},
-    {"hook", fbs_cmd_hook, "install a git pre-commit hook that scans staged changes"},
-    {NULL, NULL, NULL},
+     "read credentials from a cloud's APIs: 'cloud aws|gcp|azure|kubernetes|vault'",
+     &fbs_help_cloud},
+    {"inventory", fbs_cmd_inventory, "analyse exported cloud credential inventories",
+     &fbs_help_inventory},
+    {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')",
+     &fbs_help_rules},
+    {"hook", fbs_cmd_hook, "install a git pre-commit hook that scans staged changes",
+     &fbs_help_hook},
+    {NULL, NULL, NULL, NULL},
 };
 
 void fbs_cli_error(const char *fmt, ...)
@@ -114,11 +121,86 @@ static void usage(FILE *out)
                  "(break-glass keys, recovery codes, unseal keys, emergency tokens).\n\n"
                  "commands:\n");
     for (i = 0; commands[i].name; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "  version  print the version\n\n"
-                 "'fallback-scan <command> --help' describes a command's options.\n"
-                 "exit status: 0 clean, 1 findings, 2 usage or configuration error,\n"
-                 "3 scan incomplete (see README.md).\n");
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out,
+            "  %-10s print the version\n"
+            "  %-10s show a command's options and examples\n\n"
+            "'fallback-scan help <command>' or 'fallback-scan <command> --help' describes a\n"
+            "command's options; 'man fallback-scan' describes them all.\n"
+            "exit status: 0 clean, 1 findings, 2 usage or configuration error,\n"
+            "3 scan incomplete.\n",
+            "version", "help");
+}
+
+/* The command table as the man page and completion generators see it (version included). */
+static size_t help_cmds(struct fbs_help_cmd *out, size_t max)
+{
+    size_t i, n = 0;
+
+    for (i = 0; commands[i].name && n < max; i++)
+        out[n++] = (struct fbs_help_cmd){commands[i].name, commands[i].summary, commands[i].help};
+    if (n < max)
+        out[n++] = (struct fbs_help_cmd){"version", "print the version", NULL};
+    return n;
+}
+
+/*
+ * help                     the command list
+ * help COMMAND             that command's help (as 'COMMAND --help')
+ * help --man               the man page, fallback-scan(1), in troff
+ * help --markdown          the command-line reference, docs/cli.md
+ * help --completion SHELL  a bash or zsh completion script
+ */
+static int cmd_help(int argc, char **argv)
+{
+    struct fbs_help_cmd cmds[32];
+    size_t i, n;
+    char *sub[] = {NULL, "--help", NULL};
+
+    if (argc < 2) {
+        usage(stdout);
+        return FBS_EXIT_OK;
+    }
+    n = help_cmds(cmds, sizeof(cmds) / sizeof(cmds[0]));
+    if (!strcmp(argv[1], "--man") && argc == 2) {
+        fbs_help_man(stdout, cmds, n, FBS_VERSION);
+        return fflush(stdout) == 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--markdown") && argc == 2) {
+        fbs_help_markdown(stdout, cmds, n);
+        return fflush(stdout) == 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--completion") && argc == 3) {
+        if (fbs_help_completion(stdout, argv[2], cmds, n) < 0) {
+            fbs_cli_error("help: unknown shell '%s' (known: bash, zsh)", argv[2]);
+            return FBS_EXIT_USAGE;
+        }
+        return fflush(stdout) == 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "version")) {
+        puts("usage: fallback-scan version\n\nPrint the version.");
+        return FBS_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "help")) {
+        puts("usage: fallback-scan help [COMMAND]\n"
+             "       fallback-scan help --man | --markdown | --completion bash|zsh\n\n"
+             "Show a command's options and examples (as 'COMMAND --help'), or write the\n"
+             "man page (troff), the command-line reference (Markdown) or a shell completion\n"
+             "script, all made from the same help data.");
+        return FBS_EXIT_OK;
+    }
+    for (i = 0; commands[i].name; i++) {
+        if (strcmp(argv[1], commands[i].name))
+            continue;
+        if (commands[i].help) {
+            fbs_help_print(stdout, commands[i].help);
+            return FBS_EXIT_OK;
+        }
+        sub[0] = argv[1]; /* a command without help data prints its own */
+        return commands[i].run(2, sub);
+    }
+    fbs_cli_error("help: unknown command '%s' (see 'fallback-scan help')", argv[1]);
+    return FBS_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -129,10 +211,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return FBS_EXIT_USAGE;
     }
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-        usage(stdout);
-        return FBS_EXIT_OK;
-    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+        return cmd_help(1, argv + 1);
+    if (!strcmp(argv[1], "help"))
+        return cmd_help(argc - 1, argv + 1);
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
         printf("fallback-scan %s\n", FBS_VERSION);
         return FBS_EXIT_OK;

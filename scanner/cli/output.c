@@ -3,6 +3,7 @@
  */
 #include "output.h"
 #include "cli.h"
+#include "help.h"
 #include "../../reporters/reporter.h"
 #include "../core/error.h"
 
@@ -13,33 +14,54 @@
 
 #include "../core/banned.h"
 
-const char fbs_cli_output_usage[] =
-    "report:\n"
-    "  -f, --format FMT        text (default), json, jsonl, sarif, gitlab, html\n"
-    "  -o, --output FILE       write the report to FILE (default: stdout)\n"
-    "      --now TIME          reference time for ages and expiry, ISO-8601 (default: the clock)\n"
-    "      --policy FILE       override keys of the standing-access policy (YAML)\n"
-    "      --only-fallback     report fallback credentials only\n"
-    "      --min-severity SEV  report findings of severity SEV or above\n"
-    "                          (info, low, medium, high, critical)\n"
-    "      --fail-on WHEN      exit 1 when a reported finding is at least WHEN: a severity,\n"
-    "                          'any' (default) or 'none'\n"
-    "      --fail-on-standing  exit 1 only for standing-access findings (with --fail-on SEV:\n"
-    "                          standing ones of at least SEV)\n"
-    "      --show-secrets      print secrets unredacted (they are redacted by default)\n"
-    "      --fingerprint-salt S  extra salt for finding ids (or FALLBACK_SCAN_SALT)\n"
-    "  -q, --quiet             no progress line\n"
-    "  -v, --verbose           list every skipped item in the report\n"
-    "      --color, --no-color colour in the text report (default: on a terminal)\n"
-    "exceptions:\n"
-    "      --ignore-file FILE  more ignore entries (fingerprint:, rule:, path:GLOB, each with\n"
-    "                          '# reason' and optional expires=DATE); each target's\n"
-    "                          .fallbackscanignore is always read\n"
-    "      --baseline FILE     a previous JSON/SARIF report: its findings are 'unchanged' and do\n"
-    "                          not fail the scan; the others are 'new'\n"
-    "      --write-baseline FILE  write this scan's findings as a baseline (JSON report)\n"
-    "      --show-suppressed   also report findings suppressed by allow comments or ignore\n"
-    "                          entries (SARIF always carries them, as suppressions)\n";
+#define SEVERITIES "info low medium high critical"
+
+static const struct fbs_help_opt report_opts[] = {
+    {"-f, --format FMT", "text (default), json, jsonl, sarif, gitlab, html",
+     "text json jsonl sarif gitlab html"},
+    {"-o, --output FILE", "write the report to FILE (default: stdout)", NULL},
+    {"--now TIME", "reference time for ages and expiry, ISO-8601 (default: the clock)", NULL},
+    {"--policy FILE", "override keys of the standing-access policy (YAML, docs/policy.md)", NULL},
+    {"--only-fallback", "report fallback credentials only", NULL},
+    {"--min-severity SEV",
+     "report findings of severity SEV or above\n(info, low, medium, high, critical)", SEVERITIES},
+    {"--fail-on WHEN",
+     "exit 1 when a reported finding is at least WHEN: a severity,\n'any' (default) or 'none'",
+     "any none " SEVERITIES},
+    {"--fail-on-standing",
+     "exit 1 only for standing-access findings (with --fail-on SEV:\nstanding ones of at least "
+     "SEV)",
+     NULL},
+    {"--show-secrets", "print secrets unredacted (they are redacted by default)", NULL},
+    {"--fingerprint-salt S", "extra salt for finding ids (or FALLBACK_SCAN_SALT)", NULL},
+    {"-q, --quiet", "no progress line on stderr", NULL},
+    {"-v, --verbose", "list every skipped item in the report", NULL},
+    {"--color, --no-color",
+     "colour in the text report (default: when stdout is a terminal\nand NO_COLOR is not set)",
+     NULL},
+    {NULL, NULL, NULL},
+};
+
+const struct fbs_help_section fbs_cli_output_help_report = {"report", report_opts};
+
+static const struct fbs_help_opt exception_opts[] = {
+    {"--ignore-file FILE",
+     "more ignore entries (fingerprint:, rule:, path:GLOB, each with\n'# reason' and optional "
+     "expires=DATE); each target's\n.fallbackscanignore is always read",
+     NULL},
+    {"--baseline FILE",
+     "a previous JSON/SARIF report: its findings are 'unchanged' and do\nnot fail the scan; the "
+     "others are 'new'",
+     NULL},
+    {"--write-baseline FILE", "write this scan's findings as a baseline (JSON report)", NULL},
+    {"--show-suppressed",
+     "also report findings suppressed by allow comments or ignore\nentries (SARIF always carries "
+     "them, as suppressions)",
+     NULL},
+    {NULL, NULL, NULL},
+};
+
+const struct fbs_help_section fbs_cli_output_help_exceptions = {"exceptions", exception_opts};
 
 void fbs_cli_output_init(struct fbs_cli_output *o)
 {

@@ -6,7 +6,7 @@
  *
  * A command concatenates FBS_CLI_OUTPUT_LONG_OPTS into its getopt_long table and
  * FBS_CLI_OUTPUT_SHORT_OPTS into its optstring, passes each option to fbs_cli_output_option()
- * first, prints fbs_cli_output_usage in its --help, and then:
+ * first, lists fbs_cli_output_help_report and _exceptions (help.h) in its help, and then:
  *
  *     fbs_cli_output_init(&o);                          before parsing
  *     fbs_cli_output_ready(&o)                          after parsing: checks, loads the policy
@@ -67,9 +67,6 @@ enum {
     {                                                                                              \
         "fingerprint-salt", required_argument, NULL, FBS_OPT_SALT                                  \
     }
-
-/* The --help text of the shared options. */
-extern const char fbs_cli_output_usage[];
 
 enum fbs_fail_on { FBS_FAIL_NONE = -2, FBS_FAIL_ANY = -1 }; /* or an enum fbs_severity */
 
