@@ -222,7 +222,7 @@ static int targets_init(struct sarif_state *st)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     st->ntargets = info->ntargets;
     for (i = 0; i < info->ntargets; i++) {
-        const struct fbs_report_target *ti = info->target_info ? &info->target_info[i] : NULL;
+        const struct fbs_target *ti = info->target_info ? &info->target_info[i] : NULL;
         struct sarif_target *t = &st->targets[i];
         struct fbs_buf id = FBS_BUF_INIT;
         char root[PATH_MAX];
@@ -239,8 +239,8 @@ static int targets_init(struct sarif_state *st)
             if (!t->root_uri)
                 return fbs_error_set(FBS_ENOMEM, "out of memory");
         }
-        if (ti && ti->repository_uri)
-            t->repo_uri = repo_url(ti->repository_uri);
+        if (ti && ti->remote)
+            t->repo_uri = repo_url(ti->remote);
         else
             t->repo_uri = repo_url(info->targets[i]);
         t->git = t->repo_uri != NULL;

@@ -138,6 +138,19 @@ fail:
     return fbs_error_set(rc, "out of memory");
 }
 
+/* Give a finding its target's identity and fingerprint scope (fbs_pipeline_opts.targets). */
+static int attach_target(struct fbs_finding *f, const struct fbs_pipeline_opts *o)
+{
+    const struct fbs_target *t = fbs_target_lookup(o->targets, o->ntargets, f->target);
+
+    if (!t)
+        return 0;
+    if (fbs_finding_set_str(&f->target_id, t->id) < 0 ||
+        fbs_finding_set_str(&f->target_scope, t->scope) < 0)
+        return FBS_ENOMEM;
+    return 0;
+}
+
 static void detect_ctx(struct fbs_detect_ctx *ctx, const struct fbs_pipeline_opts *o,
                        struct fbs_scan_result *r, const struct fbs_blob *blob)
 {
@@ -158,8 +171,12 @@ static int on_match(const struct fbs_match *m, void *payload)
     int rc;
 
     rc = make_finding(bs, m, &f);
-    if (rc < 0)
+    if (rc == 0)
+        rc = attach_target(f, o);
+    if (rc < 0) {
+        fbs_finding_free(f);
         return rc;
+    }
     detect_ctx(&ctx, o, bs->run->result, bs->blob);
     rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_PARSE);
     if (rc == 0)
@@ -251,7 +268,9 @@ int fbs_pipeline_add_records(struct fbs_scan_result *r, const struct fbs_pipelin
     for (i = 0; rc == 0 && i < n; i++) {
         struct fbs_finding *f = records->items[i];
 
-        rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_SCORE);
+        rc = attach_target(f, opts);
+        if (rc == 0)
+            rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_SCORE);
         if (rc == 0)
             rc = fbs_finding_fingerprint(f, opts->fingerprint_salt);
     }
