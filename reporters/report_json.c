@@ -238,9 +238,9 @@ static json_t *target_json(const struct fbs_report_info *info, size_t i)
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", jstr(t ? t->id : NULL),
                      "kind", t ? json_string(fbs_target_kind_name(t->kind)) : json_null(), "name",
                      jstr(info->targets[i]), "root", jstr(t ? t->root : NULL), "remote",
-                     jstr(t ? t->remote : NULL), "head_commit", jstr(t ? t->revision : NULL),
-                     "branch", jstr(t ? t->branch : NULL), "account", jstr(t ? t->account : NULL),
-                     "inventory", jstr(t ? t->inventory : NULL));
+                     fbs_json_remote(t ? t->remote : NULL), "head_commit",
+                     jstr(t ? t->revision : NULL), "branch", jstr(t ? t->branch : NULL), "account",
+                     jstr(t ? t->account : NULL), "inventory", jstr(t ? t->inventory : NULL));
 }
 
 static json_t *scan_json(const struct fbs_report_info *info)

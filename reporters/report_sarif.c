@@ -1337,7 +1337,8 @@ static json_t *run_targets_json(const struct sarif_state *st)
         if (o && t) {
             put(o, "id", jstr(t->id));
             put(o, "kind", json_string(fbs_target_kind_name(t->kind)));
-            put(o, "remote", jstr(t->remote));
+            if (t->remote)
+                put(o, "remote", fbs_json_remote(t->remote));
             put(o, "head_commit", jstr(t->revision));
             put(o, "branch", jstr(t->branch));
             put(o, "account", jstr(t->account));
