@@ -94,7 +94,8 @@ int fbs_source_read_file(const struct fbs_source_opts *o, const char *fs_path, c
  * Describe a target given on the command line for reports and finding identity (target.h), as
  * the sources will see it (source_target.c): a URL is a git target known by its URL (its clone
  * is temporary: no root, no HEAD); with `search` ('git') the repository found at or above the
- * path, else ('scan', 'files') a path that is the top of a work tree is that repository; anything
+ * path, else ('scan', 'files') a path that is the top of a work tree, or a bare repository, is
+ * that repository (a bare one: its directory as root); anything
  * else is plain files rooted at the directory (a file: its directory). A repository gets its
  * work tree as root, its origin remote without credentials, HEAD's commit and branch, read with
  * libgit2 (initialised and shut down here, only when the path holds a repository). A path that

@@ -8,6 +8,7 @@
 
 #include <git2.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,18 +43,20 @@ static int describe_repository(struct fbs_target *out, git_repository *repo)
     return rc;
 }
 
-/* Whether the directory `abs` holds ".git" (a work tree's top; a file for linked work trees). */
-static bool has_dot_git(const char *abs)
+/* Whether the directory `abs` holds `name`. */
+static bool has_entry(const char *abs, const char *name)
 {
-    char p[PATH_MAX + 8];
+    char p[PATH_MAX + 16];
     struct stat st;
-    size_t n = strlen(abs);
+    int n = snprintf(p, sizeof(p), "%s/%s", abs, name);
 
-    if (n + 6 > sizeof(p))
-        return false;
-    memcpy(p, abs, n);
-    memcpy(p + n, n && abs[n - 1] == '/' ? ".git" : "/.git", n && abs[n - 1] == '/' ? 5 : 6);
-    return stat(p, &st) == 0;
+    return n > 0 && (size_t)n < sizeof(p) && stat(p, &st) == 0;
+}
+
+/* A work tree's top (".git", a file in linked work trees) or a bare repository. */
+static bool may_be_repository(const char *abs)
+{
+    return has_entry(abs, ".git") || (has_entry(abs, "HEAD") && has_entry(abs, "objects"));
 }
 
 static int describe(struct fbs_target *out, const char *target, bool search)
@@ -73,7 +76,7 @@ static int describe(struct fbs_target *out, const char *target, bool search)
         return 0;
     is_dir = stat(abs, &st) == 0 && S_ISDIR(st.st_mode);
     /* libgit2 only where a repository may be: its initialisation costs milliseconds. */
-    if (search || (is_dir && has_dot_git(abs))) {
+    if (search || (is_dir && may_be_repository(abs))) {
         git_on = git_libgit2_init() >= 0;
         if (git_on && git_repository_open_ext(&repo, abs,
                                               search ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
@@ -83,8 +86,12 @@ static int describe(struct fbs_target *out, const char *target, bool search)
     if (workdir && realpath(workdir, wt) && (search || !strcmp(wt, abs))) {
         out->root = fbs_strdup(wt);
         rc = out->root ? describe_repository(out, repo) : FBS_ENOMEM;
-    } else if (repo && search) {
-        rc = describe_repository(out, repo); /* a bare repository: no work tree */
+    } else if (repo && (search || git_repository_is_bare(repo))) {
+        /* A bare repository: no work tree; its directory stands for it. */
+        if (realpath(git_repository_path(repo), wt) && !(out->root = fbs_strdup(wt)))
+            rc = FBS_ENOMEM;
+        if (rc == 0)
+            rc = describe_repository(out, repo);
     } else {
         char *slash = strrchr(abs, '/');
 

@@ -292,6 +292,19 @@ static void test_target__describe(void **state)
     assert_non_null(t.revision);
     fbs_target_release(&t);
 
+    /* A bare clone: the repository, known by its directory (it has no work tree). */
+    fbs_test_sh(dir, "g clone -q --bare app bare.git");
+    snprintf(path, sizeof(path), "%s/bare.git", dir);
+    assert_int_equal(fbs_target_describe(&t, path, false), 0);
+    assert_int_equal(t.kind, FBS_TARGET_GIT);
+    snprintf(expect, sizeof(expect), "%s/bare.git", real);
+    assert_string_equal(t.root, expect);
+    assert_string_equal(t.revision, head);
+    assert_null(t.remote); /* cloned from a path: no URL */
+    snprintf(expect, sizeof(expect), "path:%s/bare.git", real);
+    assert_string_equal(t.id, expect);
+    fbs_target_release(&t);
+
     /* Plain files: a file target is rooted at its directory. */
     snprintf(path, sizeof(path), "%s/plain/file.env", dir);
     assert_int_equal(fbs_target_describe(&t, path, false), 0);
