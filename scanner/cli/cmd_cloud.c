@@ -249,7 +249,7 @@ static int run_aws(struct cloud_args *a)
         goto done;
     }
     snprintf(target, sizeof(target), "aws:%s", account ? account : "unknown");
-    if (fbs_cli_cloud_target(&tinfo, target, NULL) < 0) {
+    if (fbs_cli_cloud_target(&tinfo, target, account ? target : NULL) < 0) {
         fbs_cli_fail(NULL);
         goto done;
     }
