@@ -199,6 +199,19 @@ json_t *fbs_json_remote(const char *url)
     return v;
 }
 
+json_t *fbs_json_target_name(const char *name)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    json_t *v = NULL;
+
+    if (!name)
+        return json_null();
+    if (fbs_target_strip_credentials(&b, name) == 0)
+        v = fbs_json_text(b.ptr ? b.ptr : "", b.len);
+    fbs_buf_release(&b);
+    return v;
+}
+
 json_t *fbs_json_score(double x)
 {
     return json_real(round(x * 1000.0) / 1000.0);

@@ -40,6 +40,12 @@ json_t *fbs_json_text(const char *s, size_t n);
  */
 json_t *fbs_json_remote(const char *url);
 
+/*
+ * A target's name as given, for a report: the user and password of a URL in it left out (a clone
+ * URL may carry a token). A JSON string, null for NULL; NULL on ENOMEM.
+ */
+json_t *fbs_json_target_name(const char *name);
+
 /* A score or confidence, rounded to 3 decimals so that reports are stable and readable. */
 json_t *fbs_json_score(double x);
 

@@ -613,8 +613,12 @@ static int write_scan(struct html_state *st)
     for (i = 0; i < info->ntargets; i++) {
         const struct fbs_target *t = info->target_info ? &info->target_info[i] : NULL;
 
+        struct fbs_buf name = FBS_BUF_INIT;
+
         fputs("<li><code>", out);
-        rc |= write_esc(out, info->targets[i]);
+        rc |= fbs_target_strip_credentials(&name, info->targets[i]);
+        rc |= write_esc(out, name.ptr ? name.ptr : "");
+        fbs_buf_release(&name);
         fputs("</code>", out);
         if (t && t->id) {
             fprintf(out, " <span class=\"tag\">%s</span> <code>", fbs_target_kind_name(t->kind));

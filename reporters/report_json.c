@@ -237,8 +237,8 @@ static json_t *target_json(const struct fbs_report_info *info, size_t i)
 
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", jstr(t ? t->id : NULL),
                      "kind", t ? json_string(fbs_target_kind_name(t->kind)) : json_null(), "name",
-                     jstr(info->targets[i]), "root", jstr(t ? t->root : NULL), "remote",
-                     fbs_json_remote(t ? t->remote : NULL), "head_commit",
+                     fbs_json_target_name(info->targets[i]), "root", jstr(t ? t->root : NULL),
+                     "remote", fbs_json_remote(t ? t->remote : NULL), "head_commit",
                      jstr(t ? t->revision : NULL), "branch", jstr(t ? t->branch : NULL), "account",
                      jstr(t ? t->account : NULL), "inventory", jstr(t ? t->inventory : NULL));
 }
@@ -251,7 +251,7 @@ static json_t *scan_json(const struct fbs_report_info *info)
     size_t i;
 
     for (i = 0; i < info->ntargets; i++) {
-        json_array_append_new(targets, jstr(info->targets[i]));
+        json_array_append_new(targets, fbs_json_target_name(info->targets[i]));
         json_array_append_new(tinfo, target_json(info, i));
     }
     if (info->diags) {

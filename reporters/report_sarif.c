@@ -1332,7 +1332,7 @@ static json_t *run_targets_json(const struct sarif_state *st)
     for (i = 0; a && i < st->ntargets; i++) {
         const struct fbs_target *t = st->info->target_info ? &st->info->target_info[i] : NULL;
         json_t *o = json_pack("{s:s, s:o}", "uriBaseId", st->targets[i].base_id, "name",
-                              jstr(st->info->targets[i]));
+                              fbs_json_target_name(st->info->targets[i]));
 
         if (o && t) {
             put(o, "id", jstr(t->id));

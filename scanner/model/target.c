@@ -87,6 +87,39 @@ int fbs_target_public_url(char **out, const char *url)
     return *out ? 0 : fbs_error_set(FBS_ENOMEM, "out of memory");
 }
 
+int fbs_target_strip_credentials(struct fbs_buf *out, const char *text)
+{
+    const char *p = text, *sep;
+
+    while ((sep = strstr(p, "://")) != NULL) {
+        const char *auth = sep + 3, *at = NULL, *q;
+
+        /* The userinfo ends at the last '@' before the path (a password may hold '@'). */
+        for (q = auth; *q && !strchr("/?# \t\r\n'\"<>`", *q); q++)
+            if (*q == '@')
+                at = q;
+        if (fbs_buf_put(out, p, (size_t)(auth - p)) < 0)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+        p = at ? at + 1 : auth;
+    }
+    return fbs_buf_puts(out, p) < 0 ? fbs_error_set(FBS_ENOMEM, "out of memory") : 0;
+}
+
+int fbs_target_strip_credentials_dup(char **dup, const char *text)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+
+    *dup = NULL;
+    if (!text)
+        return 0;
+    if (fbs_target_strip_credentials(&b, text) < 0) {
+        fbs_buf_release(&b);
+        return FBS_ENOMEM;
+    }
+    *dup = fbs_buf_detach(&b);
+    return *dup ? 0 : fbs_error_set(FBS_ENOMEM, "out of memory");
+}
+
 /*
  * Append the path part of a repository URL: repeated slashes collapsed, leading and trailing
  * slashes and a ".git" suffix (or a trailing "/.git": a work tree's git directory) dropped.

@@ -86,6 +86,15 @@ int fbs_target_url_normalise(struct fbs_buf *out, const char *url);
  */
 int fbs_target_public_url(char **out, const char *url);
 
+/*
+ * Copy `text` (a target as given, a diagnostic's subject or message) to `out` with the user and
+ * password of every "scheme://user:password@host" URL in it left out, so that a token in a clone
+ * URL never reaches a report. Everything else is kept as it is. 0 or FBS_ENOMEM. Returns a new
+ * string in *dup with fbs_target_strip_credentials_dup() (NULL in, NULL out).
+ */
+int fbs_target_strip_credentials(struct fbs_buf *out, const char *text);
+int fbs_target_strip_credentials_dup(char **dup, const char *text);
+
 /* Whether `s` is a URL or an scp-like address (user@host:path) rather than a local path. */
 int fbs_target_is_url(const char *s);
 

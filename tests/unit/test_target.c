@@ -7,6 +7,7 @@
 #include "scanner/core/alloc.h"
 #include "scanner/core/buf.h"
 #include "scanner/core/error.h"
+#include "scanner/model/diag.h"
 #include "scanner/model/target.h"
 #include "scanner/sources/source.h"
 
@@ -119,6 +120,44 @@ static void test_target__public_url_drops_credentials(void **state)
     assert_true(fbs_target_is_url("https://host/org/repo"));
     assert_false(fbs_target_is_url("dir/with:colon"));
     assert_false(fbs_target_is_url("repo"));
+}
+
+static void test_target__strip_credentials(void **state)
+{
+    static const char *const cases[][2] = {
+        {"https://ci:ghp_TOKEN@github.com/o/r.git", "https://github.com/o/r.git"},
+        {"https://x-access-token:p@ss@host/o/r", "https://host/o/r"}, /* '@' in the password */
+        {"clone of 'https://u:t@h/r' and ssh://git@h/r failed",
+         "clone of 'https://h/r' and ssh://h/r failed"},
+        {"https://host/path/user@example.com/keys", "https://host/path/user@example.com/keys"},
+        {"git@github.com:o/r", "git@github.com:o/r"}, /* scp-like: no password */
+        {"plain/path", "plain/path"},
+        {"", ""},
+    };
+    struct fbs_stats stats;
+    struct fbs_diags diags;
+    const struct fbs_diag *d;
+    char *out = NULL;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(fbs_target_strip_credentials_dup(&out, cases[i][0]), 0);
+        assert_string_equal(out, cases[i][1]);
+        fbs_free(out);
+    }
+    assert_int_equal(fbs_target_strip_credentials_dup(&out, NULL), 0);
+    assert_null(out);
+    /* Diagnostics never keep them: a failed clone names its URL. */
+    fbs_stats_init(&stats);
+    assert_int_equal(fbs_diags_init(&diags, &stats, true), 0);
+    fbs_diags_add(&diags, true, "clone_failed", "https://u:ghp_TOKEN@h.example/o/r.git",
+                  "cannot clone '%s'", "https://u:ghp_TOKEN@h.example/o/r.git");
+    assert_int_equal(diags.items.len, 1);
+    d = diags.items.items[0];
+    assert_string_equal(d->path, "https://h.example/o/r.git");
+    assert_string_equal(d->message, "cannot clone 'https://h.example/o/r.git'");
+    fbs_diags_release(&diags);
 }
 
 /* A target of `kind` from fields (NULL: unknown), finished; the caller releases it. */
@@ -334,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_target__url_normalise_same_repository),
         cmocka_unit_test(test_target__url_normalise_keeps_what_differs),
         cmocka_unit_test(test_target__public_url_drops_credentials),
+        cmocka_unit_test(test_target__strip_credentials),
         cmocka_unit_test(test_target__id_and_scope),
         cmocka_unit_test(test_target__lookup),
         cmocka_unit_test(test_target__enomem),
