@@ -6,10 +6,11 @@
  *   2. on_blob() runs the matcher (match/) over the bytes with that worker's scratch: Vectorscan
  *      finds candidate ends for all rules in one pass, PCRE2 confirms them and extracts secrets,
  *      filters drop placeholders and references.
- *   3. Each match becomes a finding (model/finding.h): rule, secret, position. While the blob is
+ *   3. Each match becomes a finding (model/finding.h): rule, secret, position, and the identity
+ *      of its target (model/target.h: which repository, directory or account). While the blob is
  *      in memory the context and parser detectors (detectors/registry.c) add the key, comment
  *      and credential facts (certificate dates, JWT claims ...); the finding gets its salted
- *      fingerprint and joins the worker's list.
+ *      fingerprint (scoped by the target) and joins the worker's list.
  *   4. When the source is done the lists are merged; the linkers pair findings that belong
  *      together (a certificate and its key); the dimension detectors and the scorer
  *      (detectors/scorer.c, under the policy) give each finding its scores, risk, severity and
