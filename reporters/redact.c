@@ -1,7 +1,9 @@
 /* redact.c - redaction of secrets and snippets; see redact.h. */
 #include "redact.h"
+#include "../scanner/core/alloc.h"
 #include "../scanner/core/error.h"
 #include "../scanner/core/text.h"
+#include "../scanner/model/target.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -179,6 +181,33 @@ json_t *fbs_json_text(const char *s, size_t n)
     if (fbs_utf8_sanitize(&b, s, n) < 0)
         return NULL;
     v = json_stringn(b.ptr, b.len);
+    fbs_buf_release(&b);
+    return v;
+}
+
+json_t *fbs_json_remote(const char *url)
+{
+    char *pub = NULL;
+    json_t *v;
+
+    if (!url)
+        return json_null();
+    if (fbs_target_public_url(&pub, url) < 0)
+        return NULL;
+    v = pub ? fbs_json_text(pub, strlen(pub)) : fbs_json_text(url, strlen(url));
+    fbs_free(pub);
+    return v;
+}
+
+json_t *fbs_json_target_name(const char *name)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    json_t *v = NULL;
+
+    if (!name)
+        return json_null();
+    if (fbs_target_strip_credentials(&b, name) == 0)
+        v = fbs_json_text(b.ptr ? b.ptr : "", b.len);
     fbs_buf_release(&b);
     return v;
 }

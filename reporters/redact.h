@@ -33,6 +33,19 @@ int fbs_redact_snippet(struct fbs_buf *out, const char *line, size_t sstart, siz
  */
 json_t *fbs_json_text(const char *s, size_t n);
 
+/*
+ * A repository URL for a report: without user, password, query and fragment (target.h:
+ * fbs_target_public_url), as a JSON string; a local path as it is; null for NULL. NULL on ENOMEM.
+ * Targets are described without credentials already; reporters do not rely on it.
+ */
+json_t *fbs_json_remote(const char *url);
+
+/*
+ * A target's name as given, for a report: the user and password of a URL in it left out (a clone
+ * URL may carry a token). A JSON string, null for NULL; NULL on ENOMEM.
+ */
+json_t *fbs_json_target_name(const char *name);
+
 /* A score or confidence, rounded to 3 decimals so that reports are stable and readable. */
 json_t *fbs_json_score(double x);
 

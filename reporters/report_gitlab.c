@@ -439,6 +439,8 @@ static json_t *details_json(const struct fbs_finding *f)
 
     if (f->id[0])
         put(&ok, d, "fingerprint", field("Fingerprint", "value", json_string(f->id)));
+    if (f->target_id) /* which repository or account: a scan may have several */
+        put(&ok, d, "target", field("Target", "value", jstr(f->target_id)));
     put(&ok, d, "credential_kind",
         field("Credential kind", "value", jstr(f->kind ? f->kind : "unknown")));
     if (f->risk >= 0)

@@ -217,6 +217,13 @@ static int render_location(struct fbs_buf *b, const struct fbs_finding *f)
 {
     int rc = 0;
 
+    if (f->target_id) {
+        rc |= row(b, "Target");
+        rc |= fbs_buf_puts(b, "<code>");
+        rc |= put_esc(b, f->target_id);
+        rc |= fbs_buf_puts(b, "</code>");
+        rc |= end_row(b);
+    }
     rc |= row(b, "Location");
     rc |= fbs_buf_puts(b, "<code>");
     rc |= put_esc(b, f->path ? f->path : f->resource);
@@ -604,9 +611,31 @@ static int write_scan(struct html_state *st)
             "<tr><th>Scan time</th><td>%s</td></tr>\n<tr><th>Targets</th><td><ul>",
             iso);
     for (i = 0; i < info->ntargets; i++) {
+        const struct fbs_target *t = info->target_info ? &info->target_info[i] : NULL;
+
+        struct fbs_buf name = FBS_BUF_INIT;
+
         fputs("<li><code>", out);
-        rc |= write_esc(out, info->targets[i]);
-        fputs("</code></li>", out);
+        rc |= fbs_target_strip_credentials(&name, info->targets[i]);
+        rc |= write_esc(out, name.ptr ? name.ptr : "");
+        fbs_buf_release(&name);
+        fputs("</code>", out);
+        if (t && t->id) {
+            fprintf(out, " <span class=\"tag\">%s</span> <code>", fbs_target_kind_name(t->kind));
+            rc |= write_esc(out, t->id);
+            fputs("</code>", out);
+        }
+        if (t && t->revision) {
+            fputs(" at <code>", out);
+            rc |= write_esc(out, t->revision);
+            fputs("</code>", out);
+            if (t->branch) {
+                fputs(" on <code>", out);
+                rc |= write_esc(out, t->branch);
+                fputs("</code>", out);
+            }
+        }
+        fputs("</li>", out);
     }
     fprintf(out, "</ul></td></tr>\n<tr><th>Rules</th><td>%zu</td></tr>\n</table>\n", info->nrules);
     fputs("<h3>Parameters and policy in force</h3>\n", out);

@@ -1,9 +1,10 @@
 /*
  * report_json.c - the JSON report (schema v1, docs/report-v1.schema.json) and JSON Lines.
  *
- * json: one document, written at end(): schema, tool, scan (now, targets, policy, stats,
- * diagnostics), findings, summary. jsonl: one finding object per line as they come, then a last
- * line with everything but the findings. Unknown values are null, never invented.
+ * json: one document, written at end(): schema, schema_version, tool, scan (now, targets,
+ * target_info, policy, stats, diagnostics), findings, summary. jsonl: one finding object per line
+ * as they come, then a last line with everything but the findings. Unknown values are null, never
+ * invented.
  */
 #include "redact.h"
 #include "reporter.h"
@@ -19,6 +20,8 @@
 #include "../scanner/core/banned.h"
 
 #define SCHEMA_ID "fallback-scan/report/v1"
+/* Additions within v1 (docs/report.md, "Versions"): a v1 reader ignores what it does not know. */
+#define SCHEMA_VERSION "1.1"
 
 struct json_state {
     const struct fbs_report_opts *opts;
@@ -124,6 +127,7 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
     json_object_set_new(loc, "committed", jtime(f->has_committed, f->committed));
     json_object_set_new(loc, "in_head", f->in_head < 0 ? json_null() : json_boolean(f->in_head));
     json_object_set_new(loc, "resource", jstr(f->resource));
+    json_object_set_new(loc, "target", jstr(f->target_id));
     json_object_set_new(o, "location", loc);
 
     ctx = json_object();
@@ -226,14 +230,30 @@ static json_t *stats_json(const struct fbs_report_info *info)
     return o;
 }
 
+/* What is known of one target (scan.target_info[i]); unknown fields are null. */
+static json_t *target_json(const struct fbs_report_info *info, size_t i)
+{
+    const struct fbs_target *t = info->target_info ? &info->target_info[i] : NULL;
+
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", jstr(t ? t->id : NULL),
+                     "kind", t ? json_string(fbs_target_kind_name(t->kind)) : json_null(), "name",
+                     fbs_json_target_name(info->targets[i]), "root", jstr(t ? t->root : NULL),
+                     "remote", fbs_json_remote(t ? t->remote : NULL), "head_commit",
+                     jstr(t ? t->revision : NULL), "branch", jstr(t ? t->branch : NULL), "account",
+                     jstr(t ? t->account : NULL), "inventory", jstr(t ? t->inventory : NULL));
+}
+
 static json_t *scan_json(const struct fbs_report_info *info)
 {
     json_t *scan = json_object(), *targets = json_array(), *diags = json_array();
+    json_t *tinfo = json_array();
     char iso[FBS_TIME_ISO_LEN];
     size_t i;
 
-    for (i = 0; i < info->ntargets; i++)
-        json_array_append_new(targets, jstr(info->targets[i]));
+    for (i = 0; i < info->ntargets; i++) {
+        json_array_append_new(targets, fbs_json_target_name(info->targets[i]));
+        json_array_append_new(tinfo, target_json(info, i));
+    }
     if (info->diags) {
         for (i = 0; i < info->diags->items.len; i++) {
             const struct fbs_diag *d = info->diags->items.items[i];
@@ -246,6 +266,7 @@ static json_t *scan_json(const struct fbs_report_info *info)
     fbs_time_format(iso, info->now);
     json_object_set_new(scan, "now", json_string(iso));
     json_object_set_new(scan, "targets", targets);
+    json_object_set_new(scan, "target_info", tinfo);
     json_object_set_new(scan, "policy",
                         info->policy ? json_deep_copy(info->policy) : json_object());
     json_object_set_new(scan, "stats", stats_json(info));
@@ -344,6 +365,7 @@ static int json_end(void *state)
         return 0;
     doc = json_object();
     json_object_set_new(doc, "schema", json_string(SCHEMA_ID));
+    json_object_set_new(doc, "schema_version", json_string(SCHEMA_VERSION));
     json_object_set_new(
         doc, "tool",
         json_pack("{s:s, s:s}", "name", "fallback-scan", "version", st->info->tool_version));

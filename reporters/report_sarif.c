@@ -227,7 +227,7 @@ static int targets_init(struct sarif_state *st)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     st->ntargets = info->ntargets;
     for (i = 0; i < info->ntargets; i++) {
-        const struct fbs_report_target *ti = info->target_info ? &info->target_info[i] : NULL;
+        const struct fbs_target *ti = info->target_info ? &info->target_info[i] : NULL;
         struct sarif_target *t = &st->targets[i];
         struct fbs_buf id = FBS_BUF_INIT;
         char root[PATH_MAX];
@@ -244,8 +244,8 @@ static int targets_init(struct sarif_state *st)
             if (!t->root_uri)
                 return fbs_error_set(FBS_ENOMEM, "out of memory");
         }
-        if (ti && ti->repository_uri)
-            t->repo_uri = repo_url(ti->repository_uri);
+        if (ti && ti->remote)
+            t->repo_uri = repo_url(ti->remote);
         else
             t->repo_uri = repo_url(info->targets[i]);
         t->git = t->repo_uri != NULL;
@@ -764,6 +764,7 @@ static json_t *properties_json(const struct fbs_finding *f)
     if (f->in_head >= 0)
         put(p, "in_head", json_boolean(f->in_head));
     put(p, "resource", jstr(f->resource));
+    put(p, "target", jstr(f->target_id));
     if (f->source >= FBS_SOURCE_AWS) {
         if (f->active >= 0)
             put(p, "active", json_boolean(f->active));
@@ -1324,6 +1325,35 @@ static json_t *vcp_json(const struct sarif_state *st)
     return a;
 }
 
+/*
+ * run.properties.targets: each target's identity as in the JSON report's scan.target_info, with
+ * the uriBaseId its results' locations hang from (results name it in properties.target).
+ */
+static json_t *run_targets_json(const struct sarif_state *st)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; a && i < st->ntargets; i++) {
+        const struct fbs_target *t = st->info->target_info ? &st->info->target_info[i] : NULL;
+        json_t *o = json_pack("{s:s, s:o}", "uriBaseId", st->targets[i].base_id, "name",
+                              fbs_json_target_name(st->info->targets[i]));
+
+        if (o && t) {
+            put(o, "id", jstr(t->id));
+            put(o, "kind", json_string(fbs_target_kind_name(t->kind)));
+            if (t->remote)
+                put(o, "remote", fbs_json_remote(t->remote));
+            put(o, "head_commit", jstr(t->revision));
+            put(o, "branch", jstr(t->branch));
+            put(o, "account", jstr(t->account));
+        }
+        if (o)
+            json_array_append_new(a, o);
+    }
+    return a;
+}
+
 static json_t *run_props_json(const struct sarif_state *st)
 {
     const struct fbs_stats *s = st->info->stats;
@@ -1355,6 +1385,7 @@ static json_t *run_props_json(const struct sarif_state *st)
         json_object_set_new(p, "partial", json_string(st->info->partial));
     if (st->info->policy)
         json_object_set_new(p, "policy", json_deep_copy(st->info->policy));
+    json_object_set_new(p, "targets", run_targets_json(st));
     return p;
 }
 

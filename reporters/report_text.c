@@ -1,6 +1,7 @@
 /*
  * report_text.c - the human report: standing-access findings first, then the other fallback
- * credentials, then the rest, each as a short block (rule, where, key, redacted snippet,
+ * credentials, then the rest, each as a short block (rule, target when the scan had several,
+ * where, key, redacted snippet,
  * fallback evidence, risk and the reasons for the verdict), then the stats and what was skipped.
  * Colour only when the output is a terminal (decided by the caller).
  *
@@ -67,6 +68,12 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
                          C(st, RESET));
     rc |= put_safe(b, f->rule_name);
     rc |= fbs_buf_printf(b, " %s(%s)%s\n", C(st, DIM), f->rule_id, C(st, RESET));
+    /* With several targets, which one: the same path may be in each. */
+    if (st->info->ntargets > 1 && f->target_id) {
+        rc |= fbs_buf_puts(b, "  target:   ");
+        rc |= put_safe(b, f->target_id);
+        rc |= fbs_buf_putc(b, '\n');
+    }
     rc |= fbs_buf_puts(b, "  where:    ");
     rc |= put_safe(b, f->path ? f->path : f->resource);
     if (f->line)

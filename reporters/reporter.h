@@ -15,26 +15,19 @@
 #include "../scanner/core/time.h"
 #include "../scanner/model/diag.h"
 #include "../scanner/model/finding.h"
-
-/*
- * What the caller knows of one target beyond the name it was given by; every field may be NULL
- * (unknown). The SARIF reporter uses it for run.originalUriBaseIds and
- * run.versionControlProvenance; without it, it derives what it can from the target itself.
- */
-struct fbs_report_target {
-    const char *root;           /* absolute directory the findings' rel_path is relative to: the
-                                 * repository's work tree (git), the directory scanned (files) */
-    const char *repository_uri; /* the repository's URL: the URL cloned, else its origin remote */
-    const char *revision;       /* the commit HEAD pointed at when scanned, 40 hex */
-    const char *branch;         /* HEAD's branch, e.g. "main" */
-};
+#include "../scanner/model/target.h"
 
 struct fbs_report_info {
     const char *tool_version;
     fbs_time_t now;
     const char *const *targets;
     size_t ntargets;
-    const struct fbs_report_target *target_info; /* ntargets entries beside targets, or NULL */
+    /*
+     * ntargets described targets beside targets (model/target.h), or NULL: each one's identity
+     * (findings name it in target_id), root, remote, HEAD commit and branch. Without it the
+     * SARIF reporter derives what it can from the target names.
+     */
+    const struct fbs_target *target_info;
     const struct fbs_stats *stats;
     const struct fbs_diags *diags;
     size_t nrules;

@@ -6,10 +6,11 @@
  *   2. on_blob() runs the matcher (match/) over the bytes with that worker's scratch: Vectorscan
  *      finds candidate ends for all rules in one pass, PCRE2 confirms them and extracts secrets,
  *      filters drop placeholders and references.
- *   3. Each match becomes a finding (model/finding.h): rule, secret, position. While the blob is
+ *   3. Each match becomes a finding (model/finding.h): rule, secret, position, and the identity
+ *      of its target (model/target.h: which repository, directory or account). While the blob is
  *      in memory the context and parser detectors (detectors/registry.c) add the key, comment
  *      and credential facts (certificate dates, JWT claims ...); the finding gets its salted
- *      fingerprint and joins the worker's list.
+ *      fingerprint (scoped by the target) and joins the worker's list.
  *   4. When the source is done the lists are merged; the linkers pair findings that belong
  *      together (a certificate and its key); the dimension detectors and the scorer
  *      (detectors/scorer.c, under the policy) give each finding its scores, risk, severity and
@@ -139,6 +140,19 @@ fail:
     return fbs_error_set(rc, "out of memory");
 }
 
+/* Give a finding its target's identity and fingerprint scope (fbs_pipeline_opts.targets). */
+static int attach_target(struct fbs_finding *f, const struct fbs_pipeline_opts *o)
+{
+    const struct fbs_target *t = fbs_target_lookup(o->targets, o->ntargets, f->target);
+
+    if (!t)
+        return 0;
+    if (fbs_finding_set_str(&f->target_id, t->id) < 0 ||
+        fbs_finding_set_str(&f->target_scope, t->scope) < 0)
+        return FBS_ENOMEM;
+    return 0;
+}
+
 static void detect_ctx(struct fbs_detect_ctx *ctx, const struct fbs_pipeline_opts *o,
                        struct fbs_scan_result *r, const struct fbs_blob *blob)
 {
@@ -159,8 +173,12 @@ static int on_match(const struct fbs_match *m, void *payload)
     int rc;
 
     rc = make_finding(bs, m, &f);
-    if (rc < 0)
+    if (rc == 0)
+        rc = attach_target(f, o);
+    if (rc < 0) {
+        fbs_finding_free(f);
         return rc;
+    }
     detect_ctx(&ctx, o, bs->run->result, bs->blob);
     rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_PARSE);
     if (rc == 0)
@@ -253,7 +271,9 @@ int fbs_pipeline_add_records(struct fbs_scan_result *r, const struct fbs_pipelin
     for (i = 0; rc == 0 && i < n; i++) {
         struct fbs_finding *f = records->items[i];
 
-        rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_SCORE);
+        rc = attach_target(f, opts);
+        if (rc == 0)
+            rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_SCORE);
         if (rc == 0)
             rc = fbs_finding_fingerprint(f, opts->fingerprint_salt);
     }

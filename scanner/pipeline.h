@@ -15,6 +15,7 @@
 #include "match/ruleset.h"
 #include "model/diag.h"
 #include "model/suppress.h"
+#include "model/target.h"
 #include "sources/source.h"
 
 struct fbs_scan_result {
@@ -44,6 +45,13 @@ struct fbs_pipeline_opts {
     const char *fingerprint_salt; /* NULL: the default domain salt only */
     struct fbs_ignores *ignores;  /* ignore-file entries (sources add each target's); or NULL */
     const struct fbs_baseline *baseline; /* --baseline, or NULL */
+    /*
+     * The targets described (fbs_target_finish() done), or NULL: each finding gets the
+     * identity and fingerprint scope of the target it came from, found by the name its blob
+     * (or, for inventories, its record) gives; records that name none belong to the only target.
+     */
+    const struct fbs_target *targets;
+    size_t ntargets;
 };
 
 /*

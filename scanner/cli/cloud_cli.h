@@ -29,10 +29,18 @@ int fbs_cmd_cloud_live(int argc, char **argv);
 
 /*
  * Finish a set (joins), run the detectors and scorer on its records, and write the report with
- * the shared output options. Error diagnostics are also printed on stderr (unless --quiet, or
- * when the text report itself goes to the terminal). Returns the exit status.
+ * the shared output options. Records belong to o->target_info (ntargets described targets beside
+ * `targets`) when the command set it. Error diagnostics are also printed on stderr (unless
+ * --quiet, or when the text report itself goes to the terminal). Returns the exit status.
  */
 int fbs_cli_report_records(struct fbs_cli_output *o, struct fbs_scan_result *r,
                            struct fbs_cloud_set *set, const char *const *targets, size_t ntargets);
+
+/*
+ * Describe a cloud account as a target (model/target.h): `name` as the report lists it,
+ * `account` its identity ("aws:123456789012", "gcp:my-project" ...; NULL: the name). Release
+ * `out` with fbs_target_release(), also on failure. 0 or FBS_ENOMEM.
+ */
+int fbs_cli_cloud_target(struct fbs_target *out, const char *name, const char *account);
 
 #endif

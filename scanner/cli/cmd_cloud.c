@@ -278,6 +278,7 @@ static int run_aws(struct cloud_args *a)
     struct fbs_scan_result result;
     struct fbs_pipeline_opts po;
     struct fbs_vec records = FBS_VEC_INIT;
+    struct fbs_target tinfo;
     struct timespec t0;
     char *account = NULL, target[64];
     const char *target_p = target, *hook;
@@ -295,6 +296,7 @@ static int run_aws(struct cloud_args *a)
     env.config_file = getenv("AWS_CONFIG_FILE");
     env.home = getenv("HOME");
     fbs_aws_creds_init(&creds);
+    fbs_target_init(&tinfo);
     if (fbs_aws_creds_resolve(&creds, &env, a->profile, a->region) < 0) {
         fbs_cli_fail("aws");
         goto done;
@@ -327,22 +329,31 @@ static int run_aws(struct cloud_args *a)
         fbs_cli_fail("aws");
         goto done;
     }
+    snprintf(target, sizeof(target), "aws:%s", account ? account : "unknown");
+    if (fbs_cli_cloud_target(&tinfo, target, account ? target : NULL) < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
     memset(&po, 0, sizeof(po));
     po.vocab = a->out.vocab;
     po.policy = &a->out.policy;
     po.now = a->out.now;
     po.fingerprint_salt = a->out.salt;
+    po.targets = &tinfo;
+    po.ntargets = 1;
     if (fbs_pipeline_add_records(&result, &po, &records) < 0) {
         fbs_cli_fail("aws");
         goto done;
     }
     fbs_diags_sort(&result.diags);
-    snprintf(target, sizeof(target), "aws:%s", account ? account : "unknown");
+    a->out.target_info = &tinfo;
     status = fbs_cli_output_finish(&a->out, &result, &target_p, 1, 0);
 done:
     fbs_vec_release(&records, fbs_finding_free_v);
     if (have_result)
         fbs_scan_result_release(&result);
+    a->out.target_info = NULL;
+    fbs_target_release(&tinfo);
     fbs_free(account);
     fbs_aws_creds_release(&creds);
     return status;

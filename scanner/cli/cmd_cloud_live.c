@@ -14,7 +14,9 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "help.h"
+#include "../core/text.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -235,6 +237,80 @@ static int kubeconfig_path(char *out, size_t size, const struct live_args *a)
     return -1;
 }
 
+/*
+ * The Entra ID tenant an access token was issued in (its "tid" claim), or NULL: the token is a
+ * JWT whose payload is read here for that claim alone (nothing of it is kept or printed).
+ */
+static char *token_tenant(const char *token)
+{
+    const char *p = token ? strchr(token, '.') : NULL, *q = p ? strchr(p + 1, '.') : NULL;
+    unsigned char *payload = NULL;
+    size_t n = 0;
+    json_t *claims;
+    const char *tid;
+    char *out = NULL;
+
+    if (!q || fbs_base64_decode(&payload, &n, p + 1, (size_t)(q - p - 1), 64 * 1024) < 0)
+        return NULL;
+    claims = json_loadb((const char *)payload, n, 0, NULL);
+    tid = json_string_value(json_object_get(claims, "tid"));
+    if (tid && *tid && strlen(tid) < 128 && !strpbrk(tid, "/\\ \t\r\n"))
+        out = fbs_strdup(tid);
+    json_decref(claims);
+    fbs_wipe(payload, n);
+    fbs_free(payload);
+    return out;
+}
+
+/* The account a live collection read, as its identity (model/target.h). NULL on ENOMEM. */
+static char *live_account(const struct live_args *a, const char *token, const char *base,
+                          const char *cluster)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    char *url = NULL, *tenant = NULL;
+    int rc = 0;
+
+    switch (a->provider) {
+    case P_GCP:
+        rc = fbs_buf_printf(&b, "gcp:%s", a->project);
+        break;
+    case P_AZURE:
+        tenant = token_tenant(token);
+        rc = tenant ? fbs_buf_printf(&b, "azure:%s", tenant)
+                    : fbs_buf_printf(&b, "azure:%s", base ? base : FBS_AZURE_GRAPH_URL);
+        break;
+    case P_KUBERNETES:
+        rc = fbs_buf_printf(&b, "kubernetes:%s", cluster ? cluster : "cluster");
+        break;
+    case P_VAULT:
+    default:
+        /* The address without credentials, its host in lower case, no trailing slash. */
+        rc = fbs_target_public_url(&url, base);
+        if (rc == 0) {
+            const char *u = url ? url : base, *host = strstr(u, "://");
+            size_t i, n = strlen(u);
+
+            while (n > 1 && u[n - 1] == '/')
+                n--;
+            rc = fbs_buf_puts(&b, "vault:");
+            for (i = 0; rc == 0 && i < n; i++) {
+                bool in_host =
+                    host && u + i >= host + 3 && !memchr(host + 3, '/', (size_t)(u + i - host - 3));
+
+                rc = fbs_buf_putc(&b, in_host ? (char)tolower((unsigned char)u[i]) : u[i]);
+            }
+        }
+        break;
+    }
+    fbs_free(url);
+    fbs_free(tenant);
+    if (rc < 0) {
+        fbs_buf_release(&b);
+        return NULL;
+    }
+    return fbs_buf_detach(&b);
+}
+
 static int run(struct live_args *a)
 {
     struct fbs_fetch_curl_opts fo;
@@ -242,14 +318,16 @@ static int run(struct live_args *a)
     struct fbs_kubeconfig kc;
     struct fbs_scan_result result;
     struct fbs_cloud_set set;
+    struct fbs_target tinfo;
     bool have_result = false, have_set = false, have_kc = false;
-    char *token = NULL, target[1024], kcpath[4096];
+    char *token = NULL, *account = NULL, target[1024], kcpath[4096];
     const char *targets[1] = {target};
     const char *base = a->endpoint;
     int rc, status = FBS_EXIT_USAGE;
 
     memset(&fo, 0, sizeof(fo));
     memset(&kc, 0, sizeof(kc));
+    fbs_target_init(&tinfo);
     fo.ca_file = a->ca_bundle;
     fo.timeout = a->timeout;
     fo.max_retries = a->retries;
@@ -355,8 +433,17 @@ static int run(struct live_args *a)
         fbs_cli_fail(NULL);
         goto done;
     }
+    account = live_account(a, fo.token, base, set.k8s_cluster);
+    if (!account || fbs_cli_cloud_target(&tinfo, target, account) < 0) {
+        fbs_cli_fail(NULL);
+        goto done;
+    }
+    a->out.target_info = &tinfo;
     status = fbs_cli_report_records(&a->out, &result, &set, targets, 1);
+    a->out.target_info = NULL;
 done:
+    fbs_target_release(&tinfo);
+    fbs_free(account);
     if (have_set)
         fbs_cloud_set_release(&set);
     if (have_result)

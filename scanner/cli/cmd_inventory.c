@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -96,6 +98,8 @@ int fbs_cli_report_records(struct fbs_cli_output *o, struct fbs_scan_result *r,
     po.policy = &o->policy;
     po.now = o->now;
     po.fingerprint_salt = o->salt;
+    po.targets = o->target_info;
+    po.ntargets = o->target_info ? ntargets : 0;
     if (fbs_pipeline_add_records(r, &po, &set->records) < 0)
         return fbs_cli_fail(NULL);
     fbs_diags_sort(&r->diags);
@@ -110,11 +114,43 @@ int fbs_cli_report_records(struct fbs_cli_output *o, struct fbs_scan_result *r,
     return fbs_cli_output_finish(o, r, targets, ntargets, 0);
 }
 
+int fbs_cli_cloud_target(struct fbs_target *out, const char *name, const char *account)
+{
+    fbs_target_init(out);
+    out->kind = FBS_TARGET_CLOUD;
+    if (!(out->name = fbs_strdup(name)) || (account && !(out->account = fbs_strdup(account))))
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    return fbs_target_finish(out);
+}
+
+/* Each inventory file as a target: known by its absolute path. 0 or FBS_ENOMEM. */
+static int inventory_targets(struct fbs_target **out, char **paths, size_t n)
+{
+    struct fbs_target *t = fbs_calloc(n ? n : 1, sizeof(*t));
+    size_t i;
+    int rc = 0;
+
+    *out = t;
+    if (!t)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    for (i = 0; i < n && rc == 0; i++) {
+        char abs[PATH_MAX];
+
+        t[i].kind = FBS_TARGET_INVENTORY;
+        t[i].name = fbs_strdup(paths[i]);
+        t[i].inventory = fbs_strdup(realpath(paths[i], abs) ? abs : paths[i]);
+        rc = t[i].name && t[i].inventory ? fbs_target_finish(&t[i])
+                                         : fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    return rc;
+}
+
 int fbs_cmd_inventory(int argc, char **argv)
 {
     struct fbs_cli_output o;
     struct fbs_scan_result result;
     struct fbs_cloud_set set;
+    struct fbs_target *tinfo = NULL;
     bool have_result = false, have_set = false;
     const char *cluster = NULL, *vault_addr = NULL;
     uint64_t max_size = DEFAULT_MAX_FILE_SIZE;
@@ -168,7 +204,8 @@ int fbs_cmd_inventory(int argc, char **argv)
     }
     if (fbs_cli_output_ready(&o) < 0)
         goto done;
-    if (fbs_scan_result_init(&result, o.verbose) < 0) {
+    if (inventory_targets(&tinfo, argv + optind, (size_t)(argc - optind)) < 0 ||
+        fbs_scan_result_init(&result, o.verbose) < 0) {
         fbs_cli_fail(NULL);
         goto done;
     }
@@ -185,9 +222,11 @@ int fbs_cmd_inventory(int argc, char **argv)
         fbs_cli_fail(NULL);
         goto done;
     }
+    o.target_info = tinfo;
     status = fbs_cli_report_records(&o, &result, &set, (const char *const *)argv + optind,
                                     (size_t)(argc - optind));
 done:
+    fbs_targets_free(tinfo, optind < argc ? (size_t)(argc - optind) : 0);
     if (have_set)
         fbs_cloud_set_release(&set);
     if (have_result)

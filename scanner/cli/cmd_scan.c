@@ -286,149 +286,14 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
     return 0;
 }
 
-/* A URL or scp-like address (user@host:path): not a path to check for existence. */
-static bool is_url(const char *s)
-{
-    const char *colon = strchr(s, ':'), *at = strchr(s, '@'), *slash = strchr(s, '/');
-
-    /* scheme://...; or scp-like user@host:path (no '/' before the ':'). */
-    return strstr(s, "://") != NULL || (colon && at && at < colon && (!slash || slash > colon));
-}
-
-/* What the report says about each target ---------------------------------------------------- */
-
 /*
- * A remote URL fit for a report: "scheme://host/path" without the user, password, query and
- * fragment (a token in a clone URL must not reach the report); an scp-like "user@host:path"
- * becomes "ssh://host/path". NULL for anything else, or on ENOMEM.
+ * Describe every target for the report and the findings' identity (before the scan: HEAD as
+ * scanned). 0 or FBS_ENOMEM.
  */
-static char *public_url(const char *url)
-{
-    struct fbs_buf b = FBS_BUF_INIT;
-    const char *sep = strstr(url, "://"), *host, *end, *p;
-    int rc;
-
-    if (sep) {
-        host = sep + 3;
-        end = host + strcspn(host, "/?#");
-        for (p = host; p < end; p++)
-            if (*p == '@')
-                host = p + 1;
-        rc = fbs_buf_put(&b, url, (size_t)(sep + 3 - url));
-        if (rc == 0)
-            rc = fbs_buf_put(&b, host, strcspn(host, "?#"));
-    } else if (is_url(url)) {
-        host = strchr(url, '@') + 1;
-        end = strchr(host, ':');
-        rc = fbs_buf_printf(&b, "ssh://%.*s/%s", (int)(end - host), host,
-                            end[1] == '/' ? end + 2 : end + 1);
-    } else {
-        return NULL;
-    }
-    if (rc < 0) {
-        fbs_buf_release(&b);
-        return NULL;
-    }
-    return fbs_buf_detach(&b);
-}
-
-/* The repository's origin remote, HEAD commit and branch; what libgit2 cannot tell stays NULL. */
-static int describe_repository(struct fbs_report_target *out, git_repository *repo)
-{
-    char hex[GIT_OID_HEXSZ + 1];
-    git_config *cfg = NULL;
-    git_buf urlbuf = GIT_BUF_INIT_CONST(NULL, 0);
-    git_reference *head = NULL;
-    git_oid oid;
-    int rc = 0;
-
-    /* The configured URL, read directly: git_remote_lookup() leaks libgit2-internal PCRE2
-     * match data (it applies url.insteadOf rules), which LeakSanitizer rightly reports. */
-    if (git_repository_config_snapshot(&cfg, repo) == 0 &&
-        git_config_get_string_buf(&urlbuf, cfg, "remote.origin.url") == 0 && urlbuf.ptr) {
-        const char *url = urlbuf.ptr;
-
-        /* NULL for a remote that is a local path; else only on ENOMEM. */
-        out->repository_uri = public_url(url);
-        if (!out->repository_uri && (strstr(url, "://") || is_url(url)))
-            rc = FBS_ENOMEM;
-    }
-    if (rc == 0 && git_reference_name_to_id(&oid, repo, "HEAD") == 0 &&
-        !(out->revision = fbs_strdup(git_oid_tostr(hex, sizeof(hex), &oid))))
-        rc = FBS_ENOMEM;
-    if (rc == 0 && git_repository_head(&head, repo) == 0 && git_reference_is_branch(head) &&
-        !(out->branch = fbs_strdup(git_reference_shorthand(head))))
-        rc = FBS_ENOMEM;
-    git_reference_free(head);
-    git_buf_dispose(&urlbuf);
-    git_config_free(cfg);
-    return rc;
-}
-
-/*
- * The directory a target's findings are relative to, its repository and commit, as the sources
- * see them: 'git' finds the repository above a path, 'scan' takes a path that is a work tree's
- * root as a repository and anything else as files, 'files' has paths relative to the target (a
- * repository's only when the target is its work tree). A URL is known by its URL alone (its clone
- * is temporary). 0 or FBS_ENOMEM.
- */
-static int describe_target(struct fbs_report_target *out, const char *target, const char *cmd)
-{
-    git_repository *repo = NULL;
-    char abs[PATH_MAX], wt[PATH_MAX];
-    const char *workdir;
-    struct stat st;
-    bool search = !strcmp(cmd, "git");
-    int rc = 0;
-
-    memset(out, 0, sizeof(*out));
-    if (is_url(target)) {
-        out->repository_uri = public_url(target);
-        return out->repository_uri || !strstr(target, "://") ? 0 : FBS_ENOMEM;
-    }
-    if (!realpath(target, abs))
-        return 0;
-    if (git_repository_open_ext(&repo, abs, search ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
-        repo = NULL;
-    workdir = repo ? git_repository_workdir(repo) : NULL;
-    if (workdir && realpath(workdir, wt) && (search || !strcmp(wt, abs))) {
-        out->root = fbs_strdup(wt);
-        rc = out->root ? describe_repository(out, repo) : FBS_ENOMEM;
-    } else if (repo && search) {
-        rc = describe_repository(out, repo); /* a bare repository: no work tree */
-    } else {
-        char *slash = strrchr(abs, '/');
-
-        if (stat(abs, &st) == 0 && !S_ISDIR(st.st_mode) && slash)
-            slash[slash == abs ? 1 : 0] = '\0'; /* a file: its directory */
-        out->root = fbs_strdup(abs);
-        rc = out->root ? 0 : FBS_ENOMEM;
-    }
-    git_repository_free(repo);
-    return rc;
-}
-
-static void targets_info_free(struct fbs_report_target *ti, size_t n)
-{
-    size_t i;
-
-    for (i = 0; ti && i < n; i++) {
-        fbs_free((char *)ti[i].root);
-        fbs_free((char *)ti[i].repository_uri);
-        fbs_free((char *)ti[i].revision);
-        fbs_free((char *)ti[i].branch);
-    }
-    fbs_free(ti);
-}
-
-/*
- * Describe every target for the report (before the scan: HEAD as scanned). 0 or FBS_ENOMEM.
- * libgit2 must be initialised.
- */
-static int targets_info(struct fbs_report_target **out, const char *const *targets, size_t n,
+static int targets_info(struct fbs_target **out, const char *const *targets, size_t n,
                         const char *cmd)
 {
-    struct fbs_report_target *ti = fbs_calloc(n ? n : 1, sizeof(*ti));
+    struct fbs_target *ti = fbs_calloc(n ? n : 1, sizeof(*ti));
     size_t i;
     int rc = 0;
 
@@ -436,10 +301,10 @@ static int targets_info(struct fbs_report_target **out, const char *const *targe
     if (!ti)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     for (i = 0; i < n && rc == 0; i++)
-        rc = describe_target(&ti[i], targets[i], cmd);
+        rc = fbs_target_describe(&ti[i], targets[i], !strcmp(cmd, "git"));
     if (rc < 0) {
-        targets_info_free(ti, n);
-        return fbs_error_set(FBS_ENOMEM, "out of memory");
+        fbs_targets_free(ti, n);
+        return rc;
     }
     *out = ti;
     return 0;
@@ -453,11 +318,11 @@ static int run_scan(int argc, char **argv, const char *cmd)
     struct scan_args a;
     struct fbs_ruleset *rules = NULL;
     struct fbs_scan_result result;
-    struct fbs_report_target *tinfo = NULL;
+    struct fbs_target *tinfo = NULL;
     struct fbs_pipeline_opts po;
     struct fbs_progress *progress = NULL;
     char label[64];
-    bool have_result = false, git_on = false, sarif;
+    bool have_result = false, git_on = false;
     int rc, status = FBS_EXIT_USAGE, i;
 
     rc = parse_args(&a, argc, argv, cmd);
@@ -471,7 +336,7 @@ static int run_scan(int argc, char **argv, const char *cmd)
     for (i = 0; i < (int)ntargets; i++) {
         struct stat st;
 
-        if (!is_url(targets[i]) && lstat(targets[i], &st) < 0 && errno == ENOENT) {
+        if (!fbs_target_is_url(targets[i]) && lstat(targets[i], &st) < 0 && errno == ENOENT) {
             fbs_cli_error("cannot scan '%s': no such file or directory", targets[i]);
             goto done;
         }
@@ -484,14 +349,13 @@ static int run_scan(int argc, char **argv, const char *cmd)
     }
     /*
      * libgit2 once for the whole command (its initialisation parses the system's CA bundle:
-     * ~8 ms); a file scan needs it only to describe repositories in SARIF, the only report
-     * that carries that.
+     * ~8 ms); a file scan needs it only to describe a target that is a work tree's top
+     * (fbs_target_describe() initialises it then).
      */
-    sarif = !strcmp(a.out.format, "sarif");
-    git_on = strcmp(cmd, "files") || sarif;
+    git_on = strcmp(cmd, "files") != 0;
     if (git_on)
         git_libgit2_init();
-    if ((sarif && targets_info(&tinfo, targets, ntargets, cmd) < 0) ||
+    if (targets_info(&tinfo, targets, ntargets, cmd) < 0 ||
         fbs_scan_result_init(&result, a.out.verbose) < 0) {
         fbs_cli_fail(NULL);
         goto done;
@@ -516,6 +380,8 @@ static int run_scan(int argc, char **argv, const char *cmd)
     po.source_opts.excludes = (const char *const *)a.excludes;
     po.source_opts.nexcludes = a.nexcludes;
     po.rules = rules;
+    po.targets = tinfo;
+    po.ntargets = ntargets;
     fbs_cli_output_pipeline(&a.out, &po);
 
     if (!a.out.quiet && isatty(STDERR_FILENO)) {
@@ -534,7 +400,7 @@ done:
     if (have_result)
         fbs_scan_result_release(&result);
     fbs_cli_output_release(&a.out);
-    targets_info_free(tinfo, ntargets);
+    fbs_targets_free(tinfo, ntargets);
     if (git_on)
         git_libgit2_shutdown();
     fbs_ruleset_free(rules);

@@ -85,7 +85,7 @@ struct fbs_cli_output {
     const char *baseline_file;
     const char *write_baseline;
     /* Set by the command before fbs_cli_output_finish(): the report's target_info, or NULL. */
-    const struct fbs_report_target *target_info;
+    const struct fbs_target *target_info;
     /* Set by fbs_cli_output_ready(). */
     struct fbs_policy policy;
     json_t *policy_json;

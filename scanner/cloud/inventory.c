@@ -203,8 +203,7 @@ static int add_json_stream(struct fbs_cloud_set *s, const char *origin, const ch
     return 0;
 }
 
-int fbs_inventory_add_buffer(struct fbs_cloud_set *s, const char *origin, const char *data,
-                             size_t len)
+static int add_buffer(struct fbs_cloud_set *s, const char *origin, const char *data, size_t len)
 {
     size_t off = 0, i;
 
@@ -224,6 +223,22 @@ int fbs_inventory_add_buffer(struct fbs_cloud_set *s, const char *origin, const 
                              "unknown format: neither JSON nor an AWS credential report (export "
                              "with --format=json / -o json / -format=json)");
     return add_json_stream(s, origin, data, len, off);
+}
+
+int fbs_inventory_add_buffer(struct fbs_cloud_set *s, const char *origin, const char *data,
+                             size_t len)
+{
+    size_t first = s->records.len, i;
+    int rc = add_buffer(s, origin, data, len);
+
+    /* Records kept from a malformed input are that input's too. */
+    for (i = first; origin && rc != FBS_ENOMEM && i < s->records.len; i++) {
+        struct fbs_finding *f = s->records.items[i];
+
+        if (!f->target && fbs_finding_set_str(&f->target, origin) < 0)
+            rc = FBS_ENOMEM;
+    }
+    return rc;
 }
 
 int fbs_inventory_add_file(struct fbs_cloud_set *s, const char *path, uint64_t max_size)

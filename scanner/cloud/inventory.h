@@ -44,7 +44,8 @@ extern const struct fbs_inventory_format fbs_inventory_k8s;
 extern const struct fbs_inventory_format fbs_inventory_vault;
 
 /*
- * Recognise and read one input held in memory. `origin` names it (a file name). Returns 0 when
+ * Recognise and read one input held in memory. `origin` names it (a file name), and every record
+ * built from it names it as its target (finding.h: target). Returns 0 when
  * the input was read (some of its items may have become error diagnostics); FBS_EUNSUPPORTED
  * when no format recognises it; FBS_EPARSE when it is malformed (message with line and column
  * where known; records built from documents before the fault are kept); FBS_ENOMEM.

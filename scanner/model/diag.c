@@ -1,5 +1,6 @@
 /* diag.c - scan statistics and diagnostics; see diag.h. */
 #include "diag.h"
+#include "target.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 
@@ -85,8 +86,12 @@ static void diags_vadd(struct fbs_diags *d, bool error, bool notice, const char 
     }
     x->notice = notice;
     x->kind = fbs_strdup(kind);
-    x->path = fbs_strdup(path);
-    x->message = fbs_buf_detach(&msg);
+    /* Subjects and messages may quote a clone URL: never its user and password. */
+    if (fbs_target_strip_credentials_dup(&x->path, path) < 0)
+        x->path = NULL;
+    if (fbs_target_strip_credentials_dup(&x->message, msg.ptr ? msg.ptr : "") < 0)
+        x->message = NULL;
+    fbs_buf_release(&msg);
     x->error = error;
     pthread_mutex_lock(&d->lock);
     if (!x->kind || !x->message || (path && !x->path) || fbs_vec_push(&d->items, x) < 0)

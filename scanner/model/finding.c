@@ -103,6 +103,8 @@ void fbs_finding_free(struct fbs_finding *f)
     fbs_free(f->suppression_reason);
     fbs_free(f->suppression_source);
     fbs_free(f->target);
+    fbs_free(f->target_id);
+    fbs_free(f->target_scope);
     fbs_free(f->commit);
     fbs_free(f->author);
     fbs_free(f->commit_message);
@@ -243,16 +245,21 @@ int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt)
     struct fbs_buf s = FBS_BUF_INIT;
     unsigned char out[16];
     const char *loc = f->resource ? f->resource : f->path ? f->path : "";
+    const char *scope = f->target_scope;
     const char *rule_id = f->rule_id ? f->rule_id : "";
     size_t rule_id_len = strlen(rule_id);
     static const char hex[] = "0123456789abcdef";
     int rc = 0, iterations;
     size_t i;
 
-    /* Length-prefixed parts: no two different (salt, rule, location) give the same salt. */
+    /* Length-prefixed parts: no two different (salt, rule, [scope,] location) give the same
+     * salt; a scoped one has one part more, so it never equals an unscoped one either. */
+    if (scope && !f->resource && f->rel_path)
+        loc = f->rel_path;
     if (fbs_buf_printf(&s, "%s|%zu:%s|%zu:%s|%zu:%s", FBS_FINGERPRINT_DOMAIN,
                        salt ? strlen(salt) : 0, salt ? salt : "", rule_id_len, rule_id, strlen(loc),
-                       loc) < 0) {
+                       loc) < 0 ||
+        (scope && fbs_buf_printf(&s, "|%zu:%s", strlen(scope), scope) < 0)) {
         rc = FBS_ENOMEM;
         goto done;
     }

@@ -76,8 +76,10 @@ struct fbs_finding {
     size_t match_start, match_end, secret_start, secret_end;
     enum fbs_source_kind source;
     char *path;
-    char *rel_path; /* relative to the target (custody and fallback read it) */
-    char *target;
+    char *rel_path;     /* relative to the target (custody and fallback read it) */
+    char *target;       /* the target as given (a blob's), or NULL */
+    char *target_id;    /* its identity (target.h: fbs_target_id), or NULL when unknown */
+    char *target_scope; /* its fingerprint scope (target.h: fbs_target_scope), or NULL */
     unsigned line, column, end_line, end_column;
     char *commit, *author, *commit_message, *removed_in;
     fbs_time_t committed;
@@ -155,9 +157,12 @@ bool fbs_finding_has_score(const struct fbs_finding *f, enum fbs_dim dim);
 
 /*
  * Compute f->id: the first 128 bits, in hex, of PBKDF2-HMAC-SHA256 over the secret, salted with
- * a domain string, `salt` (may be NULL), the rule id and the location key (path or resource;
- * never the line, so the id survives edits above the secret). Low-entropy secrets are stretched
- * (1024 iterations) so that they cannot be recovered from the id by a quick dictionary pass.
+ * a domain string, `salt` (may be NULL), the rule id and the location key: with a target scope
+ * (f->target_scope, set by the pipeline), the scope and the place within the target (resource,
+ * else rel_path, else path); without one, the path or resource alone (ids before report schema
+ * 1.1). Never the line, so the id survives edits above the secret; the same secret at the same
+ * place in two targets has two ids. Low-entropy secrets are stretched (1024 iterations) so that
+ * they cannot be recovered from the id by a quick dictionary pass.
  */
 int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt);
 

@@ -18,6 +18,7 @@
 #include "../model/blob.h"
 #include "../model/diag.h"
 #include "../model/suppress.h"
+#include "../model/target.h"
 
 struct fbs_source_opts {
     const char *const *targets;
@@ -90,6 +91,20 @@ extern const struct fbs_source fbs_source_git;
 struct fbs_buf;
 int fbs_source_read_file(const struct fbs_source_opts *o, const char *fs_path, const char *name,
                          uint64_t max, struct fbs_buf *buf, fbs_time_t *mtime);
+
+/*
+ * Describe a target given on the command line for reports and finding identity (target.h), as
+ * the sources will see it (source_target.c): a URL is a git target known by its URL (its clone
+ * is temporary: no root, no HEAD); with `search` ('git') the repository found at or above the
+ * path, else ('scan', 'files') a path that is the top of a work tree, or a bare repository, is
+ * that repository (a bare one: its directory as root); anything
+ * else is plain files rooted at the directory (a file: its directory). A repository gets its
+ * work tree as root, its origin remote without credentials, HEAD's commit and branch, read with
+ * libgit2 (initialised and shut down here, only when the path holds a repository). A path that
+ * does not exist is plain files known by its name. Then fbs_target_finish(). `out` is
+ * initialised here; release it with fbs_target_release(), also on failure. 0 or FBS_ENOMEM.
+ */
+int fbs_target_describe(struct fbs_target *out, const char *target, bool search);
 
 /* The registry: the source with this name ("file", "git"), or NULL. */
 const struct fbs_source *fbs_source_find(const char *name);

@@ -196,6 +196,12 @@ def test_replay(binary):
     report = json.loads(out)
     fs = report["findings"]
     diags = report["scan"]["diagnostics"]
+    tinfo = report["scan"]["target_info"]
+    check([(t["id"], t["kind"], t["account"]) for t in tinfo] == [("aws:" + acct, "cloud",
+                                                                    "aws:" + acct)],
+          "replay: the one target is the account: %s" % tinfo)
+    check(fs and all(f["location"]["target"] == "aws:" + acct for f in fs),
+          "replay: every finding names the account as its target")
 
     # Requests: all POST, SigV4-signed by the given key for the right service, token sent.
     check(not replay.unexpected, "replay: unexpected requests: %s" %

@@ -72,6 +72,13 @@ class Base(unittest.TestCase):
     def diags(self, rep, kind=None):
         return [d for d in rep["scan"]["diagnostics"] if kind is None or d["kind"] == kind]
 
+    def assertTarget(self, rep, target_id, kind="cloud"):
+        """The report's one target has this id, and every finding names it."""
+        (t,) = rep["scan"]["target_info"]
+        self.assertEqual((t["id"], t["kind"]), (target_id, kind))
+        self.assertTrue(rep["findings"])
+        self.assertEqual({f["location"]["target"] for f in rep["findings"]}, {target_id})
+
 
 class TestLive(Base):
     def test_gcp(self):
@@ -94,6 +101,7 @@ class TestLive(Base):
         self.assertEqual(log[-1]["method"], "POST")
         self.assertEqual(log[-1]["body"], {"options": {"requestedPolicyVersion": 3}})
         self.assertEqual(len(rep["findings"]), 1)
+        self.assertTarget(rep, "gcp:acme-prod")
         f = by_resource(rep, "/keys/3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39")
         self.assertEqual(f["location"]["source"], "gcp")
         self.assertEqual(f["credential"]["kind"], "gcp_service_account_key")
@@ -131,6 +139,8 @@ class TestLive(Base):
                          ["/v1.0/applications", "/v1.0/applications", "/v1.0/servicePrincipals"])
         self.assertEqual(self.diags(rep), [])
         self.assertEqual(len(rep["findings"]), 4)
+        # The token is not a JWT: no tenant to read, the Graph endpoint names the account.
+        self.assertTarget(rep, "azure:" + srv.base)
         f = by_resource(rep, "/passwordCredentials/5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70819")
         self.assertEqual(f["credential"]["kind"], "azure_client_secret")
         self.assertEqual(f["credential"]["issued"], "2024-02-01T00:00:00Z")
@@ -140,6 +150,32 @@ class TestLive(Base):
         sp = by_resource(rep, "/servicePrincipals/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a/"
                               "passwordCredentials/a0b1c2d3-e4f5-4607-8819-2a3b4c5d6e7f")
         self.assertFalse(sp["standing_access"])  # its service principal is disabled
+
+    def test_azure_tenant_from_token(self):
+        """A Graph access token is a JWT: its tid claim names the tenant, the target's id."""
+        def b64url(obj):
+            return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+        tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+        token = ".".join([b64url({"alg": "RS256", "typ": "JWT"}),
+                          b64url({"tid": tenant, "aud": "https://graph.microsoft.com"}),
+                          "c2lnbmF0dXJl"])
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in os.listdir(os.path.join(HERE, "azure")):
+                shutil.copy(os.path.join(HERE, "azure", name), tmp)
+            with open(os.path.join(tmp, "routes.json")) as f:
+                spec = json.load(f)
+            spec["auth"]["value"] = "Bearer " + token
+            with open(os.path.join(tmp, "routes.json"), "w") as f:
+                json.dump(spec, f)
+            with Replay(tmp) as srv:
+                rc, out, err = run(["cloud", "azure", "--api-url", srv.base, "-f", "json",
+                                    "--now", NOW, "-q"], {"AZURE_ACCESS_TOKEN": token})
+                log = srv.log
+        self.assertEqual(rc, 1, err)
+        self.assertTrue(all(r["auth_ok"] for r in log))
+        rep = report(out)
+        self.assertTarget(rep, "azure:" + tenant)
+        self.assertNotIn(token, out + err)
 
     def test_azure_refuses_foreign_paging_link(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -191,6 +227,7 @@ class TestLive(Base):
         self.assertEqual(log[0]["query"]["fieldSelector"],
                          "type=kubernetes.io/service-account-token")
         self.assertEqual(self.diags(rep), [])
+        self.assertTarget(rep, "kubernetes:prod-eu-1")  # the cluster, not the context
         f = by_resource(rep, "k8s://prod-eu-1/namespaces/kube-system/secrets/"
                              "breakglass-admin-token")
         self.assertEqual(f["facts"]["privilege"], "high")  # bound to cluster-admin
@@ -222,6 +259,7 @@ class TestLive(Base):
         self.assertNoSecrets(out, err)
         self.assertEqual(len([r for r in log if r["method"] == "POST"]), 3)
         self.assertEqual(len(rep["findings"]), 2)
+        self.assertTarget(rep, "vault:" + srv.base.rstrip("/"))
         f = by_resource(rep, "/auth/token/accessors/Xy7kPq2RsT9uVw3LmN5oBc1D")
         self.assertTrue(f["location"]["resource"].startswith("vault://127.0.0.1:"))
         self.assertEqual(f["facts"]["privilege"], "high")
@@ -370,6 +408,18 @@ class TestInventory(Base):
         g = by_resource(rep, "/keys/3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39")
         self.assertIsNone(g["credential"]["expires"])
         self.assertEqual(g["facts"]["privilege"], "high")
+        # Each file is a target; a record names the file it came from.
+        ids = ["inventory:" + os.path.realpath(p) for p in self.files(
+            "k8s_secrets.json", "gcp_keys.json", "azure_applications.json",
+            "vault_root_lookup.json")]
+        listed = {t["id"] for t in rep["scan"]["target_info"]}
+        self.assertEqual(len(listed), 11)
+        self.assertTrue(set(ids) <= listed)
+        self.assertEqual(k["location"]["target"], ids[0])
+        self.assertIn(g["location"]["target"], listed)
+        self.assertEqual({f["location"]["target"] for f in rep["findings"]} - listed, set())
+        # Findings ids are unique within the report.
+        self.assertEqual(len({f["id"] for f in rep["findings"]}), len(rep["findings"]))
 
     def test_bad_files_reported_and_others_read(self):
         rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "--fail-on", "none"] +

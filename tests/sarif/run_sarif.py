@@ -37,6 +37,10 @@ Further checks:
                    (the scan did not look where the rest is), properties.baseline.absent 0,
                    automationDetails.id "fallback-scan/partial/" (the full scan's is
                    "fallback-scan/full/"), properties.partial "--since-commit"; validated too
+  targets          three repositories holding the same .env (two remotes, one without) in one
+                   `scan` (also a golden, targets.sarif): three results under three base ids, with
+                   three partialFingerprints and three properties.target, each target listed in
+                   run.properties.targets with its id and uriBaseId
   provenance       the CLI names the repository: versionControlProvenance has the origin URL
                    without its credentials (an scp-like one as ssh://), HEAD's commit and branch;
                    `git repo/sub` maps %SRCROOT% to the work tree, `scan repo/sub` (not a
@@ -591,6 +595,49 @@ def check_provenance(checks, args, tmp):
     return first
 
 
+def check_targets(checks, args, tmp):
+    """The same secret at the same path in three repositories of one scan; returns the log."""
+    work = os.path.join(tmp, "targets")
+    remotes = {"alpha": "https://ci:ghp_NotARealTokenButSecret0000000000000@git.example.com/p/alpha",
+               "beta": "git@git.example.com:p/beta.git", "gamma": None}
+    for name, remote in remotes.items():
+        repo = os.path.join(work, name)
+        os.makedirs(repo)
+        git = git_in(tmp, repo)
+        git("init", "-q")
+        write(repo, ".env", "AWS_ACCESS_KEY_ID=AKIAQ4ZT7XW2NBKM5RPL\n")
+        git("add", ".env")
+        git("commit", "-qm", "service settings", date="2025-02-03T04:05:06Z")
+        if remote:
+            git("remote", "add", "origin", remote)
+    text = scan(args, ["scan", NOW, "--quiet", "--format", "sarif"] + list(remotes), work)
+    run_ = json.loads(text)["runs"][0]
+    results = run_.get("results", [])
+    listed = {t.get("id"): t.get("uriBaseId") for t in run_.get("properties", {}).get("targets", [])}
+    problems = []
+    want = ["git:git.example.com/p/alpha", "git:git.example.com/p/beta",
+            "path:" + os.path.realpath(os.path.join(work, "gamma"))]
+    got = [r.get("properties", {}).get("target") for r in results]
+    if got != want:
+        problems.append(f"properties.target {got}, expected {want}")
+    if sorted(listed) != sorted(want):
+        problems.append(f"run.properties.targets ids {sorted(listed)}, expected {sorted(want)}")
+    bases = [r["locations"][0]["physicalLocation"]["artifactLocation"].get("uriBaseId")
+             for r in results]
+    if bases != ["%SRCROOT%", "%SRCROOT2%", "%SRCROOT3%"]:
+        problems.append(f"uriBaseIds {bases}")
+    for r, base in zip(results, bases):
+        if listed.get(r.get("properties", {}).get("target")) != base:
+            problems.append(f"result under {base} names a target listed under another base id")
+    fps = [r.get("partialFingerprints", {}).get("fallbackScan/v1") for r in results]
+    if len(set(fps)) != 3 or None in fps:
+        problems.append(f"partialFingerprints not three distinct ids: {fps}")
+    if "ghp_" in text:
+        problems.append("the token in a remote URL is in the log")
+    checks.check("targets: one secret in three repositories", problems)
+    return text
+
+
 def check_validators(checks, multitool, validator, good_text, tmp):
     doc = json.loads(good_text)
     del doc["runs"][0]["results"][0]["locations"]
@@ -677,6 +724,7 @@ def main():
         if exceptions_text:
             reports.append(("exceptions", exceptions_text))
         reports.append(("baseline", check_baseline(checks, args, tmp)))
+        reports.append(("targets", check_targets(checks, args, tmp)))
 
         for name, text in reports:
             if validate(name, text):

@@ -124,6 +124,39 @@ static void test_finding__fingerprint_resource_over_path(void **state)
     fbs_finding_free(f);
 }
 
+/* The id of a secret at rel_path `rel` (path `path`) in a target of scope `scope` (NULL: none). */
+static void scoped_id(char out[33], const char *scope, const char *path, const char *rel)
+{
+    struct fbs_finding *f = make("aws.access_key_id", path, "AKIAQ4ZT7XW2NBKM5RPL");
+
+    assert_int_equal(fbs_finding_set_str(&f->rel_path, rel), 0);
+    assert_int_equal(fbs_finding_set_str(&f->target_scope, scope), 0);
+    assert_int_equal(fbs_finding_fingerprint(f, NULL), 0);
+    memcpy(out, f->id, 33);
+    fbs_finding_free(f);
+}
+
+static void test_finding__fingerprint_target_scope(void **state)
+{
+    char a[33], b[33], c[33], d[33], e[33];
+
+    (void)state;
+    /* The same .env in two repositories: two ids. */
+    scoped_id(a, "git:git.example.com/team/a", ".env", ".env");
+    scoped_id(b, "git:git.example.com/team/b", ".env", ".env");
+    assert_string_not_equal(a, b);
+    /* The same place in the same target, however the target was reached: one id. */
+    scoped_id(c, "git:git.example.com/team/a", "checkout/.env", ".env");
+    assert_string_equal(a, c);
+    /* Another place in the same target: another id. */
+    scoped_id(d, "git:git.example.com/team/a", "config/.env", "config/.env");
+    assert_string_not_equal(a, d);
+    /* Unscoped (no target known): the path alone, never equal to a scoped id. */
+    scoped_id(e, NULL, ".env", ".env");
+    assert_string_not_equal(a, e);
+    assert_string_not_equal(b, e);
+}
+
 static void test_finding__fingerprint_enomem(void **state)
 {
     struct fbs_finding *f = make("r", "p", "AKIAQWERTYUIOPASDFGH");
@@ -325,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_finding__fingerprint_stable),
         cmocka_unit_test(test_finding__fingerprint_inputs),
         cmocka_unit_test(test_finding__fingerprint_resource_over_path),
+        cmocka_unit_test(test_finding__fingerprint_target_scope),
         cmocka_unit_test(test_finding__fingerprint_enomem),
         cmocka_unit_test(test_finding__indicators_dedupe),
         cmocka_unit_test(test_finding__reasons),

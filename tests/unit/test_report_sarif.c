@@ -376,9 +376,10 @@ static void test_report_sarif__cloud_records(void **state)
 static void test_report_sarif__repository(void **state)
 {
     static const char *const targets[] = {"infra"};
-    struct fbs_report_target ti = {"/src/infra",
-                                   "https://ci:ghp_secretTOKEN@github.com/ex/infra.git",
-                                   "9b1c7e0d3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c", "main"};
+    struct fbs_target ti = {.root = (char *)"/src/infra",
+                            .remote = (char *)"https://ci:ghp_secretTOKEN@github.com/ex/infra.git",
+                            .revision = (char *)"9b1c7e0d3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c",
+                            .branch = (char *)"main"};
     struct fbs_finding *fs[3];
     struct fbs_report_info info;
     struct fbs_diags diags;
@@ -465,8 +466,7 @@ static void test_report_sarif__repository(void **state)
 static void test_report_sarif__several_targets(void **state)
 {
     static const char *const targets[] = {"repo", "plain"};
-    struct fbs_report_target ti[2] = {{"/work/repo", NULL, NULL, NULL},
-                                      {"/work/plain dir", NULL, NULL, NULL}};
+    struct fbs_target ti[2] = {{.root = (char *)"/work/repo"}, {.root = (char *)"/work/plain dir"}};
     struct fbs_finding *fs[3];
     struct fbs_report_info info;
     struct render r;
@@ -499,7 +499,7 @@ static void test_report_sarif__several_targets(void **state)
 static void test_report_sarif__local_repository(void **state)
 {
     static const char *const targets[] = {"repo"};
-    struct fbs_report_target ti = {"/work/repo", NULL, NULL, NULL};
+    struct fbs_target ti = {.root = (char *)"/work/repo"};
     struct fbs_finding *fs[2];
     struct fbs_report_info info;
     struct render r;
@@ -642,7 +642,7 @@ static void test_report_sarif__suppressions(void **state)
         {FBS_SUPPRESSED_IGNORE_FILE, "odd", "somewhere", "external", NULL, NULL, 0, "somewhere"},
         {FBS_SUPPRESSED_IGNORE_FILE, "odd", "x.ignore:0", "external", NULL, NULL, 0, "x.ignore:0"},
     };
-    struct fbs_report_target ti = {"/src/infra", NULL, NULL, NULL};
+    struct fbs_target ti = {.root = (char *)"/src/infra"};
     struct fbs_finding *fs[1 + sizeof(cases) / sizeof(cases[0])];
     struct fbs_report_info info;
     struct fbs_stats stats;
@@ -728,7 +728,7 @@ static json_t *absent_entry(const char *id, const char *rule_id, const char *pat
 static void test_report_sarif__baseline(void **state)
 {
     static const char *const targets[] = {"infra"};
-    struct fbs_report_target ti = {"/src/infra", NULL, NULL, NULL};
+    struct fbs_target ti = {.root = (char *)"/src/infra"};
     struct fbs_finding *fs[2];
     struct fbs_report_info info;
     struct render r;
@@ -887,7 +887,8 @@ static void test_report_sarif__pipeline_gives_suppressed(void **state)
 static void test_report_sarif__out_of_memory(void **state)
 {
     static const char *const targets[] = {"infra"};
-    struct fbs_report_target ti = {"/src/infra", "https://github.com/ex/infra.git", NULL, NULL};
+    struct fbs_target ti = {.root = (char *)"/src/infra",
+                            .remote = (char *)"https://github.com/ex/infra.git"};
     struct fbs_finding *fs[3];
     struct fbs_report_info info;
     json_t *absent = json_array();
