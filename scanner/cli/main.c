@@ -24,6 +24,8 @@ static const struct fbs_cmd commands[] = {
     {"inventory", fbs_cmd_inventory, "analyse exported cloud credential inventories"},
     {"rules", fbs_cmd_rules, "list the rules, or run their self-tests ('rules test [DIR]')"},
     {"hook", fbs_cmd_hook, "install a git pre-commit hook that scans staged changes"},
+    {"sweep", fbs_cmd_sweep,
+     "sweep many targets and remember: 'sweep run|list|diff|report|triage'"},
     {NULL, NULL, NULL},
 };
 
