@@ -263,6 +263,7 @@ int fbs_sweep_fetch(char **out, const char *cache_dir, const char *url)
     char *specs[] = {heads, tags};
     git_strarray refspecs = {specs, 2};
     git_fetch_options fo;
+    git_remote_create_options ro;
     git_repository *repo = NULL;
     git_remote *remote = NULL;
     struct fbs_buf path = FBS_BUF_INIT;
@@ -296,7 +297,16 @@ int fbs_sweep_fetch(char **out, const char *cache_dir, const char *url)
     git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
     fo.prune = GIT_FETCH_PRUNE;
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-    if (git_remote_create_anonymous(&remote, repo, url) < 0 ||
+    /* Anonymous (the URL, which may hold credentials, is not written to the clone's config);
+     * without url.insteadOf rewriting: the URL given is the URL fetched (and libgit2's
+     * rewriting leaks PCRE2 match data). */
+    if (git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION) < 0) {
+        rc = fbs_error_set(FBS_EINTERNAL, "libgit2: cannot set up a remote");
+        goto done;
+    }
+    ro.repository = repo;
+    ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+    if (git_remote_create_with_opts(&remote, url, &ro) < 0 ||
         git_remote_fetch(remote, &refspecs, &fo, NULL) < 0) {
         rc = fbs_error_set(FBS_EIO, "cannot fetch '%s': %s", pub,
                            git_error_last() ? git_error_last()->message : "unknown error");
