@@ -10,7 +10,10 @@
 #include "../core/error.h"
 #include "../core/text.h"
 #include "../core/time.h"
+#include "../core/vec.h"
 #include "../match/ruleset.h"
+#include "../model/diag.h"
+#include "../../reporters/reporter.h"
 #include "../store/datastore.h"
 #include "../sweep/sweep.h"
 
@@ -37,7 +40,7 @@ static const char sweep_usage_text[] =
     "  sweep diff [--from S] [--to S] [--expiring-within DAYS] [--fail-on-new]\n"
     "             [--fail-on-new-standing] [--format text|json]\n"
     "      new, fixed, reopened, still-open standing access, acceptances due or expiring\n"
-    "  sweep report [--sweep S] [--format text|json] [-o FILE]\n"
+    "  sweep report [--sweep S] [--format text|json|sarif|html] [-o FILE]\n"
     "      the state as of a sweep, per target coverage and first-seen (access reviews)\n"
     "  sweep triage ID --state accepted|false_positive|revoked --reason TEXT\n"
     "             [--expires DATE] [--reviewer NAME] [--ticket REF]\n"
@@ -280,9 +283,10 @@ static int parse_args(struct sweep_args *a, int argc, char **argv)
         fbs_cli_error("sweep %s: unexpected argument '%s'", a->sub, argv[optind]);
         return -1;
     }
-    if (strcmp(a->format, "text") && strcmp(a->format, "json")) {
-        fbs_cli_error("sweep %s: --format: unknown format '%s' (known: text, json)", a->sub,
-                      a->format);
+    if (strcmp(a->format, "text") && strcmp(a->format, "json") &&
+        (strcmp(a->sub, "report") || (strcmp(a->format, "sarif") && strcmp(a->format, "html")))) {
+        fbs_cli_error("sweep %s: --format: unknown format '%s' (known: text, json%s)", a->sub,
+                      a->format, strcmp(a->sub, "report") ? "" : ", sarif, html");
         return -1;
     }
     return 0;
@@ -777,6 +781,110 @@ done:
     return status;
 }
 
+/* report --format sarif|html: the reporters, on findings rebuilt from their records -------- */
+
+struct rebuild {
+    struct fbs_vec findings; /* struct fbs_finding * */
+    struct fbs_vec targets;  /* char *, distinct displays */
+};
+
+static int rebuild_target(const struct fbs_store_scan_row *r, void *payload)
+{
+    struct rebuild *rb = payload;
+    char *t = fbs_strdup(r->target);
+
+    if (!t || fbs_vec_push(&rb->targets, t) < 0) {
+        fbs_free(t);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int rebuild_row(const struct fbs_store_row *r, void *payload)
+{
+    struct rebuild *rb = payload;
+    struct fbs_finding *f;
+    json_t *rec;
+    char fs[FBS_TIME_ISO_LEN], ex[FBS_TIME_ISO_LEN];
+    int rc;
+
+    if (!strcmp(r->state, "fixed"))
+        return 0; /* the state as of the sweep: what is still there */
+    rec = json_loads(r->record, 0, NULL);
+    f = rec ? fbs_sweep_finding_from_record(rec, r->target, r->place) : NULL;
+    json_decref(rec);
+    if (!f)
+        return fbs_error_set(FBS_ENOMEM, "cannot read the stored finding %s", r->public_id);
+    snprintf(f->id, sizeof(f->id), "%s", r->public_id);
+    iso(fs, r->first_seen);
+    iso(ex, r->expires);
+    rc = fbs_finding_add_reason(f, "sweep: %s%s, first seen %.10s (sweep %lld)", r->state,
+                                r->due ? " (acceptance expired: due)" : "", fs,
+                                (long long)r->first_seen_sweep);
+    if (rc == 0 && r->decision)
+        rc = fbs_finding_add_reason(f, "decision: %s by %s: %s%s%.10s%s%s", r->decision,
+                                    r->reviewer ? r->reviewer : "unknown", r->reason,
+                                    r->expires ? ", until " : "", r->expires ? ex : "",
+                                    r->ticket ? ", ticket " : "", r->ticket ? r->ticket : "");
+    if (rc == 0)
+        rc = fbs_vec_push(&rb->findings, f);
+    if (rc < 0) {
+        fbs_finding_free(f);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int report_with_reporter(struct fbs_store *store, const struct fbs_store_sweep *sw,
+                                const char *format, FILE *out)
+{
+    const struct fbs_reporter *rep = fbs_reporter_find(format);
+    struct fbs_store_query q;
+    struct fbs_report_opts ropts = {out, false, false};
+    struct fbs_report_info info;
+    struct fbs_stats stats;
+    struct fbs_diags diags;
+    struct rebuild rb;
+    void *state = NULL;
+    size_t i;
+    int rc;
+
+    fbs_vec_init(&rb.findings);
+    fbs_vec_init(&rb.targets);
+    fbs_stats_init(&stats);
+    rc = fbs_diags_init(&diags, &stats, false);
+    if (rc < 0)
+        return rc;
+    rc = store->ops->scans(store, sw->id, rebuild_target, &rb);
+    memset(&q, 0, sizeof(q));
+    q.sweep = sw->id;
+    if (rc == 0)
+        rc = store->ops->findings(store, &q, rebuild_row, &rb);
+    if (rc == 0) {
+        memset(&info, 0, sizeof(info));
+        info.tool_version = FBS_VERSION;
+        info.now = sw->now;
+        info.targets = (const char *const *)rb.targets.items;
+        info.ntargets = rb.targets.len;
+        info.stats = &stats;
+        info.diags = &diags;
+        atomic_store(&stats.findings, rb.findings.len);
+        rc = rep->begin(&state, &ropts, &info);
+        for (i = 0; rc == 0 && i < rb.findings.len; i++)
+            rc = rep->add(state, rb.findings.items[i]);
+        if (state) {
+            int rc2 = rep->end(state);
+
+            if (rc == 0)
+                rc = rc2;
+        }
+    }
+    fbs_vec_release(&rb.findings, fbs_finding_free_v);
+    fbs_vec_release(&rb.targets, fbs_free);
+    fbs_diags_release(&diags);
+    return rc;
+}
+
 /* report ------------------------------------------------------------------------------------- */
 
 struct report_state {
@@ -857,6 +965,14 @@ static int cmd_report(struct sweep_args *a)
         goto done;
     }
     st.out = out;
+    if (!strcmp(a->format, "sarif") || !strcmp(a->format, "html")) {
+        if (report_with_reporter(store, &sw, a->format, out) < 0) {
+            fbs_cli_fail("sweep report");
+            goto done;
+        }
+        status = FBS_EXIT_OK;
+        goto done;
+    }
     fbs_time_format(now, sw.now);
     if (st.text)
         fprintf(out, "sweep %lld (now %s, %s): coverage\n", (long long)sw.id, now, sw.status);

@@ -133,4 +133,12 @@ int fbs_sweep_rescore(json_t *record, json_t *score_input, fbs_time_t now,
                       const struct fbs_policy *policy, const struct fbs_vocab *vocab, int *risk,
                       const char **severity, int *standing);
 
+/*
+ * A finding rebuilt from its stored report record (the JSON report's finding object), for the
+ * reporters: everything but the secret itself (the snippet is the redacted one). `target` and
+ * `place` become f->target and f->rel_path. NULL on ENOMEM. Free with fbs_finding_free().
+ */
+struct fbs_finding *fbs_sweep_finding_from_record(const json_t *record, const char *target,
+                                                  const char *place);
+
 #endif

@@ -289,3 +289,117 @@ int fbs_sweep_rescore(json_t *record, json_t *score_input, fbs_time_t now,
     fbs_finding_free(f);
     return rc;
 }
+
+/* A report record read back ---------------------------------------------------------------- */
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+static const char *path_str(const json_t *o, const char *a, const char *b)
+{
+    return json_string_value(json_object_get(json_object_get(o, a), b));
+}
+
+static bool path_time(const json_t *o, const char *a, const char *b, fbs_time_t *out)
+{
+    const char *s = path_str(o, a, b);
+
+    return s && fbs_time_parse(out, s) == 0;
+}
+
+struct fbs_finding *fbs_sweep_finding_from_record(const json_t *rec, const char *target,
+                                                  const char *place)
+{
+    struct fbs_finding *f = fbs_finding_new();
+    const json_t *loc = json_object_get(rec, "location"), *fb = json_object_get(rec, "fallback"),
+                 *facts = json_object_get(rec, "facts"), *scores = json_object_get(rec, "scores"),
+                 *risk = json_object_get(rec, "risk"), *reasons = json_object_get(rec, "reasons"),
+                 *inds = json_object_get(fb, "indicators"), *v;
+    const char *src = json_string_value(json_object_get(loc, "source")), *key;
+    size_t i;
+    int rc = 0, d;
+
+    if (!f)
+        return NULL;
+    snprintf(f->id, sizeof(f->id), "%s", nz(json_string_value(json_object_get(rec, "id"))));
+    rc |= fbs_finding_set_str(&f->rule_id, path_str(rec, "rule", "id"));
+    rc |= fbs_finding_set_str(&f->rule_name, path_str(rec, "rule", "name"));
+    rc |= fbs_finding_set_str(&f->kind, path_str(rec, "credential", "kind"));
+    f->has_issued = path_time(rec, "credential", "issued", &f->issued);
+    f->has_expires = path_time(rec, "credential", "expires", &f->expires);
+    f->has_last_used = path_time(rec, "credential", "last_used", &f->last_used);
+    for (d = 0; src && d <= FBS_SOURCE_VAULT; d++)
+        if (!strcmp(fbs_source_kind_name((enum fbs_source_kind)d), src))
+            f->source = (enum fbs_source_kind)d;
+    rc |= fbs_finding_set_str(&f->path, path_str(rec, "location", "path"));
+    rc |= fbs_finding_set_str(&f->rel_path, place);
+    rc |= fbs_finding_set_str(&f->target, target);
+    f->line = (unsigned)json_integer_value(json_object_get(loc, "line"));
+    f->column = (unsigned)json_integer_value(json_object_get(loc, "column"));
+    f->end_line = (unsigned)json_integer_value(json_object_get(loc, "end_line"));
+    f->end_column = (unsigned)json_integer_value(json_object_get(loc, "end_column"));
+    rc |= fbs_finding_set_str(&f->commit, path_str(rec, "location", "commit"));
+    rc |= fbs_finding_set_str(&f->author, path_str(rec, "location", "author"));
+    f->has_committed = path_time(rec, "location", "committed", &f->committed);
+    v = json_object_get(loc, "in_head");
+    f->in_head = json_is_boolean(v) ? json_is_true(v) : -1;
+    rc |= fbs_finding_set_str(&f->resource, path_str(rec, "location", "resource"));
+    rc |= fbs_finding_set_str(&f->key, path_str(rec, "context", "key"));
+    rc |= fbs_finding_set_str(&f->key_path, path_str(rec, "context", "key_path"));
+    /* The snippet is already redacted; reporters mask what looks random in it again. */
+    rc |= fbs_finding_set_str(&f->line_text, path_str(rec, "context", "snippet"));
+    f->is_fallback = json_is_true(json_object_get(fb, "is_fallback"));
+    f->fallback_confidence = json_number_value(json_object_get(fb, "confidence"));
+    for (i = 0; i < json_array_size(inds); i++) {
+        const json_t *in = json_array_get(inds, i);
+
+        rc |= fbs_finding_add_indicator(f, nz(json_string_value(json_object_get(in, "term"))),
+                                        nz(json_string_value(json_object_get(in, "where"))),
+                                        json_number_value(json_object_get(in, "weight")));
+    }
+    json_object_foreach((json_t *)facts, key, v)
+    {
+        if (!strcmp(key, "age_days")) {
+            f->has_age = json_is_integer(v);
+            f->age_days = json_integer_value(v);
+        } else if (!strcmp(key, "valid_days")) {
+            f->has_valid = json_is_integer(v);
+            f->valid_days = json_integer_value(v);
+        } else if (!strcmp(key, "privilege")) {
+            int p = json_string_value(v) ? fbs_privilege_parse(json_string_value(v)) : -1;
+
+            f->privilege = p < 0 ? FBS_PRIV_UNKNOWN : (enum fbs_privilege)p;
+        } else if (!strcmp(key, "custody")) {
+            rc |= fbs_finding_set_str(&f->custody, json_string_value(v));
+        } else if (json_object_set_new(f->facts, key, json_deep_copy(v)) < 0) {
+            rc = -1;
+        }
+    }
+    for (d = 0; d < FBS_DIM__COUNT; d++) {
+        v = json_object_get(scores, fbs_dim_name((enum fbs_dim)d));
+        if (json_is_number(v))
+            fbs_finding_set_score(f, (enum fbs_dim)d, json_number_value(v));
+    }
+    if (json_is_object(risk)) {
+        int sev = json_string_value(json_object_get(risk, "severity"))
+                      ? fbs_severity_parse(json_string_value(json_object_get(risk, "severity")))
+                      : -1;
+
+        f->risk = (int)json_integer_value(json_object_get(risk, "score"));
+        f->severity = sev >= 0 ? fbs_severity_name((enum fbs_severity)sev) : NULL;
+    }
+    v = json_object_get(rec, "standing_access");
+    f->standing = json_is_boolean(v) ? json_is_true(v) : -1;
+    for (i = 0; i < json_array_size(reasons); i++)
+        if (json_string_value(json_array_get(reasons, i)))
+            rc |= fbs_finding_add_reason(f, "%s", json_string_value(json_array_get(reasons, i)));
+    rc |= fbs_finding_set_str(&f->remediation,
+                              json_string_value(json_object_get(rec, "remediation")));
+    if (rc) {
+        fbs_finding_free(f);
+        return NULL;
+    }
+    return f;
+}

@@ -227,6 +227,19 @@ def sequence(e):
     check(len(g) == 1 and g[0]["first_seen_sweep"] == 2 and
           g[0]["target"].endswith("gamma-renamed"),
           "sweep 4: the renamed target keeps its finding and first-seen sweep")
+    rc, out, err = e.run("sweep", "report", "--db", db, "--format", "sarif")
+    sarif = json.loads(out) if rc == 0 else {}
+    results = sarif.get("runs", [{}])[0].get("results", [])
+    open4 = [f for f in r4["findings"] if f["state"] != "fixed"]
+    check(rc == 0 and len(results) == len(open4) and
+          len(sarif["runs"][0].get("originalUriBaseIds", {})) == 3,
+          "sweep report --format sarif: the open findings, a base per local target (%d of %d)"
+          % (len(results), len(open4)))
+    check(all(k not in out for k in (KEY_A, KEY_G, KEY_D)), "the SARIF report is redacted")
+    rc, out, err = e.run("sweep", "report", "--db", db, "--format", "html")
+    check(rc == 0 and "<html" in out and "first seen 2026-01-20" in out and
+          all(k not in out for k in (KEY_A, KEY_G, KEY_D)),
+          "sweep report --format html: state and first seen, redacted")
     rc, out, err = e.run("sweep", "list", "--db", db)
     check(rc == 0 and out.count(" done ") == 4, "sweep list shows four done sweeps")
     rc, out, err = e.run("sweep", "diff", "--db", db, "--from", "1", "--to", "4")
