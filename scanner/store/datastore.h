@@ -184,6 +184,8 @@ struct fbs_store_ops {
     int (*sweep_get)(struct fbs_store *st, int64_t id, struct fbs_store_sweep *out);
     int (*sweep_finish)(struct fbs_store *st, int64_t id, const char *status, fbs_time_t at);
     int (*sweep_list)(struct fbs_store *st, fbs_store_sweep_cb cb, void *payload);
+    /* Whether a target with this identity exists: 1 yes, 0 no. */
+    int (*target_known)(struct fbs_store *st, const char *identity);
     /*
      * Plan a target in a sweep: find or create the target (by identity, else by root commits
      * among targets not planned in this sweep, which renames it), and a pending target scan
@@ -201,7 +203,8 @@ struct fbs_store_ops {
                       int64_t lease, struct fbs_store_claim *out);
     /* Give running scans of `sweep` back (their worker is gone): resume. */
     int (*scan_release_all)(struct fbs_store *st, int64_t sweep);
-    /* The last done scan of a target in a sweep before `sweep`. 0 (found set or not). */
+    /* The last complete scan of a target in a sweep before `sweep` (a partial one is no base for
+     * carrying findings over). 0 (found set or not). */
     int (*scan_prior)(struct fbs_store *st, int64_t target, int64_t sweep,
                       struct fbs_store_prior *out);
     /* Record a target scan's results and mark it done: one transaction. */

@@ -525,6 +525,21 @@ static int find_target(struct sqlite_store *s, int64_t sweep, const struct fbs_s
     return rc;
 }
 
+static int sqlite_target_known(struct fbs_store *st, const char *identity)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, &q, "SELECT 1 FROM targets WHERE identity = ?"), step;
+
+    if (rc < 0)
+        return rc;
+    bind_text(q, 1, identity);
+    step = sqlite3_step(q);
+    rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : db_error(s, "cannot read the targets");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 static int sqlite_target_plan(struct fbs_store *st, int64_t sweep, const struct fbs_store_target *t,
                               const char *spec, int64_t *out_scan)
 {
@@ -682,7 +697,7 @@ static int sqlite_scan_prior(struct fbs_store *st, int64_t target, int64_t sweep
     memset(out, 0, sizeof(*out));
     rc = prep(s, &q,
               "SELECT id, sweep_id, tips, rules_hash FROM target_scans WHERE target_id = ? AND "
-              "sweep_id < ? AND status = 'done' ORDER BY sweep_id DESC LIMIT 1");
+              "sweep_id < ? AND status = 'done' AND complete = 1 ORDER BY sweep_id DESC LIMIT 1");
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, target);
@@ -1245,6 +1260,7 @@ const struct fbs_store_ops fbs_store_sqlite_ops = {
     .sweep_get = sqlite_sweep_get,
     .sweep_finish = sqlite_sweep_finish,
     .sweep_list = sqlite_sweep_list,
+    .target_known = sqlite_target_known,
     .target_plan = sqlite_target_plan,
     .scan_claim = sqlite_scan_claim,
     .scan_release_all = sqlite_scan_release_all,

@@ -22,10 +22,14 @@ void fbs_sweep_ident_release(struct fbs_sweep_ident *id);
 
 /*
  * Identify a configured target (kind path | url | inventory): resolve the path, open the
- * repository (a URL is identified by its public URL; its root commits are known after the
- * fetch). FBS_ENOTFOUND with a message when a path does not exist.
+ * repository (a URL is identified by its public URL). Root commits are not read here (a walk of
+ * the history): fbs_sweep_ident_roots() when they are needed. FBS_ENOTFOUND with a message when
+ * a path does not exist.
  */
 int fbs_sweep_identify(struct fbs_sweep_ident *out, const char *kind, const char *location);
+
+/* Fill id->root_commits from the repository at id->location (not for URLs). 0 or FBS_ENOMEM. */
+int fbs_sweep_ident_roots(struct fbs_sweep_ident *id);
 
 /* Root commits reachable from HEAD (or every ref), sorted, joined by ','; *out NULL if none. */
 int fbs_sweep_root_commits(char **out, git_repository *repo);

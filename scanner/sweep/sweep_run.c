@@ -52,6 +52,7 @@ struct sweep {
     char owner[128];
     pthread_mutex_t lock; /* the store, the progress, the counters */
     struct fbs_sweep_progress prog;
+    int pass;  /* planning: 1 known identities, 2 the others */
     int fatal; /* the first error that stops the sweep */
     char fatal_msg[512];
 };
@@ -207,6 +208,25 @@ static int plan_one(struct sweep *sw, const struct fbs_sweep_target *t, const ch
     rc = fbs_sweep_identify(&id, kind, location);
     if (rc == FBS_ENOMEM)
         return rc;
+    /* Pass 1 plans the targets the datastore knows by identity (and those that cannot be read);
+     * pass 2 the others, which may be known targets renamed: matched by their root commits
+     * among the targets not planned in pass 1, so a fork listed beside its origin stays new. */
+    if (rc == 0) {
+        int known = store->ops->target_known(store, id.identity);
+
+        if (known < 0 || (sw->pass == 1) != (known == 1)) {
+            fbs_sweep_ident_release(&id);
+            return known < 0 ? known : 0;
+        }
+        if (sw->pass == 2 && !strcmp(id.kind, "git") && !id.is_url)
+            rc = fbs_sweep_ident_roots(&id);
+        if (rc < 0) {
+            fbs_sweep_ident_release(&id);
+            return rc;
+        }
+    } else if (sw->pass == 2) {
+        return 0;
+    }
     spec = json_object();
     if (!spec)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
@@ -321,7 +341,8 @@ static int plan_glob(struct sweep *sw, const struct fbs_sweep_target *t)
     memset(&g, 0, sizeof(g));
     grc = glob(t->location, GLOB_MARK, NULL, &g);
     if (grc == GLOB_NOMATCH) {
-        outcome(sw, t->location, NULL, "the glob matches no directory", false, 0);
+        if (sw->pass == 1)
+            outcome(sw, t->location, NULL, "the glob matches no directory", false, 0);
         globfree(&g);
         return 0;
     }
@@ -345,9 +366,10 @@ static int plan(struct sweep *sw)
     size_t i;
     int rc = 0;
 
-    for (i = 0; rc == 0 && i < c->ntargets; i++) {
-        const struct fbs_sweep_target *t = &c->targets[i];
+    for (i = 0; rc == 0 && i < 2 * c->ntargets; i++) {
+        const struct fbs_sweep_target *t = &c->targets[i % c->ntargets];
 
+        sw->pass = i < c->ntargets ? 1 : 2;
         if (!strcmp(t->kind, "glob"))
             rc = plan_glob(sw, t);
         else if (!strcmp(t->kind, "url_file"))

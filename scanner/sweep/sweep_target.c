@@ -220,8 +220,6 @@ int fbs_sweep_identify(struct fbs_sweep_ident *out, const char *kind, const char
         rc = set(&out->display, pub ? pub : real);
     if (rc == 0)
         rc = set(&out->location, real);
-    if (rc == 0)
-        rc = fbs_sweep_root_commits(&out->root_commits, repo);
 done:
     fbs_free(pub);
     git_buf_dispose(&url);
@@ -229,6 +227,17 @@ done:
     git_repository_free(repo);
     if (rc < 0)
         fbs_sweep_ident_release(out);
+    return rc;
+}
+
+int fbs_sweep_ident_roots(struct fbs_sweep_ident *id)
+{
+    git_repository *repo = NULL;
+    int rc = 0;
+
+    if (git_repository_open_ext(&repo, id->location, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0)
+        rc = fbs_sweep_root_commits(&id->root_commits, repo);
+    git_repository_free(repo);
     return rc;
 }
 

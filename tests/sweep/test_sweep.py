@@ -208,17 +208,19 @@ def sequence(e):
     e.git(alpha, "branch", "-q", "-m", "main", date="2026-01-23T00:00:00Z")
     gamma2 = os.path.join(e.root, "gamma-renamed")
     os.rename(gamma, gamma2)
+    subprocess.run(["git", "clone", "-q", beta, os.path.join(e.root, "beta-fork")], check=True,
+                   env=e.env)
     with open(cfg, "w") as f:
-        f.write("targets: [alpha, beta, gamma-renamed, 'file://%s']\n" % delta_bare)
+        f.write("targets: [alpha, beta, gamma-renamed, beta-fork, 'file://%s']\n" % delta_bare)
     rc, out, err = e.run("sweep", "run", "--config", cfg, "--db", db, "--now",
                          "2026-01-30T00:00:00Z", "--quiet")
     check(rc == 0, "sweep 4 runs")
     rc, d = diff_json(e, db)
     check(places(d["fixed"]) == ["alpha:.env"],
           "sweep 4: the rewritten history fixes alpha's finding (%s)" % places(d["fixed"]))
-    check(places(d["new"]) == [],
-          "sweep 4: the renamed repository is the same target: nothing new (%s)"
-          % places(d["new"]))
+    check(places(d["new"]) == ["beta-fork:.env"],
+          "sweep 4: the renamed repository is the same target, a fork beside its origin is "
+          "another one (new: %s)" % places(d["new"]))
     check(places(d["acceptances_due"]) == ["beta:.env"],
           "sweep 4: the expired acceptance is due (%s)" % places(d["acceptances_due"]))
     check("beta:.env" in places(d["reopened"]), "sweep 4: the expired acceptance reopens it")
@@ -232,7 +234,7 @@ def sequence(e):
     results = sarif.get("runs", [{}])[0].get("results", [])
     open4 = [f for f in r4["findings"] if f["state"] != "fixed"]
     check(rc == 0 and len(results) == len(open4) and
-          len(sarif["runs"][0].get("originalUriBaseIds", {})) == 3,
+          len(sarif["runs"][0].get("originalUriBaseIds", {})) == 4,
           "sweep report --format sarif: the open findings, a base per local target (%d of %d)"
           % (len(results), len(open4)))
     check(all(k not in out for k in (KEY_A, KEY_G, KEY_D)), "the SARIF report is redacted")
@@ -243,7 +245,7 @@ def sequence(e):
     rc, out, err = e.run("sweep", "list", "--db", db)
     check(rc == 0 and out.count(" done ") == 4, "sweep list shows four done sweeps")
     rc, out, err = e.run("sweep", "diff", "--db", db, "--from", "1", "--to", "4")
-    check(rc == 0 and "fixed: 1" in out and "new: 1" in out, "sweep diff 1 -> 4 in text")
+    check(rc == 0 and "fixed: 1" in out and "new: 2" in out, "sweep diff 1 -> 4 in text")
 
     # The seen-again rule: alpha gets the old secret back.
     e.commit(alpha, {".env": env_file(KEY_A)}, "oops", "2026-02-01T00:00:00Z")
