@@ -59,7 +59,8 @@ static const char sweep_usage_text[] =
     "      --resume       continue the latest interrupted sweep\n"
     "      --max-file-size N  default size limit of files and blobs (25MiB)\n\n"
     "exit status: 0 done; 1 diff --fail-on-new[-standing] found some; 2 usage, configuration\n"
-    "or datastore error; 3 some target failed or the sweep was interrupted.\n";
+    "or datastore error; 3 some target failed or could not be read in full, or the sweep was\n"
+    "interrupted.\n";
 
 enum {
     OPT_DB = 300,
@@ -360,7 +361,7 @@ static void run_outcome(const struct fbs_sweep_outcome *o, void *payload)
 {
     struct run_ui *ui = payload;
 
-    if (ui->progress)
+    if (ui->progress && (o->failed || (o->error && !ui->quiet)))
         fputs("\r\033[K", stderr);
     if (o->failed) {
         ui->failed++;
@@ -470,9 +471,9 @@ static int cmd_run(struct sweep_args *a)
         goto done;
     }
     if (!a->quiet)
-        fprintf(stderr, "sweep %lld: %zu targets, %zu failed, %zu findings\n",
-                (long long)sum.sweep_id, sum.targets, sum.failed, sum.findings);
-    status = sum.failed ? FBS_EXIT_INCOMPLETE : FBS_EXIT_OK;
+        fprintf(stderr, "sweep %lld: %zu targets, %zu failed, %zu incomplete, %zu findings\n",
+                (long long)sum.sweep_id, sum.targets, sum.failed, sum.partial, sum.findings);
+    status = sum.incomplete ? FBS_EXIT_INCOMPLETE : FBS_EXIT_OK;
 done:
     if (sig_on)
         sigaction(SIGINT, &old, NULL);

@@ -107,6 +107,7 @@ struct fbs_sweep_opts {
 struct fbs_sweep_summary {
     int64_t sweep_id;
     size_t targets, done, failed, findings;
+    size_t partial; /* targets recorded with error diagnostics (something could not be read) */
     bool interrupted, incomplete;
 };
 

@@ -52,8 +52,9 @@ struct sweep {
     char owner[128];
     pthread_mutex_t lock; /* the store, the progress, the counters */
     struct fbs_sweep_progress prog;
-    int pass;  /* planning: 1 known identities, 2 the others */
-    int fatal; /* the first error that stops the sweep */
+    int pass;       /* planning: 1 known identities, 2 the others */
+    size_t partial; /* target scans recorded with error diagnostics (in this run) */
+    int fatal;      /* the first error that stops the sweep */
     char fatal_msg[512];
 };
 
@@ -190,8 +191,11 @@ static void outcome(struct sweep *sw, const char *target, const char *mode, cons
 {
     struct fbs_sweep_outcome oc = {target, mode, error, failed, n};
 
-    if (sw->o->outcome)
-        sw->o->outcome(&oc, sw->o->payload);
+    if (!sw->o->outcome)
+        return;
+    pthread_mutex_lock(&sw->lock); /* callbacks are serialised, like progress */
+    sw->o->outcome(&oc, sw->o->payload);
+    pthread_mutex_unlock(&sw->lock);
 }
 
 static int plan_one(struct sweep *sw, const struct fbs_sweep_target *t, const char *kind,
@@ -933,6 +937,7 @@ static int process(struct sweep *sw, const struct fbs_store_claim *cl)
         if (rc == 0) {
             sw->prog.done++;
             sw->prog.findings += t.found.n;
+            sw->partial += !t.complete;
             sw->prog.current = cl->display;
             if (sw->o->progress)
                 sw->o->progress(&sw->prog, sw->o->payload);
@@ -1088,7 +1093,8 @@ int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *o)
     out->failed = (size_t)row.nfailed;
     out->findings = (size_t)row.nfindings;
     out->interrupted = out->done + out->failed < out->targets;
-    out->incomplete = out->failed > 0;
+    out->partial = sw.partial;
+    out->incomplete = out->failed > 0 || sw.partial > 0;
     rc = store->ops->sweep_finish(store, sw.id,
                                   out->interrupted  ? "interrupted"
                                   : out->incomplete ? "incomplete"
