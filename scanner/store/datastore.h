@@ -195,9 +195,9 @@ struct fbs_store_ops {
     int (*target_plan)(struct fbs_store *st, int64_t sweep, const struct fbs_store_target *t,
                        const char *spec, int64_t *out_scan);
     /*
-     * Claim a pending target scan of `sweep` (or a running one whose lease expired before
-     * `clock`) for `owner` until clock + lease seconds. Returns 1 with *out filled, 0 when none
-     * is left.
+     * Claim a pending target scan of `sweep` (or a running one of another owner whose lease expired
+     * before `clock`) for `owner` until clock + lease seconds. Returns 1 with *out filled, 0 when
+     * none is left.
      */
     int (*scan_claim)(struct fbs_store *st, int64_t sweep, const char *owner, fbs_time_t clock,
                       int64_t lease, struct fbs_store_claim *out);

@@ -640,7 +640,8 @@ static int sqlite_scan_claim(struct fbs_store *st, int64_t sweep, const char *ow
               "UPDATE target_scans SET status = 'running', attempts = attempts + 1, "
               "lease_owner = ?1, lease_expires = ?2 + ?3, started = ?2 "
               "WHERE id = (SELECT id FROM target_scans WHERE sweep_id = ?4 AND "
-              "(status = 'pending' OR (status = 'running' AND lease_expires < ?2)) "
+              "(status = 'pending' OR (status = 'running' AND lease_expires < ?2 AND "
+              "lease_owner IS NOT ?1)) "
               "ORDER BY id LIMIT 1) "
               "RETURNING id, target_id, attempts, spec, "
               "(SELECT display FROM targets WHERE targets.id = target_id)");

@@ -411,6 +411,24 @@ def bad_input(e, db, cfg):
     rc, out, err = e.run("sweep", "run", "--config", bad, "--db", db)
     check(rc == 2 and "targets" in err, "no targets: a clear error (%s)" % err.strip())
 
+    # An inventory target: cloud records, keyed by resource, carried like any finding.
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "inventory",
+                       "aws_credential_report.csv")
+    shutil.copy(src, os.path.join(e.root, "aws.csv"))
+    inv = os.path.join(e.root, "inv.yml")
+    with open(inv, "w") as f:
+        f.write("targets:\n  - inventory: aws.csv\n")
+    idb = os.path.join(e.root, "inv.db")
+    for now in ("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"):
+        rc, out, err = e.run("sweep", "run", "--config", inv, "--db", idb, "--now", now,
+                             "--quiet")
+    r = report_json(e, idb)
+    check(rc == 0 and len(r["findings"]) == 1 and
+          r["findings"][0]["place"] == "arn:aws:iam::123456789012:root" and
+          r["findings"][0]["first_seen"].startswith("2026-03-01") and
+          r["targets"][0]["kind"] == "inventory",
+          "an inventory target: its records are findings kept across sweeps")
+
     # A missing target is a failed target scan; the sweep goes on and exits 3.
     miss = os.path.join(e.root, "miss.yml")
     with open(miss, "w") as f:
