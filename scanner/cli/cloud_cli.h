@@ -6,6 +6,7 @@
 #ifndef FBS_CLOUD_CLI_H
 #define FBS_CLOUD_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../cloud/cloud_records.h"
@@ -34,5 +35,9 @@ int fbs_cmd_cloud_live(int argc, char **argv);
  */
 int fbs_cli_report_records(struct fbs_cli_output *o, struct fbs_scan_result *r,
                            struct fbs_cloud_set *set, const char *const *targets, size_t ntargets);
+
+/* The AWS collector's filter of roles and secrets (the fallback vocabulary; payload: the
+ * struct fbs_vocab), shared by `cloud aws` and sweeps. */
+bool fbs_cli_aws_filter(const char *text, size_t len, void *payload);
 
 #endif

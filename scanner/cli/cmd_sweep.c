@@ -3,6 +3,7 @@
  * remembered in a datastore (docs/sweep.md).
  */
 #include "cli.h"
+#include "cloud_cli.h"
 #include "../../detectors/policy.h"
 #include "../../detectors/vocab.h"
 #include "../core/alloc.h"
@@ -396,7 +397,20 @@ static int cmd_run(struct sweep_args *a)
     struct sigaction sa, old;
     bool have_cfg = false, git_on = false, sig_on = false;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    struct fbs_aws_env aws_env;
+    const char *hook;
     int status = FBS_EXIT_USAGE, rc;
+
+    memset(&aws_env, 0, sizeof(aws_env));
+    aws_env.access_key_id = getenv("AWS_ACCESS_KEY_ID");
+    aws_env.secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+    aws_env.session_token = getenv("AWS_SESSION_TOKEN");
+    aws_env.profile = getenv("AWS_PROFILE");
+    aws_env.region = getenv("AWS_REGION");
+    aws_env.default_region = getenv("AWS_DEFAULT_REGION");
+    aws_env.shared_credentials_file = getenv("AWS_SHARED_CREDENTIALS_FILE");
+    aws_env.config_file = getenv("AWS_CONFIG_FILE");
+    aws_env.home = getenv("HOME");
 
     if (!a->config) {
         fbs_cli_error("sweep run: --config FILE is required (see 'fallback-scan sweep --help')");
@@ -452,6 +466,16 @@ static int cmd_run(struct sweep_args *a)
     so.resume = a->resume;
     so.cache_dir = cache.ptr;
     so.tool_version = FBS_VERSION;
+    so.aws_env = &aws_env;
+    so.aws_filter = fbs_cli_aws_filter;
+    hook = getenv("FALLBACK_SCAN_AWS_BACKOFF_MS"); /* tests: retries without waiting */
+    if (hook && *hook) {
+        char *end;
+        long ms = strtol(hook, &end, 10);
+
+        if (!*end && ms > 0 && ms <= 10000)
+            so.aws_backoff_ms = (unsigned)ms;
+    }
     so.cancel = &cancel_flag;
     so.progress = run_progress;
     so.outcome = run_outcome;

@@ -23,6 +23,7 @@
 
 #include "../../detectors/policy.h"
 #include "../../detectors/vocab.h"
+#include "../cloud/cloud.h"
 #include "../core/time.h"
 #include "../match/ruleset.h"
 #include "../model/finding.h"
@@ -31,8 +32,9 @@
 
 /* One target of a configuration, before discovery (a glob or a URL file is expanded at plan). */
 struct fbs_sweep_target {
-    char *kind;     /* path | url | glob | url_file | inventory */
-    char *location; /* expanded path, URL, pattern or file */
+    char *kind;     /* path | url | glob | url_file | inventory | aws */
+    char *location; /* expanded path, URL, pattern or file ("aws" for aws) */
+    char *profile, *region, *endpoint_url, *ca_bundle; /* aws: as 'cloud aws' takes them */
     char **excludes, **includes;
     size_t nexcludes, nincludes;
     uint64_t max_blob_size; /* 0: the default */
@@ -98,6 +100,11 @@ struct fbs_sweep_opts {
     bool resume;            /* continue the latest unfinished sweep */
     const char *cache_dir;  /* clones of URL targets */
     const char *tool_version;
+    /* AWS targets: the credential environment (AWS_*, HOME), the roles/secrets filter, the
+     * retry back-off (0: the collector's default). */
+    const struct fbs_aws_env *aws_env;
+    bool (*aws_filter)(const char *text, size_t len, void *payload);
+    unsigned aws_backoff_ms;
     atomic_bool *cancel; /* set (SIGINT) to stop claiming; in-flight targets are dropped */
     void (*progress)(const struct fbs_sweep_progress *p, void *payload);
     void (*outcome)(const struct fbs_sweep_outcome *o, void *payload);

@@ -21,6 +21,7 @@
 #include "sweep_int.h"
 #include "../../reporters/redact.h"
 #include "../../reporters/reporter.h"
+#include "../cloud/cloud.h"
 #include "../cloud/cloud_records.h"
 #include "../cloud/inventory.h"
 #include "../core/alloc.h"
@@ -198,6 +199,33 @@ static void outcome(struct sweep *sw, const char *target, const char *mode, cons
     pthread_mutex_unlock(&sw->lock);
 }
 
+/* An AWS account target is known by its profile (and region) before it is read. */
+static int aws_ident(struct fbs_sweep_ident *id, const struct fbs_sweep_target *t)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    int rc;
+
+    memset(id, 0, sizeof(*id));
+    rc = t->profile ? fbs_buf_printf(&b, "aws profile %s", t->profile)
+                    : fbs_buf_puts(&b, "aws default credentials");
+    if (rc == 0 && t->region)
+        rc = fbs_buf_printf(&b, " in %s", t->region);
+    if (rc == 0 && t->endpoint_url)
+        rc = fbs_buf_printf(&b, " at %s", t->endpoint_url);
+    id->display = rc == 0 ? fbs_buf_detach(&b) : NULL;
+    fbs_buf_release(&b);
+    if (id->display && fbs_buf_printf(&b, "aws:%s", id->display + 4) == 0)
+        id->identity = fbs_buf_detach(&b);
+    fbs_buf_release(&b);
+    id->kind = fbs_strdup("aws");
+    id->location = fbs_strdup("aws");
+    if (!id->display || !id->identity || !id->kind || !id->location) {
+        fbs_sweep_ident_release(id);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 static int plan_one(struct sweep *sw, const struct fbs_sweep_target *t, const char *kind,
                     const char *location)
 {
@@ -209,7 +237,7 @@ static int plan_one(struct sweep *sw, const struct fbs_sweep_target *t, const ch
     int64_t scan = 0;
     int rc;
 
-    rc = fbs_sweep_identify(&id, kind, location);
+    rc = !strcmp(kind, "aws") ? aws_ident(&id, t) : fbs_sweep_identify(&id, kind, location);
     if (rc == FBS_ENOMEM)
         return rc;
     /* Pass 1 plans the targets the datastore knows by identity (and those that cannot be read);
@@ -260,6 +288,14 @@ static int plan_one(struct sweep *sw, const struct fbs_sweep_target *t, const ch
                         json_string(!strcmp(kind, "inventory") ? "inventory"
                                     : id.is_url                ? "url"
                                                                : id.kind));
+    if (t->profile)
+        json_object_set_new(spec, "profile", json_string(t->profile));
+    if (t->region)
+        json_object_set_new(spec, "region", json_string(t->region));
+    if (t->endpoint_url)
+        json_object_set_new(spec, "endpoint_url", json_string(t->endpoint_url));
+    if (t->ca_bundle)
+        json_object_set_new(spec, "ca_bundle", json_string(t->ca_bundle));
     json_object_set_new(spec, "location", json_string(id.location ? id.location : location));
     json_object_set_new(spec, "exclude", str_array(t->excludes, t->nexcludes));
     json_object_set_new(spec, "include", str_array(t->includes, t->nincludes));
@@ -763,6 +799,65 @@ static int run_inventory(struct sweep *sw, struct target_run *t, const struct sp
     return rc;
 }
 
+static int run_aws(struct sweep *sw, struct target_run *t, const struct spec *sp)
+{
+    const struct fbs_sweep_opts *o = sw->o;
+    const json_t *d = sp->doc;
+    struct fbs_aws_creds creds;
+    struct fbs_aws_opts ao;
+    struct fbs_scan_result r;
+    struct fbs_pipeline_opts po;
+    struct fbs_vec records = FBS_VEC_INIT;
+    char *account = NULL;
+    int rc;
+
+    fbs_aws_creds_init(&creds);
+    rc = fbs_scan_result_init(&r, false);
+    if (rc < 0)
+        return rc;
+    if (!o->aws_env) {
+        rc = dup_into(&t->failure, "AWS targets need the credential environment");
+        goto done;
+    }
+    rc = fbs_aws_creds_resolve(&creds, o->aws_env, json_string_value(json_object_get(d, "profile")),
+                               json_string_value(json_object_get(d, "region")));
+    if (rc < 0 && rc != FBS_ENOMEM) {
+        rc = dup_into(&t->failure, fbs_error_message());
+        goto done;
+    }
+    memset(&ao, 0, sizeof(ao));
+    ao.creds = &creds;
+    ao.endpoint_url = json_string_value(json_object_get(d, "endpoint_url"));
+    ao.ca_bundle = json_string_value(json_object_get(d, "ca_bundle"));
+    ao.backoff_ms = o->aws_backoff_ms;
+    ao.filter = o->aws_filter;
+    ao.filter_payload = (void *)o->vocab;
+    if (rc == 0)
+        rc = fbs_aws_collect(&records, &account, &ao, &r.diags);
+    if (rc < 0 && rc != FBS_ENOMEM) {
+        rc = dup_into(&t->failure, fbs_error_message());
+        goto done;
+    }
+    memset(&po, 0, sizeof(po));
+    po.vocab = o->vocab;
+    po.policy = o->policy;
+    po.now = sw->now;
+    if (rc == 0)
+        rc = fbs_pipeline_add_records(&r, &po, &records);
+    if (rc == 0) {
+        if (atomic_load(&r.stats.errors))
+            t->complete = false;
+        errors_from(t, &r);
+        rc = add_scanned(sw, &t->found, sp, &r.findings);
+    }
+done:
+    fbs_vec_release(&records, fbs_finding_free_v);
+    fbs_free(account);
+    fbs_aws_creds_release(&creds);
+    fbs_scan_result_release(&r);
+    return rc;
+}
+
 /* The distinct commits of a tips object, for hiding them from the walk. */
 static const char **tip_commits(const json_t *tips, size_t *n)
 {
@@ -889,6 +984,8 @@ static int process(struct sweep *sw, const struct fbs_store_claim *cl)
         rc = dup_into(&t.failure, fbs_error_message());
     else if (sp.error)
         rc = dup_into(&t.failure, sp.error);
+    else if (!strcmp(sp.kind, "aws"))
+        t.mode = "full", rc = run_aws(sw, &t, &sp);
     else if (!strcmp(sp.kind, "inventory"))
         t.mode = "full", rc = run_inventory(sw, &t, &sp);
     else if (!strcmp(sp.kind, "path"))

@@ -429,6 +429,43 @@ def bad_input(e, db, cfg):
           r["targets"][0]["kind"] == "inventory",
           "an inventory target: its records are findings kept across sweeps")
 
+    # An AWS account (the collector's replay server on 127.0.0.1): its records are findings;
+    # the replayed AccessDenied and endless throttling make the target scan partial (exit 3),
+    # so nothing is marked fixed and the next sweep reads it in full again.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cloud"))
+    import replay_server
+    server, replay, port = replay_server.start(os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "cloud", "replay"))
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEYx"
+    try:
+        aws = os.path.join(e.root, "aws.yml")
+        with open(aws, "w") as f:
+            f.write("targets:\n  - cloud: aws\n    region: us-east-1\n"
+                    "    endpoint_url: http://127.0.0.1:%d\n" % port)
+        adb = os.path.join(e.root, "aws.db")
+        saved = dict(e.env)
+        e.env.update({"AWS_ACCESS_KEY_ID": "AKIAFALLBACKSCANTEST",
+                      "AWS_SECRET_ACCESS_KEY": secret,
+                      "FALLBACK_SCAN_AWS_BACKOFF_MS": "1"})
+        rcs = []
+        for now in ("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"):
+            rc, out, err = e.run("sweep", "run", "--config", aws, "--db", adb, "--now", now,
+                                 "--quiet")
+            rcs.append(rc)
+        e.env = saved
+    finally:
+        server.shutdown()
+    r = report_json(e, adb)
+    rc, d = diff_json(e, adb)
+    check(rcs == [3, 3] and r["targets"][0]["kind"] == "aws" and len(r["findings"]) >= 3 and
+          not r["targets"][0]["complete"] and r["targets"][0]["mode"] == "full" and
+          all(f["place"].startswith("arn:aws:") for f in r["findings"]),
+          "an AWS target: records kept, a partial scan exits 3 (rc=%s, %d findings)"
+          % (rcs, len(r["findings"])))
+    check(not d["new"] and not d["fixed"], "an AWS target's second sweep: nothing new or fixed")
+    with open(adb, "rb") as f:
+        check(secret.encode() not in f.read(), "the AWS secret key is not in the datastore")
+
     # A missing target is a failed target scan; the sweep goes on and exits 3.
     miss = os.path.join(e.root, "miss.yml")
     with open(miss, "w") as f:

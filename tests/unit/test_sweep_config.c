@@ -93,8 +93,16 @@ static void test_sweep_config__errors_name_file_and_line(void **state)
     assert_non_null(strstr(fbs_error_message(), "line 2: unknown key 'max_blob'"));
     assert_int_equal(load(&c, "targets:\n  - path: a\n    max_blob_size: lots\n"), FBS_EPARSE);
     assert_non_null(strstr(fbs_error_message(), "line 3"));
-    assert_int_equal(load(&c, "targets:\n  - cloud: aws\n"), FBS_EPARSE);
+    assert_int_equal(load(&c, "targets:\n  - cloud: gcp\n"), FBS_EPARSE);
     assert_non_null(strstr(fbs_error_message(), "not supported in sweeps yet"));
+    assert_int_equal(load(&c, "targets:\n  - path: a\n    profile: p\n"), FBS_EPARSE);
+    assert_non_null(strstr(fbs_error_message(), "go with 'cloud:'"));
+    assert_int_equal(
+        load(&c, "targets:\n  - cloud: aws\n    profile: audit\n    region: eu-west-1\n"), 0);
+    assert_string_equal(c.targets[0].kind, "aws");
+    assert_string_equal(c.targets[0].profile, "audit");
+    assert_string_equal(c.targets[0].region, "eu-west-1");
+    fbs_sweep_config_release(&c);
     assert_int_equal(load(&c, "targets: [a\n"), FBS_EPARSE);
     assert_non_null(strstr(fbs_error_message(), "sweep.yml': line"));
     assert_int_equal(load(&c, "- a\n- b\n"), FBS_EPARSE);
