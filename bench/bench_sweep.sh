@@ -36,6 +36,7 @@ while [ $# -gt 0 ]; do
 done
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 [ -x "$BIN" ] || { echo "bench_sweep.sh: no binary at $BIN (build first)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench_sweep.sh: GNU time is needed for peak RSS: apt-get install time" >&2; exit 2; }
 if [ -z "$DIR" ]; then
     DIR="$(mktemp -d /tmp/fbs-bench-sweep.XXXXXX)"
 fi
@@ -126,16 +127,17 @@ report() { # $1 label, $2 "secs rss", $3 sweep id
     local secs rss
     read -r secs rss <<<"$2"
     printf '%-34s %8.2f s  %7.1f ms/repo  peak RSS %6.1f MiB  %s\n' "$1" "$secs" \
-        "$(echo "$secs * 1000 / $REPOS" | bc -l)" "$(echo "$rss / 1024" | bc -l)" \
-        "$(sweep_stats "$3")"
+        "$(awk -v s="$secs" -v n="$REPOS" 'BEGIN { print s * 1000 / n }')" \
+        "$(awk -v r="$rss" 'BEGIN { print r / 1024 }')" "$(sweep_stats "$3")"
 }
 
 echo "fallback-scan sweep: $REPOS repositories x $COMMITS commits, --jobs $JOBS ($(nproc) cores)"
 report "1. first sweep" "$(timed_sweep 2026-01-10T00:00:00Z)" 1
 report "2. nothing changed" "$(timed_sweep 2026-01-17T00:00:00Z)" 2
-for i in $(seq 0 9); do
-    r="$DIR/repos/r$(printf %03d $((i * REPOS / 10)))"
+CHANGED=$((REPOS < 10 ? REPOS : 10))
+for i in $(seq 0 $((CHANGED - 1))); do
+    r="$DIR/repos/r$(printf %03d $((i * REPOS / CHANGED)))"
     tip=$(git -C "$r" rev-parse main)
-    gen_stream "$((i * REPOS / 10))" "$COMMITS" 3 "$tip" | git -C "$r" fast-import --quiet
+    gen_stream "$((i * REPOS / CHANGED))" "$COMMITS" 3 "$tip" | git -C "$r" fast-import --quiet
 done
-report "3. 10 repositories got 3 commits" "$(timed_sweep 2026-01-24T00:00:00Z)" 3
+report "3. $CHANGED repositories got 3 commits" "$(timed_sweep 2026-01-24T00:00:00Z)" 3
