@@ -979,8 +979,10 @@ static int cmd_report(struct sweep_args *a)
         goto done;
     rc = store->ops->sweep_get(store, a->sweep, &sw);
     if (rc <= 0) {
-        if (rc == 0)
-            fbs_error_set(FBS_ENOTFOUND, "no such sweep");
+        if (rc == 0 && a->sweep)
+            fbs_error_set(FBS_ENOTFOUND, "no sweep %lld", (long long)a->sweep);
+        else if (rc == 0)
+            fbs_error_set(FBS_ENOTFOUND, "no sweep yet");
         fbs_cli_fail("sweep report");
         goto done;
     }
