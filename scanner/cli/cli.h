@@ -38,6 +38,7 @@ int fbs_cmd_git(int argc, char **argv);
 int fbs_cmd_rules(int argc, char **argv);
 int fbs_cmd_cloud(int argc, char **argv);
 int fbs_cmd_hook(int argc, char **argv);
+int fbs_cmd_sweep(int argc, char **argv);
 
 /* "fallback-scan: <message>" on stderr. */
 void fbs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,6 +6,7 @@
 #ifndef FBS_CLOUD_CLI_H
 #define FBS_CLOUD_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../cloud/cloud_records.h"
@@ -42,5 +43,9 @@ int fbs_cli_report_records(struct fbs_cli_output *o, struct fbs_scan_result *r,
  * `out` with fbs_target_release(), also on failure. 0 or FBS_ENOMEM.
  */
 int fbs_cli_cloud_target(struct fbs_target *out, const char *name, const char *account);
+
+/* The AWS collector's filter of roles and secrets (the fallback vocabulary; payload: the
+ * struct fbs_vocab), shared by `cloud aws` and sweeps. */
+bool fbs_cli_aws_filter(const char *text, size_t len, void *payload);
 
 #endif

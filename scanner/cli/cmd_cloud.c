@@ -254,7 +254,7 @@ static int on_term(const struct fbs_vocab_term *t, void *payload)
 }
 
 /* The collector's filter for roles and secrets: the fallback vocabulary. */
-static bool vocab_filter(const char *text, size_t len, void *payload)
+bool fbs_cli_aws_filter(const char *text, size_t len, void *payload)
 {
     struct filter_hit h = {false};
 
@@ -310,7 +310,7 @@ static int run_aws(struct cloud_args *a)
     ao.creds = &creds;
     ao.endpoint_url = a->endpoint_url;
     ao.ca_bundle = a->ca_bundle;
-    ao.filter = vocab_filter;
+    ao.filter = fbs_cli_aws_filter;
     ao.filter_payload = a->out.vocab;
     hook = getenv("FALLBACK_SCAN_AWS_BACKOFF_MS");
     if (hook && *hook) {

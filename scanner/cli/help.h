@@ -48,7 +48,7 @@ extern const struct fbs_help_section fbs_cli_output_help_exceptions;
 
 /* Each command's help (its cmd_*.c). */
 extern const struct fbs_help fbs_help_scan, fbs_help_files, fbs_help_git, fbs_help_cloud,
-    fbs_help_inventory, fbs_help_rules, fbs_help_hook;
+    fbs_help_inventory, fbs_help_rules, fbs_help_hook, fbs_help_sweep;
 
 /* `CMD --help`: the synopsis, about, option sections, examples and exit status. */
 void fbs_help_print(FILE *out, const struct fbs_help *h);

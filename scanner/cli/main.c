@@ -31,6 +31,8 @@ static const struct fbs_cmd commands[] = {
      &fbs_help_rules},
     {"hook", fbs_cmd_hook, "install a git pre-commit hook that scans staged changes",
      &fbs_help_hook},
+    {"sweep", fbs_cmd_sweep,
+     "sweep many targets and remember: 'sweep run|list|diff|report|triage'", &fbs_help_sweep},
     {NULL, NULL, NULL, NULL},
 };
 

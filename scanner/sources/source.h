@@ -61,6 +61,12 @@ struct fbs_source_opts {
     bool worktree_files;    /* 'scan' semantics: a target that is the top of a work tree also
                                yields its untracked and modified files (FBS_SOURCE_FILE); a target
                                that is not a repository is handed to fbs_source_file */
+
+    /* Incremental sweeps: commits (40 hex) already scanned, the old ref tips. Only blobs
+     * introduced by commits not reachable from them are read; one that does not resolve is
+     * FBS_ENOTFOUND. */
+    const char *const *hide;
+    size_t nhide;
 };
 
 typedef int (*fbs_blob_cb)(const struct fbs_blob *blob, unsigned worker, void *payload);

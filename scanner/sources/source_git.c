@@ -1008,6 +1008,15 @@ static int resolve_starts(struct gscan *g)
         if (rc < 0)
             return rc;
     }
+    for (i = 0; i < o->nhide; i++) {
+        rc = resolve_commit(g, o->hide[i], "hidden commit", &oid);
+        if (rc == 0)
+            rc = node_get(g, &oid, &n);
+        if (rc == 0)
+            rc = u32_push(&g->hides, n);
+        if (rc < 0)
+            return rc;
+    }
     if (o->range) {
         git_revspec spec;
         git_oid from, to;
