@@ -25,6 +25,8 @@
 struct place {
     struct fbs_finding *f;
     const char *where;
+    unsigned bit;      /* FBS_PLACE_* of `where` */
+    bool everyday_key; /* the key's own name marks it the everyday key of a pair */
     double strength;
     int rc;
 };
@@ -33,14 +35,42 @@ static int on_term(const struct fbs_vocab_term *t, void *payload)
 {
     struct place *p = payload;
 
+    /* Custody words in a path ("backup/" holds copies), pair words of a section shared with
+     * the everyday key: no evidence about this credential's purpose. */
+    if ((t->not_in & p->bit) || (t->pair && p->everyday_key && p->bit != FBS_PLACE_KEY))
+        return 0;
     p->rc = fbs_finding_add_indicator(p->f, t->term, p->where, t->weight * p->strength);
     return p->rc;
 }
 
-static int scan_place(struct fbs_finding *f, const struct fbs_vocab *v, const char *where,
-                      double strength, const char *text, size_t len)
+static int count_term(const struct fbs_vocab_term *t, void *payload)
 {
-    struct place p = {f, where, strength, 0};
+    (void)t;
+    ++*(int *)payload;
+    return 0;
+}
+
+/*
+ * Whether the key's own name marks it the everyday member of a pair (primary, active, current
+ * ...) and names no fallback term itself: then the pair words of the places it shares with the
+ * other key (its section, the comment above both, the file, the directory) describe that other
+ * key, not this one.
+ */
+static const char *everyday_key(const struct fbs_finding *f, const struct fbs_vocab *v)
+{
+    const char *term;
+    int n = 0;
+
+    if (!f->key || !(term = fbs_vocab_everyday(v, f->key, strlen(f->key))))
+        return NULL;
+    fbs_vocab_scan(v, f->key, strlen(f->key), count_term, &n);
+    return n ? NULL : term;
+}
+
+static int scan_place(struct fbs_finding *f, const struct fbs_vocab *v, const char *where,
+                      double strength, const char *text, size_t len, bool everyday)
+{
+    struct place p = {f, where, fbs_vocab_place(where), everyday, strength, 0};
 
     if (!text || !len)
         return 0;
@@ -129,12 +159,17 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     const struct fbs_vocab *v = ctx->vocab;
     const char *rel = f->rel_path ? f->rel_path : f->path;
+    const char *everyday = everyday_key(f, v);
+    bool ed = everyday != NULL;
     int rc = 0;
 
     if (f->rule_fallback)
         rc = fbs_finding_add_indicator(f, f->kind, "rule", 1.0);
+    if (!rc && everyday &&
+        json_object_set_new(f->facts, "everyday_key_term", json_string(everyday)) < 0)
+        rc = FBS_ENOMEM;
     if (!rc && f->key)
-        rc = scan_place(f, v, "key", 1.0, f->key, strlen(f->key));
+        rc = scan_place(f, v, "key", 1.0, f->key, strlen(f->key), ed);
     if (!rc && f->key_path) {
         /* The parents only: the key itself is counted above. */
         size_t n = strlen(f->key_path);
@@ -143,24 +178,25 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
             n -= strlen(f->key);
         else if (f->key)
             n = 0;
-        rc = scan_place(f, v, "key_path", 0.9, f->key_path, n);
+        rc = scan_place(f, v, "key_path", 0.9, f->key_path, n, ed);
     }
     if (!rc && rel) {
         const char *slash = strrchr(rel, '/');
         const char *base = slash ? slash + 1 : rel;
 
-        rc = scan_place(f, v, "file_name", 0.9, base, copy_suffix_cut(base));
+        rc = scan_place(f, v, "file_name", 0.9, base, copy_suffix_cut(base), ed);
         if (!rc && slash)
-            rc = scan_place(f, v, "directory", 0.7, rel, (size_t)(slash - rel));
+            rc = scan_place(f, v, "directory", 0.7, rel, (size_t)(slash - rel), ed);
     }
     if (!rc && f->names)
-        rc = scan_place(f, v, "name", 0.8, f->names, strlen(f->names));
+        rc = scan_place(f, v, "name", 0.8, f->names, strlen(f->names), ed);
     if (!rc && f->comment)
-        rc = scan_place(f, v, "comment", 0.8, f->comment, strlen(f->comment));
+        rc = scan_place(f, v, "comment", 0.8, f->comment, strlen(f->comment), ed);
     if (!rc && f->file_header)
-        rc = scan_place(f, v, "description", 0.7, f->file_header, strlen(f->file_header));
+        rc = scan_place(f, v, "description", 0.7, f->file_header, strlen(f->file_header), ed);
     if (!rc && f->commit_message)
-        rc = scan_place(f, v, "commit_message", 0.35, f->commit_message, strlen(f->commit_message));
+        rc = scan_place(f, v, "commit_message", 0.35, f->commit_message, strlen(f->commit_message),
+                        ed);
     if (rc == 0)
         rc = confidence(f, v, &f->fallback_confidence);
     if (rc < 0)
