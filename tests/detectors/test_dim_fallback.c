@@ -2,6 +2,7 @@
 #include "support/test_support.h"
 
 #include "detectors/detector.h"
+#include "scanner/core/error.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -379,6 +380,42 @@ static void test_dim_fallback__standby_and_active_keys(void **state)
     env_release(&e);
 }
 
+/* The vocabulary's pair / not_in / everyday_terms fields: loaded, and bad values rejected. */
+static void test_dim_fallback__vocab_pair_fields(void **state)
+{
+    static const char ok[] = "terms:\n"
+                             "  - term: twin\n"
+                             "    weight: 0.7\n"
+                             "    pair: true\n"
+                             "    not_in: [directory, commit_message]\n"
+                             "everyday_terms:\n"
+                             "  - term: hot\n"
+                             "    variants: [in-service]\n";
+    static const char bad_place[] = "terms:\n  - term: x\n    weight: 0.5\n    not_in: [roof]\n";
+    static const char bad_pair[] = "terms:\n  - term: x\n    weight: 0.5\n    pair: 1\n";
+    static const char bad_everyday[] = "terms: []\neveryday_terms:\n  - term: x\n    pair: true\n";
+    struct fbs_vocab *v = NULL;
+
+    (void)state;
+    assert_int_equal(fbs_vocab_new(&v), 0);
+    assert_int_equal(fbs_vocab_add_text(v, "t.yml", ok, strlen(ok)), 0);
+    assert_int_equal(v->nterms, 1);
+    assert_true(v->terms[0].pair);
+    assert_int_equal(v->terms[0].not_in, FBS_PLACE_DIRECTORY | FBS_PLACE_COMMIT_MESSAGE);
+    assert_string_equal(fbs_vocab_everyday(v, "HOT_KEY", 7), "hot");
+    assert_string_equal(fbs_vocab_everyday(v, "inServiceKey", 12), "hot");
+    assert_null(fbs_vocab_everyday(v, "shotgun", 7));
+    assert_int_equal(fbs_vocab_add_text(v, "t.yml", bad_place, strlen(bad_place)), FBS_EPARSE);
+    assert_non_null(strstr(fbs_error_message(), "line 4"));
+    assert_int_equal(fbs_vocab_add_text(v, "t.yml", bad_pair, strlen(bad_pair)), FBS_EPARSE);
+    assert_int_equal(fbs_vocab_add_text(v, "t.yml", bad_everyday, strlen(bad_everyday)),
+                     FBS_EPARSE);
+    assert_non_null(strstr(fbs_error_message(), "unknown key 'pair'"));
+    assert_int_equal(fbs_vocab_place("comment"), FBS_PLACE_COMMENT);
+    assert_int_equal(fbs_vocab_place("roof"), 0);
+    fbs_vocab_free(v);
+}
+
 static void test_dim_fallback__key_in_key_path_not_counted_twice(void **state)
 {
     struct env e;
@@ -426,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_dim_fallback__noisy_or_and_threshold),
         cmocka_unit_test(test_dim_fallback__key_in_key_path_not_counted_twice),
         cmocka_unit_test(test_dim_fallback__standby_and_active_keys),
+        cmocka_unit_test(test_dim_fallback__vocab_pair_fields),
         cmocka_unit_test(test_dim_fallback__without_blob),
     };
 
