@@ -2123,6 +2123,30 @@ EMERGENCY_API_KEY = os.environ[⟦N:environment lookup⟧"EMERGENCY_API_KEY"]
 """)
 
 
+# v18i 2026-08-20 - signing secrets picked as phrases (no digits) in settings modules.
+C.commit("v18i", "2026-08-20T10:00:00Z", BEN, "ops-console: settings module; gateway JWT config")
+S("oc_jwt_phrase", "larkspur-" + V.rnd("abcdefghijklmnopqrstuvwxyz", 8) + "-console-signing-key",
+  "signing_secret", False, False, "JWT signing secret, a phrase without digits")
+S("gw_jwt_phrase", "gateway-" + V.rnd("abcdefghijklmnopqrstuvwxyz", 10) + "-hmac-key", "signing_secret",
+  False, False, "JWT secret in a YAML block")
+C.write("v18i", "services/ops-console/ops_console/settings.py", """\
+import os
+
+DEBUG = False
+JWT_SECRET = "⟦S:oc_jwt_phrase⟧"
+JWT_ALGORITHM = "HS256"
+SESSION_SECRET = os.environ[⟦N:environment lookup⟧"SESSION_SECRET"]
+""")
+C.write("v18i", "services/gateway/config/application.yml", """\
+server:
+  port: 8443
+security:
+  jwt:
+    secret: ⟦S:gw_jwt_phrase⟧
+    ttl: 3600
+""")
+
+
 # =============================================================================================
 # output
 # =============================================================================================
