@@ -216,7 +216,7 @@ static int text_end(void *state)
                 json_array_size(info->absent));
     if (atomic_load(&s->suppressed_placeholder) || atomic_load(&s->suppressed_reference) ||
         atomic_load(&s->suppressed_ciphertext))
-        fprintf(out, "not reported: %llu placeholder%s, %llu reference%s, %llu ciphertext%s\n",
+        fprintf(out, "not reported: %llu placeholder%s, %llu reference%s, %llu encrypted value%s\n",
                 (unsigned long long)atomic_load(&s->suppressed_placeholder),
                 atomic_load(&s->suppressed_placeholder) == 1 ? "" : "s",
                 (unsigned long long)atomic_load(&s->suppressed_reference),
