@@ -17,7 +17,9 @@
 #include "../scanner/core/alloc.h"
 #include "../scanner/core/error.h"
 
+#include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../scanner/core/banned.h"
@@ -50,21 +52,121 @@ static int count_term(const struct fbs_vocab_term *t, void *payload)
     return 0;
 }
 
-/*
- * Whether the key's own name marks it the everyday member of a pair (primary, active, current
- * ...) and names no fallback term itself: then the pair words of the places it shares with the
- * other key (its section, the comment above both, the file, the directory) describe that other
- * key, not this one.
- */
-static const char *everyday_key(const struct fbs_finding *f, const struct fbs_vocab *v)
+static int pair_term(const struct fbs_vocab_term *t, void *payload)
 {
-    const char *term;
-    int n = 0;
+    if (t->pair)
+        *(bool *)payload = true;
+    return 0;
+}
 
-    if (!f->key || !(term = fbs_vocab_everyday(v, f->key, strlen(f->key))))
+/* Whether the key names a fallback term itself. */
+static bool names_fallback_term(const struct fbs_vocab *v, const char *key, size_t n)
+{
+    int hits = 0;
+
+    fbs_vocab_scan(v, key, n, count_term, &hits);
+    return hits > 0;
+}
+
+/*
+ * A key name's base: its lower-case alphanumeric tokens (split at punctuation and camelCase),
+ * without the tokens that are pair terms (drop_pair: STANDBY, DR, SECONDARY ...) or everyday
+ * terms (PRIMARY, ACTIVE ...), joined with '_'. *dropped: whether a token was dropped.
+ */
+static void base_name(const struct fbs_vocab *v, const char *s, size_t n, bool drop_pair, char *out,
+                      size_t cap, bool *dropped)
+{
+    size_t i = 0, o = 0;
+
+    *dropped = false;
+    out[0] = '\0';
+    while (i < n) {
+        size_t a, k;
+        bool pair = false, drop;
+
+        while (i < n && !isalnum((unsigned char)s[i]))
+            i++;
+        a = i;
+        while (i < n && isalnum((unsigned char)s[i]) &&
+               !(i > a && isupper((unsigned char)s[i]) && islower((unsigned char)s[i - 1])))
+            i++;
+        if (i == a)
+            continue;
+        if (drop_pair)
+            fbs_vocab_scan(v, s + a, i - a, pair_term, &pair);
+        drop = drop_pair ? pair : fbs_vocab_everyday(v, s + a, i - a) != NULL;
+        if (drop) {
+            *dropped = true;
+            continue;
+        }
+        if (o + (i - a) + 2 > cap)
+            return;
+        if (o)
+            out[o++] = '_';
+        for (k = a; k < i; k++)
+            out[o++] = (char)tolower((unsigned char)s[k]);
+        out[o] = '\0';
+    }
+}
+
+/*
+ * The standby twin of this key among its siblings: a sibling whose name is this key's name
+ * with a pair term added (API_KEY_DR next to API_KEY, STANDBY_SIGNING_KEY next to SIGNING_KEY),
+ * when this key's own name names no fallback term. Its length in *tn, or NULL.
+ */
+static const char *standby_twin(const struct fbs_finding *f, const struct fbs_vocab *v, size_t *tn)
+{
+    char own[160], other[160];
+    const char *p;
+    bool dropped;
+
+    if (!f->key || !f->sibling_keys || names_fallback_term(v, f->key, strlen(f->key)))
         return NULL;
-    fbs_vocab_scan(v, f->key, strlen(f->key), count_term, &n);
-    return n ? NULL : term;
+    base_name(v, f->key, strlen(f->key), false, own, sizeof(own), &dropped);
+    if (!own[0])
+        return NULL;
+    for (p = f->sibling_keys; *p;) {
+        size_t n = strcspn(p, " ");
+
+        base_name(v, p, n, true, other, sizeof(other), &dropped);
+        if (dropped && !strcmp(own, other)) {
+            *tn = n;
+            return p;
+        }
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    return NULL;
+}
+
+/*
+ * Whether the key's own name marks it the everyday member of a pair - an everyday term
+ * (primary, active, current ...) and no fallback term, or a sibling that is its standby twin -
+ * so that the pair words of the places it shares with the other key (its section, the comment
+ * above both, the file, the directory) describe that other key, not this one. Records why in
+ * facts.everyday_key (the term, or "twin of <sibling>").
+ */
+static int everyday_key(struct fbs_finding *f, const struct fbs_vocab *v, bool *out)
+{
+    const char *term = NULL, *twin;
+    size_t tn = 0;
+    char why[128];
+
+    *out = false;
+    if (!f->key)
+        return 0;
+    term = fbs_vocab_everyday(v, f->key, strlen(f->key));
+    if (term && !names_fallback_term(v, f->key, strlen(f->key)))
+        snprintf(why, sizeof(why), "%s", term);
+    else if ((twin = standby_twin(f, v, &tn)) != NULL)
+        snprintf(why, sizeof(why), "twin of %.*s", (int)(tn > 100 ? 100 : tn), twin);
+    else
+        return 0;
+    *out = true;
+    if (json_object_set_new(f->facts, "everyday_key", json_string(why)) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    return 0;
 }
 
 static int scan_place(struct fbs_finding *f, const struct fbs_vocab *v, const char *where,
@@ -159,15 +261,11 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     const struct fbs_vocab *v = ctx->vocab;
     const char *rel = f->rel_path ? f->rel_path : f->path;
-    const char *everyday = everyday_key(f, v);
-    bool ed = everyday != NULL;
-    int rc = 0;
+    bool ed = false;
+    int rc = everyday_key(f, v, &ed);
 
-    if (f->rule_fallback)
+    if (!rc && f->rule_fallback)
         rc = fbs_finding_add_indicator(f, f->kind, "rule", 1.0);
-    if (!rc && everyday &&
-        json_object_set_new(f->facts, "everyday_key_term", json_string(everyday)) < 0)
-        rc = FBS_ENOMEM;
     if (!rc && f->key)
         rc = scan_place(f, v, "key", 1.0, f->key, strlen(f->key), ed);
     if (!rc && f->key_path) {

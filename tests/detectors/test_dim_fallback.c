@@ -336,8 +336,7 @@ static void test_dim_fallback__standby_and_active_keys(void **state)
              "DR account: the primary key is in daily use, the standby key is for failover");
     env_run(&e);
     expect_none(&e);
-    assert_string_equal(json_string_value(json_object_get(e.f->facts, "everyday_key_term")),
-                        "primary");
+    assert_string_equal(json_string_value(json_object_get(e.f->facts, "everyday_key")), "primary");
     env_release(&e);
 
     env_init(&e, "dr/storage.env", "AZURE_STORAGE_STANDBY_KEY", "AZURE_STORAGE_STANDBY_KEY",
@@ -346,7 +345,7 @@ static void test_dim_fallback__standby_and_active_keys(void **state)
     assert_true(e.f->is_fallback);
     assert_non_null(find_ind(e.f, "standby", "key"));
     assert_non_null(find_ind(e.f, "dr", "directory"));
-    assert_null(json_object_get(e.f->facts, "everyday_key_term"));
+    assert_null(json_object_get(e.f->facts, "everyday_key"));
     env_release(&e);
 
     /* Primary and secondary under a failover section. */
@@ -370,6 +369,29 @@ static void test_dim_fallback__standby_and_active_keys(void **state)
     env_run(&e);
     assert_true(e.f->is_fallback);
     assert_non_null(find_ind(e.f, "breakglass", "directory"));
+    env_release(&e);
+
+    /* A neutral name next to its standby twin (the same name plus a pair word) is the everyday
+     * key: the comment above both describes the twin. */
+    env_init(&e, "dr/keys.env", "PAYMENTS_API_KEY", "PAYMENTS_API_KEY",
+             "payments keys: the DR key is for the us-west-2 failover site");
+    assert_int_equal(fbs_finding_set_str(&e.f->sibling_keys, "REGION PAYMENTS_API_KEY_DR"), 0);
+    env_run(&e);
+    expect_none(&e);
+    assert_string_equal(json_string_value(json_object_get(e.f->facts, "everyday_key")),
+                        "twin of PAYMENTS_API_KEY_DR");
+    env_release(&e);
+    env_init(&e, "ops/keys.env", "PAYMENTS_API_KEY_DR", "PAYMENTS_API_KEY_DR", NULL);
+    assert_int_equal(fbs_finding_set_str(&e.f->sibling_keys, "PAYMENTS_API_KEY"), 0);
+    env_run(&e);
+    assert_true(e.f->is_fallback);
+    env_release(&e);
+    /* Not a twin: another name with a pair word leaves the comment's words in place. */
+    env_init(&e, "dr/keys.env", "PAYMENTS_API_KEY", "PAYMENTS_API_KEY",
+             "payments keys: the DR key is for the us-west-2 failover site");
+    assert_int_equal(fbs_finding_set_str(&e.f->sibling_keys, "DR_DB_PASSWORD"), 0);
+    env_run(&e);
+    assert_true(e.f->is_fallback);
     env_release(&e);
 
     /* A key naming both ("primary_standby_key") is judged by its fallback word. */

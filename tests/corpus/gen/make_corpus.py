@@ -2147,6 +2147,17 @@ security:
 """)
 
 
+# v18j 2026-09-01 - an everyday key and its DR twin under one comment: only the twin is fallback.
+C.commit("v18j", "2026-09-01T09:00:00Z", CHEN, "payments: Stripe keys for the primary and the failover site")
+S("stripe_main", V.stripe(), "stripe_secret_key", False, False, "everyday key; the comment above is about its twin")
+S("stripe_dr", V.stripe(), "stripe_secret_key", True, True, "the DR twin of STRIPE_SECRET_KEY")
+C.write("v18j", "services/payments/config/stripe.env", """\
+# Stripe keys. The DR key is only for the us-west-2 failover site.
+STRIPE_SECRET_KEY=⟦S:stripe_main⟧
+STRIPE_SECRET_KEY_DR=⟦S:stripe_dr⟧
+""")
+
+
 # =============================================================================================
 # output
 # =============================================================================================
