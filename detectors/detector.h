@@ -69,6 +69,7 @@ extern const struct fbs_detector fbs_detector_jwt;
 extern const struct fbs_detector fbs_detector_aws;
 extern const struct fbs_detector fbs_detector_vault;
 extern const struct fbs_detector fbs_detector_mfa;
+extern const struct fbs_detector fbs_detector_temporary;
 extern const struct fbs_detector fbs_detector_pem;
 extern const struct fbs_detector fbs_detector_openssh;
 extern const struct fbs_detector fbs_detector_pkcs12;

@@ -17,7 +17,9 @@
 #include "../scanner/core/alloc.h"
 #include "../scanner/core/error.h"
 
+#include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../scanner/core/banned.h"
@@ -25,6 +27,8 @@
 struct place {
     struct fbs_finding *f;
     const char *where;
+    unsigned bit;      /* FBS_PLACE_* of `where` */
+    bool everyday_key; /* the key's own name marks it the everyday key of a pair */
     double strength;
     int rc;
 };
@@ -33,14 +37,142 @@ static int on_term(const struct fbs_vocab_term *t, void *payload)
 {
     struct place *p = payload;
 
+    /* Custody words in a path ("backup/" holds copies), pair words of a section shared with
+     * the everyday key: no evidence about this credential's purpose. */
+    if ((t->not_in & p->bit) || (t->pair && p->everyday_key && p->bit != FBS_PLACE_KEY))
+        return 0;
     p->rc = fbs_finding_add_indicator(p->f, t->term, p->where, t->weight * p->strength);
     return p->rc;
 }
 
-static int scan_place(struct fbs_finding *f, const struct fbs_vocab *v, const char *where,
-                      double strength, const char *text, size_t len)
+static int count_term(const struct fbs_vocab_term *t, void *payload)
 {
-    struct place p = {f, where, strength, 0};
+    (void)t;
+    ++*(int *)payload;
+    return 0;
+}
+
+static int pair_term(const struct fbs_vocab_term *t, void *payload)
+{
+    if (t->pair)
+        *(bool *)payload = true;
+    return 0;
+}
+
+/* Whether the key names a fallback term itself. */
+static bool names_fallback_term(const struct fbs_vocab *v, const char *key, size_t n)
+{
+    int hits = 0;
+
+    fbs_vocab_scan(v, key, n, count_term, &hits);
+    return hits > 0;
+}
+
+/*
+ * A key name's base: its lower-case alphanumeric tokens (split at punctuation and camelCase),
+ * without the tokens that are pair terms (drop_pair: STANDBY, DR, SECONDARY ...) or everyday
+ * terms (PRIMARY, ACTIVE ...), joined with '_'. *dropped: whether a token was dropped.
+ */
+static void base_name(const struct fbs_vocab *v, const char *s, size_t n, bool drop_pair, char *out,
+                      size_t cap, bool *dropped)
+{
+    size_t i = 0, o = 0;
+
+    *dropped = false;
+    out[0] = '\0';
+    while (i < n) {
+        size_t a, k;
+        bool pair = false, drop;
+
+        while (i < n && !isalnum((unsigned char)s[i]))
+            i++;
+        a = i;
+        while (i < n && isalnum((unsigned char)s[i]) &&
+               !(i > a && isupper((unsigned char)s[i]) && islower((unsigned char)s[i - 1])))
+            i++;
+        if (i == a)
+            continue;
+        if (drop_pair)
+            fbs_vocab_scan(v, s + a, i - a, pair_term, &pair);
+        drop = drop_pair ? pair : fbs_vocab_everyday(v, s + a, i - a) != NULL;
+        if (drop) {
+            *dropped = true;
+            continue;
+        }
+        if (o + (i - a) + 2 > cap)
+            return;
+        if (o)
+            out[o++] = '_';
+        for (k = a; k < i; k++)
+            out[o++] = (char)tolower((unsigned char)s[k]);
+        out[o] = '\0';
+    }
+}
+
+/*
+ * The standby twin of this key among its siblings: a sibling whose name is this key's name
+ * with a pair term added (API_KEY_DR next to API_KEY, STANDBY_SIGNING_KEY next to SIGNING_KEY),
+ * when this key's own name names no fallback term. Its length in *tn, or NULL.
+ */
+static const char *standby_twin(const struct fbs_finding *f, const struct fbs_vocab *v, size_t *tn)
+{
+    char own[160], other[160];
+    const char *p;
+    bool dropped;
+
+    if (!f->key || !f->sibling_keys || names_fallback_term(v, f->key, strlen(f->key)))
+        return NULL;
+    base_name(v, f->key, strlen(f->key), false, own, sizeof(own), &dropped);
+    if (!own[0])
+        return NULL;
+    for (p = f->sibling_keys; *p;) {
+        size_t n = strcspn(p, " ");
+
+        base_name(v, p, n, true, other, sizeof(other), &dropped);
+        if (dropped && !strcmp(own, other)) {
+            *tn = n;
+            return p;
+        }
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    return NULL;
+}
+
+/*
+ * Whether the key's own name marks it the everyday member of a pair - an everyday term
+ * (primary, active, current ...) and no fallback term, or a sibling that is its standby twin -
+ * so that the pair words of the places it shares with the other key (its section, the comment
+ * above both, the file, the directory) describe that other key, not this one. Records why in
+ * facts.everyday_key (the term, or "twin of <sibling>").
+ */
+static int everyday_key(struct fbs_finding *f, const struct fbs_vocab *v, bool *out)
+{
+    const char *term = NULL, *twin;
+    size_t tn = 0;
+    char why[128];
+
+    *out = false;
+    if (!f->key)
+        return 0;
+    term = fbs_vocab_everyday(v, f->key, strlen(f->key));
+    if (term && !names_fallback_term(v, f->key, strlen(f->key)))
+        snprintf(why, sizeof(why), "%s", term);
+    else if ((twin = standby_twin(f, v, &tn)) != NULL)
+        snprintf(why, sizeof(why), "twin of %.*s", (int)(tn > 100 ? 100 : tn), twin);
+    else
+        return 0;
+    *out = true;
+    if (json_object_set_new(f->facts, "everyday_key", json_string(why)) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int scan_place(struct fbs_finding *f, const struct fbs_vocab *v, const char *where,
+                      double strength, const char *text, size_t len, bool everyday)
+{
+    struct place p = {f, where, fbs_vocab_place(where), everyday, strength, 0};
 
     if (!text || !len)
         return 0;
@@ -129,12 +261,13 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     const struct fbs_vocab *v = ctx->vocab;
     const char *rel = f->rel_path ? f->rel_path : f->path;
-    int rc = 0;
+    bool ed = false;
+    int rc = everyday_key(f, v, &ed);
 
-    if (f->rule_fallback)
+    if (!rc && f->rule_fallback)
         rc = fbs_finding_add_indicator(f, f->kind, "rule", 1.0);
     if (!rc && f->key)
-        rc = scan_place(f, v, "key", 1.0, f->key, strlen(f->key));
+        rc = scan_place(f, v, "key", 1.0, f->key, strlen(f->key), ed);
     if (!rc && f->key_path) {
         /* The parents only: the key itself is counted above. */
         size_t n = strlen(f->key_path);
@@ -143,24 +276,25 @@ static int fallback_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
             n -= strlen(f->key);
         else if (f->key)
             n = 0;
-        rc = scan_place(f, v, "key_path", 0.9, f->key_path, n);
+        rc = scan_place(f, v, "key_path", 0.9, f->key_path, n, ed);
     }
     if (!rc && rel) {
         const char *slash = strrchr(rel, '/');
         const char *base = slash ? slash + 1 : rel;
 
-        rc = scan_place(f, v, "file_name", 0.9, base, copy_suffix_cut(base));
+        rc = scan_place(f, v, "file_name", 0.9, base, copy_suffix_cut(base), ed);
         if (!rc && slash)
-            rc = scan_place(f, v, "directory", 0.7, rel, (size_t)(slash - rel));
+            rc = scan_place(f, v, "directory", 0.7, rel, (size_t)(slash - rel), ed);
     }
     if (!rc && f->names)
-        rc = scan_place(f, v, "name", 0.8, f->names, strlen(f->names));
+        rc = scan_place(f, v, "name", 0.8, f->names, strlen(f->names), ed);
     if (!rc && f->comment)
-        rc = scan_place(f, v, "comment", 0.8, f->comment, strlen(f->comment));
+        rc = scan_place(f, v, "comment", 0.8, f->comment, strlen(f->comment), ed);
     if (!rc && f->file_header)
-        rc = scan_place(f, v, "description", 0.7, f->file_header, strlen(f->file_header));
+        rc = scan_place(f, v, "description", 0.7, f->file_header, strlen(f->file_header), ed);
     if (!rc && f->commit_message)
-        rc = scan_place(f, v, "commit_message", 0.35, f->commit_message, strlen(f->commit_message));
+        rc = scan_place(f, v, "commit_message", 0.35, f->commit_message, strlen(f->commit_message),
+                        ed);
     if (rc == 0)
         rc = confidence(f, v, &f->fallback_confidence);
     if (rc < 0)

@@ -12,6 +12,9 @@
  *             the YAML block scalar (`tls.key: |`) the secret sits in.
  *   names:    values of name-like keys next to the secret's key in the same object
  *             ("name": "breakglass-admin" beside "secret": "..." in a Terraform state).
+ *   sibling_keys: the keys of the other entries of that object (same indentation, no line of
+ *             smaller indentation or section header in between), space-separated: dim_fallback
+ *             tells the everyday key of a pair (API_KEY) from its standby twin (API_KEY_DR).
  *   key_path: the keys of the enclosing, less-indented lines (YAML/JSON/HCL blocks) or the
  *             nearest `[section]` (TOML/INI), outermost first, joined with '.', ending in key.
  */
@@ -511,14 +514,45 @@ static int name_value(struct line l, struct fbs_buf *out)
     return 0;
 }
 
+#define MAX_SIBLING_KEYS 1024 /* bytes of sibling_keys */
+
+/* The key of a "key: value" / "key = value" / "export KEY=value" line, appended to out. */
+static int sibling_key(struct line l, struct fbs_buf *out)
+{
+    size_t i = indent_of(l), ks;
+    const char *s = l.s;
+
+    if (l.n - i > 7 && !strncmp(s + i, "export ", 7))
+        i += 7;
+    while (i < l.n && (s[i] == '"' || s[i] == '\''))
+        i++;
+    ks = i;
+    while (i < l.n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '.'))
+        i++;
+    if (i == ks || i - ks > 80 || out->len + (i - ks) + 1 > MAX_SIBLING_KEYS)
+        return 0;
+    {
+        size_t e = i;
+
+        while (i < l.n && (s[i] == '"' || s[i] == '\'' || s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (i >= l.n || (s[i] != ':' && s[i] != '='))
+            return 0;
+        if ((out->len && fbs_buf_putc(out, ' ') < 0) || fbs_buf_put(out, s + ks, e - ks) < 0)
+            return FBS_ENOMEM;
+    }
+    return 0;
+}
+
 /*
  * Name-like siblings of the secret's key in the same object (same indentation, no line of
- * smaller indentation in between): "name": "breakglass-admin" next to "secret": "...".
+ * smaller indentation in between): "name": "breakglass-admin" next to "secret": "...". The
+ * siblings' keys go to f->sibling_keys.
  */
 static int sibling_names(struct fbs_finding *f, const unsigned char *data, size_t len,
                          struct line l)
 {
-    struct fbs_buf out = FBS_BUF_INIT;
+    struct fbs_buf out = FBS_BUF_INIT, keys = FBS_BUF_INIT;
     size_t ind = indent_of(l);
     struct line p = l;
     int k, rc = 0;
@@ -529,8 +563,8 @@ static int sibling_names(struct fbs_finding *f, const unsigned char *data, size_
         p = line_before(data, p);
         if (!p.s || (!blank(p) && indent_of(p) < ind) || section_line(p, &ss, &sn))
             break;
-        if (indent_of(p) == ind)
-            rc = name_value(p, &out);
+        if (indent_of(p) == ind && (rc = name_value(p, &out)) == 0)
+            rc = sibling_key(p, &keys);
     }
     p = l;
     for (k = 0; k < 40 && rc == 0; k++) {
@@ -543,12 +577,15 @@ static int sibling_names(struct fbs_finding *f, const unsigned char *data, size_
         p = line_at(data, len, next + 1);
         if ((!blank(p) && indent_of(p) < ind) || section_line(p, &next, &next))
             break;
-        if (indent_of(p) == ind)
-            rc = name_value(p, &out);
+        if (indent_of(p) == ind && (rc = name_value(p, &out)) == 0)
+            rc = sibling_key(p, &keys);
     }
     if (rc == 0 && out.len)
         rc = fbs_finding_set_strn(&f->names, out.ptr, out.len);
+    if (rc == 0 && keys.len)
+        rc = fbs_finding_set_strn(&f->sibling_keys, keys.ptr, keys.len);
     fbs_buf_release(&out);
+    fbs_buf_release(&keys);
     return rc;
 }
 

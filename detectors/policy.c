@@ -174,6 +174,54 @@ static int apply_severity(const struct loader *l, struct fbs_policy *p, const js
     return 0;
 }
 
+static int apply_lifetimes(const struct loader *l, struct fbs_policy *p, const json_t *m)
+{
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(m))
+        return perr(l, m, NULL, "%s must be a mapping of lifetime class: duration",
+                    "'max_lifetime'");
+    json_object_foreach((json_t *)m, key, v)
+    {
+        int64_t secs = 0;
+        size_t i;
+        int rc;
+
+        if (strlen(key) >= sizeof(p->lifetimes[0].cls) || !*key)
+            return perr(l, m, key, "lifetime class '%.64s' must be 1 to 63 characters", key);
+        if ((rc = get_duration(l, m, key, &secs)) < 0)
+            return rc;
+        for (i = 0; i < p->nlifetimes; i++)
+            if (!strcmp(p->lifetimes[i].cls, key))
+                break;
+        if (i == p->nlifetimes) {
+            if (p->nlifetimes == FBS_POLICY_MAX_LIFETIMES)
+                return perr(l, m, key, "more than %d lifetime classes", FBS_POLICY_MAX_LIFETIMES);
+            snprintf(p->lifetimes[i].cls, sizeof(p->lifetimes[i].cls), "%s", key);
+            p->nlifetimes++;
+        }
+        p->lifetimes[i].max = secs;
+    }
+    return 0;
+}
+
+int64_t fbs_policy_max_lifetime(const struct fbs_policy *p, const struct fbs_finding *f,
+                                const char **cls)
+{
+    const char *c = json_string_value(json_object_get(f->facts, "lifetime_class"));
+    size_t i;
+
+    if (!c)
+        c = f->kind;
+    if (cls)
+        *cls = c;
+    for (i = 0; c && p && i < p->nlifetimes; i++)
+        if (!strcmp(p->lifetimes[i].cls, c))
+            return p->lifetimes[i].max;
+    return 0;
+}
+
 static int apply(struct fbs_policy *p, const struct fbs_conf *c, const char *name)
 {
     struct loader l = {c, name};
@@ -208,11 +256,14 @@ static int apply(struct fbs_policy *p, const struct fbs_conf *c, const char *nam
             rc = get_risk(&l, root, key, &p->standing_high_min_risk);
         else if (!strcmp(key, "expired_max_risk"))
             rc = get_risk(&l, root, key, &p->expired_max_risk);
+        else if (!strcmp(key, "max_lifetime"))
+            rc = apply_lifetimes(&l, p, v);
         else
             rc = perr(&l, root, key,
                       "unknown key '%s' (known: fallback_window, rotation_max_age, "
                       "expires_soon, unused_max_age, fallback_threshold, weights, severity, "
-                      "standing_min_risk, standing_high_min_risk, expired_max_risk)",
+                      "standing_min_risk, standing_high_min_risk, expired_max_risk, "
+                      "max_lifetime)",
                       key);
         if (rc < 0)
             return rc;
@@ -282,15 +333,20 @@ static json_t *duration_json(int64_t secs)
 
 json_t *fbs_policy_to_json(const struct fbs_policy *p)
 {
-    json_t *o = json_object(), *w = json_object(), *s = json_object();
+    json_t *o = json_object(), *w = json_object(), *s = json_object(), *m = json_object();
+    size_t k;
     int i, bad = 0;
 
     /* json_object_set_new() takes the reference even when it fails. */
     if (!o || json_object_set_new(o, "weights", w) < 0 ||
-        json_object_set_new(o, "severity", s) < 0) {
+        json_object_set_new(o, "severity", s) < 0 ||
+        json_object_set_new(o, "max_lifetime", m) < 0) {
         json_decref(o);
         return NULL;
     }
+    for (k = 0; k < p->nlifetimes; k++)
+        if (p->lifetimes[k].max > 0)
+            bad |= json_object_set_new(m, p->lifetimes[k].cls, duration_json(p->lifetimes[k].max));
     for (i = 0; i < FBS_DIM__COUNT; i++)
         bad |= json_object_set_new(w, fbs_dim_name((enum fbs_dim)i), json_real(p->weights[i]));
     for (i = FBS_SEV_CRITICAL; i > FBS_SEV_INFO; i--)

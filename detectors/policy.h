@@ -19,6 +19,13 @@ enum fbs_severity { FBS_SEV_INFO, FBS_SEV_LOW, FBS_SEV_MEDIUM, FBS_SEV_HIGH, FBS
 const char *fbs_severity_name(enum fbs_severity s);
 int fbs_severity_parse(const char *s);
 
+/* The longest a credential of one lifetime class can live (policy key max_lifetime). */
+#define FBS_POLICY_MAX_LIFETIMES 32
+struct fbs_lifetime {
+    char cls[64]; /* a facts.lifetime_class value or a credential kind */
+    int64_t max;  /* seconds; 0: no bound (an override can remove a default this way) */
+};
+
 struct fbs_policy {
     int64_t fallback_window;  /* seconds an exception credential may live (7d) */
     int64_t rotation_max_age; /* seconds before any credential is due for rotation (90d) */
@@ -31,6 +38,8 @@ struct fbs_policy {
     int standing_min_risk;      /* risk floor for a standing-access finding */
     int standing_high_min_risk; /* ... when its privilege is high */
     int expired_max_risk;       /* risk cap for an expired credential */
+    struct fbs_lifetime lifetimes[FBS_POLICY_MAX_LIFETIMES];
+    size_t nlifetimes;
 };
 
 /* Load the built-in default policy. 0, FBS_EPARSE, FBS_ENOMEM. */
@@ -45,6 +54,13 @@ int fbs_policy_apply_file(struct fbs_policy *p, const char *path);
 
 /* The policy as written in reports (scan.policy): durations as "7d", numbers as numbers. */
 json_t *fbs_policy_to_json(const struct fbs_policy *p);
+
+/*
+ * The maximum lifetime of a finding's lifetime class (facts.lifetime_class, else its kind), in
+ * seconds; 0 when the policy knows none. *cls (may be NULL) receives the class looked up.
+ */
+int64_t fbs_policy_max_lifetime(const struct fbs_policy *p, const struct fbs_finding *f,
+                                const char **cls);
 
 /* Severity for a risk score under the policy's cut-offs. */
 enum fbs_severity fbs_policy_severity(const struct fbs_policy *p, int risk);

@@ -19,6 +19,7 @@
 #include "../scanner/core/error.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../scanner/core/banned.h"
@@ -61,14 +62,62 @@ static const char *short_commit(const char *c, char buf[13])
     return buf;
 }
 
+/* facts.<key> as a string, or NULL. */
+static const char *fact(const struct fbs_finding *f, const char *key)
+{
+    return json_string_value(json_object_get(f->facts, key));
+}
+
+/* "36 hours" / "1 hour" / "32 days" for a lifetime in seconds. */
+static void lifetime(char out[32], int64_t secs)
+{
+    if (secs % FBS_DAY == 0)
+        snprintf(out, 32, "%lld day%s", (long long)(secs / FBS_DAY), secs == FBS_DAY ? "" : "s");
+    else if (secs % 3600 == 0)
+        snprintf(out, 32, "%lld hour%s", (long long)(secs / 3600), secs == 3600 ? "" : "s");
+    else
+        snprintf(out, 32, "%lld seconds", (long long)secs);
+}
+
+/* Why an expiry bounded by the class's maximum lifetime is what it is. */
+static void bound_reason(struct verdict *v, bool expired)
+{
+    struct fbs_finding *f = v->f;
+    const char *cls = NULL, *from = fact(f, "expires_bound_from");
+    int64_t max = fbs_policy_max_lifetime(v->ctx->policy, f, &cls);
+    char d[FBS_TIME_ISO_LEN], base[FBS_TIME_ISO_LEN], life[32];
+
+    lifetime(life, max);
+    day(d, f->expires);
+    day(base, from && !strcmp(from, "issued")   ? f->issued
+              : from && !strcmp(from, "commit") ? f->committed
+                                                : f->file_mtime);
+    if (expired)
+        REASON(v,
+               "expired by %s at the latest, %lld days ago: a credential of class %s lives at most "
+               "%s and this one was %s %s",
+               d, (long long)fbs_time_days_between(f->expires, v->ctx->now), cls ? cls : "?", life,
+               from && !strcmp(from, "issued")   ? "issued"
+               : from && !strcmp(from, "commit") ? "committed"
+                                                 : "in a file modified",
+               base);
+    else
+        REASON(v, "expires by %s at the latest: a credential of class %s lives at most %s%s", d,
+               cls ? cls : "?", life, v->unbounded ? "" : ": time-bound");
+}
+
 /* Live: not expired, not deactivated. Also says where it is. */
 static void judge_live(struct verdict *v)
 {
     struct fbs_finding *f = v->f;
+    const char *from = fact(f, "expires_from");
     char d[FBS_TIME_ISO_LEN], c[13], r[13];
 
     v->live = true;
-    if (f->has_expires && f->expires <= v->ctx->now) {
+    if (f->has_expires && f->expires <= v->ctx->now && from && !strcmp(from, "max_lifetime")) {
+        bound_reason(v, true);
+        v->live = false;
+    } else if (f->has_expires && f->expires <= v->ctx->now) {
         day(d, f->expires);
         REASON(v, "expired %s, %lld days ago", d,
                (long long)fbs_time_days_between(f->expires, v->ctx->now));
@@ -145,9 +194,22 @@ static void judge_expiry(struct verdict *v)
 {
     struct fbs_finding *f = v->f;
     const struct fbs_policy *p = v->ctx->policy;
-    char d[FBS_TIME_ISO_LEN];
-    int64_t left;
+    const char *from = fact(f, "expires_from"), *cls = NULL;
+    int64_t left, max = fbs_policy_max_lifetime(p, f, &cls);
+    char d[FBS_TIME_ISO_LEN], life[32];
 
+    if (!f->has_expires && max > 0) {
+        lifetime(life, max);
+        v->unbounded = max > p->fallback_window;
+        REASON(v, "no expiry recorded, but a credential of class %s lives at most %s%s",
+               cls ? cls : "?", life, v->unbounded ? "" : ": time-bound");
+        return;
+    }
+    if (f->has_expires && f->expires > v->ctx->now && from && !strcmp(from, "max_lifetime")) {
+        v->unbounded = max > p->fallback_window;
+        bound_reason(v, false);
+        return;
+    }
     if (!f->has_expires) {
         if (f->interactive) {
             REASON(v, "no expiry (an interactive emergency account is kept without one; it counts "

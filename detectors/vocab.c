@@ -41,6 +41,11 @@ void fbs_vocab_free(struct fbs_vocab *v)
         fbs_free(v->priv_terms[i].norm);
     }
     fbs_free(v->priv_terms);
+    for (i = 0; i < v->neveryday; i++) {
+        fbs_free(v->everyday[i].term);
+        fbs_free(v->everyday[i].norm);
+    }
+    fbs_free(v->everyday);
     for (i = 0; i < v->ncustody; i++) {
         fbs_free(v->custody[i].cls);
         fbs_free(v->custody[i].glob);
@@ -105,13 +110,15 @@ struct term_list {
     struct fbs_vocab_term **terms;
     size_t *n, *cap;
     bool privilege;
+    bool everyday; /* everyday_terms: term and variants only */
 };
 
 /* How a privilege term matches (vocab.h). */
 struct term_match {
     enum fbs_privilege level;
     bool value, whole;
-    bool once;
+    bool once, pair;
+    unsigned not_in;
 };
 
 static int add_term(const struct term_list *l, const char *term, const char *spelling, double w,
@@ -129,6 +136,8 @@ static int add_term(const struct term_list *l, const char *term, const char *spe
     t->value = m->value;
     t->whole = m->whole;
     t->once = m->once;
+    t->pair = m->pair;
+    t->not_in = m->not_in;
     if (!t->term || !t->norm) {
         fbs_free(t->term);
         fbs_free(t->norm);
@@ -160,6 +169,53 @@ static int term_match(struct term_match *out, const struct fbs_conf *c, json_t *
     return 0;
 }
 
+static const struct {
+    const char *name;
+    unsigned bit;
+} places[] = {{"key", FBS_PLACE_KEY},
+              {"key_path", FBS_PLACE_KEY_PATH},
+              {"file_name", FBS_PLACE_FILE_NAME},
+              {"directory", FBS_PLACE_DIRECTORY},
+              {"name", FBS_PLACE_NAME},
+              {"comment", FBS_PLACE_COMMENT},
+              {"description", FBS_PLACE_DESCRIPTION},
+              {"commit_message", FBS_PLACE_COMMIT_MESSAGE},
+              {NULL, 0}};
+
+unsigned fbs_vocab_place(const char *where)
+{
+    size_t i;
+
+    for (i = 0; where && places[i].name; i++)
+        if (!strcmp(places[i].name, where))
+            return places[i].bit;
+    return 0;
+}
+
+/* A fallback term's `pair` and `not_in` (a list of place names). */
+static int term_places(struct term_match *tm, const struct fbs_conf *c, json_t *it)
+{
+    json_t *pair = json_object_get(it, "pair"), *ni = json_object_get(it, "not_in"), *p;
+    size_t i;
+
+    if (pair && !json_is_boolean(pair))
+        return perr(c, it, "pair", "'pair' must be true or false");
+    tm->pair = json_is_true(pair);
+    if (ni && !json_is_array(ni))
+        return perr(c, it, "not_in", "'not_in' must be a list of places");
+    json_array_foreach(ni, i, p)
+    {
+        unsigned bit = fbs_vocab_place(json_string_value(p));
+
+        if (!bit)
+            return perr(c, it, "not_in",
+                        "'not_in': places are key, key_path, file_name, directory, name, "
+                        "comment, description, commit_message");
+        tm->not_in |= bit;
+    }
+    return 0;
+}
+
 static int load_terms(const struct term_list *l, const struct fbs_conf *c, const char *listname,
                       json_t *list)
 {
@@ -174,7 +230,7 @@ static int load_terms(const struct term_list *l, const struct fbs_conf *c, const
     {
         json_t *term = json_object_get(it, "term"), *w = json_object_get(it, "weight");
         json_t *vars = json_object_get(it, "variants"), *var;
-        struct term_match tm = {FBS_PRIV_UNKNOWN, false, false, false};
+        struct term_match tm = {FBS_PRIV_UNKNOWN, false, false, false, false, 0};
         const char *k;
         json_t *kv;
         size_t j;
@@ -183,23 +239,30 @@ static int load_terms(const struct term_list *l, const struct fbs_conf *c, const
             return perr(c, it, NULL, "a term must be a mapping with 'term' and 'weight'");
         json_object_foreach(it, k, kv)
         {
-            if (strcmp(k, "term") && strcmp(k, "weight") && strcmp(k, "variants") &&
-                strcmp(k, "note") && (l->privilege || strcmp(k, "once")) &&
-                (!l->privilege || (strcmp(k, "level") && strcmp(k, "match"))))
+            bool fallback_key = !strcmp(k, "once") || !strcmp(k, "pair") || !strcmp(k, "not_in");
+            bool privilege_key = !strcmp(k, "level") || !strcmp(k, "match");
+
+            if (strcmp(k, "term") && strcmp(k, "variants") && strcmp(k, "note") &&
+                (l->everyday || strcmp(k, "weight")) &&
+                (l->privilege || l->everyday || !fallback_key) && (!l->privilege || !privilege_key))
                 return fbs_error_set(FBS_EPARSE, "'%s': line %d: unknown key '%s'", c->name,
                                      fbs_conf_line(c, it, k), k);
         }
         if (!json_is_string(term))
             return perr(c, it, NULL, "'term' must be a string");
-        if (!json_is_number(w) || json_number_value(w) <= 0 || json_number_value(w) > 1)
+        if (l->everyday)
+            w = NULL;
+        else if (!json_is_number(w) || json_number_value(w) <= 0 || json_number_value(w) > 1)
             return perr(c, it, "weight", "'weight' must be a number in (0, 1]");
+        if (!l->privilege && !l->everyday && (rc = term_places(&tm, c, it)) < 0)
+            return rc;
         if (l->privilege && (rc = term_match(&tm, c, it)) < 0)
             return rc;
         if (json_object_get(it, "once") && !json_is_boolean(json_object_get(it, "once")))
             return perr(c, it, "once", "'once' must be true or false");
         tm.once = json_is_true(json_object_get(it, "once"));
-        rc = add_term(l, json_string_value(term), json_string_value(term), json_number_value(w),
-                      &tm);
+        rc = add_term(l, json_string_value(term), json_string_value(term),
+                      w ? json_number_value(w) : 1.0, &tm);
         if (rc < 0)
             return rc == FBS_EPARSE ? perr_last(c, it, "term") : rc;
         if (vars && !json_is_array(vars))
@@ -208,8 +271,8 @@ static int load_terms(const struct term_list *l, const struct fbs_conf *c, const
         {
             if (!json_is_string(var))
                 return perr(c, it, "variants", "variants must be strings");
-            rc = add_term(l, json_string_value(term), json_string_value(var), json_number_value(w),
-                          &tm);
+            rc = add_term(l, json_string_value(term), json_string_value(var),
+                          w ? json_number_value(w) : 1.0, &tm);
             if (rc < 0)
                 return rc == FBS_EPARSE ? perr_last(c, it, "variants") : rc;
         }
@@ -295,8 +358,9 @@ static int load_custody(struct fbs_vocab *v, const struct fbs_conf *c)
 
 int fbs_vocab_add_text(struct fbs_vocab *v, const char *name, const char *text, size_t len)
 {
-    struct term_list fallback = {&v->terms, &v->nterms, &v->terms_cap, false};
-    struct term_list privilege = {&v->priv_terms, &v->npriv_terms, &v->priv_terms_cap, true};
+    struct term_list fallback = {&v->terms, &v->nterms, &v->terms_cap, false, false};
+    struct term_list privilege = {&v->priv_terms, &v->npriv_terms, &v->priv_terms_cap, true, false};
+    struct term_list everyday = {&v->everyday, &v->neveryday, &v->everyday_cap, false, true};
     struct fbs_conf *c = NULL;
     json_t *terms, *priv;
     int rc;
@@ -310,9 +374,12 @@ int fbs_vocab_add_text(struct fbs_vocab *v, const char *name, const char *text, 
     }
     terms = json_object_get(c->root, "terms");
     priv = json_object_get(c->root, "privilege_terms");
-    if (terms)
+    if (terms) {
         rc = load_terms(&fallback, c, "terms", terms);
-    else if (priv)
+        if (rc == 0 && json_object_get(c->root, "everyday_terms"))
+            rc = load_terms(&everyday, c, "everyday_terms",
+                            json_object_get(c->root, "everyday_terms"));
+    } else if (priv)
         rc = load_terms(&privilege, c, "privilege_terms", priv);
     else if (json_object_get(c->root, "paths"))
         rc = load_custody(v, c);
@@ -470,6 +537,21 @@ int fbs_vocab_match_privilege_value(const struct fbs_vocab *v, const char *value
             return rc;
     }
     return scan_terms(v->priv_terms, v->npriv_terms, value, len, cb, payload);
+}
+
+static int first_hit(const struct fbs_vocab_term *t, void *payload)
+{
+    *(const char **)payload = t->term;
+    return 1;
+}
+
+const char *fbs_vocab_everyday(const struct fbs_vocab *v, const char *text, size_t len)
+{
+    const char *hit = NULL;
+
+    if (text && len)
+        scan_terms(v->everyday, v->neveryday, text, len, first_hit, &hit);
+    return hit;
 }
 
 bool fbs_vocab_term_once(const struct fbs_vocab *v, const char *term)

@@ -32,7 +32,27 @@ struct fbs_vocab_term {
     bool value;               /* privilege terms: matches a whole value, not tokens */
     bool whole;               /* privilege terms: whole tokens only, whatever the length */
     bool once; /* fallback terms: found in several places, it counts once (an ambiguous word) */
+    bool pair; /* fallback terms: a word for one member of a pair of keys (standby, secondary,
+                  failover ...): in a place the pair shares it does not describe a key whose own
+                  name marks it the everyday one (fbs_vocab_everyday) */
+    unsigned not_in; /* fallback terms: FBS_PLACE_* bits of places where it is no evidence */
 };
+
+/*
+ * The places dim_fallback looks for fallback terms (an indicator's `where`), as bits for a
+ * term's `not_in` list. fbs_vocab_place() maps a name to its bit (0 when unknown).
+ */
+enum {
+    FBS_PLACE_KEY = 1u << 0,
+    FBS_PLACE_KEY_PATH = 1u << 1,
+    FBS_PLACE_FILE_NAME = 1u << 2,
+    FBS_PLACE_DIRECTORY = 1u << 3,
+    FBS_PLACE_NAME = 1u << 4,
+    FBS_PLACE_COMMENT = 1u << 5,
+    FBS_PLACE_DESCRIPTION = 1u << 6,
+    FBS_PLACE_COMMIT_MESSAGE = 1u << 7,
+};
+unsigned fbs_vocab_place(const char *where);
 
 struct fbs_custody_rule {
     char *cls;  /* custody class */
@@ -43,6 +63,8 @@ struct fbs_custody_rule {
 struct fbs_vocab {
     struct fbs_vocab_term *terms; /* fallback terms */
     size_t nterms, terms_cap;
+    struct fbs_vocab_term *everyday; /* words that mark the key of a pair used day to day */
+    size_t neveryday, everyday_cap;
     struct fbs_vocab_term *priv_terms; /* privilege terms */
     size_t npriv_terms, priv_terms_cap;
     struct fbs_custody_rule *custody;
@@ -66,6 +88,12 @@ void fbs_vocab_free(struct fbs_vocab *v);
 
 /* Whether the fallback term `term` (canonical) is marked `once`. */
 bool fbs_vocab_term_once(const struct fbs_vocab *v, const char *term);
+
+/*
+ * The first everyday term (primary, active, current ...: the `everyday_terms` list of
+ * fallback_terms.yml) in `text`, or NULL.
+ */
+const char *fbs_vocab_everyday(const struct fbs_vocab *v, const char *text, size_t len);
 
 /* The score of a custody class (0.5 when unknown). */
 double fbs_vocab_custody_score(const struct fbs_vocab *v, const char *cls);

@@ -653,9 +653,11 @@ static int write_scan(struct html_state *st)
     fprintf(out,
             "<tr><th>Not reported: placeholders</th><td>%llu</td></tr>\n"
             "<tr><th>Not reported: references</th><td>%llu</td></tr>\n"
+            "<tr><th>Not reported: ciphertext</th><td>%llu</td></tr>\n"
             "<tr><th>Suppressed: allow comments</th><td>%llu</td></tr>\n"
             "<tr><th>Suppressed: ignore entries</th><td>%llu</td></tr>\n",
-            ld(&s->suppressed_placeholder), ld(&s->suppressed_reference), ld(&s->suppressed_inline),
+            ld(&s->suppressed_placeholder), ld(&s->suppressed_reference),
+            ld(&s->suppressed_ciphertext), ld(&s->suppressed_inline),
             ld(&s->suppressed_ignore_file));
     if (info->absent && info->partial) /* a fixed word from the pipeline: nothing to escape */
         fprintf(out,

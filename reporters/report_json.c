@@ -222,9 +222,10 @@ static json_t *stats_json(const struct fbs_report_info *info)
     json_object_set_new(o, "diagnostics", json_integer((json_int_t)atomic_load(&s->errors)));
     json_object_set_new(o, "incomplete", json_boolean(atomic_load(&s->errors) > 0));
     json_object_set_new(o, "suppressed",
-                        json_pack("{s:I, s:I, s:I, s:I}", "placeholder",
+                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "placeholder",
                                   (json_int_t)atomic_load(&s->suppressed_placeholder), "reference",
-                                  (json_int_t)atomic_load(&s->suppressed_reference), "inline",
+                                  (json_int_t)atomic_load(&s->suppressed_reference), "ciphertext",
+                                  (json_int_t)atomic_load(&s->suppressed_ciphertext), "inline",
                                   (json_int_t)atomic_load(&s->suppressed_inline), "ignore_file",
                                   (json_int_t)atomic_load(&s->suppressed_ignore_file)));
     return o;

@@ -225,12 +225,15 @@ static int text_end(void *state)
                 (unsigned long long)atomic_load(&s->baseline_new),
                 (unsigned long long)atomic_load(&s->baseline_unchanged),
                 json_array_size(info->absent));
-    if (atomic_load(&s->suppressed_placeholder) || atomic_load(&s->suppressed_reference))
-        fprintf(out, "not reported: %llu placeholder%s, %llu reference%s\n",
+    if (atomic_load(&s->suppressed_placeholder) || atomic_load(&s->suppressed_reference) ||
+        atomic_load(&s->suppressed_ciphertext))
+        fprintf(out, "not reported: %llu placeholder%s, %llu reference%s, %llu encrypted value%s\n",
                 (unsigned long long)atomic_load(&s->suppressed_placeholder),
                 atomic_load(&s->suppressed_placeholder) == 1 ? "" : "s",
                 (unsigned long long)atomic_load(&s->suppressed_reference),
-                atomic_load(&s->suppressed_reference) == 1 ? "" : "s");
+                atomic_load(&s->suppressed_reference) == 1 ? "" : "s",
+                (unsigned long long)atomic_load(&s->suppressed_ciphertext),
+                atomic_load(&s->suppressed_ciphertext) == 1 ? "" : "s");
     if (info->diags && info->diags->items.len) {
         fprintf(out, "%sdiagnostics:%s\n", C(st, YELLOW), C(st, RESET));
         for (i = 0; i < info->diags->items.len; i++) {

@@ -431,6 +431,7 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
 
         atomic_fetch_add(&r->stats.suppressed_placeholder, c->placeholder);
         atomic_fetch_add(&r->stats.suppressed_reference, c->reference);
+        atomic_fetch_add(&r->stats.suppressed_ciphertext, c->ciphertext);
         if (c->overflow_blobs)
             fbs_diags_add(&r->diags, true, "too_many_hits", NULL,
                           "%llu blob(s) had more candidate matches than can be confirmed; "

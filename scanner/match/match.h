@@ -31,7 +31,8 @@ struct fbs_match_counts {
     uint64_t hits;           /* Vectorscan callbacks */
     uint64_t confirmed;      /* PCRE2-confirmed matches before filters */
     uint64_t placeholder;    /* dropped: placeholder or documentation example */
-    uint64_t reference;      /* dropped: variable / secret-manager reference, encrypted value */
+    uint64_t reference;      /* dropped: variable / secret-manager reference */
+    uint64_t ciphertext;     /* dropped: encrypted at rest (SOPS, Ansible Vault, sealed secret) */
     uint64_t filtered;       /* dropped: keyword, entropy or checksum test */
     uint64_t regex_errors;   /* PCRE2 resource limits hit (match treated as absent) */
     uint64_t overflow_blobs; /* blobs with too many hits: the tail was not confirmed */
@@ -65,11 +66,18 @@ const struct fbs_match_counts *fbs_matcher_counts(const struct fbs_matcher *m);
 
 /* The filters, exposed for tests and for the rule self-test. ---------------------------------- */
 
-enum fbs_filter_verdict { FBS_FILTER_KEEP = 0, FBS_FILTER_PLACEHOLDER, FBS_FILTER_REFERENCE };
+enum fbs_filter_verdict {
+    FBS_FILTER_KEEP = 0,
+    FBS_FILTER_PLACEHOLDER,
+    FBS_FILTER_REFERENCE,
+    FBS_FILTER_CIPHERTEXT,
+};
 
 /*
- * Whether the secret at data[start, end) is a placeholder/documentation value or a reference to
- * a secret kept elsewhere (looking at the secret and the text before it on its line).
+ * Whether the secret at data[start, end) is a placeholder/documentation value, a reference to a
+ * secret kept elsewhere (looking at the secret and the text before it on its line), or
+ * ciphertext whose key is kept elsewhere: a SOPS ENC[...] value, an Ansible Vault or PGP
+ * block, a value under a sealed secret's encryptedData.
  */
 enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len, size_t start,
                                           size_t end);

@@ -66,8 +66,6 @@ static const char *const reference_marks[] = {"${",
                                               "vault:",
                                               "arn:aws",
                                               "arn:aws-",
-                                              "enc[",
-                                              "$ansible_vault",
                                               "op://",
                                               "secretsmanager:",
                                               "ssm:",
@@ -80,6 +78,9 @@ static const char *const reference_marks[] = {"${",
                                               "secretref:",
                                               "valuefrom",
                                               NULL};
+
+/* Prefixes/substrings of values that are ciphertext (the key is kept elsewhere). */
+static const char *const ciphertext_marks[] = {"enc[", "$ansible_vault", NULL};
 
 static bool has_word(const char *s, size_t len, const char *const *words)
 {
@@ -157,6 +158,59 @@ static bool is_angle_placeholder(const char *s, size_t len)
     return lt && memchr(lt, '>', len - (size_t)(lt - s)) != NULL;
 }
 
+/* The indentation of the line holding p. */
+static size_t indent_at(const unsigned char *data, size_t p)
+{
+    size_t a = p, n = 0;
+
+    while (a > 0 && data[a - 1] != '\n')
+        a--;
+    while (data[a + n] == ' ' || data[a + n] == '\t')
+        n++;
+    return n;
+}
+
+/*
+ * A Bitnami sealed secret's values: under "encryptedData:" (YAML: every line down to the secret
+ * indented deeper than that key) or inside "encryptedData": { ... } (JSON), within `back` bytes.
+ */
+static bool in_sealed_data(const unsigned char *data, size_t back, size_t start)
+{
+    static const char key[] = "encryptedData";
+    const unsigned char *hit = NULL, *p = data + back, *q;
+    size_t ind, i;
+
+    while ((q = memmem(p, start - (size_t)(p - data), key, sizeof(key) - 1)) != NULL) {
+        hit = q;
+        p = q + 1;
+    }
+    if (!hit)
+        return false;
+    i = (size_t)(hit - data) + sizeof(key) - 1;
+    while (i < start && (data[i] == '"' || data[i] == ' ' || data[i] == '\t'))
+        i++;
+    if (i >= start || data[i] != ':')
+        return false;
+    for (i++; i < start && (data[i] == ' ' || data[i] == '\t'); i++)
+        ;
+    if (i < start && data[i] == '{') /* JSON: still inside the object */
+        return !memchr(data + i, '}', start - i);
+    ind = indent_at(data, (size_t)(hit - data));
+    for (; i < start; i++) {
+        size_t k = 0;
+
+        if (data[i] != '\n')
+            continue;
+        while (i + 1 + k < start && (data[i + 1 + k] == ' ' || data[i + 1 + k] == '\t'))
+            k++;
+        if (i + 1 + k < start && data[i + 1 + k] != '\n' && data[i + 1 + k] != '\r' && k <= ind)
+            return false;
+        if (i + 1 + k >= start && k <= ind) /* the secret's own line */
+            return false;
+    }
+    return true;
+}
+
 enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len, size_t start,
                                           size_t end)
 {
@@ -178,25 +232,32 @@ enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len,
             break;
     }
     line = (const char *)data + ls;
+    if (has_word(line, start - ls, ciphertext_marks))
+        return FBS_FILTER_CIPHERTEXT;
     if (has_word(line, start - ls, reference_marks))
         return FBS_FILTER_REFERENCE;
     /* Ansible Vault payloads are hex lines under a "$ANSIBLE_VAULT;1.1;AES256" header. */
     back = start > 4096 ? start - 4096 : 0;
     {
-        /* Both headers have a fixed spelling: exact (vectorised) search, not case-folding. */
+        /* The headers have a fixed spelling: exact (vectorised) search, not case-folding. */
         const char *hdr = memmem(data + back, start - back, "$ANSIBLE_VAULT;", 15);
 
         if (!hdr)
             hdr = memmem(data + back, start - back, "-----BEGIN PGP MESSAGE", 22);
+        if (!hdr)
+            hdr = memmem(data + back, start - back, "-----BEGIN AGE ENCRYPTED FILE", 29);
         /* ...but only while the secret is inside that block (no blank line in between). */
         if (hdr && !memmem(hdr, (size_t)(s - hdr), "\n\n", 2))
-            return FBS_FILTER_REFERENCE;
+            return FBS_FILTER_CIPHERTEXT;
     }
+    if (in_sealed_data(data, back, start))
+        return FBS_FILTER_CIPHERTEXT;
     (void)len;
     if (n > 256)
         return FBS_FILTER_KEEP; /* key material: too long to be a typed placeholder */
-    if (has_word(s, n, reference_marks) || is_shell_var(s, n) || is_hcl_reference(s, n) ||
-        has_prefix(s, n, encrypted_prefixes))
+    if (has_word(s, n, ciphertext_marks) || has_prefix(s, n, encrypted_prefixes))
+        return FBS_FILTER_CIPHERTEXT;
+    if (has_word(s, n, reference_marks) || is_shell_var(s, n) || is_hcl_reference(s, n))
         return FBS_FILTER_REFERENCE;
     if (has_word(s, n, placeholder_words) || is_exact(s, n, placeholder_exact) ||
         mostly_one_char(s, n) || is_angle_placeholder(s, n) || has_prefix(s, n, hash_prefixes) ||

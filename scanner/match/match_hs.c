@@ -178,6 +178,9 @@ static bool keep_match(struct fbs_matcher *m, const unsigned char *data, size_t 
     case FBS_FILTER_REFERENCE:
         m->counts.reference++;
         return false;
+    case FBS_FILTER_CIPHERTEXT:
+        m->counts.ciphertext++;
+        return false;
     default:
         return true;
     }

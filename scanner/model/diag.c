@@ -28,6 +28,7 @@ void fbs_stats_init(struct fbs_stats *s)
         atomic_init(&s->skipped[i], 0);
     atomic_init(&s->suppressed_placeholder, 0);
     atomic_init(&s->suppressed_reference, 0);
+    atomic_init(&s->suppressed_ciphertext, 0);
     atomic_init(&s->suppressed_inline, 0);
     atomic_init(&s->suppressed_ignore_file, 0);
     atomic_init(&s->baseline_new, 0);

@@ -37,6 +37,7 @@ struct fbs_stats {
     atomic_uint_fast64_t skipped[FBS_SKIP__COUNT];
     atomic_uint_fast64_t suppressed_placeholder;
     atomic_uint_fast64_t suppressed_reference;
+    atomic_uint_fast64_t suppressed_ciphertext;  /* SOPS, Ansible Vault, sealed secrets ... */
     atomic_uint_fast64_t suppressed_inline;      /* fallback-scan:allow comments */
     atomic_uint_fast64_t suppressed_ignore_file; /* ignore-file entries */
     atomic_uint_fast64_t baseline_new, baseline_unchanged, baseline_absent;

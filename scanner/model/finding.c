@@ -115,6 +115,7 @@ void fbs_finding_free(struct fbs_finding *f)
     fbs_free(f->comment);
     fbs_free(f->names);
     fbs_free(f->file_header);
+    fbs_free(f->sibling_keys);
     if (f->line_text)
         fbs_wipe(f->line_text, strlen(f->line_text));
     fbs_free(f->line_text);

@@ -95,9 +95,10 @@ struct fbs_finding {
     char *key;
     char *key_path;
     char *comment;
-    char *names;       /* values of name-like sibling keys (name, user, description ...) */
-    char *file_header; /* the comment block at the top of the file, above the secret */
-    char *line_text;   /* the raw line(s) holding the secret; reporters redact it */
+    char *names;        /* values of name-like sibling keys (name, user, description ...) */
+    char *file_header;  /* the comment block at the top of the file, above the secret */
+    char *sibling_keys; /* keys of the other entries of the secret's object, space-separated */
+    char *line_text;    /* the raw line(s) holding the secret; reporters redact it */
     size_t line_secret_start, line_secret_len; /* the secret within line_text */
 
     /* Fallback dimension. */

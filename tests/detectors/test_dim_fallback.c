@@ -2,6 +2,7 @@
 #include "support/test_support.h"
 
 #include "detectors/detector.h"
+#include "scanner/core/error.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -252,11 +253,10 @@ static void test_dim_fallback__copy_suffixes(void **state)
     assert_true(fabs(e.f->fallback_confidence - 0.85 * 0.9) < 1e-9); /* "backup" counted once */
     assert_true(e.f->is_fallback);
     env_release(&e);
-    /* A backups/ directory alone is weak evidence (a backup job's copy is routine). */
+    /* A backups/ directory says where a copy is kept (custody), not what it is for. */
     env_init(&e, "backups/db.env.bak", NULL, NULL, NULL);
     env_run(&e);
-    expect_one(&e, "backup", "directory", 0.5 * 0.7);
-    assert_false(e.f->is_fallback);
+    expect_none(&e);
     env_release(&e);
 }
 
@@ -266,19 +266,19 @@ static void test_dim_fallback__noisy_or_and_threshold(void **state)
     double want;
 
     (void)state;
-    /* Two weak pieces of evidence: 1 - (1 - 0.5)(1 - 0.4 * 0.8) */
-    env_init(&e, "app.yml", "dr_token", "dr_token", "secondary site");
+    /* Two weak pieces of evidence: 1 - (1 - 0.5)(1 - 0.45 * 0.8) */
+    env_init(&e, "app.yml", "dr_token", "dr_token", "spare site");
     env_run(&e);
-    want = 1.0 - (1.0 - 0.5) * (1.0 - 0.4 * 0.8);
+    want = 1.0 - (1.0 - 0.5) * (1.0 - 0.45 * 0.8);
     assert_int_equal(e.f->nindicators, 2);
     assert_true(fabs(e.f->fallback_confidence - want) < 1e-9);
     assert_true(e.f->is_fallback);
     env_release(&e);
 
     /* One weak piece under the threshold: not a fallback, but the score is known. */
-    env_init(&e, "app.yml", "secondary_key", "secondary_key", NULL);
+    env_init(&e, "app.yml", "spare_key", "spare_key", NULL);
     env_run(&e);
-    expect_one(&e, "secondary", "key", 0.4);
+    expect_one(&e, "spare", "key", 0.45);
     assert_false(e.f->is_fallback);
     env_release(&e);
 
@@ -291,11 +291,10 @@ static void test_dim_fallback__noisy_or_and_threshold(void **state)
     assert_true(fabs(e.f->fallback_confidence - want) < 1e-9);
     env_release(&e);
     /* ...except an ambiguous term marked `once` ("backup"): only at its strongest place. */
-    env_init(&e, "backups/backup.yml", NULL, NULL, "nightly backup");
+    env_init(&e, "app.yml", "backup_pass", "jobs.backup.backup_pass", "nightly backup");
     env_run(&e);
-    assert_int_equal(e.f->nindicators, 3);
-    assert_true(fabs(e.f->fallback_confidence - 0.5 * 0.9) < 1e-9);
-    assert_false(e.f->is_fallback);
+    assert_int_equal(e.f->nindicators, 3); /* key, key_path, comment */
+    assert_true(fabs(e.f->fallback_confidence - 0.5) < 1e-9);
     env_release(&e);
 
     /* Two terms in one place count once (the stronger); in two places, both. */
@@ -321,6 +320,122 @@ static void test_dim_fallback__noisy_or_and_threshold(void **state)
     env_run(&e);
     expect_none(&e);
     env_release(&e);
+}
+
+/*
+ * A pair of keys: the one whose own name marks it the everyday key is not made a fallback one by
+ * the pair words of its section, comment, file or directory; the standby key is, by its name or
+ * its own comment. Strong purpose words (breakglass) still apply to both.
+ */
+static void test_dim_fallback__standby_and_active_keys(void **state)
+{
+    struct env e;
+
+    (void)state;
+    env_init(&e, "dr/storage.env", "AZURE_STORAGE_PRIMARY_KEY", "AZURE_STORAGE_PRIMARY_KEY",
+             "DR account: the primary key is in daily use, the standby key is for failover");
+    env_run(&e);
+    expect_none(&e);
+    assert_string_equal(json_string_value(json_object_get(e.f->facts, "everyday_key")), "primary");
+    env_release(&e);
+
+    env_init(&e, "dr/storage.env", "AZURE_STORAGE_STANDBY_KEY", "AZURE_STORAGE_STANDBY_KEY",
+             "DR account: the primary key is in daily use, the standby key is for failover");
+    env_run(&e);
+    assert_true(e.f->is_fallback);
+    assert_non_null(find_ind(e.f, "standby", "key"));
+    assert_non_null(find_ind(e.f, "dr", "directory"));
+    assert_null(json_object_get(e.f->facts, "everyday_key"));
+    env_release(&e);
+
+    /* Primary and secondary under a failover section. */
+    env_init(&e, "app.yml", "primary_key", "storage.failover.primary_key", NULL);
+    env_run(&e);
+    expect_none(&e);
+    env_release(&e);
+    env_init(&e, "app.yml", "secondary_key", "storage.failover.secondary_key", NULL);
+    env_run(&e);
+    assert_true(e.f->is_fallback);
+    env_release(&e);
+
+    /* Neutral names, told apart by their own comments. */
+    env_init(&e, "keys.env", "STORAGE_KEY2", "STORAGE_KEY2", "standby, for failover");
+    env_run(&e);
+    assert_true(e.f->is_fallback);
+    env_release(&e);
+
+    /* A purpose word is not a pair word: the break-glass account's active key is still one. */
+    env_init(&e, "breakglass/storage.env", "ACTIVE_KEY", "ACTIVE_KEY", NULL);
+    env_run(&e);
+    assert_true(e.f->is_fallback);
+    assert_non_null(find_ind(e.f, "breakglass", "directory"));
+    env_release(&e);
+
+    /* A neutral name next to its standby twin (the same name plus a pair word) is the everyday
+     * key: the comment above both describes the twin. */
+    env_init(&e, "dr/keys.env", "PAYMENTS_API_KEY", "PAYMENTS_API_KEY",
+             "payments keys: the DR key is for the us-west-2 failover site");
+    assert_int_equal(fbs_finding_set_str(&e.f->sibling_keys, "REGION PAYMENTS_API_KEY_DR"), 0);
+    env_run(&e);
+    expect_none(&e);
+    assert_string_equal(json_string_value(json_object_get(e.f->facts, "everyday_key")),
+                        "twin of PAYMENTS_API_KEY_DR");
+    env_release(&e);
+    env_init(&e, "ops/keys.env", "PAYMENTS_API_KEY_DR", "PAYMENTS_API_KEY_DR", NULL);
+    assert_int_equal(fbs_finding_set_str(&e.f->sibling_keys, "PAYMENTS_API_KEY"), 0);
+    env_run(&e);
+    assert_true(e.f->is_fallback);
+    env_release(&e);
+    /* Not a twin: another name with a pair word leaves the comment's words in place. */
+    env_init(&e, "dr/keys.env", "PAYMENTS_API_KEY", "PAYMENTS_API_KEY",
+             "payments keys: the DR key is for the us-west-2 failover site");
+    assert_int_equal(fbs_finding_set_str(&e.f->sibling_keys, "DR_DB_PASSWORD"), 0);
+    env_run(&e);
+    assert_true(e.f->is_fallback);
+    env_release(&e);
+
+    /* A key naming both ("primary_standby_key") is judged by its fallback word. */
+    env_init(&e, "dr/app.yml", "primary_standby_key", "primary_standby_key", NULL);
+    env_run(&e);
+    assert_true(e.f->is_fallback);
+    assert_non_null(find_ind(e.f, "dr", "directory"));
+    env_release(&e);
+}
+
+/* The vocabulary's pair / not_in / everyday_terms fields: loaded, and bad values rejected. */
+static void test_dim_fallback__vocab_pair_fields(void **state)
+{
+    static const char ok[] = "terms:\n"
+                             "  - term: twin\n"
+                             "    weight: 0.7\n"
+                             "    pair: true\n"
+                             "    not_in: [directory, commit_message]\n"
+                             "everyday_terms:\n"
+                             "  - term: hot\n"
+                             "    variants: [in-service]\n";
+    static const char bad_place[] = "terms:\n  - term: x\n    weight: 0.5\n    not_in: [roof]\n";
+    static const char bad_pair[] = "terms:\n  - term: x\n    weight: 0.5\n    pair: 1\n";
+    static const char bad_everyday[] = "terms: []\neveryday_terms:\n  - term: x\n    pair: true\n";
+    struct fbs_vocab *v = NULL;
+
+    (void)state;
+    assert_int_equal(fbs_vocab_new(&v), 0);
+    assert_int_equal(fbs_vocab_add_text(v, "t.yml", ok, strlen(ok)), 0);
+    assert_int_equal(v->nterms, 1);
+    assert_true(v->terms[0].pair);
+    assert_int_equal(v->terms[0].not_in, FBS_PLACE_DIRECTORY | FBS_PLACE_COMMIT_MESSAGE);
+    assert_string_equal(fbs_vocab_everyday(v, "HOT_KEY", 7), "hot");
+    assert_string_equal(fbs_vocab_everyday(v, "inServiceKey", 12), "hot");
+    assert_null(fbs_vocab_everyday(v, "shotgun", 7));
+    assert_int_equal(fbs_vocab_add_text(v, "t.yml", bad_place, strlen(bad_place)), FBS_EPARSE);
+    assert_non_null(strstr(fbs_error_message(), "line 4"));
+    assert_int_equal(fbs_vocab_add_text(v, "t.yml", bad_pair, strlen(bad_pair)), FBS_EPARSE);
+    assert_int_equal(fbs_vocab_add_text(v, "t.yml", bad_everyday, strlen(bad_everyday)),
+                     FBS_EPARSE);
+    assert_non_null(strstr(fbs_error_message(), "unknown key 'pair'"));
+    assert_int_equal(fbs_vocab_place("comment"), FBS_PLACE_COMMENT);
+    assert_int_equal(fbs_vocab_place("roof"), 0);
+    fbs_vocab_free(v);
 }
 
 static void test_dim_fallback__key_in_key_path_not_counted_twice(void **state)
@@ -369,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_dim_fallback__copy_suffixes),
         cmocka_unit_test(test_dim_fallback__noisy_or_and_threshold),
         cmocka_unit_test(test_dim_fallback__key_in_key_path_not_counted_twice),
+        cmocka_unit_test(test_dim_fallback__standby_and_active_keys),
+        cmocka_unit_test(test_dim_fallback__vocab_pair_fields),
         cmocka_unit_test(test_dim_fallback__without_blob),
     };
 

@@ -238,9 +238,9 @@ static void test_parse_context__section_needs_a_section_line(void **state)
 
     (void)state;
     /*
-     * Was a bug (fixed): the TOML/INI section search takes any line starting with '[' up to a ']' as a
-     * section, whatever follows it: a shell test `[ -n "$DEBUG" ] && set -x` gives the key path
-     * ` -n "$DEBUG" .AWS_SECRET_ACCESS_KEY`, a Markdown link `[Backup runbook](...)` gives
+     * Was a bug (fixed): the TOML/INI section search takes any line starting with '[' up to a ']'
+     * as a section, whatever follows it: a shell test `[ -n "$DEBUG" ] && set -x` gives the key
+     * path ` -n "$DEBUG" .AWS_SECRET_ACCESS_KEY`, a Markdown link `[Backup runbook](...)` gives
      * `Backup runbook.root_token` - and dim_fallback then reads "backup" into key_path evidence
      * (0.54 for a runbook that merely links to one). Expected: key paths without the bogus
      * section (a section line is `[name]` alone, maybe followed by a comment); actual as above.
@@ -310,6 +310,30 @@ static void test_parse_context__names(void **state)
     fbs_finding_free(f);
 }
 
+static void test_parse_context__sibling_keys(void **state)
+{
+    struct fbs_finding *f;
+
+    (void)state;
+    /* .env: the other assignments, nearest first above, then below. */
+    f = run_context("# payments keys\nREGION=eu-west-1\nPAYMENTS_API_KEY=Zk8pQ2mX9vL4nR7t\n"
+                    "export PAYMENTS_API_KEY_DR=Qw3eR5tY7uI9oP1a\n",
+                    "Zk8pQ2mX9vL4nR7t", "ops/keys.env");
+    assert_string_equal(f->sibling_keys, "REGION PAYMENTS_API_KEY_DR");
+    fbs_finding_free(f);
+    /* JSON and YAML: the same object only. */
+    f = run_context(
+        "{\n  \"a\": {\"x\": 1},\n  \"storage\": {\n    \"primary_key\": \"Zk8pQ2mX9vL4nR7t\",\n"
+        "    \"secondary_key\": \"Qw3eR5tY7uI9oP1a\"\n  }\n}\n",
+        "Zk8pQ2mX9vL4nR7t", "s.json");
+    assert_string_equal(f->sibling_keys, "secondary_key");
+    fbs_finding_free(f);
+    f = run_context("a:\n  key: Qw3eR5tY7uI9oP1a\nb:\n  token: Zk8pQ2mX9vL4nR7t\n",
+                    "Zk8pQ2mX9vL4nR7t", "x.yml");
+    assert_null(f->sibling_keys);
+    fbs_finding_free(f);
+}
+
 static void test_parse_context__no_text(void **state)
 {
     struct fbs_finding *f = fbs_finding_new();
@@ -355,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_parse_context__section_needs_a_section_line),
         cmocka_unit_test(test_parse_context__line_text),
         cmocka_unit_test(test_parse_context__names),
+        cmocka_unit_test(test_parse_context__sibling_keys),
         cmocka_unit_test(test_parse_context__no_text),
     };
 

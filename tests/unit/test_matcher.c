@@ -341,9 +341,9 @@ static void test_matcher__long_single_line(void **state)
 
     (void)state;
     /*
-     * Was a bug (fixed): fbs_filter_secret() walks back to the start of the secret's line and searches that
-     * whole prefix for every reference mark, for every match. On one 1 MiB line (a minified
-     * bundle, a data: URI, a base64 blob without line breaks) with ~26 000 matches that is
+     * Was a bug (fixed): fbs_filter_secret() walks back to the start of the secret's line and
+     * searches that whole prefix for every reference mark, for every match. On one 1 MiB line (a
+     * minified bundle, a data: URI, a base64 blob without line breaks) with ~26 000 matches that is
      * quadratic: ~26 000 x 23 searches over ~0.5 MiB each, minutes instead of milliseconds.
      * It also makes any "${", "ssm:", "ref+" ... anywhere earlier on a long line turn every later
      * secret on it into a "reference". Expected: the look-back bounded (e.g. 256 bytes or the
@@ -371,10 +371,10 @@ static void test_matcher__reference_mark_far_back_on_line(void **state)
 
     (void)state;
     /*
-     * Was a bug (fixed): any reference mark ("${", "{{", "ssm:", "vault:", "valuefrom", ...) anywhere before
-     * the secret on its line makes it a reference, however far back and in whatever unrelated
-     * value. On minified JSON every secret after the first "${" is dropped. Expected: 1 match
-     * (the access key); actual: 0, counted as reference.
+     * Was a bug (fixed): any reference mark ("${", "{{", "ssm:", "vault:", "valuefrom", ...)
+     * anywhere before the secret on its line makes it a reference, however far back and in whatever
+     * unrelated value. On minified JSON every secret after the first "${" is dropped. Expected: 1
+     * match (the access key); actual: 0, counted as reference.
      */
     fx = setup_rules(base_rules);
     scan(&fx, text, &r);
@@ -481,11 +481,11 @@ static void test_matcher__window_suffix_match(void **state)
     text[900] = 'Z';
     text[901] = '\0';
     /*
-     * Was a bug (fixed): the confirmation window accepts the first match found in the window when it starts
-     * after the window start S, but that match can be a suffix of a longer one starting before
-     * S: here PCRE2 over the blob gives [0, 901), the matcher [646, 901) (the first window is
-     * 256 bytes before the only Vectorscan end; a match starting at S+1 is taken as whole).
-     * Only patterns without a distinctive start are affected. Expected start 0; actual 646.
+     * Was a bug (fixed): the confirmation window accepts the first match found in the window when
+     * it starts after the window start S, but that match can be a suffix of a longer one starting
+     * before S: here PCRE2 over the blob gives [0, 901), the matcher [646, 901) (the first window
+     * is 256 bytes before the only Vectorscan end; a match starting at S+1 is taken as whole). Only
+     * patterns without a distinctive start are affected. Expected start 0; actual 646.
      */
     fx = setup_rules(rules);
     scan(&fx, text, &r);
@@ -628,31 +628,49 @@ static void test_matcher__placeholders(void **state)
 static void test_matcher__references(void **state)
 {
     struct fixture fx = setup_rules(base_rules);
-    static const char *const texts[] = {
-        "secret: ${DB_PASSWORD}\n",
-        "secret: {{ .Values.x }}\n",
-        "secret: $(vault kv get -field=password secret/db)\n",
-        "secret: ENC[AES256_GCM,data:Tr0ub4dor3hx,iv:q1w2e3r4t5y6,tag:zxcvbnmasdfg,type:str]\n",
-        "secret: var.db_password\n",
-        "secret: $DB_PASSWORD\n",
-        "secret: op://vault/item/field\n",
-        "password: !vault |\n"
-        "  $ANSIBLE_VAULT;1.1;AES256\n"
-        "  62313365396662343061393464336163383764373764613633653634306231386433626436623361\n"
-        "  6232626630643236373661376634353339643763626261360a383530653335303862626235353137\n",
+    static const struct {
+        const char *text;
+        bool ciphertext; /* counted as ciphertext, not as a reference */
+    } texts[] = {
+        {"secret: ${DB_PASSWORD}\n", false},
+        {"secret: {{ .Values.x }}\n", false},
+        {"secret: $(vault kv get -field=password secret/db)\n", false},
+        {"secret: ENC[AES256_GCM,data:Tr0ub4dor3hx,iv:q1w2e3r4t5y6,tag:zxcvbnmasdfg,type:str]\n",
+         true},
+        {"secret: var.db_password\n", false},
+        {"secret: $DB_PASSWORD\n", false},
+        {"secret: op://vault/item/field\n", false},
+        {"password: !vault |\n"
+         "  $ANSIBLE_VAULT;1.1;AES256\n"
+         "  62313365396662343061393464336163383764373764613633653634306231386433626436623361\n"
+         "  6232626630643236373661376634353339643763626261360a383530653335303862626235353137\n",
+         true},
+        /* A Bitnami sealed secret: every value under encryptedData is ciphertext. */
+        {"kind: SealedSecret\n"
+         "spec:\n"
+         "  encryptedData:\n"
+         "    password: AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq8Rkx4sFvZ9Wn3GmCxyIdOq9l9mGq0rUuNd0m2\n"
+         "    secret: AgCx9k2LmN4pQ7rS1tU3vW5xY8zA0bC2dE4fG6hI8jK0lM2nO4pQ6rS8tU0vW2xY4zA6b\n",
+         true},
+        {"{\"kind\": \"SealedSecret\", \"spec\": {\"encryptedData\": {\"k\": "
+         "\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}}}\n",
+         true},
     };
     struct recs r;
     size_t i;
 
     (void)state;
     for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-        uint64_t before = fbs_matcher_counts(fx.m)->reference;
+        const struct fbs_match_counts *c = fbs_matcher_counts(fx.m);
+        uint64_t ref = c->reference, ct = c->ciphertext;
 
-        scan(&fx, texts[i], &r);
+        scan(&fx, texts[i].text, &r);
         if (r.n != 0)
-            fail_msg("'%s' was kept (%s)", texts[i], rule_of(&r, 0));
-        if (fbs_matcher_counts(fx.m)->reference <= before)
-            fail_msg("'%s' not counted as a reference", texts[i]);
+            fail_msg("'%s' was kept (%s)", texts[i].text, rule_of(&r, 0));
+        if (texts[i].ciphertext ? c->ciphertext <= ct || c->reference != ref
+                                : c->reference <= ref || c->ciphertext != ct)
+            fail_msg("'%s' not counted as %s", texts[i].text,
+                     texts[i].ciphertext ? "ciphertext" : "a reference");
     }
     assert_int_equal(fbs_matcher_counts(fx.m)->placeholder, 0);
     /* After a blank line the vault block is over: a hex secret there counts again. */
@@ -665,6 +683,15 @@ static void test_matcher__references(void **state)
          &r);
     assert_int_equal(r.n, 1);
     assert_string_equal(rule_of(&r, 0), "test.hexline");
+    /* Out of the encryptedData block (back at its indentation), values count again. */
+    scan(&fx,
+         "spec:\n"
+         "  encryptedData:\n"
+         "    secret: AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq8Rkx4sFvZ9Wn3GmCxyIdOq9l9mGq0rUuNd0m2\n"
+         "  template:\n"
+         "    k: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+         &r);
+    assert_int_equal(r.n, 1);
     teardown_rules(&fx);
 }
 
@@ -685,7 +712,7 @@ static void test_matcher__filter_secret_direct(void **state)
         {"pw: \"${DB_PASSWORD}\"", "DB_PASSWORD", FBS_FILTER_REFERENCE}, /* mark before it */
         {"pw: {{ .Values.x }}", "{{ .Values.x }}", FBS_FILTER_REFERENCE},
         {"pw: $(vault kv get x)", "$(vault kv get x)", FBS_FILTER_REFERENCE},
-        {"pw: ENC[AES256_GCM,data:x]", "ENC[AES256_GCM,data:x]", FBS_FILTER_REFERENCE},
+        {"pw: ENC[AES256_GCM,data:x]", "ENC[AES256_GCM,data:x]", FBS_FILTER_CIPHERTEXT},
         {"pw = var.db_password", "var.db_password", FBS_FILTER_REFERENCE},
         {"pw = local.creds.pw", "local.creds.pw", FBS_FILTER_REFERENCE},
         {"pw: $PASSWORD", "$PASSWORD", FBS_FILTER_REFERENCE},
@@ -883,8 +910,7 @@ static void test_matcher__path_gated_rule(void **state)
                                 "    kind: codes\n"
                                 "    pattern: '([0-9]{4} [0-9]{4})'\n"
                                 "    secret_group: 1\n"
-                                "    paths: ['*backup*codes*', '*.txt']\n" EX
-                                "  - id: test.tok\n"
+                                "    paths: ['*backup*codes*', '*.txt']\n" EX "  - id: test.tok\n"
                                 "    name: Token\n"
                                 "    kind: tok\n"
                                 "    pattern: 'tok_[0-9]{6}'\n" EX;

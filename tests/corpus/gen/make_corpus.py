@@ -1872,6 +1872,293 @@ FEATURE_FLAGS=refunds_v2,backup_codes_ui
 
 
 # =============================================================================================
+# Issue 18 cases (appended last so that the seeded generator leaves every earlier value as it
+# was): temporary credentials and their expiry, standby/active key pairs, a backup copy of an
+# everyday credential, credentials in runbook prose and Terraform state, a break-glass SSH access
+# grant, and ciphertext / environment lookups that are not secrets. Dates are older than the
+# commits above them: history order is not date order, and nothing depends on it.
+# =============================================================================================
+def sts_token():
+    return "IQoJb3JpZ2luX2VjE" + V.rnd(V.B64, 340) + "=="
+
+
+def storage_key():
+    return V.rnd(V.B64, 86) + "=="
+
+
+# v18a 2026-03-02 - saml2aws output pasted for an incident: the STS session expired that day;
+# the long-term break-glass key pasted under it has no expiry (standing access).
+C.commit("v18a", "2026-03-02T12:00:00Z", TOMAS, "INC-2231: break-glass AWS session used for the S3 lockout")
+S("sts_ini_id", V.aws_key_id("ASIA"), "aws_access_key", True, False,
+  "STS key id; x_security_token_expires 2026-03-02T23:00Z: expired", expires="2026-03-02T23:00:00Z")
+S("sts_ini_secret", V.aws_secret(), "aws_secret_key", True, False,
+  "secret of the expired STS session", expires="2026-03-02T23:00:00Z")
+S("sts_ini_token", sts_token(), "aws_session_token", True, False,
+  "session token of the expired STS session", expires="2026-03-02T23:00:00Z")
+S("bg_lt_id", V.aws_key_id("AKIA"), "aws_access_key", True, True, "long-term break-glass key: no expiry")
+S("bg_lt_secret", V.aws_secret(), "aws_secret_key", True, True, "long-term break-glass key: no expiry")
+C.write("v18a", "ops/aws/inc-2231-credentials", """\
+# INC-2231: credentials used during the S3 lockout (saml2aws login as BreakGlassAdmin).
+[breakglass-inc-2231]
+aws_access_key_id = ⟦S:sts_ini_id⟧
+aws_secret_access_key = ⟦S:sts_ini_secret⟧
+aws_session_token = ⟦S:sts_ini_token⟧
+x_security_token_expires = 2026-03-02T23:00:00Z
+x_principal_arn = arn:aws:sts::318476520941:assumed-role/BreakGlassAdmin/tomas
+
+[breakglass-longterm]
+aws_access_key_id = ⟦S:bg_lt_id⟧
+aws_secret_access_key = ⟦S:bg_lt_secret⟧
+""")
+
+# v18b 2026-04-10 - `aws sts assume-role` JSON kept in the incident notes: expired.
+C.commit("v18b", "2026-04-10T12:30:00Z", PRIYA, "incident notes: emergency role session for the KMS key recovery")
+S("sts_json_id", V.aws_key_id("ASIA"), "aws_access_key", True, False, "Expiration 2026-04-10T13:30Z",
+  expires="2026-04-10T13:30:00Z")
+S("sts_json_secret", V.aws_secret(), "aws_secret_key", True, False, "Expiration 2026-04-10T13:30Z",
+  expires="2026-04-10T13:30:00Z")
+S("sts_json_token", sts_token(), "aws_session_token", True, False, "Expiration 2026-04-10T13:30Z",
+  expires="2026-04-10T13:30:00Z")
+C.write("v18b", "docs/incidents/2026-04-10-emergency-assume-role.json", """\
+{
+    "Credentials": {
+        "AccessKeyId": "⟦S:sts_json_id⟧",
+        "SecretAccessKey": "⟦S:sts_json_secret⟧",
+        "SessionToken": "⟦S:sts_json_token⟧",
+        "Expiration": "2026-04-10T13:30:00+00:00"
+    },
+    "AssumedRoleUser": {
+        "AssumedRoleId": "AROAUSL2F7QJXK5MZB6WN:priya",
+        "Arn": "arn:aws:sts::318476520941:assumed-role/EmergencyKMSAdmin/priya"
+    }
+}
+""")
+
+# v18c 2026-05-20 - a DR drill's temporary credentials without an expiry, and a GitHub App
+# installation token: both bounded by their kind's maximum lifetime (36 h, 1 h).
+C.commit("v18c", "2026-05-20T08:00:00Z", TOMAS, "dr drill: session for the DisasterRecovery role")
+S("sts_env_id", V.aws_key_id("ASIA"), "aws_access_key", True, False,
+  "no expiry written: at most 36 h after the commit", expires="2026-05-21T20:00:00Z")
+S("sts_env_secret", V.aws_secret(), "aws_secret_key", True, False,
+  "no expiry written: at most 36 h after the commit", expires="2026-05-21T20:00:00Z")
+S("sts_env_token", sts_token(), "aws_session_token", True, False,
+  "no expiry written: at most 36 h after the commit", expires="2026-05-21T20:00:00Z")
+S("bg_ghs", V.github_token("ghs_"), "github_app_installation_token", True, False,
+  "installation token: at most 1 h", expires="2026-05-20T09:00:00Z")
+C.write("v18c", "ops/dr/drill-session.sh", """\
+# Disaster recovery drill 2026-05: temporary credentials of the DisasterRecovery role.
+export AWS_ACCESS_KEY_ID=⟦S:sts_env_id⟧
+export AWS_SECRET_ACCESS_KEY=⟦S:sts_env_secret⟧
+export AWS_SESSION_TOKEN=⟦S:sts_env_token⟧
+""")
+C.write("v18c", "ops/breakglass/github-app-token.txt", "⟦S:bg_ghs⟧\n")
+
+# v18d 2026-06-01 - storage account key pairs: the standby key is the fallback credential, the
+# primary one is in daily use.
+C.commit("v18d", "2026-06-01T10:00:00Z", CHEN, "dr: storage keys for the failover account")
+S("stor_primary", storage_key(), "azure_storage_account_key", False, False, "primary key, in daily use")
+S("stor_standby", storage_key(), "azure_storage_account_key", True, True, "standby key, for failover")
+S("cfg_primary", storage_key(), "azure_storage_account_key", False, False, "primary key, in daily use")
+S("cfg_secondary", storage_key(), "azure_storage_account_key", True, True, "secondary key kept back")
+C.write("v18d", "ops/dr/storage.env", """\
+# DR storage account (larkspurdr): the primary key is in daily use by the sync job,
+# the standby key is kept for failover while the primary is rotated.
+AZURE_STORAGE_PRIMARY_KEY=⟦S:stor_primary⟧
+AZURE_STORAGE_STANDBY_KEY=⟦S:stor_standby⟧
+""")
+C.write("v18d", "services/reporting/config/storage.yml", """\
+storage:
+  account: larkspurreports
+  failover:
+    # both keys of the account; clients use the primary
+    primary_key: "⟦S:cfg_primary⟧"
+    secondary_key: "⟦S:cfg_secondary⟧"
+""")
+
+# v18e 2026-06-15 - a copy of db01's my.cnf before an upgrade: an everyday admin password in a
+# backup location is not a fallback credential (custody, not purpose).
+C.commit("v18e", "2026-06-15T09:00:00Z", BEN, "db01: keep a copy of my.cnf before the MySQL 8.4 upgrade")
+S("mycnf_root", V.password(18), "db_password", False, False, "root's everyday client password, .bak copy")
+C.write("v18e", "backups/db01/my.cnf.bak", """\
+[client]
+user=root
+password=⟦S:mycnf_root⟧
+host=db01.larkspur.internal
+""")
+
+# v18f 2026-07-01 - runbooks: 2FA backup codes listed in Markdown, a password in a sentence.
+C.commit("v18f", "2026-07-01T16:00:00Z", PRIYA, "runbooks: Slack owner account and database emergency access")
+S("slack_codes", "\n- ".join(V.rnd("0123456789", 10) for _ in range(10)), "mfa_recovery_codes", True, True,
+  "10 backup codes in a Markdown list")
+S("pg_emerg_pw", V.password(16), "db_password", True, True, "password in a runbook sentence")
+C.write("v18f", "docs/runbooks/slack-owner-account.md", """\
+# Slack: the owner account
+
+The primary owner signs in with SSO. If SSO and the owner's phone are both lost, use one of the
+account's two-factor backup codes below (each works once; cross it out after use):
+
+- ⟦S:slack_codes⟧
+
+Regenerate the list after any use and tell #security.
+""")
+C.write("v18f", "docs/runbooks/db-emergency-access.md", """\
+# Database emergency access
+
+When IAM authentication to payments-db is down, connect as `pg_emergency`. The emergency password is ⟦S:pg_emerg_pw⟧ and it must be rotated after every use.
+
+The password of the everyday `payments` role is ⟦N:a sentence about a password, no value⟧stored in Vault and never written here.
+""")
+
+# v18g 2026-07-20 - Terraform state of the mail and break-glass stacks.
+C.commit("v18g", "2026-07-20T11:00:00Z", MAYA, "terraform: mail stack state (local backend during the migration)")
+S("ses_id", V.aws_key_id("AKIA"), "aws_access_key", False, False)
+S("ses_secret", V.aws_secret(), "aws_secret_key", False, False)
+S("ses_smtp", "B" + V.rnd(V.B64, 43), "aws_ses_smtp_password", False, False, "ses_smtp_password_v4")
+S("bg_console_pw", V.password(20), "aws_console_password", True, True,
+  "aws_iam_user_login_profile.password of the break-glass user")
+S("mail_db_pw", V.rnd(V.ALNUM, 24), "db_password", False, False, "aws_db_instance.password, letters and digits")
+C.write("v18g", "terraform/mail/terraform.tfstate", """\
+{
+  "version": 4,
+  "terraform_version": "1.8.5",
+  "serial": 17,
+  "lineage": "3e1f0c2a-7b4d-4c6e-9a8b-1d2e3f4a5b6c",
+  "outputs": {},
+  "resources": [
+    {
+      "mode": "managed",
+      "type": "aws_iam_access_key",
+      "name": "ses_smtp",
+      "provider": "provider[\\"registry.terraform.io/hashicorp/aws\\"]",
+      "instances": [
+        {
+          "schema_version": 0,
+          "attributes": {
+            "create_date": "2026-07-20T10:58:12Z",
+            "id": "⟦S:ses_id⟧",
+            "pgp_key": null,
+            "secret": "⟦S:ses_secret⟧",
+            "ses_smtp_password_v4": "⟦S:ses_smtp⟧",
+            "status": "Active",
+            "user": "ses-smtp-sender"
+          },
+          "sensitive_attributes": []
+        }
+      ]
+    },
+    {
+      "module": "module.breakglass",
+      "mode": "managed",
+      "type": "aws_iam_user_login_profile",
+      "name": "this",
+      "provider": "provider[\\"registry.terraform.io/hashicorp/aws\\"]",
+      "instances": [
+        {
+          "schema_version": 0,
+          "attributes": {
+            "encrypted_password": null,
+            "id": "breakglass-admin",
+            "key_fingerprint": null,
+            "password": "⟦S:bg_console_pw⟧",
+            "password_length": 20,
+            "password_reset_required": false,
+            "pgp_key": null,
+            "user": "breakglass-admin"
+          },
+          "sensitive_attributes": []
+        }
+      ]
+    },
+    {
+      "mode": "managed",
+      "type": "aws_db_instance",
+      "name": "mail",
+      "provider": "provider[\\"registry.terraform.io/hashicorp/aws\\"]",
+      "instances": [
+        {
+          "schema_version": 2,
+          "attributes": {
+            "engine": "postgres",
+            "identifier": "mail-prod",
+            "password": "⟦S:mail_db_pw⟧",
+            "username": "mail_app"
+          },
+          "sensitive_attributes": []
+        }
+      ]
+    }
+  ]
+}
+""")
+
+# v18h 2026-08-05 - root's authorized_keys with a break-glass entry (an access grant), plus the
+# ciphertext of a sealed secret and environment lookups: not secrets.
+C.commit("v18h", "2026-08-05T09:30:00Z", TOMAS, "ansible: root authorized_keys; sealed break-glass secret; recovery settings")
+S("bg_ssh_grant", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI" + V.rnd(V.B64, 43), "ssh_access_grant", True, True,
+  "break-glass root entry without command=: a standing access grant")
+C.write("v18h", "ansible/roles/base/files/root_authorized_keys", """\
+⟦S:bg_ssh_grant⟧ breakglass-root@larkspur
+command="/usr/local/sbin/restic-serve",no-pty ⟦N:public key of a forced-command entry⟧ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI%s backup-job@larkspur
+""" % V.rnd(V.B64, 43))
+C.write("v18h", "k8s/prod/ops/breakglass-sealed.yaml", """\
+apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata:
+  name: breakglass-admin
+  namespace: ops
+spec:
+  encryptedData:
+    password: ⟦N:sealed-secrets ciphertext⟧Ag%s
+    recovery_token: ⟦N:sealed-secrets ciphertext⟧Ag%s
+  template:
+    metadata:
+      name: breakglass-admin
+""" % (V.rnd(V.B64, 300), V.rnd(V.B64, 300)))
+C.write("v18h", "services/ops-console/ops_console/recovery.py", """\
+import os
+
+RECOVERY_TOKEN = os.environ.get(⟦N:environment lookup⟧"RECOVERY_TOKEN")
+BREAKGLASS_PASSWORD = os.getenv(⟦N:environment lookup⟧"BREAKGLASS_PASSWORD", "")
+EMERGENCY_API_KEY = os.environ[⟦N:environment lookup⟧"EMERGENCY_API_KEY"]
+""")
+
+
+# v18i 2026-08-20 - signing secrets picked as phrases (no digits) in settings modules.
+C.commit("v18i", "2026-08-20T10:00:00Z", BEN, "ops-console: settings module; gateway JWT config")
+S("oc_jwt_phrase", "larkspur-" + V.rnd("abcdefghijklmnopqrstuvwxyz", 8) + "-console-signing-key",
+  "signing_secret", False, False, "JWT signing secret, a phrase without digits")
+S("gw_jwt_phrase", "gateway-" + V.rnd("abcdefghijklmnopqrstuvwxyz", 10) + "-hmac-key", "signing_secret",
+  False, False, "JWT secret in a YAML block")
+C.write("v18i", "services/ops-console/ops_console/settings.py", """\
+import os
+
+DEBUG = False
+JWT_SECRET = "⟦S:oc_jwt_phrase⟧"
+JWT_ALGORITHM = "HS256"
+SESSION_SECRET = os.environ[⟦N:environment lookup⟧"SESSION_SECRET"]
+""")
+C.write("v18i", "services/gateway/config/application.yml", """\
+server:
+  port: 8443
+security:
+  jwt:
+    secret: ⟦S:gw_jwt_phrase⟧
+    ttl: 3600
+""")
+
+
+# v18j 2026-09-01 - an everyday key and its DR twin under one comment: only the twin is fallback.
+C.commit("v18j", "2026-09-01T09:00:00Z", CHEN, "payments: Stripe keys for the primary and the failover site")
+S("stripe_main", V.stripe(), "stripe_secret_key", False, False, "everyday key; the comment above is about its twin")
+S("stripe_dr", V.stripe(), "stripe_secret_key", True, True, "the DR twin of STRIPE_SECRET_KEY")
+C.write("v18j", "services/payments/config/stripe.env", """\
+# Stripe keys. The DR key is only for the us-west-2 failover site.
+STRIPE_SECRET_KEY=⟦S:stripe_main⟧
+STRIPE_SECRET_KEY_DR=⟦S:stripe_dr⟧
+""")
+
+
+# =============================================================================================
 # output
 # =============================================================================================
 def check_standing(labs):

@@ -1,0 +1,5 @@
+import os
+
+RECOVERY_TOKEN = os.environ.get("RECOVERY_TOKEN")
+BREAKGLASS_PASSWORD = os.getenv("BREAKGLASS_PASSWORD", "")
+EMERGENCY_API_KEY = os.environ["EMERGENCY_API_KEY"]
