@@ -222,6 +222,8 @@ static int render_location(struct fbs_buf *b, const struct fbs_finding *f)
     rc |= put_esc(b, f->path ? f->path : f->resource);
     if (f->line)
         rc |= fbs_buf_printf(b, ":%u:%u", f->line, f->column);
+    else if (f->byte_offset >= 0)
+        rc |= fbs_buf_printf(b, " @ byte %lld", (long long)f->byte_offset);
     rc |=
         fbs_buf_printf(b, "</code> <span class=\"tag\">%s</span>", fbs_source_kind_name(f->source));
     if (f->path && f->resource) {

@@ -16,6 +16,13 @@ const char *fbs_skip_name(enum fbs_skip s)
     return (unsigned)s < FBS_SKIP__COUNT ? names[s] : "?";
 }
 
+const char *fbs_view_name(enum fbs_view v)
+{
+    static const char *const names[] = {"binary_strings", "utf16_transcoded", "utf32_transcoded"};
+
+    return (unsigned)v < FBS_VIEW__COUNT ? names[v] : "?";
+}
+
 void fbs_stats_init(struct fbs_stats *s)
 {
     int i;
@@ -25,6 +32,8 @@ void fbs_stats_init(struct fbs_stats *s)
     atomic_init(&s->files, 0);
     for (i = 0; i < FBS_SKIP__COUNT; i++)
         atomic_init(&s->skipped[i], 0);
+    for (i = 0; i < FBS_VIEW__COUNT; i++)
+        atomic_init(&s->views[i], 0);
     atomic_init(&s->suppressed_placeholder, 0);
     atomic_init(&s->suppressed_reference, 0);
     atomic_init(&s->suppressed_inline, 0);

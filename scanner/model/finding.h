@@ -72,13 +72,17 @@ struct fbs_finding {
     char *secret;
     size_t secret_len;
 
-    /* Where: offsets in the blob and human coordinates (1-based; column in bytes). */
+    /* Where: offsets in the scanned bytes (the blob, or its decoded or strings view) and human
+     * coordinates (1-based; column in bytes, in characters for transcoded UTF-16/32 text). */
     size_t match_start, match_end, secret_start, secret_end;
     enum fbs_source_kind source;
     char *path;
     char *rel_path; /* relative to the target (custody and fallback read it) */
     char *target;
-    unsigned line, column, end_line, end_column;
+    unsigned line, column, end_line, end_column; /* 0: no line (printable runs of binary) */
+    /* Byte offset of the secret in the original bytes and its length, when lines mean nothing
+     * (a secret found in the printable runs of a binary blob); -1 otherwise. */
+    int64_t byte_offset, byte_length;
     char *commit, *author, *commit_message, *removed_in;
     fbs_time_t committed;
     bool has_committed;
@@ -94,7 +98,7 @@ struct fbs_finding {
     char *comment;
     char *names;       /* values of name-like sibling keys (name, user, description ...) */
     char *file_header; /* the comment block at the top of the file, above the secret */
-    char *line_text; /* the raw line(s) holding the secret; reporters redact it */
+    char *line_text;   /* the raw line(s) holding the secret; reporters redact it */
     size_t line_secret_start, line_secret_len; /* the secret within line_text */
 
     /* Fallback dimension. */
