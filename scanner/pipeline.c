@@ -226,6 +226,28 @@ static int on_match(const struct fbs_match *m, void *payload)
     return 0;
 }
 
+/*
+ * A rule that hit a PCRE2 resource limit may have missed matches near where it failed (the
+ * matcher resumed further on): an error diagnostic naming the rule, the file and the limit.
+ */
+static void report_regex_errors(struct run *run, struct worker *w, const struct fbs_blob *view)
+{
+    const struct fbs_regex_error *e;
+    size_t i, n;
+    char msg[256];
+
+    e = fbs_matcher_regex_errors(w->matcher, &n);
+    for (i = 0; i < n; i++)
+        fbs_diags_add(&run->result->diags, true, "regex_limit", view->path,
+                      "rule '%s' hit PCRE2's %s (%u time%s, the first in a search from offset "
+                      "%zu); %s",
+                      e[i].rule->id, fbs_regex_error_name(e[i].code, msg, sizeof(msg)), e[i].count,
+                      e[i].count == 1 ? "" : "s", e[i].offset,
+                      e[i].gave_up ? "the rule was given up for the rest of the file"
+                                   : "its search resumed on the next line, so matches of it "
+                                     "there may be missing");
+}
+
 /* Match one view of a blob (the blob itself, or text made from it). */
 static int scan_view(struct run *run, struct worker *w, const struct fbs_blob *view, bool binary,
                      struct blob_scan *bs)
@@ -234,6 +256,7 @@ static int scan_view(struct run *run, struct worker *w, const struct fbs_blob *v
     int rc;
 
     rc = fbs_matcher_scan(w->matcher, view->data, view->len, &mopts, on_match, bs);
+    report_regex_errors(run, w, view);
     if (rc == FBS_EINTERNAL) {
         fbs_diags_add(&run->result->diags, true, "match_failed", view->path, "%s",
                       fbs_error_message());
