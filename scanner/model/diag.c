@@ -11,7 +11,7 @@
 const char *fbs_skip_name(enum fbs_skip s)
 {
     static const char *const names[] = {"too_large", "binary",   "unreadable", "symlink",
-                                        "special",   "excluded", "empty"};
+                                        "special",   "excluded", "empty",      "submodule"};
 
     return (unsigned)s < FBS_SKIP__COUNT ? names[s] : "?";
 }

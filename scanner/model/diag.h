@@ -24,6 +24,7 @@ enum fbs_skip {
     FBS_SKIP_SPECIAL,
     FBS_SKIP_EXCLUDED,
     FBS_SKIP_EMPTY,
+    FBS_SKIP_SUBMODULE, /* a git submodule (gitlink) path: its repository is not scanned */
     FBS_SKIP__COUNT
 };
 

@@ -1339,8 +1339,10 @@ static void submodule(struct gscan *g, uint32_t c, const struct tentry *e)
         return;
     if (c != NONE)
         git_oid_tostr(chex, sizeof(chex), &g->nodes[c].oid);
-    fbs_diags_add(g->opts->diags, false, "submodule", g->path.ptr,
-                  "submodule (commit %s%s%s) not followed; scan its repository on its own",
+    /* Always said (a notice, and counted as skipped): a submodule's files are not in the scan. */
+    atomic_fetch_add(&g->opts->stats->skipped[FBS_SKIP_SUBMODULE], 1);
+    fbs_diags_notice(g->opts->diags, "submodule", g->path.ptr,
+                     "submodule (commit %s%s%s) not followed; scan its repository on its own",
                   git_oid_tostr(hex, sizeof(hex), e->oid), *chex ? ", added in " : "", chex);
 }
 
