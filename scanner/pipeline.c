@@ -520,6 +520,7 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
     so.stats = &r->stats;
     so.diags = &r->diags;
     so.scan_binary = true; /* binary blobs: binary rules, then text rules over printable runs */
+    so.messages = true;    /* git: commit and tag messages are scanned too */
     so.ignores = opts->ignores;
     rc = opts->source->scan(&so, on_blob, &run);
     if (rc < 0)
