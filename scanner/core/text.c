@@ -329,26 +329,41 @@ static bool binary_magic(const unsigned char *p, size_t len)
     return false;
 }
 
+static size_t utf8_seq(const unsigned char *p, size_t len);
+
 bool fbs_is_binary(const void *data, size_t len)
 {
     const unsigned char *p = data;
-    size_t n = len < SNIFF_LEN ? len : SNIFF_LEN, i, nul = 0, ctl = 0, bom;
+    size_t n = len < SNIFF_LEN ? len : SNIFF_LEN, i = 0, nul = 0, ctl = 0, bad = 0, bom;
 
     if (binary_magic(p, len))
         return true;
     if (fbs_text_encoding(data, len, &bom) != FBS_ENC_BYTES)
         return false;
-    for (i = 0; i < n; i++) {
+    while (i < n) {
         unsigned c = p[i];
+        size_t k;
 
+        if (c >= 0x80) { /* invalid UTF-8 (a sequence cut at the sample's end is not) */
+            k = utf8_seq(p + i, len - i);
+            if (!k) {
+                bad++;
+                k = 1;
+            }
+            i += k;
+            continue;
+        }
         if (c == 0)
             nul++;
         else if ((c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' &&
                   c != 0x1b && c != '\b') ||
                  c == 0x7f)
             ctl++;
+        i++;
     }
-    return (nul >= 2 && nul * 256 > n) || (nul + ctl) * 10 > n;
+    /* Random, compressed or encrypted bytes: ~10% control bytes and mostly invalid UTF-8. */
+    return (nul >= 2 && nul * 256 > n) || (nul + ctl) * 10 > n ||
+           ((nul + ctl) * 32 > n && bad * 4 > n);
 }
 
 const char *fbs_text_encoding_name(enum fbs_text_encoding e)

@@ -147,6 +147,22 @@ static void test_text__binary_classification(void **state)
     buf[0x3d] = buf[0x3e] = buf[0x3f] = 0;
     memcpy(buf + 0x80, "PE\0\0", 4);
     assert_true(fbs_is_binary(buf, sizeof(buf)));
+    /* Random (compressed, encrypted) bytes with a single NUL: binary; Latin-1 text: not. */
+    {
+        uint32_t x = 12345;
+
+        for (i = 0; i < sizeof(buf); i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = (char)(x >> 23);
+            if (!buf[i])
+                buf[i] = ' ';
+        }
+        buf[100] = '\0';
+        assert_true(fbs_is_binary(buf, sizeof(buf)));
+        for (i = 0; i < sizeof(buf); i++)
+            buf[i] = i % 7 == 0 ? '\xe9' : (char)('a' + i % 26); /* 'é' in Latin-1 */
+        assert_false(fbs_is_binary(buf, sizeof(buf)));
+    }
     /* UTF-16 text is not binary. */
     for (i = 0; i < 256; i++) {
         buf[2 * i] = (char)('a' + i % 26);
