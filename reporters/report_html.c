@@ -623,6 +623,9 @@ static int write_scan(struct html_state *st)
     for (k = 0; k < FBS_SKIP__COUNT; k++)
         fprintf(out, "<tr><th>Skipped: %s</th><td>%llu</td></tr>\n",
                 fbs_skip_name((enum fbs_skip)k), ld(&s->skipped[k]));
+    for (k = 0; k < FBS_VIEW__COUNT; k++)
+        fprintf(out, "<tr><th>Scanned as: %s</th><td>%llu</td></tr>\n",
+                fbs_view_name((enum fbs_view)k), ld(&s->views[k]));
     fprintf(out,
             "<tr><th>Not reported: placeholders</th><td>%llu</td></tr>\n"
             "<tr><th>Not reported: references</th><td>%llu</td></tr>\n"
