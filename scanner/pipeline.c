@@ -97,8 +97,8 @@ static unsigned locate(struct blob_scan *bs, size_t off, unsigned *column)
     return bs->line;
 }
 
-/* The offset in the original bytes of offset `off` of a strings view. */
-static size_t strings_origin(const struct blob_scan *bs, size_t off)
+/* The printable run of a strings view that holds offset `off` of the view. */
+static const struct fbs_text_run *strings_run(const struct blob_scan *bs, size_t off)
 {
     size_t lo = 0, hi = bs->nruns;
 
@@ -110,7 +110,7 @@ static size_t strings_origin(const struct blob_scan *bs, size_t off)
         else
             hi = mid;
     }
-    return bs->runs[lo].origin + (off - bs->runs[lo].start);
+    return &bs->runs[lo];
 }
 
 /* Where the secret is: lines and columns, or byte offsets in a binary blob's strings view. */
@@ -119,10 +119,15 @@ static void place(struct blob_scan *bs, const struct fbs_match *m, struct fbs_fi
     struct blob_scan end;
     size_t last = m->secret_end > m->secret_start ? m->secret_end - 1 : m->secret_start;
 
-    if (bs->runs) {
+    if (bs->runs) { /* original offsets: a UTF-16LE run's characters are two bytes each */
+        const struct fbs_text_run *ra = strings_run(bs, m->secret_start);
+        const struct fbs_text_run *rb = strings_run(bs, last);
+        size_t a = ra->origin + (m->secret_start - ra->start) * ra->width;
+        size_t b = rb->origin + (last - rb->start + 1) * rb->width;
+
         f->line = f->column = f->end_line = f->end_column = 0;
-        f->byte_offset = bs->nruns ? (int64_t)strings_origin(bs, m->secret_start) : 0;
-        f->byte_length = (int64_t)(m->secret_end - m->secret_start);
+        f->byte_offset = (int64_t)a;
+        f->byte_length = (int64_t)(b > a ? b - a : 0);
         return;
     }
     f->line = locate(bs, m->secret_start, &f->column);

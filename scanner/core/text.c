@@ -540,6 +540,20 @@ void fbs_lone_cr_to_lf(unsigned char *data, size_t len)
     }
 }
 
+#define PRINTABLE(c) (((c) >= 0x20 && (c) < 0x7f) || (c) == '\t')
+
+static int add_run(struct fbs_buf *out, struct fbs_text_run **runs, size_t *nruns, size_t *cap,
+                   size_t origin, unsigned width)
+{
+    if (fbs_array_grow((void **)runs, cap, *nruns + 1, sizeof(**runs)) < 0)
+        return FBS_ENOMEM;
+    (*runs)[*nruns].start = out->len;
+    (*runs)[*nruns].origin = origin;
+    (*runs)[*nruns].width = width;
+    (*nruns)++;
+    return 0;
+}
+
 int fbs_text_strings(struct fbs_buf *out, struct fbs_text_run **runs, size_t *nruns, size_t *cap,
                      const void *data, size_t len, size_t min_len)
 {
@@ -557,12 +571,28 @@ int fbs_text_strings(struct fbs_buf *out, struct fbs_text_run **runs, size_t *nr
             i++;
         if (i - start < min_len || i == start)
             continue;
-        if (fbs_array_grow((void **)runs, cap, *nruns + 1, sizeof(**runs)) < 0)
+        if (add_run(out, runs, nruns, cap, start, 1) < 0 ||
+            fbs_buf_put(out, p + start, i - start) < 0 || fbs_buf_putc(out, '\n') < 0)
             return FBS_ENOMEM;
-        (*runs)[*nruns].start = out->len;
-        (*runs)[*nruns].origin = start;
-        (*nruns)++;
-        if (fbs_buf_put(out, p + start, i - start) < 0 || fbs_buf_putc(out, '\n') < 0)
+    }
+    /* UTF-16LE: printable characters each followed by a NUL, at either alignment. */
+    for (i = 0; i + 1 < len;) {
+        size_t start = i, n = 0, k;
+
+        while (i + 1 < len && PRINTABLE(p[i]) && p[i + 1] == 0) {
+            i += 2;
+            n++;
+        }
+        if (n < min_len) {
+            i = n ? i : i + 1;
+            continue;
+        }
+        if (add_run(out, runs, nruns, cap, start, 2) < 0 || fbs_buf_grow(out, n + 1) < 0)
+            return FBS_ENOMEM;
+        for (k = 0; k < n; k++)
+            out->ptr[out->len++] = (char)p[start + 2 * k];
+        out->ptr[out->len] = '\0';
+        if (fbs_buf_putc(out, '\n') < 0)
             return FBS_ENOMEM;
     }
     return 0;

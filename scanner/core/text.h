@@ -84,13 +84,16 @@ void fbs_lone_cr_to_lf(unsigned char *data, size_t len);
 /* A printable run of binary data: where it starts in the strings view and in the data. */
 struct fbs_text_run {
     size_t start, origin;
+    unsigned width; /* bytes per character in the data: 1 (ASCII), 2 (UTF-16LE) */
 };
 
 /*
- * The printable runs of binary bytes, as strings(1) finds them: maximal runs of at least
- * `min_len` bytes that are printable ASCII or TAB, each appended to `out` followed by '\n'.
- * (*runs)[0 .. *nruns) says where each landed (the array is grown with fbs_array_grow, capacity
- * in *cap; *nruns is reset first). Returns 0 or FBS_ENOMEM.
+ * The printable runs of binary bytes, as strings(1) finds them (`strings` then `strings -el`):
+ * maximal runs of at least `min_len` characters that are printable ASCII or TAB, first as bytes,
+ * then as UTF-16LE code units (string literals of .NET assemblies, Windows resources), each
+ * appended to `out` as ASCII followed by '\n'. (*runs)[0 .. *nruns) says where each landed, in
+ * increasing `start` (the array is grown with fbs_array_grow, capacity in *cap; *nruns is reset
+ * first). Returns 0 or FBS_ENOMEM.
  */
 int fbs_text_strings(struct fbs_buf *out, struct fbs_text_run **runs, size_t *nruns, size_t *cap,
                      const void *data, size_t len, size_t min_len);

@@ -237,6 +237,16 @@ static void test_text__line_ends_and_strings(void **state)
     assert_int_equal(runs[0].origin, 8);
     assert_int_equal(runs[1].start, 18);
     assert_int_equal(runs[1].origin, 27);
+    assert_int_equal(runs[1].width, 1);
+    /* UTF-16LE runs (strings -el) come after the byte runs, at either alignment. */
+    fbs_buf_truncate(&out, 0);
+    assert_int_equal(fbs_text_strings(&out, &runs, &n, &cap,
+                                      "\x01\x02\x03t\0o\0k\0e\0n\0=\0a\0b\0c\0\xff\xff", 23, 8),
+                     0);
+    assert_string_equal(out.ptr, "token=abc\n");
+    assert_int_equal(n, 1);
+    assert_int_equal(runs[0].origin, 3);
+    assert_int_equal(runs[0].width, 2);
     fbs_free(runs);
     fbs_buf_release(&out);
 }

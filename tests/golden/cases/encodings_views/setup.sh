@@ -1,7 +1,8 @@
 #!/bin/sh
 # Files that used to lose their secrets: UTF-16/UTF-32 text (with and without a byte order mark),
 # a text file with a stray NUL, old Mac line ends (lone CR), and tokens inside binary files (an
-# ELF executable and a SQLite database) that only their printable runs reveal.
+# ELF executable, a .NET assembly with a UTF-16 string literal and a SQLite database) that only
+# their printable runs reveal.
 set -e
 mkdir -p t
 python3 - <<'PY'
@@ -22,6 +23,10 @@ elf = bytearray(b'\x7fELF\x02\x01\x01' + bytes(57))
 elf += bytes((i * 37) & 0xff for i in range(600))
 elf += b'\0' + env.encode().rstrip(b'\n') + b'\0' + bytes(64)
 open('t/tool.bin', 'wb').write(bytes(elf))
+# a .NET-style assembly: PE header, the token as a UTF-16LE string literal
+pe = bytearray(b'MZ' + bytes(58) + b'\x80\0\0\0' + bytes(64) + b'PE\0\0' + bytes(200))
+pe += b'\x20\x01' + env.encode('utf-16-le') + bytes(16)
+open('t/App.dll', 'wb').write(bytes(pe))
 db = bytearray(b'SQLite format 3\0' + bytes(100))
 db += b'\x05\x1f' + src.encode().replace(b'\n', b'\0') + bytes(32)
 open('t/cache.sqlite', 'wb').write(bytes(db))
