@@ -331,19 +331,32 @@ static bool binary_magic(const unsigned char *p, size_t len)
 
 static size_t utf8_seq(const unsigned char *p, size_t len);
 
+/* How much of the sample the byte statistics (control bytes, invalid UTF-8) look at: they are
+ * proportions, as telling over 1 KB as over 8 KB, and this loop is on every file's path. */
+#define STATS_LEN 1024
+
 bool fbs_is_binary(const void *data, size_t len)
 {
-    const unsigned char *p = data;
-    size_t n = len < SNIFF_LEN ? len : SNIFF_LEN, i = 0, nul = 0, ctl = 0, bad = 0, bom;
+    const unsigned char *p = data, *q, *end;
+    size_t n = len < SNIFF_LEN ? len : SNIFF_LEN, m = n < STATS_LEN ? n : STATS_LEN, i = 0;
+    size_t nul = 0, ctl = 0, bad = 0, bom;
 
     if (binary_magic(p, len))
         return true;
     if (fbs_text_encoding(data, len, &bom) != FBS_ENC_BYTES)
         return false;
-    while (i < n) {
+    for (q = p, end = p + n; (q = memchr(q, '\0', (size_t)(end - q))) != NULL; q++)
+        nul++;
+    if (nul >= 2 && nul * 256 > n)
+        return true;
+    while (i < m) {
         unsigned c = p[i];
         size_t k;
 
+        if (c - 0x20u < 0x5fu || c == '\n') { /* printable ASCII: the common case, first */
+            i++;
+            continue;
+        }
         if (c >= 0x80) { /* invalid UTF-8 (a sequence cut at the sample's end is not) */
             k = utf8_seq(p + i, len - i);
             if (!k) {
@@ -353,17 +366,12 @@ bool fbs_is_binary(const void *data, size_t len)
             i += k;
             continue;
         }
-        if (c == 0)
-            nul++;
-        else if ((c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' &&
-                  c != 0x1b && c != '\b') ||
-                 c == 0x7f)
-            ctl++;
+        if ((c < 0x20 && (c < '\b' || c > '\r') && c != 0x1b) || c == 0x7f)
+            ctl++; /* NULs included */
         i++;
     }
     /* Random, compressed or encrypted bytes: ~10% control bytes and mostly invalid UTF-8. */
-    return (nul >= 2 && nul * 256 > n) || (nul + ctl) * 10 > n ||
-           ((nul + ctl) * 32 > n && bad * 4 > n);
+    return ctl * 10 > m || (ctl * 32 > m && bad * 4 > m);
 }
 
 const char *fbs_text_encoding_name(enum fbs_text_encoding e)

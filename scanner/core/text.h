@@ -42,11 +42,11 @@ int fbs_parse_size(uint64_t *out, const char *s);
 /*
  * True when the bytes look binary. Looked at: a known file signature (ELF, PE, Mach-O, Java
  * class, zip/jar, gzip, bzip2, xz, zstd, 7z, PNG, JPEG, GIF, SQLite, PDF, WebAssembly, tar) is
- * binary; UTF-16 or UTF-32 text (fbs_text_encoding) is not; otherwise, within the first 8000
- * bytes, more than one NUL in every 256 bytes (at least two), or control bytes (C0 other than
- * TAB, LF, VT, FF, CR, ESC, BS; DEL) making up more than a tenth of them, or more than 1/32 of
- * them with over a quarter of the sample invalid UTF-8 (random or compressed data). A text file
- * with a stray NUL is text.
+ * binary; UTF-16 or UTF-32 text (fbs_text_encoding) is not; otherwise more than one NUL in every
+ * 256 of the first 8000 bytes (at least two), or, in the first 1024 bytes, control bytes (NUL and
+ * C0 other than BS, TAB, LF, VT, FF, CR, ESC; DEL) making up more than a tenth of them, or more
+ * than 1/32 of them with over a quarter of the bytes invalid UTF-8 (random or compressed data).
+ * A text file with a stray NUL is text.
  */
 bool fbs_is_binary(const void *data, size_t len);
 
