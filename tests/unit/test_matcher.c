@@ -967,8 +967,8 @@ static void test_matcher__regex_limit_resumes(void **state)
     assert_int_equal(r.n, 1);
     fbs_matcher_regex_errors(fx.m, &n);
     assert_int_equal(n, 0);
-    assert_int_equal(fbs_matcher_confirm_only(fx.m, (const unsigned char *)text, strlen(text), &opts),
-                     0);
+    assert_int_equal(
+        fbs_matcher_confirm_only(fx.m, (const unsigned char *)text, strlen(text), &opts), 0);
     fbs_matcher_regex_errors(fx.m, &n);
     assert_int_equal(n, 1);
     teardown_rules(&fx);

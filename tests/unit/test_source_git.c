@@ -967,12 +967,13 @@ static void test_source_git__messages(void **state)
 
     (void)state;
     new_dir(dir, sizeof(dir));
-    fbs_test_sh(dir, "g init -q . && echo A > a.txt && g add . && "
-                     "commit_at 2024-01-01T00:00:00Z 'token ghp_one' && "
-                     "echo B > a.txt && g add . && commit_at 2024-02-01T00:00:00Z 'same message' && "
-                     "echo C > a.txt && g add . && commit_at 2024-03-01T00:00:00Z 'same message' && "
-                     "GIT_COMMITTER_DATE=2024-03-02T00:00:00Z g tag -a v1 -m 'tag note secret' && "
-                     "g tag light");
+    fbs_test_sh(dir,
+                "g init -q . && echo A > a.txt && g add . && "
+                "commit_at 2024-01-01T00:00:00Z 'token ghp_one' && "
+                "echo B > a.txt && g add . && commit_at 2024-02-01T00:00:00Z 'same message' && "
+                "echo C > a.txt && g add . && commit_at 2024-03-01T00:00:00Z 'same message' && "
+                "GIT_COMMITTER_DATE=2024-03-02T00:00:00Z g tag -a v1 -m 'tag note secret' && "
+                "g tag light");
     scan_init(&s, dir);
     scan_run(&s);
     assert_int_equal(s.rc, 0);
