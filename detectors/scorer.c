@@ -83,6 +83,16 @@ static void judge_live(struct verdict *v)
     if (f->source >= FBS_SOURCE_AWS)
         REASON(v, "active in %s at %s", fbs_source_kind_name(f->source),
                f->resource ? f->resource : "?");
+    else if (f->source == FBS_SOURCE_GIT && f->in_head == 0 && f->rel_path &&
+             !strcmp(f->rel_path, "<commit message>")) /* pseudo-paths: docs/report.md */
+        REASON(v, "in the message of commit %s: history is exposure until it expires or is rotated",
+               short_commit(f->commit, c));
+    else if (f->source == FBS_SOURCE_GIT && f->in_head == 0 && f->rel_path &&
+             !strncmp(f->rel_path, "<tag ", 5))
+        REASON(v,
+               "in the message of tag %.*s (on commit %s): history is exposure until it expires or "
+               "is rotated",
+               (int)strlen(f->rel_path) - 6, f->rel_path + 5, short_commit(f->commit, c));
     else if (f->source == FBS_SOURCE_GIT && f->in_head == 0)
         REASON(v,
                "removed from HEAD%s%s but still in history at %s (commit %s): history is "
