@@ -134,6 +134,16 @@ static void judge_live(struct verdict *v)
                f->resource ? f->resource : "?");
     else if (f->source == FBS_SOURCE_GIT && f->staged)
         REASON(v, "staged for commit at %s", f->rel_path ? f->rel_path : f->path);
+    else if (f->source == FBS_SOURCE_GIT && f->in_head == 0 && f->rel_path &&
+             !strcmp(f->rel_path, "<commit message>")) /* pseudo-paths: docs/report.md */
+        REASON(v, "in the message of commit %s: history is exposure until it expires or is rotated",
+               short_commit(f->commit, c));
+    else if (f->source == FBS_SOURCE_GIT && f->in_head == 0 && f->rel_path &&
+             !strncmp(f->rel_path, "<tag ", 5))
+        REASON(v,
+               "in the message of tag %.*s (on commit %s): history is exposure until it expires or "
+               "is rotated",
+               (int)strlen(f->rel_path) - 6, f->rel_path + 5, short_commit(f->commit, c));
     else if (f->source == FBS_SOURCE_GIT && f->in_head == 0)
         REASON(v,
                "removed from HEAD%s%s but still in history at %s (commit %s): history is "

@@ -229,6 +229,8 @@ static int render_location(struct fbs_buf *b, const struct fbs_finding *f)
     rc |= put_esc(b, f->path ? f->path : f->resource);
     if (f->line)
         rc |= fbs_buf_printf(b, ":%u:%u", f->line, f->column);
+    else if (f->byte_offset >= 0)
+        rc |= fbs_buf_printf(b, " @ byte %lld", (long long)f->byte_offset);
     rc |=
         fbs_buf_printf(b, "</code> <span class=\"tag\">%s</span>", fbs_source_kind_name(f->source));
     if (f->path && f->resource) {
@@ -650,6 +652,9 @@ static int write_scan(struct html_state *st)
     for (k = 0; k < FBS_SKIP__COUNT; k++)
         fprintf(out, "<tr><th>Skipped: %s</th><td>%llu</td></tr>\n",
                 fbs_skip_name((enum fbs_skip)k), ld(&s->skipped[k]));
+    for (k = 0; k < FBS_VIEW__COUNT; k++)
+        fprintf(out, "<tr><th>Scanned as: %s</th><td>%llu</td></tr>\n",
+                fbs_view_name((enum fbs_view)k), ld(&s->views[k]));
     fprintf(out,
             "<tr><th>Not reported: placeholders</th><td>%llu</td></tr>\n"
             "<tr><th>Not reported: references</th><td>%llu</td></tr>\n"

@@ -122,6 +122,10 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
     json_object_set_new(loc, "column", f->line ? json_integer(f->column) : json_null());
     json_object_set_new(loc, "end_line", f->line ? json_integer(f->end_line) : json_null());
     json_object_set_new(loc, "end_column", f->line ? json_integer(f->end_column) : json_null());
+    if (f->byte_offset >= 0) /* a secret in the printable runs of a binary blob */
+        json_object_set_new(loc, "byte_offset",
+                            json_pack("{s:I, s:I}", "start", (json_int_t)f->byte_offset, "length",
+                                      (json_int_t)f->byte_length));
     json_object_set_new(loc, "commit", jstr(f->commit));
     json_object_set_new(loc, "author", jstr(f->author));
     json_object_set_new(loc, "committed", jtime(f->has_committed, f->committed));
@@ -204,8 +208,12 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
 static json_t *stats_json(const struct fbs_report_info *info)
 {
     const struct fbs_stats *s = info->stats;
-    json_t *skipped = json_object(), *o;
+    json_t *skipped = json_object(), *views = json_object(), *o;
     int i;
+
+    for (i = 0; i < FBS_VIEW__COUNT; i++)
+        json_object_set_new(views, fbs_view_name((enum fbs_view)i),
+                            json_integer((json_int_t)atomic_load(&s->views[i])));
 
     for (i = 0; i < FBS_SKIP__COUNT; i++)
         json_object_set_new(skipped, fbs_skip_name((enum fbs_skip)i),
@@ -219,6 +227,7 @@ static json_t *stats_json(const struct fbs_report_info *info)
     json_object_set_new(o, "findings", json_integer((json_int_t)atomic_load(&s->findings)));
     json_object_set_new(o, "rules", json_integer((json_int_t)info->nrules));
     json_object_set_new(o, "skipped", skipped);
+    json_object_set_new(o, "views", views);
     json_object_set_new(o, "diagnostics", json_integer((json_int_t)atomic_load(&s->errors)));
     json_object_set_new(o, "incomplete", json_boolean(atomic_load(&s->errors) > 0));
     json_object_set_new(o, "suppressed",

@@ -608,6 +608,13 @@ static int put_regions(json_t *phys, const struct fbs_finding *f, bool show)
     json_t *region;
     int rc = 0;
 
+    if (!f->line && f->byte_offset >= 0) {
+        /* Found in the printable runs of binary content: a byte region. */
+        json_object_set_new(phys, "region",
+                            json_pack("{s:I, s:I}", "byteOffset", (json_int_t)f->byte_offset,
+                                      "byteLength", (json_int_t)f->byte_length));
+        return 0;
+    }
     if (!f->line) {
         /* No line (binary content): the whole artifact, from its first line. */
         json_object_set_new(phys, "region", json_pack("{s:i}", "startLine", 1));
@@ -1375,6 +1382,19 @@ static json_t *run_props_json(const struct sarif_state *st)
                 "suppressed", (json_int_t)st->nsuppressed, "rules", (json_int_t)st->info->nrules,
                 "diagnostics", (json_int_t)atomic_load(&s->errors), "incomplete",
                 atomic_load(&s->errors) > 0));
+    if (s) { /* blobs matched through a view (docs/report.md), when there are any */
+        json_t *views = json_object(), *stats = json_object_get(p, "stats");
+        int i;
+
+        for (i = 0; views && i < FBS_VIEW__COUNT; i++)
+            if (atomic_load(&s->views[i]))
+                json_object_set_new(views, fbs_view_name((enum fbs_view)i),
+                                    json_integer((json_int_t)atomic_load(&s->views[i])));
+        if (stats && views && json_object_size(views))
+            json_object_set_new(stats, "views", views);
+        else
+            json_decref(views);
+    }
     /* What the baseline (--baseline) made of the results, as in the JSON report's summary. */
     if (st->info->absent)
         json_object_set_new(p, "baseline",

@@ -78,6 +78,8 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
     rc |= put_safe(b, f->path ? f->path : f->resource);
     if (f->line)
         rc |= fbs_buf_printf(b, ":%u:%u", f->line, f->column);
+    else if (f->byte_offset >= 0)
+        rc |= fbs_buf_printf(b, " @ byte %lld", (long long)f->byte_offset);
     if (f->custody)
         rc |= fbs_buf_printf(b, "  [%s]", f->custody);
     rc |= fbs_buf_putc(b, '\n');
@@ -211,6 +213,20 @@ static int text_end(void *state)
         fputc(')', out);
     }
     fputc('\n', out);
+    {
+        const char *sep = "scanned as: ";
+
+        for (k = 0; k < FBS_VIEW__COUNT; k++) {
+            unsigned long long n = atomic_load(&s->views[k]);
+
+            if (n) {
+                fprintf(out, "%s%s %llu", sep, fbs_view_name((enum fbs_view)k), n);
+                sep = ", ";
+            }
+        }
+        if (*sep == ',')
+            fputs(" (binary_strings: text rules saw only the printable runs)\n", out);
+    }
     if (atomic_load(&s->suppressed_inline) || atomic_load(&s->suppressed_ignore_file))
         fprintf(out, "suppressed: %llu by allow comments, %llu by ignore entries%s\n",
                 (unsigned long long)atomic_load(&s->suppressed_inline),

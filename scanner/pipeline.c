@@ -23,6 +23,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "match/match.h"
 
 #include <stdio.h>
@@ -34,6 +35,10 @@
 struct worker {
     struct fbs_matcher *matcher;
     struct fbs_vec findings;
+    struct fbs_buf view;       /* scratch: a blob's decoded or line-end-normalised text */
+    struct fbs_buf strings;    /* scratch: a binary blob's printable runs */
+    struct fbs_text_run *runs; /* where each printable run came from */
+    size_t nruns, runs_cap;
 };
 
 struct run {
@@ -47,11 +52,24 @@ struct run {
 struct blob_scan {
     struct run *run;
     struct worker *worker;
-    const struct fbs_blob *blob;
-    size_t pos;    /* offset already counted */
-    unsigned line; /* line number at pos */
+    const struct fbs_blob *blob; /* what is matched: the blob or a view of it */
+    size_t pos;                  /* offset already counted */
+    unsigned line;               /* line number at pos */
     size_t line_start;
+    bool char_columns;               /* columns count characters (transcoded text) */
+    const struct fbs_text_run *runs; /* a strings view: no lines, byte offsets in the original */
+    size_t nruns;
 };
+
+/* The number of UTF-8 characters (bytes that are not continuation bytes) in p[0, n). */
+static size_t utf8_chars(const unsigned char *p, size_t n)
+{
+    size_t i, c = 0;
+
+    for (i = 0; i < n; i++)
+        c += (p[i] & 0xC0) != 0x80;
+    return c;
+}
 
 /* Advance the line cursor to `off`; returns the 1-based line and sets the 1-based column. */
 static unsigned locate(struct blob_scan *bs, size_t off, unsigned *column)
@@ -74,8 +92,54 @@ static unsigned locate(struct blob_scan *bs, size_t off, unsigned *column)
         bs->pos = (size_t)(nl - d) + 1;
         bs->line_start = bs->pos;
     }
-    *column = (unsigned)(off - bs->line_start) + 1;
+    *column = (unsigned)(bs->char_columns ? utf8_chars(d + bs->line_start, off - bs->line_start)
+                                          : off - bs->line_start) +
+              1;
     return bs->line;
+}
+
+/* The printable run of a strings view that holds offset `off` of the view. */
+static const struct fbs_text_run *strings_run(const struct blob_scan *bs, size_t off)
+{
+    size_t lo = 0, hi = bs->nruns;
+
+    while (hi - lo > 1) { /* the last run starting at or before off */
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (bs->runs[mid].start <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return &bs->runs[lo];
+}
+
+/* Where the secret is: lines and columns, or byte offsets in a binary blob's strings view. */
+static void place(struct blob_scan *bs, const struct fbs_match *m, struct fbs_finding *f)
+{
+    struct blob_scan end;
+    size_t last = m->secret_end > m->secret_start ? m->secret_end - 1 : m->secret_start;
+
+    if (bs->runs) { /* original offsets: a UTF-16LE run's characters are two bytes each */
+        const struct fbs_text_run *ra = strings_run(bs, m->secret_start);
+        const struct fbs_text_run *rb = strings_run(bs, last);
+        size_t a = ra->origin + (m->secret_start - ra->start) * ra->width;
+        size_t b = rb->origin + (last - rb->start + 1) * rb->width;
+
+        f->line = f->column = f->end_line = f->end_column = 0;
+        f->byte_offset = (int64_t)a;
+        f->byte_length = (int64_t)(b > a ? b - a : 0);
+        return;
+    }
+    f->line = locate(bs, m->secret_start, &f->column);
+    end = *bs;
+    f->end_line = locate(&end, last, &f->end_column);
+    if (bs->char_columns) /* exclusive: one past the last character */
+        f->end_column =
+            (unsigned)utf8_chars(bs->blob->data + end.line_start, m->secret_end - end.line_start) +
+            1;
+    else
+        f->end_column++; /* exclusive, like SARIF's endColumn */
 }
 
 static int make_finding(struct blob_scan *bs, const struct fbs_match *m, struct fbs_finding **out)
@@ -108,14 +172,7 @@ static int make_finding(struct blob_scan *bs, const struct fbs_match *m, struct 
     f->secret_start = m->secret_start;
     f->secret_end = m->secret_end;
     f->file_mtime = b->mtime;
-    f->line = locate(bs, m->secret_start, &f->column);
-    {
-        struct blob_scan end = *bs;
-        size_t last = m->secret_end > m->secret_start ? m->secret_end - 1 : m->secret_start;
-
-        f->end_line = locate(&end, last, &f->end_column);
-        f->end_column++; /* exclusive, like SARIF's endColumn */
-    }
+    place(bs, m, f);
     if (p) {
         if (fbs_finding_set_str(&f->commit, p->commit) < 0 ||
             fbs_finding_set_str(&f->author, p->author) < 0 ||
@@ -193,22 +250,111 @@ static int on_match(const struct fbs_match *m, void *payload)
     return 0;
 }
 
-static int on_blob(const struct fbs_blob *blob, unsigned worker, void *payload)
+/*
+ * A rule that hit a PCRE2 resource limit may have missed matches near where it failed (the
+ * matcher resumed further on): an error diagnostic naming the rule, the file and the limit.
+ */
+static void report_regex_errors(struct run *run, struct worker *w, const struct fbs_blob *view)
 {
-    struct run *run = payload;
-    struct worker *w = &run->workers[worker];
-    struct fbs_match_opts mopts = {
-        .binary = blob->binary, .all_matches = false, .path = blob->rel_path};
-    struct blob_scan bs = {run, w, blob, 0, 1, 0};
+    const struct fbs_regex_error *e;
+    size_t i, n;
+    char msg[256];
+
+    e = fbs_matcher_regex_errors(w->matcher, &n);
+    for (i = 0; i < n; i++)
+        fbs_diags_add(&run->result->diags, true, "regex_limit", view->path,
+                      "rule '%s' hit PCRE2's %s (%u time%s, the first in a search from offset "
+                      "%zu); %s",
+                      e[i].rule->id, fbs_regex_error_name(e[i].code, msg, sizeof(msg)), e[i].count,
+                      e[i].count == 1 ? "" : "s", e[i].offset,
+                      e[i].gave_up ? "the rule was given up for the rest of the file"
+                                   : "its search resumed on the next line, so matches of it "
+                                     "there may be missing");
+}
+
+/* Match one view of a blob (the blob itself, or text made from it). */
+static int scan_view(struct run *run, struct worker *w, const struct fbs_blob *view, bool binary,
+                     struct blob_scan *bs)
+{
+    struct fbs_match_opts mopts = {.binary = binary, .all_matches = false, .path = view->rel_path};
     int rc;
 
-    rc = fbs_matcher_scan(w->matcher, blob->data, blob->len, &mopts, on_match, &bs);
+    rc = fbs_matcher_scan(w->matcher, view->data, view->len, &mopts, on_match, bs);
+    report_regex_errors(run, w, view);
     if (rc == FBS_EINTERNAL) {
-        fbs_diags_add(&run->result->diags, true, "match_failed", blob->path, "%s",
+        fbs_diags_add(&run->result->diags, true, "match_failed", view->path, "%s",
                       fbs_error_message());
         return 0;
     }
     return rc;
+}
+
+/*
+ * A binary blob: the binary rules over its bytes, then the text rules over its printable runs
+ * (strings(1) with runs of STRINGS_MIN bytes), where findings are placed by byte offset.
+ */
+#define STRINGS_MIN 8
+
+static int on_binary_blob(struct run *run, struct worker *w, const struct fbs_blob *blob)
+{
+    struct blob_scan bs = {run, w, blob, 0, 1, 0, false, NULL, 0};
+    struct fbs_blob view = *blob;
+    int rc = 0;
+
+    if (run->opts->rules->db_binary)
+        rc = scan_view(run, w, blob, true, &bs);
+    if (rc)
+        return rc;
+    fbs_buf_truncate(&w->strings, 0);
+    if (fbs_text_strings(&w->strings, &w->runs, &w->nruns, &w->runs_cap, blob->data, blob->len,
+                         STRINGS_MIN) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    atomic_fetch_add(&run->result->stats.views[FBS_VIEW_BINARY_STRINGS], 1);
+    if (!w->nruns)
+        return 0;
+    view.data = (const unsigned char *)w->strings.ptr;
+    view.len = w->strings.len;
+    view.binary = false;
+    bs.blob = &view;
+    bs.runs = w->runs;
+    bs.nruns = w->nruns;
+    return scan_view(run, w, &view, false, &bs);
+}
+
+static int on_blob(const struct fbs_blob *blob, unsigned worker, void *payload)
+{
+    struct run *run = payload;
+    struct worker *w = &run->workers[worker];
+    struct fbs_blob view = *blob;
+    struct blob_scan bs = {run, w, &view, 0, 1, 0, false, NULL, 0};
+    enum fbs_text_encoding enc;
+    size_t bom;
+
+    if (blob->binary)
+        return on_binary_blob(run, w, blob);
+    /* UTF-16/32 text is matched as UTF-8; old Mac line ends (lone CR) as LF, so that lines
+     * count on CR, LF and CR LF alike and every detector sees the same lines. */
+    enc = fbs_text_encoding(blob->data, blob->len, &bom);
+    if (enc != FBS_ENC_BYTES) {
+        fbs_buf_truncate(&w->view, 0);
+        if (fbs_text_decode(&w->view, blob->data + bom, blob->len - bom, enc) < 0)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+        fbs_lone_cr_to_lf((unsigned char *)w->view.ptr, w->view.len);
+        view.data = (const unsigned char *)w->view.ptr;
+        view.len = w->view.len;
+        bs.char_columns = true;
+        atomic_fetch_add(&run->result->stats.views[enc == FBS_ENC_UTF16LE || enc == FBS_ENC_UTF16BE
+                                                       ? FBS_VIEW_UTF16
+                                                       : FBS_VIEW_UTF32],
+                         1);
+    } else if (fbs_has_lone_cr(blob->data, blob->len)) {
+        fbs_buf_truncate(&w->view, 0);
+        if (fbs_buf_put(&w->view, blob->data, blob->len) < 0)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+        fbs_lone_cr_to_lf((unsigned char *)w->view.ptr, w->view.len);
+        view.data = (const unsigned char *)w->view.ptr;
+    }
+    return scan_view(run, w, &view, false, &bs);
 }
 
 int fbs_scan_result_init(struct fbs_scan_result *r, bool list_skips)
@@ -414,6 +560,10 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
     if (!run.workers)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     for (i = 0; i < run.nworkers; i++) {
+        fbs_buf_init(&run.workers[i].view);
+        fbs_buf_init(&run.workers[i].strings);
+    }
+    for (i = 0; i < run.nworkers; i++) {
         rc = fbs_matcher_new(&run.workers[i].matcher, opts->rules);
         if (rc < 0)
             goto done;
@@ -421,7 +571,8 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
     so.threads = run.nworkers;
     so.stats = &r->stats;
     so.diags = &r->diags;
-    so.scan_binary = opts->rules->db_binary != NULL;
+    so.scan_binary = true; /* binary blobs: binary rules, then text rules over printable runs */
+    so.messages = true;    /* git: commit and tag messages are scanned too */
     so.ignores = opts->ignores;
     rc = opts->source->scan(&so, on_blob, &run);
     if (rc < 0)
@@ -451,6 +602,9 @@ done:
     for (i = 0; i < run.nworkers; i++) {
         fbs_matcher_free(run.workers[i].matcher);
         fbs_vec_release(&run.workers[i].findings, fbs_finding_free_v);
+        fbs_buf_release_wipe(&run.workers[i].view);
+        fbs_buf_release_wipe(&run.workers[i].strings);
+        fbs_free(run.workers[i].runs);
     }
     fbs_free(run.workers);
     r->stats.seconds = seconds_since(&t0);

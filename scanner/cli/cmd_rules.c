@@ -4,6 +4,9 @@
  * The self-test runs every example of every loaded rule through the real matcher (all rules in
  * one database, as in a scan, but keeping overlapping matches): an example must produce a match
  * of its rule, with the declared secret when one is given; a negative example must produce none.
+ * Every example is also scaled up to SCALE_LEN bytes (repeated line after line; and as a near
+ * miss: its secret repeated with what followed it dropped, then the example itself) and must not
+ * make its rule hit a PCRE2 resource limit, which in a scan costs time and may lose matches.
  */
 #include "cli.h"
 #include "help.h"
@@ -68,8 +71,94 @@ static void show_example(const struct fbs_rule_example *e)
     putchar('\n');
 }
 
+#define SCALE_LEN (100u * 1024)
+
+/*
+ * Scaled-up text from an example: variant 0 is the example repeated line after line to
+ * SCALE_LEN; variant 1 the example up to the end of its secret (the whole example without a
+ * declared secret) with the secret repeated to SCALE_LEN, what followed it dropped, then "\x01\n"
+ * and the example itself (so that the rule's real match comes after a long near miss).
+ */
+static int scaled_example(struct fbs_buf *b, const struct fbs_rule_example *e, int variant)
+{
+    const char *sec = e->text;
+    size_t slen = e->len;
+    int rc = 0;
+
+    fbs_buf_truncate(b, 0);
+    if (variant == 0) {
+        while (rc == 0 && b->len < SCALE_LEN)
+            rc = fbs_buf_put(b, e->text, e->len) < 0 || fbs_buf_putc(b, '\n') < 0 ? FBS_ENOMEM : 0;
+        return rc;
+    }
+    if (e->secret && e->secret_len) {
+        const char *at = memmem(e->text, e->len, e->secret, e->secret_len);
+
+        if (at) {
+            sec = at;
+            slen = e->secret_len;
+        }
+    }
+    if (!slen)
+        return 0;
+    rc = fbs_buf_put(b, e->text, (size_t)(sec - e->text) + slen);
+    while (rc == 0 && b->len < SCALE_LEN)
+        rc = fbs_buf_put(b, sec, slen);
+    if (rc == 0)
+        rc = fbs_buf_put(b, "\x01\n", 2);
+    if (rc == 0)
+        rc = fbs_buf_put(b, e->text, e->len);
+    return rc < 0 ? FBS_ENOMEM : 0;
+}
+
+/*
+ * Run rule r's example e scaled up; print a failure and return 1 when r hits a PCRE2 limit,
+ * 0 when not, FBS_ENOMEM or the matcher's error.
+ */
+static int probe_scaled(struct fbs_matcher *m, const struct fbs_rule *r,
+                        const struct fbs_rule_example *e, struct fbs_buf *b)
+{
+    static const char *const how[] = {"repeated", "as a near miss"};
+    struct probe p;
+    struct fbs_match_opts mo;
+    int variant, rc;
+
+    for (variant = 0; variant < 2; variant++) {
+        const struct fbs_regex_error *err;
+        size_t n, i;
+        char msg[128];
+
+        rc = scaled_example(b, e, variant);
+        if (rc < 0)
+            return rc;
+        memset(&p, 0, sizeof(p));
+        p.rule = r;
+        p.text = b->ptr;
+        p.ex = e;
+        mo.binary = fbs_is_binary(b->ptr, b->len);
+        mo.all_matches = true;
+        mo.path = e->path;
+        rc = fbs_matcher_confirm_only(m, (const unsigned char *)b->ptr, b->len, &mo);
+        if (rc < 0)
+            return rc;
+        err = fbs_matcher_regex_errors(m, &n);
+        for (i = 0; i < n; i++) {
+            if (err[i].rule != r)
+                continue;
+            printf("FAIL %s (%s:%d): example at line %d, scaled to %u KB (%s), hit PCRE2's %s; "
+                   "the pattern backtracks too much (nested or overlapping quantifiers?)\n",
+                   r->id, r->file, r->line, e->line, SCALE_LEN / 1024, how[variant],
+                   fbs_regex_error_name(err[i].code, msg, sizeof(msg)));
+            show_example(e);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int run_tests(const struct fbs_ruleset *rs, bool verbose)
 {
+    struct fbs_buf scaled = FBS_BUF_INIT;
     struct fbs_matcher *m = NULL;
     size_t i, j, failed_rules = 0, passed = 0, failed = 0;
 
@@ -97,10 +186,23 @@ static int run_tests(const struct fbs_ruleset *rs, bool verbose)
             if (fbs_matcher_scan(m, (const unsigned char *)e->text, e->len, &mo, on_probe, &p) <
                 0) {
                 fbs_matcher_free(m);
+                fbs_buf_release(&scaled);
                 return fbs_cli_fail("rules test");
             }
             ok = negative ? !p.matched : p.matched && p.secret_ok;
             if (ok) {
+                int slow = probe_scaled(m, r, e, &scaled);
+
+                if (slow < 0) {
+                    fbs_matcher_free(m);
+                    fbs_buf_release(&scaled);
+                    return fbs_cli_fail("rules test");
+                }
+                if (slow) {
+                    failed++;
+                    rule_failed = true;
+                    continue;
+                }
                 passed++;
                 continue;
             }
@@ -123,6 +225,7 @@ static int run_tests(const struct fbs_ruleset *rs, bool verbose)
             printf("ok   %s (%zu examples, %zu negative)\n", r->id, r->nexamples, r->nnegatives);
     }
     fbs_matcher_free(m);
+    fbs_buf_release(&scaled);
     printf("rules: %zu, failing: %zu\n", rs->n, failed_rules);
     printf("%zu passed, %zu failed\n", passed, failed);
     return failed ? FBS_EXIT_FINDINGS : FBS_EXIT_OK;

@@ -269,9 +269,341 @@ bad:
     return fbs_error_set(FBS_EINVAL, "invalid size '%s' (expected e.g. 25MiB, 512k, 1048576)", s);
 }
 
+/* How much of the start of a blob binary and encoding detection look at (git looks at 8000). */
+#define SNIFF_LEN 8000
+
+static bool has_prefix(const unsigned char *p, size_t len, const char *magic, size_t n)
+{
+    return len >= n && memcmp(p, magic, n) == 0;
+}
+
+/* A file signature of a format that is not text (executables, archives, images, databases). */
+static bool binary_magic(const unsigned char *p, size_t len)
+{
+    static const struct {
+        const char *m;
+        size_t n;
+    } sigs[] = {
+        {"\x7f"
+         "ELF",
+         4},
+        {"\xfe\xed\xfa\xce", 4},
+        {"\xfe\xed\xfa\xcf", 4},
+        {"\xce\xfa\xed\xfe", 4},
+        {"\xcf\xfa\xed\xfe", 4},
+        {"\xca\xfe\xba\xbe", 4}, /* Mach-O universal, Java class */
+        {"PK\x03\x04", 4},
+        {"PK\x05\x06", 4},
+        {"PK\x07\x08", 4},
+        {"\x1f\x8b", 2},
+        {"\xfd"
+         "7zXZ\0",
+         6},
+        {"\x28\xb5\x2f\xfd", 4},
+        {"7z\xbc\xaf\x27\x1c", 6},
+        {"\x89PNG\r\n\x1a\n", 8},
+        {"\xff\xd8\xff", 3},
+        {"GIF87a", 6},
+        {"GIF89a", 6},
+        {"SQLite format 3", 16}, /* with its NUL */
+        {"%PDF-", 5},
+        {"\0asm", 4},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        if (has_prefix(p, len, sigs[i].m, sigs[i].n))
+            return true;
+    if (has_prefix(p, len, "BZh", 3) && len >= 10 && p[3] >= '1' && p[3] <= '9' &&
+        memcmp(p + 4, "1AY&SY", 6) == 0)
+        return true;
+    if (len >= 263 && memcmp(p + 257, "ustar", 5) == 0)
+        return true;
+    if (has_prefix(p, len, "MZ", 2) && len >= 0x40) { /* PE: "PE\0\0" where e_lfanew points */
+        size_t pe =
+            (size_t)p[0x3c] | (size_t)p[0x3d] << 8 | (size_t)p[0x3e] << 16 | (size_t)p[0x3f] << 24;
+
+        if (pe <= len - 4 && memcmp(p + pe, "PE\0\0", 4) == 0)
+            return true;
+    }
+    return false;
+}
+
+static size_t utf8_seq(const unsigned char *p, size_t len);
+
+/* How much of the sample the byte statistics (control bytes, invalid UTF-8) look at: they are
+ * proportions, as telling over 1 KB as over 8 KB, and this loop is on every file's path. */
+#define STATS_LEN 1024
+
 bool fbs_is_binary(const void *data, size_t len)
 {
-    return memchr(data, '\0', len < 8000 ? len : 8000) != NULL;
+    const unsigned char *p = data, *q, *end;
+    size_t n = len < SNIFF_LEN ? len : SNIFF_LEN, m = n < STATS_LEN ? n : STATS_LEN, i = 0;
+    size_t nul = 0, ctl = 0, bad = 0, bom;
+
+    if (binary_magic(p, len))
+        return true;
+    if (fbs_text_encoding(data, len, &bom) != FBS_ENC_BYTES)
+        return false;
+    for (q = p, end = p + n; (q = memchr(q, '\0', (size_t)(end - q))) != NULL; q++)
+        nul++;
+    if (nul >= 2 && nul * 256 > n)
+        return true;
+    while (i < m) {
+        unsigned c = p[i];
+        size_t k;
+
+        if (c - 0x20u < 0x5fu || c == '\n') { /* printable ASCII: the common case, first */
+            i++;
+            continue;
+        }
+        if (c >= 0x80) { /* invalid UTF-8 (a sequence cut at the sample's end is not) */
+            k = utf8_seq(p + i, len - i);
+            if (!k) {
+                bad++;
+                k = 1;
+            }
+            i += k;
+            continue;
+        }
+        if ((c < 0x20 && (c < '\b' || c > '\r') && c != 0x1b) || c == 0x7f)
+            ctl++; /* NULs included */
+        i++;
+    }
+    /* Random, compressed or encrypted bytes: ~10% control bytes and mostly invalid UTF-8. */
+    return ctl * 10 > m || (ctl * 32 > m && bad * 4 > m);
+}
+
+const char *fbs_text_encoding_name(enum fbs_text_encoding e)
+{
+    static const char *const names[] = {"bytes", "utf16le", "utf16be", "utf32le", "utf32be"};
+
+    return (unsigned)e <= FBS_ENC_UTF32BE ? names[e] : "?";
+}
+
+/* Whether a character code below 0x100 is what text is made of. */
+static bool texty(unsigned c)
+{
+    return (c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/*
+ * Whether `n` bytes read as `width`-byte units with the character's low byte at `lo` look like
+ * text whose characters are mostly below U+0100: at least 70% of the units have all other bytes
+ * zero, and 95% of those are text characters (not NUL nor other control bytes).
+ */
+static bool wide_pattern(const unsigned char *p, size_t n, unsigned width, unsigned lo)
+{
+    size_t units = n / width, narrow = 0, good = 0, i;
+    unsigned k;
+
+    if (units < 4)
+        return false;
+    for (i = 0; i < units; i++) {
+        const unsigned char *u = p + i * width;
+        bool zero = true;
+
+        for (k = 0; k < width && zero; k++)
+            if (k != lo && u[k])
+                zero = false;
+        if (!zero)
+            continue;
+        narrow++;
+        good += texty(u[lo]);
+    }
+    return narrow * 10 >= units * 7 && good * 20 >= narrow * 19;
+}
+
+enum fbs_text_encoding fbs_text_encoding(const void *data, size_t len, size_t *bom)
+{
+    const unsigned char *p = data;
+    size_t n = len < SNIFF_LEN ? len : SNIFF_LEN;
+
+    *bom = 0;
+    if (has_prefix(p, len, "\xff\xfe\0\0", 4)) {
+        *bom = 4;
+        return FBS_ENC_UTF32LE;
+    }
+    if (has_prefix(p, len, "\0\0\xfe\xff", 4)) {
+        *bom = 4;
+        return FBS_ENC_UTF32BE;
+    }
+    if (has_prefix(p, len, "\xff\xfe", 2)) {
+        *bom = 2;
+        return FBS_ENC_UTF16LE;
+    }
+    if (has_prefix(p, len, "\xfe\xff", 2)) {
+        *bom = 2;
+        return FBS_ENC_UTF16BE;
+    }
+    if (!memchr(p, '\0', n))
+        return FBS_ENC_BYTES;
+    if (wide_pattern(p, n, 4, 0))
+        return FBS_ENC_UTF32LE;
+    if (wide_pattern(p, n, 4, 3))
+        return FBS_ENC_UTF32BE;
+    if (wide_pattern(p, n, 2, 0))
+        return FBS_ENC_UTF16LE;
+    if (wide_pattern(p, n, 2, 1))
+        return FBS_ENC_UTF16BE;
+    return FBS_ENC_BYTES;
+}
+
+static int put_utf8(struct fbs_buf *out, uint32_t cp)
+{
+    char u[4];
+    size_t n;
+
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return fbs_buf_put(out, u, n);
+}
+
+int fbs_text_decode(struct fbs_buf *out, const void *data, size_t len, enum fbs_text_encoding e)
+{
+    const unsigned char *p = data;
+    bool le = e == FBS_ENC_UTF16LE || e == FBS_ENC_UTF32LE;
+    unsigned width = e == FBS_ENC_UTF32LE || e == FBS_ENC_UTF32BE ? 4 : 2;
+    size_t i = 0;
+
+    if (e == FBS_ENC_BYTES)
+        return fbs_buf_put(out, data, len);
+    /* Mostly ASCII: the UTF-8 is about len / width bytes. */
+    if (fbs_buf_grow(out, len / width + 16) < 0)
+        return FBS_ENOMEM;
+    while (i + width <= len) {
+        uint32_t cp;
+
+        if (width == 4) {
+            cp = le ? (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 |
+                          (uint32_t)p[i + 3] << 24
+                    : (uint32_t)p[i + 3] | (uint32_t)p[i + 2] << 8 | (uint32_t)p[i + 1] << 16 |
+                          (uint32_t)p[i] << 24;
+            i += 4;
+            if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                cp = 0xFFFD;
+        } else {
+            cp = le ? (uint32_t)p[i] | (uint32_t)p[i + 1] << 8
+                    : (uint32_t)p[i + 1] | (uint32_t)p[i] << 8;
+            i += 2;
+            if (cp >= 0xD800 && cp <= 0xDBFF && i + 2 <= len) {
+                uint32_t lo = le ? (uint32_t)p[i] | (uint32_t)p[i + 1] << 8
+                                 : (uint32_t)p[i + 1] | (uint32_t)p[i] << 8;
+
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 2;
+                } else {
+                    cp = 0xFFFD;
+                }
+            } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+                cp = 0xFFFD;
+            }
+        }
+        if (put_utf8(out, cp) < 0)
+            return FBS_ENOMEM;
+    }
+    if (i < len && put_utf8(out, 0xFFFD) < 0)
+        return FBS_ENOMEM;
+    return 0;
+}
+
+bool fbs_has_lone_cr(const void *data, size_t len)
+{
+    const unsigned char *p = data, *end = p + len, *cr;
+
+    while ((cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+        if (cr + 1 == end || cr[1] != '\n')
+            return true;
+        p = cr + 2;
+    }
+    return false;
+}
+
+void fbs_lone_cr_to_lf(unsigned char *data, size_t len)
+{
+    unsigned char *p = data, *end = data + len, *cr;
+
+    while ((cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+        if (cr + 1 == end || cr[1] != '\n')
+            *cr = '\n';
+        p = cr + 1;
+    }
+}
+
+#define PRINTABLE(c) (((c) >= 0x20 && (c) < 0x7f) || (c) == '\t')
+
+static int add_run(struct fbs_buf *out, struct fbs_text_run **runs, size_t *nruns, size_t *cap,
+                   size_t origin, unsigned width)
+{
+    if (fbs_array_grow((void **)runs, cap, *nruns + 1, sizeof(**runs)) < 0)
+        return FBS_ENOMEM;
+    (*runs)[*nruns].start = out->len;
+    (*runs)[*nruns].origin = origin;
+    (*runs)[*nruns].width = width;
+    (*nruns)++;
+    return 0;
+}
+
+int fbs_text_strings(struct fbs_buf *out, struct fbs_text_run **runs, size_t *nruns, size_t *cap,
+                     const void *data, size_t len, size_t min_len)
+{
+    const unsigned char *p = data;
+    size_t i = 0;
+
+    *nruns = 0;
+    while (i < len) {
+        size_t start;
+
+        while (i < len && !((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t'))
+            i++;
+        start = i;
+        while (i < len && ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t'))
+            i++;
+        if (i - start < min_len || i == start)
+            continue;
+        if (add_run(out, runs, nruns, cap, start, 1) < 0 ||
+            fbs_buf_put(out, p + start, i - start) < 0 || fbs_buf_putc(out, '\n') < 0)
+            return FBS_ENOMEM;
+    }
+    /* UTF-16LE: printable characters each followed by a NUL, at either alignment. */
+    for (i = 0; i + 1 < len;) {
+        size_t start = i, n = 0, k;
+
+        while (i + 1 < len && PRINTABLE(p[i]) && p[i + 1] == 0) {
+            i += 2;
+            n++;
+        }
+        if (n < min_len) {
+            i = n ? i : i + 1;
+            continue;
+        }
+        if (add_run(out, runs, nruns, cap, start, 2) < 0 || fbs_buf_grow(out, n + 1) < 0)
+            return FBS_ENOMEM;
+        for (k = 0; k < n; k++)
+            out->ptr[out->len++] = (char)p[start + 2 * k];
+        out->ptr[out->len] = '\0';
+        if (fbs_buf_putc(out, '\n') < 0)
+            return FBS_ENOMEM;
+    }
+    return 0;
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */

@@ -1,6 +1,7 @@
 /*
  * text.h - byte-string helpers shared by every stage: entropy, CRC-32, base62, case-insensitive
- * search, glob matching, sizes, binary detection and UTF-8 repair. Pure functions, libc only,
+ * search, glob matching, sizes, binary and wide-text detection, transcoding to UTF-8, printable
+ * runs of binary data and UTF-8 repair. Pure functions, libc only,
  * safe on any bytes (no NUL termination assumed where a length is given).
  */
 #ifndef FBS_TEXT_H
@@ -38,8 +39,64 @@ bool fbs_glob_match(const char *pattern, const char *path, bool is_dir);
 /* Parse "25MiB", "10M", "512k", "1GB", "4096" into bytes; 0 or FBS_EINVAL. */
 int fbs_parse_size(uint64_t *out, const char *s);
 
-/* True when the bytes look binary: a NUL among the first 8000 bytes (git's rule). */
+/*
+ * True when the bytes look binary. Looked at: a known file signature (ELF, PE, Mach-O, Java
+ * class, zip/jar, gzip, bzip2, xz, zstd, 7z, PNG, JPEG, GIF, SQLite, PDF, WebAssembly, tar) is
+ * binary; UTF-16 or UTF-32 text (fbs_text_encoding) is not; otherwise more than one NUL in every
+ * 256 of the first 8000 bytes (at least two), or, in the first 1024 bytes, control bytes (NUL and
+ * C0 other than BS, TAB, LF, VT, FF, CR, ESC; DEL) making up more than a tenth of them, or more
+ * than 1/32 of them with over a quarter of the bytes invalid UTF-8 (random or compressed data).
+ * A text file with a stray NUL is text.
+ */
 bool fbs_is_binary(const void *data, size_t len);
+
+enum fbs_text_encoding {
+    FBS_ENC_BYTES = 0, /* UTF-8, ASCII or another byte encoding: scanned as it is */
+    FBS_ENC_UTF16LE,
+    FBS_ENC_UTF16BE,
+    FBS_ENC_UTF32LE,
+    FBS_ENC_UTF32BE,
+};
+
+/* "utf16le", ... ("bytes" for FBS_ENC_BYTES). */
+const char *fbs_text_encoding_name(enum fbs_text_encoding e);
+
+/*
+ * The wide encoding of text: by its byte order mark (then *bom is its length), else by the
+ * pattern of NUL bytes in the first 8000 bytes (ASCII-range text in UTF-16LE has a NUL in every
+ * odd byte, in UTF-32LE three in every four ...; *bom is 0). FBS_ENC_BYTES for anything else.
+ */
+enum fbs_text_encoding fbs_text_encoding(const void *data, size_t len, size_t *bom);
+
+/*
+ * Append the wide text `data` (after its BOM) to `out` as UTF-8. Invalid code units (unpaired
+ * surrogates, values over U+10FFFF, a trailing odd byte) become U+FFFD; NUL stays NUL. 0 or
+ * FBS_ENOMEM.
+ */
+int fbs_text_decode(struct fbs_buf *out, const void *data, size_t len, enum fbs_text_encoding e);
+
+/* Whether the bytes hold a CR that is not followed by LF (old Mac line endings). */
+bool fbs_has_lone_cr(const void *data, size_t len);
+
+/* Turn each CR not followed by LF into LF, in place: lines then end in LF or CR LF only. */
+void fbs_lone_cr_to_lf(unsigned char *data, size_t len);
+
+/* A printable run of binary data: where it starts in the strings view and in the data. */
+struct fbs_text_run {
+    size_t start, origin;
+    unsigned width; /* bytes per character in the data: 1 (ASCII), 2 (UTF-16LE) */
+};
+
+/*
+ * The printable runs of binary bytes, as strings(1) finds them (`strings` then `strings -el`):
+ * maximal runs of at least `min_len` characters that are printable ASCII or TAB, first as bytes,
+ * then as UTF-16LE code units (string literals of .NET assemblies, Windows resources), each
+ * appended to `out` as ASCII followed by '\n'. (*runs)[0 .. *nruns) says where each landed, in
+ * increasing `start` (the array is grown with fbs_array_grow, capacity in *cap; *nruns is reset
+ * first). Returns 0 or FBS_ENOMEM.
+ */
+int fbs_text_strings(struct fbs_buf *out, struct fbs_text_run **runs, size_t *nruns, size_t *cap,
+                     const void *data, size_t len, size_t min_len);
 
 /* Append `len` bytes to `out` as valid UTF-8, replacing each invalid sequence with U+FFFD. */
 int fbs_utf8_sanitize(struct fbs_buf *out, const void *data, size_t len);

@@ -34,7 +34,7 @@ struct fbs_match_counts {
     uint64_t reference;      /* dropped: variable / secret-manager reference */
     uint64_t ciphertext;     /* dropped: encrypted at rest (SOPS, Ansible Vault, sealed secret) */
     uint64_t filtered;       /* dropped: keyword, entropy or checksum test */
-    uint64_t regex_errors;   /* PCRE2 resource limits hit (match treated as absent) */
+    uint64_t regex_errors;   /* PCRE2 resource limits hit (see fbs_matcher_regex_errors) */
     uint64_t overflow_blobs; /* blobs with too many hits: the tail was not confirmed */
 };
 
@@ -61,8 +61,41 @@ void fbs_matcher_free(struct fbs_matcher *m);
 int fbs_matcher_scan(struct fbs_matcher *m, const unsigned char *data, size_t len,
                      const struct fbs_match_opts *opts, fbs_match_cb cb, void *payload);
 
+/*
+ * Only the first two stages of fbs_matcher_scan (prefilter and confirmation; no filters, no
+ * callbacks): for the rule self-test of resource limits, whose outcome is
+ * fbs_matcher_regex_errors. 0, FBS_ENOMEM, FBS_EINTERNAL.
+ */
+int fbs_matcher_confirm_only(struct fbs_matcher *m, const unsigned char *data, size_t len,
+                             const struct fbs_match_opts *opts);
+
 /* The counters so far (borrowed). */
 const struct fbs_match_counts *fbs_matcher_counts(const struct fbs_matcher *m);
+
+/*
+ * A rule whose PCRE2 search hit a resource limit (match limit, depth or heap limit, JIT stack) in
+ * the last scanned blob. The search resumes at the next line after the failing search's start
+ * (at most FBS_REGEX_RESUME_STEP bytes on), so later matches are still found; after
+ * FBS_REGEX_MAX_ERRORS failures the rule is given up for that blob (`gave_up`). What lies between
+ * a failing start and the resume point may hold missed matches: the caller reports it (the scan
+ * is incomplete).
+ */
+#define FBS_REGEX_RESUME_STEP 1024
+#define FBS_REGEX_MAX_ERRORS  16
+
+struct fbs_regex_error {
+    const struct fbs_rule *rule;
+    size_t offset;  /* where the first failing search started */
+    int code;       /* the first PCRE2 error code */
+    unsigned count; /* failing searches of this rule in the blob */
+    bool gave_up;   /* FBS_REGEX_MAX_ERRORS reached: the rest of the blob was not searched */
+};
+
+/* The rules that hit a limit in the last fbs_matcher_scan (borrowed, valid until the next). */
+const struct fbs_regex_error *fbs_matcher_regex_errors(const struct fbs_matcher *m, size_t *n);
+
+/* "match limit", "depth limit", "heap limit", "JIT stack limit", or PCRE2's message. */
+const char *fbs_regex_error_name(int code, char *buf, size_t size);
 
 /* The filters, exposed for tests and for the rule self-test. ---------------------------------- */
 

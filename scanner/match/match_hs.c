@@ -66,12 +66,19 @@ void fbs_matcher_free(struct fbs_matcher *m)
     fbs_free(m->tail);
     fbs_free(m->touched);
     fbs_free(m->found);
+    fbs_free(m->errors);
     fbs_free(m);
 }
 
 const struct fbs_match_counts *fbs_matcher_counts(const struct fbs_matcher *m)
 {
     return &m->counts;
+}
+
+const struct fbs_regex_error *fbs_matcher_regex_errors(const struct fbs_matcher *m, size_t *n)
+{
+    *n = m->nerrors;
+    return m->errors;
 }
 
 static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
@@ -227,8 +234,9 @@ static void reduce_overlaps(struct fbs_matcher *m)
     m->nfound = out;
 }
 
-int fbs_matcher_scan(struct fbs_matcher *m, const unsigned char *data, size_t len,
-                     const struct fbs_match_opts *opts, fbs_match_cb cb, void *payload)
+static int scan_blob(struct fbs_matcher *m, const unsigned char *data, size_t len,
+                     const struct fbs_match_opts *opts, bool confirm_only, fbs_match_cb cb,
+                     void *payload)
 {
     const hs_database_t *db = opts->binary ? m->rs->db_binary : m->rs->db_text;
     size_t i, kept;
@@ -237,6 +245,7 @@ int fbs_matcher_scan(struct fbs_matcher *m, const unsigned char *data, size_t le
 
     m->nhits = 0;
     m->nfound = 0;
+    m->nerrors = 0;
     m->hit_overflow = false;
     if (len > 0xFFFFFFFFu)
         return 0;
@@ -255,6 +264,8 @@ int fbs_matcher_scan(struct fbs_matcher *m, const unsigned char *data, size_t le
         if (rc < 0)
             goto done;
     }
+    if (confirm_only)
+        goto done;
     for (i = kept = 0; i < m->nfound; i++)
         if (keep_match(m, data, len, &m->found[i], opts->path))
             m->found[kept++] = m->found[i];
@@ -275,4 +286,16 @@ done:
         m->head[m->touched[i]] = m->tail[m->touched[i]] = 0;
     m->ntouched = 0;
     return rc;
+}
+
+int fbs_matcher_scan(struct fbs_matcher *m, const unsigned char *data, size_t len,
+                     const struct fbs_match_opts *opts, fbs_match_cb cb, void *payload)
+{
+    return scan_blob(m, data, len, opts, false, cb, payload);
+}
+
+int fbs_matcher_confirm_only(struct fbs_matcher *m, const unsigned char *data, size_t len,
+                             const struct fbs_match_opts *opts)
+{
+    return scan_blob(m, data, len, opts, true, NULL, NULL);
 }

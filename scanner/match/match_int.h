@@ -33,6 +33,9 @@ struct fbs_matcher {
     struct fbs_match *found;
     size_t nfound, found_cap;
 
+    struct fbs_regex_error *errors; /* this blob's, one per failing rule */
+    size_t nerrors, errors_cap;
+
     struct fbs_match_counts counts;
 };
 

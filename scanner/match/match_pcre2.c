@@ -15,6 +15,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/banned.h"
@@ -49,7 +50,55 @@ static int push_found(struct fbs_matcher *m, const struct fbs_rule *r, const PCR
     return 0;
 }
 
-/* One PCRE2 search from `from`, matches starting at most at `limit`. 1 found, 0 none. */
+const char *fbs_regex_error_name(int code, char *buf, size_t size)
+{
+    switch (code) {
+    case PCRE2_ERROR_MATCHLIMIT:
+        return "match limit";
+    case PCRE2_ERROR_DEPTHLIMIT:
+        return "depth limit";
+    case PCRE2_ERROR_HEAPLIMIT:
+        return "heap limit";
+    case PCRE2_ERROR_JIT_STACKLIMIT:
+        return "JIT stack limit";
+    default:
+        if (pcre2_get_error_message(code, (PCRE2_UCHAR *)buf, size) < 0)
+            snprintf(buf, size, "PCRE2 error %d", code);
+        return buf;
+    }
+}
+
+/* Record a failing search of `r` from `from`; false once the rule is given up for the blob. */
+static int record_error(struct fbs_matcher *m, const struct fbs_rule *r, size_t from, int code)
+{
+    struct fbs_regex_error *e = NULL;
+    size_t i;
+
+    m->counts.regex_errors++;
+    for (i = 0; i < m->nerrors; i++)
+        if (m->errors[i].rule == r)
+            e = &m->errors[i];
+    if (!e) {
+        if (fbs_array_grow((void **)&m->errors, &m->errors_cap, m->nerrors + 1,
+                           sizeof(*m->errors)) < 0)
+            return FBS_ENOMEM;
+        e = &m->errors[m->nerrors++];
+        e->rule = r;
+        e->offset = from;
+        e->code = code;
+        e->count = 0;
+        e->gave_up = false;
+    }
+    if (++e->count >= FBS_REGEX_MAX_ERRORS)
+        e->gave_up = true;
+    return e->gave_up ? 0 : 1;
+}
+
+/* search() results besides 1 (found), 0 (none) and FBS_ENOMEM. */
+#define SEARCH_LIMIT   2 /* a resource limit was hit (recorded): resume further on */
+#define SEARCH_GIVE_UP 3 /* likewise, and the rule is given up for this blob */
+
+/* One PCRE2 search from `from`, matches starting at most at `limit`; see above. */
 static int search(struct fbs_matcher *m, const struct fbs_rule *r, const unsigned char *data,
                   size_t len, size_t from, size_t limit)
 {
@@ -59,9 +108,19 @@ static int search(struct fbs_matcher *m, const struct fbs_rule *r, const unsigne
     rc = pcre2_match(r->re, data, len, from, 0, m->md, m->mctx);
     if (rc >= 0)
         return 1;
-    if (rc != PCRE2_ERROR_NOMATCH)
-        m->counts.regex_errors++;
-    return 0;
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    rc = record_error(m, r, from, rc);
+    return rc < 0 ? rc : rc ? SEARCH_LIMIT : SEARCH_GIVE_UP;
+}
+
+/* Where to search again after a search from `from` failed: the next line, or a step on. */
+static size_t resume_after(const unsigned char *data, size_t len, size_t from)
+{
+    size_t end = len - from > FBS_REGEX_RESUME_STEP ? from + FBS_REGEX_RESUME_STEP : len;
+    const unsigned char *nl = from < len ? memchr(data + from, '\n', end - from) : NULL;
+
+    return nl ? (size_t)(nl - data) + 1 : end > from ? end : from + 1;
 }
 
 /* Every match of a prefilter rule over the whole blob. */
@@ -69,10 +128,19 @@ static int confirm_whole(struct fbs_matcher *m, const struct fbs_rule *r, const 
                          size_t len)
 {
     size_t pos = 0;
+    int found;
 
-    while (pos <= len && search(m, r, data, len, pos, len)) {
+    while (pos <= len && (found = search(m, r, data, len, pos, len)) != 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 
+        if (found == FBS_ENOMEM)
+            return FBS_ENOMEM;
+        if (found == SEARCH_GIVE_UP)
+            break;
+        if (found == SEARCH_LIMIT) {
+            pos = resume_after(data, len, pos);
+            continue;
+        }
         if (push_found(m, r, ov) < 0)
             return FBS_ENOMEM;
         pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
@@ -97,24 +165,37 @@ int fbs_confirm_rule(struct fbs_matcher *m, unsigned rule, const unsigned char *
 
         if (hit->last_end <= covered)
             continue;
+    retry:
+        window = CONFIRM_WINDOW;
         for (;;) {
             from = hit->first_end > covered + window ? hit->first_end - window : covered;
             found = search(m, r, data, len, from, hit->last_end);
             ov = pcre2_get_ovector_pointer(m->md);
+            if (found != 0 && found != 1)
+                break;
             if (from == covered || (found && ov[0] >= from + EDGE_SLACK))
                 break;
             window *= 4;
         }
-        if (!found)
-            continue;
         /* Emit this match and any further ones that start inside the hit range. */
-        for (;;) {
+        while (found == 1) {
             if (push_found(m, r, ov) < 0)
                 return FBS_ENOMEM;
             covered = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-            if (covered >= hit->last_end || !search(m, r, data, len, covered, hit->last_end))
+            if (covered >= hit->last_end)
                 break;
+            from = covered;
+            found = search(m, r, data, len, from, hit->last_end);
             ov = pcre2_get_ovector_pointer(m->md);
+        }
+        if (found == FBS_ENOMEM)
+            return FBS_ENOMEM;
+        if (found == SEARCH_GIVE_UP)
+            return 0;                /* given up for this blob */
+        if (found == SEARCH_LIMIT) { /* search again from the next line */
+            covered = resume_after(data, len, from);
+            if (covered < hit->last_end)
+                goto retry;
         }
     }
     return 0;

@@ -12,9 +12,16 @@
 const char *fbs_skip_name(enum fbs_skip s)
 {
     static const char *const names[] = {"too_large", "binary",   "unreadable", "symlink",
-                                        "special",   "excluded", "empty"};
+                                        "special",   "excluded", "empty",      "submodule"};
 
     return (unsigned)s < FBS_SKIP__COUNT ? names[s] : "?";
+}
+
+const char *fbs_view_name(enum fbs_view v)
+{
+    static const char *const names[] = {"binary_strings", "utf16_transcoded", "utf32_transcoded"};
+
+    return (unsigned)v < FBS_VIEW__COUNT ? names[v] : "?";
 }
 
 void fbs_stats_init(struct fbs_stats *s)
@@ -26,6 +33,8 @@ void fbs_stats_init(struct fbs_stats *s)
     atomic_init(&s->files, 0);
     for (i = 0; i < FBS_SKIP__COUNT; i++)
         atomic_init(&s->skipped[i], 0);
+    for (i = 0; i < FBS_VIEW__COUNT; i++)
+        atomic_init(&s->views[i], 0);
     atomic_init(&s->suppressed_placeholder, 0);
     atomic_init(&s->suppressed_reference, 0);
     atomic_init(&s->suppressed_ciphertext, 0);

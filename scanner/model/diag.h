@@ -24,17 +24,29 @@ enum fbs_skip {
     FBS_SKIP_SPECIAL,
     FBS_SKIP_EXCLUDED,
     FBS_SKIP_EMPTY,
+    FBS_SKIP_SUBMODULE, /* a git submodule (gitlink) path: its repository is not scanned */
     FBS_SKIP__COUNT
 };
 
 /* "too_large", "binary", ... as written in reports. */
 const char *fbs_skip_name(enum fbs_skip s);
 
+/*
+ * Blobs matched through a view instead of as their bytes, by how (docs/report.md, stats.views):
+ * binary ones whose text rules saw only their printable runs, UTF-16 and UTF-32 text transcoded
+ * to UTF-8.
+ */
+enum fbs_view { FBS_VIEW_BINARY_STRINGS, FBS_VIEW_UTF16, FBS_VIEW_UTF32, FBS_VIEW__COUNT };
+
+/* "binary_strings", "utf16_transcoded", "utf32_transcoded" as written in reports. */
+const char *fbs_view_name(enum fbs_view v);
+
 struct fbs_stats {
     atomic_uint_fast64_t blobs; /* blobs (files) whose bytes were matched */
     atomic_uint_fast64_t bytes; /* bytes matched */
     atomic_uint_fast64_t files; /* files seen by the file source (scanned or skipped) */
     atomic_uint_fast64_t skipped[FBS_SKIP__COUNT];
+    atomic_uint_fast64_t views[FBS_VIEW__COUNT];
     atomic_uint_fast64_t suppressed_placeholder;
     atomic_uint_fast64_t suppressed_reference;
     atomic_uint_fast64_t suppressed_ciphertext;  /* SOPS, Ansible Vault, sealed secrets ... */

@@ -79,6 +79,8 @@ struct fbs_finding *fbs_finding_new(void)
         return NULL;
     }
     f->in_head = -1;
+    f->byte_offset = -1;
+    f->byte_length = -1;
     f->active = -1;
     f->risk = -1;
     f->standing = -1;

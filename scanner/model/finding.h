@@ -72,7 +72,8 @@ struct fbs_finding {
     char *secret;
     size_t secret_len;
 
-    /* Where: offsets in the blob and human coordinates (1-based; column in bytes). */
+    /* Where: offsets in the scanned bytes (the blob, or its decoded or strings view) and human
+     * coordinates (1-based; column in bytes, in characters for transcoded UTF-16/32 text). */
     size_t match_start, match_end, secret_start, secret_end;
     enum fbs_source_kind source;
     char *path;
@@ -80,7 +81,10 @@ struct fbs_finding {
     char *target;       /* the target as given (a blob's), or NULL */
     char *target_id;    /* its identity (target.h: fbs_target_id), or NULL when unknown */
     char *target_scope; /* its fingerprint scope (target.h: fbs_target_scope), or NULL */
-    unsigned line, column, end_line, end_column;
+    unsigned line, column, end_line, end_column; /* 0: no line (printable runs of binary) */
+    /* Byte offset of the secret in the original bytes and its length, when lines mean nothing
+     * (a secret found in the printable runs of a binary blob); -1 otherwise. */
+    int64_t byte_offset, byte_length;
     char *commit, *author, *commit_message, *removed_in;
     fbs_time_t committed;
     bool has_committed;

@@ -1359,9 +1359,11 @@ static void submodule(struct gscan *g, uint32_t c, const struct tentry *e)
         return;
     if (c != NONE)
         git_oid_tostr(chex, sizeof(chex), &g->nodes[c].oid);
-    fbs_diags_add(g->opts->diags, false, "submodule", g->path.ptr,
-                  "submodule (commit %s%s%s) not followed; scan its repository on its own",
-                  git_oid_tostr(hex, sizeof(hex), e->oid), *chex ? ", added in " : "", chex);
+    /* Always said (a notice, and counted as skipped): a submodule's files are not in the scan. */
+    atomic_fetch_add(&g->opts->stats->skipped[FBS_SKIP_SUBMODULE], 1);
+    fbs_diags_notice(g->opts->diags, "submodule", g->path.ptr,
+                     "submodule (commit %s%s%s) not followed; scan its repository on its own",
+                     git_oid_tostr(hex, sizeof(hex), e->oid), *chex ? ", added in " : "", chex);
 }
 
 static int walk_removed(struct gscan *g, uint32_t c, const git_oid *tree, unsigned depth);
@@ -2178,6 +2180,225 @@ done:
     return rc;
 }
 
+/* Messages ------------------------------------------------------------------------------------ */
+
+/*
+ * Commit and tag messages are text people paste tokens into: each unique message is one more
+ * blob, after the files, with the commit (for a tag: the tagged commit and the tagger) as
+ * provenance and a pseudo-path naming what it is (FBS_MSG_COMMIT, "<tag NAME>"; docs/report.md).
+ * Only commits in the scan's scope are read, and tags whose commit is in scope. Notes need
+ * nothing here: the refs under refs/notes are refs, so their blobs are scanned with the rest.
+ */
+#define FBS_MSG_COMMIT "<commit message>"
+
+/* The message of a raw commit or tag object: what follows the blank line after the headers. */
+static const char *object_message(const char *p, const char *end, size_t *len)
+{
+    while (p < end && *p != '\n') {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+        p = eol ? eol + 1 : end;
+    }
+    if (p < end)
+        p++; /* the blank line */
+    *len = (size_t)(end - p);
+    return p;
+}
+
+/* Whether the message is new: keyed by its blob id, so each unique message is scanned once. */
+static int message_new(struct oidset *seen, const char *msg, size_t len)
+{
+    git_oid id;
+
+    if (git_odb_hash(&id, msg, len, GIT_OBJECT_BLOB) < 0)
+        return fbs_error_set(FBS_EINTERNAL, "libgit2: %s", git_msg());
+    return oidset_add(seen, &id);
+}
+
+static int message_deliver(struct gscan *g, const char *msg, size_t len, const char *path,
+                           const struct fbs_provenance *prov, fbs_blob_cb cb, void *payload)
+{
+    const struct fbs_source_opts *o = g->opts;
+    struct fbs_blob blob;
+
+    memset(&blob, 0, sizeof(blob));
+    blob.data = (const unsigned char *)msg;
+    blob.len = len;
+    blob.path = path;
+    blob.rel_path = path;
+    blob.target = g->target;
+    blob.source = FBS_SOURCE_GIT;
+    blob.binary = fbs_is_binary(msg, len);
+    blob.prov = prov;
+    atomic_fetch_add(&o->stats->blobs, 1);
+    atomic_fetch_add(&o->stats->bytes, len);
+    return cb(&blob, 0, payload);
+}
+
+/* The provenance of a message of commit node `n`. */
+static void message_prov(struct gscan *g, uint32_t n, struct fbs_provenance *prov, char *hex)
+{
+    const struct node *c = &g->nodes[n];
+
+    memset(prov, 0, sizeof(*prov));
+    prov->commit = git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &c->oid);
+    prov->in_head = 0; /* a message is in no tree: history only */
+    if (c->info != NONE) {
+        const struct commit_info *ci = &g->infos[c->info];
+
+        prov->author = ci->author;
+        prov->authored = ci->authored;
+        prov->committed = ci->committed;
+        prov->message = ci->message;
+    }
+}
+
+/* Oldest first (committer date, then id): a repeated message is credited to its first commit. */
+static int order_cmp(const void *a, const void *b, void *nodes)
+{
+    const struct node *x = &((const struct node *)nodes)[*(const uint32_t *)a];
+    const struct node *y = &((const struct node *)nodes)[*(const uint32_t *)b];
+
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return git_oid_cmp(&x->oid, &y->oid);
+}
+
+static int commit_messages(struct gscan *g, struct oidset *seen, fbs_blob_cb cb, void *payload)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    struct fbs_provenance prov;
+    uint32_t *order = NULL;
+    size_t i, n = 0;
+    int rc = 0;
+
+    order = fbs_malloc((g->nnodes + 1) * sizeof(*order));
+    if (!order)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    for (i = 0; i < g->nnodes; i++)
+        if ((g->nodes[i].flags & (N_VISIBLE | N_BAD)) == N_VISIBLE)
+            order[n++] = (uint32_t)i;
+    qsort_r(order, n, sizeof(*order), order_cmp, g->nodes);
+    for (i = 0; i < n && rc == 0; i++) {
+        git_odb_object *obj = NULL;
+        const char *data, *msg;
+        size_t len;
+        uint32_t c = order[i];
+
+        if (g->opts->cancel && atomic_load(g->opts->cancel))
+            break;
+        if (git_odb_read(&obj, g->odb, &g->nodes[c].oid) < 0)
+            continue; /* reported when the commit was parsed */
+        data = git_odb_object_data(obj);
+        msg = object_message(data, data + git_odb_object_size(obj), &len);
+        if (len && (rc = message_new(seen, msg, len)) == 1 && (rc = node_info(g, c)) == 0) {
+            message_prov(g, c, &prov, hex);
+            rc = message_deliver(g, msg, len, FBS_MSG_COMMIT, &prov, cb, payload);
+        }
+        fbs_wipe((void *)data, git_odb_object_size(obj));
+        git_odb_object_free(obj);
+    }
+    fbs_free(order);
+    return rc < 0 ? rc : 0;
+}
+
+/* One annotated tag: its message, when the commit it points to is in scope. */
+static int tag_message(struct gscan *g, struct oidset *seen, const git_oid *oid, const char *name,
+                       fbs_blob_cb cb, void *payload)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    struct fbs_provenance prov;
+    struct fbs_buf path = FBS_BUF_INIT;
+    git_odb_object *obj = NULL;
+    const char *p, *end, *msg, *tagger = NULL, *tagger_end = NULL;
+    git_oid target;
+    bool have_target = false;
+    uint32_t n;
+    size_t len;
+    int rc = 0;
+
+    if (git_odb_read(&obj, g->odb, oid) < 0 || git_odb_object_type(obj) != GIT_OBJECT_TAG)
+        goto done; /* a lightweight tag (or unreadable: the ref walk reports it) */
+    p = git_odb_object_data(obj);
+    end = p + git_odb_object_size(obj);
+    msg = object_message(p, end, &len);
+    while (p < msg) {
+        const char *eol = memchr(p, '\n', (size_t)(msg - p));
+
+        if (!eol)
+            eol = msg;
+        if (header_is(p, eol, "object ", 7) && eol - p - 7 == GIT_OID_HEXSZ)
+            have_target = git_oid_fromstrn(&target, p + 7, GIT_OID_HEXSZ) == 0;
+        else if (header_is(p, eol, "tagger ", 7)) {
+            tagger = p + 7;
+            tagger_end = eol;
+        }
+        p = eol + 1;
+    }
+    /* A tag of a tag of a commit is rare; only tags of commits in scope are read. */
+    if (!have_target || !len ||
+        (n = idxmap_get(&g->node_map, &target, g->nodes, sizeof(*g->nodes))) == NONE ||
+        (g->nodes[n].flags & (N_VISIBLE | N_BAD)) != N_VISIBLE)
+        goto done;
+    rc = message_new(seen, msg, len);
+    if (rc != 1)
+        goto done;
+    rc = node_info(g, n);
+    if (rc == 0 && fbs_buf_printf(&path, "<tag %s>", name) < 0)
+        rc = FBS_ENOMEM;
+    if (rc < 0)
+        goto done;
+    message_prov(g, n, &prov, hex);
+    if (tagger) { /* the tagger wrote the message */
+        const char *gt;
+        int64_t t = ident_time(tagger, tagger_end, &gt);
+
+        prov.author = gt ? arena_utf8(g, tagger, (size_t)(gt - tagger)) : NULL;
+        prov.authored = prov.committed = t;
+    }
+    rc = message_deliver(g, msg, len, path.ptr, &prov, cb, payload);
+done:
+    if (obj) {
+        fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
+        git_odb_object_free(obj);
+    }
+    fbs_buf_release(&path);
+    return rc < 0 ? rc : 0;
+}
+
+static int tag_messages(struct gscan *g, struct oidset *seen, fbs_blob_cb cb, void *payload)
+{
+    git_reference_iterator *it = NULL;
+    git_reference *ref;
+    int rc = 0;
+
+    if (git_reference_iterator_glob_new(&it, g->repo, "refs/tags/*") < 0)
+        return 0; /* the ref walk has reported unreadable refs */
+    while (rc == 0 && git_reference_next(&ref, it) == 0) {
+        const char *name = git_reference_shorthand(ref);
+
+        if (git_reference_type(ref) == GIT_REFERENCE_DIRECT && git_reference_target(ref))
+            rc = tag_message(g, seen, git_reference_target(ref), name, cb, payload);
+        git_reference_free(ref);
+    }
+    git_reference_iterator_free(it);
+    return rc;
+}
+
+/* The messages of the commits in scope and of their annotated tags, each unique one once. */
+static int scan_messages(struct gscan *g, fbs_blob_cb cb, void *payload)
+{
+    struct oidset seen;
+    int rc;
+
+    memset(&seen, 0, sizeof(seen));
+    rc = commit_messages(g, &seen, cb, payload);
+    if (rc == 0)
+        rc = tag_messages(g, &seen, cb, payload);
+    oidset_release(&seen);
+    return rc;
+}
+
 /* Targets ------------------------------------------------------------------------------------- */
 
 static bool is_url(const char *t)
@@ -2341,6 +2562,8 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
     }
     if (rc == 0)
         rc = read_items(&g, cb, payload);
+    if (rc == 0 && o->messages && !o->staged)
+        rc = scan_messages(&g, cb, payload);
 done:
     gscan_release(&g);
     if (temporary && dir.len)

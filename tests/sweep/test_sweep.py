@@ -169,7 +169,8 @@ def sequence(e):
                              "t.id = ts.target_id WHERE ts.sweep_id = 2").fetchall())
     con.close()
     blobs = {os.path.basename(k): v for k, v in blobs.items()}
-    check(blobs.get("gamma") == 1 and blobs.get("beta") == 0,
+    # gamma's one new commit: its one new blob and its commit message (messages are scanned too).
+    check(blobs.get("gamma") == 2 and blobs.get("beta") == 0,
           "sweep 2: incremental reads only the new commits' blobs, unchanged reads none (%s)"
           % blobs)
     byplace = {"%s:%s" % (os.path.basename(f["target"]), f["place"]): f for f in r2["findings"]}

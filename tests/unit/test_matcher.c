@@ -955,6 +955,51 @@ static void test_matcher__new_needs_compiled_set(void **state)
     fbs_ruleset_free(rs);
 }
 
+/*
+ * A rule that exhausts PCRE2's match limit on one line: the failure is recorded (rule, offset,
+ * limit) and the search resumes on the next line, where the real match is still found.
+ */
+static void test_matcher__regex_limit_resumes(void **state)
+{
+    static const char rules[] = "rules:\n"
+                                "  - id: test.redos\n"
+                                "    name: Backtracking\n"
+                                "    kind: redos\n"
+                                "    pattern: '(a+)+b'\n" EX;
+    struct fixture fx = setup_rules(rules);
+    static const struct fbs_match_opts opts = {false, false, NULL};
+    const struct fbs_regex_error *e;
+    char text[128], msg[64];
+    struct recs r;
+    size_t n;
+
+    (void)state;
+    memset(text, 'a', 40);
+    memcpy(text + 40, "c\nxx ab\n", 9);
+    assert_int_equal(scan_opts(&fx, text, strlen(text), &opts, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.m[0].start, 45);
+    assert_int_equal(r.m[0].end, 47);
+    e = fbs_matcher_regex_errors(fx.m, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(e[0].rule->id, "test.redos");
+    assert_int_equal(e[0].count, 1);
+    assert_int_equal(e[0].offset, 0);
+    assert_false(e[0].gave_up);
+    assert_string_equal(fbs_regex_error_name(e[0].code, msg, sizeof(msg)), "match limit");
+    assert_int_equal(fbs_matcher_counts(fx.m)->regex_errors, 1);
+    /* The next scan starts with no errors; confirm_only reports the same failure. */
+    assert_int_equal(scan_opts(&fx, "xx ab\n", 6, &opts, &r), 0);
+    assert_int_equal(r.n, 1);
+    fbs_matcher_regex_errors(fx.m, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(
+        fbs_matcher_confirm_only(fx.m, (const unsigned char *)text, strlen(text), &opts), 0);
+    fbs_matcher_regex_errors(fx.m, &n);
+    assert_int_equal(n, 1);
+    teardown_rules(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -981,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_matcher__callback_order_by_match_start),
         cmocka_unit_test(test_matcher__new_needs_compiled_set),
         cmocka_unit_test(test_matcher__path_gated_rule),
+        cmocka_unit_test(test_matcher__regex_limit_resumes),
     };
 
     fbs_test_use_cmocka_alloc();

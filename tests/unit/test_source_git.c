@@ -1038,8 +1038,62 @@ static void test_source_git__submodule_reported(void **state)
     d = find_diag(&s, "submodule", "libs/sub");
     assert_non_null(d);
     assert_false(d->error);
+    assert_true(d->notice); /* listed even without --verbose: the scan's coverage is smaller */
     assert_non_null(strstr(d->message, "0123456789abcdef0123456789abcdef01234567"));
+    assert_int_equal(skipped(&s, FBS_SKIP_SUBMODULE), 1);
     assert_int_equal(atomic_load(&s.stats.errors), 0);
+    scan_release(&s);
+    fbs_test_rmtree(dir);
+}
+
+/* Commit and annotated tag messages are blobs of their own (with messages on), each unique once. */
+static void test_source_git__messages(void **state)
+{
+    char dir[256];
+    const struct rec *r;
+    struct scan s;
+
+    (void)state;
+    new_dir(dir, sizeof(dir));
+    fbs_test_sh(dir,
+                "g init -q . && echo A > a.txt && g add . && "
+                "commit_at 2024-01-01T00:00:00Z 'token ghp_one' && "
+                "echo B > a.txt && g add . && commit_at 2024-02-01T00:00:00Z 'same message' && "
+                "echo C > a.txt && g add . && commit_at 2024-03-01T00:00:00Z 'same message' && "
+                "GIT_COMMITTER_DATE=2024-03-02T00:00:00Z g tag -a v1 -m 'tag note secret' && "
+                "g tag light");
+    scan_init(&s, dir);
+    scan_run(&s);
+    assert_int_equal(s.rc, 0);
+    assert_int_equal(s.r->n, 3); /* off by default: the files only */
+    scan_release(&s);
+
+    scan_init(&s, dir);
+    s.o.messages = true;
+    scan_run(&s);
+    assert_int_equal(s.rc, 0);
+    assert_int_equal(s.r->n, 6); /* 3 files, 2 unique commit messages, 1 annotated tag */
+    r = the_rec(&s, "<commit message>", "token ghp_one");
+    assert_int_equal(r->committed, T_2024_01_01);
+    assert_string_equal(r->message, "token ghp_one");
+    assert_int_equal(r->in_head, 0);
+    r = the_rec(&s, "<commit message>", "same message");
+    assert_int_equal(r->committed, T_2024_02_01); /* credited to its first commit */
+    assert_string_equal(r->author, "Test <test@example.com>");
+    r = the_rec(&s, "<tag v1>", "tag note secret");
+    assert_int_equal(r->committed, T_2024_03_01 + 86400); /* the tagger's date */
+    assert_string_equal(r->author, "Test <test@example.com>");
+    assert_int_equal(strlen(r->commit), 40);
+    assert_int_equal(atomic_load(&s.stats.errors), 0);
+    scan_release(&s);
+
+    /* --staged reads no messages. */
+    scan_init(&s, dir);
+    s.o.messages = true;
+    s.o.staged = true;
+    scan_run(&s);
+    assert_int_equal(s.rc, 0);
+    assert_int_equal(count_data(&s, "same message"), 0);
     scan_release(&s);
     fbs_test_rmtree(dir);
 }
@@ -1162,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_source_git__worktree_files),
         cmocka_unit_test(test_source_git__excludes_and_ignore_file),
         cmocka_unit_test(test_source_git__submodule_reported),
+        cmocka_unit_test(test_source_git__messages),
         cmocka_unit_test(test_source_git__stash_bare_and_worktree),
         cmocka_unit_test(test_source_git__threads_each_blob_once),
         cmocka_unit_test(test_source_git__callback_error_stops),

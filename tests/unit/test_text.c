@@ -99,10 +99,156 @@ static void test_text__utf8(void **state)
 static void test_text__binary_and_casemem(void **state)
 {
     (void)state;
-    assert_true(fbs_is_binary("ab\0cd", 5));
+    assert_true(fbs_is_binary("ab\0\0cd", 6));
     assert_false(fbs_is_binary("abcd", 4));
     assert_non_null(fbs_memcasemem("xxBreakGlass", 12, "breakglass", 10));
     assert_null(fbs_memcasemem("break", 5, "breakglass", 10));
+}
+
+/* A text file with a stray NUL is text; a real binary is binary by its signature or content. */
+static void test_text__binary_classification(void **state)
+{
+    char text[4096], buf[4096];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(text); i++)
+        text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+    memcpy(text + 2000, "\n\0\n", 3);
+    assert_false(fbs_is_binary(text, sizeof(text)));
+    /* A few NULs in a big text: still text; many: binary. */
+    text[3000] = '\0';
+    assert_false(fbs_is_binary(text, sizeof(text)));
+    for (i = 0; i < 40; i++)
+        text[100 * i + 5] = '\0';
+    assert_true(fbs_is_binary(text, sizeof(text)));
+    /* Control bytes without NULs. */
+    for (i = 0; i < sizeof(buf); i++)
+        buf[i] = i % 5 == 0 ? '\x01' : 'x';
+    assert_true(fbs_is_binary(buf, sizeof(buf)));
+    /* Signatures, with otherwise printable content. */
+    memset(buf, 'A', sizeof(buf));
+    assert_false(fbs_is_binary(buf, sizeof(buf)));
+    memcpy(buf,
+           "\x7f"
+           "ELF",
+           4);
+    assert_true(fbs_is_binary(buf, sizeof(buf)));
+    memcpy(buf, "SQLite format 3\0", 16);
+    assert_true(fbs_is_binary(buf, sizeof(buf)));
+    memcpy(buf, "PK\x03\x04", 4);
+    assert_true(fbs_is_binary(buf, sizeof(buf)));
+    memcpy(buf, "\x89PNG\r\n\x1a\n", 8);
+    assert_true(fbs_is_binary(buf, sizeof(buf)));
+    memset(buf, 'A', sizeof(buf));
+    memcpy(buf, "MZ", 2);
+    assert_false(fbs_is_binary(buf, sizeof(buf))); /* no PE header where e_lfanew points */
+    buf[0x3c] = (char)0x80;
+    buf[0x3d] = buf[0x3e] = buf[0x3f] = 0;
+    memcpy(buf + 0x80, "PE\0\0", 4);
+    assert_true(fbs_is_binary(buf, sizeof(buf)));
+    /* Random (compressed, encrypted) bytes with a single NUL: binary; Latin-1 text: not. */
+    {
+        uint32_t x = 12345;
+
+        for (i = 0; i < sizeof(buf); i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = (char)(x >> 23);
+            if (!buf[i])
+                buf[i] = ' ';
+        }
+        buf[100] = '\0';
+        assert_true(fbs_is_binary(buf, sizeof(buf)));
+        for (i = 0; i < sizeof(buf); i++)
+            buf[i] = i % 7 == 0 ? '\xe9' : (char)('a' + i % 26); /* 'é' in Latin-1 */
+        assert_false(fbs_is_binary(buf, sizeof(buf)));
+    }
+    /* UTF-16 text is not binary. */
+    for (i = 0; i < 256; i++) {
+        buf[2 * i] = (char)('a' + i % 26);
+        buf[2 * i + 1] = '\0';
+    }
+    assert_false(fbs_is_binary(buf, 512));
+}
+
+static void test_text__wide_encodings(void **state)
+{
+    static const char le16[] = "k\0e\0y\0=\0\xe9\0\x3d\xd8\x00\xde\n\0"; /* key=é😀\n */
+    static const char be16[] = "\0k\0e\0y\0=\0\xe9\xd8\x3d\xde\x00\0\n";
+    static const char le32[] = "k\0\0\0e\0\0\0y\0\0\0=\0\0\0\xe9\0\0\0\x00\xf6\x01\0\n\0\0\0";
+    const char want[] = "key=\xc3\xa9\xf0\x9f\x98\x80\n";
+    struct fbs_buf b = FBS_BUF_INIT;
+    char bom16[2 + sizeof(le16) - 1];
+    size_t bom;
+
+    (void)state;
+    assert_int_equal(fbs_text_encoding(le16, sizeof(le16) - 1, &bom), FBS_ENC_UTF16LE);
+    assert_int_equal(bom, 0);
+    assert_int_equal(fbs_text_encoding(be16, sizeof(be16) - 1, &bom), FBS_ENC_UTF16BE);
+    assert_int_equal(fbs_text_encoding(le32, sizeof(le32) - 1, &bom), FBS_ENC_UTF32LE);
+    assert_int_equal(fbs_text_encoding("plain text", 10, &bom), FBS_ENC_BYTES);
+    memcpy(bom16, "\xff\xfe", 2);
+    memcpy(bom16 + 2, le16, sizeof(le16) - 1);
+    assert_int_equal(fbs_text_encoding(bom16, sizeof(bom16), &bom), FBS_ENC_UTF16LE);
+    assert_int_equal(bom, 2);
+    assert_int_equal(fbs_text_encoding("\0\0\xfe\xff", 4, &bom), FBS_ENC_UTF32BE);
+    assert_int_equal(bom, 4);
+    assert_string_equal(fbs_text_encoding_name(FBS_ENC_UTF16BE), "utf16be");
+
+    assert_int_equal(fbs_text_decode(&b, le16, sizeof(le16) - 1, FBS_ENC_UTF16LE), 0);
+    assert_string_equal(b.ptr, want);
+    fbs_buf_truncate(&b, 0);
+    assert_int_equal(fbs_text_decode(&b, be16, sizeof(be16) - 1, FBS_ENC_UTF16BE), 0);
+    assert_string_equal(b.ptr, want);
+    fbs_buf_truncate(&b, 0);
+    assert_int_equal(fbs_text_decode(&b, le32, sizeof(le32) - 1, FBS_ENC_UTF32LE), 0);
+    assert_string_equal(b.ptr, want);
+    /* An unpaired surrogate and a trailing odd byte become U+FFFD. */
+    fbs_buf_truncate(&b, 0);
+    assert_int_equal(fbs_text_decode(&b,
+                                     "a\0\x00\xd8"
+                                     "b\0c",
+                                     7, FBS_ENC_UTF16LE),
+                     0);
+    assert_string_equal(b.ptr, "a\xef\xbf\xbd"
+                               "b\xef\xbf\xbd");
+    fbs_buf_release(&b);
+}
+
+static void test_text__line_ends_and_strings(void **state)
+{
+    unsigned char t[] = "a\rb\r\nc\r";
+    static const char bin[] = "\x01\x02short\0printable run one\xff\x80"
+                              "second printable\0tail";
+    struct fbs_buf out = FBS_BUF_INIT;
+    struct fbs_text_run *runs = NULL;
+    size_t n = 0, cap = 0;
+
+    (void)state;
+    assert_true(fbs_has_lone_cr(t, sizeof(t) - 1));
+    assert_false(fbs_has_lone_cr("a\r\nb\n", 5));
+    fbs_lone_cr_to_lf(t, sizeof(t) - 1);
+    assert_string_equal((char *)t, "a\nb\r\nc\n");
+
+    assert_int_equal(fbs_text_strings(&out, &runs, &n, &cap, bin, sizeof(bin) - 1, 8), 0);
+    assert_string_equal(out.ptr, "printable run one\nsecond printable\n");
+    assert_int_equal(n, 2);
+    assert_int_equal(runs[0].start, 0);
+    assert_int_equal(runs[0].origin, 8);
+    assert_int_equal(runs[1].start, 18);
+    assert_int_equal(runs[1].origin, 27);
+    assert_int_equal(runs[1].width, 1);
+    /* UTF-16LE runs (strings -el) come after the byte runs, at either alignment. */
+    fbs_buf_truncate(&out, 0);
+    assert_int_equal(fbs_text_strings(&out, &runs, &n, &cap,
+                                      "\x01\x02\x03t\0o\0k\0e\0n\0=\0a\0b\0c\0\xff\xff", 23, 8),
+                     0);
+    assert_string_equal(out.ptr, "token=abc\n");
+    assert_int_equal(n, 1);
+    assert_int_equal(runs[0].origin, 3);
+    assert_int_equal(runs[0].width, 2);
+    fbs_free(runs);
+    fbs_buf_release(&out);
 }
 
 struct b64_case {
@@ -157,6 +303,9 @@ int main(void)
         cmocka_unit_test(test_text__parse_size),
         cmocka_unit_test(test_text__utf8),
         cmocka_unit_test(test_text__binary_and_casemem),
+        cmocka_unit_test(test_text__binary_classification),
+        cmocka_unit_test(test_text__wide_encodings),
+        cmocka_unit_test(test_text__line_ends_and_strings),
         cmocka_unit_test(test_text__base64),
     };
 
