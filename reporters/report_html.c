@@ -17,6 +17,7 @@
  * an attribute value. The tool version appears in a JSON block ("version": ...) so that golden
  * tests normalise it as they do for the JSON report.
  */
+#include "group.h"
 #include "redact.h"
 #include "reporter.h"
 #include "../scanner/core/alloc.h"
@@ -40,9 +41,14 @@ enum section { SEC_STANDING, SEC_FALLBACK, SEC_OTHER, SEC__COUNT };
 
 /* One finding as the page shows it, rendered while the finding is lent (add()). */
 struct entry {
-    char *card; /* the card's content, after its <article> tag */
-    char *row;  /* the overview line's cells after the number */
-    int risk;   /* -1 unscored */
+    char *card; /* the card's content, after its <article> tag, up to its </table> */
+    char *row;  /* the overview line's cells before the rule */
+    char *rule; /* the rule's name, escaped */
+    char *rest; /* the overview line's cells after the rule */
+    char *part; /* the finding as a piece of a group: one line */
+    const struct entry *leader; /* the group's entry shown (NULL: itself) */
+    size_t nparts;              /* as leader: the group's size */
+    int risk;                   /* -1 unscored */
     enum section section;
     size_t sev; /* index in severities, NSEV for none */
     size_t seq; /* order of arrival: ties keep it */
@@ -51,8 +57,10 @@ struct entry {
 struct html_state {
     const struct fbs_report_opts *opts;
     const struct fbs_report_info *info;
-    struct fbs_vec entries; /* struct entry * */
-    size_t nsection[SEC__COUNT];
+    struct fbs_vec entries;      /* struct entry * */
+    size_t nsection[SEC__COUNT]; /* findings */
+    size_t nentries[SEC__COUNT]; /* entries shown: a group is one */
+    struct fbs_groups groups;
     size_t nstanding;
     size_t by_severity[NSEV + 1]; /* the last: no or unknown severity */
     size_t chart[SEC__COUNT][NSEV + 1];
@@ -594,7 +602,6 @@ static int render(const struct html_state *st, const struct fbs_finding *f, stru
     rc |= put_esc(b, f->id);
     rc |= fbs_buf_puts(b, "</code>");
     rc |= end_row(b);
-    rc |= fbs_buf_puts(b, "</table>\n</article>\n");
     return rc ? FBS_ENOMEM : 0;
 }
 
@@ -612,7 +619,8 @@ static int put_date(struct fbs_buf *b, bool has, fbs_time_t t)
  * The overview line's cells: verdict, risk, severity, rule, where, age, expiry, privilege,
  * custody, first seen (the date of the commit that added it, when known).
  */
-static int render_row(const struct fbs_finding *f, struct fbs_buf *b, fbs_time_t now)
+static int render_row(const struct fbs_finding *f, struct fbs_buf *b, struct fbs_buf *rule,
+                      struct fbs_buf *rest, fbs_time_t now)
 {
     int rc = 0;
 
@@ -625,9 +633,9 @@ static int render_row(const struct fbs_finding *f, struct fbs_buf *b, fbs_time_t
                              f->severity, f->severity);
     else
         rc |= fbs_buf_puts(b, "<td class=\"none\">&ndash;</td><td class=\"none\">&ndash;</td>");
-    rc |= fbs_buf_puts(b, "<td>");
-    rc |= put_esc(b, f->rule_name ? f->rule_name : f->rule_id);
-    rc |= fbs_buf_puts(b, "</td><td class=\"where\"><code>");
+    rc |= put_esc(rule, f->rule_name ? f->rule_name : f->rule_id);
+    b = rest;
+    rc |= fbs_buf_puts(b, "<td class=\"where\"><code>");
     rc |= put_esc(b, f->path ? f->path : f->resource);
     if (f->line)
         rc |= fbs_buf_printf(b, ":%u", f->line);
@@ -674,21 +682,49 @@ static void entry_free(void *p)
         return;
     fbs_free(e->card);
     fbs_free(e->row);
+    fbs_free(e->rule);
+    fbs_free(e->rest);
+    fbs_free(e->part);
     fbs_free(e);
+}
+
+/* A finding as a piece of a group: rule, place, redacted secret, risk, id. */
+static int render_part(const struct html_state *st, const struct fbs_finding *f, struct fbs_buf *b)
+{
+    int rc = 0;
+
+    rc |= fbs_buf_puts(b, "<li>");
+    rc |= put_esc(b, f->rule_name ? f->rule_name : f->rule_id);
+    rc |= fbs_buf_puts(b, " <code>");
+    rc |= put_esc(b, f->path ? f->path : f->resource);
+    if (f->line)
+        rc |= fbs_buf_printf(b, ":%u", f->line);
+    rc |= fbs_buf_puts(b, "</code> <code>");
+    rc |= put_secret(b, f, st->opts->show_secrets);
+    rc |= fbs_buf_puts(b, "</code>");
+    if (f->risk >= 0 && f->severity)
+        rc |= fbs_buf_printf(b, ", risk %d (%s)", f->risk, f->severity);
+    rc |= fbs_buf_printf(b, ", finding id <code>%s</code></li>", f->id);
+    return rc ? FBS_ENOMEM : 0;
 }
 
 static int html_add(void *state, const struct fbs_finding *f)
 {
     struct html_state *st = state;
-    struct fbs_buf card = FBS_BUF_INIT, line = FBS_BUF_INIT;
+    struct fbs_buf card = FBS_BUF_INIT, line = FBS_BUF_INIT, rule = FBS_BUF_INIT;
+    struct fbs_buf rest = FBS_BUF_INIT, part = FBS_BUF_INIT;
     struct entry *e = fbs_calloc(1, sizeof(*e));
     size_t sev;
 
-    if (!e || render(st, f, &card) < 0 || render_row(f, &line, st->info->now) < 0)
+    if (!e || render(st, f, &card) < 0 || render_row(f, &line, &rule, &rest, st->info->now) < 0 ||
+        render_part(st, f, &part) < 0 || fbs_groups_add(&st->groups, f) < 0)
         goto nomem;
     e->card = fbs_buf_detach(&card);
     e->row = fbs_buf_detach(&line);
-    if (!e->card || !e->row)
+    e->rule = fbs_buf_detach(&rule);
+    e->rest = fbs_buf_detach(&rest);
+    e->part = fbs_buf_detach(&part);
+    if (!e->card || !e->row || !e->rule || !e->rest || !e->part)
         goto nomem;
     for (sev = 0; sev < NSEV; sev++)
         if (f->severity && !strcmp(f->severity, severities[sev]))
@@ -710,6 +746,9 @@ static int html_add(void *state, const struct fbs_finding *f)
 nomem:
     fbs_buf_release(&card);
     fbs_buf_release(&line);
+    fbs_buf_release(&rule);
+    fbs_buf_release(&rest);
+    fbs_buf_release_wipe(&part);
     entry_free(e);
     return fbs_error_set(FBS_ENOMEM, "out of memory");
 }
@@ -1137,9 +1176,11 @@ static int write_overview(struct html_state *st)
 {
     FILE *out = st->opts->out;
     char iso[FBS_TIME_ISO_LEN];
-    size_t i;
+    size_t i, k, nshown = 0;
     int rc = 0;
 
+    for (k = 0; k < SEC__COUNT; k++)
+        nshown += st->nentries[k];
     fbs_time_format(iso, st->info->now);
     fputs("<section id=\"overview\">\n<h2>Overview</h2>\n", out);
     rc |= write_targets(out, st->info);
@@ -1155,7 +1196,13 @@ static int write_overview(struct html_state *st)
     write_summary(st);
     write_chart(st);
     fputs("</div>\n", out);
-    fprintf(out, "<h3>Findings by risk (%zu)</h3>\n", st->entries.len);
+    if (nshown == st->entries.len)
+        fprintf(out, "<h3>Findings by risk (%zu)</h3>\n", st->entries.len);
+    else
+        fprintf(out,
+                "<h3>Findings by risk (%zu findings in %zu entries: the pieces of one "
+                "credential are one entry)</h3>\n",
+                st->entries.len, nshown);
     if (!st->entries.len) {
         fputs("<p class=\"none\">None.</p>\n</section>\n", out);
         return rc;
@@ -1164,11 +1211,18 @@ static int write_overview(struct html_state *st)
           "<th>Severity</th><th>Rule</th><th>Where</th><th>Age</th><th>Expiry</th>"
           "<th>Privilege</th><th>Custody</th><th>First seen</th></tr></thead>\n<tbody>\n",
           out);
-    for (i = 0; i < st->entries.len; i++) {
+    for (i = 0, k = 0; i < st->entries.len; i++) {
         const struct entry *e = st->entries.items[i];
 
-        fprintf(out, "<tr><td class=\"num\"><a href=\"#f-%zu\">%zu</a></td>%s</tr>\n", i + 1, i + 1,
-                e->row);
+        if (e->leader)
+            continue;
+        k++;
+        fprintf(out, "<tr><td class=\"num\"><a href=\"#f-%zu\">%zu</a></td>%s<td>%s", k, k, e->row,
+                e->rule);
+        if (e->nparts > 1)
+            fprintf(out, " <span class=\"parts\">and %zu related piece%s</span>", e->nparts - 1,
+                    e->nparts == 2 ? "" : "s");
+        fprintf(out, "</td>%s</tr>\n", e->rest);
     }
     fputs("</tbody></table>\n</section>\n", out);
     return rc;
@@ -1178,22 +1232,76 @@ static void write_section(struct html_state *st, enum section sec, const char *a
                           const char *title)
 {
     FILE *out = st->opts->out;
-    size_t i;
+    size_t i, k, j;
 
-    fprintf(out, "<section id=\"%s\">\n<h2>%s (%zu)</h2>\n", anchor, title, st->nsection[sec]);
+    if (st->nentries[sec] == st->nsection[sec])
+        fprintf(out, "<section id=\"%s\">\n<h2>%s (%zu)</h2>\n", anchor, title, st->nsection[sec]);
+    else
+        fprintf(out, "<section id=\"%s\">\n<h2>%s (%zu findings in %zu entries)</h2>\n", anchor,
+                title, st->nsection[sec], st->nentries[sec]);
     if (!st->nsection[sec])
         fputs("<p class=\"none\">None.</p>\n", out);
-    for (i = 0; i < st->entries.len; i++) {
+    for (i = 0, k = 0; i < st->entries.len; i++) {
         const struct entry *e = st->entries.items[i];
 
+        if (e->leader)
+            continue;
+        k++;
         if (e->section != sec)
             continue;
         fprintf(out, "<article class=\"finding sev-%s%s\" id=\"f-%zu\">\n",
                 e->sev < NSEV ? severities[e->sev] : "none", sec == SEC_STANDING ? " standing" : "",
-                i + 1);
+                k);
         fputs(e->card, out);
+        if (e->nparts > 1) {
+            fprintf(out,
+                    "<tr class=\"wide\"><th>Pieces of this credential</th><td>%zu findings, "
+                    "this one first<ul class=\"parts\">",
+                    e->nparts);
+            for (j = i; j < st->entries.len; j++) {
+                const struct entry *p = st->entries.items[j];
+
+                if (p == e || p->leader == e)
+                    fputs(p->part, out);
+            }
+            fputs("</ul></td></tr>\n", out);
+        }
+        fputs("</table>\n</article>\n", out);
     }
     fputs("</section>\n", out);
+}
+
+/*
+ * After sorting: the pieces of one credential (group.h) become one entry, shown where its
+ * riskiest piece sorts; the others are listed in its card. Counts the entries per section.
+ */
+static int group_entries(struct html_state *st)
+{
+    struct entry **leader_of;
+    size_t i, n = st->entries.len;
+
+    if (fbs_groups_finish(&st->groups) < 0 || st->groups.n != n)
+        return FBS_ENOMEM;
+    leader_of = fbs_calloc(n ? n : 1, sizeof(*leader_of));
+    if (!leader_of)
+        return FBS_ENOMEM;
+    for (i = 0; i < n; i++) {
+        struct entry *e = st->entries.items[i];
+        const struct fbs_group_item *g = &st->groups.items[e->seq];
+
+        if (g->members > 1 && leader_of[g->first]) {
+            e->leader = leader_of[g->first];
+            leader_of[g->first]->nparts++;
+            continue;
+        }
+        if (g->members > 1) {
+            leader_of[g->first] = e;
+            e->nparts = 1;
+        }
+        st->nentries[e->section]++;
+    }
+    fbs_free(leader_of);
+    return 0;
 }
 
 static int html_end(void *state)
@@ -1208,6 +1316,8 @@ static int html_end(void *state)
     out = st->opts->out;
     s = st->info->stats;
     fbs_vec_sort(&st->entries, entry_cmp);
+    if (group_entries(st) < 0)
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
     fprintf(out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -1241,6 +1351,7 @@ static int html_end(void *state)
     if (rc == 0 && ferror(out))
         rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
     fbs_vec_release(&st->entries, entry_free);
+    fbs_groups_release(&st->groups);
     fbs_free(st);
     return rc;
 }
