@@ -334,8 +334,8 @@ static void test_report_html__content(void **state)
         /* The overview: targets, the chart, one line per finding by risk. */
         "<svg class=\"chart\"",
         "<title id=\"chart-title\">Findings by verdict and severity</title>",
-        "<tr><td class=\"num\"><a href=\"#f-1\">1</a></td><td class=\"v\"><strong>Standing "
-        "access</strong></td><td class=\"num\">91</td>",
+        ("<tr><td class=\"num\"><a href=\"#f-1\">1</a></td><td class=\"v\"><strong>Standing "
+         "access</strong></td><td class=\"num\">91</td>"),
         "<tr><th>Complete</th><td>yes</td></tr>",
         "<tr><th>Rules</th><td>42</td></tr>",
     };
