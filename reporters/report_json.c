@@ -7,6 +7,7 @@
  * invented.
  */
 #include "redact.h"
+#include "group.h"
 #include "reporter.h"
 #include "../scanner/core/alloc.h"
 #include "../scanner/core/error.h"
@@ -33,6 +34,7 @@ struct json_state {
     size_t nfindings, nfallback, nstanding;
     bool any_verdict;
     int rc;
+    struct fbs_groups groups; /* json: related findings (group.h), in the order of findings */
 };
 
 /* A JSON string from bytes that may not be UTF-8; NULL gives null. */
@@ -361,8 +363,30 @@ static int json_add(void *state, const struct fbs_finding *f)
             return fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
         return 0;
     }
+    if (fbs_groups_add(&st->groups, f) < 0) {
+        json_decref(o);
+        return FBS_ENOMEM;
+    }
     return json_array_append_new(st->findings, o) < 0 ? fbs_error_set(FBS_ENOMEM, "out of memory")
                                                       : 0;
+}
+
+/* Each finding's "group": the id of the related findings it belongs to (group.h), or null. */
+static int set_groups(struct json_state *st)
+{
+    json_t *o;
+    size_t i;
+
+    if (fbs_groups_finish(&st->groups) < 0)
+        return FBS_ENOMEM;
+    json_array_foreach(st->findings, i, o)
+    {
+        const char *g = fbs_groups_id(&st->groups, i);
+
+        if (json_object_set_new(o, "group", g ? json_string(g) : json_null()) < 0)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    return 0;
 }
 
 static int json_end(void *state)
@@ -380,8 +404,17 @@ static int json_end(void *state)
         doc, "tool",
         json_pack("{s:s, s:s}", "name", "fallback-scan", "version", st->info->tool_version));
     json_object_set_new(doc, "scan", scan_json(st->info));
-    if (!st->lines)
-        json_object_set(doc, "findings", st->findings);
+    if (!st->lines) {
+        if (set_groups(st) < 0) {
+            json_decref(doc);
+            doc = NULL;
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        } else {
+            json_object_set(doc, "findings", st->findings);
+        }
+    }
+    if (!doc)
+        goto done;
     {
         json_t *summary = summary_json(st);
         const struct fbs_stats *s = st->info->stats;
@@ -405,10 +438,12 @@ static int json_end(void *state)
                        JSON_REAL_PRECISION(10)) < 0 ||
         fputc('\n', st->opts->out) == EOF)
         rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
+done:
     json_decref(doc);
     json_decref(st->findings);
     json_decref(st->by_kind);
     json_decref(st->by_severity);
+    fbs_groups_release(&st->groups);
     fbs_free(st);
     return rc;
 }

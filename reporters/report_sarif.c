@@ -2,9 +2,13 @@
  * report_sarif.c - SARIF 2.1.0 (--format sarif), as GitHub code scanning and other SARIF
  * consumers read it. The mapping is documented in docs/report.md, section "SARIF".
  *
- * One run. tool.driver.rules holds one reportingDescriptor per rule that produced a result, in
- * order of first result; each finding is one result. Everything is written at end(): a rule's
- * security-severity is the highest risk among its results, known only when all are in.
+ * One run. tool.driver.rules holds one reportingDescriptor per rule and risk band that produced a
+ * result, in order of first result; each finding is one result. GitHub reads security-severity
+ * from the rule only, so a scored finding's ruleId is its rule's id followed by its severity
+ * ("jwt.token/low"): each band's descriptor carries a security-severity inside GitHub's range for
+ * that band, and a result's GitHub severity is its own severity. An unscored finding keeps the
+ * plain rule id. Everything is written at end(): a band's security-severity is the highest risk
+ * among its results, known only when all are in. partialFingerprints do not depend on the band.
  *
  * Exceptions: the reporter wants_suppressed, so the pipeline gives it the findings that allow
  * comments and ignore entries suppress, whatever --show-suppressed says; they are results with
@@ -69,8 +73,8 @@ struct sarif_state {
     struct sarif_target *targets;
     size_t ntargets;
     json_t *rules;      /* reportingDescriptor array */
-    json_t *rule_index; /* rule id -> index in rules */
-    json_t *rule_risk;  /* rule id -> highest risk among its results */
+    json_t *rule_index; /* SARIF rule id (rule id or rule id/band) -> index in rules */
+    json_t *rule_risk;  /* SARIF rule id -> highest risk among its results */
     json_t *results;
     size_t nfindings; /* results that are findings of this scan (not absent ones) */
     size_t nsuppressed, nnew, nunchanged, nabsent;
@@ -322,14 +326,45 @@ static json_t *pascal_name(const char *s)
  * the baseline (an absent result), from what the baseline kept of it.
  */
 struct rule_desc {
-    const char *id, *name, *kind, *remediation;
+    const char *id;   /* the SARIF rule id: the rule's id, or "<rule id>/<severity>" */
+    const char *base; /* the rule's own id */
+    const char *band; /* the severity band, or NULL */
+    const char *name, *kind, *remediation;
     bool fallback; /* the kind is a fallback credential by nature */
     bool cloud;    /* a cloud inventory record */
 };
 
+/* A finding's band: its severity when scored and one of the known ones, else NULL. */
+static const char *band_of(const struct fbs_finding *f)
+{
+    static const char *const bands[] = {"critical", "high", "medium", "low", "info"};
+    size_t i;
+
+    if (f->risk < 0 || !f->severity)
+        return NULL;
+    for (i = 0; i < sizeof(bands) / sizeof(bands[0]); i++)
+        if (!strcmp(f->severity, bands[i]))
+            return bands[i];
+    return NULL;
+}
+
+/*
+ * The SARIF rule id of a finding into buf ("jwt.token/low", or "jwt.token" unscored); returns
+ * buf's text, or NULL on ENOMEM.
+ */
+static const char *sarif_rule_id(struct fbs_buf *buf, const char *rule_id, const char *band)
+{
+    fbs_buf_truncate(buf, 0);
+    if (fbs_buf_puts(buf, rule_id) < 0 || (band && fbs_buf_printf(buf, "/%s", band) < 0))
+        return NULL;
+    return buf->ptr;
+}
+
 static void rule_desc_of(struct rule_desc *out, const struct fbs_finding *f)
 {
     out->id = rule_id_of(f);
+    out->base = rule_id_of(f);
+    out->band = band_of(f);
     out->name = f->rule_name;
     out->kind = f->kind;
     out->remediation = f->remediation;
@@ -404,6 +439,36 @@ static int rule_help(struct fbs_buf *text, struct fbs_buf *md, const struct rule
     return rc ? fbs_error_set(FBS_ENOMEM, "out of memory") : 0;
 }
 
+/*
+ * Where a rule is documented: a cloud inventory rule in docs/cloud.md, a rule of the pack in its
+ * provider's file rules/<provider>.yml (id, name, kind, references, remediation), the provider
+ * being the id up to its first '.'; a rule id without one (or with odd characters) gets the rule
+ * format's page, docs/rules.md.
+ */
+static json_t *help_uri(const struct rule_desc *f)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    const char *id = f->base ? f->base : f->id, *dot = strchr(id, '.');
+    json_t *v = NULL;
+    size_t i, n = dot ? (size_t)(dot - id) : 0;
+    int rc;
+
+    for (i = 0; i < n; i++)
+        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') || id[i] == '_' ||
+              id[i] == '-'))
+            n = 0;
+    if (f->cloud)
+        rc = fbs_buf_puts(&b, TOOL_URI "/blob/main/docs/cloud.md");
+    else if (n)
+        rc = fbs_buf_printf(&b, TOOL_URI "/blob/main/rules/%.*s.yml", (int)n, id);
+    else
+        rc = fbs_buf_puts(&b, TOOL_URI "/blob/main/docs/rules.md");
+    if (rc == 0)
+        v = json_string(b.ptr);
+    fbs_buf_release(&b);
+    return v;
+}
+
 static json_t *rule_json(const struct rule_desc *f)
 {
     struct fbs_buf text = FBS_BUF_INIT, md = FBS_BUF_INIT, full = FBS_BUF_INIT;
@@ -426,6 +491,10 @@ static json_t *rule_json(const struct rule_desc *f)
     put(props, "precision", json_string(rule_precision(f)));
     put(props, "kind", jstr(f->kind));
     put(props, "fallback", json_boolean(f->fallback));
+    if (f->band) {
+        put(props, "rule", jstr(f->base));
+        put(props, "band", json_string(f->band));
+    }
     r = json_object();
     if (!r || !props) {
         json_decref(r);
@@ -434,12 +503,31 @@ static json_t *rule_json(const struct rule_desc *f)
         goto done;
     }
     put(r, "id", jstr(f->id));
-    pn = pascal_name(name);
+    if (f->band) {
+        struct fbs_buf bn = FBS_BUF_INIT;
+
+        if (fbs_buf_printf(&bn, "%s %s", name, f->band) == 0)
+            pn = pascal_name(bn.ptr);
+        else
+            pn = NULL;
+        fbs_buf_release(&bn);
+    } else {
+        pn = pascal_name(name);
+    }
     if (pn && !strcmp(json_string_value(pn), f->id))
         json_decref(pn); /* SARIF1001: a name equal to the id must be left out */
     else
         put(r, "name", pn);
-    put(r, "shortDescription", text_message(name));
+    if (f->band) {
+        struct fbs_buf sd = FBS_BUF_INIT;
+
+        if (fbs_buf_printf(&sd, "%s (%s risk)", name, f->band) == 0)
+            put(r, "shortDescription", json_pack("{s:o}", "text", jbuf(&sd)));
+        fbs_buf_release(&sd);
+    } else {
+        put(r, "shortDescription", text_message(name));
+    }
+    put(r, "helpUri", help_uri(f));
     put(r, "fullDescription", json_pack("{s:o}", "text", jbuf(&full)));
     put(r, "help", json_pack("{s:o, s:o}", "text", jbuf(&text), "markdown", jbuf(&md)));
     put(r, "properties", props);
@@ -929,31 +1017,36 @@ static const char *baseline_state(enum fbs_baseline_state b)
 static int sarif_add(void *state, const struct fbs_finding *f)
 {
     struct sarif_state *st = state;
-    struct fbs_buf msg = FBS_BUF_INIT;
+    struct fbs_buf msg = FBS_BUF_INIT, idb = FBS_BUF_INIT;
     struct rule_desc rd;
-    json_t *r = NULL, *loc, *v;
+    json_t *r = NULL, *loc, *v, *rid;
     const char *bs;
     json_int_t ix;
     int rc;
 
     rule_desc_of(&rd, f);
-    ix = rule_index(st, &rd);
-    if (ix < 0)
+    rd.id = sarif_rule_id(&idb, rd.base, rd.band);
+    ix = rd.id ? rule_index(st, &rd) : -1;
+    rid = ix >= 0 ? jstr(rd.id) : NULL;
+    fbs_buf_release(&idb);
+    if (!rid)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     rc = message_text(&msg, f);
     if (rc < 0) {
         fbs_buf_release(&msg);
+        json_decref(rid);
         return rc;
     }
     r = json_object();
     loc = location_json(st, f);
     if (!r || !loc) {
+        json_decref(rid);
         json_decref(r);
         json_decref(loc);
         fbs_buf_release(&msg);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     }
-    put(r, "ruleId", jstr(rule_id_of(f)));
+    put(r, "ruleId", json_incref(rid));
     put(r, "ruleIndex", json_integer(ix));
     put(r, "level", json_string(level_of(f)));
     if (f->risk >= 0 && f->severity)
@@ -976,23 +1069,27 @@ static int sarif_add(void *state, const struct fbs_finding *f)
         (f->suppression && !json_object_get(r, "suppressions")) ||
         (bs && !json_object_get(r, "baselineState"))) {
         json_decref(r);
+        json_decref(rid);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     }
-    if (json_array_append_new(st->results, r) < 0) /* takes r, even on failure */
+    if (json_array_append_new(st->results, r) < 0) { /* takes r, even on failure */
+        json_decref(rid);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
     st->nfindings++;
     st->nsuppressed += f->suppression != FBS_SUPPRESSED_NO;
     st->nnew += f->baseline == FBS_BASELINE_NEW;
     st->nunchanged += f->baseline == FBS_BASELINE_UNCHANGED;
 
-    /* A rule's security-severity follows its riskiest result. */
-    if (f->risk >= 0) {
-        const char *id = rule_id_of(f);
+    /* A band's security-severity follows its riskiest result. */
+    if (rd.band) {
+        const char *id = json_string_value(rid);
 
         v = json_object_get(st->rule_risk, id);
         if (!v || json_integer_value(v) < f->risk)
             json_object_set_new(st->rule_risk, id, json_integer(f->risk));
     }
+    json_decref(rid);
     return 0;
 }
 
@@ -1132,7 +1229,7 @@ static int add_absent(struct sarif_state *st, const json_t *entry)
     const char *id = str_of(entry, "id"), *path = str_of(d, "path");
     const char *resource = str_of(d, "resource"), *message = str_of(d, "message");
     json_int_t line = json_integer_value(json_object_get(d, "line"));
-    struct fbs_buf msg = FBS_BUF_INIT;
+    struct fbs_buf msg = FBS_BUF_INIT, idb = FBS_BUF_INIT;
     struct rule_desc rd;
     json_t *r = NULL, *loc;
     json_int_t ix;
@@ -1141,19 +1238,32 @@ static int add_absent(struct sarif_state *st, const json_t *entry)
     if (!id)
         return 0;
     memset(&rd, 0, sizeof(rd));
-    rd.id = str_of(d, "rule_id") ? str_of(d, "rule_id") : "unknown";
+    rd.base = str_of(d, "rule_id") ? str_of(d, "rule_id") : "unknown";
+    rd.id = rd.base;
     rd.name = str_of(d, "rule_name");
     rd.kind = str_of(d, "kind");
     rd.cloud = !path && resource;
-    rc = absent_location(&loc, st, rd.id, path, resource, line);
-    if (rc < 0 || !loc)
+    /* A JSON baseline keeps the severity: the result names the band it was reported under (a
+     * SARIF baseline's rule id has it already), so that it closes that alert. */
+    rd.band = str_of(d, "severity");
+    if (rd.band && !strchr(rd.base, '/')) {
+        rd.id = sarif_rule_id(&idb, rd.base, rd.band);
+        if (!rd.id)
+            return FBS_ENOMEM;
+    } else {
+        rd.band = NULL;
+    }
+    rc = absent_location(&loc, st, rd.base, path, resource, line);
+    if (rc < 0 || !loc) {
+        fbs_buf_release(&idb);
         return rc;
+    }
     ix = rule_index(st, &rd);
     rc |= fbs_buf_puts(&msg, "No longer found: ");
     if (message) {
         rc |= put_phrase(&msg, message);
     } else {
-        rc |= fbs_buf_puts(&msg, rd.name ? rd.name : rd.id);
+        rc |= fbs_buf_puts(&msg, rd.name ? rd.name : rd.base);
         if (path)
             rc |= fbs_buf_printf(&msg, " in '%s'", path);
         else if (resource)
@@ -1171,6 +1281,7 @@ static int add_absent(struct sarif_state *st, const json_t *entry)
         put(r, "properties", json_pack("{s:o}", "kind", jstr(rd.kind)));
     json_decref(loc);
     fbs_buf_release(&msg);
+    fbs_buf_release(&idb);
     if (!r || json_array_append_new(st->results, r) < 0)
         return FBS_ENOMEM;
     st->nabsent++;
@@ -1221,21 +1332,43 @@ static int sarif_begin(void **state, const struct fbs_report_opts *opts,
     return 0;
 }
 
-/* GitHub's security-severity: "0.0".."10.0", the highest risk of the rule's results over ten. */
+/*
+ * GitHub's security-severity for a band's descriptor: the highest risk of its results over ten,
+ * kept inside the range GitHub reads as that band (critical above 9.0, high 7.0-8.9, medium
+ * 4.0-6.9, low 0.1-3.9), so that GitHub shows each result with its own severity whatever the
+ * policy's severity thresholds are. "info" results get none (GitHub shows their level, note).
+ */
 static void set_security_severity(struct sarif_state *st)
 {
-    size_t i;
+    static const struct {
+        const char *band;
+        int lo, hi; /* tenths */
+    } ranges[] = {{"critical", 91, 100}, {"high", 70, 89}, {"medium", 40, 69}, {"low", 1, 39}};
+    size_t i, k;
     json_t *rule;
 
     json_array_foreach(st->rules, i, rule)
     {
+        json_t *props = json_object_get(rule, "properties");
         json_t *risk =
             json_object_get(st->rule_risk, json_string_value(json_object_get(rule, "id")));
+        const char *band = json_string_value(json_object_get(props, "band"));
+        long long tenths;
         char sev[16];
 
-        if (!risk)
+        if (!risk || !band)
             continue;
-        snprintf(sev, sizeof(sev), "%.1f", (double)json_integer_value(risk) / 10.0);
+        for (k = 0; k < sizeof(ranges) / sizeof(ranges[0]); k++)
+            if (!strcmp(band, ranges[k].band))
+                break;
+        if (k == sizeof(ranges) / sizeof(ranges[0]))
+            continue;
+        tenths = (long long)json_integer_value(risk);
+        if (tenths < ranges[k].lo)
+            tenths = ranges[k].lo;
+        if (tenths > ranges[k].hi)
+            tenths = ranges[k].hi;
+        snprintf(sev, sizeof(sev), "%lld.%lld", tenths / 10, tenths % 10);
         json_object_set_new(json_object_get(rule, "properties"), "security-severity",
                             json_string(sev));
     }

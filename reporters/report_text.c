@@ -6,7 +6,10 @@
  * Colour only when the output is a terminal (decided by the caller).
  *
  * The text reporter keeps the findings it is given (borrowed pointers are copied into a list of
- * pre-rendered blocks) so that it can order standing and fallback ones first.
+ * pre-rendered blocks) so that it can order standing and fallback ones first, each section by
+ * risk (highest first, as the HTML report). The summary is written before the findings and again
+ * after them; each finding has a remediation line; with --baseline the absent findings are
+ * listed (id, rule, where).
  */
 #include "redact.h"
 #include "reporter.h"
@@ -24,12 +27,40 @@
 struct text_state {
     const struct fbs_report_opts *opts;
     const struct fbs_report_info *info;
-    struct fbs_vec standing; /* char *: rendered blocks */
+    struct fbs_vec standing; /* struct block *: rendered blocks */
     struct fbs_vec fallback;
     struct fbs_vec other;
     size_t nstanding;
+    size_t by_severity[6]; /* critical ... info, then none */
     bool any_verdict;
 };
+
+/* A finding as rendered, with what orders it: risk (highest first), then arrival. */
+struct block {
+    char *text;
+    int risk; /* -1 unscored */
+    size_t seq;
+};
+
+static void block_free(void *p)
+{
+    struct block *k = p;
+
+    if (k)
+        fbs_free(k->text);
+    fbs_free(k);
+}
+
+static int block_cmp(const void *a, const void *b)
+{
+    const struct block *x = *(const struct block *const *)a, *y = *(const struct block *const *)b;
+
+    if (x->risk != y->risk)
+        return x->risk > y->risk ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static const char *const text_severities[] = {"critical", "high", "medium", "low", "info"};
 
 #define C(st, code) ((st)->opts->color ? (code) : "")
 #define BOLD        "\033[1m"
@@ -114,6 +145,12 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
                              f->standing == 1 ? ", STANDING ACCESS" : "");
     for (i = 0; i < f->nreasons; i++)
         rc |= fbs_buf_printf(b, "    - %s\n", f->reasons[i]);
+    /* What to do: the rule's remediation, else the advice for a fallback credential. */
+    if (f->remediation || f->fallback_advice) {
+        rc |= fbs_buf_puts(b, "  fix:      ");
+        rc |= put_safe(b, f->remediation ? f->remediation : f->fallback_advice);
+        rc |= fbs_buf_putc(b, '\n');
+    }
     if (f->suppression) {
         rc |= fbs_buf_printf(b, "  suppressed: %s", fbs_suppression_name(f->suppression));
         if (f->suppression_source)
@@ -133,6 +170,8 @@ static int text_add(void *state, const struct fbs_finding *f)
 {
     struct text_state *st = state;
     struct fbs_buf b = FBS_BUF_INIT;
+    struct block *k = NULL;
+    size_t i;
     char *s;
     int rc;
 
@@ -145,15 +184,29 @@ static int text_add(void *state, const struct fbs_finding *f)
         st->any_verdict = true;
         st->nstanding += f->standing == 1;
     }
+    for (i = 0; i < 5; i++)
+        if (f->severity && !strcmp(f->severity, text_severities[i]))
+            break;
+    st->by_severity[i]++;
+    k = fbs_calloc(1, sizeof(*k));
     s = fbs_buf_detach(&b);
-    if (!s || fbs_vec_push(f->standing == 1 ? &st->standing
-                           : f->is_fallback ? &st->fallback
-                                            : &st->other,
-                           s) < 0) {
-        fbs_free(s);
+    if (!k || !s)
+        goto nomem;
+    k->text = s;
+    k->risk = f->severity ? f->risk : -1;
+    k->seq = st->standing.len + st->fallback.len + st->other.len;
+    if (fbs_vec_push(f->standing == 1 ? &st->standing
+                     : f->is_fallback ? &st->fallback
+                                      : &st->other,
+                     k) < 0) {
+        block_free(k);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     }
     return 0;
+nomem:
+    fbs_free(s);
+    fbs_free(k);
+    return fbs_error_set(FBS_ENOMEM, "out of memory");
 }
 
 static void write_list(struct text_state *st, const char *title, struct fbs_vec *v)
@@ -164,8 +217,63 @@ static void write_list(struct text_state *st, const char *title, struct fbs_vec 
     if (!v->len)
         return;
     fprintf(out, "%s== %s (%zu) ==%s\n\n", C(st, BOLD), title, v->len, C(st, RESET));
+    fbs_vec_sort(v, block_cmp);
     for (i = 0; i < v->len; i++)
-        fputs(v->items[i], out);
+        fputs(((const struct block *)v->items[i])->text, out);
+}
+
+/* "N findings: N fallback, N standing access, N other" and the counts per severity. */
+static void write_counts(struct text_state *st)
+{
+    FILE *out = st->opts->out;
+    size_t n = st->standing.len + st->fallback.len + st->other.len, i;
+
+    fprintf(out, "%s%zu finding%s%s: %zu fallback", C(st, BOLD), n, n == 1 ? "" : "s", C(st, RESET),
+            st->standing.len + st->fallback.len);
+    if (st->any_verdict)
+        fprintf(out, ", %zu standing access", st->nstanding);
+    fprintf(out, ", %zu other\n", st->other.len);
+    if (!n || st->by_severity[5] == n)
+        return;
+    fputs("by severity:", out);
+    for (i = 0; i < 5; i++)
+        fprintf(out, "%s %s %zu", i ? "," : "", text_severities[i], st->by_severity[i]);
+    if (st->by_severity[5])
+        fprintf(out, ", none %zu", st->by_severity[5]);
+    fputc('\n', out);
+}
+
+/* The baseline findings not found again: id, rule, where (what the baseline kept). */
+static int write_absent(struct text_state *st)
+{
+    FILE *out = st->opts->out;
+    const json_t *a;
+    size_t i;
+    int rc = 0;
+
+    json_array_foreach(st->info->absent, i, a)
+    {
+        const json_t *d = json_object_get(a, "finding");
+        const char *where = json_string_value(json_object_get(d, "path"));
+        json_int_t line = json_integer_value(json_object_get(d, "line"));
+        struct fbs_buf b = FBS_BUF_INIT;
+
+        if (!where)
+            where = json_string_value(json_object_get(d, "resource"));
+        rc |= fbs_buf_puts(&b, "  absent:   ");
+        rc |= put_safe(&b, json_string_value(json_object_get(a, "id")));
+        rc |= fbs_buf_putc(&b, ' ');
+        rc |= put_safe(&b, json_string_value(json_object_get(d, "rule_id")));
+        rc |= fbs_buf_putc(&b, ' ');
+        rc |= put_safe(&b, where);
+        if (where && line > 0)
+            rc |= fbs_buf_printf(&b, ":%lld", (long long)line);
+        rc |= fbs_buf_putc(&b, '\n');
+        if (rc == 0)
+            fwrite(b.ptr, 1, b.len, out);
+        fbs_buf_release(&b);
+    }
+    return rc ? FBS_ENOMEM : 0;
 }
 
 static int text_end(void *state)
@@ -182,18 +290,15 @@ static int text_end(void *state)
     info = st->info;
     s = info->stats;
     out = st->opts->out;
+    /* The summary first, so that it is read before the findings; and again at the end. */
+    if (st->standing.len + st->fallback.len + st->other.len) {
+        write_counts(st);
+        fputc('\n', out);
+    }
     write_list(st, "Standing access: fallback credentials that became standing", &st->standing);
     write_list(st, "Other fallback credentials", &st->fallback);
     write_list(st, "Other secrets", &st->other);
-    {
-        size_t n = st->standing.len + st->fallback.len + st->other.len;
-
-        fprintf(out, "%s%zu finding%s%s: %zu fallback", C(st, BOLD), n, n == 1 ? "" : "s",
-                C(st, RESET), st->standing.len + st->fallback.len);
-    }
-    if (st->any_verdict)
-        fprintf(out, ", %zu standing access", st->nstanding);
-    fprintf(out, ", %zu other\n", st->other.len);
+    write_counts(st);
     for (k = 0; k < FBS_SKIP__COUNT; k++)
         skipped += atomic_load(&s->skipped[k]);
     fprintf(out, "scanned %llu file%s, %llu bytes with %zu rules; skipped %zu",
@@ -241,6 +346,8 @@ static int text_end(void *state)
                 (unsigned long long)atomic_load(&s->baseline_new),
                 (unsigned long long)atomic_load(&s->baseline_unchanged),
                 json_array_size(info->absent));
+    if (info->absent && !info->partial && write_absent(st) < 0)
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
     if (atomic_load(&s->suppressed_placeholder) || atomic_load(&s->suppressed_reference) ||
         atomic_load(&s->suppressed_ciphertext))
         fprintf(out, "not reported: %llu placeholder%s, %llu reference%s, %llu encrypted value%s\n",
@@ -264,9 +371,9 @@ static int text_end(void *state)
                 atomic_load(&s->errors) == 1 ? "" : "s", C(st, RESET));
     if (ferror(out))
         rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
-    fbs_vec_release(&st->standing, fbs_free);
-    fbs_vec_release(&st->fallback, fbs_free);
-    fbs_vec_release(&st->other, fbs_free);
+    fbs_vec_release(&st->standing, block_free);
+    fbs_vec_release(&st->fallback, block_free);
+    fbs_vec_release(&st->other, block_free);
     fbs_free(st);
     return rc;
 }

@@ -36,6 +36,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
     clang clang-format libcmocka-dev python3 python3-jsonschema python3-yaml ripgrep faketime
     pre-commit zsh groff-base
+    chromium poppler-utils # tests/html: the HTML report rendered and printed (headless)
 )
 
 apt_install() {

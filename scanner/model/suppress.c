@@ -259,12 +259,13 @@ static int from_finding(struct fbs_baseline *b, json_t *f)
     json_t *loc = json_object_get(f, "location"), *rule = json_object_get(f, "rule");
 
     return remember(b, json_string_value(json_object_get(f, "id")),
-                    json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "rule_id",
+                    json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "rule_id",
                               json_object_get(rule, "id"), "rule_name",
                               json_object_get(rule, "name"), "kind",
                               json_object_get(json_object_get(f, "credential"), "kind"), "path",
                               json_object_get(loc, "path"), "line", json_object_get(loc, "line"),
-                              "resource", json_object_get(loc, "resource")));
+                              "resource", json_object_get(loc, "resource"), "severity",
+                              json_object_get(json_object_get(f, "risk"), "severity")));
 }
 
 /* A result of a SARIF log: its fallback-scan fingerprint. */

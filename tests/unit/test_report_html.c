@@ -232,7 +232,7 @@ static void check_page(const char *html)
 {
     static const char *const balanced[][2] = {
         {"<html", "</html>"},       {"<body", "</body>"},     {"<article", "</article>"},
-        {"<section", "</section>"}, {"<table", "</table>"},   {"<tr>", "</tr>"},
+        {"<section", "</section>"}, {"<table", "</table>"},   {"<tr", "</tr>"},
         {"<ul", "</ul>"},           {"<pre", "</pre>"},       {"<code", "</code>"},
         {"<dl", "</dl>"},           {"<script", "</script>"}, {"<li>", "</li>"},
     };
@@ -273,7 +273,7 @@ static void test_report_html__escapes_scanned_content(void **state)
         "key named &lt;script&gt;x&lt;/script&gt; &amp; &#39;quoted&#39;",
         "subject O=&lt;b&gt;system:masters&lt;/b&gt;",
         "CN=&quot;evil&quot; &lt;img src=x onerror=y&gt;",
-        "<dt>&lt;fact&gt;</dt>",
+        "<tr><th>&lt;fact&gt;</th>",
         "add token &lt;/pre&gt;&lt;script&gt;x()&lt;/script&gt;\n\xef\xbf\xbd[31m</pre>",
         "Dana &lt;dana@example.com&gt;",
         "accepted &lt;risk&gt; by &quot;ops&quot;",
@@ -313,9 +313,7 @@ static void test_report_html__content(void **state)
         "<tr><th>Findings</th><td>4</td></tr>",
         "<tr><th>Fallback credentials</th><td>2</td></tr>",
         "<tr><th>Standing access</th><td><strong>1</strong></td></tr>",
-        "<tr><th>Severity critical</th><td>1</td></tr>",
-        "<tr><th>Severity high</th><td>1</td></tr>",
-        "<tr><th>No severity</th><td>1</td></tr>",
+        "<tr><th>By severity</th><td>critical 1, high 1, medium 1, low 0, info 0, none 1</td></tr>",
         "<strong>standing access</strong>; risk 91 (critical)",
         "<li>no expiry</li>",
         "not standing access; risk 55 (medium)",
@@ -329,10 +327,15 @@ static void test_report_html__content(void **state)
         "<tr><th>Baseline</th><td>new</td></tr>",
         "2023-01-02T03:04:05Z",
         "<tr><th>Age</th><td>423 days</td></tr>",
-        "<tr><th>Privilege</th><td>high",
-        "<tr><th>Custody</th><td>plain_file</td></tr>",
-        "break-glass <span class=\"tag\">comment</span> weight 0.90",
-        "<dt>nested</dt><dd><ul><li>7</li><li>yes</li></ul></dd>",
+        "<tr class=\"wide\"><th>Privilege</th><td>high",
+        "<tr><th>Custody</th><td>plain file</td></tr>",
+        "&lsquo;break-glass&rsquo; in a comment (weight 0.90)",
+        "<tr><th>Nested</th><td><ul><li>7</li><li>yes</li></ul></td></tr>",
+        /* The overview: targets, the chart, one line per finding by risk. */
+        "<svg class=\"chart\"",
+        "<title id=\"chart-title\">Findings by verdict and severity</title>",
+        ("<tr><td class=\"num\"><a href=\"#f-1\">1</a></td><td class=\"v\"><strong>Standing "
+         "access</strong></td><td class=\"num\">91</td>"),
         "<tr><th>Complete</th><td>yes</td></tr>",
         "<tr><th>Rules</th><td>42</td></tr>",
     };
@@ -350,7 +353,11 @@ static void test_report_html__content(void **state)
             fail_msg("missing: %s", present[i]);
     for (i = 0; i < 4; i++)
         assert_non_null(strstr(html, fs[i]->id));
-    /* Grouping: standing, then other fallback, then the rest, whatever the order given. */
+    /* The overview first; then standing, other fallback, the rest, whatever the order given. */
+    assert_true(strstr(html, "<section id=\"overview\">") <
+                strstr(html, "<section id=\"standing\">"));
+    assert_null(strstr(html, "other_locations"));
+    assert_null(strstr(html, "age_from"));
     standing = strstr(html, "<section id=\"standing\">");
     fallback = strstr(html, "<section id=\"fallback\">");
     other = strstr(html, "<section id=\"other\">");
@@ -393,8 +400,11 @@ static void test_report_html__incomplete_and_diagnostics(void **state)
     (void)state;
     env_init(&e);
     fbs_diags_add(&e.diags, true, "unreadable", "dir/<b>x</b>", "permission denied & more");
-    absent = json_pack("[{s:s, s:{s:{s:s}, s:{s:s}}}]", "id", "ffee", "finding", "rule", "id",
-                       "aws.access_key_id", "location", "path", "old/<i>.env");
+    /* As the pipeline gives them: the baseline's description of each (suppress.c). */
+    absent = json_pack("[{s:s, s:{s:s, s:s, s:i}}, {s:s, s:{s:s, s:s}}]", "id", "ffee", "finding",
+                       "rule_id", "aws.access_key_id", "path", "old/<i>.env", "line", 7, "id",
+                       "aaaa", "finding", "rule_id", "aws.iam.access_key", "resource",
+                       "arn:aws:iam::1:user/<x>");
     assert_non_null(absent);
     e.info.absent = absent;
     assert_int_equal(render_raw(&html, NULL, 0, &e.info, false), 0);
@@ -403,10 +413,12 @@ static void test_report_html__incomplete_and_diagnostics(void **state)
     assert_non_null(strstr(html, "<td>unreadable</td><td><code>dir/&lt;b&gt;x&lt;/b&gt;</code>"
                                  "</td><td>permission denied &amp; more</td><td>yes</td>"));
     assert_non_null(strstr(html, "<tr><th>Complete</th><td><strong>no"));
-    assert_non_null(
-        strstr(html, "<li><code>ffee</code> aws.access_key_id <code>old/&lt;i&gt;.env"));
+    assert_non_null(strstr(html, "<tr><td><code>ffee</code></td><td>aws.access_key_id</td><td>"
+                                 "<code>old/&lt;i&gt;.env:7</code></td></tr>"));
+    assert_non_null(strstr(html, "<tr><td><code>aaaa</code></td><td>aws.iam.access_key</td><td>"
+                                 "<code>arn:aws:iam::1:user/&lt;x&gt;</code></td></tr>"));
     assert_non_null(strstr(html, "<tr><th>Standing access</th><td class=\"none\">not assessed"));
-    assert_int_equal(count(html, "<p class=\"none\">None.</p>"), 3);
+    assert_int_equal(count(html, "<p class=\"none\">None.</p>"), 4); /* overview, 3 sections */
     free(html);
     json_decref(absent);
     env_release(&e);

@@ -356,10 +356,19 @@ static void test_report_sarif__cloud_records(void **state)
                            "standing access not assessed. Fallback evidence: 'recovery' in a "
                            "name beside it."));
 
-    /* One descriptor per rule; security-severity only where a result was scored. */
+    /* One descriptor per rule and band; security-severity only where a result was scored. */
     assert_int_equal(json_array_size(at(r.run, "tool/driver/rules")), 2);
-    assert_string_equal(str_at(r.run, "tool/driver/rules/0/id"), "aws.iam.access_key");
-    assert_string_equal(str_at(r.run, "tool/driver/rules/0/name"), "AwsIamAccessKey");
+    assert_string_equal(str_at(r.run, "tool/driver/rules/0/id"), "aws.iam.access_key/critical");
+    assert_string_equal(str_at(r.run, "results/0/ruleId"), "aws.iam.access_key/critical");
+    assert_string_equal(str_at(r.run, "tool/driver/rules/0/name"), "AwsIamAccessKeyCritical");
+    assert_string_equal(str_at(r.run, "tool/driver/rules/0/properties/rule"), "aws.iam.access_key");
+    assert_string_equal(str_at(r.run, "tool/driver/rules/0/properties/band"), "critical");
+    assert_string_equal(str_at(r.run, "tool/driver/rules/0/helpUri"),
+                        "https://github.com/fallback-scan/fallback-scan/blob/main/docs/cloud.md");
+    /* Unscored: the plain rule id, no band. */
+    assert_string_equal(str_at(r.run, "tool/driver/rules/1/id"), str_at(r.run, "results/1/ruleId"));
+    assert_null(strchr(str_at(r.run, "results/1/ruleId"), '/'));
+    assert_null(at(r.run, "tool/driver/rules/1/properties/band"));
     assert_string_equal(str_at(r.run, "tool/driver/rules/0/properties/security-severity"), "9.5");
     assert_string_equal(str_at(r.run, "tool/driver/rules/0/properties/precision"), "very-high");
     assert_null(at(r.run, "tool/driver/rules/1/properties/security-severity"));
@@ -438,15 +447,22 @@ static void test_report_sarif__repository(void **state)
         "breakglass_access_key_id = \"AKIA\xE2\x80\xA6"
         "4KZW\"");
 
-    /* Levels: high -> error, medium -> warning, low -> note; security-severity per rule. */
+    /* Levels: high -> error, medium -> warning, low -> note; security-severity per rule and
+     * band: the medium and the low result of one rule have their own descriptors. */
     assert_string_equal(str_at(r.run, "results/0/level"), "error");
     assert_string_equal(str_at(r.run, "results/1/level"), "warning");
     assert_string_equal(str_at(r.run, "results/2/level"), "note");
     assert_string_equal(str_at(r.run, "tool/driver/rules/0/properties/security-severity"), "7.2");
     assert_string_equal(str_at(r.run, "tool/driver/rules/1/properties/security-severity"), "4.5");
     assert_string_equal(str_at(r.run, "tool/driver/rules/1/properties/precision"), "medium");
-    assert_int_equal(json_array_size(at(r.run, "tool/driver/rules")), 2);
-    assert_int_equal(int_at(r.run, "results/2/ruleIndex"), 1);
+    assert_int_equal(json_array_size(at(r.run, "tool/driver/rules")), 3);
+    assert_string_equal(str_at(r.run, "results/1/ruleId"), "generic.password_quoted/medium");
+    assert_string_equal(str_at(r.run, "results/2/ruleId"), "generic.password_quoted/low");
+    assert_int_equal(int_at(r.run, "results/2/ruleIndex"), 2);
+    assert_string_equal(str_at(r.run, "tool/driver/rules/2/properties/security-severity"), "1.2");
+    assert_string_equal(str_at(r.run, "tool/driver/rules/2/helpUri"),
+                        "https://github.com/fallback-scan/fallback-scan/blob/main/rules/"
+                        "generic.yml");
 
     /* Diagnostics are tool notifications. */
     assert_string_equal(str_at(r.run, "invocations/0/toolExecutionNotifications/0/level"), "error");
@@ -723,6 +739,71 @@ static json_t *absent_entry(const char *id, const char *rule_id, const char *pat
     return e;
 }
 
+/*
+ * A result's GitHub severity is its own: two results of one rule with different risks get
+ * descriptors of their bands, each security-severity inside GitHub's range for the band (even
+ * when the policy's thresholds put a risk outside it), and the fingerprint does not move with the
+ * band: the same finding scored differently keeps its partialFingerprints.
+ */
+static void test_report_sarif__severity_bands(void **state)
+{
+    static const char *const targets[] = {"infra"};
+    struct fbs_target ti = {.root = (char *)"/src/infra"};
+    struct fbs_finding *fs[4];
+    struct fbs_report_info info;
+    struct render r;
+    json_t *rules;
+    char fp[2][64];
+    size_t i;
+
+    (void)state;
+    fs[0] = git_finding("infra", 95, "critical");
+    fs[1] = git_finding("infra", 20, "low");
+    fs[2] = file_finding("infra", "config/db.yml", "password: ", 60, "high"); /* policy: 60 high */
+    fs[3] = file_finding("infra", "config/info.yml", "password: ", 5, "info");
+    info_init(&info, targets, 1);
+    info.target_info = &ti;
+    render(&r, fs, 4, &info, false, "bands");
+    rules = at(r.run, "tool/driver/rules");
+    assert_int_equal(json_array_size(rules), 4);
+    assert_string_equal(str_at(r.run, "results/0/ruleId"), "aws.access_key_id/critical");
+    assert_string_equal(str_at(r.run, "results/1/ruleId"), "aws.access_key_id/low");
+    assert_string_equal(str_at(r.run, "results/2/ruleId"), "generic.password_quoted/high");
+    assert_string_equal(str_at(r.run, "results/3/ruleId"), "generic.password_quoted/info");
+    for (i = 0; i < 4; i++) {
+        json_t *rule = json_array_get(
+            rules, (size_t)int_at(json_array_get(at(r.run, "results"), i), "ruleIndex"));
+
+        assert_string_equal(str_at(rule, "id"),
+                            str_at(json_array_get(at(r.run, "results"), i), "ruleId"));
+        assert_non_null(str_at(rule, "helpUri"));
+    }
+    assert_string_equal(str_at(json_array_get(rules, 0), "properties/security-severity"), "9.5");
+    assert_string_equal(str_at(json_array_get(rules, 1), "properties/security-severity"), "2.0");
+    /* Risk 60 is "high" under this policy: 7.0, the lowest GitHub reads as high. */
+    assert_string_equal(str_at(json_array_get(rules, 2), "properties/security-severity"), "7.0");
+    assert_null(at(json_array_get(rules, 3), "properties/security-severity"));
+    assert_string_equal(str_at(json_array_get(rules, 1), "shortDescription/text"),
+                        "AWS access key id (low risk)");
+    snprintf(fp[0], sizeof(fp[0]), "%s",
+             json_string_value(
+                 json_object_get(at(r.run, "results/1/partialFingerprints"), "fallbackScan/v1")));
+    render_free(&r);
+
+    /* The same finding, now critical: another band, the same fingerprint. */
+    fs[1]->risk = 93;
+    fs[1]->severity = "critical";
+    render(&r, &fs[1], 1, &info, false, NULL);
+    assert_string_equal(str_at(r.run, "results/0/ruleId"), "aws.access_key_id/critical");
+    snprintf(fp[1], sizeof(fp[1]), "%s",
+             json_string_value(
+                 json_object_get(at(r.run, "results/0/partialFingerprints"), "fallbackScan/v1")));
+    assert_string_equal(fp[0], fp[1]);
+    assert_string_equal(fp[0], fs[1]->id);
+    render_free(&r);
+    free_all(fs, 4);
+}
+
 /* baselineState: new / unchanged from the finding, and one "absent" result per entry the
  * baseline has that the scan did not find. */
 static void test_report_sarif__baseline(void **state)
@@ -744,6 +825,9 @@ static void test_report_sarif__baseline(void **state)
     /* A JSON baseline: the path as found (the target's prefix), a line, a rule of this run. */
     json_array_append_new(
         absent, absent_entry("a1", "aws.access_key_id", "infra/old/keys.tf", 7, NULL, NULL));
+    /* ... that kept its severity: the result names the band it was reported under. */
+    json_object_set_new(json_object_get(json_array_get(absent, 0), "finding"), "severity",
+                        json_string("high"));
     /* A cloud record of a rule this run has no result for: the rule gets a descriptor. */
     json_array_append_new(absent, absent_entry("a2", "aws.iam.access_key", NULL, 0, AWS_ARN, NULL));
     /* A SARIF baseline: the uri as written (not encoded twice), its message, no line. */
@@ -763,7 +847,7 @@ static void test_report_sarif__baseline(void **state)
     assert_string_equal(str_at(r.run, "results/2/baselineState"), "absent");
     assert_string_equal(str_at(r.run, "results/2/kind"), "pass");
     assert_string_equal(str_at(r.run, "results/2/level"), "none");
-    assert_string_equal(str_at(r.run, "results/2/ruleId"), "aws.access_key_id");
+    assert_string_equal(str_at(r.run, "results/2/ruleId"), "aws.access_key_id/high");
     assert_int_equal(int_at(r.run, "results/2/ruleIndex"), int_at(r.run, "results/0/ruleIndex"));
     assert_string_equal(json_string_value(json_object_get(
                             at(r.run, "results/2/partialFingerprints"), "fallbackScan/v1")),
@@ -780,7 +864,8 @@ static void test_report_sarif__baseline(void **state)
 
     rules = at(r.run, "tool/driver/rules");
     ix = int_at(r.run, "results/3/ruleIndex");
-    assert_int_equal(json_array_size(rules), 3);
+    /* The medium result's band, and the SARIF baseline's rule (no severity kept): 4. */
+    assert_int_equal(json_array_size(rules), 4);
     assert_int_equal(ix, 2);
     assert_string_equal(str_at(json_array_get(rules, (size_t)ix), "id"), "aws.iam.access_key");
     assert_non_null(at(json_array_get(rules, (size_t)ix), "help/markdown"));
@@ -943,6 +1028,7 @@ int main(void)
         cmocka_unit_test(test_report_sarif__not_utf8),
         cmocka_unit_test(test_report_sarif__no_findings),
         cmocka_unit_test(test_report_sarif__suppressions),
+        cmocka_unit_test(test_report_sarif__severity_bands),
         cmocka_unit_test(test_report_sarif__baseline),
         cmocka_unit_test(test_report_sarif__pipeline_gives_suppressed),
         cmocka_unit_test(test_report_sarif__out_of_memory),
