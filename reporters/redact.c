@@ -216,3 +216,26 @@ json_t *fbs_json_score(double x)
 {
     return json_real(round(x * 1000.0) / 1000.0);
 }
+
+const char *fbs_report_where_words(const char *where)
+{
+    static const char *const map[][2] = {
+        {"key", "the key"},
+        {"key_path", "an enclosing key"},
+        {"file_name", "the file name"},
+        {"directory", "a directory name"},
+        {"comment", "a comment"},
+        {"name", "a name beside it"},
+        {"rule", "the rule"},
+        {"commit_message", "the commit message"},
+        {"tag", "a tag"},
+        {"description", "the description"},
+        {"content", "the credential itself"},
+    };
+    size_t i;
+
+    for (i = 0; where && i < sizeof(map) / sizeof(map[0]); i++)
+        if (!strcmp(where, map[i][0]))
+            return map[i][1];
+    return NULL;
+}

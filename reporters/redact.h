@@ -49,4 +49,10 @@ json_t *fbs_json_target_name(const char *name);
 /* A score or confidence, rounded to 3 decimals so that reports are stable and readable. */
 json_t *fbs_json_score(double x);
 
+/*
+ * Where a fallback indicator was found (fbs_indicator.where: "key", "file_name" ...), in words
+ * ("the key", "the file name"), for the human-readable reports; NULL for an unknown place.
+ */
+const char *fbs_report_where_words(const char *where);
+
 #endif

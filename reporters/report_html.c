@@ -278,30 +278,6 @@ static int put_from(struct fbs_buf *b, const struct fbs_finding *f, const char *
     return rc ? FBS_ENOMEM : 0;
 }
 
-/* Where an indicator was found, in words. */
-static const char *where_words(const char *where)
-{
-    static const char *const map[][2] = {
-        {"key", "the key"},
-        {"key_path", "an enclosing key"},
-        {"file_name", "the file name"},
-        {"directory", "a directory name"},
-        {"comment", "a comment"},
-        {"name", "a name beside it"},
-        {"rule", "the rule"},
-        {"commit_message", "the commit message"},
-        {"tag", "a tag"},
-        {"description", "the description"},
-        {"content", "the credential itself"},
-    };
-    size_t i;
-
-    for (i = 0; where && i < sizeof(map) / sizeof(map[0]); i++)
-        if (!strcmp(where, map[i][0]))
-            return map[i][1];
-    return NULL;
-}
-
 /*
  * A JSON value from a parser's facts, as nested HTML; strings escaped. An object is a table with
  * one row per key, the label and its value in the same row, so that they stay side by side in
@@ -543,7 +519,7 @@ static int render(const struct html_state *st, const struct fbs_finding *f, stru
         rc |= fbs_buf_puts(b, "<ul>");
         for (i = 0; i < f->nindicators; i++) {
             rc |= fbs_buf_puts(b, "<li>");
-            const char *w = where_words(f->indicators[i].where);
+            const char *w = fbs_report_where_words(f->indicators[i].where);
 
             rc |= fbs_buf_puts(b, "&lsquo;");
             rc |= put_esc(b, f->indicators[i].term);

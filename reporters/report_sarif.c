@@ -583,30 +583,6 @@ static int put_phrase(struct fbs_buf *b, const char *s)
     return fbs_buf_put(b, s, n);
 }
 
-/* Where an indicator was found, as a phrase ("'breakglass' in the key"). */
-static const char *where_phrase(const char *where)
-{
-    static const char *const map[][2] = {
-        {"key", "the key"},
-        {"key_path", "an enclosing key"},
-        {"file_name", "the file name"},
-        {"directory", "a directory name"},
-        {"comment", "a comment"},
-        {"name", "a name beside it"},
-        {"rule", "the rule"},
-        {"commit_message", "the commit message"},
-        {"tag", "a tag"},
-        {"description", "the description"},
-        {"content", "the credential itself"},
-    };
-    size_t i;
-
-    for (i = 0; where && i < sizeof(map) / sizeof(map[0]); i++)
-        if (!strcmp(where, map[i][0]))
-            return map[i][1];
-    return where ? where : "its context";
-}
-
 /*
  * The result message: one sentence with what was found and the verdict, one with its reasons
  * (or, before scoring, the fallback evidence). E.g. "AWS access key id in 'breakglass_key': a
@@ -643,9 +619,13 @@ static int message_text(struct fbs_buf *b, const struct fbs_finding *f)
         rc |= fbs_buf_putc(b, '.');
     } else if (f->is_fallback && f->nindicators) {
         rc |= fbs_buf_puts(b, " Fallback evidence: ");
-        for (i = 0; i < f->nindicators; i++)
-            rc |= fbs_buf_printf(b, "%s'%s' in %s", i ? ", " : "", f->indicators[i].term,
-                                 where_phrase(f->indicators[i].where));
+        for (i = 0; i < f->nindicators; i++) {
+            const char *w = fbs_report_where_words(f->indicators[i].where);
+
+            if (!w)
+                w = f->indicators[i].where ? f->indicators[i].where : "its context";
+            rc |= fbs_buf_printf(b, "%s'%s' in %s", i ? ", " : "", f->indicators[i].term, w);
+        }
         rc |= fbs_buf_putc(b, '.');
     }
     return rc ? fbs_error_set(FBS_ENOMEM, "out of memory") : 0;

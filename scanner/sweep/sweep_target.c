@@ -10,6 +10,7 @@
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
+#include "../model/target.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,9 +24,7 @@
 
 bool fbs_sweep_is_url(const char *s)
 {
-    const char *colon = strchr(s, ':'), *at = strchr(s, '@'), *slash = strchr(s, '/');
-
-    return strstr(s, "://") != NULL || (colon && at && at < colon && (!slash || slash > colon));
+    return fbs_target_is_url(s) != 0;
 }
 
 char *fbs_sweep_public_url(const char *url)
