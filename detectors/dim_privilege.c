@@ -14,6 +14,9 @@
  *     policies (1.0, each value also matched whole: "*"), the file name (0.8), a comment (0.7)
  *     and the directories (0.5: an admin/ folder in an application says little on its own).
  *   - nothing: the level stays what the rule said (usually unknown).
+ * When a collector evaluated the principal's policies (facts.privilege_from =
+ * "policy_evaluation"), their result decides and the vocabulary is not consulted: a user named
+ * "admin-reports" with s3:GetObject on one bucket is normal, AmazonS3FullAccess is not "full".
  *
  * Each hit weighs term weight x place strength. Hits of one level combine as a noisy-OR,
  * p = 1 - prod(1 - w); the vocabulary makes a finding HIGH when p_high >= 0.5 and p_high >
@@ -219,6 +222,13 @@ static int scan_vocab(struct tally *ta, const struct fbs_finding *f,
     return rc;
 }
 
+static bool evaluated(const struct fbs_finding *f)
+{
+    const char *from = json_string_value(json_object_get(f->facts, "privilege_from"));
+
+    return from && !strcmp(from, "policy_evaluation") && f->privilege != FBS_PRIV_UNKNOWN;
+}
+
 static int privilege_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     struct tally ta;
@@ -236,7 +246,9 @@ static int privilege_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx
         if (rc < 0)
             return rc;
     }
-    if (ctx->vocab && (rc = scan_vocab(&ta, f, ctx)) < 0)
+    /* A collector that evaluated every policy of the principal decided the level: names are a
+     * tie-breaker only while the privilege is unknown. */
+    if (ctx->vocab && !evaluated(f) && (rc = scan_vocab(&ta, f, ctx)) < 0)
         return rc;
     p_high = 1.0 - ta.keep_high;
     p_normal = 1.0 - ta.keep_normal;

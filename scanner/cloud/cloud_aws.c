@@ -54,6 +54,17 @@ const struct aws_rule aws_rule_root_key = {
     .privilege = FBS_PRIV_HIGH,
 };
 
+const struct aws_rule aws_rule_root_console = {
+    .id = "aws.iam.root_console_password",
+    .name = "AWS account root user sign-in",
+    .kind = "aws_root_console_password",
+    .remediation = "Give the root user a hardware or virtual MFA device kept under dual control, "
+                   "keep its password sealed, alert on every root sign-in (CloudTrail "
+                   "ConsoleLogin by Root) and review each use.",
+    .fallback = true,
+    .privilege = FBS_PRIV_HIGH,
+};
+
 const struct aws_rule aws_rule_console = {
     .id = "aws.iam.console_password",
     .name = "AWS IAM user console password",
@@ -541,13 +552,16 @@ static int collect_root(struct aws *a)
     const struct aws_report_row *root = report_row(a, "<root_account>");
     struct aws_xml *doc = NULL;
     struct aws_error err;
-    long long present = -1;
+    long long present = -1, mfa = -1, password = -1;
     bool from_report = false;
     int rc;
 
     rc = query(a, "iam", "GetAccountSummary", NULL, &doc, &err);
-    if (rc == 0)
+    if (rc == 0) {
         present = aws_iam_summary_value(doc, "AccountAccessKeysPresent");
+        mfa = aws_iam_summary_value(doc, "AccountMFAEnabled");
+        password = aws_iam_summary_value(doc, "AccountPasswordPresent");
+    }
     aws_xml_free(doc);
     if (rc < 0 && (rc = api_failed(a, rc, a->account ? a->account : "iam")) < 0)
         return rc;
@@ -560,8 +574,22 @@ static int collect_root(struct aws *a)
         from_report = true;
     }
     /* The report may be hours old, or have no root row (emulators): the summary is current. */
-    if (!from_report && present > 0)
-        return aws_root_key_record(a->records, NULL, 0, a->account);
+    if (!from_report && present > 0 &&
+        (rc = aws_root_key_record(a->records, NULL, 0, a->account)) < 0)
+        return rc;
+    if (!from_report && present > 0 && mfa >= 0) {
+        struct fbs_finding *f = a->records->items[a->records->len - 1];
+
+        if (json_object_set_new(f->facts, "mfa_enabled", json_boolean(mfa > 0)) < 0)
+            return oom();
+    }
+    /* The root user's sign-in: a password the summary counts, or one the report saw used. */
+    if (password > 0 || (root && (root->has_password_last_used || root->password_never_used)))
+        return aws_root_console_record(a->records, root,
+                                       mfa > 0    ? 1
+                                       : mfa == 0 ? 0
+                                                  : -1,
+                                       a->account);
     return 0;
 }
 
@@ -759,6 +787,10 @@ static int apply_priv(struct fbs_finding *f, const struct priv *pv)
         f->privilege = FBS_PRIV_NORMAL;
     if (json_object_set(f->facts, "privilege_evidence", pv->evidence) < 0 ||
         json_object_set(f->facts, "policies", pv->policies) < 0)
+        return oom();
+    /* Every policy was read and evaluated: its result decides the privilege, and names (an
+     * "admin" in a user name, "FullAccess" in a policy name) are not evidence any more. */
+    if (!pv->unknown && aws_fact_str(f, "privilege_from", "policy_evaluation") < 0)
         return oom();
     return 0;
 }
@@ -1006,6 +1038,8 @@ static int key_record(struct aws *a, const struct aws_principal *u, struct aws_a
         used_from = "iam:GetAccessKeyLastUsed";
         if (k->has_last_used)
             aws_set_last_used(f, k->last_used);
+        else if (json_object_set_new(f->facts, "never_used", json_true()) < 0)
+            rc = FBS_ENOMEM; /* the API answered, with no LastUsedDate: never used */
         if (aws_fact_str(f, "last_used_service", k->last_used_service) < 0 ||
             aws_fact_str(f, "last_used_region", k->last_used_region) < 0)
             rc = FBS_ENOMEM;
@@ -1017,6 +1051,8 @@ static int key_record(struct aws *a, const struct aws_principal *u, struct aws_a
             used_from = "credential_report";
             if (rk->has_last_used)
                 aws_set_last_used(f, rk->last_used);
+            else if (rk->never_used && json_object_set_new(f->facts, "never_used", json_true()) < 0)
+                rc = FBS_ENOMEM;
             if (aws_fact_str(f, "last_used_service", rk->last_used_service) < 0 ||
                 aws_fact_str(f, "last_used_region", rk->last_used_region) < 0)
                 rc = FBS_ENOMEM;
@@ -1053,6 +1089,8 @@ static int console_record(struct aws *a, const struct aws_principal *u, const st
         aws_set_last_used(f, listed->password_last_used);
     else if (u->has_password_last_used)
         aws_set_last_used(f, u->password_last_used);
+    else if (rc == 0 && listed && json_object_set_new(f->facts, "never_used", json_true()) < 0)
+        rc = FBS_ENOMEM; /* ListUsers omits PasswordLastUsed for a password never used */
     if (rc == 0 && fbs_vec_push(a->records, f) < 0)
         rc = FBS_ENOMEM;
     if (rc < 0) {
@@ -1204,10 +1242,17 @@ static int secret_record(struct aws *a, const struct aws_secret *s)
     if (!f)
         return oom();
     f->active = s->has_deleted ? 0 : 1;
-    if (s->has_created)
+    /* The value's age counts from its last rotation: a rotation replaced it. */
+    if (s->has_last_rotated && (!s->has_created || s->last_rotated > s->created))
+        rc = aws_set_issued(f, s->last_rotated, "last_rotation");
+    else if (s->has_created)
         rc = aws_set_issued(f, s->created, "aws_secretsmanager");
+    if (rc == 0 && s->has_created && aws_fact_date(f, "created", s->created) < 0)
+        rc = FBS_ENOMEM;
     if (s->has_last_accessed)
         aws_set_last_used(f, s->last_accessed);
+    else if (rc == 0 && json_object_set_new(f->facts, "never_used", json_true()) < 0)
+        rc = FBS_ENOMEM; /* the API omits LastAccessedDate for a secret never read */
     if (rc == 0)
         rc = apply_names(f, s->description, NULL, &s->tags);
     if (rc == 0 &&
