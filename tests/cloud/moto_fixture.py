@@ -12,6 +12,19 @@ The estate, relative to `now` (the report's --now):
   - secret "emergency-db-root": rotation off, created 200 days ago;
   - secret "app/config": not a fallback name (must not be collected).
 
+The access-review estate (issue 14), each user with one key unless said otherwise:
+  - "admin-reports": s3:GetObject on one bucket (an "admin" name, a normal policy);
+  - "breakglass-s3": AmazonS3FullAccess (a "FullAccess" name that is not administrator);
+  - "breakglass-denied": Allow * and Deny * in one inline policy (grants nothing);
+  - "breakglass-selfkeys": iam:CreateAccessKey on user/${aws:username} (own keys only);
+  - "breakglass-dormant": AdministratorAccess, a key created 800 days ago and never used;
+  - "breakglass-console-nomfa": AdministratorAccess, a console password (400 days), no MFA, no key;
+  - "breakglass-console-mfa": AdministratorAccess, a console password (400 days), a virtual MFA
+    device, no key;
+  - secret "breakglass/rotated": rotation every 30 days, last rotated 3 days ago;
+  - secret "breakglass/rotation-missed": rotation every 30 days, last rotated 60 days ago, the
+    next rotation due 30 days ago.
+
 Run directly (python3 moto_fixture.py) it prints the port and serves until interrupted.
 moto's credential report has no root row and its ListUsers ignores paging: those paths are
 tested with the replay server (replay_server.py) instead.
@@ -74,6 +87,37 @@ def seed(port, now):
                      Description="database root for incidents")
     sm.create_secret(Name="app/config", SecretString="{}")
 
+    def user(name, policy=None, managed=None, key=True):
+        iam.create_user(UserName=name)
+        if policy:
+            iam.put_user_policy(UserName=name, PolicyName=name + "-policy",
+                                PolicyDocument=json.dumps({"Version": "2012-10-17",
+                                                           "Statement": policy}))
+        if managed:
+            iam.attach_user_policy(UserName=name,
+                                   PolicyArn="arn:aws:iam::aws:policy/" + managed)
+        if key:
+            return iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+        return None
+
+    user("admin-reports", [{"Effect": "Allow", "Action": "s3:GetObject",
+                            "Resource": "arn:aws:s3:::reports/*"}])
+    user("breakglass-s3", managed="AmazonS3FullAccess")
+    user("breakglass-denied", [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                               {"Effect": "Deny", "Action": "*", "Resource": "*"}])
+    user("breakglass-selfkeys", [{"Effect": "Allow", "Action": "iam:CreateAccessKey",
+                                  "Resource": "arn:aws:iam::*:user/${aws:username}"}])
+    dormant_key = user("breakglass-dormant", managed="AdministratorAccess")
+    for name in ("breakglass-console-nomfa", "breakglass-console-mfa"):
+        user(name, managed="AdministratorAccess", key=False)
+        iam.create_login_profile(UserName=name, Password="Not-a-real-Passw0rd!")
+    serial = iam.create_virtual_mfa_device(
+        VirtualMFADeviceName="breakglass-console-mfa")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName="breakglass-console-mfa", SerialNumber=serial,
+                          AuthenticationCode1="123456", AuthenticationCode2="654321")
+    sm.create_secret(Name="breakglass/rotated", SecretString="not-a-real-password")
+    sm.create_secret(Name="breakglass/rotation-missed", SecretString="not-a-real-password")
+
     # Backdate: moto keeps naive UTC datetimes.
     backend = iam_backends[ACCOUNT]["aws"]
     days = datetime.timedelta(days=1)
@@ -88,11 +132,30 @@ def seed(port, now):
     role.create_date = now - 300 * days
     role.last_used = now - 3 * days
     role.last_used_region = REGION
+    for key in backend.users["breakglass-dormant"].access_keys:
+        if key.access_key_id == dormant_key:
+            key.create_date = now - 800 * days
+    for name in ("breakglass-console-nomfa", "breakglass-console-mfa"):
+        backend.users[name].create_date = now - 400 * days
+        backend.users[name].password_last_used = None
     secrets = secretsmanager_backends[ACCOUNT][REGION].secrets
-    epoch = int((now - 200 * days).replace(tzinfo=datetime.timezone.utc).timestamp())
-    secrets["emergency-db-root"].created_date = epoch
-    secrets["emergency-db-root"].last_changed_date = epoch
-    return {"breakglass_key": bg_key, "ci_key": ci_key}
+
+    def epoch(ago):
+        return int((now - ago * days).replace(tzinfo=datetime.timezone.utc).timestamp())
+
+    secrets["emergency-db-root"].created_date = epoch(200)
+    secrets["emergency-db-root"].last_changed_date = epoch(200)
+    for name, last in (("breakglass/rotated", 3), ("breakglass/rotation-missed", 60)):
+        sec = secrets[name]
+        sec.created_date = epoch(400)
+        sec.rotation_requested = True
+        sec.rotation_enabled = True
+        sec.rotation_lambda_arn = "arn:aws:lambda:%s:%s:function:rotate" % (REGION, ACCOUNT)
+        sec.auto_rotate_after_days = 30
+        sec.last_rotation_date = epoch(last)
+        sec.next_rotation_date = epoch(last - 30)
+        sec.last_changed_date = epoch(last)
+    return {"breakglass_key": bg_key, "ci_key": ci_key, "dormant_key": dormant_key}
 
 
 if __name__ == "__main__":

@@ -172,7 +172,93 @@ def test_moto(binary):
               "moto: role trust")
         check(role["facts"]["privilege"] == "normal", "moto: SecurityAudit is not high")
     check(not by(fs, kind="aws_root_access_key"), "moto: no root key (moto has none)")
+    review_estate(fs, acct, now)
     return 0
+
+
+def reasons_have(f, *parts):
+    return all(any(p in r for r in f["reasons"]) for p in parts)
+
+
+def review_estate(fs, acct, now):
+    """Issue 14: the access-review estate, each verdict and its reason checked against its facts."""
+    day = datetime.timedelta(days=1)
+    user = lambda n: "arn:aws:iam::%s:user/%s" % (acct, n)
+    key = lambda n: one(fs, n, kind="aws_access_key", resource=user(n))
+
+    # Privilege from the policies, not the names.
+    f = key("admin-reports")
+    if f:
+        check(f["facts"]["privilege"] == "normal", "review: an 'admin' name with s3:GetObject is "
+              "normal: %s" % f["facts"].get("privilege_evidence"))
+        check(f["facts"].get("privilege_from") == "policy_evaluation", "review: privilege_from")
+    for n, what in (("breakglass-s3", "AmazonS3FullAccess is not administrator"),
+                    ("breakglass-denied", "Allow * with Deny * grants nothing"),
+                    ("breakglass-selfkeys", "iam:CreateAccessKey on ${aws:username} is own keys")):
+        f = key(n)
+        if f:
+            check(f["facts"]["privilege"] == "normal" and not f["facts"]["privilege_evidence"],
+                  "review: %s: %s %s" % (what, f["facts"]["privilege"],
+                                         f["facts"]["privilege_evidence"]))
+
+    # Usage: a key never used since it was created 800 days ago is dormant standing access.
+    f = key("breakglass-dormant")
+    if f:
+        check(f["facts"].get("never_used") is True and f["facts"].get("usage") == "never_used",
+              "review: dormant key never_used")
+        check(f["standing_access"] is True and f["facts"]["privilege"] == "high",
+              "review: dormant admin key standing")
+        created = (now - 800 * day).strftime("%Y-%m-%d")
+        check(reasons_have(f, "never used since it was created %s, 800 days ago: dormant standing "
+                           "access" % created), "review: dormant reason %s" % f["reasons"])
+    f = key("breakglass-admin")
+    if f:
+        check(f["facts"].get("usage") == "in_use" and "never_used" not in f["facts"],
+              "review: the used key is in use")
+        check(reasons_have(f, "394 days after it was created > 7-day fallback window: the "
+                           "fallback path has become a routine one"), "review: routine reason")
+
+    # MFA decides the interactive verdict; no "time-bound" for what has no expiry.
+    con = lambda n: one(fs, n, kind="aws_console_password", resource=user(n))
+    f = con("breakglass-console-nomfa")
+    if f:
+        check(f["facts"].get("mfa_enabled") is False, "review: no-MFA console mfa_enabled false")
+        check(f["standing_access"] is True, "review: privileged console without MFA is standing")
+        check(reasons_have(f, "console password without MFA: the password alone opens the account"),
+              "review: no-MFA reason %s" % f["reasons"])
+    g = con("breakglass-console-mfa")
+    if g:
+        check(g["facts"].get("mfa_enabled") is True and g["facts"].get("mfa_devices") == 1,
+              "review: MFA console facts")
+        check(g["standing_access"] is False, "review: console with MFA, unused, not standing")
+        check(reasons_have(g, "console password with MFA (1 device)",
+                           "not standing access: an interactive account with MFA"),
+              "review: MFA reasons %s" % g["reasons"])
+    for x in fs:
+        check(not any("time-bound" in r for r in x["reasons"]) or x["credential"]["expires"]
+              or x["facts"].get("expiry_from") == "rotation",
+              "review: 'time-bound' said of %s which has no expiry" % x["context"]["key"])
+
+    # Rotation: a validity bound while kept; a missed rotation is its own reason.
+    secrets = {x["context"]["key"]: x for x in by(fs, kind="aws_secret")}
+    f = secrets.get("breakglass/rotated")
+    check(f is not None, "review: rotated secret reported")
+    if f:
+        check(f["facts"]["age_days"] == 3 and f["facts"].get("issued_from") == "last_rotation",
+              "review: rotated secret's age counts from its last rotation: %s" % f["facts"])
+        check(f["standing_access"] is False, "review: recently rotated secret not standing")
+        check(f["facts"].get("expiry_from") == "rotation", "review: rotation bounds expiry")
+        check(reasons_have(f, "rotated automatically every 30 days (next rotation %s)" %
+                           (now + 27 * day).strftime("%Y-%m-%d")), "review: rotation reason %s" %
+              f["reasons"])
+    f = secrets.get("breakglass/rotation-missed")
+    check(f is not None, "review: missed-rotation secret reported")
+    if f:
+        check(f["facts"].get("rotation_missed") is True, "review: rotation_missed fact")
+        check(f["standing_access"] is True, "review: missed rotation is standing")
+        check(reasons_have(f, "rotation every 30 days was missed: next rotation was due %s, 30 "
+                           "days ago" % (now - 30 * day).strftime("%Y-%m-%d")),
+              "review: missed rotation reason %s" % f["reasons"])
 
 
 # replay ----------------------------------------------------------------------------------
