@@ -115,7 +115,12 @@ struct tally {
     /* (term, place) pairs already counted: a term repeated in one place counts once. */
     const struct fbs_vocab_term *seen[64];
     const char *seen_place[64];
+    double seen_w[64];
     size_t nseen;
+    /* Cloud records repeat one identifier in their resource, principal and names (a GCP
+     * project id in the resource and in the service account's email): a term counts once per
+     * record there, at its strongest place. */
+    bool once_per_record;
     int rc;
 };
 
@@ -125,17 +130,30 @@ static int on_term(const struct fbs_vocab_term *t, void *payload)
     double w = t->weight * ta->strength;
     size_t i;
 
-    for (i = 0; i < ta->nseen; i++)
-        if (ta->seen[i] == t && ta->seen_place[i] == ta->place)
+    double *keep = t->level == FBS_PRIV_HIGH ? &ta->keep_high : &ta->keep_normal;
+
+    for (i = 0; i < ta->nseen; i++) {
+        if (ta->seen[i] != t)
+            continue;
+        if (ta->seen_place[i] == ta->place)
             return 0;
+        if (ta->once_per_record) {
+            /* Already counted elsewhere: only a stronger place replaces that weight. */
+            if (w > ta->seen_w[i] && ta->seen_w[i] < 1.0) {
+                *keep = *keep / (1.0 - ta->seen_w[i]) * (1.0 - w);
+                ta->seen_w[i] = w;
+            }
+            ta->seen_place[i] = ta->place;
+            goto evidence;
+        }
+    }
     if (ta->nseen < sizeof(ta->seen) / sizeof(ta->seen[0])) {
         ta->seen[ta->nseen] = t;
+        ta->seen_w[ta->nseen] = w;
         ta->seen_place[ta->nseen++] = ta->place;
     }
-    if (t->level == FBS_PRIV_HIGH)
-        ta->keep_high *= 1.0 - w;
-    else
-        ta->keep_normal *= 1.0 - w;
+    *keep *= 1.0 - w;
+evidence:
     ta->rc = fbs_privilege_add_evidence(ta->f, "%s '%s'%s", ta->place, t->term,
                                         t->level == FBS_PRIV_HIGH ? "" : " (limited)");
     return ta->rc;
@@ -238,6 +256,7 @@ static int privilege_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx
     memset(&ta, 0, sizeof(ta));
     ta.f = f;
     ta.keep_high = ta.keep_normal = 1.0;
+    ta.once_per_record = f->source >= FBS_SOURCE_AWS;
     if (f->rule_privilege > f->privilege)
         f->privilege = f->rule_privilege;
     if (f->rule_privilege == FBS_PRIV_HIGH) {

@@ -348,6 +348,20 @@ static void judge_always(struct verdict *v)
     }
 }
 
+/* A provider's own finding that the credential leaked (GCP KEY_EXPOSED, facts.exposed). */
+static void judge_exposed(struct verdict *v)
+{
+    const json_t *gcp = json_object_get(v->f->facts, "gcp");
+    const char *by = json_string_value(json_object_get(gcp, "exposed_by"));
+
+    if (!json_is_true(json_object_get(v->f->facts, "exposed")))
+        return;
+    REASON(v,
+           "the provider reports the key exposed%s%s%s: treat it as compromised, delete it and "
+           "review its use",
+           by ? " (" : "", by ? by : "", by ? ")" : "");
+}
+
 /* Why a live fallback credential is not standing access. */
 static const char *not_standing_why(const struct verdict *v)
 {
@@ -375,10 +389,12 @@ static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         REASON(&v, "not a fallback credential (fallback confidence %.2f < %.2f threshold)",
                f->fallback_confidence, ctx->policy->fallback_threshold);
         judge_live(&v);
+        judge_exposed(&v);
         f->standing = 0;
         return v.rc;
     }
     judge_live(&v);
+    judge_exposed(&v);
     if (v.live) {
         judge_age(&v);
         judge_interactive(&v);
