@@ -477,6 +477,10 @@ int aws_credreport_row_records(struct fbs_vec *out, const struct aws_report_row 
     }
     if (rc == 0 && !row->root && row->password_enabled == 1)
         rc = console_record(out, row);
+    /* The root row's password_enabled is "not_supported": a use (or "no_information") shows
+     * the root user signs in with a password. */
+    if (rc == 0 && row->root && (row->has_password_last_used || row->password_never_used))
+        rc = aws_root_console_record(out, row, -1, NULL);
     return rc;
 }
 

@@ -388,6 +388,21 @@ def test_replay(binary):
         if root["risk"]["severity"] is not None:
             check(root["risk"]["severity"] in ("critical", "high"), "replay: root severity")
 
+    # The root user's sign-in: the report saw the password used; AccountMFAEnabled (the
+    # summary, current) says MFA is on, though the hours-old report said false.
+    rcon = one(fs, "root sign-in", kind="aws_root_console_password")
+    if rcon:
+        check(rcon["location"]["resource"] == "arn:aws:iam::%s:root" % acct, "replay: root ARN")
+        check(rcon["facts"]["mfa_enabled"] is True and
+              rcon["facts"]["mfa_from"] == "iam:GetAccountSummary", "replay: root MFA from summary")
+        check(rcon["credential"]["last_used"] == "2026-01-20T10:00:00Z", "replay: root password use")
+        check(rcon["standing_access"] is False and
+              any("console password with MFA" in r for r in rcon["reasons"]),
+              "replay: root with MFA, used once: %s" % rcon["reasons"])
+    if root:
+        check(root["standing_access"] is True and
+              any("CIS AWS 1.4" in r for r in root["reasons"]), "replay: root key standing")
+
     roles = by(fs, kind="aws_role")
     check([r["context"]["key"] for r in roles] == ["emergency-access-role"],
           "replay: only the fallback role (page 2): %s" % [r["context"]["key"] for r in roles])

@@ -446,6 +446,28 @@ class TestReviewFacts(Base):
         c = by_resource(rep, "/keys/" + "c" * 40)
         self.assertEqual(c["facts"]["privilege"], "unknown", c["facts"]["privilege_evidence"])
 
+    def test_aws_credential_report_json(self):
+        with open(os.path.join(HERE, "replay", "credreport.csv"), "rb") as f:
+            csv = f.read()
+        rep = self.scan({"report.json": {
+            "Content": base64.b64encode(csv).decode(), "ReportFormat": "text/csv",
+            "GeneratedTime": "2026-02-28T00:00:00+00:00"}})
+        kinds = sorted(f["credential"]["kind"] for f in rep["findings"])
+        self.assertIn("aws_root_access_key", kinds)
+        self.assertIn("aws_console_password", kinds)
+        root = [f for f in rep["findings"] if f["credential"]["kind"] == "aws_root_access_key"]
+        self.assertTrue(root[0]["standing_access"])
+        self.assertTrue(any("CIS AWS 1.4" in r for r in root[0]["reasons"]))
+        # The root row: password used 2026-01-20, mfa_active false: root sign-in without MFA.
+        rs = [f for f in rep["findings"]
+              if f["credential"]["kind"] == "aws_root_console_password"]
+        self.assertEqual(len(rs), 1)
+        self.assertIs(rs[0]["facts"]["mfa_enabled"], False)
+        self.assertEqual(rs[0]["facts"]["mfa_from"], "credential_report")
+        self.assertEqual(rs[0]["credential"]["last_used"], "2026-01-20T10:00:00Z")
+        self.assertTrue(rs[0]["standing_access"])
+        self.assertTrue(any("console password without MFA" in r for r in rs[0]["reasons"]))
+
     def test_vault_identity_policies_and_periodic_token(self):
         base = {"creation_time": 1735689600, "issue_time": "2025-01-01T00:00:00Z",
                 "explicit_max_ttl": 0, "num_uses": 0, "orphan": False, "type": "service",
