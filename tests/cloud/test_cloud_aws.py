@@ -108,6 +108,9 @@ def test_moto(binary):
             txt_rc, txt, _ = run(binary, ["--endpoint-url", "http://127.0.0.1:%d" % port,
                                           "--now", iso(now), "--no-color"], home)
             check(txt_rc == 1 and "breakglass-admin" in txt, "moto: text report")
+            check("scanned 0 files" not in txt and
+                  "credential records from aws:%s" % moto_fixture.ACCOUNT in txt,
+                  "moto: the text report says what was collected: %s" % txt[-300:])
     finally:
         server.stop()
 
