@@ -34,6 +34,7 @@ struct cloud_args {
     const char *provider;
     const char *profile;
     const char *region;
+    const char *regions;
     const char *endpoint_url;
     const char *ca_bundle;
 };
@@ -43,12 +44,14 @@ enum {
     OPT_REGION,
     OPT_ENDPOINT_URL,
     OPT_CA_BUNDLE,
+    OPT_REGIONS,
 };
 
 static const struct option long_opts[] = {
     FBS_CLI_OUTPUT_LONG_OPTS,
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"region", required_argument, NULL, OPT_REGION},
+    {"regions", required_argument, NULL, OPT_REGIONS},
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT_URL},
     {"ca-bundle", required_argument, NULL, OPT_CA_BUNDLE},
     {"help", no_argument, NULL, 'h'},
@@ -63,14 +66,17 @@ static void cloud_usage(FILE *out)
             "access keys and console passwords, root access keys, roles and Secrets Manager\n"
             "secrets whose names or tags say break-glass/emergency/recovery/backup..., with\n"
             "their age, last use, rotation and privilege. Read-only: it needs iam:Get*,\n"
-            "iam:List*, iam:GenerateCredentialReport and secretsmanager:ListSecrets\n"
+            "iam:List*, iam:GenerateCredentialReport, secretsmanager:ListSecrets and\n"
+            "ec2:DescribeRegions\n"
             "(the SecurityAudit managed policy has them).\n\n"
             "aws:\n"
             "      --profile NAME      a profile of ~/.aws/credentials or ~/.aws/config\n"
             "                          (default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then\n"
             "                          AWS_PROFILE, then 'default')\n"
-            "      --region REGION     region for Secrets Manager (default: AWS_REGION,\n"
+            "      --region REGION     region for regional calls (default: AWS_REGION,\n"
             "                          AWS_DEFAULT_REGION, the profile's region, us-east-1)\n"
+            "      --regions R1,R2     Secrets Manager regions (default: every region enabled\n"
+            "                          for the account, from ec2:DescribeRegions)\n"
             "      --endpoint-url URL  send every API call to URL (an emulator or a proxy)\n"
             "      --ca-bundle FILE    trust the certificate authorities in FILE (PEM)\n"
             "%s\n"
@@ -116,6 +122,13 @@ static int parse_args(struct cloud_args *a, int argc, char **argv)
             break;
         case OPT_REGION:
             a->region = optarg;
+            break;
+        case OPT_REGIONS:
+            if (!optarg[strspn(optarg, ", ")]) {
+                fbs_cli_error("--regions: expected a comma-separated list of regions");
+                return -1;
+            }
+            a->regions = optarg;
             break;
         case OPT_ENDPOINT_URL:
             if (!endpoint_ok(optarg)) {
@@ -227,6 +240,7 @@ static int run_aws(struct cloud_args *a)
     ao.creds = &creds;
     ao.endpoint_url = a->endpoint_url;
     ao.ca_bundle = a->ca_bundle;
+    ao.regions = a->regions;
     ao.filter = vocab_filter;
     ao.filter_payload = a->out.vocab;
     hook = getenv("FALLBACK_SCAN_AWS_BACKOFF_MS");

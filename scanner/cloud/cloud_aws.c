@@ -28,6 +28,7 @@
 
 #define IAM_VERSION "2010-05-08"
 #define STS_VERSION "2011-06-15"
+#define EC2_VERSION "2016-11-15"
 
 /* Rules: the fields a text finding would take from a rule, for records. ---------------------- */
 
@@ -167,6 +168,7 @@ struct aws {
                              * the fetch failed) */
     struct fbs_vec report;  /* struct aws_report_row * */
     bool report_ok;
+    const char *sm_region; /* the region Secrets Manager calls go to now; NULL: the default */
 };
 
 static int oom(void)
@@ -208,8 +210,12 @@ static int form_add(struct fbs_buf *b, const char *key, const char *value)
 static int endpoint(const struct aws *a, const char *svc, struct fbs_buf *url, struct fbs_buf *sig)
 {
     const char *region = a->opts->creds->region;
-    const char *sign_region = region ? region : "us-east-1";
+    const char *sign_region;
     int rc;
+
+    if (a->sm_region && !strcmp(svc, "secretsmanager"))
+        region = a->sm_region;
+    sign_region = region ? region : "us-east-1";
 
     if (!strcmp(svc, "iam"))
         sign_region = "us-east-1"; /* IAM is global, signed for us-east-1 */
@@ -322,7 +328,10 @@ static int query(struct aws *a, const char *svc, const char *action, const char 
     *doc = NULL;
     fbs_http_response_init(&resp);
     if (fbs_buf_printf(&body, "Action=%s&Version=%s%s", action,
-                       !strcmp(svc, "sts") ? STS_VERSION : IAM_VERSION, params ? params : "") < 0) {
+                       !strcmp(svc, "sts")   ? STS_VERSION
+                       : !strcmp(svc, "ec2") ? EC2_VERSION
+                                             : IAM_VERSION,
+                       params ? params : "") < 0) {
         rc = oom();
         goto done;
     }
@@ -1299,9 +1308,11 @@ static int json_body(struct fbs_buf *out, const char *next_token)
     return rc;
 }
 
-static int collect_secrets(struct aws *a)
+static int collect_secrets_in(struct aws *a)
 {
-    const char *region = a->opts->creds->region ? a->opts->creds->region : "us-east-1";
+    const char *region = a->sm_region             ? a->sm_region
+                         : a->opts->creds->region ? a->opts->creds->region
+                                                  : "us-east-1";
     char subject[96];
     char *token = NULL;
     int rc = 0;
@@ -1344,6 +1355,75 @@ static int collect_secrets(struct aws *a)
     } while (rc == 0 && token);
     fbs_free(token);
     return rc < 0 ? api_failed(a, rc, subject) : 0;
+}
+
+/* The regions enabled for the account (ec2:DescribeRegions lists only those by default). */
+static int enabled_regions(struct aws *a, struct fbs_vec *out)
+{
+    struct aws_xml *doc = NULL;
+    struct aws_error err;
+    const struct aws_xml *it;
+    int rc;
+
+    rc = query(a, "ec2", "DescribeRegions", NULL, &doc, &err);
+    if (rc < 0)
+        return api_failed(a, rc, a->account ? a->account : "ec2");
+    for (it = aws_xml_child(aws_xml_child(doc, "regionInfo"), "item"); rc == 0 && it;
+         it = aws_xml_next(it)) {
+        const char *name = aws_xml_text(it, "regionName");
+        char *dup;
+
+        if (!name || !*name)
+            continue;
+        dup = fbs_strdup(name);
+        if (!dup || fbs_vec_push(out, dup) < 0) {
+            fbs_free(dup);
+            rc = oom();
+        }
+    }
+    aws_xml_free(doc);
+    return rc;
+}
+
+/* --regions "a,b,c" into a list. */
+static int listed_regions(const char *list, struct fbs_vec *out)
+{
+    const char *p = list;
+
+    while (*p) {
+        size_t n = strcspn(p, ", ");
+        char *r;
+
+        if (n) {
+            r = fbs_strndup(p, n);
+            if (!r || fbs_vec_push(out, r) < 0) {
+                fbs_free(r);
+                return oom();
+            }
+        }
+        p += n;
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+/* Secrets Manager is regional: every region asked for, or every enabled one. */
+static int collect_secrets(struct aws *a)
+{
+    struct fbs_vec regions = FBS_VEC_INIT;
+    int rc;
+
+    rc = a->opts->regions ? listed_regions(a->opts->regions, &regions)
+                          : enabled_regions(a, &regions);
+    if (rc == 0 && regions.len == 0)
+        rc = collect_secrets_in(a); /* the credentials' region */
+    for (size_t i = 0; rc == 0 && i < regions.len; i++) {
+        a->sm_region = regions.items[i];
+        rc = collect_secrets_in(a);
+    }
+    a->sm_region = NULL;
+    fbs_vec_release(&regions, fbs_free);
+    return rc;
 }
 
 /* The collector ---------------------------------------------------------------------------- */

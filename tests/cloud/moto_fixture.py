@@ -22,6 +22,7 @@ The access-review estate (issue 14), each user with one key unless said otherwis
   - "breakglass-console-mfa": AdministratorAccess, a console password (400 days), a virtual MFA
     device, no key;
   - secret "breakglass/rotated": rotation every 30 days, last rotated 3 days ago;
+  - secret "breakglass/eu-vault-recovery" in eu-west-1 (Secrets Manager is regional);
   - secret "breakglass/rotation-missed": rotation every 30 days, last rotated 60 days ago, the
     next rotation due 30 days ago.
 
@@ -115,6 +116,8 @@ def seed(port, now):
         VirtualMFADeviceName="breakglass-console-mfa")["VirtualMFADevice"]["SerialNumber"]
     iam.enable_mfa_device(UserName="breakglass-console-mfa", SerialNumber=serial,
                           AuthenticationCode1="123456", AuthenticationCode2="654321")
+    boto3.client("secretsmanager", **dict(kw, region_name="eu-west-1")).create_secret(
+        Name="breakglass/eu-vault-recovery", SecretString="not-a-real-password")
     sm.create_secret(Name="breakglass/rotated", SecretString="not-a-real-password")
     sm.create_secret(Name="breakglass/rotation-missed", SecretString="not-a-real-password")
 

@@ -139,6 +139,16 @@ class Replay:
                     else self.xml("sts_caller.xml")
             elif service == "iam":
                 result = self.iam(action, params)
+            elif service == "ec2" and action == "DescribeRegions":
+                # The account's enabled regions: here only the one the call was signed for.
+                region = m.group(3)
+                result = (200, "text/xml", (
+                    '<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+                    "<requestId>r-1</requestId><regionInfo><item>"
+                    "<regionName>%s</regionName>"
+                    "<regionEndpoint>ec2.%s.amazonaws.com</regionEndpoint>"
+                    "<optInStatus>opt-in-not-required</optInStatus>"
+                    "</item></regionInfo></DescribeRegionsResponse>" % (region, region)).encode())
         with self.lock:
             self.log.append(entry)
             if result is None:

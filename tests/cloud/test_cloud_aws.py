@@ -108,6 +108,10 @@ def test_moto(binary):
             txt_rc, txt, _ = run(binary, ["--endpoint-url", "http://127.0.0.1:%d" % port,
                                           "--now", iso(now), "--no-color"], home)
             check(txt_rc == 1 and "breakglass-admin" in txt, "moto: text report")
+            r1_rc, r1, _ = run(binary, ["--endpoint-url", "http://127.0.0.1:%d" % port,
+                                        "--now", iso(now), "--format", "json",
+                                        "--regions", "us-east-1"], home)
+            one_region = json.loads(r1)
             check("scanned 0 files" not in txt and
                   "credential records from aws:%s" % moto_fixture.ACCOUNT in txt,
                   "moto: the text report says what was collected: %s" % txt[-300:])
@@ -176,6 +180,14 @@ def test_moto(binary):
         check(role["facts"]["privilege"] == "normal", "moto: SecurityAudit is not high")
     check(not by(fs, kind="aws_root_access_key"), "moto: no root key (moto has none)")
     review_estate(fs, acct, now)
+    # Secrets Manager in every enabled region (DescribeRegions), or those --regions names.
+    eu = [f for f in by(fs, kind="aws_secret")
+          if f["context"]["key"] == "breakglass/eu-vault-recovery"]
+    check(len(eu) == 1 and ":eu-west-1:" in eu[0]["location"]["resource"],
+          "moto: the eu-west-1 secret is found through DescribeRegions")
+    names = [f["context"]["key"] for f in by(one_region["findings"], kind="aws_secret")]
+    check("breakglass/eu-vault-recovery" not in names and "breakglass/rotated" in names,
+          "moto: --regions us-east-1 reads that region only: %s" % names)
     return 0
 
 
