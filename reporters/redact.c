@@ -1,5 +1,6 @@
 /* redact.c - redaction of secrets and snippets; see redact.h. */
 #include "redact.h"
+#include "../scanner/model/finding.h"
 #include "../scanner/core/error.h"
 #include "../scanner/core/text.h"
 
@@ -186,4 +187,13 @@ json_t *fbs_json_text(const char *s, size_t n)
 json_t *fbs_json_score(double x)
 {
     return json_real(round(x * 1000.0) / 1000.0);
+}
+
+int fbs_redact_finding_secret(struct fbs_buf *out, const struct fbs_finding *f)
+{
+    if (!f->secret)
+        return 0;
+    if (f->secret_public)
+        return fbs_utf8_sanitize(out, f->secret, f->secret_len) < 0 ? FBS_ENOMEM : 0;
+    return fbs_redact_secret(out, f->secret, f->secret_len);
 }

@@ -85,7 +85,7 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
     if (st->opts->show_secrets && !memchr(f->secret, '\n', f->secret_len))
         rc |= fbs_utf8_sanitize(b, f->secret, f->secret_len);
     else
-        rc |= fbs_redact_secret(b, f->secret, f->secret_len);
+        rc |= fbs_redact_finding_secret(b, f);
     rc |= fbs_buf_putc(b, '\n');
     if (f->line_text) {
         rc |= fbs_buf_printf(b, "  line:     %s", C(st, DIM));

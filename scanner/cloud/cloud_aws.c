@@ -1251,6 +1251,7 @@ static int secret_record(struct aws *a, const struct aws_secret *s)
     if (!f)
         return oom();
     f->active = s->has_deleted ? 0 : 1;
+    f->secret_public = true; /* the identifier is the secret's name, not its value */
     /* The value's age counts from its last rotation: a rotation replaced it. */
     if (s->has_last_rotated && (!s->has_created || s->last_rotated > s->created))
         rc = aws_set_issued(f, s->last_rotated, "last_rotation");

@@ -167,6 +167,8 @@ def test_moto(binary):
             "moto: secret ARN")
         check(s["facts"]["rotation_enabled"] is False, "moto: rotation off")
         check(s["facts"]["age_days"] == 200, "moto: secret age 200 days")
+        check(s["credential"]["redacted"] == "emergency-db-root",
+              "moto: a secret's name is not redacted: %s" % s["credential"]["redacted"])
         check(s["fallback"]["is_fallback"], "moto: the emergency secret is a fallback one")
     check(not [f for f in fs if f["context"]["key"] == "app/config"],
           "moto: a secret without a fallback name is not collected")
