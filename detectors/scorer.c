@@ -161,6 +161,68 @@ static void judge_age(struct verdict *v)
     }
 }
 
+/* "accounts 999988887777, 111122223333" / "federation arn:aws:iam::1:saml-provider/X" */
+static void outsiders(char *out, size_t size, const json_t *trust)
+{
+    const json_t *lists[2] = {json_object_get(trust, "accounts"),
+                              json_object_get(trust, "federated")};
+    const char *words[2] = {"account", "identity provider"};
+    size_t n = 0, i, k;
+
+    out[0] = '\0';
+    if (json_is_true(json_object_get(trust, "public")))
+        n += (size_t)snprintf(out, size, "anyone ('*')");
+    for (k = 0; k < 2 && n < size; k++) {
+        size_t cnt = json_array_size(lists[k]);
+
+        for (i = 0; i < cnt && n < size; i++) {
+            int w = snprintf(out + n, size - n, "%s%s%s %s", n ? ", " : "", words[k],
+                             cnt > 1 && i == 0 ? "s" : "",
+                             json_string_value(json_array_get(lists[k], i)));
+
+            if (w < 0)
+                return;
+            n += (size_t)w;
+        }
+    }
+}
+
+/*
+ * A role is assumed on demand by the principals its trust policy names, not held. Assumable from
+ * outside the account (facts.trust.outside) without an MFA condition, whoever holds those
+ * principals' credentials can take its rights at any time: judged like a password without MFA.
+ */
+static void judge_role_trust(struct verdict *v)
+{
+    const json_t *trust = json_object_get(v->f->facts, "trust");
+    char who[400];
+
+    if (!json_is_true(json_object_get(trust, "outside"))) {
+        v->exempt = true;
+        REASON(v, "a role is assumed on demand by the principals its trust policy names, not held: "
+                  "it has no expiry of its own and counts as standing access only when used as a "
+                  "routine path");
+        return;
+    }
+    outsiders(who, sizeof(who), trust);
+    if (json_is_true(json_object_get(trust, "mfa_required"))) {
+        v->exempt = true;
+        REASON(v,
+               "assumable from outside the account (%s), only with MFA: it counts as standing "
+               "access only when used as a routine path",
+               who);
+        return;
+    }
+    REASON(v,
+           "assumable from outside the account (%s) without an MFA condition%s: whoever holds "
+           "those credentials can take its rights at any time",
+           who,
+           json_is_true(json_object_get(trust, "external_id_required"))
+               ? " (an ExternalId is required: protection against a confused deputy, not a second "
+                 "factor)"
+               : "");
+}
+
 /*
  * Interactive credentials: a console password with MFA needs the MFA device as well, so custody
  * of the device decides who can use it; a role is assumed on demand by the principals its trust
@@ -176,10 +238,7 @@ static void judge_interactive(struct verdict *v)
     if (!f->interactive)
         return;
     if (f->kind && !strcmp(f->kind, "aws_role")) {
-        v->exempt = true;
-        REASON(v, "a role is assumed on demand by the principals its trust policy names, not held: "
-                  "it has no expiry of its own and counts as standing access only when used as a "
-                  "routine path");
+        judge_role_trust(v);
         return;
     }
     if (json_is_true(mfa)) {
@@ -343,8 +402,12 @@ static void judge_always(struct verdict *v)
     }
     if (f->interactive && !v->exempt && f->privilege == FBS_PRIV_HIGH) {
         v->always = true;
-        REASON(v, "a privileged account whose password alone signs in is standing access, "
-                  "whatever its age");
+        if (f->kind && !strcmp(f->kind, "aws_role"))
+            REASON(v, "a privileged role that outsiders may assume without MFA is standing "
+                      "access, whatever its age");
+        else
+            REASON(v, "a privileged account whose password alone signs in is standing access, "
+                      "whatever its age");
     }
 }
 

@@ -22,6 +22,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../core/banned.h"
@@ -1191,19 +1192,172 @@ static int trust_principals(json_t *out, const char *doc)
     return rc;
 }
 
+/*
+ * Who can assume a role from outside the account: other accounts (an AWS principal of another
+ * account id, or "*"), identity providers (Federated: SAML, OIDC). And what the trust statements
+ * that let them in require: MFA (aws:MultiFactorAuthPresent true) or an ExternalId
+ * (sts:ExternalId: protection against a confused deputy, not a second factor). facts.trust =
+ * {outside, accounts, federated, public, mfa_required, external_id_required}; *outside says
+ * whether anyone outside may assume it.
+ */
+struct trust {
+    json_t *accounts, *federated;
+    bool public, mfa_all, external_id_all, any;
+};
+
+static bool cond_has(const json_t *st, const char *key, const char *want)
+{
+    const json_t *cond = json_object_get(st, "Condition"), *ops, *v;
+    const char *op;
+
+    json_object_foreach((json_t *)cond, op, ops)
+    {
+        const char *k;
+
+        json_object_foreach((json_t *)ops, k, v)
+        {
+            if (strcasecmp(k, key) != 0)
+                continue;
+            if (!want)
+                return true;
+            if (json_is_string(v) && !strcasecmp(json_string_value(v), want))
+                return true;
+            if (json_is_true(v) && !strcasecmp(want, "true"))
+                return true;
+            if (json_is_array(v) && json_array_size(v) == 1 &&
+                json_is_string(json_array_get(v, 0)) &&
+                !strcasecmp(json_string_value(json_array_get(v, 0)), want))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The account id of an AWS principal ("123456789012", "arn:aws:iam::123456789012:root"). */
+static void principal_account(char out[16], const char *p)
+{
+    const char *acct = p;
+
+    out[0] = '\0';
+    if (!strncmp(p, "arn:", 4)) {
+        int field = 0;
+
+        for (acct = p; *acct && field < 4; acct++)
+            if (*acct == ':')
+                field++;
+    }
+    if (strspn(acct, "0123456789") == 12)
+        snprintf(out, 16, "%.12s", acct);
+}
+
+static int trust_statement(struct trust *t, const char *own, const json_t *st)
+{
+    const char *effect = json_string_value(json_object_get(st, "Effect"));
+    const json_t *p = json_object_get(st, "Principal"), *v, *e;
+    bool outside = false;
+    size_t i;
+
+    if (!effect || strcmp(effect, "Allow") != 0)
+        return 0;
+    if (json_is_string(p) && !strcmp(json_string_value(p), "*"))
+        p = json_pack("{s:s}", "AWS", "*");
+    else
+        json_incref((json_t *)p);
+    v = json_object_get(p, "AWS");
+    for (i = 0; i < (json_is_array(v) ? json_array_size(v) : 1); i++) {
+        const char *s = json_string_value(json_is_array(v) ? json_array_get(v, i) : v);
+        char acct[16];
+
+        if (!s)
+            continue;
+        if (!strcmp(s, "*")) {
+            t->public = outside = true;
+            continue;
+        }
+        principal_account(acct, s);
+        if (acct[0] && (!own || strcmp(acct, own) != 0)) {
+            outside = true;
+            if (json_array_append_new(t->accounts, json_string(acct)) < 0)
+                goto oom;
+        }
+    }
+    v = json_object_get(p, "Federated");
+    for (i = 0; i < (json_is_array(v) ? json_array_size(v) : 1); i++) {
+        e = json_is_array(v) ? json_array_get(v, i) : v;
+        if (!json_is_string(e))
+            continue;
+        outside = true;
+        if (json_array_append_new(t->federated, json_string(json_string_value(e))) < 0)
+            goto oom;
+    }
+    json_decref((json_t *)p);
+    if (!outside)
+        return 0;
+    /* Every statement that lets outsiders in must require the condition for it to hold. */
+    if (!t->any) {
+        t->mfa_all = t->external_id_all = true;
+        t->any = true;
+    }
+    t->mfa_all = t->mfa_all && cond_has(st, "aws:MultiFactorAuthPresent", "true");
+    t->external_id_all = t->external_id_all && cond_has(st, "sts:ExternalId", NULL);
+    return 0;
+oom:
+    json_decref((json_t *)p);
+    return oom();
+}
+
+static int trust_facts(struct fbs_finding *f, const char *own, const char *doc, bool *outside)
+{
+    struct trust t = {json_array(), json_array(), false, false, false, false};
+    json_t *j = doc ? json_loads(doc, 0, NULL) : NULL;
+    json_t *st = json_object_get(j, "Statement"), *e, *facts = NULL;
+    size_t i;
+    int rc = 0;
+
+    *outside = false;
+    if (!t.accounts || !t.federated) {
+        rc = oom();
+        goto done;
+    }
+    if (json_is_object(st))
+        rc = trust_statement(&t, own, st);
+    json_array_foreach(st, i, e)
+    {
+        if (rc == 0 && json_is_object(e))
+            rc = trust_statement(&t, own, e);
+    }
+    if (rc < 0 || !t.any)
+        goto done;
+    *outside = true;
+    facts = json_pack("{s:b, s:O, s:O, s:b, s:b, s:b}", "outside", 1, "accounts", t.accounts,
+                      "federated", t.federated, "public", t.public, "mfa_required", t.mfa_all,
+                      "external_id_required", t.external_id_all);
+    if (!facts || json_object_set_new(f->facts, "trust", facts) < 0)
+        rc = oom();
+done:
+    json_decref(t.accounts);
+    json_decref(t.federated);
+    json_decref(j);
+    return rc;
+}
+
 static int collect_role(struct aws *a, const struct aws_principal *r)
 {
     struct fbs_finding *f = NULL;
     struct priv pv = {NULL, NULL, false};
     json_t *trust = NULL;
-    bool wanted;
+    bool wanted, outside = false;
     int rc;
 
     rc = passes_filter(a, &wanted, r->name, r->path, r->description, &r->tags);
-    if (rc < 0 || !wanted)
+    if (rc < 0)
         return rc;
     rc = privilege_of(a, &pv, r);
     if (rc < 0)
+        goto done;
+    /* Whatever its name: a role with administrator rights that others may assume from outside
+     * the account (OrganizationAccountAccessRole, a vendor's support role, a SAML admin role). */
+    if (!wanted && json_array_size(pv.evidence) == 0)
         goto done;
     f = aws_record_new(&aws_rule_role, r->arn ? r->arn : r->name, r->name, r->id ? r->id : r->name);
     trust = json_array();
@@ -1217,8 +1371,17 @@ static int collect_role(struct aws *a, const struct aws_principal *r)
     f->active = 1;
     if ((rc = apply_priv(f, &pv)) < 0 ||
         (rc = apply_names(f, r->description, r->path, &r->tags)) < 0 ||
-        (rc = trust_principals(trust, r->trust_doc)) < 0)
+        (rc = trust_principals(trust, r->trust_doc)) < 0 ||
+        (rc = trust_facts(f, a->account, r->trust_doc, &outside)) < 0)
         goto done;
+    if (!wanted && !outside)
+        goto done; /* an admin role only this account's principals can assume */
+    if (outside && json_array_size(pv.evidence) &&
+        fbs_finding_add_indicator(f, "administrator role assumable from outside the account",
+                                  "content", 0.6) < 0) {
+        rc = oom();
+        goto done;
+    }
     if (r->has_created && (rc = aws_set_issued(f, r->created, "aws_iam")) < 0)
         goto done;
     if (r->has_last_used)

@@ -23,6 +23,10 @@ The access-review estate (issue 14), each user with one key unless said otherwis
     device, no key;
   - secret "breakglass/rotated": rotation every 30 days, last rotated 3 days ago;
   - secret "breakglass/eu-vault-recovery" in eu-west-1 (Secrets Manager is regional);
+  - roles with AdministratorAccess assumable from outside, whatever their names:
+    "OrganizationAccountAccessRole" (another account, no condition), "vendor-support" (a
+    vendor's account with an ExternalId), "corp-admins" (SAML federation), "audit-admin-mfa"
+    (another account, MFA required); "partner-readonly" (ReadOnlyAccess: not collected).
   - secret "breakglass/rotation-missed": rotation every 30 days, last rotated 60 days ago, the
     next rotation due 30 days ago.
 
@@ -37,6 +41,8 @@ import logging
 import os
 
 ACCOUNT = "123456789012"
+OTHER_ACCOUNT = "999988887777"   # the organisation's management account
+VENDOR_ACCOUNT = "444455556666"  # a support vendor
 REGION = "us-east-1"
 
 
@@ -118,6 +124,26 @@ def seed(port, now):
                           AuthenticationCode1="123456", AuthenticationCode2="654321")
     boto3.client("secretsmanager", **dict(kw, region_name="eu-west-1")).create_secret(
         Name="breakglass/eu-vault-recovery", SecretString="not-a-real-password")
+    def role(name, principal, condition=None, managed="AdministratorAccess"):
+        st = {"Effect": "Allow", "Principal": principal,
+              "Action": "sts:AssumeRoleWithSAML" if "Federated" in principal
+              else "sts:AssumeRole"}
+        if condition:
+            st["Condition"] = condition
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [st]}))
+        iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/" + managed)
+
+    saml = iam.create_saml_provider(Name="corp-idp", SAMLMetadataDocument="<md/>" * 200)
+    role("OrganizationAccountAccessRole", {"AWS": "arn:aws:iam::%s:root" % OTHER_ACCOUNT})
+    role("vendor-support", {"AWS": "arn:aws:iam::%s:root" % VENDOR_ACCOUNT},
+         {"StringEquals": {"sts:ExternalId": "vendor-4711"}})
+    role("corp-admins", {"Federated": saml["SAMLProviderArn"]},
+         {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}})
+    role("audit-admin-mfa", {"AWS": "arn:aws:iam::%s:root" % OTHER_ACCOUNT},
+         {"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+    role("partner-readonly", {"AWS": "arn:aws:iam::%s:root" % OTHER_ACCOUNT},
+         managed="ReadOnlyAccess")
     sm.create_secret(Name="breakglass/rotated", SecretString="not-a-real-password")
     sm.create_secret(Name="breakglass/rotation-missed", SecretString="not-a-real-password")
 

@@ -182,6 +182,39 @@ def test_moto(binary):
         check(role["facts"]["privilege"] == "normal", "moto: SecurityAudit is not high")
     check(not by(fs, kind="aws_root_access_key"), "moto: no root key (moto has none)")
     review_estate(fs, acct, now)
+    # Roles with administrator rights assumable from outside, whatever their names.
+    role = lambda n: one(fs, n, kind="aws_role", resource="arn:aws:iam::%s:role/%s" % (acct, n))
+    r = role("OrganizationAccountAccessRole")
+    if r:
+        t = r["facts"]["trust"]
+        check(t["accounts"] == [moto_fixture.OTHER_ACCOUNT] and not t["mfa_required"],
+              "moto: org role trust %s" % t)
+        check(r["fallback"]["is_fallback"] and r["standing_access"] is True,
+              "moto: org admin role without MFA is standing access")
+        check(reasons_have(r, "assumable from outside the account (account %s) without an MFA "
+                           "condition" % moto_fixture.OTHER_ACCOUNT,
+                           "a privileged role that outsiders may assume without MFA"),
+              "moto: org role reasons %s" % r["reasons"])
+    r = role("vendor-support")
+    if r:
+        check(r["facts"]["trust"]["external_id_required"] is True, "moto: vendor ExternalId")
+        check(r["standing_access"] is True and reasons_have(r, "an ExternalId is required"),
+              "moto: vendor role reasons %s" % r["reasons"])
+    r = role("corp-admins")
+    if r:
+        check(len(r["facts"]["trust"]["federated"]) == 1 and
+              "saml-provider/corp-idp" in r["facts"]["trust"]["federated"][0],
+              "moto: SAML role trust %s" % r["facts"]["trust"])
+        check(r["standing_access"] is True, "moto: SAML admin role standing")
+    r = role("audit-admin-mfa")
+    if r:
+        check(r["facts"]["trust"]["mfa_required"] is True and r["standing_access"] is False,
+              "moto: MFA-conditioned role not standing: %s" % r["reasons"])
+        check(reasons_have(r, "only with MFA"), "moto: MFA role reason %s" % r["reasons"])
+    check(not by(fs, kind="aws_role",
+                 resource="arn:aws:iam::%s:role/partner-readonly" % acct),
+          "moto: a read-only role assumable from outside is not collected")
+
     # Secrets Manager in every enabled region (DescribeRegions), or those --regions names.
     eu = [f for f in by(fs, kind="aws_secret")
           if f["context"]["key"] == "breakglass/eu-vault-recovery"]
