@@ -157,6 +157,13 @@ long long aws_iam_summary_value(const struct aws_xml *doc, const char *key);
  * appended), FBS_ENOMEM.
  */
 int aws_policy_eval(struct fbs_vec *evidence, const char *doc, const char *label);
+/*
+ * All the policies of one principal together (docs[i] labelled labels[i]; a NULL doc is an
+ * unknown one): a Deny in one removes what it covers from the others. *unreadable is set when a
+ * document was NULL or not a policy (the others are still evaluated). 0 or FBS_ENOMEM.
+ */
+int aws_policy_eval_set(struct fbs_vec *evidence, const char *const *docs,
+                        const char *const *labels, size_t ndocs, bool *unreadable);
 /* Whether an AWS managed policy ARN is, by name alone, a full-admin one (AdministratorAccess). */
 bool aws_policy_is_admin_arn(const char *arn);
 

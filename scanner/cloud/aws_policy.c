@@ -9,9 +9,10 @@
  *     write policies, pass roles, change trust or boundaries) on IAM resources or "*": whoever
  *     holds them can make themselves an administrator.
  * What the document takes away is evaluated too:
- *   - Deny statements without a Condition, on every resource, remove what they cover: "Allow *"
- *     with "Deny *" grants nothing, and an IAM write action is evidence only when no such Deny
- *     covers it. A Deny under a Condition may not apply, so it removes nothing.
+ *   - Deny statements without a Condition, on every resource, remove what they cover, in every
+ *     policy of the principal (aws_policy_eval_set): "Allow *" with "Deny *" grants nothing, and
+ *     an IAM write action is evidence only when no such Deny covers it. A Deny under a
+ *     Condition may not apply, so it removes nothing.
  *   - resource scope: creating or changing access keys and passwords on "${aws:username}" only
  *     is managing one's own credentials, not reaching anyone else's; attaching a policy to
  *     oneself is still escalation. Non-IAM resources (an S3 bucket) never make IAM evidence.
@@ -368,38 +369,66 @@ static int eval_statement(struct fbs_vec *ev, size_t *n, const json_t *st, const
     return 0;
 }
 
-int aws_policy_eval(struct fbs_vec *evidence, const char *doc, const char *label)
+static const json_t *statements(const json_t *j)
+{
+    return json_object_get(j, "Statement");
+}
+
+int aws_policy_eval_set(struct fbs_vec *evidence, const char *const *docs,
+                        const char *const *labels, size_t ndocs, bool *unreadable)
 {
     struct denies d;
-    json_t *j, *st, *e;
-    size_t i, n = 0;
+    json_t **parsed;
+    const json_t *st, *e;
+    size_t i, k;
     int rc = 0;
 
+    *unreadable = false;
     memset(&d, 0, sizeof(d));
-    j = json_loads(doc, JSON_REJECT_DUPLICATES, NULL);
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return fbs_error_set(FBS_EPARSE, "%s: not a policy document", label);
-    }
-    st = json_object_get(j, "Statement");
-    if (json_is_object(st)) {
-        collect_deny(&d, st);
-        rc = eval_statement(evidence, &n, st, label, &d);
-    } else if (json_is_array(st)) {
+    parsed = ndocs ? fbs_calloc(ndocs, sizeof(*parsed)) : NULL;
+    if (ndocs && !parsed)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    /* A Deny in any policy of the principal removes what it covers from all of them. */
+    for (k = 0; k < ndocs; k++) {
+        parsed[k] = docs[k] ? json_loads(docs[k], JSON_REJECT_DUPLICATES, NULL) : NULL;
+        st = statements(parsed[k]);
+        if (!json_is_object(parsed[k]) || !(json_is_object(st) || json_is_array(st))) {
+            *unreadable = true;
+            continue;
+        }
+        if (json_is_object(st))
+            collect_deny(&d, st);
         json_array_foreach(st, i, e)
         {
             if (json_is_object(e))
                 collect_deny(&d, e);
         }
+    }
+    for (k = 0; rc == 0 && k < ndocs; k++) {
+        size_t n = 0;
+
+        st = statements(parsed[k]);
+        if (json_is_object(st))
+            rc = eval_statement(evidence, &n, st, labels[k], &d);
         json_array_foreach(st, i, e)
         {
-            if (json_is_object(e) && (rc = eval_statement(evidence, &n, e, label, &d)) < 0)
-                break;
+            if (rc == 0 && json_is_object(e))
+                rc = eval_statement(evidence, &n, e, labels[k], &d);
         }
-    } else {
-        rc = fbs_error_set(FBS_EPARSE, "%s: policy document has no Statement", label);
     }
-    json_decref(j);
+    for (k = 0; k < ndocs; k++)
+        json_decref(parsed[k]);
+    fbs_free(parsed);
+    return rc;
+}
+
+int aws_policy_eval(struct fbs_vec *evidence, const char *doc, const char *label)
+{
+    bool bad;
+    int rc = aws_policy_eval_set(evidence, &doc, &label, 1, &bad);
+
+    if (rc == 0 && bad)
+        rc = fbs_error_set(FBS_EPARSE, "%s: not a policy document with a Statement", label);
     return rc;
 }
 

@@ -685,9 +685,11 @@ done:
 }
 
 struct priv {
-    json_t *evidence; /* array of strings */
-    json_t *policies; /* array of strings: every policy that applies */
-    bool unknown;     /* a document could not be read */
+    json_t *evidence;      /* array of strings */
+    json_t *policies;      /* array of strings: every policy that applies */
+    bool unknown;          /* a document could not be read */
+    struct fbs_vec docs;   /* char * (NULL: unknown), evaluated together by privilege_of */
+    struct fbs_vec labels; /* char *, beside docs */
 };
 
 static int append_str(json_t *arr, const char *s)
@@ -695,24 +697,26 @@ static int append_str(json_t *arr, const char *s)
     return json_array_append_new(arr, json_string(s)) < 0 ? oom() : 0;
 }
 
+/* What AdministratorAccess says, known without fetching it. */
+static const char admin_doc[] =
+    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", "
+    "\"Resource\": \"*\"}]}";
+
+/* Queue a document for privilege_of (doc NULL: unknown). */
 static int eval_doc(struct priv *pv, const char *doc, const char *label)
 {
-    struct fbs_vec ev = FBS_VEC_INIT;
-    int rc;
+    char *d = doc ? fbs_strdup(doc) : NULL, *l = fbs_strdup(label);
 
-    if (!doc) {
-        pv->unknown = true;
-        return 0;
+    if ((doc && !d) || !l || fbs_vec_push(&pv->docs, d) < 0) {
+        fbs_free(d);
+        fbs_free(l);
+        return oom();
     }
-    rc = aws_policy_eval(&ev, doc, label);
-    if (rc == FBS_EPARSE) {
-        pv->unknown = true;
-        rc = 0;
+    if (fbs_vec_push(&pv->labels, l) < 0) {
+        fbs_free(l);
+        return oom();
     }
-    for (size_t i = 0; rc == 0 && i < ev.len; i++)
-        rc = append_str(pv->evidence, ev.items[i]);
-    fbs_vec_release(&ev, fbs_free);
-    return rc;
+    return 0;
 }
 
 /* The policies of one principal (or group), `via` prefixing labels ("group 'ops' "). */
@@ -743,10 +747,7 @@ static int eval_policies(struct aws *a, struct priv *pv, const struct aws_princi
             continue;
         if (aws_policy_is_admin_arn(pol->arn)) {
             /* Known by name: no need to fetch the document. */
-            char ev[400];
-
-            snprintf(ev, sizeof(ev), "%s (%s): full administrator access", label, pol->arn);
-            rc = append_str(pv->evidence, ev);
+            rc = eval_doc(pv, admin_doc, label);
             continue;
         }
         rc = managed_doc(a, pol->arn, &doc);
@@ -778,6 +779,18 @@ static int privilege_of(struct aws *a, struct priv *pv, const struct aws_princip
         snprintf(via, sizeof(via), "group '%s' ", g);
         rc = eval_policies(a, pv, grp, via);
     }
+    if (rc == 0) {
+        struct fbs_vec ev = FBS_VEC_INIT;
+        bool unreadable = false;
+
+        rc = aws_policy_eval_set(&ev, (const char *const *)pv->docs.items,
+                                 (const char *const *)pv->labels.items, pv->docs.len, &unreadable);
+        if (unreadable)
+            pv->unknown = true;
+        for (size_t i = 0; rc == 0 && i < ev.len; i++)
+            rc = append_str(pv->evidence, ev.items[i]);
+        fbs_vec_release(&ev, fbs_free);
+    }
     return rc;
 }
 
@@ -786,6 +799,8 @@ static void priv_release(struct priv *pv)
     json_decref(pv->evidence);
     json_decref(pv->policies);
     pv->evidence = pv->policies = NULL;
+    fbs_vec_release(&pv->docs, fbs_free);
+    fbs_vec_release(&pv->labels, fbs_free);
 }
 
 /* Apply a principal's privilege to a record. */
@@ -1114,7 +1129,7 @@ static int collect_user(struct aws *a, const struct aws_principal *u)
 {
     struct fbs_vec keys = FBS_VEC_INIT;
     struct user_facts uf;
-    struct priv pv = {NULL, NULL, false};
+    struct priv pv = {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT};
     int rc;
 
     rc = privilege_of(a, &pv, u);
@@ -1344,7 +1359,7 @@ done:
 static int collect_role(struct aws *a, const struct aws_principal *r)
 {
     struct fbs_finding *f = NULL;
-    struct priv pv = {NULL, NULL, false};
+    struct priv pv = {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT};
     json_t *trust = NULL;
     bool wanted, outside = false;
     int rc;

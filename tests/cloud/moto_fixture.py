@@ -17,6 +17,7 @@ The access-review estate (issue 14), each user with one key unless said otherwis
   - "breakglass-s3": AmazonS3FullAccess (a "FullAccess" name that is not administrator);
   - "breakglass-denied": Allow * and Deny * in one inline policy (grants nothing);
   - "breakglass-selfkeys": iam:CreateAccessKey on user/${aws:username} (own keys only);
+  - "breakglass-split-deny": AdministratorAccess, and Deny * in a separate inline policy;
   - "breakglass-dormant": AdministratorAccess, a key created 800 days ago and never used;
   - "breakglass-console-nomfa": AdministratorAccess, a console password (400 days), no MFA, no key;
   - "breakglass-console-mfa": AdministratorAccess, a console password (400 days), a virtual MFA
@@ -114,6 +115,10 @@ def seed(port, now):
                                {"Effect": "Deny", "Action": "*", "Resource": "*"}])
     user("breakglass-selfkeys", [{"Effect": "Allow", "Action": "iam:CreateAccessKey",
                                   "Resource": "arn:aws:iam::*:user/${aws:username}"}])
+    user("breakglass-split-deny", managed="AdministratorAccess")
+    iam.put_user_policy(UserName="breakglass-split-deny", PolicyName="deny-all",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                            {"Effect": "Deny", "Action": "*", "Resource": "*"}]}))
     dormant_key = user("breakglass-dormant", managed="AdministratorAccess")
     for name in ("breakglass-console-nomfa", "breakglass-console-mfa"):
         user(name, managed="AdministratorAccess", key=False)

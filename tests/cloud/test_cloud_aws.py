@@ -244,7 +244,8 @@ def review_estate(fs, acct, now):
         check(f["facts"].get("privilege_from") == "policy_evaluation", "review: privilege_from")
     for n, what in (("breakglass-s3", "AmazonS3FullAccess is not administrator"),
                     ("breakglass-denied", "Allow * with Deny * grants nothing"),
-                    ("breakglass-selfkeys", "iam:CreateAccessKey on ${aws:username} is own keys")):
+                    ("breakglass-selfkeys", "iam:CreateAccessKey on ${aws:username} is own keys"),
+                    ("breakglass-split-deny", "a Deny * in another policy removes the Allow *")):
         f = key(n)
         if f:
             check(f["facts"]["privilege"] == "normal" and not f["facts"]["privilege_evidence"],
