@@ -63,7 +63,9 @@ static void cloud_usage(FILE *out)
     fprintf(out,
             "usage: fallback-scan cloud aws [options]\n\n"
             "Read an AWS account's credentials through its APIs and report them: IAM users'\n"
-            "access keys and console passwords, root access keys, roles and Secrets Manager\n"
+            "access keys, console passwords, signing certificates, SSH keys and service-specific\n"
+            "credentials, server certificates, the root user's keys and sign-in, roles and\n"
+            "Secrets Manager\n"
             "secrets whose names or tags say break-glass/emergency/recovery/backup..., with\n"
             "their age, last use, rotation and privilege. Read-only: it needs iam:Get*,\n"
             "iam:List*, iam:GenerateCredentialReport, secretsmanager:ListSecrets and\n"

@@ -67,6 +67,50 @@ const struct aws_rule aws_rule_root_console = {
     .privilege = FBS_PRIV_HIGH,
 };
 
+static const struct aws_rule rule_signing_cert = {
+    .id = "aws.iam.signing_certificate",
+    .name = "AWS IAM user signing certificate",
+    .kind = "aws_signing_certificate",
+    .remediation =
+        "Delete the signing certificate (aws iam delete-signing-certificate) unless a "
+        "legacy SOAP or EC2 bundling tool still needs it; its private key signs requests "
+        "as the user.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+static const struct aws_rule rule_ssh_key = {
+    .id = "aws.iam.ssh_public_key",
+    .name = "AWS IAM user SSH public key",
+    .kind = "aws_ssh_public_key",
+    .remediation = "Deactivate or delete the SSH public key (aws iam update-ssh-public-key / "
+                   "delete-ssh-public-key); whoever holds its private key reaches CodeCommit as "
+                   "the user.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+static const struct aws_rule rule_service_cred = {
+    .id = "aws.iam.service_specific_credential",
+    .name = "AWS IAM service-specific credential",
+    .kind = "aws_service_specific_credential",
+    .remediation = "Deactivate and delete the service-specific credential (aws iam "
+                   "delete-service-specific-credential) once its last use is known; prefer "
+                   "temporary credentials.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+static const struct aws_rule rule_server_cert = {
+    .id = "aws.iam.server_certificate",
+    .name = "AWS IAM server certificate",
+    .kind = "aws_server_certificate",
+    .remediation = "Move the certificate to ACM, or delete it (aws iam delete-server-certificate) "
+                   "when nothing serves it; renew it before it expires.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
 const struct aws_rule aws_rule_console = {
     .id = "aws.iam.console_password",
     .name = "AWS IAM user console password",
@@ -1125,6 +1169,172 @@ static int console_record(struct aws *a, const struct aws_principal *u, const st
     return 0;
 }
 
+/*
+ * The user's other long-term credentials: signing certificates, SSH public keys (CodeCommit),
+ * service-specific credentials (CodeCommit, Keyspaces, Bedrock ...). One table row per list call.
+ */
+struct other_kind {
+    const struct aws_rule *rule;
+    const char *action, *list, *id, *date;
+};
+
+static const struct other_kind other_kinds[] = {
+    {&rule_signing_cert, "ListSigningCertificates", "ListSigningCertificatesResult/Certificates",
+     "CertificateId", "UploadDate"},
+    {&rule_ssh_key, "ListSSHPublicKeys", "ListSSHPublicKeysResult/SSHPublicKeys", "SSHPublicKeyId",
+     "UploadDate"},
+    {&rule_service_cred, "ListServiceSpecificCredentials",
+     "ListServiceSpecificCredentialsResult/ServiceSpecificCredentials",
+     "ServiceSpecificCredentialId", "CreateDate"},
+};
+
+static int other_record(struct aws *a, const struct aws_principal *u, const struct other_kind *k,
+                        const struct aws_xml *m, const struct user_facts *uf, const struct priv *pv)
+{
+    const char *id = aws_xml_text(m, k->id), *status = aws_xml_text(m, "Status");
+    struct fbs_finding *f;
+    fbs_time_t t;
+    int rc;
+
+    if (!id || !*id)
+        return 0;
+    f = aws_record_new(k->rule, u->arn ? u->arn : u->name, u->name, id);
+    if (!f)
+        return oom();
+    if (status)
+        f->active = !strcmp(status, "Active") ? 1 : !strcmp(status, "Inactive") ? 0 : -1;
+    rc = user_common(f, u, uf, pv);
+    if (rc == 0 && aws_parse_date(&t, aws_xml_text(m, k->date)) == 0)
+        rc = aws_set_issued(f, t, "aws_iam");
+    if (rc == 0 && (aws_fact_str(f, "status", status) < 0 ||
+                    aws_fact_str(f, "service_name", aws_xml_text(m, "ServiceName")) < 0 ||
+                    aws_fact_str(f, "service_user_name", aws_xml_text(m, "ServiceUserName")) < 0))
+        rc = FBS_ENOMEM;
+    if (rc == 0 && fbs_vec_push(a->records, f) < 0)
+        rc = FBS_ENOMEM;
+    if (rc < 0) {
+        fbs_finding_free(f);
+        return oom();
+    }
+    return 0;
+}
+
+/* IsTruncated / Marker of a list result: a new string or NULL. */
+static int result_marker(char **out, const struct aws_xml *result)
+{
+    const char *t = aws_xml_text(result, "IsTruncated"), *m = aws_xml_text(result, "Marker");
+
+    *out = NULL;
+    if (t && !strcmp(t, "true") && m && *m && !(*out = fbs_strdup(m)))
+        return oom();
+    return 0;
+}
+
+static int collect_other_creds(struct aws *a, const struct aws_principal *u,
+                               const struct user_facts *uf, const struct priv *pv)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < sizeof(other_kinds) / sizeof(other_kinds[0]); i++) {
+        const struct other_kind *k = &other_kinds[i];
+        char *marker = NULL;
+
+        do {
+            struct fbs_buf params = FBS_BUF_INIT;
+            struct aws_xml *doc = NULL;
+            struct aws_error err;
+            char *next = NULL;
+            const struct aws_xml *list, *m;
+            char result[96];
+
+            rc = form_add(&params, "UserName", u->name);
+            if (rc == 0 && marker)
+                rc = form_add(&params, "Marker", marker);
+            if (rc == 0)
+                rc = query(a, "iam", k->action, params.ptr, &doc, &err);
+            list = rc == 0 ? aws_xml_path(doc, k->list) : NULL;
+            for (m = aws_xml_child(list, "member"); rc == 0 && m; m = aws_xml_next(m))
+                rc = other_record(a, u, k, m, uf, pv);
+            snprintf(result, sizeof(result), "%sResult", k->action);
+            if (rc == 0)
+                rc = result_marker(&next, aws_xml_child(doc, result));
+            aws_xml_free(doc);
+            fbs_buf_release(&params);
+            fbs_free(marker);
+            marker = next;
+        } while (rc == 0 && marker);
+        fbs_free(marker);
+        if (rc < 0)
+            rc = api_failed(a, rc, u->arn ? u->arn : u->name);
+    }
+    return rc;
+}
+
+/* Server certificates (account-wide), with their expiry. */
+static int collect_server_certs(struct aws *a)
+{
+    char *marker = NULL;
+    int rc = 0;
+
+    do {
+        struct fbs_buf params = FBS_BUF_INIT;
+        struct aws_xml *doc = NULL;
+        struct aws_error err;
+        char *next = NULL;
+        const struct aws_xml *m;
+
+        if (marker && form_add(&params, "Marker", marker) < 0)
+            rc = oom();
+        if (rc == 0)
+            rc = query(a, "iam", "ListServerCertificates", params.ptr, &doc, &err);
+        for (m = rc == 0 ? aws_xml_child(aws_xml_path(doc, "ListServerCertificatesResult/"
+                                                           "ServerCertificateMetadataList"),
+                                         "member")
+                         : NULL;
+             rc == 0 && m; m = aws_xml_next(m)) {
+            const char *name = aws_xml_text(m, "ServerCertificateName");
+            const char *arn = aws_xml_text(m, "Arn");
+            struct fbs_finding *f;
+            fbs_time_t t;
+
+            if (!name || !*name)
+                continue;
+            f = aws_record_new(&rule_server_cert, arn && *arn ? arn : name, name, name);
+            if (!f) {
+                rc = oom();
+                break;
+            }
+            f->active = 1;
+            f->secret_public = true; /* a certificate's name */
+            if (aws_parse_date(&t, aws_xml_text(m, "UploadDate")) == 0)
+                rc = aws_set_issued(f, t, "aws_iam");
+            if (rc == 0 && aws_parse_date(&t, aws_xml_text(m, "Expiration")) == 0) {
+                f->expires = t;
+                f->has_expires = true;
+            }
+            if (rc == 0 &&
+                (aws_fact_str(f, "certificate_id", aws_xml_text(m, "ServerCertificateId")) < 0 ||
+                 aws_fact_str(f, "path", aws_xml_text(m, "Path")) < 0 ||
+                 fbs_finding_set_str(&f->names, name) < 0))
+                rc = FBS_ENOMEM;
+            if (rc == 0 && fbs_vec_push(a->records, f) < 0)
+                rc = FBS_ENOMEM;
+            if (rc < 0) {
+                fbs_finding_free(f);
+                rc = oom();
+            }
+        }
+        if (rc == 0)
+            rc = result_marker(&next, aws_xml_child(doc, "ListServerCertificatesResult"));
+        aws_xml_free(doc);
+        fbs_buf_release(&params);
+        fbs_free(marker);
+        marker = next;
+    } while (rc == 0 && marker);
+    fbs_free(marker);
+    return rc < 0 ? api_failed(a, rc, a->account ? a->account : "iam") : 0;
+}
+
 static int collect_user(struct aws *a, const struct aws_principal *u)
 {
     struct fbs_vec keys = FBS_VEC_INIT;
@@ -1143,6 +1353,8 @@ static int collect_user(struct aws *a, const struct aws_principal *u)
         rc = key_record(a, u, keys.items[i], &uf, &pv);
     if (rc == 0 && uf.console == 1)
         rc = console_record(a, u, &uf, &pv);
+    if (rc == 0)
+        rc = collect_other_creds(a, u, &uf, &pv);
     fbs_vec_release(&keys, aws_access_key_free);
     priv_release(&pv);
     return rc;
@@ -1646,6 +1858,8 @@ int fbs_aws_collect(struct fbs_vec *records, char **account_out, const struct fb
         rc = collect_user(&a, users->items[i]);
     for (size_t i = 0; rc == 0 && i < a.authz.roles.len; i++)
         rc = collect_role(&a, a.authz.roles.items[i]);
+    if (rc == 0)
+        rc = collect_server_certs(&a);
     if (rc == 0)
         rc = collect_secrets(&a);
 done:

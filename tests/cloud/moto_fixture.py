@@ -5,7 +5,9 @@
 The estate, relative to `now` (the report's --now):
   - user "breakglass-admin": AdministratorAccess (an AWS managed policy, loaded because
     MOTO_IAM_LOAD_MANAGED_POLICIES=true), tag purpose=break-glass, one access key created 400
-    days ago and last used 6 days ago (iam, us-east-1);
+    days ago and last used 6 days ago (iam, us-east-1); also a signing certificate and an SSH
+    public key (moto 5 fails on service-specific credentials: the replay serves one); server
+    certificate "breakglass-tls";
   - user "ci-deployer": an inline policy writing one S3 bucket, one key created 2 days ago;
   - role "emergency-access": trusted by the account root, SecurityAudit attached, created 300
     days ago, last used 3 days ago;
@@ -51,11 +53,44 @@ def start():
     """Start moto; returns (server, port)."""
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log
+    from moto.iam.responses import IamResponse
     from moto.server import ThreadedMotoServer
+
+    if not hasattr(IamResponse, "list_service_specific_credentials"):
+        # moto 5 does not implement it (NotImplementedError, HTTP 500): answer as AWS does for a
+        # user with none.
+        IamResponse.list_service_specific_credentials = lambda self: (
+            "<ListServiceSpecificCredentialsResponse><ListServiceSpecificCredentialsResult>"
+            "<ServiceSpecificCredentials/><IsTruncated>false</IsTruncated>"
+            "</ListServiceSpecificCredentialsResult></ListServiceSpecificCredentialsResponse>")
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     return server, server.get_host_and_port()[1]
+
+
+SSH_PUBLIC_KEY = ("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDZtest000000000000000000000000000000000"
+                  "00000000000000000000000000000000000000000000000000000000000000000000000000000"
+                  "0000000000000000000000000000000000000000000000 breakglass@example")
+
+
+def self_signed(cn, now):
+    """A throwaway self-signed certificate and key (PEM strings), valid from now for 30 days."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM).decode(),
+            key.private_bytes(serialization.Encoding.PEM,
+                              serialization.PrivateFormat.TraditionalOpenSSL,
+                              serialization.NoEncryption()).decode())
 
 
 def seed(port, now):
@@ -74,6 +109,13 @@ def seed(port, now):
     iam.attach_user_policy(UserName="breakglass-admin",
                            PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
     bg_key = iam.create_access_key(UserName="breakglass-admin")["AccessKey"]["AccessKeyId"]
+
+    # The break-glass user's other long-term credentials, and a server certificate.
+    cert_pem, key_pem = self_signed("breakglass-admin", now)
+    iam.upload_signing_certificate(UserName="breakglass-admin", CertificateBody=cert_pem)
+    iam.upload_ssh_public_key(UserName="breakglass-admin", SSHPublicKeyBody=SSH_PUBLIC_KEY)
+    iam.upload_server_certificate(ServerCertificateName="breakglass-tls",
+                                  CertificateBody=cert_pem, PrivateKey=key_pem)
 
     iam.create_user(UserName="ci-deployer")
     iam.put_user_policy(

@@ -182,6 +182,16 @@ def test_moto(binary):
         check(role["facts"]["privilege"] == "normal", "moto: SecurityAudit is not high")
     check(not by(fs, kind="aws_root_access_key"), "moto: no root key (moto has none)")
     review_estate(fs, acct, now)
+    # The break-glass user's other long-term credentials, each with its user's privilege.
+    for kind in ("aws_signing_certificate", "aws_ssh_public_key"):
+        f = one(fs, kind, kind=kind, resource="arn:aws:iam::%s:user/breakglass-admin" % acct)
+        if f:
+            check(f["facts"]["privilege"] == "high" and f["fallback"]["is_fallback"] and
+                  f["facts"]["status"] == "Active", "moto: %s facts %s" % (kind, f["facts"]))
+    sc = [f for f in by(fs, kind="aws_server_certificate")]
+    check(len(sc) == 1 and sc[0]["context"]["key"] == "breakglass-tls" and
+          sc[0]["credential"]["expires"] is not None, "moto: server certificate with its expiry")
+
     # Roles with administrator rights assumable from outside, whatever their names.
     role = lambda n: one(fs, n, kind="aws_role", resource="arn:aws:iam::%s:role/%s" % (acct, n))
     r = role("OrganizationAccountAccessRole")
@@ -453,6 +463,19 @@ def test_replay(binary):
     if root:
         check(root["standing_access"] is True and
               any("CIS AWS 1.4" in r for r in root["reasons"]), "replay: root key standing")
+
+    ssh = one(fs, "SSH key", kind="aws_ssh_public_key",
+              resource="arn:aws:iam::%s:user/emergency/breakglass-ops" % acct)
+    if ssh:
+        check(ssh["credential"]["issued"] == "2024-12-01T08:00:00Z" and
+              ssh["facts"]["status"] == "Active", "replay: SSH key from page 2 of ListSSHPublicKeys")
+        check(ssh["facts"]["privilege"] == "high", "replay: the SSH key has its user's privilege")
+    ssc = one(fs, "service-specific credential", kind="aws_service_specific_credential",
+              resource="arn:aws:iam::%s:user/emergency/breakglass-ops" % acct)
+    if ssc:
+        check(ssc["facts"]["service_name"] == "codecommit.amazonaws.com" and
+              ssc["facts"]["status"] == "Inactive" and ssc["standing_access"] is False,
+              "replay: service-specific credential %s" % ssc["facts"])
 
     roles = by(fs, kind="aws_role")
     check([r["context"]["key"] for r in roles] == ["emergency-access-role"],
