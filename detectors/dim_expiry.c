@@ -9,7 +9,8 @@
  *
  * A credential rotated automatically (a Secrets Manager secret with rotation on: facts
  * rotation_enabled, rotation_days, last_rotated, next_rotation) has no expiry of its own, but
- * its value is replaced every rotation_days: while the next rotation is due in the future, the
+ * its value is replaced every rotation_days (for a cron() schedule: the days between the last and
+ * the next rotation): while the next rotation is due in the future, the
  * rotation bounds its validity (valid = rotation_days, time left = until the next rotation;
  * facts.expiry_from = "rotation"). A rotation that is overdue bounds nothing: facts.expiry =
  * none and facts.rotation_missed = true.
@@ -40,10 +41,19 @@ enum fbs_rotation fbs_rotation_bound(const struct fbs_finding *f, fbs_time_t now
 
     *next = 0;
     *days = 0;
-    if (!json_is_true(json_object_get(f->facts, "rotation_enabled")) || !json_is_integer(d) ||
-        json_integer_value(d) <= 0)
+    if (!json_is_true(json_object_get(f->facts, "rotation_enabled")))
         return FBS_ROTATION_NONE;
-    *days = json_integer_value(d);
+    if (json_is_integer(d) && json_integer_value(d) > 0) {
+        *days = json_integer_value(d);
+    } else {
+        /* A cron() schedule: the period between the last rotation and the next one. */
+        fbs_time_t n;
+
+        if (!fact_date(&last, f->facts, "last_rotated") ||
+            !fact_date(&n, f->facts, "next_rotation") || n <= last)
+            return FBS_ROTATION_NONE;
+        *days = (n - last + FBS_DAY - 1) / FBS_DAY;
+    }
     if (!fact_date(next, f->facts, "next_rotation")) {
         /* Not announced: one period after the last rotation, else after creation. */
         if (!fact_date(&last, f->facts, "last_rotated")) {
