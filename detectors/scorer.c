@@ -176,9 +176,11 @@ static void outsiders(char *out, size_t size, const json_t *trust)
         size_t cnt = json_array_size(lists[k]);
 
         for (i = 0; i < cnt && n < size; i++) {
-            int w = snprintf(out + n, size - n, "%s%s%s %s", n ? ", " : "", words[k],
-                             cnt > 1 && i == 0 ? "s" : "",
-                             json_string_value(json_array_get(lists[k], i)));
+            int w =
+                i ? snprintf(out + n, size - n, ", %s",
+                             json_string_value(json_array_get(lists[k], i)))
+                  : snprintf(out + n, size - n, "%s%s%s %s", n ? "; " : "", words[k],
+                             cnt > 1 ? "s" : "", json_string_value(json_array_get(lists[k], i)));
 
             if (w < 0)
                 return;

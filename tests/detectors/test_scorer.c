@@ -325,6 +325,33 @@ static const struct cloud_case cloud_cases[] = {
      1,
      {"console password, MFA not known", "no expiry", NULL},
      {"time-bound", NULL}},
+    {"admin role others may assume without MFA: standing",
+     "aws_role",
+     3,
+     NONE,
+     true,
+     FBS_PRIV_HIGH,
+     "{\"trust\": {\"outside\": true, \"accounts\": [\"111122223333\", \"444455556666\"], "
+     "\"federated\": [\"arn:aws:iam::1:saml-provider/idp\"], \"public\": false, "
+     "\"mfa_required\": false, \"external_id_required\": true}}",
+     1,
+     {"assumable from outside the account (accounts 111122223333, 444455556666; identity "
+      "provider arn:aws:iam::1:saml-provider/idp) without an MFA condition (an ExternalId is "
+      "required: protection against a confused deputy, not a second factor)",
+      "a privileged role that outsiders may assume without MFA is standing access", NULL},
+     {"not standing", NULL}},
+    {"admin role others may assume only with MFA: not standing",
+     "aws_role",
+     300,
+     NONE,
+     true,
+     FBS_PRIV_HIGH,
+     "{\"trust\": {\"outside\": true, \"accounts\": [\"111122223333\"], \"federated\": [], "
+     "\"public\": false, \"mfa_required\": true, \"external_id_required\": false}}",
+     0,
+     {"assumable from outside the account (account 111122223333), only with MFA",
+      "not standing access: a role assumed on demand", NULL},
+     {NULL, NULL}},
     {"role never used: not standing, no time-bound",
      "aws_role",
      300,
