@@ -243,6 +243,13 @@ static void judge_interactive(struct verdict *v)
         judge_role_trust(v);
         return;
     }
+    if (f->kind && !strcmp(f->kind, "aws_sso_assignment")) {
+        v->exempt = true;
+        REASON(v, "an Identity Center assignment: signing in goes through the identity source and "
+                  "its MFA, which these APIs do not show; the assignment has no expiry and counts "
+                  "as standing access only when used as a routine path");
+        return;
+    }
     if (json_is_true(mfa)) {
         v->exempt = true;
         if (json_is_integer(n))
@@ -436,6 +443,8 @@ static const char *not_standing_why(const struct verdict *v)
         return "its age is unknown";
     if (!v->old)
         return "not older than the fallback window yet";
+    if (v->exempt && f->kind && !strcmp(f->kind, "aws_sso_assignment"))
+        return "an Identity Center assignment not used as a routine path";
     if (v->exempt && f->kind && !strcmp(f->kind, "aws_role"))
         return "a role assumed on demand and not used as a routine path";
     if (v->exempt)

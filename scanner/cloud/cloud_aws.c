@@ -21,6 +21,7 @@
 #include "../core/text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -1817,6 +1818,336 @@ static int collect_secrets(struct aws *a)
     return rc;
 }
 
+/* IAM Identity Center ----------------------------------------------------------------------- */
+
+static const struct aws_rule rule_sso_assignment = {
+    .id = "aws.sso.account_assignment",
+    .name = "AWS IAM Identity Center account assignment",
+    .kind = "aws_sso_assignment",
+    .remediation =
+        "Keep emergency access outside Identity Center (it depends on the identity "
+        "source), or assign the emergency permission set only for the incident and "
+        "remove the assignment afterwards; alert on every sign-in of the emergency user.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+/* "arn:aws:sso:::permissionSet/ssoins-1/ps-2/account/123456789012/USER/ID" */
+static char *sso_resource(const char *ps, const char *acct, const char *type, const char *id)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    char *out;
+
+    if (fbs_buf_printf(&b, "%s/account/%s/%s/%s", ps, acct, type, id) < 0) {
+        fbs_buf_release(&b);
+        return NULL;
+    }
+    out = fbs_buf_detach(&b);
+    fbs_buf_release(&b);
+    return out;
+}
+
+/* One JSON 1.1 call: `req` (taken) sent to svc with X-Amz-Target prefix.action; *out parsed. */
+static int json_call(struct aws *a, const char *svc, const char *prefix, const char *action,
+                     json_t *req, json_t **out)
+{
+    struct fbs_http_response resp;
+    struct aws_error err;
+    char target[128], *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    int rc;
+
+    *out = NULL;
+    json_decref(req);
+    if (!body)
+        return oom();
+    snprintf(target, sizeof(target), "%s.%s", prefix, action);
+    fbs_http_response_init(&resp);
+    rc = call(a, svc, action, body, strlen(body), target, &resp, &err);
+    free(body);
+    if (rc == 0) {
+        *out = json_loadb(resp.body.ptr, resp.body.len, 0, NULL);
+        if (!json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = fbs_error_set(FBS_EIO, "%s:%s: malformed response", svc, action);
+        }
+    }
+    fbs_http_response_release(&resp);
+    return rc;
+}
+
+static int sso_call(struct aws *a, const char *action, json_t *req, json_t **out)
+{
+    return json_call(a, "sso", "SWBExternalService", action, req, out);
+}
+
+/* Every page of a list call: items of `key` appended to `acc` (an array). */
+static int sso_list(struct aws *a, const char *action, json_t *req, const char *key, json_t *acc)
+{
+    char *token = NULL;
+    int rc = 0;
+
+    do {
+        json_t *q = json_deep_copy(req), *res = NULL;
+        const char *next;
+
+        if (!q || (token && json_object_set_new(q, "NextToken", json_string(token)) < 0)) {
+            json_decref(q);
+            rc = oom();
+            break;
+        }
+        rc = sso_call(a, action, q, &res);
+        if (rc == 0 && json_array_extend(acc, json_object_get(res, key)) < 0 &&
+            json_is_array(json_object_get(res, key)))
+            rc = oom();
+        next = json_string_value(json_object_get(res, "NextToken"));
+        fbs_free(token);
+        token = next && *next ? fbs_strdup(next) : NULL;
+        json_decref(res);
+    } while (rc == 0 && token);
+    fbs_free(token);
+    return rc;
+}
+
+/* The name of a user or group of the identity store; a new string or NULL. */
+static char *principal_name(struct aws *a, const char *store, const char *type, const char *id,
+                            char **description)
+{
+    bool user = !strcmp(type, "USER");
+    json_t *req =
+               json_pack("{s:s, s:s}", "IdentityStoreId", store, user ? "UserId" : "GroupId", id),
+           *res = NULL;
+    const char *name;
+    char *out = NULL;
+
+    *description = NULL;
+    if (!req || json_call(a, "identitystore", "AWSIdentityStore",
+                          user ? "DescribeUser" : "DescribeGroup", req, &res) < 0) {
+        (void)api_failed(a, FBS_EIO, id);
+        return NULL;
+    }
+    name = json_string_value(json_object_get(res, user ? "UserName" : "DisplayName"));
+    if (name)
+        out = fbs_strdup(name);
+    name = json_string_value(json_object_get(res, user ? "DisplayName" : "Description"));
+    if (name)
+        *description = fbs_strdup(name);
+    json_decref(res);
+    return out;
+}
+
+struct sso_ps {
+    const char *instance, *arn;
+    const char *name, *description, *session;
+    struct priv pv;
+};
+
+static int sso_record(struct aws *a, const struct sso_ps *ps, const char *store,
+                      const json_t *assignment)
+{
+    const char *type = json_string_value(json_object_get(assignment, "PrincipalType"));
+    const char *id = json_string_value(json_object_get(assignment, "PrincipalId"));
+    const char *acct = json_string_value(json_object_get(assignment, "AccountId"));
+    char *pname = NULL, *pdesc = NULL, *res = NULL;
+    struct fbs_finding *f = NULL;
+    struct fbs_buf names = FBS_BUF_INIT;
+    bool wanted;
+    int rc = 0;
+
+    if (!type || !id || !acct)
+        return 0;
+    pname = principal_name(a, store, type, id, &pdesc);
+    if (fbs_buf_printf(&names, "%s %s %s %s", pname ? pname : "", pdesc ? pdesc : "",
+                       ps->name ? ps->name : "", ps->description ? ps->description : "") < 0) {
+        rc = oom();
+        goto done;
+    }
+    wanted = !a->opts->filter || a->opts->filter(names.ptr, names.len, a->opts->filter_payload);
+    if (!wanted)
+        goto done;
+    res = sso_resource(ps->arn, acct, type, id);
+    f = res ? aws_record_new(&rule_sso_assignment, res, pname ? pname : id, id) : NULL;
+    if (!f) {
+        rc = oom();
+        goto done;
+    }
+    f->interactive = true;
+    f->active = 1;
+    f->secret_public = true; /* a principal id */
+    if ((rc = apply_priv(f, &ps->pv)) < 0)
+        goto done;
+    if (fbs_finding_set_str(&f->names, names.ptr) < 0 ||
+        aws_fact_str(f, "permission_set", ps->name) < 0 ||
+        aws_fact_str(f, "permission_set_arn", ps->arn) < 0 ||
+        aws_fact_str(f, "account", acct) < 0 || aws_fact_str(f, "principal_type", type) < 0 ||
+        aws_fact_str(f, "principal_name", pname) < 0 ||
+        aws_fact_str(f, "session_duration", ps->session) < 0 || fbs_vec_push(a->records, f) < 0) {
+        rc = oom();
+        goto done;
+    }
+    f = NULL;
+done:
+    fbs_finding_free(f);
+    fbs_free(res);
+    fbs_free(pname);
+    fbs_free(pdesc);
+    fbs_buf_release(&names);
+    return rc;
+}
+
+static int sso_permission_set(struct aws *a, const char *instance, const char *store,
+                              const char *arn)
+{
+    struct sso_ps ps = {instance, arn,  NULL,
+                        NULL,     NULL, {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT}};
+    json_t *desc = NULL, *managed = json_array(), *inl = NULL, *accounts = json_array(), *e;
+    json_t *req = json_pack("{s:s, s:s}", "InstanceArn", instance, "PermissionSetArn", arn);
+    char label[320];
+    size_t i;
+    int rc;
+
+    ps.pv.evidence = json_array();
+    ps.pv.policies = json_array();
+    if (!req || !managed || !accounts || !ps.pv.evidence || !ps.pv.policies) {
+        rc = oom();
+        goto done;
+    }
+    rc = sso_call(a, "DescribePermissionSet", json_deep_copy(req), &desc);
+    if (rc == 0)
+        rc = sso_list(a, "ListManagedPoliciesInPermissionSet", req, "AttachedManagedPolicies",
+                      managed);
+    if (rc == 0)
+        rc = sso_call(a, "GetInlinePolicyForPermissionSet", json_deep_copy(req), &inl);
+    if (rc == 0)
+        rc = sso_list(a, "ListAccountsForProvisionedPermissionSet", req, "AccountIds", accounts);
+    if (rc < 0)
+        goto done;
+    ps.name = json_string_value(json_object_get(json_object_get(desc, "PermissionSet"), "Name"));
+    ps.description =
+        json_string_value(json_object_get(json_object_get(desc, "PermissionSet"), "Description"));
+    ps.session = json_string_value(
+        json_object_get(json_object_get(desc, "PermissionSet"), "SessionDuration"));
+    json_array_foreach(managed, i, e)
+    {
+        const char *parn = json_string_value(json_object_get(e, "Arn"));
+        const char *doc = NULL;
+
+        if (!parn)
+            continue;
+        snprintf(label, sizeof(label), "permission set '%s' managed policy '%s'",
+                 ps.name ? ps.name : "?",
+                 json_string_value(json_object_get(e, "Name"))
+                     ? json_string_value(json_object_get(e, "Name"))
+                     : parn);
+        if ((rc = append_str(ps.pv.policies, label)) < 0)
+            goto done;
+        if (aws_policy_is_admin_arn(parn))
+            rc = eval_doc(&ps.pv, admin_doc, label);
+        else if ((rc = managed_doc(a, parn, &doc)) == 0)
+            rc = eval_doc(&ps.pv, doc, label);
+        if (rc < 0)
+            goto done;
+    }
+    if (json_string_value(json_object_get(inl, "InlinePolicy")) &&
+        *json_string_value(json_object_get(inl, "InlinePolicy"))) {
+        snprintf(label, sizeof(label), "permission set '%s' inline policy",
+                 ps.name ? ps.name : "?");
+        if ((rc = append_str(ps.pv.policies, label)) < 0 ||
+            (rc = eval_doc(&ps.pv, json_string_value(json_object_get(inl, "InlinePolicy")),
+                           label)) < 0)
+            goto done;
+    }
+    {
+        struct fbs_vec ev = FBS_VEC_INIT;
+        bool unreadable = false;
+
+        rc = aws_policy_eval_set(&ev, (const char *const *)ps.pv.docs.items,
+                                 (const char *const *)ps.pv.labels.items, ps.pv.docs.len,
+                                 &unreadable);
+        ps.pv.unknown = unreadable;
+        for (i = 0; rc == 0 && i < ev.len; i++)
+            rc = append_str(ps.pv.evidence, ev.items[i]);
+        fbs_vec_release(&ev, fbs_free);
+    }
+    json_array_foreach(accounts, i, e)
+    {
+        json_t *assigned = json_array(), *q, *x;
+        size_t k;
+
+        if (rc < 0 || !json_is_string(e))
+            continue;
+        q = json_pack("{s:s, s:s, s:O}", "InstanceArn", instance, "PermissionSetArn", arn,
+                      "AccountId", e);
+        if (!q || !assigned) {
+            json_decref(q);
+            json_decref(assigned);
+            rc = oom();
+            break;
+        }
+        rc = sso_list(a, "ListAccountAssignments", q, "AccountAssignments", assigned);
+        json_decref(q);
+        json_array_foreach(assigned, k, x)
+        {
+            if (rc == 0)
+                rc = sso_record(a, &ps, store, x);
+        }
+        json_decref(assigned);
+    }
+done:
+    json_decref(req);
+    json_decref(desc);
+    json_decref(managed);
+    json_decref(inl);
+    json_decref(accounts);
+    priv_release(&ps.pv);
+    return rc < 0 ? api_failed(a, rc, arn) : 0;
+}
+
+/* Permission sets and account assignments of IAM Identity Center (its home region). */
+static int collect_sso(struct aws *a)
+{
+    json_t *instances = json_array(), *req = json_object(), *e;
+    size_t i;
+    int rc;
+
+    if (!instances || !req) {
+        json_decref(instances);
+        json_decref(req);
+        return oom();
+    }
+    rc = sso_list(a, "ListInstances", req, "Instances", instances);
+    json_array_foreach(instances, i, e)
+    {
+        const char *inst = json_string_value(json_object_get(e, "InstanceArn"));
+        const char *store = json_string_value(json_object_get(e, "IdentityStoreId"));
+        json_t *sets = json_array(), *q, *ps;
+        size_t k;
+
+        if (rc < 0 || !inst || !store) {
+            json_decref(sets);
+            continue;
+        }
+        q = json_pack("{s:s}", "InstanceArn", inst);
+        if (!q || !sets) {
+            json_decref(q);
+            json_decref(sets);
+            rc = oom();
+            break;
+        }
+        rc = sso_list(a, "ListPermissionSets", q, "PermissionSets", sets);
+        json_decref(q);
+        json_array_foreach(sets, k, ps)
+        {
+            if (rc == 0 && json_is_string(ps))
+                rc = sso_permission_set(a, inst, store, json_string_value(ps));
+        }
+        json_decref(sets);
+    }
+    json_decref(instances);
+    json_decref(req);
+    return rc < 0 ? api_failed(a, rc, a->account ? a->account : "sso") : 0;
+}
+
 /* The collector ---------------------------------------------------------------------------- */
 
 int fbs_aws_collect(struct fbs_vec *records, char **account_out, const struct fbs_aws_opts *opts,
@@ -1860,6 +2191,8 @@ int fbs_aws_collect(struct fbs_vec *records, char **account_out, const struct fb
         rc = collect_role(&a, a.authz.roles.items[i]);
     if (rc == 0)
         rc = collect_server_certs(&a);
+    if (rc == 0)
+        rc = collect_sso(&a);
     if (rc == 0)
         rc = collect_secrets(&a);
 done:

@@ -29,7 +29,9 @@ The access-review estate (issue 14), each user with one key unless said otherwis
   - roles with AdministratorAccess assumable from outside, whatever their names:
     "OrganizationAccountAccessRole" (another account, no condition), "vendor-support" (a
     vendor's account with an ExternalId), "corp-admins" (SAML federation), "audit-admin-mfa"
-    (another account, MFA required); "partner-readonly" (ReadOnlyAccess: not collected).
+    (another account, MFA required); "partner-readonly" (ReadOnlyAccess: not collected);
+  - IAM Identity Center: user "breakglass-sso" assigned AdministratorAccess, group "developers"
+    assigned ReadOnly (not a fallback name: not collected).
   - secret "breakglass/rotation-missed": rotation every 30 days, last rotated 60 days ago, the
     next rotation due 30 days ago.
 
@@ -191,6 +193,33 @@ def seed(port, now):
          {"Bool": {"aws:MultiFactorAuthPresent": "true"}})
     role("partner-readonly", {"AWS": "arn:aws:iam::%s:root" % OTHER_ACCOUNT},
          managed="ReadOnlyAccess")
+    # IAM Identity Center: an emergency user and an ordinary group, each assigned a permission
+    # set in this account.
+    sso = boto3.client("sso-admin", **kw)
+    ids = boto3.client("identitystore", **kw)
+    inst = sso.list_instances()["Instances"][0]
+    store = inst["IdentityStoreId"]
+
+    def permission_set(name, managed):
+        arn = sso.create_permission_set(InstanceArn=inst["InstanceArn"], Name=name,
+                                        SessionDuration="PT1H")["PermissionSet"]["PermissionSetArn"]
+        sso.attach_managed_policy_to_permission_set(
+            InstanceArn=inst["InstanceArn"], PermissionSetArn=arn,
+            ManagedPolicyArn="arn:aws:iam::aws:policy/" + managed)
+        return arn
+
+    admin_ps = permission_set("AdministratorAccess", "AdministratorAccess")
+    read_ps = permission_set("ReadOnly", "ReadOnlyAccess")
+    bg_user = ids.create_user(IdentityStoreId=store, UserName="breakglass-sso",
+                              DisplayName="Emergency access",
+                              Name={"GivenName": "Break", "FamilyName": "Glass"})["UserId"]
+    devs = ids.create_group(IdentityStoreId=store, DisplayName="developers")["GroupId"]
+    for ps, ptype, pid in ((admin_ps, "USER", bg_user), (read_ps, "GROUP", devs)):
+        sso.create_account_assignment(InstanceArn=inst["InstanceArn"], TargetId=ACCOUNT,
+                                      TargetType="AWS_ACCOUNT", PermissionSetArn=ps,
+                                      PrincipalType=ptype, PrincipalId=pid)
+        sso.provision_permission_set(InstanceArn=inst["InstanceArn"], PermissionSetArn=ps,
+                                     TargetType="AWS_ACCOUNT", TargetId=ACCOUNT)
     sm.create_secret(Name="breakglass/rotated", SecretString="not-a-real-password")
     sm.create_secret(Name="breakglass/rotation-missed", SecretString="not-a-real-password")
 

@@ -158,7 +158,10 @@ class Replay:
         target = headers.get("x-amz-target")
         entry = {"method": method, "headers": headers, "service": service, "body": body}
         result = None
-        if service == "secretsmanager" and target == "secretsmanager.ListSecrets":
+        if service == "sso" and target == "SWBExternalService.ListInstances":
+            entry["action"], entry["params"] = "ListInstances", json.loads(body or b"{}")
+            result = (200, "application/x-amz-json-1.1", b'{"Instances": []}')
+        elif service == "secretsmanager" and target == "secretsmanager.ListSecrets":
             req = json.loads(body or b"{}")
             entry["action"], entry["params"] = "ListSecrets", req
             token = req.get("NextToken")

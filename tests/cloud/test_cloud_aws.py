@@ -192,6 +192,19 @@ def test_moto(binary):
     check(len(sc) == 1 and sc[0]["context"]["key"] == "breakglass-tls" and
           sc[0]["credential"]["expires"] is not None, "moto: server certificate with its expiry")
 
+    # IAM Identity Center: the emergency user's assignment, with the permission set's privilege.
+    sso = by(fs, kind="aws_sso_assignment")
+    check([f["context"]["key"] for f in sso] == ["breakglass-sso"],
+          "moto: only the emergency user's assignment: %s" % [f["context"]["key"] for f in sso])
+    if sso:
+        f = sso[0]
+        check(f["facts"]["privilege"] == "high" and f["facts"]["permission_set"] ==
+              "AdministratorAccess" and f["facts"]["account"] == acct and
+              f["facts"]["principal_type"] == "USER" and f["facts"]["session_duration"] == "PT1H",
+              "moto: SSO assignment facts %s" % f["facts"])
+        check(f["fallback"]["is_fallback"] and f["standing_access"] is False and
+              reasons_have(f, "an Identity Center assignment"), "moto: SSO verdict %s" % f["reasons"])
+
     # Roles with administrator rights assumable from outside, whatever their names.
     role = lambda n: one(fs, n, kind="aws_role", resource="arn:aws:iam::%s:role/%s" % (acct, n))
     r = role("OrganizationAccountAccessRole")
