@@ -99,6 +99,17 @@ int fbs_privilege_raise(struct fbs_finding *f, enum fbs_privilege p, const char 
 extern const struct fbs_linker fbs_linker_keypair;
 
 /*
+ * Automatic rotation (detectors/dim_expiry.c): from the facts rotation_enabled, rotation_days,
+ * next_rotation (else last_rotated + rotation_days, else created + rotation_days). NONE when
+ * rotation is off or its period unknown; CURRENT when the next rotation is after `now` (the
+ * rotation bounds the value's validity); MISSED when it is due and has not happened. *next and
+ * *days (the period) are set for CURRENT and MISSED.
+ */
+enum fbs_rotation { FBS_ROTATION_NONE, FBS_ROTATION_CURRENT, FBS_ROTATION_MISSED };
+enum fbs_rotation fbs_rotation_bound(const struct fbs_finding *f, fbs_time_t now, fbs_time_t *next,
+                                     int64_t *days);
+
+/*
  * Run every applicable detector of stages first..last (inclusive) on `f`. Returns 0, or
  * FBS_ENOMEM (fatal). Other failures are recorded in ctx->diags with the finding's path and the
  * detector's name.

@@ -14,6 +14,9 @@
  *     policies (1.0, each value also matched whole: "*"), the file name (0.8), a comment (0.7)
  *     and the directories (0.5: an admin/ folder in an application says little on its own).
  *   - nothing: the level stays what the rule said (usually unknown).
+ * When a collector evaluated the principal's policies (facts.privilege_from =
+ * "policy_evaluation"), their result decides and the vocabulary is not consulted: a user named
+ * "admin-reports" with s3:GetObject on one bucket is normal, AmazonS3FullAccess is not "full".
  *
  * Each hit weighs term weight x place strength. Hits of one level combine as a noisy-OR,
  * p = 1 - prod(1 - w); the vocabulary makes a finding HIGH when p_high >= 0.5 and p_high >
@@ -112,7 +115,12 @@ struct tally {
     /* (term, place) pairs already counted: a term repeated in one place counts once. */
     const struct fbs_vocab_term *seen[64];
     const char *seen_place[64];
+    double seen_w[64];
     size_t nseen;
+    /* Cloud records repeat one identifier in their resource, principal and names (a GCP
+     * project id in the resource and in the service account's email): a term counts once per
+     * record there, at its strongest place. */
+    bool once_per_record;
     int rc;
 };
 
@@ -122,17 +130,30 @@ static int on_term(const struct fbs_vocab_term *t, void *payload)
     double w = t->weight * ta->strength;
     size_t i;
 
-    for (i = 0; i < ta->nseen; i++)
-        if (ta->seen[i] == t && ta->seen_place[i] == ta->place)
+    double *keep = t->level == FBS_PRIV_HIGH ? &ta->keep_high : &ta->keep_normal;
+
+    for (i = 0; i < ta->nseen; i++) {
+        if (ta->seen[i] != t)
+            continue;
+        if (ta->seen_place[i] == ta->place)
             return 0;
+        if (ta->once_per_record) {
+            /* Already counted elsewhere: only a stronger place replaces that weight. */
+            if (w > ta->seen_w[i] && ta->seen_w[i] < 1.0) {
+                *keep = *keep / (1.0 - ta->seen_w[i]) * (1.0 - w);
+                ta->seen_w[i] = w;
+            }
+            ta->seen_place[i] = ta->place;
+            goto evidence;
+        }
+    }
     if (ta->nseen < sizeof(ta->seen) / sizeof(ta->seen[0])) {
         ta->seen[ta->nseen] = t;
+        ta->seen_w[ta->nseen] = w;
         ta->seen_place[ta->nseen++] = ta->place;
     }
-    if (t->level == FBS_PRIV_HIGH)
-        ta->keep_high *= 1.0 - w;
-    else
-        ta->keep_normal *= 1.0 - w;
+    *keep *= 1.0 - w;
+evidence:
     ta->rc = fbs_privilege_add_evidence(ta->f, "%s '%s'%s", ta->place, t->term,
                                         t->level == FBS_PRIV_HIGH ? "" : " (limited)");
     return ta->rc;
@@ -219,6 +240,13 @@ static int scan_vocab(struct tally *ta, const struct fbs_finding *f,
     return rc;
 }
 
+static bool evaluated(const struct fbs_finding *f)
+{
+    const char *from = json_string_value(json_object_get(f->facts, "privilege_from"));
+
+    return from && !strcmp(from, "policy_evaluation") && f->privilege != FBS_PRIV_UNKNOWN;
+}
+
 static int privilege_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     struct tally ta;
@@ -228,6 +256,7 @@ static int privilege_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx
     memset(&ta, 0, sizeof(ta));
     ta.f = f;
     ta.keep_high = ta.keep_normal = 1.0;
+    ta.once_per_record = f->source >= FBS_SOURCE_AWS;
     if (f->rule_privilege > f->privilege)
         f->privilege = f->rule_privilege;
     if (f->rule_privilege == FBS_PRIV_HIGH) {
@@ -236,7 +265,9 @@ static int privilege_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx
         if (rc < 0)
             return rc;
     }
-    if (ctx->vocab && (rc = scan_vocab(&ta, f, ctx)) < 0)
+    /* A collector that evaluated every policy of the principal decided the level: names are a
+     * tie-breaker only while the privilege is unknown. */
+    if (ctx->vocab && !evaluated(f) && (rc = scan_vocab(&ta, f, ctx)) < 0)
         return rc;
     p_high = 1.0 - ta.keep_high;
     p_normal = 1.0 - ta.keep_normal;

@@ -6,9 +6,14 @@
  * HEAD, in history only, or active in a cloud inventory), its age exceeds the fallback window,
  * and it has no expiry or a validity longer than the window. A cloud fallback credential last
  * used more than the window after it was created is standing access whatever its expiry.
- * Interactive fallback accounts (console password + MFA) are standing access only by that usage
- * rule: "no expiry" alone is how emergency-access guidance asks them to be kept. Non-fallback
- * credentials are never standing access; they are still scored.
+ * Interactive fallback accounts with MFA (a console password whose sign-in also needs the MFA
+ * device) and roles (assumed on demand, not held) are standing access only by that usage rule:
+ * "no expiry" alone is how emergency-access guidance asks them to be kept. A console password
+ * without MFA (or whose MFA is unknown) is judged like a key: the password alone opens the
+ * account. An automatically rotated secret is bounded by its rotation period while the rotation
+ * is kept; a missed rotation bounds nothing. A fallback credential never used since it was
+ * created is dormant standing access when it is old and unbounded, and the reason says so.
+ * Non-fallback credentials are never standing access; they are still scored.
  *
  * Risk is the weighted mean of the known dimension scores, then a standing-access finding is
  * raised to the policy's floor (a higher one when its privilege is high) and an expired or
@@ -47,6 +52,9 @@ struct verdict {
     const struct fbs_detect_ctx *ctx;
     char win[32];
     bool live, old, unbounded, routine;
+    bool exempt;   /* interactive with MFA, or a role: "no expiry" is not held against it */
+    bool rotating; /* bounded by a rotation that is kept */
+    bool always;   /* standing access whatever its age (judge_always) */
     int rc;
 };
 
@@ -157,6 +165,14 @@ static void judge_live(struct verdict *v)
         REASON(v, "present at %s", f->path ? f->path : "?");
 }
 
+/* The collector dated the value from its last rotation (Secrets Manager LastRotatedDate). */
+static bool issued_from_rotation(const struct fbs_finding *f)
+{
+    const char *from = json_string_value(json_object_get(f->facts, "issued_from"));
+
+    return from && !strcmp(from, "last_rotation");
+}
+
 static void judge_age(struct verdict *v)
 {
     struct fbs_finding *f = v->f;
@@ -193,10 +209,157 @@ static void judge_age(struct verdict *v)
                "file modified %s, %lld days ago %s %s fallback window (weak evidence: a file's "
                "modification time)",
                d, (long long)f->age_days, cmp, v->win);
+    } else if (issued_from_rotation(f)) {
+        day(d, f->issued);
+        REASON(v, "value last rotated %s, %lld days ago %s %s fallback window", d,
+               (long long)f->age_days, cmp, v->win);
     } else {
         day(d, f->issued);
         REASON(v, "issued %s, %lld days ago %s %s fallback window", d, (long long)f->age_days, cmp,
                v->win);
+    }
+}
+
+/* "accounts 999988887777, 111122223333" / "federation arn:aws:iam::1:saml-provider/X" */
+static void outsiders(char *out, size_t size, const json_t *trust)
+{
+    const json_t *lists[2] = {json_object_get(trust, "accounts"),
+                              json_object_get(trust, "federated")};
+    const char *words[2] = {"account", "identity provider"};
+    size_t n = 0, i, k;
+
+    out[0] = '\0';
+    if (json_is_true(json_object_get(trust, "public")))
+        n += (size_t)snprintf(out, size, "anyone ('*')");
+    for (k = 0; k < 2 && n < size; k++) {
+        size_t cnt = json_array_size(lists[k]);
+
+        for (i = 0; i < cnt && n < size; i++) {
+            int w =
+                i ? snprintf(out + n, size - n, ", %s",
+                             json_string_value(json_array_get(lists[k], i)))
+                  : snprintf(out + n, size - n, "%s%s%s %s", n ? "; " : "", words[k],
+                             cnt > 1 ? "s" : "", json_string_value(json_array_get(lists[k], i)));
+
+            if (w < 0)
+                return;
+            n += (size_t)w;
+        }
+    }
+}
+
+/*
+ * A role is assumed on demand by the principals its trust policy names, not held. Assumable from
+ * outside the account (facts.trust.outside) without an MFA condition, whoever holds those
+ * principals' credentials can take its rights at any time: judged like a password without MFA.
+ */
+static void judge_role_trust(struct verdict *v)
+{
+    const json_t *trust = json_object_get(v->f->facts, "trust");
+    char who[400];
+
+    if (!json_is_true(json_object_get(trust, "outside"))) {
+        v->exempt = true;
+        REASON(v, "a role is assumed on demand by the principals its trust policy names, not held: "
+                  "it has no expiry of its own and counts as standing access only when used as a "
+                  "routine path");
+        return;
+    }
+    outsiders(who, sizeof(who), trust);
+    if (json_is_true(json_object_get(trust, "mfa_required"))) {
+        v->exempt = true;
+        REASON(v,
+               "assumable from outside the account (%s), only with MFA: it counts as standing "
+               "access only when used as a routine path",
+               who);
+        return;
+    }
+    REASON(v,
+           "assumable from outside the account (%s) without an MFA condition%s: whoever holds "
+           "those credentials can take its rights at any time",
+           who,
+           json_is_true(json_object_get(trust, "external_id_required"))
+               ? " (an ExternalId is required: protection against a confused deputy, not a second "
+                 "factor)"
+               : "");
+}
+
+/*
+ * Interactive credentials: a console password with MFA needs the MFA device as well, so custody
+ * of the device decides who can use it; a role is assumed on demand by the principals its trust
+ * policy names. Both are kept without expiry by design (v->exempt). A console password without
+ * MFA, or whose MFA is not known, is a bearer secret like a key.
+ */
+static void judge_interactive(struct verdict *v)
+{
+    struct fbs_finding *f = v->f;
+    const json_t *mfa = json_object_get(f->facts, "mfa_enabled");
+    const json_t *n = json_object_get(f->facts, "mfa_devices");
+
+    if (!f->interactive)
+        return;
+    if (f->kind && !strcmp(f->kind, "aws_role")) {
+        judge_role_trust(v);
+        return;
+    }
+    if (f->kind && !strcmp(f->kind, "aws_sso_assignment")) {
+        v->exempt = true;
+        REASON(v, "an Identity Center assignment: signing in goes through the identity source and "
+                  "its MFA, which these APIs do not show; the assignment has no expiry and counts "
+                  "as standing access only when used as a routine path");
+        return;
+    }
+    if (json_is_true(mfa)) {
+        v->exempt = true;
+        if (json_is_integer(n))
+            REASON(v,
+                   "console password with MFA (%lld device%s): signing in also needs the MFA "
+                   "device, so whoever holds the device decides who can use it; kept without "
+                   "expiry, it counts as standing access only when used as a routine path",
+                   (long long)json_integer_value(n), json_integer_value(n) == 1 ? "" : "s");
+        else
+            REASON(v, "console password with MFA: signing in also needs the MFA device, so "
+                      "whoever holds the device decides who can use it; kept without expiry, it "
+                      "counts as standing access only when used as a routine path");
+        return;
+    }
+    if (json_is_false(mfa))
+        REASON(v, "console password without MFA: the password alone opens the account");
+    else
+        REASON(v, "console password, MFA not known: judged as if the password alone opens the "
+                  "account");
+}
+
+/* A secret rotated automatically: its value is replaced every period while rotation is kept. */
+static bool judge_rotation(struct verdict *v)
+{
+    struct fbs_finding *f = v->f;
+    const struct fbs_policy *p = v->ctx->policy;
+    char d[FBS_TIME_ISO_LEN];
+    fbs_time_t next;
+    int64_t days;
+
+    switch (fbs_rotation_bound(f, v->ctx->now, &next, &days)) {
+    case FBS_ROTATION_CURRENT:
+        day(d, next);
+        v->rotating = true;
+        v->unbounded = days * (int64_t)FBS_DAY > p->fallback_window;
+        REASON(v,
+               "no expiry, but rotated automatically every %lld days (next rotation %s): "
+               "rotation period %s %s fallback window%s",
+               (long long)days, d, v->unbounded ? ">" : "within the", v->win,
+               v->unbounded ? "" : ": time-bound");
+        return true;
+    case FBS_ROTATION_MISSED:
+        day(d, next);
+        v->unbounded = true;
+        REASON(v,
+               "no expiry, and the automatic rotation every %lld days was missed: next rotation "
+               "was due %s, %lld days ago",
+               (long long)days, d, (long long)fbs_time_days_between(next, v->ctx->now));
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -221,11 +384,10 @@ static void judge_expiry(struct verdict *v)
         return;
     }
     if (!f->has_expires) {
-        if (f->interactive) {
-            REASON(v, "no expiry (an interactive emergency account is kept without one; it counts "
-                      "as standing access only when used as a routine path)");
+        if (judge_rotation(v))
             return;
-        }
+        if (v->exempt)
+            return; /* said by judge_interactive */
         REASON(v, "no expiry");
         v->unbounded = true;
         return;
@@ -234,36 +396,134 @@ static void judge_expiry(struct verdict *v)
         return; /* said by judge_live */
     day(d, f->expires);
     if (f->has_valid) {
-        v->unbounded = f->valid_days * (int64_t)FBS_DAY > p->fallback_window && !f->interactive;
+        v->unbounded = f->valid_days * (int64_t)FBS_DAY > p->fallback_window && !v->exempt;
         REASON(v, "valid %lld days (until %s) %s %s fallback window%s", (long long)f->valid_days, d,
-               v->unbounded ? ">" : "within the", v->win, v->unbounded ? "" : ": time-bound");
+               f->valid_days * (int64_t)FBS_DAY > p->fallback_window ? ">" : "within the", v->win,
+               f->valid_days * (int64_t)FBS_DAY > p->fallback_window ? "" : ": time-bound");
         return;
     }
     left = f->expires - v->ctx->now;
-    v->unbounded = left > p->fallback_window && !f->interactive;
+    v->unbounded = left > p->fallback_window && !v->exempt;
     REASON(v, "expires %s, in %lld days %s %s fallback window%s", d,
            (long long)fbs_time_days_between(v->ctx->now, f->expires),
-           v->unbounded ? ">" : "within the", v->win, v->unbounded ? "" : ": time-bound");
+           left > p->fallback_window ? ">" : "within the", v->win,
+           left > p->fallback_window ? "" : ": time-bound");
 }
 
-/* Cloud: used long after creation means the exception path has become a routine one. */
+/*
+ * Cloud: usage. Used long after creation (or after the last rotation) means the exception path
+ * has become a routine one; never used since creation, or unused for longer than unused_max_age,
+ * means a dormant credential that should be disabled until it is needed.
+ */
 static void judge_usage(struct verdict *v)
 {
     struct fbs_finding *f = v->f;
+    const struct fbs_policy *p = v->ctx->policy;
+    const char *since = issued_from_rotation(f) ? "it was last rotated" : "it was created";
     char d[FBS_TIME_ISO_LEN];
-    int64_t after;
+    int64_t after, idle;
 
-    if (!f->has_last_used || !f->has_issued)
+    if (!f->has_last_used) {
+        if (!json_is_true(json_object_get(f->facts, "never_used")))
+            return;
+        if (!f->has_issued) {
+            REASON(v, "never used");
+            return;
+        }
+        day(d, f->issued);
+        if (v->old && v->exempt)
+            REASON(v, "never used since %s %s, %lld days ago: kept sealed for an emergency", since,
+                   d, (long long)f->age_days);
+        else if (v->old && v->unbounded)
+            REASON(v,
+                   "never used since %s %s, %lld days ago: dormant standing access, to be "
+                   "disabled until it is needed",
+                   since, d, (long long)f->age_days);
+        else
+            REASON(v, "never used since %s %s", since, d);
         return;
-    after = f->last_used - f->issued;
-    if (after <= v->ctx->policy->fallback_window)
+    }
+    idle = v->ctx->now - f->last_used;
+    if (f->has_issued) {
+        after = f->last_used - f->issued;
+        if (after > p->fallback_window) {
+            v->routine = true;
+            day(d, f->last_used);
+            REASON(v,
+                   "last used %s, %lld days after %s > %s fallback window: the fallback path has "
+                   "become a routine one",
+                   d, (long long)(after / FBS_DAY), since, v->win);
+            return;
+        }
+    }
+    if (idle > p->unused_max_age) {
+        char lim[32];
+
+        span(lim, p->unused_max_age);
+        day(d, f->last_used);
+        REASON(v, "last used %s, %lld days ago > %s unused_max_age: dormant", d,
+               (long long)(idle / FBS_DAY), lim);
+    }
+}
+
+/*
+ * Credentials that are standing access whatever their age or expiry: a root access key (the root
+ * user needs none, CIS AWS 1.4), and a privileged console password without MFA (the password
+ * alone opens an account that can do everything).
+ */
+static void judge_always(struct verdict *v)
+{
+    struct fbs_finding *f = v->f;
+
+    if (f->kind && !strcmp(f->kind, "aws_root_access_key")) {
+        v->always = true;
+        REASON(v, "a root access key should not exist (CIS AWS 1.4): whatever its age, it is "
+                  "standing access to everything in the account");
         return;
-    v->routine = true;
-    day(d, f->last_used);
+    }
+    if (f->interactive && !v->exempt && f->privilege == FBS_PRIV_HIGH) {
+        v->always = true;
+        if (f->kind && !strcmp(f->kind, "aws_role"))
+            REASON(v, "a privileged role that outsiders may assume without MFA is standing "
+                      "access, whatever its age");
+        else
+            REASON(v, "a privileged account whose password alone signs in is standing access, "
+                      "whatever its age");
+    }
+}
+
+/* A provider's own finding that the credential leaked (GCP KEY_EXPOSED, facts.exposed). */
+static void judge_exposed(struct verdict *v)
+{
+    const json_t *gcp = json_object_get(v->f->facts, "gcp");
+    const char *by = json_string_value(json_object_get(gcp, "exposed_by"));
+
+    if (!json_is_true(json_object_get(v->f->facts, "exposed")))
+        return;
     REASON(v,
-           "last used %s, %lld days after it was created > %s fallback window: used as a "
-           "routine path",
-           d, (long long)(after / FBS_DAY), v->win);
+           "the provider reports the key exposed%s%s%s: treat it as compromised, delete it and "
+           "review its use",
+           by ? " (" : "", by ? by : "", by ? ")" : "");
+}
+
+/* Why a live fallback credential is not standing access. */
+static const char *not_standing_why(const struct verdict *v)
+{
+    const struct fbs_finding *f = v->f;
+
+    if (!f->has_age)
+        return "its age is unknown";
+    if (!v->old)
+        return "not older than the fallback window yet";
+    if (v->exempt && f->kind && !strcmp(f->kind, "aws_sso_assignment"))
+        return "an Identity Center assignment not used as a routine path";
+    if (v->exempt && f->kind && !strcmp(f->kind, "aws_role"))
+        return "a role assumed on demand and not used as a routine path";
+    if (v->exempt)
+        return "an interactive account with MFA, not used as a routine path";
+    if (v->rotating)
+        return "its automatic rotation bounds it within the fallback window";
+    return "time-bound within the fallback window";
 }
 
 static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
@@ -275,21 +535,22 @@ static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         REASON(&v, "not a fallback credential (fallback confidence %.2f < %.2f threshold)",
                f->fallback_confidence, ctx->policy->fallback_threshold);
         judge_live(&v);
+        judge_exposed(&v);
         f->standing = 0;
         return v.rc;
     }
     judge_live(&v);
+    judge_exposed(&v);
     if (v.live) {
         judge_age(&v);
+        judge_interactive(&v);
         judge_expiry(&v);
         judge_usage(&v);
+        judge_always(&v);
     }
-    f->standing = v.live && ((v.old && v.unbounded) || v.routine);
+    f->standing = v.live && ((v.old && v.unbounded) || v.routine || v.always);
     if (v.live && !f->standing && v.rc == 0)
-        v.rc = fbs_finding_add_reason(f, "not standing access: %s",
-                                      !f->has_age ? "its age is unknown"
-                                      : !v.old    ? "not older than the fallback window yet"
-                                                  : "time-bound within the fallback window");
+        v.rc = fbs_finding_add_reason(f, "not standing access: %s", not_standing_why(&v));
     return v.rc;
 }
 
@@ -335,6 +596,9 @@ static const char *fallback_advice(const char *kind)
                            "give each new share to a different custodian, PGP-encrypted."},
         {"vault_root", "Revoke the root token (vault token revoke); generate a root token only "
                        "when needed (vault operator generate-root) and revoke it after use."},
+        {"aws_root_console", "Enable MFA on the root user (a hardware key kept under dual "
+                             "control), keep its password sealed, alert on every root sign-in "
+                             "and review each use."},
         {"aws_console", "Keep the emergency account's password and MFA device sealed, alert on "
                         "every sign-in, and review each use."},
         {NULL, "Revoke or rotate it now. A break-glass credential should be issued on demand "

@@ -1,6 +1,7 @@
 /* redact.c - redaction of secrets and snippets; see redact.h. */
 #include "redact.h"
 #include "../scanner/core/alloc.h"
+#include "../scanner/model/finding.h"
 #include "../scanner/core/error.h"
 #include "../scanner/core/text.h"
 #include "../scanner/model/target.h"
@@ -238,4 +239,13 @@ const char *fbs_report_where_words(const char *where)
         if (!strcmp(where, map[i][0]))
             return map[i][1];
     return NULL;
+}
+
+int fbs_redact_finding_secret(struct fbs_buf *out, const struct fbs_finding *f)
+{
+    if (!f->secret)
+        return 0;
+    if (f->secret_public)
+        return fbs_utf8_sanitize(out, f->secret, f->secret_len) < 0 ? FBS_ENOMEM : 0;
+    return fbs_redact_secret(out, f->secret, f->secret_len);
 }

@@ -21,6 +21,14 @@
 int fbs_redact_secret(struct fbs_buf *out, const char *secret, size_t len);
 
 /*
+ * The redacted form of a finding's secret, except when the finding says it is a public name
+ * (f->secret_public: an AWS Secrets Manager secret's name, which the report prints in full
+ * elsewhere anyway): then the name as it is (valid UTF-8). 0 or FBS_ENOMEM.
+ */
+struct fbs_finding;
+int fbs_redact_finding_secret(struct fbs_buf *out, const struct fbs_finding *f);
+
+/*
  * Append the snippet for `line` (the secret at [sstart, sstart+slen)) to out: trimmed, valid
  * UTF-8, at most ~200 bytes. With `show` the secret is kept as is. 0 or FBS_ENOMEM.
  */

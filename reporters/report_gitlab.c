@@ -310,7 +310,9 @@ static int md_code(struct fbs_buf *out, const char *s)
 
 static int redacted(struct fbs_buf *out, const struct fbs_finding *f)
 {
-    return fbs_redact_secret(out, f->secret ? f->secret : "", f->secret ? f->secret_len : 0);
+    if (!f->secret)
+        return fbs_redact_secret(out, "", 0);
+    return fbs_redact_finding_secret(out, f);
 }
 
 /* The redacted line holding the secret (into out, empty when there is none). */

@@ -156,7 +156,7 @@ static int put_secret(struct fbs_buf *b, const struct fbs_finding *f, bool show)
     if (show && !memchr(f->secret, '\n', f->secret_len))
         rc = fbs_utf8_sanitize(&tmp, f->secret, f->secret_len);
     else
-        rc = fbs_redact_secret(&tmp, f->secret, f->secret_len);
+        rc = fbs_redact_finding_secret(&tmp, f);
     if (rc == 0)
         rc = put_escaped_utf8(b, tmp.ptr ? tmp.ptr : "", tmp.len);
     fbs_buf_release_wipe(&tmp);

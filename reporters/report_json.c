@@ -60,7 +60,7 @@ static json_t *redacted_json(const struct fbs_finding *f)
 
     if (!f->secret)
         return json_null();
-    if (fbs_redact_secret(&b, f->secret, f->secret_len) < 0)
+    if (fbs_redact_finding_secret(&b, f) < 0)
         return NULL;
     v = json_stringn(b.ptr, b.len);
     fbs_buf_release(&b);

@@ -703,7 +703,7 @@ static int put_regions(json_t *phys, const struct fbs_finding *f, bool show)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     if (f->secret) {
         rc = show ? fbs_utf8_sanitize(&sec, f->secret, f->secret_len)
-                  : fbs_redact_secret(&sec, f->secret, f->secret_len);
+                  : fbs_redact_finding_secret(&sec, f);
         if (rc == 0)
             put(region, "snippet", snippet(&sec));
     }
@@ -828,7 +828,7 @@ static json_t *properties_json(const struct fbs_finding *f)
     if (!p)
         return NULL;
     put(p, "kind", jstr(f->kind));
-    if (f->secret && fbs_redact_secret(&red, f->secret, f->secret_len) == 0)
+    if (f->secret && fbs_redact_finding_secret(&red, f) == 0)
         put(p, "redacted", json_stringn(red.ptr, red.len));
     fbs_buf_release(&red);
     put(p, "source", json_string(fbs_source_kind_name(f->source)));

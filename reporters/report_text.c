@@ -125,7 +125,7 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
     if (st->opts->show_secrets && !memchr(f->secret, '\n', f->secret_len))
         rc |= fbs_utf8_sanitize(b, f->secret, f->secret_len);
     else
-        rc |= fbs_redact_secret(b, f->secret, f->secret_len);
+        rc |= fbs_redact_finding_secret(b, f);
     rc |= fbs_buf_putc(b, '\n');
     if (f->line_text) {
         rc |= fbs_buf_printf(b, "  line:     %s", C(st, DIM));
@@ -301,9 +301,21 @@ static int text_end(void *state)
     write_counts(st);
     for (k = 0; k < FBS_SKIP__COUNT; k++)
         skipped += atomic_load(&s->skipped[k]);
-    fprintf(out, "scanned %llu file%s, %llu bytes with %zu rules; skipped %zu",
-            (unsigned long long)atomic_load(&s->blobs), atomic_load(&s->blobs) == 1 ? "" : "s",
-            (unsigned long long)atomic_load(&s->bytes), info->nrules, skipped);
+    if (atomic_load(&s->records) && !atomic_load(&s->blobs)) {
+        /* A cloud collection or inventory: records, not bytes, were read. */
+        unsigned long long nrec = (unsigned long long)atomic_load(&s->records);
+
+        fprintf(out, "collected %llu credential record%s from ", nrec, nrec == 1 ? "" : "s");
+        for (k = 0; k < (int)info->ntargets; k++)
+            fprintf(out, "%s%s", k ? ", " : "", info->targets[k]);
+        if (!info->ntargets)
+            fputs("the cloud", out);
+        fprintf(out, "; skipped %zu", skipped);
+    } else {
+        fprintf(out, "scanned %llu file%s, %llu bytes with %zu rules; skipped %zu",
+                (unsigned long long)atomic_load(&s->blobs), atomic_load(&s->blobs) == 1 ? "" : "s",
+                (unsigned long long)atomic_load(&s->bytes), info->nrules, skipped);
+    }
     if (skipped) {
         const char *sep = " (";
 

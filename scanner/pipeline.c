@@ -428,6 +428,7 @@ int fbs_pipeline_add_records(struct fbs_scan_result *r, const struct fbs_pipelin
     if (rc < 0)
         return rc;
     atomic_fetch_add(&r->stats.findings, n);
+    atomic_fetch_add(&r->stats.records, n);
     fbs_vec_sort(&r->findings, fbs_finding_cmp);
     return fbs_pipeline_suppress(r, opts);
 }

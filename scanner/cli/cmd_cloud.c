@@ -35,6 +35,7 @@ struct cloud_args {
     const char *provider;
     const char *profile;
     const char *region;
+    const char *regions;
     const char *endpoint_url;
     const char *ca_bundle;
 };
@@ -44,12 +45,14 @@ enum {
     OPT_REGION,
     OPT_ENDPOINT_URL,
     OPT_CA_BUNDLE,
+    OPT_REGIONS,
 };
 
 static const struct option long_opts[] = {
     FBS_CLI_OUTPUT_LONG_OPTS,
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"region", required_argument, NULL, OPT_REGION},
+    {"regions", required_argument, NULL, OPT_REGIONS},
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT_URL},
     {"ca-bundle", required_argument, NULL, OPT_CA_BUNDLE},
     {"help", no_argument, NULL, 'h'},
@@ -63,8 +66,12 @@ static const struct fbs_help_opt aws_opts[] = {
      "AWS_SECRET_ACCESS_KEY, then\nAWS_PROFILE, then 'default')",
      NULL},
     {"--region REGION",
-     "region for Secrets Manager (default: AWS_REGION,\nAWS_DEFAULT_REGION, the profile's "
+     "region for regional calls (default: AWS_REGION,\nAWS_DEFAULT_REGION, the profile's "
      "region, us-east-1)",
+     NULL},
+    {"--regions R1,R2",
+     "Secrets Manager regions (default: every region enabled\nfor the account, from "
+     "ec2:DescribeRegions)",
      NULL},
     {"--endpoint-url URL", "send every API call to URL (an emulator or a proxy)", NULL},
     {"--ca-bundle FILE", "trust the certificate authorities in FILE (PEM)", NULL},
@@ -129,11 +136,16 @@ const struct fbs_help fbs_help_cloud = {
     .about =
         "Read a cloud account's credentials through its APIs, read-only, and report\n"
         "them like any other finding (age, last use, expiry, privilege, custody):\n"
-        "  aws         IAM users' access keys and console passwords, root access keys,\n"
-        "              roles and Secrets Manager secrets whose names or tags say\n"
+        "  aws         IAM users' access keys, console passwords (with MFA), signing\n"
+        "              certificates, SSH keys and service-specific credentials, server\n"
+        "              certificates, the root user's keys and sign-in, administrator roles\n"
+        "              others may assume, IAM Identity Center assignments, and the roles and\n"
+        "              Secrets Manager secrets (every enabled region) whose names or tags say\n"
         "              break-glass/emergency/recovery/backup; needs iam:Get*, iam:List*,\n"
-        "              iam:GenerateCredentialReport and secretsmanager:ListSecrets (the\n"
-        "              SecurityAudit managed policy has them); docs/cloud-aws.md\n"
+        "              iam:GenerateCredentialReport, secretsmanager:ListSecrets,\n"
+        "              ec2:DescribeRegions and, for Identity Center, sso:List*,\n"
+        "              sso:Describe*, sso:GetInlinePolicy* and identitystore:Describe*;\n"
+        "              docs/cloud-aws.md\n"
         "  gcp         user-managed service account keys of a project (--project), with the\n"
         "              accounts' roles from the project IAM policy; token from --token-file or\n"
         "              GOOGLE_OAUTH_ACCESS_TOKEN (gcloud auth print-access-token)\n"
@@ -197,6 +209,13 @@ static int parse_args(struct cloud_args *a, int argc, char **argv)
             break;
         case OPT_REGION:
             a->region = optarg;
+            break;
+        case OPT_REGIONS:
+            if (!optarg[strspn(optarg, ", ")]) {
+                fbs_cli_error("--regions: expected a comma-separated list of regions");
+                return -1;
+            }
+            a->regions = optarg;
             break;
         case OPT_ENDPOINT_URL:
             if (!endpoint_ok(optarg)) {
@@ -310,6 +329,7 @@ static int run_aws(struct cloud_args *a)
     ao.creds = &creds;
     ao.endpoint_url = a->endpoint_url;
     ao.ca_bundle = a->ca_bundle;
+    ao.regions = a->regions;
     ao.filter = fbs_cli_aws_filter;
     ao.filter_payload = a->out.vocab;
     hook = getenv("FALLBACK_SCAN_AWS_BACKOFF_MS");

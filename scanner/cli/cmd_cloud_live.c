@@ -412,6 +412,7 @@ static int run(struct live_args *a)
         goto done;
     }
     have_set = true;
+    set.now = a->out.now;
     switch (a->provider) {
     case P_GCP:
         rc = fbs_live_gcp(&set, fx, a->project, a->endpoint, a->crm_endpoint);

@@ -217,6 +217,7 @@ int fbs_cmd_inventory(int argc, char **argv)
     have_set = true;
     set.k8s_cluster = cluster;
     set.vault_addr = vault_addr;
+    set.now = o.now;
     if (fbs_inventory_scan(&set, (const char *const *)argv + optind, (size_t)(argc - optind),
                            max_size) < 0) {
         fbs_cli_fail(NULL);

@@ -202,6 +202,7 @@ static int make_row(struct aws_report_row **out, const struct record *rec, const
     row->has_created = aws_parse_date(&row->created, F(C_CREATED)) == 0;
     row->password_enabled = tri(F(C_PW_ENABLED));
     row->has_password_last_used = aws_parse_date(&row->password_last_used, F(C_PW_LAST_USED)) == 0;
+    row->password_never_used = F(C_PW_LAST_USED) && !strcmp(F(C_PW_LAST_USED), "no_information");
     row->has_password_last_changed =
         aws_parse_date(&row->password_last_changed, F(C_PW_LAST_CHANGED)) == 0;
     row->mfa_active = tri(F(C_MFA));
@@ -213,6 +214,7 @@ static int make_row(struct aws_report_row **out, const struct record *rec, const
         k->has_last_rotated = aws_parse_date(&k->last_rotated, F(base + 1)) == 0;
         k->has_last_used = aws_parse_date(&k->last_used, F(base + 2)) == 0;
         k->exists = k->active == 1 || k->has_last_rotated;
+        k->never_used = k->exists && F(base + 2) && !strcmp(F(base + 2), "N/A");
         if ((rc = dup_value(&k->last_used_region, F(base + 3))) < 0 ||
             (rc = dup_value(&k->last_used_service, F(base + 4))) < 0)
             goto done;
@@ -355,6 +357,7 @@ int aws_root_key_record(struct fbs_vec *out, const struct aws_report_row *row, i
             aws_fact_str(f, "last_used_region", k->last_used_region) < 0 ||
             aws_fact_str(f, "last_used_service", k->last_used_service) < 0 ||
             set_bool(f, "mfa_enabled", row->mfa_active) < 0 ||
+            set_bool(f, "never_used", k->never_used ? 1 : -1) < 0 ||
             json_object_set_new(f->facts, "key_slot", json_integer(i + 1)) < 0)
             goto done;
     } else {
@@ -362,6 +365,51 @@ int aws_root_key_record(struct fbs_vec *out, const struct aws_report_row *row, i
         if (aws_fact_str(f, "evidence_source", "iam:GetAccountSummary") < 0)
             goto done;
     }
+    rc = push_record(out, f);
+    f = NULL;
+done:
+    fbs_finding_free(f);
+    fbs_buf_release(&res);
+    return rc < 0 ? fbs_error_set(FBS_ENOMEM, "out of memory") : 0;
+}
+
+int aws_root_console_record(struct fbs_vec *out, const struct aws_report_row *row, int mfa,
+                            const char *account)
+{
+    struct fbs_buf res = FBS_BUF_INIT;
+    const char *mfa_from = mfa >= 0 ? "iam:GetAccountSummary" : NULL;
+    struct fbs_finding *f = NULL;
+    json_t *ev;
+    int rc;
+
+    if (row && row->arn && *row->arn)
+        rc = fbs_buf_puts(&res, row->arn);
+    else
+        rc = fbs_buf_printf(&res, "arn:aws:iam::%s:root", account ? account : "unknown");
+    if (rc < 0)
+        goto done;
+    rc = FBS_ENOMEM;
+    f = aws_record_new(&aws_rule_root_console, res.ptr, "<root_account>", "root_password");
+    if (!f)
+        goto done;
+    f->privilege = FBS_PRIV_HIGH;
+    f->interactive = true;
+    f->active = 1;
+    if (mfa < 0 && row && row->mfa_active >= 0) {
+        mfa = row->mfa_active;
+        mfa_from = "credential_report";
+    }
+    ev = json_array();
+    if (!ev || json_object_set_new(f->facts, "privilege_evidence", ev) < 0 ||
+        json_array_append_new(ev, json_string("the account root user: every action on every "
+                                              "resource, which no IAM policy can restrict")) < 0 ||
+        fbs_finding_add_indicator(f, "root user sign-in", "content", 1.0) < 0 ||
+        set_bool(f, "mfa_enabled", mfa) < 0 || aws_fact_str(f, "mfa_from", mfa_from) < 0)
+        goto done;
+    if (row && row->has_password_last_used)
+        aws_set_last_used(f, row->password_last_used);
+    else if (row && row->password_never_used && set_bool(f, "never_used", 1) < 0)
+        goto done;
     rc = push_record(out, f);
     f = NULL;
 done:
@@ -384,6 +432,7 @@ static int user_key_record(struct fbs_vec *out, const struct aws_report_row *row
     if (k->has_last_used)
         aws_set_last_used(f, k->last_used);
     if ((k->has_last_rotated && aws_set_issued(f, k->last_rotated, "aws_credential_report") < 0) ||
+        set_bool(f, "never_used", k->never_used ? 1 : -1) < 0 ||
         aws_fact_str(f, "user", row->user) < 0 ||
         aws_fact_str(f, "last_used_region", k->last_used_region) < 0 ||
         aws_fact_str(f, "last_used_service", k->last_used_service) < 0 ||
@@ -409,6 +458,7 @@ static int console_record(struct fbs_vec *out, const struct aws_report_row *row)
         aws_set_last_used(f, row->password_last_used);
     if ((row->has_password_last_changed &&
          aws_set_issued(f, row->password_last_changed, "aws_credential_report") < 0) ||
+        set_bool(f, "never_used", row->password_never_used ? 1 : -1) < 0 ||
         aws_fact_str(f, "user", row->user) < 0 || set_bool(f, "mfa_enabled", row->mfa_active) < 0) {
         fbs_finding_free(f);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
@@ -427,6 +477,10 @@ int aws_credreport_row_records(struct fbs_vec *out, const struct aws_report_row 
     }
     if (rc == 0 && !row->root && row->password_enabled == 1)
         rc = console_record(out, row);
+    /* The root row's password_enabled is "not_supported": a use (or "no_information") shows
+     * the root user signs in with a password. */
+    if (rc == 0 && row->root && (row->has_password_last_used || row->password_never_used))
+        rc = aws_root_console_record(out, row, -1, NULL);
     return rc;
 }
 

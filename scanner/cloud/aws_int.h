@@ -157,6 +157,13 @@ long long aws_iam_summary_value(const struct aws_xml *doc, const char *key);
  * appended), FBS_ENOMEM.
  */
 int aws_policy_eval(struct fbs_vec *evidence, const char *doc, const char *label);
+/*
+ * All the policies of one principal together (docs[i] labelled labels[i]; a NULL doc is an
+ * unknown one): a Deny in one removes what it covers from the others. *unreadable is set when a
+ * document was NULL or not a policy (the others are still evaluated). 0 or FBS_ENOMEM.
+ */
+int aws_policy_eval_set(struct fbs_vec *evidence, const char *const *docs,
+                        const char *const *labels, size_t ndocs, bool *unreadable);
 /* Whether an AWS managed policy ARN is, by name alone, a full-admin one (AdministratorAccess). */
 bool aws_policy_is_admin_arn(const char *arn);
 
@@ -167,6 +174,7 @@ struct aws_report_key {
     int active;  /* 1, 0, -1 unknown */
     fbs_time_t last_rotated, last_used;
     bool has_last_rotated, has_last_used;
+    bool never_used; /* last used "N/A" on an existing key */
     char *last_used_region, *last_used_service;
 };
 
@@ -178,7 +186,8 @@ struct aws_report_row {
     int password_enabled; /* 1, 0, -1 unknown/not_supported */
     fbs_time_t password_last_used, password_last_changed;
     bool has_password_last_used, has_password_last_changed;
-    int mfa_active; /* 1, 0, -1 */
+    bool password_never_used; /* password_last_used "no_information" */
+    int mfa_active;           /* 1, 0, -1 */
     struct aws_report_key key[2];
 };
 
@@ -191,6 +200,13 @@ int aws_credreport_row_records(struct fbs_vec *out, const struct aws_report_row 
  * one GetAccountSummary reveals (`account` names the resource). 0 or FBS_ENOMEM. */
 int aws_root_key_record(struct fbs_vec *out, const struct aws_report_row *row, int i,
                         const char *account);
+/*
+ * The root user's sign-in (password) record: `row` is the report's root row or NULL, `mfa` the
+ * account summary's AccountMFAEnabled (-1 unknown: the row's mfa_active is used). 0 or
+ * FBS_ENOMEM.
+ */
+int aws_root_console_record(struct fbs_vec *out, const struct aws_report_row *row, int mfa,
+                            const char *account);
 
 /* Secrets Manager (aws_secrets.c) ---------------------------------------------------------- */
 
@@ -218,7 +234,7 @@ struct aws_rule {
 };
 
 extern const struct aws_rule aws_rule_access_key, aws_rule_root_key, aws_rule_console,
-    aws_rule_role, aws_rule_secret;
+    aws_rule_role, aws_rule_secret, aws_rule_root_console;
 
 /*
  * A new record for `rule`: source aws, rule fields, resource, key (owning principal) and secret

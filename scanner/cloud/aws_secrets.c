@@ -100,6 +100,30 @@ static int parse_tags(struct fbs_vec *tags, const json_t *arr)
     return 0;
 }
 
+/* A rotation schedule "rate(N days)" or "rate(N hours)" as whole days (hours rounded up); -1
+ * for a cron() schedule or anything else (the period then comes from the rotation dates). */
+static long long schedule_days(const char *expr)
+{
+    long long n = 0;
+    int digits = 0;
+
+    if (!expr || strncmp(expr, "rate(", 5) != 0)
+        return -1;
+    for (expr += 5; *expr == ' '; expr++)
+        ;
+    for (; *expr >= '0' && *expr <= '9' && n < 100000; expr++, digits++)
+        n = n * 10 + (*expr - '0');
+    while (*expr == ' ')
+        expr++;
+    if (!digits || n <= 0)
+        return -1;
+    if (!strncmp(expr, "day", 3))
+        return n;
+    if (!strncmp(expr, "hour", 4))
+        return (n + 23) / 24;
+    return -1;
+}
+
 static int parse_secret(struct aws_secret **out, const json_t *e)
 {
     struct aws_secret *s = fbs_calloc(1, sizeof(*s));
@@ -127,7 +151,8 @@ static int parse_secret(struct aws_secret **out, const json_t *e)
     days = json_object_get(json_object_get(e, "RotationRules"), "AutomaticallyAfterDays");
     s->rotation_days = json_is_integer(days) && json_integer_value(days) >= 0
                            ? (long long)json_integer_value(days)
-                           : -1;
+                           : schedule_days(json_string_value(json_object_get(
+                                 json_object_get(e, "RotationRules"), "ScheduleExpression")));
     if (!s->name || !s->arn) {
         aws_secret_free(s);
         return 0; /* nothing to name it by: skipped */

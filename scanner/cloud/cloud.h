@@ -94,6 +94,10 @@ struct fbs_aws_opts {
     unsigned max_tries;                /* attempts per call (throttling, 5xx); 0: 4 */
     unsigned backoff_ms;               /* first retry delay; 0: 250 ms (tests: 1) */
     unsigned report_polls;             /* credential report: GetCredentialReport polls; 0: 10 */
+    /* Secrets Manager regions, comma-separated ("eu-west-1,us-east-1"); NULL: every region
+     * enabled for the account (ec2:DescribeRegions; when that call fails, a diagnostic and the
+     * credentials' region only). */
+    const char *regions;
     /* Roles and secrets are collected when their name, path, description or a tag passes the
      * filter; NULL collects all of them. */
     fbs_cloud_filter_fn filter;

@@ -21,13 +21,16 @@
 #include "../core/text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../core/banned.h"
 
 #define IAM_VERSION "2010-05-08"
 #define STS_VERSION "2011-06-15"
+#define EC2_VERSION "2016-11-15"
 
 /* Rules: the fields a text finding would take from a rule, for records. ---------------------- */
 
@@ -52,6 +55,61 @@ const struct aws_rule aws_rule_root_key = {
                    "with MFA, and alert on its use.",
     .fallback = true,
     .privilege = FBS_PRIV_HIGH,
+};
+
+const struct aws_rule aws_rule_root_console = {
+    .id = "aws.iam.root_console_password",
+    .name = "AWS account root user sign-in",
+    .kind = "aws_root_console_password",
+    .remediation = "Give the root user a hardware or virtual MFA device kept under dual control, "
+                   "keep its password sealed, alert on every root sign-in (CloudTrail "
+                   "ConsoleLogin by Root) and review each use.",
+    .fallback = true,
+    .privilege = FBS_PRIV_HIGH,
+};
+
+static const struct aws_rule rule_signing_cert = {
+    .id = "aws.iam.signing_certificate",
+    .name = "AWS IAM user signing certificate",
+    .kind = "aws_signing_certificate",
+    .remediation =
+        "Delete the signing certificate (aws iam delete-signing-certificate) unless a "
+        "legacy SOAP or EC2 bundling tool still needs it; its private key signs requests "
+        "as the user.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+static const struct aws_rule rule_ssh_key = {
+    .id = "aws.iam.ssh_public_key",
+    .name = "AWS IAM user SSH public key",
+    .kind = "aws_ssh_public_key",
+    .remediation = "Deactivate or delete the SSH public key (aws iam update-ssh-public-key / "
+                   "delete-ssh-public-key); whoever holds its private key reaches CodeCommit as "
+                   "the user.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+static const struct aws_rule rule_service_cred = {
+    .id = "aws.iam.service_specific_credential",
+    .name = "AWS IAM service-specific credential",
+    .kind = "aws_service_specific_credential",
+    .remediation = "Deactivate and delete the service-specific credential (aws iam "
+                   "delete-service-specific-credential) once its last use is known; prefer "
+                   "temporary credentials.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+static const struct aws_rule rule_server_cert = {
+    .id = "aws.iam.server_certificate",
+    .name = "AWS IAM server certificate",
+    .kind = "aws_server_certificate",
+    .remediation = "Move the certificate to ACM, or delete it (aws iam delete-server-certificate) "
+                   "when nothing serves it; renew it before it expires.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
 };
 
 const struct aws_rule aws_rule_console = {
@@ -156,6 +214,7 @@ struct aws {
                              * the fetch failed) */
     struct fbs_vec report;  /* struct aws_report_row * */
     bool report_ok;
+    const char *sm_region; /* the region Secrets Manager calls go to now; NULL: the default */
 };
 
 static int oom(void)
@@ -197,8 +256,12 @@ static int form_add(struct fbs_buf *b, const char *key, const char *value)
 static int endpoint(const struct aws *a, const char *svc, struct fbs_buf *url, struct fbs_buf *sig)
 {
     const char *region = a->opts->creds->region;
-    const char *sign_region = region ? region : "us-east-1";
+    const char *sign_region;
     int rc;
+
+    if (a->sm_region && !strcmp(svc, "secretsmanager"))
+        region = a->sm_region;
+    sign_region = region ? region : "us-east-1";
 
     if (!strcmp(svc, "iam"))
         sign_region = "us-east-1"; /* IAM is global, signed for us-east-1 */
@@ -311,7 +374,10 @@ static int query(struct aws *a, const char *svc, const char *action, const char 
     *doc = NULL;
     fbs_http_response_init(&resp);
     if (fbs_buf_printf(&body, "Action=%s&Version=%s%s", action,
-                       !strcmp(svc, "sts") ? STS_VERSION : IAM_VERSION, params ? params : "") < 0) {
+                       !strcmp(svc, "sts")   ? STS_VERSION
+                       : !strcmp(svc, "ec2") ? EC2_VERSION
+                                             : IAM_VERSION,
+                       params ? params : "") < 0) {
         rc = oom();
         goto done;
     }
@@ -541,13 +607,16 @@ static int collect_root(struct aws *a)
     const struct aws_report_row *root = report_row(a, "<root_account>");
     struct aws_xml *doc = NULL;
     struct aws_error err;
-    long long present = -1;
+    long long present = -1, mfa = -1, password = -1;
     bool from_report = false;
     int rc;
 
     rc = query(a, "iam", "GetAccountSummary", NULL, &doc, &err);
-    if (rc == 0)
+    if (rc == 0) {
         present = aws_iam_summary_value(doc, "AccountAccessKeysPresent");
+        mfa = aws_iam_summary_value(doc, "AccountMFAEnabled");
+        password = aws_iam_summary_value(doc, "AccountPasswordPresent");
+    }
     aws_xml_free(doc);
     if (rc < 0 && (rc = api_failed(a, rc, a->account ? a->account : "iam")) < 0)
         return rc;
@@ -560,8 +629,22 @@ static int collect_root(struct aws *a)
         from_report = true;
     }
     /* The report may be hours old, or have no root row (emulators): the summary is current. */
-    if (!from_report && present > 0)
-        return aws_root_key_record(a->records, NULL, 0, a->account);
+    if (!from_report && present > 0 &&
+        (rc = aws_root_key_record(a->records, NULL, 0, a->account)) < 0)
+        return rc;
+    if (!from_report && present > 0 && mfa >= 0) {
+        struct fbs_finding *f = a->records->items[a->records->len - 1];
+
+        if (json_object_set_new(f->facts, "mfa_enabled", json_boolean(mfa > 0)) < 0)
+            return oom();
+    }
+    /* The root user's sign-in: a password the summary counts, or one the report saw used. */
+    if (password > 0 || (root && (root->has_password_last_used || root->password_never_used)))
+        return aws_root_console_record(a->records, root,
+                                       mfa > 0    ? 1
+                                       : mfa == 0 ? 0
+                                                  : -1,
+                                       a->account);
     return 0;
 }
 
@@ -647,9 +730,11 @@ done:
 }
 
 struct priv {
-    json_t *evidence; /* array of strings */
-    json_t *policies; /* array of strings: every policy that applies */
-    bool unknown;     /* a document could not be read */
+    json_t *evidence;      /* array of strings */
+    json_t *policies;      /* array of strings: every policy that applies */
+    bool unknown;          /* a document could not be read */
+    struct fbs_vec docs;   /* char * (NULL: unknown), evaluated together by privilege_of */
+    struct fbs_vec labels; /* char *, beside docs */
 };
 
 static int append_str(json_t *arr, const char *s)
@@ -657,24 +742,26 @@ static int append_str(json_t *arr, const char *s)
     return json_array_append_new(arr, json_string(s)) < 0 ? oom() : 0;
 }
 
+/* What AdministratorAccess says, known without fetching it. */
+static const char admin_doc[] =
+    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", "
+    "\"Resource\": \"*\"}]}";
+
+/* Queue a document for privilege_of (doc NULL: unknown). */
 static int eval_doc(struct priv *pv, const char *doc, const char *label)
 {
-    struct fbs_vec ev = FBS_VEC_INIT;
-    int rc;
+    char *d = doc ? fbs_strdup(doc) : NULL, *l = fbs_strdup(label);
 
-    if (!doc) {
-        pv->unknown = true;
-        return 0;
+    if ((doc && !d) || !l || fbs_vec_push(&pv->docs, d) < 0) {
+        fbs_free(d);
+        fbs_free(l);
+        return oom();
     }
-    rc = aws_policy_eval(&ev, doc, label);
-    if (rc == FBS_EPARSE) {
-        pv->unknown = true;
-        rc = 0;
+    if (fbs_vec_push(&pv->labels, l) < 0) {
+        fbs_free(l);
+        return oom();
     }
-    for (size_t i = 0; rc == 0 && i < ev.len; i++)
-        rc = append_str(pv->evidence, ev.items[i]);
-    fbs_vec_release(&ev, fbs_free);
-    return rc;
+    return 0;
 }
 
 /* The policies of one principal (or group), `via` prefixing labels ("group 'ops' "). */
@@ -705,10 +792,7 @@ static int eval_policies(struct aws *a, struct priv *pv, const struct aws_princi
             continue;
         if (aws_policy_is_admin_arn(pol->arn)) {
             /* Known by name: no need to fetch the document. */
-            char ev[400];
-
-            snprintf(ev, sizeof(ev), "%s (%s): full administrator access", label, pol->arn);
-            rc = append_str(pv->evidence, ev);
+            rc = eval_doc(pv, admin_doc, label);
             continue;
         }
         rc = managed_doc(a, pol->arn, &doc);
@@ -740,6 +824,18 @@ static int privilege_of(struct aws *a, struct priv *pv, const struct aws_princip
         snprintf(via, sizeof(via), "group '%s' ", g);
         rc = eval_policies(a, pv, grp, via);
     }
+    if (rc == 0) {
+        struct fbs_vec ev = FBS_VEC_INIT;
+        bool unreadable = false;
+
+        rc = aws_policy_eval_set(&ev, (const char *const *)pv->docs.items,
+                                 (const char *const *)pv->labels.items, pv->docs.len, &unreadable);
+        if (unreadable)
+            pv->unknown = true;
+        for (size_t i = 0; rc == 0 && i < ev.len; i++)
+            rc = append_str(pv->evidence, ev.items[i]);
+        fbs_vec_release(&ev, fbs_free);
+    }
     return rc;
 }
 
@@ -748,6 +844,8 @@ static void priv_release(struct priv *pv)
     json_decref(pv->evidence);
     json_decref(pv->policies);
     pv->evidence = pv->policies = NULL;
+    fbs_vec_release(&pv->docs, fbs_free);
+    fbs_vec_release(&pv->labels, fbs_free);
 }
 
 /* Apply a principal's privilege to a record. */
@@ -759,6 +857,10 @@ static int apply_priv(struct fbs_finding *f, const struct priv *pv)
         f->privilege = FBS_PRIV_NORMAL;
     if (json_object_set(f->facts, "privilege_evidence", pv->evidence) < 0 ||
         json_object_set(f->facts, "policies", pv->policies) < 0)
+        return oom();
+    /* Every policy was read and evaluated: its result decides the privilege, and names (an
+     * "admin" in a user name, "FullAccess" in a policy name) are not evidence any more. */
+    if (!pv->unknown && aws_fact_str(f, "privilege_from", "policy_evaluation") < 0)
         return oom();
     return 0;
 }
@@ -1006,6 +1108,8 @@ static int key_record(struct aws *a, const struct aws_principal *u, struct aws_a
         used_from = "iam:GetAccessKeyLastUsed";
         if (k->has_last_used)
             aws_set_last_used(f, k->last_used);
+        else if (json_object_set_new(f->facts, "never_used", json_true()) < 0)
+            rc = FBS_ENOMEM; /* the API answered, with no LastUsedDate: never used */
         if (aws_fact_str(f, "last_used_service", k->last_used_service) < 0 ||
             aws_fact_str(f, "last_used_region", k->last_used_region) < 0)
             rc = FBS_ENOMEM;
@@ -1017,6 +1121,8 @@ static int key_record(struct aws *a, const struct aws_principal *u, struct aws_a
             used_from = "credential_report";
             if (rk->has_last_used)
                 aws_set_last_used(f, rk->last_used);
+            else if (rk->never_used && json_object_set_new(f->facts, "never_used", json_true()) < 0)
+                rc = FBS_ENOMEM;
             if (aws_fact_str(f, "last_used_service", rk->last_used_service) < 0 ||
                 aws_fact_str(f, "last_used_region", rk->last_used_region) < 0)
                 rc = FBS_ENOMEM;
@@ -1053,6 +1159,8 @@ static int console_record(struct aws *a, const struct aws_principal *u, const st
         aws_set_last_used(f, listed->password_last_used);
     else if (u->has_password_last_used)
         aws_set_last_used(f, u->password_last_used);
+    else if (rc == 0 && listed && json_object_set_new(f->facts, "never_used", json_true()) < 0)
+        rc = FBS_ENOMEM; /* ListUsers omits PasswordLastUsed for a password never used */
     if (rc == 0 && fbs_vec_push(a->records, f) < 0)
         rc = FBS_ENOMEM;
     if (rc < 0) {
@@ -1062,11 +1170,177 @@ static int console_record(struct aws *a, const struct aws_principal *u, const st
     return 0;
 }
 
+/*
+ * The user's other long-term credentials: signing certificates, SSH public keys (CodeCommit),
+ * service-specific credentials (CodeCommit, Keyspaces, Bedrock ...). One table row per list call.
+ */
+struct other_kind {
+    const struct aws_rule *rule;
+    const char *action, *list, *id, *date;
+};
+
+static const struct other_kind other_kinds[] = {
+    {&rule_signing_cert, "ListSigningCertificates", "ListSigningCertificatesResult/Certificates",
+     "CertificateId", "UploadDate"},
+    {&rule_ssh_key, "ListSSHPublicKeys", "ListSSHPublicKeysResult/SSHPublicKeys", "SSHPublicKeyId",
+     "UploadDate"},
+    {&rule_service_cred, "ListServiceSpecificCredentials",
+     "ListServiceSpecificCredentialsResult/ServiceSpecificCredentials",
+     "ServiceSpecificCredentialId", "CreateDate"},
+};
+
+static int other_record(struct aws *a, const struct aws_principal *u, const struct other_kind *k,
+                        const struct aws_xml *m, const struct user_facts *uf, const struct priv *pv)
+{
+    const char *id = aws_xml_text(m, k->id), *status = aws_xml_text(m, "Status");
+    struct fbs_finding *f;
+    fbs_time_t t;
+    int rc;
+
+    if (!id || !*id)
+        return 0;
+    f = aws_record_new(k->rule, u->arn ? u->arn : u->name, u->name, id);
+    if (!f)
+        return oom();
+    if (status)
+        f->active = !strcmp(status, "Active") ? 1 : !strcmp(status, "Inactive") ? 0 : -1;
+    rc = user_common(f, u, uf, pv);
+    if (rc == 0 && aws_parse_date(&t, aws_xml_text(m, k->date)) == 0)
+        rc = aws_set_issued(f, t, "aws_iam");
+    if (rc == 0 && (aws_fact_str(f, "status", status) < 0 ||
+                    aws_fact_str(f, "service_name", aws_xml_text(m, "ServiceName")) < 0 ||
+                    aws_fact_str(f, "service_user_name", aws_xml_text(m, "ServiceUserName")) < 0))
+        rc = FBS_ENOMEM;
+    if (rc == 0 && fbs_vec_push(a->records, f) < 0)
+        rc = FBS_ENOMEM;
+    if (rc < 0) {
+        fbs_finding_free(f);
+        return oom();
+    }
+    return 0;
+}
+
+/* IsTruncated / Marker of a list result: a new string or NULL. */
+static int result_marker(char **out, const struct aws_xml *result)
+{
+    const char *t = aws_xml_text(result, "IsTruncated"), *m = aws_xml_text(result, "Marker");
+
+    *out = NULL;
+    if (t && !strcmp(t, "true") && m && *m && !(*out = fbs_strdup(m)))
+        return oom();
+    return 0;
+}
+
+static int collect_other_creds(struct aws *a, const struct aws_principal *u,
+                               const struct user_facts *uf, const struct priv *pv)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < sizeof(other_kinds) / sizeof(other_kinds[0]); i++) {
+        const struct other_kind *k = &other_kinds[i];
+        char *marker = NULL;
+
+        do {
+            struct fbs_buf params = FBS_BUF_INIT;
+            struct aws_xml *doc = NULL;
+            struct aws_error err;
+            char *next = NULL;
+            const struct aws_xml *list, *m;
+            char result[96];
+
+            rc = form_add(&params, "UserName", u->name);
+            if (rc == 0 && marker)
+                rc = form_add(&params, "Marker", marker);
+            if (rc == 0)
+                rc = query(a, "iam", k->action, params.ptr, &doc, &err);
+            list = rc == 0 ? aws_xml_path(doc, k->list) : NULL;
+            for (m = aws_xml_child(list, "member"); rc == 0 && m; m = aws_xml_next(m))
+                rc = other_record(a, u, k, m, uf, pv);
+            snprintf(result, sizeof(result), "%sResult", k->action);
+            if (rc == 0)
+                rc = result_marker(&next, aws_xml_child(doc, result));
+            aws_xml_free(doc);
+            fbs_buf_release(&params);
+            fbs_free(marker);
+            marker = next;
+        } while (rc == 0 && marker);
+        fbs_free(marker);
+        if (rc < 0)
+            rc = api_failed(a, rc, u->arn ? u->arn : u->name);
+    }
+    return rc;
+}
+
+/* Server certificates (account-wide), with their expiry. */
+static int collect_server_certs(struct aws *a)
+{
+    char *marker = NULL;
+    int rc = 0;
+
+    do {
+        struct fbs_buf params = FBS_BUF_INIT;
+        struct aws_xml *doc = NULL;
+        struct aws_error err;
+        char *next = NULL;
+        const struct aws_xml *m;
+
+        if (marker && form_add(&params, "Marker", marker) < 0)
+            rc = oom();
+        if (rc == 0)
+            rc = query(a, "iam", "ListServerCertificates", params.ptr, &doc, &err);
+        for (m = rc == 0 ? aws_xml_child(aws_xml_path(doc, "ListServerCertificatesResult/"
+                                                           "ServerCertificateMetadataList"),
+                                         "member")
+                         : NULL;
+             rc == 0 && m; m = aws_xml_next(m)) {
+            const char *name = aws_xml_text(m, "ServerCertificateName");
+            const char *arn = aws_xml_text(m, "Arn");
+            struct fbs_finding *f;
+            fbs_time_t t;
+
+            if (!name || !*name)
+                continue;
+            f = aws_record_new(&rule_server_cert, arn && *arn ? arn : name, name, name);
+            if (!f) {
+                rc = oom();
+                break;
+            }
+            f->active = 1;
+            f->secret_public = true; /* a certificate's name */
+            if (aws_parse_date(&t, aws_xml_text(m, "UploadDate")) == 0)
+                rc = aws_set_issued(f, t, "aws_iam");
+            if (rc == 0 && aws_parse_date(&t, aws_xml_text(m, "Expiration")) == 0) {
+                f->expires = t;
+                f->has_expires = true;
+            }
+            if (rc == 0 &&
+                (aws_fact_str(f, "certificate_id", aws_xml_text(m, "ServerCertificateId")) < 0 ||
+                 aws_fact_str(f, "path", aws_xml_text(m, "Path")) < 0 ||
+                 fbs_finding_set_str(&f->names, name) < 0))
+                rc = FBS_ENOMEM;
+            if (rc == 0 && fbs_vec_push(a->records, f) < 0)
+                rc = FBS_ENOMEM;
+            if (rc < 0) {
+                fbs_finding_free(f);
+                rc = oom();
+            }
+        }
+        if (rc == 0)
+            rc = result_marker(&next, aws_xml_child(doc, "ListServerCertificatesResult"));
+        aws_xml_free(doc);
+        fbs_buf_release(&params);
+        fbs_free(marker);
+        marker = next;
+    } while (rc == 0 && marker);
+    fbs_free(marker);
+    return rc < 0 ? api_failed(a, rc, a->account ? a->account : "iam") : 0;
+}
+
 static int collect_user(struct aws *a, const struct aws_principal *u)
 {
     struct fbs_vec keys = FBS_VEC_INIT;
     struct user_facts uf;
-    struct priv pv = {NULL, NULL, false};
+    struct priv pv = {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT};
     int rc;
 
     rc = privilege_of(a, &pv, u);
@@ -1080,6 +1354,8 @@ static int collect_user(struct aws *a, const struct aws_principal *u)
         rc = key_record(a, u, keys.items[i], &uf, &pv);
     if (rc == 0 && uf.console == 1)
         rc = console_record(a, u, &uf, &pv);
+    if (rc == 0)
+        rc = collect_other_creds(a, u, &uf, &pv);
     fbs_vec_release(&keys, aws_access_key_free);
     priv_release(&pv);
     return rc;
@@ -1144,19 +1420,172 @@ static int trust_principals(json_t *out, const char *doc)
     return rc;
 }
 
+/*
+ * Who can assume a role from outside the account: other accounts (an AWS principal of another
+ * account id, or "*"), identity providers (Federated: SAML, OIDC). And what the trust statements
+ * that let them in require: MFA (aws:MultiFactorAuthPresent true) or an ExternalId
+ * (sts:ExternalId: protection against a confused deputy, not a second factor). facts.trust =
+ * {outside, accounts, federated, public, mfa_required, external_id_required}; *outside says
+ * whether anyone outside may assume it.
+ */
+struct trust {
+    json_t *accounts, *federated;
+    bool public, mfa_all, external_id_all, any;
+};
+
+static bool cond_has(const json_t *st, const char *key, const char *want)
+{
+    const json_t *cond = json_object_get(st, "Condition"), *ops, *v;
+    const char *op;
+
+    json_object_foreach((json_t *)cond, op, ops)
+    {
+        const char *k;
+
+        json_object_foreach((json_t *)ops, k, v)
+        {
+            if (strcasecmp(k, key) != 0)
+                continue;
+            if (!want)
+                return true;
+            if (json_is_string(v) && !strcasecmp(json_string_value(v), want))
+                return true;
+            if (json_is_true(v) && !strcasecmp(want, "true"))
+                return true;
+            if (json_is_array(v) && json_array_size(v) == 1 &&
+                json_is_string(json_array_get(v, 0)) &&
+                !strcasecmp(json_string_value(json_array_get(v, 0)), want))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The account id of an AWS principal ("123456789012", "arn:aws:iam::123456789012:root"). */
+static void principal_account(char out[16], const char *p)
+{
+    const char *acct = p;
+
+    out[0] = '\0';
+    if (!strncmp(p, "arn:", 4)) {
+        int field = 0;
+
+        for (acct = p; *acct && field < 4; acct++)
+            if (*acct == ':')
+                field++;
+    }
+    if (strspn(acct, "0123456789") == 12)
+        snprintf(out, 16, "%.12s", acct);
+}
+
+static int trust_statement(struct trust *t, const char *own, const json_t *st)
+{
+    const char *effect = json_string_value(json_object_get(st, "Effect"));
+    const json_t *p = json_object_get(st, "Principal"), *v, *e;
+    bool outside = false;
+    size_t i;
+
+    if (!effect || strcmp(effect, "Allow") != 0)
+        return 0;
+    if (json_is_string(p) && !strcmp(json_string_value(p), "*"))
+        p = json_pack("{s:s}", "AWS", "*");
+    else
+        json_incref((json_t *)p);
+    v = json_object_get(p, "AWS");
+    for (i = 0; i < (json_is_array(v) ? json_array_size(v) : 1); i++) {
+        const char *s = json_string_value(json_is_array(v) ? json_array_get(v, i) : v);
+        char acct[16];
+
+        if (!s)
+            continue;
+        if (!strcmp(s, "*")) {
+            t->public = outside = true;
+            continue;
+        }
+        principal_account(acct, s);
+        if (acct[0] && (!own || strcmp(acct, own) != 0)) {
+            outside = true;
+            if (json_array_append_new(t->accounts, json_string(acct)) < 0)
+                goto oom;
+        }
+    }
+    v = json_object_get(p, "Federated");
+    for (i = 0; i < (json_is_array(v) ? json_array_size(v) : 1); i++) {
+        e = json_is_array(v) ? json_array_get(v, i) : v;
+        if (!json_is_string(e))
+            continue;
+        outside = true;
+        if (json_array_append_new(t->federated, json_string(json_string_value(e))) < 0)
+            goto oom;
+    }
+    json_decref((json_t *)p);
+    if (!outside)
+        return 0;
+    /* Every statement that lets outsiders in must require the condition for it to hold. */
+    if (!t->any) {
+        t->mfa_all = t->external_id_all = true;
+        t->any = true;
+    }
+    t->mfa_all = t->mfa_all && cond_has(st, "aws:MultiFactorAuthPresent", "true");
+    t->external_id_all = t->external_id_all && cond_has(st, "sts:ExternalId", NULL);
+    return 0;
+oom:
+    json_decref((json_t *)p);
+    return oom();
+}
+
+static int trust_facts(struct fbs_finding *f, const char *own, const char *doc, bool *outside)
+{
+    struct trust t = {json_array(), json_array(), false, false, false, false};
+    json_t *j = doc ? json_loads(doc, 0, NULL) : NULL;
+    json_t *st = json_object_get(j, "Statement"), *e, *facts = NULL;
+    size_t i;
+    int rc = 0;
+
+    *outside = false;
+    if (!t.accounts || !t.federated) {
+        rc = oom();
+        goto done;
+    }
+    if (json_is_object(st))
+        rc = trust_statement(&t, own, st);
+    json_array_foreach(st, i, e)
+    {
+        if (rc == 0 && json_is_object(e))
+            rc = trust_statement(&t, own, e);
+    }
+    if (rc < 0 || !t.any)
+        goto done;
+    *outside = true;
+    facts = json_pack("{s:b, s:O, s:O, s:b, s:b, s:b}", "outside", 1, "accounts", t.accounts,
+                      "federated", t.federated, "public", t.public, "mfa_required", t.mfa_all,
+                      "external_id_required", t.external_id_all);
+    if (!facts || json_object_set_new(f->facts, "trust", facts) < 0)
+        rc = oom();
+done:
+    json_decref(t.accounts);
+    json_decref(t.federated);
+    json_decref(j);
+    return rc;
+}
+
 static int collect_role(struct aws *a, const struct aws_principal *r)
 {
     struct fbs_finding *f = NULL;
-    struct priv pv = {NULL, NULL, false};
+    struct priv pv = {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT};
     json_t *trust = NULL;
-    bool wanted;
+    bool wanted, outside = false;
     int rc;
 
     rc = passes_filter(a, &wanted, r->name, r->path, r->description, &r->tags);
-    if (rc < 0 || !wanted)
+    if (rc < 0)
         return rc;
     rc = privilege_of(a, &pv, r);
     if (rc < 0)
+        goto done;
+    /* Whatever its name: a role with administrator rights that others may assume from outside
+     * the account (OrganizationAccountAccessRole, a vendor's support role, a SAML admin role). */
+    if (!wanted && json_array_size(pv.evidence) == 0)
         goto done;
     f = aws_record_new(&aws_rule_role, r->arn ? r->arn : r->name, r->name, r->id ? r->id : r->name);
     trust = json_array();
@@ -1170,8 +1599,17 @@ static int collect_role(struct aws *a, const struct aws_principal *r)
     f->active = 1;
     if ((rc = apply_priv(f, &pv)) < 0 ||
         (rc = apply_names(f, r->description, r->path, &r->tags)) < 0 ||
-        (rc = trust_principals(trust, r->trust_doc)) < 0)
+        (rc = trust_principals(trust, r->trust_doc)) < 0 ||
+        (rc = trust_facts(f, a->account, r->trust_doc, &outside)) < 0)
         goto done;
+    if (!wanted && !outside)
+        goto done; /* an admin role only this account's principals can assume */
+    if (outside && json_array_size(pv.evidence) &&
+        fbs_finding_add_indicator(f, "administrator role assumable from outside the account",
+                                  "content", 0.6) < 0) {
+        rc = oom();
+        goto done;
+    }
     if (r->has_created && (rc = aws_set_issued(f, r->created, "aws_iam")) < 0)
         goto done;
     if (r->has_last_used)
@@ -1204,10 +1642,18 @@ static int secret_record(struct aws *a, const struct aws_secret *s)
     if (!f)
         return oom();
     f->active = s->has_deleted ? 0 : 1;
-    if (s->has_created)
+    f->secret_public = true; /* the identifier is the secret's name, not its value */
+    /* The value's age counts from its last rotation: a rotation replaced it. */
+    if (s->has_last_rotated && (!s->has_created || s->last_rotated > s->created))
+        rc = aws_set_issued(f, s->last_rotated, "last_rotation");
+    else if (s->has_created)
         rc = aws_set_issued(f, s->created, "aws_secretsmanager");
+    if (rc == 0 && s->has_created && aws_fact_date(f, "created", s->created) < 0)
+        rc = FBS_ENOMEM;
     if (s->has_last_accessed)
         aws_set_last_used(f, s->last_accessed);
+    else if (rc == 0 && json_object_set_new(f->facts, "never_used", json_true()) < 0)
+        rc = FBS_ENOMEM; /* the API omits LastAccessedDate for a secret never read */
     if (rc == 0)
         rc = apply_names(f, s->description, NULL, &s->tags);
     if (rc == 0 &&
@@ -1254,9 +1700,11 @@ static int json_body(struct fbs_buf *out, const char *next_token)
     return rc;
 }
 
-static int collect_secrets(struct aws *a)
+static int collect_secrets_in(struct aws *a)
 {
-    const char *region = a->opts->creds->region ? a->opts->creds->region : "us-east-1";
+    const char *region = a->sm_region             ? a->sm_region
+                         : a->opts->creds->region ? a->opts->creds->region
+                                                  : "us-east-1";
     char subject[96];
     char *token = NULL;
     int rc = 0;
@@ -1301,6 +1749,405 @@ static int collect_secrets(struct aws *a)
     return rc < 0 ? api_failed(a, rc, subject) : 0;
 }
 
+/* The regions enabled for the account (ec2:DescribeRegions lists only those by default). */
+static int enabled_regions(struct aws *a, struct fbs_vec *out)
+{
+    struct aws_xml *doc = NULL;
+    struct aws_error err;
+    const struct aws_xml *it;
+    int rc;
+
+    rc = query(a, "ec2", "DescribeRegions", NULL, &doc, &err);
+    if (rc < 0)
+        return api_failed(a, rc, a->account ? a->account : "ec2");
+    for (it = aws_xml_child(aws_xml_child(doc, "regionInfo"), "item"); rc == 0 && it;
+         it = aws_xml_next(it)) {
+        const char *name = aws_xml_text(it, "regionName");
+        char *dup;
+
+        if (!name || !*name)
+            continue;
+        dup = fbs_strdup(name);
+        if (!dup || fbs_vec_push(out, dup) < 0) {
+            fbs_free(dup);
+            rc = oom();
+        }
+    }
+    aws_xml_free(doc);
+    return rc;
+}
+
+/* --regions "a,b,c" into a list. */
+static int listed_regions(const char *list, struct fbs_vec *out)
+{
+    const char *p = list;
+
+    while (*p) {
+        size_t n = strcspn(p, ", ");
+        char *r;
+
+        if (n) {
+            r = fbs_strndup(p, n);
+            if (!r || fbs_vec_push(out, r) < 0) {
+                fbs_free(r);
+                return oom();
+            }
+        }
+        p += n;
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+/* Secrets Manager is regional: every region asked for, or every enabled one. */
+static int collect_secrets(struct aws *a)
+{
+    struct fbs_vec regions = FBS_VEC_INIT;
+    int rc;
+
+    rc = a->opts->regions ? listed_regions(a->opts->regions, &regions)
+                          : enabled_regions(a, &regions);
+    if (rc == 0 && regions.len == 0)
+        rc = collect_secrets_in(a); /* the credentials' region */
+    for (size_t i = 0; rc == 0 && i < regions.len; i++) {
+        a->sm_region = regions.items[i];
+        rc = collect_secrets_in(a);
+    }
+    a->sm_region = NULL;
+    fbs_vec_release(&regions, fbs_free);
+    return rc;
+}
+
+/* IAM Identity Center ----------------------------------------------------------------------- */
+
+static const struct aws_rule rule_sso_assignment = {
+    .id = "aws.sso.account_assignment",
+    .name = "AWS IAM Identity Center account assignment",
+    .kind = "aws_sso_assignment",
+    .remediation =
+        "Keep emergency access outside Identity Center (it depends on the identity "
+        "source), or assign the emergency permission set only for the incident and "
+        "remove the assignment afterwards; alert on every sign-in of the emergency user.",
+    .fallback = false,
+    .privilege = FBS_PRIV_UNKNOWN,
+};
+
+/* "arn:aws:sso:::permissionSet/ssoins-1/ps-2/account/123456789012/USER/ID" */
+static char *sso_resource(const char *ps, const char *acct, const char *type, const char *id)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    char *out;
+
+    if (fbs_buf_printf(&b, "%s/account/%s/%s/%s", ps, acct, type, id) < 0) {
+        fbs_buf_release(&b);
+        return NULL;
+    }
+    out = fbs_buf_detach(&b);
+    fbs_buf_release(&b);
+    return out;
+}
+
+/* One JSON 1.1 call: `req` (taken) sent to svc with X-Amz-Target prefix.action; *out parsed. */
+static int json_call(struct aws *a, const char *svc, const char *prefix, const char *action,
+                     json_t *req, json_t **out)
+{
+    struct fbs_http_response resp;
+    struct aws_error err;
+    char target[128], *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    int rc;
+
+    *out = NULL;
+    json_decref(req);
+    if (!body)
+        return oom();
+    snprintf(target, sizeof(target), "%s.%s", prefix, action);
+    fbs_http_response_init(&resp);
+    rc = call(a, svc, action, body, strlen(body), target, &resp, &err);
+    free(body);
+    if (rc == 0) {
+        *out = json_loadb(resp.body.ptr, resp.body.len, 0, NULL);
+        if (!json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = fbs_error_set(FBS_EIO, "%s:%s: malformed response", svc, action);
+        }
+    }
+    fbs_http_response_release(&resp);
+    return rc;
+}
+
+static int sso_call(struct aws *a, const char *action, json_t *req, json_t **out)
+{
+    return json_call(a, "sso", "SWBExternalService", action, req, out);
+}
+
+/* Every page of a list call: items of `key` appended to `acc` (an array). */
+static int sso_list(struct aws *a, const char *action, json_t *req, const char *key, json_t *acc)
+{
+    char *token = NULL;
+    int rc = 0;
+
+    do {
+        json_t *q = json_deep_copy(req), *res = NULL;
+        const char *next;
+
+        if (!q || (token && json_object_set_new(q, "NextToken", json_string(token)) < 0)) {
+            json_decref(q);
+            rc = oom();
+            break;
+        }
+        rc = sso_call(a, action, q, &res);
+        if (rc == 0 && json_array_extend(acc, json_object_get(res, key)) < 0 &&
+            json_is_array(json_object_get(res, key)))
+            rc = oom();
+        next = json_string_value(json_object_get(res, "NextToken"));
+        fbs_free(token);
+        token = next && *next ? fbs_strdup(next) : NULL;
+        json_decref(res);
+    } while (rc == 0 && token);
+    fbs_free(token);
+    return rc;
+}
+
+/* The name of a user or group of the identity store; a new string or NULL. */
+static char *principal_name(struct aws *a, const char *store, const char *type, const char *id,
+                            char **description)
+{
+    bool user = !strcmp(type, "USER");
+    json_t *req =
+               json_pack("{s:s, s:s}", "IdentityStoreId", store, user ? "UserId" : "GroupId", id),
+           *res = NULL;
+    const char *name;
+    char *out = NULL;
+
+    *description = NULL;
+    if (!req || json_call(a, "identitystore", "AWSIdentityStore",
+                          user ? "DescribeUser" : "DescribeGroup", req, &res) < 0) {
+        (void)api_failed(a, FBS_EIO, id);
+        return NULL;
+    }
+    name = json_string_value(json_object_get(res, user ? "UserName" : "DisplayName"));
+    if (name)
+        out = fbs_strdup(name);
+    name = json_string_value(json_object_get(res, user ? "DisplayName" : "Description"));
+    if (name)
+        *description = fbs_strdup(name);
+    json_decref(res);
+    return out;
+}
+
+struct sso_ps {
+    const char *instance, *arn;
+    const char *name, *description, *session;
+    struct priv pv;
+};
+
+static int sso_record(struct aws *a, const struct sso_ps *ps, const char *store,
+                      const json_t *assignment)
+{
+    const char *type = json_string_value(json_object_get(assignment, "PrincipalType"));
+    const char *id = json_string_value(json_object_get(assignment, "PrincipalId"));
+    const char *acct = json_string_value(json_object_get(assignment, "AccountId"));
+    char *pname = NULL, *pdesc = NULL, *res = NULL;
+    struct fbs_finding *f = NULL;
+    struct fbs_buf names = FBS_BUF_INIT;
+    bool wanted;
+    int rc = 0;
+
+    if (!type || !id || !acct)
+        return 0;
+    pname = principal_name(a, store, type, id, &pdesc);
+    if (fbs_buf_printf(&names, "%s %s %s %s", pname ? pname : "", pdesc ? pdesc : "",
+                       ps->name ? ps->name : "", ps->description ? ps->description : "") < 0) {
+        rc = oom();
+        goto done;
+    }
+    wanted = !a->opts->filter || a->opts->filter(names.ptr, names.len, a->opts->filter_payload);
+    if (!wanted)
+        goto done;
+    res = sso_resource(ps->arn, acct, type, id);
+    f = res ? aws_record_new(&rule_sso_assignment, res, pname ? pname : id, id) : NULL;
+    if (!f) {
+        rc = oom();
+        goto done;
+    }
+    f->interactive = true;
+    f->active = 1;
+    f->secret_public = true; /* a principal id */
+    if ((rc = apply_priv(f, &ps->pv)) < 0)
+        goto done;
+    if (fbs_finding_set_str(&f->names, names.ptr) < 0 ||
+        aws_fact_str(f, "permission_set", ps->name) < 0 ||
+        aws_fact_str(f, "permission_set_arn", ps->arn) < 0 ||
+        aws_fact_str(f, "account", acct) < 0 || aws_fact_str(f, "principal_type", type) < 0 ||
+        aws_fact_str(f, "principal_name", pname) < 0 ||
+        aws_fact_str(f, "session_duration", ps->session) < 0 || fbs_vec_push(a->records, f) < 0) {
+        rc = oom();
+        goto done;
+    }
+    f = NULL;
+done:
+    fbs_finding_free(f);
+    fbs_free(res);
+    fbs_free(pname);
+    fbs_free(pdesc);
+    fbs_buf_release(&names);
+    return rc;
+}
+
+static int sso_permission_set(struct aws *a, const char *instance, const char *store,
+                              const char *arn)
+{
+    struct sso_ps ps = {instance, arn,  NULL,
+                        NULL,     NULL, {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT}};
+    json_t *desc = NULL, *managed = json_array(), *inl = NULL, *accounts = json_array(), *e;
+    json_t *req = json_pack("{s:s, s:s}", "InstanceArn", instance, "PermissionSetArn", arn);
+    char label[320];
+    size_t i;
+    int rc;
+
+    ps.pv.evidence = json_array();
+    ps.pv.policies = json_array();
+    if (!req || !managed || !accounts || !ps.pv.evidence || !ps.pv.policies) {
+        rc = oom();
+        goto done;
+    }
+    rc = sso_call(a, "DescribePermissionSet", json_deep_copy(req), &desc);
+    if (rc == 0)
+        rc = sso_list(a, "ListManagedPoliciesInPermissionSet", req, "AttachedManagedPolicies",
+                      managed);
+    if (rc == 0)
+        rc = sso_call(a, "GetInlinePolicyForPermissionSet", json_deep_copy(req), &inl);
+    if (rc == 0)
+        rc = sso_list(a, "ListAccountsForProvisionedPermissionSet", req, "AccountIds", accounts);
+    if (rc < 0)
+        goto done;
+    ps.name = json_string_value(json_object_get(json_object_get(desc, "PermissionSet"), "Name"));
+    ps.description =
+        json_string_value(json_object_get(json_object_get(desc, "PermissionSet"), "Description"));
+    ps.session = json_string_value(
+        json_object_get(json_object_get(desc, "PermissionSet"), "SessionDuration"));
+    json_array_foreach(managed, i, e)
+    {
+        const char *parn = json_string_value(json_object_get(e, "Arn"));
+        const char *doc = NULL;
+
+        if (!parn)
+            continue;
+        snprintf(label, sizeof(label), "permission set '%s' managed policy '%s'",
+                 ps.name ? ps.name : "?",
+                 json_string_value(json_object_get(e, "Name"))
+                     ? json_string_value(json_object_get(e, "Name"))
+                     : parn);
+        if ((rc = append_str(ps.pv.policies, label)) < 0)
+            goto done;
+        if (aws_policy_is_admin_arn(parn))
+            rc = eval_doc(&ps.pv, admin_doc, label);
+        else if ((rc = managed_doc(a, parn, &doc)) == 0)
+            rc = eval_doc(&ps.pv, doc, label);
+        if (rc < 0)
+            goto done;
+    }
+    if (json_string_value(json_object_get(inl, "InlinePolicy")) &&
+        *json_string_value(json_object_get(inl, "InlinePolicy"))) {
+        snprintf(label, sizeof(label), "permission set '%s' inline policy",
+                 ps.name ? ps.name : "?");
+        if ((rc = append_str(ps.pv.policies, label)) < 0 ||
+            (rc = eval_doc(&ps.pv, json_string_value(json_object_get(inl, "InlinePolicy")),
+                           label)) < 0)
+            goto done;
+    }
+    {
+        struct fbs_vec ev = FBS_VEC_INIT;
+        bool unreadable = false;
+
+        rc = aws_policy_eval_set(&ev, (const char *const *)ps.pv.docs.items,
+                                 (const char *const *)ps.pv.labels.items, ps.pv.docs.len,
+                                 &unreadable);
+        ps.pv.unknown = unreadable;
+        for (i = 0; rc == 0 && i < ev.len; i++)
+            rc = append_str(ps.pv.evidence, ev.items[i]);
+        fbs_vec_release(&ev, fbs_free);
+    }
+    json_array_foreach(accounts, i, e)
+    {
+        json_t *assigned = json_array(), *q, *x;
+        size_t k;
+
+        if (rc < 0 || !json_is_string(e))
+            continue;
+        q = json_pack("{s:s, s:s, s:O}", "InstanceArn", instance, "PermissionSetArn", arn,
+                      "AccountId", e);
+        if (!q || !assigned) {
+            json_decref(q);
+            json_decref(assigned);
+            rc = oom();
+            break;
+        }
+        rc = sso_list(a, "ListAccountAssignments", q, "AccountAssignments", assigned);
+        json_decref(q);
+        json_array_foreach(assigned, k, x)
+        {
+            if (rc == 0)
+                rc = sso_record(a, &ps, store, x);
+        }
+        json_decref(assigned);
+    }
+done:
+    json_decref(req);
+    json_decref(desc);
+    json_decref(managed);
+    json_decref(inl);
+    json_decref(accounts);
+    priv_release(&ps.pv);
+    return rc < 0 ? api_failed(a, rc, arn) : 0;
+}
+
+/* Permission sets and account assignments of IAM Identity Center (its home region). */
+static int collect_sso(struct aws *a)
+{
+    json_t *instances = json_array(), *req = json_object(), *e;
+    size_t i;
+    int rc;
+
+    if (!instances || !req) {
+        json_decref(instances);
+        json_decref(req);
+        return oom();
+    }
+    rc = sso_list(a, "ListInstances", req, "Instances", instances);
+    json_array_foreach(instances, i, e)
+    {
+        const char *inst = json_string_value(json_object_get(e, "InstanceArn"));
+        const char *store = json_string_value(json_object_get(e, "IdentityStoreId"));
+        json_t *sets = json_array(), *q, *ps;
+        size_t k;
+
+        if (rc < 0 || !inst || !store) {
+            json_decref(sets);
+            continue;
+        }
+        q = json_pack("{s:s}", "InstanceArn", inst);
+        if (!q || !sets) {
+            json_decref(q);
+            json_decref(sets);
+            rc = oom();
+            break;
+        }
+        rc = sso_list(a, "ListPermissionSets", q, "PermissionSets", sets);
+        json_decref(q);
+        json_array_foreach(sets, k, ps)
+        {
+            if (rc == 0 && json_is_string(ps))
+                rc = sso_permission_set(a, inst, store, json_string_value(ps));
+        }
+        json_decref(sets);
+    }
+    json_decref(instances);
+    json_decref(req);
+    return rc < 0 ? api_failed(a, rc, a->account ? a->account : "sso") : 0;
+}
+
 /* The collector ---------------------------------------------------------------------------- */
 
 int fbs_aws_collect(struct fbs_vec *records, char **account_out, const struct fbs_aws_opts *opts,
@@ -1342,6 +2189,10 @@ int fbs_aws_collect(struct fbs_vec *records, char **account_out, const struct fb
         rc = collect_user(&a, users->items[i]);
     for (size_t i = 0; rc == 0 && i < a.authz.roles.len; i++)
         rc = collect_role(&a, a.authz.roles.items[i]);
+    if (rc == 0)
+        rc = collect_server_certs(&a);
+    if (rc == 0)
+        rc = collect_sso(&a);
     if (rc == 0)
         rc = collect_secrets(&a);
 done:

@@ -50,6 +50,7 @@ struct fbs_cloud_set {
     struct fbs_diags *diags; /* borrowed: per-item problems and skips */
     const char *k8s_cluster; /* cluster name in k8s:// resources; NULL: "cluster" */
     const char *vault_addr;  /* host[:port] (or URL) in vault:// resources; NULL: "vault" */
+    fbs_time_t now;          /* the scan's reference time (--now); 0: time conditions kept */
     /* Join tables (objects), filled by the builders, applied by fbs_cloud_set_finish(). */
     json_t *gcp_accounts; /* email -> {"names": "...", "disabled": bool} */
     json_t *gcp_roles;    /* email -> ["roles/...", ...] */
@@ -78,7 +79,9 @@ int fbs_cloud_set_finish(struct fbs_cloud_set *s);
 int fbs_gcp_add_keys(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
 /* GCP: serviceAccount objects (an array, or {"accounts": [...]}): names and disabled flags. */
 int fbs_gcp_add_accounts(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
-/* GCP: an IAM policy ({"bindings": [{"role", "members"}]}): each service account's roles. */
+/* GCP: an IAM policy ({"bindings": [{"role", "members"}]}): each service account's roles. A
+ * conditional binding whose `request.time < timestamp(...)` has passed (s->now) grants
+ * nothing and is skipped. */
 int fbs_gcp_add_iam_policy(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
 /* Whether a role gives control over the project or its service accounts (roles/owner ...). */
 bool fbs_gcp_role_is_high(const char *role);

@@ -92,6 +92,40 @@ static int split_key_name(const char *name, char *project, size_t psz, char *ema
     return 0;
 }
 
+/*
+ * Google's own findings about a key: disableReason (SERVICE_ACCOUNT_KEY_DISABLE_REASON_EXPOSED,
+ * ..._COMPROMISE_DETECTED) and extendedStatus entries (SERVICE_ACCOUNT_KEY_EXTENDED_STATUS_
+ * KEY_EXPOSED with where it was found, ..._KEY_COMPROMISE_DETECTED). Either sets facts.exposed
+ * and facts.gcp.exposed_by; the values are kept in facts.gcp.
+ */
+static int exposure(struct fbs_finding *f, json_t *gcp, const json_t *key)
+{
+    const char *reason = fbs_cloud_str(key, "disableReason");
+    const json_t *ext = json_object_get(key, "extendedStatus"), *e;
+    const char *by = NULL;
+    size_t i;
+
+    if (reason && json_object_set_new(gcp, "disable_reason", json_string(reason)) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    if (reason && (strstr(reason, "EXPOSED") || strstr(reason, "COMPROMISE")))
+        by = reason;
+    if (json_is_array(ext) && json_object_set(gcp, "extended_status", (json_t *)ext) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    json_array_foreach(ext, i, e)
+    {
+        const char *k = fbs_cloud_str(e, "key");
+
+        if (!by && k && (strstr(k, "KEY_EXPOSED") || strstr(k, "COMPROMISE")))
+            by = k;
+    }
+    if (!by)
+        return 0;
+    if (json_object_set_new(f->facts, "exposed", json_true()) < 0 ||
+        json_object_set_new(gcp, "exposed_by", json_string(by)) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    return 0;
+}
+
 static int add_key(struct fbs_cloud_set *s, const json_t *key, size_t idx, const char *origin)
 {
     const char *name = fbs_cloud_str(key, "name"), *type = fbs_cloud_str(key, "keyType");
@@ -149,6 +183,9 @@ static int add_key(struct fbs_cloud_set *s, const json_t *key, size_t idx, const
     }
     if (json_is_true(json_object_get(key, "disabled")))
         f->active = 0;
+    rc = exposure(f, gcp, key);
+    if (rc < 0)
+        goto fail;
     rc = fbs_cloud_date(&t, key, "validAfterTime");
     if (rc > 0)
         rc = fbs_cloud_record_date(f, FBS_CLOUD_ISSUED, t, GCP_FROM);
@@ -269,6 +306,47 @@ static int add_role(struct fbs_cloud_set *s, const char *email, const char *role
     return 0;
 }
 
+/*
+ * A conditional binding that grants only until a time: its condition's expression is a
+ * conjunction holding `request.time < timestamp("T")` (or `<=`). Once T is past (s->now), the
+ * binding grants nothing. Other conditions are kept: the role may apply.
+ */
+static bool binding_expired(const struct fbs_cloud_set *s, const json_t *b)
+{
+    const char *expr = fbs_cloud_str(json_object_get(b, "condition"), "expression");
+    const char *p;
+
+    if (!expr || !s->now || strstr(expr, "||"))
+        return false;
+    for (p = strstr(expr, "request.time"); p; p = strstr(p + 1, "request.time")) {
+        const char *q = p + 12, *ts;
+        char when[40];
+        size_t n;
+        fbs_time_t t;
+
+        while (*q == ' ')
+            q++;
+        if (*q != '<')
+            continue;
+        q += q[1] == '=' ? 2 : 1;
+        while (*q == ' ')
+            q++;
+        if (strncmp(q, "timestamp(", 10) != 0)
+            continue;
+        ts = q + 10;
+        if (*ts != '"' && *ts != '\'')
+            continue;
+        n = strcspn(ts + 1, "\"'");
+        if (n == 0 || n >= sizeof(when))
+            continue;
+        memcpy(when, ts + 1, n);
+        when[n] = '\0';
+        if (fbs_time_parse(&t, when) == 0 && t <= s->now)
+            return true;
+    }
+    return false;
+}
+
 int fbs_gcp_add_iam_policy(struct fbs_cloud_set *s, const json_t *doc, const char *origin)
 {
     const json_t *bindings = json_object_get(doc, "bindings"), *b;
@@ -290,6 +368,8 @@ int fbs_gcp_add_iam_policy(struct fbs_cloud_set *s, const json_t *doc, const cha
             fbs_cloud_item_error(s, origin, "binding %zu: no 'role' or 'members'", i);
             continue;
         }
+        if (binding_expired(s, b))
+            continue;
         for (j = 0; j < json_array_size(members); j++) {
             const char *m = json_string_value(json_array_get(members, j));
 

@@ -8,6 +8,11 @@
  * token (policy "root") has every privilege and, created by `vault operator init` or
  * `generate-root`, is the textbook fallback credential; ttl 0 with no expire_time means it
  * never expires. Tokens carry no last-used time.
+ *
+ * Privilege reads the token's `policies` and its entity's `identity_policies` together: root in
+ * either is high; only "default" in both is normal. A periodic token (`period`) can be renewed
+ * for ever: it has no expiry unless `explicit_max_ttl` caps it (then issue_time + that). Facts
+ * keep period, renewable and last_renewal_time.
  */
 #include "cloud_records.h"
 #include "inventory.h"
@@ -103,12 +108,56 @@ static int issued_at(struct fbs_finding *f, const json_t *d)
     return rc;
 }
 
+/* A duration field: an integer of seconds, or a Go duration string Vault also accepts ("768h",
+ * "30m", "45s", combinations); -1 when absent or unreadable. */
+static long long seconds_of(const json_t *d, const char *key)
+{
+    const json_t *v = json_object_get(d, key);
+    const char *s;
+    long long total = 0;
+
+    if (json_is_integer(v))
+        return json_integer_value(v);
+    s = json_string_value(v);
+    if (!s || !*s)
+        return -1;
+    while (*s) {
+        long long n = 0;
+        int digits = 0;
+
+        while (*s >= '0' && *s <= '9' && n < 100000000000LL) {
+            n = n * 10 + (*s++ - '0');
+            digits++;
+        }
+        if (!digits)
+            return -1;
+        if (*s == 'h')
+            n *= 3600;
+        else if (*s == 'm')
+            n *= 60;
+        else if (*s != 's' && *s != '\0')
+            return -1;
+        total += n;
+        if (*s)
+            s++;
+    }
+    return total;
+}
+
 static int expires_at(struct fbs_finding *f, const json_t *d)
 {
     const json_t *ttl = json_object_get(d, "ttl");
+    long long period = seconds_of(d, "period"), max = seconds_of(d, "explicit_max_ttl");
     fbs_time_t t;
     int rc;
 
+    /* A periodic token's expire_time is only the end of its current period: renewed within each
+     * period, it lives for ever unless an explicit_max_ttl caps it. */
+    if (period > 0) {
+        if (max > 0 && f->has_issued)
+            return fbs_cloud_record_date(f, FBS_CLOUD_EXPIRES, f->issued + max, VAULT_FROM);
+        return fbs_cloud_record_no_expiry(f, "vault_periodic_token");
+    }
     rc = fbs_cloud_date(&t, d, "expire_time");
     if (rc > 0)
         return fbs_cloud_record_date(f, FBS_CLOUD_EXPIRES, t, VAULT_FROM);
@@ -117,10 +166,33 @@ static int expires_at(struct fbs_finding *f, const json_t *d)
     return rc;
 }
 
+/* facts.policies: the token's policies and its identity policies, for the privilege vocabulary
+ * (names are not grants: a tie-breaker only). */
+static int all_policies(struct fbs_finding *f, const json_t *policies, const json_t *identity)
+{
+    json_t *all = json_array();
+    const json_t *lists[2] = {policies, identity};
+    size_t i, k;
+
+    if (!all)
+        return FBS_ENOMEM;
+    for (k = 0; k < 2; k++)
+        for (i = 0; i < json_array_size(lists[k]); i++) {
+            const json_t *p = json_array_get(lists[k], i);
+
+            if (json_is_string(p) && json_array_append(all, (json_t *)p) < 0) {
+                json_decref(all);
+                return FBS_ENOMEM;
+            }
+        }
+    return json_object_set_new(f->facts, "policies", all) < 0 ? FBS_ENOMEM : 0;
+}
+
 static int add_lookup(struct fbs_cloud_set *s, json_t *d, size_t idx, const char *origin)
 {
     const char *accessor = fbs_cloud_str(d, "accessor"), *dn = fbs_cloud_str(d, "display_name");
     const json_t *policies = json_object_get(d, "policies");
+    const json_t *identity = json_object_get(d, "identity_policies");
     char host[256], *resource;
     struct fbs_cloud_record_spec spec;
     struct fbs_finding *f = NULL;
@@ -137,7 +209,8 @@ static int add_lookup(struct fbs_cloud_set *s, json_t *d, size_t idx, const char
         fbs_cloud_item_error(s, origin, "token %zu: no 'accessor'", idx);
         return 0;
     }
-    root = has_policy(policies, "root");
+    /* A token holds its own policies and its entity's (identity_policies) alike. */
+    root = has_policy(policies, "root") || has_policy(identity, "root");
     addr_host(host, sizeof(host), s->vault_addr);
     resource = fbs_cloud_format("vault://%s/auth/token/accessors/%s", host, accessor);
     if (!resource)
@@ -166,7 +239,9 @@ static int add_lookup(struct fbs_cloud_set *s, json_t *d, size_t idx, const char
         copy_fact(v, "renewable", d, "renewable") < 0 || copy_fact(v, "ttl", d, "ttl") < 0 ||
         copy_fact(v, "creation_ttl", d, "creation_ttl") < 0 ||
         copy_fact(v, "explicit_max_ttl", d, "explicit_max_ttl") < 0 ||
-        copy_fact(v, "num_uses", d, "num_uses") < 0) {
+        copy_fact(v, "num_uses", d, "num_uses") < 0 || copy_fact(v, "period", d, "period") < 0 ||
+        copy_fact(v, "last_renewal_time", d, "last_renewal_time") < 0 ||
+        all_policies(f, policies, identity) < 0) {
         rc = fbs_error_set(FBS_ENOMEM, "out of memory");
         goto fail;
     }
@@ -180,7 +255,9 @@ static int add_lookup(struct fbs_cloud_set *s, json_t *d, size_t idx, const char
                                         "Vault token with the root policy (every capability)");
         if (rc == 0)
             rc = fbs_finding_add_indicator(f, "root token", "content", 1.0);
-    } else if (rc == 0 && json_array_size(policies) == 1 && has_policy(policies, "default")) {
+    } else if (rc == 0 && json_array_size(policies) == 1 && has_policy(policies, "default") &&
+               (json_array_size(identity) == 0 ||
+                (json_array_size(identity) == 1 && has_policy(identity, "default")))) {
         rc = fbs_cloud_record_privilege(f, FBS_PRIV_NORMAL,
                                         "Vault token with only the default policy");
     }

@@ -6,6 +6,7 @@
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
+#include "../core/text.h"
 
 #include <string.h>
 
@@ -59,10 +60,53 @@ static const struct fbs_inventory_format fbs_inventory_aws_credreport = {
     .add_text = add_aws_credreport,
 };
 
+/*
+ * The same report as `aws iam get-credential-report` prints it by default: JSON with the CSV in
+ * base64 ({"Content": "...", "ReportFormat": "text/csv", "GeneratedTime": "..."}).
+ */
+static bool match_aws_credreport_json(const json_t *doc)
+{
+    const char *fmt = fbs_cloud_str(doc, "ReportFormat");
+
+    return fbs_cloud_str(doc, "Content") &&
+           ((fmt && !strcmp(fmt, "text/csv")) || fbs_cloud_str(doc, "GeneratedTime"));
+}
+
+static int add_aws_credreport_json(struct fbs_cloud_set *s, json_t *doc, const char *origin)
+{
+    const json_t *content = json_object_get(doc, "Content");
+    unsigned char *csv = NULL;
+    size_t n = 0;
+    int rc;
+
+    rc = fbs_base64_decode(&csv, &n, json_string_value(content), json_string_length(content),
+                           json_string_length(content));
+    if (rc == FBS_EPARSE)
+        rc = fbs_error_prefix(FBS_EPARSE, "'Content' of the credential report is not base64");
+    else if (rc == 0 && !match_aws_credreport((const char *)csv, n))
+        rc = fbs_error_set(FBS_EPARSE, "'Content' of the credential report is not the IAM "
+                                       "credential report CSV");
+    else if (rc == 0)
+        rc = add_aws_credreport(s, (const char *)csv, n, origin);
+    if (csv) {
+        memset(csv, 0, n);
+        fbs_free(csv);
+    }
+    return rc;
+}
+
+static const struct fbs_inventory_format fbs_inventory_aws_credreport_json = {
+    .name = "aws_credential_report_json",
+    .describes = "aws iam get-credential-report (its default JSON output, base64 Content)",
+    .match_json = match_aws_credreport_json,
+    .add_json = add_aws_credreport_json,
+};
+
 /* --- the table ------------------------------------------------------------------------------ */
 
 const struct fbs_inventory_format *const fbs_inventory_formats[] = {
     &fbs_inventory_aws_credreport,
+    &fbs_inventory_aws_credreport_json,
     &fbs_inventory_gcp_keys,
     &fbs_inventory_gcp_accounts,
     &fbs_inventory_gcp_iam_policy,

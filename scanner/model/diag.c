@@ -31,6 +31,7 @@ void fbs_stats_init(struct fbs_stats *s)
     atomic_init(&s->blobs, 0);
     atomic_init(&s->bytes, 0);
     atomic_init(&s->files, 0);
+    atomic_init(&s->records, 0);
     for (i = 0; i < FBS_SKIP__COUNT; i++)
         atomic_init(&s->skipped[i], 0);
     for (i = 0; i < FBS_VIEW__COUNT; i++)

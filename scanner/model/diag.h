@@ -57,6 +57,7 @@ struct fbs_stats {
     atomic_uint_fast64_t errors; /* diagnostics that make the scan incomplete */
     double seconds;
     atomic_uint_fast64_t commits; /* commits walked by the git source */
+    atomic_uint_fast64_t records; /* cloud credential records collected (no bytes scanned) */
 };
 
 void fbs_stats_init(struct fbs_stats *s);

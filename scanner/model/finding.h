@@ -93,7 +93,9 @@ struct fbs_finding {
     char *resource;        /* cloud records: ARN / URI */
     fbs_time_t file_mtime; /* 0 unknown */
     int active;            /* cloud records: 1 active, 0 inactive/disabled, -1 unknown */
-    bool interactive; /* an interactive account (console password + MFA), not a bearer secret */
+    bool interactive;   /* an interactive account (console password + MFA), not a bearer secret */
+    bool secret_public; /* f->secret names the credential and is no secret (an AWS secret's
+                         * name): reporters print it as it is */
 
     /* Context around the match (filled by the context detector). */
     char *key;

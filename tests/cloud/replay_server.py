@@ -45,8 +45,47 @@ class Replay:
             n = self.counts[key]
         return first if n == 1 else then
 
+    # The users' other credentials and the server certificates: one SSH key for the
+    # break-glass user (a second page after a Marker), nothing else.
+    EMPTY_LISTS = {"ListSigningCertificates": "Certificates",
+                   "ListServiceSpecificCredentials": "ServiceSpecificCredentials",
+                   "ListServerCertificates": "ServerCertificateMetadataList"}
+
     def iam(self, action, p):
         get = lambda k: p.get(k, [None])[0]
+        if action == "ListServiceSpecificCredentials" and get("UserName") == "breakglass-ops":
+            return 200, "text/xml", (
+                b"<ListServiceSpecificCredentialsResponse><ListServiceSpecificCredentialsResult>"
+                b"<ServiceSpecificCredentials><member><UserName>breakglass-ops</UserName>"
+                b"<Status>Inactive</Status><ServiceUserName>breakglass-ops-at-111122223333"
+                b"</ServiceUserName><CreateDate>2024-11-05T10:00:00Z</CreateDate>"
+                b"<ServiceSpecificCredentialId>ACCAEXAMPLE123EXAMPLE</ServiceSpecificCredentialId>"
+                b"<ServiceName>codecommit.amazonaws.com</ServiceName></member>"
+                b"</ServiceSpecificCredentials><IsTruncated>false</IsTruncated>"
+                b"</ListServiceSpecificCredentialsResult></ListServiceSpecificCredentialsResponse>")
+        if action in self.EMPTY_LISTS:
+            return 200, "text/xml", (
+                "<%sResponse><%sResult><%s/><IsTruncated>false</IsTruncated></%sResult>"
+                "</%sResponse>" % (action, action, self.EMPTY_LISTS[action], action,
+                                   action)).encode()
+        if action == "ListSSHPublicKeys":
+            if get("UserName") != "breakglass-ops" or get("Marker") not in (None, "ssh-2"):
+                return 200, "text/xml", (
+                    b"<ListSSHPublicKeysResponse><ListSSHPublicKeysResult><SSHPublicKeys/>"
+                    b"<IsTruncated>false</IsTruncated></ListSSHPublicKeysResult>"
+                    b"</ListSSHPublicKeysResponse>")
+            if get("Marker") is None:
+                return 200, "text/xml", (
+                    b"<ListSSHPublicKeysResponse><ListSSHPublicKeysResult><SSHPublicKeys/>"
+                    b"<IsTruncated>true</IsTruncated><Marker>ssh-2</Marker>"
+                    b"</ListSSHPublicKeysResult></ListSSHPublicKeysResponse>")
+            return 200, "text/xml", (
+                b"<ListSSHPublicKeysResponse><ListSSHPublicKeysResult><SSHPublicKeys><member>"
+                b"<UserName>breakglass-ops</UserName><SSHPublicKeyId>APKAEIBAERJR2EXAMPLE"
+                b"</SSHPublicKeyId><Status>Active</Status>"
+                b"<UploadDate>2024-12-01T08:00:00Z</UploadDate></member></SSHPublicKeys>"
+                b"<IsTruncated>false</IsTruncated></ListSSHPublicKeysResult>"
+                b"</ListSSHPublicKeysResponse>")
         if action == "GetAccountAuthorizationDetails":
             filters = sorted(v[0] for k, v in p.items() if k.startswith("Filter.member."))
             if filters != ["Group", "LocalManagedPolicy", "Role", "User"]:
@@ -119,7 +158,10 @@ class Replay:
         target = headers.get("x-amz-target")
         entry = {"method": method, "headers": headers, "service": service, "body": body}
         result = None
-        if service == "secretsmanager" and target == "secretsmanager.ListSecrets":
+        if service == "sso" and target == "SWBExternalService.ListInstances":
+            entry["action"], entry["params"] = "ListInstances", json.loads(body or b"{}")
+            result = (200, "application/x-amz-json-1.1", b'{"Instances": []}')
+        elif service == "secretsmanager" and target == "secretsmanager.ListSecrets":
             req = json.loads(body or b"{}")
             entry["action"], entry["params"] = "ListSecrets", req
             token = req.get("NextToken")
@@ -139,6 +181,16 @@ class Replay:
                     else self.xml("sts_caller.xml")
             elif service == "iam":
                 result = self.iam(action, params)
+            elif service == "ec2" and action == "DescribeRegions":
+                # The account's enabled regions: here only the one the call was signed for.
+                region = m.group(3)
+                result = (200, "text/xml", (
+                    '<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+                    "<requestId>r-1</requestId><regionInfo><item>"
+                    "<regionName>%s</regionName>"
+                    "<regionEndpoint>ec2.%s.amazonaws.com</regionEndpoint>"
+                    "<optInStatus>opt-in-not-required</optInStatus>"
+                    "</item></regionInfo></DescribeRegionsResponse>" % (region, region)).encode())
         with self.lock:
             self.log.append(entry)
             if result is None:

@@ -108,6 +108,13 @@ def test_moto(binary):
             txt_rc, txt, _ = run(binary, ["--endpoint-url", "http://127.0.0.1:%d" % port,
                                           "--now", iso(now), "--no-color"], home)
             check(txt_rc == 1 and "breakglass-admin" in txt, "moto: text report")
+            r1_rc, r1, _ = run(binary, ["--endpoint-url", "http://127.0.0.1:%d" % port,
+                                        "--now", iso(now), "--format", "json",
+                                        "--regions", "us-east-1"], home)
+            one_region = json.loads(r1)
+            check("scanned 0 files" not in txt and
+                  "credential records from aws:%s" % moto_fixture.ACCOUNT in txt,
+                  "moto: the text report says what was collected: %s" % txt[-300:])
     finally:
         server.stop()
 
@@ -160,6 +167,8 @@ def test_moto(binary):
             "moto: secret ARN")
         check(s["facts"]["rotation_enabled"] is False, "moto: rotation off")
         check(s["facts"]["age_days"] == 200, "moto: secret age 200 days")
+        check(s["credential"]["redacted"] == "emergency-db-root",
+              "moto: a secret's name is not redacted: %s" % s["credential"]["redacted"])
         check(s["fallback"]["is_fallback"], "moto: the emergency secret is a fallback one")
     check(not [f for f in fs if f["context"]["key"] == "app/config"],
           "moto: a secret without a fallback name is not collected")
@@ -172,7 +181,158 @@ def test_moto(binary):
               "moto: role trust")
         check(role["facts"]["privilege"] == "normal", "moto: SecurityAudit is not high")
     check(not by(fs, kind="aws_root_access_key"), "moto: no root key (moto has none)")
+    review_estate(fs, acct, now)
+    # The break-glass user's other long-term credentials, each with its user's privilege.
+    for kind in ("aws_signing_certificate", "aws_ssh_public_key"):
+        f = one(fs, kind, kind=kind, resource="arn:aws:iam::%s:user/breakglass-admin" % acct)
+        if f:
+            check(f["facts"]["privilege"] == "high" and f["fallback"]["is_fallback"] and
+                  f["facts"]["status"] == "Active", "moto: %s facts %s" % (kind, f["facts"]))
+    sc = [f for f in by(fs, kind="aws_server_certificate")]
+    check(len(sc) == 1 and sc[0]["context"]["key"] == "breakglass-tls" and
+          sc[0]["credential"]["expires"] is not None, "moto: server certificate with its expiry")
+
+    # IAM Identity Center: the emergency user's assignment, with the permission set's privilege.
+    sso = by(fs, kind="aws_sso_assignment")
+    check([f["context"]["key"] for f in sso] == ["breakglass-sso"],
+          "moto: only the emergency user's assignment: %s" % [f["context"]["key"] for f in sso])
+    if sso:
+        f = sso[0]
+        check(f["facts"]["privilege"] == "high" and f["facts"]["permission_set"] ==
+              "AdministratorAccess" and f["facts"]["account"] == acct and
+              f["facts"]["principal_type"] == "USER" and f["facts"]["session_duration"] == "PT1H",
+              "moto: SSO assignment facts %s" % f["facts"])
+        check(f["fallback"]["is_fallback"] and f["standing_access"] is False and
+              reasons_have(f, "an Identity Center assignment"), "moto: SSO verdict %s" % f["reasons"])
+
+    # Roles with administrator rights assumable from outside, whatever their names.
+    role = lambda n: one(fs, n, kind="aws_role", resource="arn:aws:iam::%s:role/%s" % (acct, n))
+    r = role("OrganizationAccountAccessRole")
+    if r:
+        t = r["facts"]["trust"]
+        check(t["accounts"] == [moto_fixture.OTHER_ACCOUNT] and not t["mfa_required"],
+              "moto: org role trust %s" % t)
+        check(r["fallback"]["is_fallback"] and r["standing_access"] is True,
+              "moto: org admin role without MFA is standing access")
+        check(reasons_have(r, "assumable from outside the account (account %s) without an MFA "
+                           "condition" % moto_fixture.OTHER_ACCOUNT,
+                           "a privileged role that outsiders may assume without MFA"),
+              "moto: org role reasons %s" % r["reasons"])
+    r = role("vendor-support")
+    if r:
+        check(r["facts"]["trust"]["external_id_required"] is True, "moto: vendor ExternalId")
+        check(r["standing_access"] is True and reasons_have(r, "an ExternalId is required"),
+              "moto: vendor role reasons %s" % r["reasons"])
+    r = role("corp-admins")
+    if r:
+        check(len(r["facts"]["trust"]["federated"]) == 1 and
+              "saml-provider/corp-idp" in r["facts"]["trust"]["federated"][0],
+              "moto: SAML role trust %s" % r["facts"]["trust"])
+        check(r["standing_access"] is True, "moto: SAML admin role standing")
+    r = role("audit-admin-mfa")
+    if r:
+        check(r["facts"]["trust"]["mfa_required"] is True and r["standing_access"] is False,
+              "moto: MFA-conditioned role not standing: %s" % r["reasons"])
+        check(reasons_have(r, "only with MFA"), "moto: MFA role reason %s" % r["reasons"])
+    check(not by(fs, kind="aws_role",
+                 resource="arn:aws:iam::%s:role/partner-readonly" % acct),
+          "moto: a read-only role assumable from outside is not collected")
+
+    # Secrets Manager in every enabled region (DescribeRegions), or those --regions names.
+    eu = [f for f in by(fs, kind="aws_secret")
+          if f["context"]["key"] == "breakglass/eu-vault-recovery"]
+    check(len(eu) == 1 and ":eu-west-1:" in eu[0]["location"]["resource"],
+          "moto: the eu-west-1 secret is found through DescribeRegions")
+    names = [f["context"]["key"] for f in by(one_region["findings"], kind="aws_secret")]
+    check("breakglass/eu-vault-recovery" not in names and "breakglass/rotated" in names,
+          "moto: --regions us-east-1 reads that region only: %s" % names)
     return 0
+
+
+def reasons_have(f, *parts):
+    return all(any(p in r for r in f["reasons"]) for p in parts)
+
+
+def review_estate(fs, acct, now):
+    """Issue 14: the access-review estate, each verdict and its reason checked against its facts."""
+    day = datetime.timedelta(days=1)
+    user = lambda n: "arn:aws:iam::%s:user/%s" % (acct, n)
+    key = lambda n: one(fs, n, kind="aws_access_key", resource=user(n))
+
+    # Privilege from the policies, not the names.
+    f = key("admin-reports")
+    if f:
+        check(f["facts"]["privilege"] == "normal", "review: an 'admin' name with s3:GetObject is "
+              "normal: %s" % f["facts"].get("privilege_evidence"))
+        check(f["facts"].get("privilege_from") == "policy_evaluation", "review: privilege_from")
+    for n, what in (("breakglass-s3", "AmazonS3FullAccess is not administrator"),
+                    ("breakglass-denied", "Allow * with Deny * grants nothing"),
+                    ("breakglass-selfkeys", "iam:CreateAccessKey on ${aws:username} is own keys"),
+                    ("breakglass-split-deny", "a Deny * in another policy removes the Allow *")):
+        f = key(n)
+        if f:
+            check(f["facts"]["privilege"] == "normal" and not f["facts"]["privilege_evidence"],
+                  "review: %s: %s %s" % (what, f["facts"]["privilege"],
+                                         f["facts"]["privilege_evidence"]))
+
+    # Usage: a key never used since it was created 800 days ago is dormant standing access.
+    f = key("breakglass-dormant")
+    if f:
+        check(f["facts"].get("never_used") is True and f["facts"].get("usage") == "never_used",
+              "review: dormant key never_used")
+        check(f["standing_access"] is True and f["facts"]["privilege"] == "high",
+              "review: dormant admin key standing")
+        created = (now - 800 * day).strftime("%Y-%m-%d")
+        check(reasons_have(f, "never used since it was created %s, 800 days ago: dormant standing "
+                           "access" % created), "review: dormant reason %s" % f["reasons"])
+    f = key("breakglass-admin")
+    if f:
+        check(f["facts"].get("usage") == "in_use" and "never_used" not in f["facts"],
+              "review: the used key is in use")
+        check(reasons_have(f, "394 days after it was created > 7-day fallback window: the "
+                           "fallback path has become a routine one"), "review: routine reason")
+
+    # MFA decides the interactive verdict; no "time-bound" for what has no expiry.
+    con = lambda n: one(fs, n, kind="aws_console_password", resource=user(n))
+    f = con("breakglass-console-nomfa")
+    if f:
+        check(f["facts"].get("mfa_enabled") is False, "review: no-MFA console mfa_enabled false")
+        check(f["standing_access"] is True, "review: privileged console without MFA is standing")
+        check(reasons_have(f, "console password without MFA: the password alone opens the account"),
+              "review: no-MFA reason %s" % f["reasons"])
+    g = con("breakglass-console-mfa")
+    if g:
+        check(g["facts"].get("mfa_enabled") is True and g["facts"].get("mfa_devices") == 1,
+              "review: MFA console facts")
+        check(g["standing_access"] is False, "review: console with MFA, unused, not standing")
+        check(reasons_have(g, "console password with MFA (1 device)",
+                           "not standing access: an interactive account with MFA"),
+              "review: MFA reasons %s" % g["reasons"])
+    for x in fs:
+        check(not any("time-bound" in r for r in x["reasons"]) or x["credential"]["expires"]
+              or x["facts"].get("expiry_from") == "rotation",
+              "review: 'time-bound' said of %s which has no expiry" % x["context"]["key"])
+
+    # Rotation: a validity bound while kept; a missed rotation is its own reason.
+    secrets = {x["context"]["key"]: x for x in by(fs, kind="aws_secret")}
+    f = secrets.get("breakglass/rotated")
+    check(f is not None, "review: rotated secret reported")
+    if f:
+        check(f["facts"]["age_days"] == 3 and f["facts"].get("issued_from") == "last_rotation",
+              "review: rotated secret's age counts from its last rotation: %s" % f["facts"])
+        check(f["standing_access"] is False, "review: recently rotated secret not standing")
+        check(f["facts"].get("expiry_from") == "rotation", "review: rotation bounds expiry")
+        check(reasons_have(f, "rotated automatically every 30 days (next rotation %s)" %
+                           (now + 27 * day).strftime("%Y-%m-%d")), "review: rotation reason %s" %
+              f["reasons"])
+    f = secrets.get("breakglass/rotation-missed")
+    check(f is not None, "review: missed-rotation secret reported")
+    if f:
+        check(f["facts"].get("rotation_missed") is True, "review: rotation_missed fact")
+        check(f["standing_access"] is True, "review: missed rotation is standing")
+        check(reasons_have(f, "rotation every 30 days was missed: next rotation was due %s, 30 "
+                           "days ago" % (now - 30 * day).strftime("%Y-%m-%d")),
+              "review: missed rotation reason %s" % f["reasons"])
 
 
 # replay ----------------------------------------------------------------------------------
@@ -307,6 +467,34 @@ def test_replay(binary):
               "replay: root indicator")
         if root["risk"]["severity"] is not None:
             check(root["risk"]["severity"] in ("critical", "high"), "replay: root severity")
+
+    # The root user's sign-in: the report saw the password used; AccountMFAEnabled (the
+    # summary, current) says MFA is on, though the hours-old report said false.
+    rcon = one(fs, "root sign-in", kind="aws_root_console_password")
+    if rcon:
+        check(rcon["location"]["resource"] == "arn:aws:iam::%s:root" % acct, "replay: root ARN")
+        check(rcon["facts"]["mfa_enabled"] is True and
+              rcon["facts"]["mfa_from"] == "iam:GetAccountSummary", "replay: root MFA from summary")
+        check(rcon["credential"]["last_used"] == "2026-01-20T10:00:00Z", "replay: root password use")
+        check(rcon["standing_access"] is False and
+              any("console password with MFA" in r for r in rcon["reasons"]),
+              "replay: root with MFA, used once: %s" % rcon["reasons"])
+    if root:
+        check(root["standing_access"] is True and
+              any("CIS AWS 1.4" in r for r in root["reasons"]), "replay: root key standing")
+
+    ssh = one(fs, "SSH key", kind="aws_ssh_public_key",
+              resource="arn:aws:iam::%s:user/emergency/breakglass-ops" % acct)
+    if ssh:
+        check(ssh["credential"]["issued"] == "2024-12-01T08:00:00Z" and
+              ssh["facts"]["status"] == "Active", "replay: SSH key from page 2 of ListSSHPublicKeys")
+        check(ssh["facts"]["privilege"] == "high", "replay: the SSH key has its user's privilege")
+    ssc = one(fs, "service-specific credential", kind="aws_service_specific_credential",
+              resource="arn:aws:iam::%s:user/emergency/breakglass-ops" % acct)
+    if ssc:
+        check(ssc["facts"]["service_name"] == "codecommit.amazonaws.com" and
+              ssc["facts"]["status"] == "Inactive" and ssc["standing_access"] is False,
+              "replay: service-specific credential %s" % ssc["facts"])
 
     roles = by(fs, kind="aws_role")
     check([r["context"]["key"] for r in roles] == ["emergency-access-role"],

@@ -440,6 +440,108 @@ class TestInventory(Base):
         self.assertIn("nope.json", err)
 
 
+class TestReviewFacts(Base):
+    """Issue 14: the documented fields the replay fixtures lacked (GCP disableReason and
+    extendedStatus, conditional bindings; Vault identity_policies, period), read from exports."""
+
+    def scan(self, docs):
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for name, doc in docs.items():
+                paths.append(os.path.join(d, name))
+                with open(paths[-1], "w") as f:
+                    json.dump(doc, f)
+            rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "-q"] + paths)
+        self.assertIn(rc, (0, 1), err)
+        return report(out)
+
+    def test_gcp_exposed_keys_and_expired_binding(self):
+        sa = "%s@acme-prod.iam.gserviceaccount.com"
+        key = lambda acct, kid, **kw: dict({
+            "name": "projects/acme-prod/serviceAccounts/%s/keys/%s" % (sa % acct, kid),
+            "keyType": "USER_MANAGED", "keyAlgorithm": "KEY_ALG_RSA_2048",
+            "validAfterTime": "2024-01-01T00:00:00Z",
+            "validBeforeTime": "9999-12-31T23:59:59Z"}, **kw)
+        rep = self.scan({
+            "keys.json": {"keys": [
+                key("breakglass-a", "a" * 40, extendedStatus=[{
+                    "key": "SERVICE_ACCOUNT_KEY_EXTENDED_STATUS_KEY_EXPOSED",
+                    "value": "https://github.com/example/leak/blob/main/key.json"}]),
+                key("breakglass-b", "b" * 40, disabled=True,
+                    disableReason="SERVICE_ACCOUNT_KEY_DISABLE_REASON_EXPOSED"),
+                key("batch-c", "c" * 40)]},
+            "policy.json": {"version": 3, "bindings": [
+                {"role": "roles/owner", "members": ["serviceAccount:" + sa % "breakglass-a"],
+                 "condition": {"title": "temporary",
+                               "expression": 'request.time < timestamp("2025-01-01T00:00:00Z")'}},
+                {"role": "roles/owner", "members": ["serviceAccount:" + sa % "breakglass-b"],
+                 "condition": {"title": "until later",
+                               "expression": 'request.time < timestamp("2026-01-01T00:00:00Z")'}},
+                {"role": "roles/viewer", "members": ["serviceAccount:" + sa % "breakglass-a"]}]},
+        })
+        a = by_resource(rep, "/keys/" + "a" * 40)
+        self.assertTrue(a["facts"]["exposed"])
+        self.assertEqual(a["facts"]["gcp"]["exposed_by"],
+                         "SERVICE_ACCOUNT_KEY_EXTENDED_STATUS_KEY_EXPOSED")
+        self.assertTrue(any("reports the key exposed" in r for r in a["reasons"]), a["reasons"])
+        # The owner binding expired on 2025-01-01 (before --now): only roles/viewer is left.
+        self.assertEqual(a["facts"]["gcp"]["roles"], ["roles/viewer"])
+        self.assertEqual(a["facts"]["privilege"], "normal")
+        b = by_resource(rep, "/keys/" + "b" * 40)
+        self.assertTrue(b["facts"]["exposed"])
+        self.assertEqual(b["facts"]["gcp"]["disable_reason"],
+                         "SERVICE_ACCOUNT_KEY_DISABLE_REASON_EXPOSED")
+        self.assertEqual(b["facts"]["privilege"], "high")  # binding still in force
+        # No IAM policy names this account: a "prod" project is no evidence of privilege.
+        c = by_resource(rep, "/keys/" + "c" * 40)
+        self.assertEqual(c["facts"]["privilege"], "unknown", c["facts"]["privilege_evidence"])
+
+    def test_aws_credential_report_json(self):
+        with open(os.path.join(HERE, "replay", "credreport.csv"), "rb") as f:
+            csv = f.read()
+        rep = self.scan({"report.json": {
+            "Content": base64.b64encode(csv).decode(), "ReportFormat": "text/csv",
+            "GeneratedTime": "2026-02-28T00:00:00+00:00"}})
+        kinds = sorted(f["credential"]["kind"] for f in rep["findings"])
+        self.assertIn("aws_root_access_key", kinds)
+        self.assertIn("aws_console_password", kinds)
+        root = [f for f in rep["findings"] if f["credential"]["kind"] == "aws_root_access_key"]
+        self.assertTrue(root[0]["standing_access"])
+        self.assertTrue(any("CIS AWS 1.4" in r for r in root[0]["reasons"]))
+        # The root row: password used 2026-01-20, mfa_active false: root sign-in without MFA.
+        rs = [f for f in rep["findings"]
+              if f["credential"]["kind"] == "aws_root_console_password"]
+        self.assertEqual(len(rs), 1)
+        self.assertIs(rs[0]["facts"]["mfa_enabled"], False)
+        self.assertEqual(rs[0]["facts"]["mfa_from"], "credential_report")
+        self.assertEqual(rs[0]["credential"]["last_used"], "2026-01-20T10:00:00Z")
+        self.assertTrue(rs[0]["standing_access"])
+        self.assertTrue(any("console password without MFA" in r for r in rs[0]["reasons"]))
+
+    def test_vault_identity_policies_and_periodic_token(self):
+        base = {"creation_time": 1735689600, "issue_time": "2025-01-01T00:00:00Z",
+                "explicit_max_ttl": 0, "num_uses": 0, "orphan": False, "type": "service",
+                "path": "auth/token/create", "meta": None, "id": ""}
+        rep = self.scan({"lookups.json": [
+            {"data": dict(base, accessor="IdentityAccessor0000001", display_name="token-oncall",
+                          policies=["default"], identity_policies=["ops-admin"],
+                          ttl=600, expire_time="2025-06-01T00:10:00Z", renewable=True)},
+            {"data": dict(base, accessor="PeriodicAccessor0000001", display_name="token-agent",
+                          policies=["default"], ttl=3600, period=86400, renewable=True,
+                          expire_time="2025-06-01T01:00:00Z",
+                          last_renewal_time=1748732400)},
+        ]})
+        i = by_resource(rep, "/auth/token/accessors/IdentityAccessor0000001")
+        self.assertNotEqual(i["facts"]["privilege"], "normal")
+        self.assertEqual(i["facts"]["policies"], ["default", "ops-admin"])
+        p = by_resource(rep, "/auth/token/accessors/PeriodicAccessor0000001")
+        self.assertIsNone(p["credential"]["expires"])  # renewed for ever
+        self.assertEqual(p["facts"]["expiry"], "none")
+        self.assertEqual(p["facts"]["vault"]["period"], 86400)
+        self.assertEqual(p["facts"]["vault"]["last_renewal_time"], 1748732400)
+        self.assertIs(p["facts"]["vault"]["renewable"], True)
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()

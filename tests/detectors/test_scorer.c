@@ -78,9 +78,9 @@ static const struct score_case cases[] = {
     {"cloud: inactive: not standing", true, FBS_SOURCE_AWS, -1, 400, NONE, NONE, NONE, 300, 0,
      false, FBS_PRIV_HIGH, 0, "inactive in aws", 0, 20, NULL},
     {"interactive, never used: not standing", true, FBS_SOURCE_AWS, -1, 400, NONE, NONE, NONE, NONE,
-     1, true, FBS_PRIV_HIGH, 0, "interactive emergency account", 0, 100, NULL},
+     1, true, FBS_PRIV_HIGH, 0, "console password with MFA", 0, 100, NULL},
     {"interactive, used routinely: standing", true, FBS_SOURCE_AWS, -1, 400, NONE, NONE, NONE, 2, 1,
-     true, FBS_PRIV_HIGH, 1, "used as a routine path", 90, 100, NULL},
+     true, FBS_PRIV_HIGH, 1, "has become a routine one", 90, 100, NULL},
     {"interactive, used on day 1 only: not standing", true, FBS_SOURCE_AWS, -1, 400, NONE, NONE,
      NONE, 399, 1, true, FBS_PRIV_HIGH, 0, "not standing access", 0, 100, NULL},
 };
@@ -139,6 +139,10 @@ static struct fbs_finding *make(const struct score_case *c)
     f->staged = c->in_head == STAGED;
     f->active = c->active;
     f->interactive = c->interactive;
+    /* The table's interactive accounts are console passwords with MFA (test_scorer__cloud covers
+     * the others). */
+    if (c->interactive)
+        assert_int_equal(json_object_set_new(f->facts, "mfa_enabled", json_true()), 0);
     f->privilege = c->priv;
     if (c->issued != NONE) {
         f->issued = NOW - c->issued * DAY;
@@ -225,6 +229,231 @@ static void test_scorer__policy_window_changes_verdict(void **state)
     assert_int_equal(f->standing, 0);
     assert_true(has_reason(f, "200 days ago within the 365-day fallback window"));
     fbs_finding_free(f);
+}
+
+/* Cloud records (issue 14): rotation, MFA, usage, root; each reason checked against its facts. */
+struct cloud_case {
+    const char *name, *kind;
+    int64_t issued, used; /* days before NOW, NONE = unknown */
+    bool interactive;
+    enum fbs_privilege priv;
+    const char *facts; /* JSON object merged into f->facts; %s: none */
+    int standing;
+    const char *want[3];   /* reasons that must be there */
+    const char *unwant[2]; /* substrings no reason may contain */
+};
+
+static const struct cloud_case cloud_cases[] = {
+    {"secret rotated every 30 days, 3 days ago: not standing",
+     "aws_secret",
+     3,
+     1,
+     false,
+     FBS_PRIV_UNKNOWN,
+     "{\"issued_from\": \"last_rotation\", \"rotation_enabled\": true, \"rotation_days\": 30, "
+     "\"last_rotated\": \"2026-11-20T00:00:00Z\", \"next_rotation\": \"2026-12-20T00:00:00Z\"}",
+     0,
+     {"value last rotated 2026-11-20, 3 days ago within the 7-day fallback window",
+      "rotated automatically every 30 days (next rotation 2026-12-20)",
+      "not standing access: not older than the fallback window yet"},
+     {"issued ", "dormant"}},
+    {"secret rotation missed: its own reason, standing",
+     "aws_secret",
+     60,
+     NONE,
+     false,
+     FBS_PRIV_UNKNOWN,
+     "{\"issued_from\": \"last_rotation\", \"rotation_enabled\": true, \"rotation_days\": 30, "
+     "\"last_rotated\": \"2026-09-24T00:00:00Z\", \"next_rotation\": \"2026-10-24T00:00:00Z\"}",
+     1,
+     {"rotation every 30 days was missed: next rotation was due 2026-10-24, 30 days ago",
+      "value last rotated 2026-09-24, 60 days ago > 7-day", NULL},
+     {"time-bound", NULL}},
+    {"secret rotated every 5 days, 6 days old, kept: time-bound",
+     "aws_secret",
+     6,
+     1,
+     false,
+     FBS_PRIV_UNKNOWN,
+     "{\"issued_from\": \"last_rotation\", \"rotation_enabled\": true, \"rotation_days\": 5, "
+     "\"last_rotated\": \"2026-11-17T00:00:00Z\", \"next_rotation\": \"2026-11-24T00:00:00Z\"}",
+     0,
+     {"rotation period within the 7-day fallback window: time-bound", NULL, NULL},
+     {NULL, NULL}},
+    {"secret on a cron() schedule: period from its rotation dates",
+     "aws_secret",
+     3,
+     1,
+     false,
+     FBS_PRIV_UNKNOWN,
+     "{\"issued_from\": \"last_rotation\", \"rotation_enabled\": true, "
+     "\"last_rotated\": \"2026-11-20T00:00:00Z\", \"next_rotation\": \"2026-11-27T00:00:00Z\"}",
+     0,
+     {"rotated automatically every 7 days (next rotation 2026-11-27): rotation period within the "
+      "7-day fallback window: time-bound",
+      NULL, NULL},
+     {NULL, NULL}},
+    {"privileged console password without MFA: standing",
+     "aws_console_password",
+     3,
+     NONE,
+     true,
+     FBS_PRIV_HIGH,
+     "{\"mfa_enabled\": false, \"mfa_devices\": 0}",
+     1,
+     {"console password without MFA: the password alone opens the account",
+      "a privileged account whose password alone signs in is standing access", NULL},
+     {"time-bound", "MFA ("}},
+    {"privileged console password with MFA: not standing",
+     "aws_console_password",
+     300,
+     NONE,
+     true,
+     FBS_PRIV_HIGH,
+     "{\"mfa_enabled\": true, \"mfa_devices\": 1}",
+     0,
+     {"console password with MFA (1 device): signing in also needs the MFA device",
+      "not standing access: an interactive account with MFA, not used as a routine path", NULL},
+     {"time-bound", "no expiry"}},
+    {"console password, MFA unknown, 300 days: standing",
+     "aws_console_password",
+     300,
+     NONE,
+     true,
+     FBS_PRIV_NORMAL,
+     "{}",
+     1,
+     {"console password, MFA not known", "no expiry", NULL},
+     {"time-bound", NULL}},
+    {"admin role others may assume without MFA: standing",
+     "aws_role",
+     3,
+     NONE,
+     true,
+     FBS_PRIV_HIGH,
+     "{\"trust\": {\"outside\": true, \"accounts\": [\"111122223333\", \"444455556666\"], "
+     "\"federated\": [\"arn:aws:iam::1:saml-provider/idp\"], \"public\": false, "
+     "\"mfa_required\": false, \"external_id_required\": true}}",
+     1,
+     {"assumable from outside the account (accounts 111122223333, 444455556666; identity "
+      "provider arn:aws:iam::1:saml-provider/idp) without an MFA condition (an ExternalId is "
+      "required: protection against a confused deputy, not a second factor)",
+      "a privileged role that outsiders may assume without MFA is standing access", NULL},
+     {"not standing", NULL}},
+    {"admin role others may assume only with MFA: not standing",
+     "aws_role",
+     300,
+     NONE,
+     true,
+     FBS_PRIV_HIGH,
+     "{\"trust\": {\"outside\": true, \"accounts\": [\"111122223333\"], \"federated\": [], "
+     "\"public\": false, \"mfa_required\": true, \"external_id_required\": false}}",
+     0,
+     {"assumable from outside the account (account 111122223333), only with MFA",
+      "not standing access: a role assumed on demand", NULL},
+     {NULL, NULL}},
+    {"role never used: not standing, no time-bound",
+     "aws_role",
+     300,
+     NONE,
+     true,
+     FBS_PRIV_HIGH,
+     "{}",
+     0,
+     {"a role is assumed on demand",
+      "not standing access: a role assumed on demand and not used as a routine path", NULL},
+     {"time-bound", NULL}},
+    {"key never used since creation 800 days ago: dormant standing",
+     "aws_access_key",
+     800,
+     NONE,
+     false,
+     FBS_PRIV_HIGH,
+     "{\"never_used\": true}",
+     1,
+     {"never used since it was created 2024-09-14, 800 days ago: dormant standing access", NULL,
+      NULL},
+     {NULL, NULL}},
+    {"key unused 59 days: dormant",
+     "aws_access_key",
+     5,
+     59,
+     false,
+     FBS_PRIV_NORMAL,
+     "{}",
+     0,
+     {"last used 2026-09-25, 59 days ago > 45-day unused_max_age: dormant", NULL, NULL},
+     {NULL, NULL}},
+    {"root key known from the summary only: standing",
+     "aws_root_access_key",
+     NONE,
+     NONE,
+     false,
+     FBS_PRIV_HIGH,
+     "{\"evidence_source\": \"iam:GetAccountSummary\"}",
+     1,
+     {"age unknown", "a root access key should not exist (CIS AWS 1.4)", NULL},
+     {"not standing", NULL}},
+    {"root sign-in without MFA: standing",
+     "aws_root_console_password",
+     NONE,
+     2,
+     true,
+     FBS_PRIV_HIGH,
+     "{\"mfa_enabled\": false}",
+     1,
+     {"console password without MFA", "a privileged account whose password alone signs in", NULL},
+     {"not standing", NULL}},
+};
+
+static void test_scorer__cloud(void **state)
+{
+    struct env *e = *state;
+    size_t i, j;
+
+    for (i = 0; i < sizeof(cloud_cases) / sizeof(cloud_cases[0]); i++) {
+        const struct cloud_case *c = &cloud_cases[i];
+        struct fbs_finding *f = fbs_finding_new();
+        json_t *facts = json_loads(c->facts, 0, NULL);
+        bool ok;
+
+        assert_non_null(f);
+        assert_non_null(facts);
+        assert_int_equal(json_object_update(f->facts, facts), 0);
+        json_decref(facts);
+        assert_int_equal(fbs_finding_set_str(&f->kind, c->kind), 0);
+        assert_int_equal(fbs_finding_set_str(&f->rule_id, "test.cloud"), 0);
+        assert_int_equal(
+            fbs_finding_set_str(&f->resource, "arn:aws:iam::123456789012:user/breakglass"), 0);
+        f->source = FBS_SOURCE_AWS;
+        f->rule_fallback = true;
+        f->active = 1;
+        f->interactive = c->interactive;
+        f->privilege = c->priv;
+        if (c->issued != NONE) {
+            f->issued = NOW - c->issued * DAY;
+            f->has_issued = true;
+        }
+        if (c->used != NONE) {
+            f->last_used = NOW - c->used * DAY;
+            f->has_last_used = true;
+        }
+        assert_int_equal(fbs_detectors_run_stages(f, &e->ctx, FBS_STAGE_DIMENSION, FBS_STAGE_SCORE),
+                         0);
+        ok = f->standing == c->standing;
+        for (j = 0; j < 3; j++)
+            if (c->want[j] && !has_reason(f, c->want[j]))
+                ok = false;
+        for (j = 0; j < 2; j++)
+            if (c->unwant[j] && has_reason(f, c->unwant[j]))
+                ok = false;
+        if (!ok) {
+            print_message("cloud case '%s'\n", c->name);
+            dump_reasons((const struct score_case *)&cases[0], f);
+        }
+        assert_true(ok);
+        fbs_finding_free(f);
+    }
 }
 
 static void test_scorer__fallback_remediation(void **state)
@@ -314,6 +543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scorer__policy_window_changes_verdict, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_scorer__fallback_remediation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scorer__cloud, setup, teardown),
         cmocka_unit_test(test_policy__errors),
         cmocka_unit_test(test_policy__defaults_and_overrides),
     };

@@ -424,9 +424,11 @@ def bad_input(e, db, cfg):
         rc, out, err = e.run("sweep", "run", "--config", inv, "--db", idb, "--now", now,
                              "--quiet")
     r = report_json(e, idb)
-    check(rc == 0 and len(r["findings"]) == 1 and
-          r["findings"][0]["place"] == "arn:aws:iam::123456789012:root" and
-          r["findings"][0]["first_seen"].startswith("2026-03-01") and
+    # The root row holds two credentials: its access key and its console sign-in.
+    check(rc == 0 and sorted(f["rule"] for f in r["findings"]) ==
+          ["aws.iam.root_access_key", "aws.iam.root_console_password"] and
+          all(f["place"] == "arn:aws:iam::123456789012:root" and
+              f["first_seen"].startswith("2026-03-01") for f in r["findings"]) and
           r["targets"][0]["kind"] == "inventory",
           "an inventory target: its records are findings kept across sweeps")
 

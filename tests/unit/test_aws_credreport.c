@@ -87,8 +87,20 @@ static void test_aws_credreport__replay_report(void **state)
     ctx_init(&c);
     assert_int_equal(fbs_aws_credreport_parse(buf, n, &c.records, &c.diags), 0);
     assert_int_equal(c.diags.items.len, 0);
-    /* root key 1; breakglass-ops key 1 + console; app-reader keys 1 and 2 (2 only rotated). */
-    assert_int_equal(c.records.len, 5);
+    /* root key 1 and root sign-in (password used 2026-01-20); breakglass-ops key 1 + console;
+     * app-reader keys 1 and 2 (2 only rotated). */
+    assert_int_equal(c.records.len, 6);
+
+    f = find(&c, "aws_root_console_password", "arn:aws:iam::111122223333:root", "root_password");
+    assert_non_null(f);
+    assert_true(f->rule_fallback);
+    assert_true(f->interactive);
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_true(f->has_last_used);
+    assert_int_equal(f->last_used, 1768903200); /* 2026-01-20T10:00:00Z */
+    assert_true(json_is_false(json_object_get(f->facts, "mfa_enabled")));
+    assert_string_equal(json_string_value(json_object_get(f->facts, "mfa_from")),
+                        "credential_report");
 
     f = find(&c, "aws_root_access_key", "arn:aws:iam::111122223333:root", "root_access_key_1");
     assert_non_null(f);
@@ -150,8 +162,8 @@ static void test_aws_credreport__shapes(void **state)
          "<root_account>,arn:aws:iam::1:root,2018-03-01T08:00:00+00:00,not_supported,"
          "no_information,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,"
          "N/A,N/A,false,N/A,false,N/A\n",
-         0, 0},
-        {"root with one key", HEADER ROOT_ROW, 1, 0},
+         1, 0}, /* the root sign-in, never used ("no_information") */
+        {"root with one key (and its sign-in)", HEADER ROOT_ROW, 2, 0},
         {"CRLF line ends and a BOM",
          "\xEF\xBB\xBFuser,arn,access_key_1_active,access_key_1_last_rotated\r\n"
          "bob,arn:aws:iam::1:user/bob,true,2024-01-01T00:00:00+00:00\r\n",
@@ -164,7 +176,7 @@ static void test_aws_credreport__shapes(void **state)
          "user,arn,access_key_1_active\n"
          "\"odd,name\",\"arn:aws:iam::1:user/\"\"q\"\"\",true\n",
          1, 0},
-        {"a short row is skipped", HEADER "bob,arn:aws:iam::1:user/bob,true\n" ROOT_ROW, 1, 1},
+        {"a short row is skipped", HEADER "bob,arn:aws:iam::1:user/bob,true\n" ROOT_ROW, 2, 1},
         {"a long row is skipped", "user,arn,access_key_1_active\nbob,a,true,extra\n", 0, 1},
         {"unterminated quote", "user,arn,access_key_1_active\nbob,a,true\n\"never closed,x\n", 1,
          1},
@@ -269,7 +281,7 @@ static void test_aws_credreport__enomem(void **state)
         rc = fbs_aws_credreport_parse(csv, sizeof(csv) - 1, &c.records, &c.diags);
         fbs_test_fail_allocs_after(-1);
         if (rc == 0)
-            assert_int_equal(c.records.len, 3);
+            assert_int_equal(c.records.len, 4);
         ctx_release(&c);
         if (rc == 0)
             break;

@@ -460,6 +460,28 @@ static void test_aws_iam__policy_eval(void **state)
         {"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":"
          "\"arn:aws:iam::1:user/x\"}]}",
          0, 1, "on IAM resources"},
+        /* Issue 14: what Deny statements, resource scope and conditions take away. */
+        {"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"},"
+         "{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\"}]}",
+         0, 0, NULL},
+        {"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"Resource\":\"*\"},"
+         "{\"Effect\":\"Deny\",\"Action\":\"iam:*\",\"Resource\":\"*\"}]}",
+         0, 0, NULL},
+        /* A Deny under a Condition may not apply: it removes nothing. */
+        {"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"},"
+         "{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"Bool\":"
+         "{\"aws:MultiFactorAuthPresent\":\"false\"}}}]}",
+         0, 1, "every action ('*') on every resource ('*')"},
+        {"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iam:CreateAccessKey\","
+         "\"Resource\":\"arn:aws:iam::*:user/${aws:username}\"}]}",
+         0, 0, NULL},
+        /* Attaching a policy to oneself is still escalation. */
+        {"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"iam:CreateAccessKey\","
+         "\"iam:AttachUserPolicy\"],\"Resource\":\"arn:aws:iam::*:user/${aws:username}\"}]}",
+         0, 1, "iam:AttachUserPolicy"},
+        {"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\","
+         "\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":\"10.0.0.0/8\"}}}]}",
+         0, 1, "only under a condition on 'aws:SourceIp'"},
         {"{\"Version\":\"2012-10-17\"}", FBS_EPARSE, 0, NULL},
         {"not json", FBS_EPARSE, 0, NULL},
         {"[]", FBS_EPARSE, 0, NULL},
@@ -477,6 +499,29 @@ static void test_aws_iam__policy_eval(void **state)
             assert_non_null(strstr(ev.items[0], cases[i].needle));
             assert_non_null(strstr(ev.items[0], "inline policy 'p'"));
         }
+        fbs_vec_release(&ev, fbs_free);
+    }
+    {
+        /* A Deny in one policy of the principal removes the Allow of another; an unreadable
+         * document is said to be. */
+        const char *docs[3] = {
+            "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}",
+            "{\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\"}}", NULL};
+        const char *labels[3] = {"managed policy 'AdministratorAccess'", "inline policy 'deny'",
+                                 "managed policy 'unknown'"};
+        struct fbs_vec ev = FBS_VEC_INIT;
+        bool bad = false;
+
+        assert_int_equal(aws_policy_eval_set(&ev, docs, labels, 2, &bad), 0);
+        assert_int_equal(ev.len, 0);
+        assert_false(bad);
+        assert_int_equal(aws_policy_eval_set(&ev, docs, labels, 1, &bad), 0);
+        assert_int_equal(ev.len, 1);
+        fbs_vec_release(&ev, fbs_free);
+        docs[1] = docs[0];
+        assert_int_equal(aws_policy_eval_set(&ev, docs + 1, labels + 1, 2, &bad), 0);
+        assert_true(bad);
+        assert_int_equal(ev.len, 1);
         fbs_vec_release(&ev, fbs_free);
     }
     assert_true(aws_policy_is_admin_arn("arn:aws:iam::aws:policy/AdministratorAccess"));

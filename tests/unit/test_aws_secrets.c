@@ -35,6 +35,41 @@ static char *replay_file(const char *name, size_t *len)
     return buf;
 }
 
+/* RotationRules.ScheduleExpression: rate(N days), rate(N hours) rounded up; cron() unknown. */
+static void test_aws_secrets__schedule_expression(void **state)
+{
+    static const struct {
+        const char *rules;
+        long long days;
+    } cases[] = {
+        {"{\"ScheduleExpression\": \"rate(10 days)\"}", 10},
+        {"{\"ScheduleExpression\": \"rate(4 hours)\"}", 1},
+        {"{\"ScheduleExpression\": \"rate(30 hours)\"}", 2},
+        {"{\"ScheduleExpression\": \"cron(0 16 1,15 * ? *)\"}", -1},
+        {"{\"AutomaticallyAfterDays\": 7, \"ScheduleExpression\": \"rate(7 days)\"}", 7},
+        {"{}", -1},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fbs_vec secrets = FBS_VEC_INIT;
+        char *token = NULL, doc[512];
+        const struct aws_secret *s;
+        int n = snprintf(doc, sizeof(doc),
+                         "{\"SecretList\": [{\"ARN\": \"arn:aws:secretsmanager:us-east-1:1:"
+                         "secret:x\", \"Name\": \"x\", \"RotationEnabled\": true, "
+                         "\"RotationRules\": %s}]}",
+                         cases[i].rules);
+
+        assert_int_equal(aws_secrets_page(&secrets, &token, doc, (size_t)n), 0);
+        assert_int_equal(secrets.len, 1);
+        s = secrets.items[0];
+        assert_int_equal(s->rotation_days, cases[i].days);
+        fbs_vec_release(&secrets, aws_secret_free);
+        fbs_free(token);
+    }
+}
+
 static void test_aws_secrets__replay_pages(void **state)
 {
     struct fbs_vec secrets = FBS_VEC_INIT;
@@ -151,6 +186,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_aws_secrets__replay_pages),
+        cmocka_unit_test(test_aws_secrets__schedule_expression),
         cmocka_unit_test(test_aws_secrets__shapes),
         cmocka_unit_test(test_aws_secrets__enomem),
     };
