@@ -506,6 +506,11 @@ static int verify_aws(struct fbs_http *h, const struct fbs_verify_job *job,
         detail(res, "no access key id found with this secret in the same file");
         return 0;
     }
+    if (!strncmp(job->partner, "ASIA", 4)) {
+        res->status = "unknown";
+        detail(res, "a temporary (ASIA) key: STS needs its session token, which is not paired");
+        return 0;
+    }
     memset(&extra, 0, sizeof(extra));
     extra.sigv4 = "aws:amz:us-east-1:sts";
     extra.user = job->partner;

@@ -58,7 +58,7 @@ def main():
         b = before[f["id"]]
         why = [r for r in f["reasons"] if r.startswith(("verified", "verification"))]
         print("%-26s %-44s %-8s %-17s %-9s %s" % (
-            f["rule"]["id"], f["location"]["path"][len(repo) + 1:][:44], v["status"],
+            f["rule"]["id"], f["location"]["path"].replace(repo + "/", "")[:44], v["status"],
             "%s -> %s" % (b["standing_access"], f["standing_access"]),
             "%d -> %d" % (b["risk"]["score"], f["risk"]["score"]), why[0] if why else ""))
     srv.close()

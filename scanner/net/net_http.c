@@ -8,6 +8,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
@@ -117,9 +118,14 @@ void fbs_http_url_host(char *out, size_t size, const char *url)
     out[n] = '\0';
 }
 
+/* A literal loopback address or "localhost"; "127.0.0.1.example.com" is a name, not loopback. */
 static bool host_loopback(const char *host)
 {
-    return !strcmp(host, "localhost") || !strcmp(host, "[::1]") || !strncmp(host, "127.", 4);
+    struct in_addr a;
+
+    if (!strcmp(host, "localhost") || !strcmp(host, "[::1]"))
+        return true;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 bool fbs_http_url_loopback(const char *url)
