@@ -45,6 +45,8 @@ print("findings: %d, verified live: %d, requests: %d" % (len(fs), live, reqs))
 print("latency per request: %.0f ms" % (lat * 1000))
 print("scan --verify: %.2f s (scan alone %.2f s; verification %.2f s, %.0f requests/s)"
       % (wall, base, wall - base, reqs / max(wall - base, 1e-9)))
-print("peak requests in flight on the host: %d" % srv.peak)
+print("peak requests in flight on the host: %d (the server's count: a handler finishing its "
+      "write overlaps the next request by moments)" % srv.peak)
+print("peak connections open to the host: %d" % srv.peak_conns)
 srv.close()
 PY

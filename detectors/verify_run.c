@@ -226,6 +226,18 @@ static const char *context_endpoint(const struct fbs_finding *f)
     return json_string_value(json_object_get(f->facts, "vault_address"));
 }
 
+/* Whether every byte is printable ASCII: a secret goes into a header line, where a CR or LF
+ * would start another header. */
+static bool printable(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+            return false;
+    return n > 0;
+}
+
 /* --- the pool ------------------------------------------------------------------------------- */
 
 static bool ts_before(const struct timespec *a, const struct timespec *b)
@@ -407,6 +419,10 @@ int fbs_verify_run(struct fbs_finding *const *fs, size_t n, const struct fbs_det
         if (f->drop || !f->verifier || !f->secret)
             continue;
         p = provider(f->verifier);
+        if (p && !printable(f->secret, f->secret_len)) {
+            rc = set_unknown(f, p->name, "not verified: the secret has control characters", ctx);
+            continue;
+        }
         if (!p) {
             rc = set_unknown(f, f->verifier, "no verifier of that name", ctx);
             continue;

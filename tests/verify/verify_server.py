@@ -10,7 +10,8 @@ presented: SCENARIOS maps a token to live / revoked / throttle / down / slow / r
     Vault    GET /v1/auth/token/lookup-self             X-Vault-Token: T
     AWS STS  POST / (GetCallerIdentity, SigV4)          the access key id of the signature
 
-It counts requests per (path, scenario) and the peak number of requests in flight.
+It counts requests per (path, scenario), the peak number of requests in flight and the peak
+number of open connections.
 """
 import json
 import threading
@@ -26,6 +27,8 @@ class Server:
         self.lock = threading.Lock()
         self.inflight = 0
         self.peak = 0
+        self.conns = 0
+        self.peak_conns = 0  # TCP connections open at once (kept-alive idle ones included)
         self.seen_tokens = []
         outer = self
 
@@ -34,6 +37,19 @@ class Server:
 
             def log_message(self, *a):
                 pass
+
+            def setup(self):
+                super().setup()
+                with outer.lock:
+                    outer.conns += 1
+                    outer.peak_conns = max(outer.peak_conns, outer.conns)
+
+            def finish(self):
+                try:
+                    super().finish()
+                finally:
+                    with outer.lock:
+                        outer.conns -= 1
 
             def do_GET(self):
                 outer.handle(self)
