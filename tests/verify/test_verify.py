@@ -260,6 +260,48 @@ class Replay(unittest.TestCase):
                                "--fail-on-verified"], self.env)
         self.assertEqual(rc, 0, err)
 
+    def test_other_providers(self):
+        def make():
+            return {
+                "openai": ("OPENAI_API_KEY", "sk-proj-" + rand(40) + "T3BlbkFJ" + rand(40)),
+                "anthropic": ("ANTHROPIC_API_KEY", "sk-ant-api03-" + rand(90) + "AA"),
+                "stripe": ("STRIPE_SECRET_KEY", "sk_live_" + rand(40)),
+                "sendgrid": ("SENDGRID_API_KEY", "SG." + rand(22) + "." + rand(43)),
+                "datadog": ("DD_API_KEY", rand(32, "0123456789abcdef")),
+                "npm": ("NPM_TOKEN", github_token("npm_")),
+            }
+        keys, other = make(), make()
+        live = {name: k[1] for name, k in keys.items()}
+        srv = Server({v: "live" for v in live.values()})
+        try:
+            d = os.path.join(self.tmp, "providers")
+            os.makedirs(d, exist_ok=True)
+            for name, (var, val) in keys.items():
+                with open(os.path.join(d, name + ".env"), "w") as f:
+                    f.write("%s=%s\n" % (var, val))
+                with open(os.path.join(d, name + "_revoked.env"), "w") as f:  # unknown: rejected
+                    f.write("%s=%s\n" % other[name])
+            env = {"FALLBACK_SCAN_VERIFY_OVERRIDE": ",".join("%s=%s" % (n, srv.url) for n in keys)}
+            rc, out, err, _ = run(["scan", d, "-f", "json", "-q", "--now", NOW, "--verify"], env)
+            got = {}
+            for f in json.loads(out)["findings"]:
+                if "verification" in f:
+                    got[os.path.basename(f["location"]["path"])] = f["verification"]
+            for name in keys:
+                self.assertEqual(got[name + ".env"]["status"], "live", (name, got.get(name + ".env")))
+                self.assertEqual(got[name + ".env"]["verifier"], name)
+                want = "unknown" if name == "datadog" else "revoked"  # datadog: 403 may be an app key
+                self.assertEqual(got[name + "_revoked.env"]["status"], want, name)
+            self.assertEqual(got["stripe.env"]["identity"]["account"], "acct_1Kestrel")
+            self.assertEqual(got["sendgrid.env"]["scopes"], ["mail.send", "stats.read"])
+            self.assertEqual(got["sendgrid.env"]["privilege"], "high")
+            self.assertEqual(got["npm.env"]["identity"]["user"], "release-bot")
+            self.assertEqual(got["openai.env"]["identity"]["models"], 2)
+            for v in live.values():
+                self.assertNotIn(v, out + err)
+        finally:
+            srv.close()
+
     def test_sarif_properties(self):
         rc, out, err, _ = run(["scan", os.path.join(self.dir, "gh_live.env"), "-f", "sarif", "-q",
                                "--now", NOW, "--verify"], self.env)

@@ -76,7 +76,11 @@ class Server:
             return auth.split("Credential=", 1)[1].split("/", 1)[0]
         if auth.startswith("Bearer "):
             return auth[7:]
-        return h.headers.get("PRIVATE-TOKEN") or h.headers.get("X-Vault-Token") or ""
+        if auth.startswith("Basic "):  # Stripe: the key is the user
+            import base64
+            return base64.b64decode(auth[6:]).decode().split(":", 1)[0]
+        return (h.headers.get("PRIVATE-TOKEN") or h.headers.get("X-Vault-Token")
+                or h.headers.get("x-api-key") or h.headers.get("DD-API-KEY") or "")
 
     def send(self, h, status, body, headers=None):
         data = json.dumps(body).encode() if body is not None else b""
@@ -162,6 +166,18 @@ class Server:
             if not live:
                 return self.send(h, 401, {"error": {"code": "invalid_api_key"}})
             return self.send(h, 200, {"object": "list", "data": [{"id": "m1"}, {"id": "m2"}]})
+        if path == "/v1/account":  # Stripe
+            if not live:
+                return self.send(h, 401, {"error": {"type": "invalid_request_error"}})
+            return self.send(h, 200, {"id": "acct_1Kestrel", "object": "account"})
+        if path == "/v3/scopes":  # SendGrid
+            if not live:
+                return self.send(h, 401, {"errors": [{"message": "access forbidden"}]})
+            return self.send(h, 200, {"scopes": ["mail.send", "stats.read"]})
+        if path == "/api/v1/validate":  # Datadog
+            if not live:
+                return self.send(h, 403, {"errors": ["Forbidden"]})
+            return self.send(h, 200, {"valid": True})
         if path == "/-/whoami":
             if not live:
                 return self.send(h, 401, {"error": "unauthorized"})
