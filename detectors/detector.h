@@ -68,6 +68,7 @@ extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_jwt;
 extern const struct fbs_detector fbs_detector_aws;
 extern const struct fbs_detector fbs_detector_vault;
+extern const struct fbs_detector fbs_detector_vault_address; /* verify_providers.c */
 extern const struct fbs_detector fbs_detector_mfa;
 extern const struct fbs_detector fbs_detector_temporary;
 extern const struct fbs_detector fbs_detector_pem;

@@ -247,6 +247,41 @@ static bool evaluated(const struct fbs_finding *f)
     return from && !strcmp(from, "policy_evaluation") && f->privilege != FBS_PRIV_UNKNOWN;
 }
 
+/*
+ * Live verification (--verify, detectors/verify.h) that reported scopes: they replace the
+ * privilege guessed from the rule and names. 1 when they decided, 0 when not, or FBS_ENOMEM.
+ */
+static int verified_privilege(struct fbs_finding *f)
+{
+    const json_t *v = json_object_get(f->facts, "verification");
+    const char *st = json_string_value(json_object_get(v, "status"));
+    const char *pv = json_string_value(json_object_get(v, "privilege"));
+    const json_t *scopes = json_object_get(v, "scopes"), *s;
+    struct fbs_buf list = FBS_BUF_INIT;
+    size_t i;
+    int p, rc;
+
+    if (!st || strcmp(st, "live") || !pv || (p = fbs_privilege_parse(pv)) < 0)
+        return 0;
+    f->privilege = (enum fbs_privilege)p;
+    json_array_foreach(scopes, i, s)
+    {
+        if (json_is_string(s) &&
+            fbs_buf_printf(&list, "%s%s", list.len ? ", " : "", json_string_value(s)) < 0) {
+            fbs_buf_release(&list);
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+        }
+    }
+    rc = fbs_privilege_add_evidence(f, "verified by %s: %s (scopes: %s)",
+                                    json_string_value(json_object_get(v, "verifier")), pv,
+                                    list.len ? list.ptr : "none reported");
+    fbs_buf_release(&list);
+    if (rc < 0)
+        return rc;
+    fbs_finding_set_score(f, FBS_DIM_PRIVILEGE, p == FBS_PRIV_HIGH ? 1.0 : 0.25);
+    return 1;
+}
+
 static int privilege_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     struct tally ta;
@@ -257,6 +292,9 @@ static int privilege_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx
     ta.f = f;
     ta.keep_high = ta.keep_normal = 1.0;
     ta.once_per_record = f->source >= FBS_SOURCE_AWS;
+    rc = verified_privilege(f);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
     if (f->rule_privilege > f->privilege)
         f->privilege = f->rule_privilege;
     if (f->rule_privilege == FBS_PRIV_HIGH) {

@@ -20,8 +20,8 @@
  * Vault: a batch token (facts.vault_token_type from parse_vault) -> "vault_batch_token".
  * Azure AD: a JWT whose issuer is login.microsoftonline.com or sts.windows.net ->
  * "azure_ad_access_token" (its exp is read by parse_jwt).
- * Other short-lived kinds (github_app_installation_token, gcp_oauth_access_token) are their own class:
- * the policy is looked up by the credential kind when no class is set.
+ * Other short-lived kinds (github_app_installation_token, gcp_oauth_access_token) are their own
+ * class: the policy is looked up by the credential kind when no class is set.
  */
 #include "detector.h"
 #include "../scanner/core/error.h"

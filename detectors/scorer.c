@@ -526,6 +526,81 @@ static const char *not_standing_why(const struct verdict *v)
     return "time-bound within the fallback window";
 }
 
+/* Whether live verification said `status`. */
+static bool verified(const struct fbs_finding *f, const char *status)
+{
+    const char *st =
+        json_string_value(json_object_get(json_object_get(f->facts, "verification"), "status"));
+
+    return st && !strcmp(st, status);
+}
+
+/* "github user octocat" / "aws account 123456789012 arn:..." from facts.verification.identity. */
+static void identity_text(char *out, size_t size, const json_t *ver)
+{
+    const json_t *id = json_object_get(ver, "identity"), *val;
+    static const char *const keys[] = {"arn",        "account", "user",         "team",
+                                       "token_name", "user_id", "organization", NULL};
+    size_t k, n = 0;
+
+    out[0] = '\0';
+    for (k = 0; keys[k] && n + 1 < size; k++) {
+        char num[32];
+        const char *s;
+
+        val = json_object_get(id, keys[k]);
+        if (json_is_integer(val)) {
+            snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(val));
+            s = num;
+        } else {
+            s = json_string_value(val);
+        }
+        if (!s)
+            continue;
+        n += (size_t)snprintf(out + n, size - n, "%s%s %s", n ? ", " : " as ", keys[k], s);
+        if (n >= size)
+            n = size - 1;
+    }
+}
+
+/*
+ * Live verification (--verify): revoked is not standing access (history exposure, low risk);
+ * live confirms a fallback credential that is not time-bound as standing access; unknown and
+ * error change nothing but are said.
+ */
+static void judge_verified(struct verdict *v, bool fallback)
+{
+    struct fbs_finding *f = v->f;
+    const json_t *ver = json_object_get(f->facts, "verification");
+    const char *st = json_string_value(json_object_get(ver, "status"));
+    const char *at = json_string_value(json_object_get(ver, "at"));
+    const char *by = json_string_value(json_object_get(ver, "verifier"));
+    const char *detail = json_string_value(json_object_get(ver, "detail"));
+    char who[160];
+
+    if (!st)
+        return;
+    if (!strcmp(st, "revoked")) {
+        f->standing = 0;
+        REASON(v, "verified revoked at %s (%s%s%s): not standing access, history exposure only",
+               at ? at : "?", by ? by : "?", detail ? ": " : "", detail ? detail : "");
+        return;
+    }
+    if (!strcmp(st, "live")) {
+        identity_text(who, sizeof(who), ver);
+        if (fallback && v->live && (v->unbounded || v->routine)) {
+            f->standing = 1;
+            REASON(v, "verified live at %s by %s%s: standing access confirmed", at ? at : "?",
+                   by ? by : "?", who);
+        } else {
+            REASON(v, "verified live at %s by %s%s", at ? at : "?", by ? by : "?", who);
+        }
+        return;
+    }
+    REASON(v, "verification %s (%s%s%s): the verdict rests on the other evidence", st,
+           by ? by : "?", detail ? ": " : "", detail ? detail : "");
+}
+
 static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
 {
     struct verdict v = {.f = f, .ctx = ctx};
@@ -537,6 +612,7 @@ static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         judge_live(&v);
         judge_exposed(&v);
         f->standing = 0;
+        judge_verified(&v, false);
         return v.rc;
     }
     judge_live(&v);
@@ -549,13 +625,16 @@ static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         judge_always(&v);
     }
     f->standing = v.live && ((v.old && v.unbounded) || v.routine || v.always);
-    if (v.live && !f->standing && v.rc == 0)
+    judge_verified(&v, true);
+    if (v.live && !f->standing && v.rc == 0 && !verified(f, "revoked"))
         v.rc = fbs_finding_add_reason(f, "not standing access: %s", not_standing_why(&v));
     return v.rc;
 }
 
 static int risk_of(const struct fbs_finding *f, const struct fbs_policy *p, fbs_time_t now)
 {
+    bool revoked = verified(f, "revoked");
+
     double sum = 0, wsum = 0;
     int d, risk;
 
@@ -573,7 +652,8 @@ static int risk_of(const struct fbs_finding *f, const struct fbs_policy *p, fbs_
         if (risk < floor)
             risk = floor;
     }
-    if (((f->has_expires && f->expires <= now) || f->active == 0) && risk > p->expired_max_risk)
+    if (((f->has_expires && f->expires <= now) || f->active == 0 || revoked) &&
+        risk > p->expired_max_risk)
         risk = p->expired_max_risk;
     return risk < 0 ? 0 : risk > 100 ? 100 : risk;
 }

@@ -162,6 +162,11 @@ static json_t *finding_json(const struct fbs_finding *f, bool show_secrets)
                         f->has_valid ? json_integer(f->valid_days) : json_null());
     json_object_set_new(facts, "privilege", json_string(fbs_privilege_name(f->privilege)));
     json_object_set_new(facts, "custody", jstr(f->custody));
+    /* --verify: its result is the finding's own `verification` object (schema 1.1), not a fact */
+    if (json_object_get(facts, "verification")) {
+        json_object_set(o, "verification", json_object_get(facts, "verification"));
+        json_object_del(facts, "verification");
+    }
     json_object_set_new(o, "facts", facts);
 
     scores = json_object();

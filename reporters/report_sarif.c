@@ -859,6 +859,8 @@ static json_t *properties_json(const struct fbs_finding *f)
     }
     if (f->standing >= 0)
         put(p, "standing_access", json_boolean(f->standing));
+    if (json_object_get(f->facts, "verification")) /* --verify (docs/verify.md) */
+        put(p, "verification", json_deep_copy(json_object_get(f->facts, "verification")));
     if (f->nreasons) {
         a = json_array();
         for (i = 0; a && i < f->nreasons; i++)

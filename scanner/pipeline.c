@@ -20,6 +20,7 @@
  */
 #include "pipeline.h"
 #include "../detectors/detector.h"
+#include "../detectors/verify.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
@@ -158,6 +159,7 @@ static int make_finding(struct blob_scan *bs, const struct fbs_match *m, struct 
         fbs_finding_set_str(&f->rule_name, r->name) < 0 ||
         fbs_finding_set_str(&f->kind, r->kind) < 0 ||
         fbs_finding_set_str(&f->remediation, r->remediation) < 0 ||
+        fbs_finding_set_str(&f->verifier, r->verify) < 0 ||
         fbs_finding_set_str(&f->path, b->path) < 0 ||
         fbs_finding_set_str(&f->rel_path, b->rel_path) < 0 ||
         fbs_finding_set_str(&f->target, b->target) < 0 ||
@@ -399,6 +401,14 @@ static int analyse(struct fbs_scan_result *r, const struct fbs_pipeline_opts *op
         }
         r->findings.len = kept;
     }
+    if (rc == 0 && opts->verify) {
+        rc = fbs_verify_run((struct fbs_finding *const *)r->findings.items, r->findings.len, &ctx,
+                            opts->verify);
+        if (rc < 0 && rc != FBS_ENOMEM) { /* no libcurl, a bad override: said, the scan goes on */
+            fbs_diags_add(&r->diags, true, "verify", NULL, "--verify: %s", fbs_error_message());
+            rc = 0;
+        }
+    }
     for (i = 0; rc == 0 && i < r->findings.len; i++)
         rc = fbs_detectors_run_stages(fs[i], &ctx, FBS_STAGE_DIMENSION, FBS_STAGE_SCORE);
     if (rc == 0)
@@ -612,6 +622,14 @@ done:
     return rc;
 }
 
+bool fbs_finding_verified_live(const struct fbs_finding *f)
+{
+    const char *st =
+        json_string_value(json_object_get(json_object_get(f->facts, "verification"), "status"));
+
+    return st && !strcmp(st, "live");
+}
+
 bool fbs_report_filter_pass(const struct fbs_report_filter *flt, const struct fbs_finding *f)
 {
     if (!flt)
@@ -619,6 +637,8 @@ bool fbs_report_filter_pass(const struct fbs_report_filter *flt, const struct fb
     if (f->suppression && !flt->show_suppressed)
         return false;
     if (flt->only_fallback && !f->is_fallback)
+        return false;
+    if (flt->only_verified && !fbs_finding_verified_live(f))
         return false;
     return flt->min_severity <= FBS_SEV_INFO ||
            fbs_severity_parse(f->severity) >= flt->min_severity;

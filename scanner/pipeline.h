@@ -35,6 +35,8 @@ struct fbs_scan_result {
 int fbs_scan_result_init(struct fbs_scan_result *r, bool list_skips);
 void fbs_scan_result_release(struct fbs_scan_result *r);
 
+struct fbs_verify_opts;
+
 struct fbs_pipeline_opts {
     const struct fbs_source *source;
     struct fbs_source_opts source_opts; /* stats and diags are filled in by the pipeline */
@@ -52,6 +54,9 @@ struct fbs_pipeline_opts {
      */
     const struct fbs_target *targets;
     size_t ntargets;
+    /* --verify: live verification (detectors/verify.h) between the linkers and the scorer; NULL
+     * makes no network call. */
+    const struct fbs_verify_opts *verify;
 };
 
 /*
@@ -82,8 +87,12 @@ int fbs_pipeline_suppress(struct fbs_scan_result *r, const struct fbs_pipeline_o
 struct fbs_report_filter {
     bool show_suppressed;
     bool only_fallback;
-    int min_severity; /* an enum fbs_severity; FBS_SEV_INFO shows everything */
+    int min_severity;   /* an enum fbs_severity; FBS_SEV_INFO shows everything */
+    bool only_verified; /* --only-verified: findings verified live (facts.verification) */
 };
+
+/* Whether live verification (--verify) found the finding's credential live. */
+bool fbs_finding_verified_live(const struct fbs_finding *f);
 
 /* Whether a finding passes the filter (NULL passes everything). */
 bool fbs_report_filter_pass(const struct fbs_report_filter *flt, const struct fbs_finding *f);

@@ -32,6 +32,15 @@ static const struct fbs_help_opt report_opts[] = {
      "exit 1 only for standing-access findings (with --fail-on SEV:\nstanding ones of at least "
      "SEV)",
      NULL},
+    {"--verify",
+     "check each verifiable secret once with its issuer's identity endpoint\n(read-only, "
+     "docs/verify.md); the answer feeds the verdict",
+     NULL},
+    {"--verify-internal", "with --verify, also endpoints taken from the file's context (Vault)",
+     NULL},
+    {"--verify-timeout S", "with --verify, seconds per request attempt (default 10)", NULL},
+    {"--only-verified", "report findings verified live only", NULL},
+    {"--fail-on-verified", "exit 1 only for findings verified live", NULL},
     {"--show-secrets", "print secrets unredacted (they are redacted by default)", NULL},
     {"--fingerprint-salt S", "extra salt for finding ids (or FALLBACK_SCAN_SALT)", NULL},
     {"-q, --quiet", "no progress line on stderr", NULL},
@@ -150,6 +159,29 @@ int fbs_cli_output_option(struct fbs_cli_output *o, int c, const char *arg)
     case FBS_OPT_SHOW_SUPPRESSED:
         o->filter.show_suppressed = true;
         return 1;
+    case FBS_OPT_VERIFY:
+        o->verify = true;
+        return 1;
+    case FBS_OPT_VERIFY_INTERNAL:
+        o->verify_opts.internal = true;
+        return 1;
+    case FBS_OPT_ONLY_VERIFIED:
+        o->filter.only_verified = true;
+        return 1;
+    case FBS_OPT_FAIL_ON_VERIFIED:
+        o->fail_on_verified = true;
+        return 1;
+    case FBS_OPT_VERIFY_TIMEOUT: {
+        char *end;
+        long s = strtol(arg, &end, 10);
+
+        if (end == arg || *end || s < 1 || s > 600) {
+            fbs_cli_error("--verify-timeout: '%s' is not a number of seconds 1..600", arg);
+            return -1;
+        }
+        o->verify_opts.timeout_s = s;
+        return 1;
+    }
     default:
         return 0;
     }
@@ -164,6 +196,25 @@ int fbs_cli_output_ready(struct fbs_cli_output *o)
     if (o->fail_on == FBS_FAIL_NONE && o->fail_on_standing) {
         fbs_cli_error("--fail-on none and --fail-on-standing contradict each other");
         return -1;
+    }
+    if (o->fail_on == FBS_FAIL_NONE && o->fail_on_verified) {
+        fbs_cli_error("--fail-on none and --fail-on-verified contradict each other");
+        return -1;
+    }
+    if (!o->verify && (o->verify_opts.internal || o->filter.only_verified || o->fail_on_verified ||
+                       o->verify_opts.timeout_s)) {
+        fbs_cli_error("--verify-internal, --verify-timeout, --only-verified and --fail-on-verified "
+                      "need --verify");
+        return -1;
+    }
+    if (o->verify) {
+        /* Test-only: point verifiers at loopback servers; anything else is refused. */
+        o->verify_opts.override = getenv("FALLBACK_SCAN_VERIFY_OVERRIDE");
+        if (o->verify_opts.override && *o->verify_opts.override &&
+            fbs_verify_check_override(o->verify_opts.override) < 0) {
+            fbs_cli_fail(NULL);
+            return -1;
+        }
     }
     if (fbs_policy_load_builtin(&o->policy) < 0 ||
         (o->policy_file && fbs_policy_apply_file(&o->policy, o->policy_file) < 0) ||
@@ -209,6 +260,7 @@ void fbs_cli_output_pipeline(struct fbs_cli_output *o, struct fbs_pipeline_opts 
     po->fingerprint_salt = o->salt;
     po->ignores = o->have_ignores ? &o->ignores : NULL;
     po->baseline = o->have_baseline ? &o->baseline : NULL;
+    po->verify = o->verify ? &o->verify_opts : NULL;
 }
 
 /* Whether a reported finding makes the exit status 1. */
@@ -217,6 +269,8 @@ static bool fails(const struct fbs_cli_output *o, const struct fbs_finding *f)
     if (o->fail_on == FBS_FAIL_NONE || f->suppression || f->baseline == FBS_BASELINE_UNCHANGED)
         return false;
     if (o->fail_on_standing && f->standing != 1)
+        return false;
+    if (o->fail_on_verified && !fbs_finding_verified_live(f))
         return false;
     return o->fail_on == FBS_FAIL_ANY || fbs_severity_parse(f->severity) >= o->fail_on;
 }

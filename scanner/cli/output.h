@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "../../detectors/policy.h"
+#include "../../detectors/verify.h"
 #include "../../detectors/vocab.h"
 #include "../core/time.h"
 #include "../pipeline.h"
@@ -43,6 +44,11 @@ enum {
     FBS_OPT_BASELINE,
     FBS_OPT_WRITE_BASELINE,
     FBS_OPT_SHOW_SUPPRESSED,
+    FBS_OPT_VERIFY,
+    FBS_OPT_VERIFY_INTERNAL,
+    FBS_OPT_ONLY_VERIFIED,
+    FBS_OPT_FAIL_ON_VERIFIED,
+    FBS_OPT_VERIFY_TIMEOUT,
     FBS_OPT_OUTPUT_LAST,
 };
 
@@ -64,6 +70,11 @@ enum {
         {"baseline", required_argument, NULL, FBS_OPT_BASELINE},                                   \
         {"write-baseline", required_argument, NULL, FBS_OPT_WRITE_BASELINE},                       \
         {"show-suppressed", no_argument, NULL, FBS_OPT_SHOW_SUPPRESSED},                           \
+        {"verify", no_argument, NULL, FBS_OPT_VERIFY},                                             \
+        {"verify-internal", no_argument, NULL, FBS_OPT_VERIFY_INTERNAL},                           \
+        {"only-verified", no_argument, NULL, FBS_OPT_ONLY_VERIFIED},                               \
+        {"fail-on-verified", no_argument, NULL, FBS_OPT_FAIL_ON_VERIFIED},                         \
+        {"verify-timeout", required_argument, NULL, FBS_OPT_VERIFY_TIMEOUT},                       \
     {                                                                                              \
         "fingerprint-salt", required_argument, NULL, FBS_OPT_SALT                                  \
     }
@@ -77,6 +88,9 @@ struct fbs_cli_output {
     const char *policy_file;
     int fail_on; /* enum fbs_fail_on or a severity */
     bool fail_on_standing;
+    bool fail_on_verified; /* --fail-on-verified: only findings verified live fail */
+    bool verify;           /* --verify (docs/verify.md) */
+    struct fbs_verify_opts verify_opts;
     struct fbs_report_filter filter;
     bool show_secrets, quiet, verbose;
     int color; /* -1 auto */

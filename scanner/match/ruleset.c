@@ -50,6 +50,7 @@ static void rule_free(struct fbs_rule *r)
     fbs_free(r->pattern);
     fbs_free(r->description);
     fbs_free(r->remediation);
+    fbs_free(r->verify);
     strv_free(r->keywords, r->nkeywords);
     strv_free(r->references, r->nreferences);
     strv_free(r->paths, r->npaths);
@@ -326,6 +327,7 @@ static const char *const rule_keys[] = {"id",
                                         "priority",
                                         "references",
                                         "remediation",
+                                        "verify",
                                         "description",
                                         "examples",
                                         "negative_examples",
@@ -437,6 +439,7 @@ static int parse_rule(const struct parse *p, json_t *obj, struct fbs_rule **out)
         (rc = get_string(p, obj, "pattern", true, &r->pattern)) < 0 ||
         (rc = get_string(p, obj, "description", false, &r->description)) < 0 ||
         (rc = get_string(p, obj, "remediation", false, &r->remediation)) < 0 ||
+        (rc = get_string(p, obj, "verify", false, &r->verify)) < 0 ||
         (rc = get_strv(p, obj, "keywords", &r->keywords, &r->nkeywords)) < 0 ||
         (rc = get_strv(p, obj, "references", &r->references, &r->nreferences)) < 0 ||
         (rc = get_strv(p, obj, "paths", &r->paths, &r->npaths)) < 0 ||

@@ -37,6 +37,7 @@ struct fbs_rule {
     char *pattern;
     char *description;
     char *remediation;
+    char *verify; /* `verify:` the live verifier's name (detectors/verify.h), or NULL */
     char **keywords;
     size_t nkeywords;
     char **references;

@@ -97,6 +97,7 @@ void fbs_finding_free(struct fbs_finding *f)
     fbs_free(f->rule_name);
     fbs_free(f->kind);
     fbs_free(f->remediation);
+    fbs_free(f->verifier);
     if (f->secret)
         fbs_wipe(f->secret, f->secret_len);
     fbs_free(f->secret);

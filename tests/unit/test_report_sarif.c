@@ -957,7 +957,7 @@ static void test_report_sarif__pipeline_gives_suppressed(void **state)
     info_init(&info, NULL, 0);
     memset(&opts, 0, sizeof(opts));
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct fbs_report_filter flt = {cases[i].show, cases[i].only_fallback, FBS_SEV_INFO};
+        struct fbs_report_filter flt = {cases[i].show, cases[i].only_fallback, FBS_SEV_INFO, false};
 
         rep.wants_suppressed = cases[i].wants;
         assert_int_equal(fbs_pipeline_report(&res, &flt, &rep, &opts, &info), 0);

@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `--verify` (docs/verify.md) against loopback replay servers
+(verify_server.py) and, with --mode moto, AWS STS GetCallerIdentity against a real moto server:
+the verification object, how it changes the verdict, retries honouring Retry-After, refused
+redirects, timeouts, the override's loopback-only rule, and that no secret reaches any output.
+
+    test_verify.py --bin build/fallback-scan [--mode replay|moto]
+"""
+import argparse
+import json
+import os
+import random
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from verify_server import Server  # noqa: E402
+
+NOW = "2025-06-01T00:00:00Z"
+SCHEMA = os.path.join(os.path.dirname(os.path.dirname(HERE)), "docs", "report-v1.schema.json")
+BIN = None
+B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+RNG = random.Random(16)
+
+
+def github_token(prefix="ghp_"):
+    """A token with a valid GitHub checksum (CRC32 of the random part, base62, 6 digits)."""
+    body = "".join(RNG.choice(string.ascii_letters + string.digits) for _ in range(30))
+    c = zlib.crc32(body.encode()) & 0xFFFFFFFF
+    s = ""
+    while c:
+        s = B62[c % 62] + s
+        c //= 62
+    return prefix + body + s.rjust(6, "0")
+
+
+def rand(n, alphabet=string.ascii_letters + string.digits):
+    return "".join(RNG.choice(alphabet) for _ in range(n))
+
+
+def run(args, env_extra=None, timeout=120):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FALLBACK_SCAN_")}
+    env["FALLBACK_SCAN_CACHE"] = "off"
+    env.update(env_extra or {})
+    t0 = time.monotonic()
+    p = subprocess.run([BIN] + args, env=env, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr, time.monotonic() - t0
+
+
+def findings_by_secret_file(rep):
+    return {os.path.basename(f["location"]["path"]): f for f in rep["findings"]}
+
+
+class Replay(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tok = {name: github_token() for name in
+                   ("live", "revoked", "throttle", "down", "slow", "redirect", "normal")}
+        cls.gl_live = "glpat-" + rand(20)
+        cls.gl_revoked = "glpat-" + rand(20)
+        cls.slack_live = "xoxb-%s-%s-%s" % (rand(12, string.digits), rand(13, string.digits),
+                                             rand(24))
+        cls.slack_revoked = "xoxb-%s-%s-%s" % (rand(12, string.digits), rand(13, string.digits),
+                                                rand(24))
+        cls.vault = "hvs." + rand(95)
+        scen = {cls.tok["live"]: "live", cls.tok["revoked"]: "revoked",
+                cls.tok["throttle"]: "throttle", cls.tok["down"]: "down",
+                cls.tok["slow"]: "slow", cls.tok["redirect"]: "redirect",
+                cls.tok["normal"]: "live:read:user",
+                cls.gl_live: "live", cls.gl_revoked: "revoked-json",
+                cls.slack_live: "live", cls.slack_revoked: "revoked", cls.vault: "live"}
+        cls.srv = Server(scen)
+        cls.secrets = list(scen)
+        cls.tmp = tempfile.mkdtemp(prefix="fbs-verify-")
+        cls.dir = os.path.join(cls.tmp, "breakglass")
+        os.makedirs(cls.dir)
+
+        def put(name, text):
+            with open(os.path.join(cls.dir, name), "w") as f:
+                f.write(text)
+            os.utime(os.path.join(cls.dir, name), (1600000000, 1600000000))  # old: 2020
+        for k, t in cls.tok.items():
+            put("gh_%s.env" % k, "# break-glass admin token\nGITHUB_TOKEN=%s\n" % t)
+        put("gh_live_copy.env", "# emergency copy\nGH_TOKEN=%s\n" % cls.tok["live"])
+        put("gl_live.env", "# break-glass\nGITLAB_TOKEN=%s\n" % cls.gl_live)
+        put("gl_revoked.env", "# break-glass\nGITLAB_TOKEN=%s\n" % cls.gl_revoked)
+        put("slack_live.env", "# emergency\nSLACK_BOT_TOKEN=%s\n" % cls.slack_live)
+        put("slack_revoked.env", "# emergency\nSLACK_BOT_TOKEN=%s\n" % cls.slack_revoked)
+        put("vault.env", "# break-glass root\nVAULT_ADDR=%s\nVAULT_TOKEN=%s\n"
+            % (cls.srv.url, cls.vault))
+        cls.env = {"FALLBACK_SCAN_VERIFY_OVERRIDE":
+                   "github=%s,gitlab=%s,slack=%s" % (cls.srv.url, cls.srv.url, cls.srv.url)}
+        rc, out, err, cls.elapsed = run(["scan", cls.dir, "-f", "json", "-q", "--now", NOW,
+                                         "--verify", "--verify-timeout", "1"], cls.env)
+        cls.rc, cls.out, cls.err = rc, out, err
+        cls.rep = json.loads(out)
+        try:
+            import jsonschema
+            with open(SCHEMA, encoding="utf-8") as f:
+                jsonschema.validate(cls.rep, json.load(f))
+        except ImportError:
+            pass
+        cls.by = findings_by_secret_file(cls.rep)
+        cls.hits = dict(cls.srv.hits)  # of this first scan (other tests scan again)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.close()
+
+    def ver(self, name):
+        f = self.by[name]
+        self.assertIn("verification", f, name)
+        return f["verification"]
+
+    def test_live_identity_scopes_privilege_and_standing(self):
+        f = self.by["gh_live.env"]
+        v = f["verification"]
+        self.assertEqual(v["status"], "live")
+        self.assertEqual(v["verifier"], "github")
+        self.assertEqual(v["at"], NOW)
+        self.assertEqual(v["identity"]["user"], "octocat")
+        self.assertEqual(v["scopes"], ["repo", "admin:org"])
+        self.assertEqual(v["privilege"], "high")
+        self.assertEqual(f["facts"]["privilege"], "high")
+        self.assertNotIn("verification", f["facts"])
+        self.assertTrue(any("verified live at %s by github as user octocat" % NOW in r
+                            for r in f["reasons"]), f["reasons"])
+        if f["fallback"]["is_fallback"]:
+            self.assertTrue(f["standing_access"])
+            self.assertTrue(any("standing access confirmed" in r for r in f["reasons"]))
+
+    def test_scopes_replace_guessed_privilege(self):
+        v = self.ver("gh_normal.env")
+        self.assertEqual(v["scopes"], ["read:user"])
+        self.assertEqual(self.by["gh_normal.env"]["facts"]["privilege"], "normal")
+        ev = self.by["gh_normal.env"]["facts"].get("privilege_evidence", [])
+        self.assertTrue(any("verified by github: normal" in e for e in ev), ev)
+
+    def test_revoked_is_not_standing(self):
+        f = self.by["gh_revoked.env"]
+        self.assertEqual(f["verification"]["status"], "revoked")
+        self.assertEqual(f["verification"]["http_status"], 401)
+        self.assertFalse(f["standing_access"])
+        self.assertTrue(any(r.startswith("verified revoked at %s" % NOW) for r in f["reasons"]))
+        self.assertLessEqual(f["risk"]["score"], self.by["gh_live.env"]["risk"]["score"])
+        self.assertLessEqual(f["risk"]["score"], 40)
+
+    def test_throttled_retries_honour_retry_after(self):
+        v = self.ver("gh_throttle.env")
+        self.assertEqual(v["status"], "unknown")
+        self.assertIn("429", v["detail"])
+        self.assertIn("Retry-After 1 s", v["detail"])
+        self.assertEqual(self.hits[("/user", "throttle")], 3)  # max 3 attempts
+        self.assertGreaterEqual(self.elapsed, 2.0)  # two waits of Retry-After: 1
+
+    def test_5xx_is_error(self):
+        v = self.ver("gh_down.env")
+        self.assertEqual(v["status"], "error")
+        self.assertIn("503", v["detail"])
+        self.assertEqual(self.hits[("/user", "down")], 3)
+
+    def test_slow_times_out(self):
+        v = self.ver("gh_slow.env")
+        self.assertEqual(v["status"], "error")
+        self.assertIn("imeout", v["detail"] + v["detail"].replace("timed out", "Timeout"))
+
+    def test_redirect_to_another_host_refused(self):
+        v = self.ver("gh_redirect.env")
+        self.assertEqual(v["status"], "unknown")
+        self.assertIn("redirect to attacker.example.invalid refused", v["detail"])
+        self.assertEqual(self.hits[("/user", "redirect")], 1)
+
+    def test_each_credential_verified_once(self):
+        self.assertEqual(self.hits[("/user", "live")], 1)  # two files, one request
+        self.assertEqual(self.by["gh_live_copy.env"]["verification"]["status"], "live")
+
+    def test_gitlab(self):
+        v = self.ver("gl_live.env")
+        self.assertEqual(v["status"], "live")
+        self.assertEqual(v["identity"]["token_name"], "breakglass-ci")
+        self.assertEqual(v["scopes"], ["read_api"])
+        self.assertEqual(v["privilege"], "normal")
+        v = self.ver("gl_revoked.env")
+        self.assertEqual(v["status"], "revoked")
+        self.assertIn("revoked", v["detail"])
+
+    def test_slack(self):
+        v = self.ver("slack_live.env")
+        self.assertEqual(v["status"], "live")
+        self.assertEqual(v["identity"]["team"], "Acme")
+        self.assertEqual(v["scopes"], ["chat:write", "channels:read"])
+        v = self.ver("slack_revoked.env")
+        self.assertEqual(v["status"], "revoked")
+        self.assertIn("invalid_auth", v["detail"])
+
+    def test_vault_needs_verify_internal(self):
+        v = self.ver("vault.env")
+        self.assertEqual(v["status"], "unknown")
+        self.assertIn("--verify-internal", v["detail"])
+        self.assertEqual(self.hits.get(("/v1/auth/token/lookup-self", "live"), 0), 0)
+        rc, out, err, _ = run(["scan", os.path.join(self.dir, "vault.env"), "-f", "json", "-q",
+                               "--now", NOW, "--verify", "--verify-internal"], self.env)
+        f = json.loads(out)["findings"]
+        vs = [x["verification"] for x in f if "verification" in x]
+        self.assertTrue(vs, f)
+        self.assertEqual(vs[0]["status"], "live")
+        self.assertEqual(vs[0]["privilege"], "high")
+        self.assertEqual(vs[0]["identity"]["user"], "root")
+
+    def test_no_secret_in_any_output(self):
+        for fmt in ("json", "text", "sarif", "html"):
+            rc, out, err, _ = run(["scan", self.dir, "-f", fmt, "--now", NOW, "--verify",
+                                   "--verify-timeout", "1", "-v"], self.env)
+            for s in self.secrets:
+                self.assertNotIn(s, out, fmt)
+                self.assertNotIn(s, err, fmt)
+        for s in self.secrets:
+            self.assertNotIn(s, self.out + self.err)
+
+    def test_off_by_default(self):
+        before = len(self.srv.seen_tokens)
+        rc, out, err, _ = run(["scan", self.dir, "-f", "json", "-q", "--now", NOW], self.env)
+        self.assertEqual(len(self.srv.seen_tokens), before)
+        self.assertFalse(any("verification" in f for f in json.loads(out)["findings"]))
+
+    def test_override_refuses_non_loopback(self):
+        for bad, msg in (("github=https://api.github.com", "loopback addresses only"),
+                         ("github=http://10.0.0.1:80", "loopback addresses only"),
+                         ("nosuch=http://127.0.0.1:1", "no verifier named 'nosuch'"),
+                         ("github", "is not name=URL")):
+            rc, out, err, _ = run(["scan", self.dir, "-q", "--now", NOW, "--verify"],
+                                  {"FALLBACK_SCAN_VERIFY_OVERRIDE": bad})
+            self.assertEqual(rc, 2, bad)
+            self.assertIn(msg, err, bad)
+
+    def test_flags_need_verify(self):
+        rc, out, err, _ = run(["scan", self.dir, "-q", "--only-verified"])
+        self.assertEqual(rc, 2)
+        self.assertIn("need --verify", err)
+
+    def test_only_and_fail_on_verified(self):
+        rc, out, err, _ = run(["scan", self.dir, "-f", "json", "-q", "--now", NOW, "--verify",
+                               "--verify-timeout", "1", "--only-verified", "--fail-on-verified"],
+                              self.env)
+        self.assertEqual(rc, 1)
+        fs = json.loads(out)["findings"]
+        self.assertTrue(fs)
+        self.assertTrue(all(f["verification"]["status"] == "live" for f in fs))
+        d = os.path.join(self.tmp, "revoked-only")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "t.env"), "w") as f:
+            f.write("GITHUB_TOKEN=%s\n" % self.tok["revoked"])
+        rc, out, err, _ = run(["scan", d, "-f", "json", "-q", "--now", NOW, "--verify",
+                               "--fail-on-verified"], self.env)
+        self.assertEqual(rc, 0, err)
+
+    def test_other_providers(self):
+        def make():
+            return {
+                "openai": ("OPENAI_API_KEY", "sk-proj-" + rand(40) + "T3BlbkFJ" + rand(40)),
+                "anthropic": ("ANTHROPIC_API_KEY", "sk-ant-api03-" + rand(90) + "AA"),
+                "stripe": ("STRIPE_SECRET_KEY", "sk_live_" + rand(40)),
+                "sendgrid": ("SENDGRID_API_KEY", "SG." + rand(22) + "." + rand(43)),
+                "datadog": ("DD_API_KEY", rand(32, "0123456789abcdef")),
+                "npm": ("NPM_TOKEN", github_token("npm_")),
+            }
+        keys, other = make(), make()
+        live = {name: k[1] for name, k in keys.items()}
+        srv = Server({v: "live" for v in live.values()})
+        try:
+            d = os.path.join(self.tmp, "providers")
+            os.makedirs(d, exist_ok=True)
+            for name, (var, val) in keys.items():
+                with open(os.path.join(d, name + ".env"), "w") as f:
+                    f.write("%s=%s\n" % (var, val))
+                with open(os.path.join(d, name + "_revoked.env"), "w") as f:  # unknown: rejected
+                    f.write("%s=%s\n" % other[name])
+            env = {"FALLBACK_SCAN_VERIFY_OVERRIDE": ",".join("%s=%s" % (n, srv.url) for n in keys)}
+            rc, out, err, _ = run(["scan", d, "-f", "json", "-q", "--now", NOW, "--verify"], env)
+            got = {}
+            for f in json.loads(out)["findings"]:
+                if "verification" in f:
+                    got[os.path.basename(f["location"]["path"])] = f["verification"]
+            for name in keys:
+                self.assertEqual(got[name + ".env"]["status"], "live", (name, got.get(name + ".env")))
+                self.assertEqual(got[name + ".env"]["verifier"], name)
+                want = "unknown" if name == "datadog" else "revoked"  # datadog: 403 may be an app key
+                self.assertEqual(got[name + "_revoked.env"]["status"], want, name)
+            self.assertEqual(got["stripe.env"]["identity"]["account"], "acct_1Kestrel")
+            self.assertEqual(got["sendgrid.env"]["scopes"], ["mail.send", "stats.read"])
+            self.assertEqual(got["sendgrid.env"]["privilege"], "high")
+            self.assertEqual(got["npm.env"]["identity"]["user"], "release-bot")
+            self.assertEqual(got["openai.env"]["identity"]["models"], 2)
+            for v in live.values():
+                self.assertNotIn(v, out + err)
+        finally:
+            srv.close()
+
+    def test_sarif_properties(self):
+        rc, out, err, _ = run(["scan", os.path.join(self.dir, "gh_live.env"), "-f", "sarif", "-q",
+                               "--now", NOW, "--verify"], self.env)
+        res = json.loads(out)["runs"][0]["results"]
+        self.assertEqual(res[0]["properties"]["verification"]["status"], "live")
+
+
+class Moto(unittest.TestCase):
+    """STS GetCallerIdentity, signed with SigV4, against moto with keys it issued."""
+
+    @classmethod
+    def setUpClass(cls):
+        import logging
+        import boto3
+        from moto.server import ThreadedMotoServer
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        cls.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        cls.server.start()
+        port = cls.server.get_host_and_port()[1]
+        cls.url = "http://127.0.0.1:%d" % port
+        iam = boto3.client("iam", endpoint_url=cls.url, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        iam.create_user(UserName="breakglass-admin")
+        iam.put_user_policy(UserName="breakglass-admin", PolicyName="all",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                                {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        cls.live = iam.create_access_key(UserName="breakglass-admin")["AccessKey"]
+        cls.dead = iam.create_access_key(UserName="breakglass-admin")["AccessKey"]
+        iam.delete_access_key(UserName="breakglass-admin", AccessKeyId=cls.dead["AccessKeyId"])
+        cls.tmp = tempfile.mkdtemp(prefix="fbs-verify-aws-")
+        for name, k in (("live", cls.live), ("dead", cls.dead)):
+            with open(os.path.join(cls.tmp, "breakglass_%s.ini" % name), "w") as f:
+                f.write("[breakglass]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                        % (k["AccessKeyId"], k["SecretAccessKey"]))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_get_caller_identity(self):
+        rc, out, err, _ = run(["scan", self.tmp, "-f", "json", "-q", "--now", NOW, "--verify"],
+                              {"FALLBACK_SCAN_VERIFY_OVERRIDE": "aws=" + self.url})
+        for s in (self.live["SecretAccessKey"], self.dead["SecretAccessKey"]):
+            self.assertNotIn(s, out + err)
+        fs = json.loads(out)["findings"]
+        got = {}
+        for f in fs:
+            if "verification" in f:
+                got.setdefault(os.path.basename(f["location"]["path"]), set()).add(
+                    (f["credential"]["kind"], f["verification"]["status"]))
+        self.assertEqual(got["breakglass_live.ini"],
+                         {("aws_access_key_id", "live"), ("aws_secret_access_key", "live")}, fs)
+        self.assertEqual(got["breakglass_dead.ini"],
+                         {("aws_access_key_id", "revoked"), ("aws_secret_access_key", "revoked")})
+        live = [f for f in fs if f["location"]["path"].endswith("breakglass_live.ini")][0]
+        self.assertIn("breakglass-admin", live["verification"]["identity"]["arn"])
+        self.assertEqual(live["verification"]["identity"]["account"], "123456789012")
+        dead = [f for f in fs if f["location"]["path"].endswith("breakglass_dead.ini")][0]
+        self.assertIn("InvalidClientTokenId", dead["verification"]["detail"])
+        self.assertFalse(dead["standing_access"])
+
+
+def main():
+    global BIN
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--mode", default="replay", choices=["replay", "moto"])
+    a, rest = ap.parse_known_args()
+    BIN = os.path.abspath(a.bin)
+    if a.mode == "moto":
+        # Read by moto when imported: after 5 unauthenticated set-up calls it checks every
+        # request's key and signature, as AWS does.
+        os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "5"
+        try:
+            import moto  # noqa: F401
+            import boto3  # noqa: F401
+        except ImportError:
+            print("SKIP: moto and boto3 are not installed")
+            sys.exit(77)
+        cls = Moto
+    else:
+        cls = Replay
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(cls)
+    r = unittest.TextTestRunner(verbosity=2).run(suite)
+    sys.exit(0 if r.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()
