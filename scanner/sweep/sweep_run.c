@@ -44,6 +44,7 @@
 
 #define LEASE_SECONDS 3600
 #define MAX_ATTEMPTS  3
+#define WAIT_NS       250000000L /* a worker with nothing to claim looks again after 250 ms */
 #define MAX_ERRORS    50
 
 struct sweep {
@@ -1078,8 +1079,8 @@ static void set_fatal(struct sweep *sw, int rc)
 }
 
 /*
- * A worker with nothing to claim while other workers hold target scans waits (a lease's third,
- * 1 to 5 seconds) and tries again: if one of them dies, its targets are claimed again here once
+ * A worker with nothing to claim while other workers hold target scans waits (WAIT_NS) and
+ * tries again: if one of them dies, its targets are claimed again here once
  * its lease expired. True while something is still held; false when all are done or failed.
  */
 static bool others_running(struct sweep *sw)
@@ -1087,7 +1088,6 @@ static bool others_running(struct sweep *sw)
     struct fbs_store *store = sw->o->store;
     struct fbs_store_sweep row;
     struct timespec until;
-    int64_t wait = sw->lease / 3 < 1 ? 1 : sw->lease / 3 > 5 ? 5 : sw->lease / 3;
     bool more = false;
     int rc;
 
@@ -1101,7 +1101,11 @@ static bool others_running(struct sweep *sw)
     more = rc == 1 && row.ndone + row.nfailed < row.ntargets;
     if (more && !sw->stop) {
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += (time_t)wait;
+        until.tv_nsec += WAIT_NS;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
         pthread_cond_timedwait(&sw->stop_cv, &sw->lock, &until);
     }
     more = more && !sw->stop && !sw->fatal && !(sw->o->cancel && atomic_load(sw->o->cancel));

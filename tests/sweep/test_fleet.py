@@ -110,14 +110,15 @@ def killed_worker(e):
     a = start(e, "worker", "--config", cfg, "--db", db, "--sweep", str(sid), "-j", "1",
               "--threads", "1", "--lease", "2s", "--quiet")
     owner = pg_server.wait_for(lambda: (e.sql_poll(
-        db, "SELECT lease_owner FROM target_scans WHERE id = %d AND status = 'running'"
-        % heavy) or [None])[0], timeout=60, step=0.02)
+        db, "SELECT lease_owner FROM target_scans WHERE status = 'running' AND lease_owner "
+            "LIKE '%%:%d'" % a.pid) or [None])[0], timeout=120, step=0.02)
     others = [start(e, "worker", "--config", cfg, "--db", db, "--sweep", str(sid), "-j", "1",
                     "--threads", "1", "--lease", "2s", "--quiet") for _ in range(2)]
-    # Half-way: the other workers have recorded about half the targets.
-    pg_server.wait_for(lambda: (e.sql_poll(db, "SELECT count(*) FROM target_scans WHERE "
-                                               "status = 'done'") or [[0]])[0][0] >= n // 2,
-                       timeout=60, step=0.02)
+    # Half-way (about half the targets recorded), while the worker holds one.
+    pg_server.wait_for(lambda: e.sql_poll(
+        db, "SELECT 1 FROM target_scans WHERE status = 'running' AND lease_owner LIKE '%%:%d' "
+            "AND (SELECT count(*) FROM target_scans WHERE status = 'done') >= %d"
+        % (a.pid, n // 2)), timeout=120, step=0.01)
     a.send_signal(signal.SIGKILL)
     a.wait()
     killed_at = time.time() - t0
