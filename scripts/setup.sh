@@ -35,7 +35,7 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(
     clang clang-format libcmocka-dev python3 python3-jsonschema python3-yaml ripgrep faketime
-    pre-commit zsh groff-base postgresql
+    pre-commit zsh groff-base postgresql yamllint
 )
 
 apt_install() {

@@ -125,8 +125,8 @@ static const struct fbs_help_example sweep_examples[] = {
 const struct fbs_help fbs_help_sweep = {
     .name = "sweep",
     .usage = "sweep run --config FILE [--full] [--resume] [options]\n"
-             "sweep plan --config FILE --db URL [--now T] [--full]\n"
-             "sweep worker --config FILE --db URL [--sweep ID] [-j N] [--lease D]\n"
+             "sweep plan --config FILE --db URL [--now T]\n"
+             "sweep worker --config FILE --db URL [--sweep ID] [-j N] [--lease D] [--full]\n"
              "sweep status [--sweep ID] [--format json]\n"
              "sweep list\n"
              "sweep diff [--from S] [--to S] [options]\n"
