@@ -209,26 +209,43 @@ static int hmac_hex(struct pg_store *s, char *out, size_t nbytes, const void *da
     return 0;
 }
 
-/* The location for messages: a URI without the password of its user info. */
+/* Mask the value of every password=... (keyword/value strings and URI query parameters). */
+static char *mask_passwords(char *loc)
+{
+    char *p = loc;
+
+    while (loc && (p = strstr(p, "password=")) != NULL) {
+        char *v = p + 9, *end = v + strcspn(v, " &");
+
+        if (end > v) {
+            memmove(v + 3, end, strlen(end) + 1);
+            memcpy(v, "***", 3);
+        }
+        p = v;
+    }
+    return loc;
+}
+
+/* The location for messages: without the password of a URI's user info or of a password=. */
 static char *public_location(const char *loc)
 {
     const char *scheme = strstr(loc, "://"), *at, *colon, *slash;
     struct fbs_buf b = FBS_BUF_INIT;
 
     if (!scheme)
-        return fbs_strdup(!strcmp(loc, "pg:") ? "pg: (the PG* environment)" : loc);
+        return mask_passwords(fbs_strdup(!strcmp(loc, "pg:") ? "pg: (the PG* environment)" : loc));
     slash = strchr(scheme + 3, '/');
     at = strchr(scheme + 3, '@');
     if (!at || (slash && at > slash))
-        return fbs_strdup(loc);
+        return mask_passwords(fbs_strdup(loc));
     colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
     if (!colon)
-        return fbs_strdup(loc);
+        return mask_passwords(fbs_strdup(loc));
     if (fbs_buf_put(&b, loc, (size_t)(colon - loc)) < 0 || fbs_buf_puts(&b, at) < 0) {
         fbs_buf_release(&b);
         return NULL;
     }
-    return b.ptr; /* owned */
+    return mask_passwords(b.ptr); /* owned */
 }
 
 /* Schema and key --------------------------------------------------------------------------- */

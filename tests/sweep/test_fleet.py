@@ -183,6 +183,11 @@ def hostile(e, cfg, db):
                          % e.pg.sock)
     check(rc == 2 and "cannot connect" in err, "no server on the socket: exit 2 (%s)"
           % err.strip())
+    rc, out, err = e.run("sweep", "list", "--db", "pg:host=127.0.0.1 port=1 password=hunter2 "
+                         "user=fbs")
+    rc2, out, err2 = e.run("sweep", "list", "--db", "postgresql://127.0.0.1:1/x?password=hunter2")
+    check(rc == 2 and rc2 == 2 and "hunter2" not in err + err2 and "password=***" in err + err2,
+          "a password in a keyword string or a URI parameter is not shown (%s)" % err.strip())
 
     # A read-only role: reading works, writing is refused clearly, nothing changes.
     name = db.split("/")[3].split("?")[0]
