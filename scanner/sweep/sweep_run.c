@@ -1163,14 +1163,19 @@ static void *heartbeat(void *arg)
 {
     struct sweep *sw = arg;
     struct fbs_store *store = sw->o->store;
-    int64_t every = sw->lease / 3 > 0 ? sw->lease / 3 : 1;
+    int64_t every_ms = sw->lease * 1000 / 3; /* a third of the lease */
 
     pthread_mutex_lock(&sw->lock);
     while (!sw->stop) {
         struct timespec until;
 
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += (time_t)every;
+        until.tv_sec += (time_t)(every_ms / 1000);
+        until.tv_nsec += (long)(every_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
         pthread_cond_timedwait(&sw->stop_cv, &sw->lock, &until);
         if (!sw->stop)
             store->ops->scan_extend(store, sw->id, sw->owner, fbs_time_now(), sw->lease);

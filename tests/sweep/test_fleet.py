@@ -159,10 +159,13 @@ def killed_worker(e):
     a = start(e, "worker", "--config", cfg, "--db", db2, "--sweep", str(sid), "-j", "1",
               "--threads", "1", "--lease", "1s", "--quiet")
     pg_server.wait_for(lambda: e.sql_poll(
-        db2, "SELECT 1 FROM target_scans WHERE id = %d AND status = 'running'" % heavy),
-        timeout=60, step=0.02)
+        db2, "SELECT 1 FROM target_scans WHERE status = 'running' AND lease_owner LIKE '%%:%d'"
+        % a.pid), timeout=120, step=0.01)
     a.send_signal(signal.SIGKILL)
     a.wait()
+    held = e.sql(db2, "SELECT id FROM target_scans WHERE status = 'running' AND lease_owner "
+                      "LIKE '%%:%d'" % a.pid)
+    heavy = held[0][0] if held else heavy
     rc, out, err = e.run("sweep", "worker", "--config", cfg, "--db", db2, "--sweep", str(sid),
                          "--max-attempts", "1", "--lease", "1s", "--quiet", timeout=300)
     st = e.sql(db2, "SELECT status, errors FROM target_scans WHERE id = %d" % heavy)[0]
