@@ -2,9 +2,9 @@
  * datastore.h - where sweeps remember: the backend-independent interface of the sweep history.
  *
  * Sweep logic (scanner/sweep/) talks only to this interface: a `struct fbs_store` whose first
- * member points at a const table of operations (`struct fbs_store_ops`). The embedded SQLite
- * backend (store_sqlite.c) implements it today; a PostgreSQL backend shared by many workers can
- * implement the same table (scan_claim becomes SELECT ... FOR UPDATE SKIP LOCKED with a lease).
+ * member points at a const table of operations (`struct fbs_store_ops`). Two backends implement
+ * it: the embedded SQLite file (store_sqlite.c) and PostgreSQL shared by many workers
+ * (store_pg.c: scan_claim is SELECT ... FOR UPDATE SKIP LOCKED with a lease; docs/fleet.md).
  *
  * The model (docs/sweep.md describes the schema):
  *   - a sweep is one run over a configuration, at a `now`, under a rules+policy hash;
