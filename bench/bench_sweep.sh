@@ -2,7 +2,7 @@
 # bench/bench_sweep.sh - figures for `fallback-scan sweep` over many repositories.
 #
 #   bench/bench_sweep.sh [--bin build/fallback-scan] [--repos 200] [--commits 50] [--jobs 2]
-#                        [--dir DIR] [--keep]
+#                        [--dir DIR] [--keep] [--generate-only]
 #
 # Generates REPOS repositories of COMMITS commits each (git fast-import; a few files changed
 # per commit, one planted credential per repository), then prints:
@@ -21,6 +21,7 @@ COMMITS=50
 JOBS=2
 DIR=""
 KEEP=0
+GENERATE_ONLY=0
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS="$2"; shift 2 ;;
     --dir) DIR="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --generate-only) GENERATE_ONLY=1; KEEP=1; shift ;; # the repositories only (bench_fleet.sh)
     -h | --help) sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench_sweep.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
@@ -89,6 +91,7 @@ for i in $(seq 0 $((REPOS - 1))); do
     gen_stream "$i" 0 "$COMMITS" "" | git -C "$r" fast-import --quiet
 done
 printf 'targets:\n  - glob: repos/r*\n' >"$DIR/sweep.yml"
+[ "$GENERATE_ONLY" = 1 ] && exit 0
 DB="$DIR/sweeps.db"
 
 # Run one sweep under /usr/bin/time; print "seconds peak_rss_kb".

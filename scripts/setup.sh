@@ -26,16 +26,16 @@ MULTITOOL_BIN="$MULTITOOL_PKG/Sarif.Multitool"
 
 RUNTIME_PKGS=(
     libgit2-1.5 libpcre2-8-0 libvectorscan5 libjansson4 libyaml-0-2 libssl3
-    libcurl4 libexpat1 ca-certificates
+    libcurl4 libexpat1 ca-certificates libpq5
 )
 BUILD_PKGS=(
     build-essential cmake pkg-config git
     libvectorscan-dev libpcre2-dev libjansson-dev libyaml-dev libssl-dev
-    libgit2-dev libcurl4-openssl-dev libexpat1-dev libsqlite3-dev
+    libgit2-dev libcurl4-openssl-dev libexpat1-dev libsqlite3-dev libpq-dev
 )
 TEST_PKGS=(
     clang clang-format libcmocka-dev python3 python3-jsonschema python3-yaml ripgrep faketime
-    pre-commit zsh groff-base
+    pre-commit zsh groff-base postgresql yamllint
     chromium poppler-utils # tests/html: the HTML report rendered and printed (headless)
 )
 

@@ -33,10 +33,12 @@
 #define DEFAULT_MAX_FILE_SIZE (25ull * 1024 * 1024)
 
 static const struct fbs_help_opt sweep_common_opts[] = {
-    {"--db PATH",
+    {"--db PATH|URL",
      "the datastore (default: the configuration's 'datastore:', else\n"
      "$XDG_DATA_HOME/fallback-scan/sweeps.db, else\n"
-     "~/.local/share/fallback-scan/sweeps.db)",
+     "~/.local/share/fallback-scan/sweeps.db); postgres://... or\n"
+     "postgresql://... (a libpq URI), pg:CONNINFO or pg: alone (the PG*\n"
+     "environment variables) select a shared PostgreSQL datastore (docs/fleet.md)",
      NULL},
     {"-q, --quiet", "no progress line", NULL},
     {NULL, NULL, NULL},
@@ -50,6 +52,20 @@ static const struct fbs_help_opt sweep_run_opts[] = {
     {"--full", "read every target in full (no carry-over)", NULL},
     {"--resume", "continue the latest interrupted sweep", NULL},
     {"--max-file-size N", "default size limit of files and blobs (25MiB)", NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct fbs_help_opt sweep_fleet_opts[] = {
+    {"--sweep ID", "worker, status: this sweep (default: the latest unfinished)", NULL},
+    {"--lease DURATION",
+     "worker, run: a claimed target is held this long (Ns, Nm, Nh; default 1h);\n"
+     "a heartbeat extends it every third of it; a dead worker's targets are\n"
+     "claimed again once it ran out",
+     NULL},
+    {"--max-attempts N",
+     "worker, run: claims of a target whose worker died before it is recorded\n"
+     "failed (default 3)",
+     NULL},
     {NULL, NULL, NULL},
 };
 
@@ -80,17 +96,23 @@ static const struct fbs_help_opt sweep_triage_opts[] = {
 };
 
 static const struct fbs_help_section sweep_common = {"every sweep command", sweep_common_opts};
-static const struct fbs_help_section sweep_run = {"sweep run", sweep_run_opts};
+static const struct fbs_help_section sweep_run = {"sweep run, sweep plan, sweep worker",
+                                                  sweep_run_opts};
+static const struct fbs_help_section sweep_fleet = {"sweep worker, sweep status (and run)",
+                                                    sweep_fleet_opts};
 static const struct fbs_help_section sweep_diff = {"sweep diff", sweep_diff_opts};
 static const struct fbs_help_section sweep_report = {"sweep report, sweep diff", sweep_report_opts};
 static const struct fbs_help_section sweep_triage = {"sweep triage", sweep_triage_opts};
 static const struct fbs_help_section *const sweep_sections[] = {
-    &sweep_common, &sweep_run, &sweep_diff, &sweep_report, &sweep_triage, NULL,
+    &sweep_common, &sweep_run, &sweep_fleet, &sweep_diff, &sweep_report, &sweep_triage, NULL,
 };
 
 static const struct fbs_help_example sweep_examples[] = {
     {"sweep the targets of a configuration, remembering every finding",
      "sweep run --config sweep.yml"},
+    {"many machines on one PostgreSQL: plan once, then start workers anywhere",
+     "sweep plan --config sweep.yml --db postgres://sweeper@db/sweeps\n"
+     "sweep worker --config sweep.yml --db postgres://sweeper@db/sweeps -j 2"},
     {"what changed since the last sweep; fail when new standing access appeared",
      "sweep diff --fail-on-new-standing"},
     {"the state for an access review", "sweep report --format html -o review.html"},
@@ -103,6 +125,9 @@ static const struct fbs_help_example sweep_examples[] = {
 const struct fbs_help fbs_help_sweep = {
     .name = "sweep",
     .usage = "sweep run --config FILE [--full] [--resume] [options]\n"
+             "sweep plan --config FILE --db URL [--now T]\n"
+             "sweep worker --config FILE --db URL [--sweep ID] [-j N] [--lease D] [--full]\n"
+             "sweep status [--sweep ID] [--format json]\n"
              "sweep list\n"
              "sweep diff [--from S] [--to S] [options]\n"
              "sweep report [--sweep S] [--format FMT] [-o FILE]\n"
@@ -110,13 +135,15 @@ const struct fbs_help fbs_help_sweep = {
     .about = "Sweep many targets (repositories, directories, URLs, inventories, AWS accounts)\n"
              "and remember every finding in a datastore: what is new, fixed, reopened, accepted\n"
              "or due (docs/sweep.md). Repositories whose refs did not move are not read again;\n"
-             "those that grew are read only for their new commits.",
+             "those that grew are read only for their new commits. With a PostgreSQL\n"
+             "datastore, 'plan' queues the targets and any number of 'worker' processes on\n"
+             "any machines scan them (docs/fleet.md).",
     .sections = sweep_sections,
     .examples = sweep_examples,
     .exit_status = "0 done; 1 diff --fail-on-new[-standing] found some; 2 usage, configuration\n"
                    "or datastore error; 3 some target failed or could not be read in full, or\n"
                    "the sweep was interrupted",
-    .words = "run list diff report triage",
+    .words = "run plan worker status list diff report triage",
     .files = NULL,
 };
 
@@ -139,6 +166,8 @@ enum {
     OPT_TICKET,
     OPT_THREADS,
     OPT_MAX_FILE_SIZE,
+    OPT_LEASE,
+    OPT_MAX_ATTEMPTS,
 };
 
 static const struct option long_opts[] = {
@@ -150,6 +179,8 @@ static const struct option long_opts[] = {
     {"full", no_argument, NULL, OPT_FULL},
     {"resume", no_argument, NULL, OPT_RESUME},
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
+    {"lease", required_argument, NULL, OPT_LEASE},
+    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
     {"from", required_argument, NULL, OPT_FROM},
     {"to", required_argument, NULL, OPT_TO},
     {"sweep", required_argument, NULL, OPT_SWEEP},
@@ -177,7 +208,45 @@ struct sweep_args {
     int64_t from, to, sweep;
     int64_t expiring_days;
     uint64_t max_file_size;
+    int64_t lease;
+    unsigned max_attempts;
 };
+
+static int parse_int_quiet(int64_t *out, const char *arg, int64_t min, int64_t max);
+
+/* --lease: N (seconds), Ns, Nm or Nh. */
+static int parse_duration(int64_t *out, const char *opt, const char *arg)
+{
+    char num[32];
+    size_t n = strlen(arg);
+    int64_t mult = 1;
+
+    if (n > 1 && (arg[n - 1] == 's' || arg[n - 1] == 'm' || arg[n - 1] == 'h')) {
+        mult = arg[n - 1] == 'h' ? 3600 : arg[n - 1] == 'm' ? 60 : 1;
+        n--;
+    }
+    snprintf(num, sizeof(num), "%.*s", (int)(n < sizeof(num) - 1 ? n : sizeof(num) - 1), arg);
+    if (parse_int_quiet(out, num, 1, 7 * 24 * 3600 / mult) < 0) {
+        fbs_cli_error("sweep: %s: invalid duration '%s' (expected N, Ns, Nm or Nh, up to a week)",
+                      opt, arg);
+        return -1;
+    }
+    *out *= mult;
+    return 0;
+}
+
+static int parse_int_quiet(int64_t *out, const char *arg, int64_t min, int64_t max)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(arg, &end, 10);
+    if (errno || *end || end == arg || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
 
 static int parse_int(int64_t *out, const char *opt, const char *arg, int64_t min, int64_t max)
 {
@@ -231,8 +300,8 @@ static int parse_args(struct sweep_args *a, int argc, char **argv)
             fbs_help_print(stdout, &fbs_help_sweep);
             return 1;
         }
-        fbs_cli_error("sweep: which one: run, list, diff, report or triage? (see 'fallback-scan "
-                      "sweep --help')");
+        fbs_cli_error("sweep: which one: run, plan, worker, status, list, diff, report or "
+                      "triage? (see 'fallback-scan sweep --help')");
         return -1;
     }
     a->sub = argv[1];
@@ -274,6 +343,15 @@ static int parse_args(struct sweep_args *a, int argc, char **argv)
                 fbs_cli_fail("sweep: --max-file-size");
                 return -1;
             }
+            break;
+        case OPT_LEASE:
+            if (parse_duration(&a->lease, "--lease", optarg) < 0)
+                return -1;
+            break;
+        case OPT_MAX_ATTEMPTS:
+            if (parse_int(&v, "--max-attempts", optarg, 1, 100) < 0)
+                return -1;
+            a->max_attempts = (unsigned)v;
             break;
         case OPT_FROM:
             if (parse_int(&a->from, "--from", optarg, 1, INT64_MAX) < 0)
@@ -470,7 +548,13 @@ static int cmd_run(struct sweep_args *a)
     aws_env.home = getenv("HOME");
 
     if (!a->config) {
-        fbs_cli_error("sweep run: --config FILE is required (see 'fallback-scan sweep --help')");
+        fbs_cli_error("sweep %s: --config FILE is required (see 'fallback-scan sweep --help')",
+                      a->sub);
+        return FBS_EXIT_USAGE;
+    }
+    if (strcmp(a->sub, "run") && a->resume) {
+        fbs_cli_error("sweep %s: --resume is for 'sweep run' (workers always continue a sweep)",
+                      a->sub);
         return FBS_EXIT_USAGE;
     }
     if (fbs_sweep_config_load(&cfg, a->config) < 0) {
@@ -521,6 +605,11 @@ static int cmd_run(struct sweep_args *a)
     so.max_file_size = a->max_file_size;
     so.full = a->full;
     so.resume = a->resume;
+    so.plan_only = !strcmp(a->sub, "plan");
+    so.work = !strcmp(a->sub, "worker");
+    so.sweep_id = a->sweep;
+    so.lease = a->lease;
+    so.max_attempts = a->max_attempts;
     so.cache_dir = cache.ptr;
     so.tool_version = FBS_VERSION;
     so.aws_env = &aws_env;
@@ -541,7 +630,33 @@ static int cmd_run(struct sweep_args *a)
     if (ui.progress)
         fputs("\r\033[K", stderr);
     if (rc < 0) {
-        fbs_cli_fail("sweep run");
+        fbs_cli_fail(so.plan_only ? "sweep plan" : so.work ? "sweep worker" : "sweep run");
+        goto done;
+    }
+    if (so.plan_only) {
+        if (!a->quiet)
+            fprintf(stderr,
+                    "sweep %lld planned: %zu targets pending; start workers with "
+                    "'fallback-scan sweep worker --sweep %lld'\n",
+                    (long long)sum.sweep_id, sum.targets, (long long)sum.sweep_id);
+        printf("%lld\n", (long long)sum.sweep_id);
+        status = FBS_EXIT_OK;
+        goto done;
+    }
+    if (so.work && !atomic_load(&cancel_flag) && sum.running) {
+        if (!a->quiet)
+            fprintf(stderr,
+                    "sweep %lld: this worker recorded %zu targets; nothing left to claim, "
+                    "%zu still held by other workers\n",
+                    (long long)sum.sweep_id, sum.mine, sum.running);
+        status = FBS_EXIT_OK;
+        goto done;
+    }
+    if (so.work && (atomic_load(&cancel_flag) || sum.interrupted)) {
+        fbs_cli_error("sweep %lld: worker stopped: %zu of %zu targets recorded; its targets in "
+                      "flight go back to the queue",
+                      (long long)sum.sweep_id, sum.done + sum.failed, sum.targets);
+        status = FBS_EXIT_INCOMPLETE;
         goto done;
     }
     if (atomic_load(&cancel_flag) || sum.interrupted) {
@@ -567,6 +682,130 @@ done:
     fbs_ruleset_free(rules);
     if (have_cfg)
         fbs_sweep_config_release(&cfg);
+    return status;
+}
+
+/* status ------------------------------------------------------------------------------------- */
+
+struct status_acc {
+    int64_t pending, running, done, failed, expired, findings;
+    fbs_time_t clock;
+    json_t *workers; /* owner -> targets held */
+    json_t *failures;
+};
+
+static int status_row(const struct fbs_store_scan_row *r, void *payload)
+{
+    struct status_acc *s = payload;
+
+    s->findings += r->nfindings;
+    if (!strcmp(r->status, "pending")) {
+        s->pending++;
+    } else if (!strcmp(r->status, "running")) {
+        const char *owner = r->lease_owner ? r->lease_owner : "?";
+        json_t *n = json_object_get(s->workers, owner);
+
+        s->running++;
+        s->expired += r->lease_expires < s->clock;
+        if (json_object_set_new(s->workers, owner,
+                                json_integer(n ? json_integer_value(n) + 1 : 1)) < 0)
+            return FBS_ENOMEM;
+    } else if (!strcmp(r->status, "done")) {
+        s->done++;
+    } else {
+        json_t *e = json_loads(r->errors ? r->errors : "[]", 0, NULL);
+        const char *msg = json_string_value(
+            json_object_get(json_array_get(e, json_array_size(e) - 1), "message"));
+
+        s->failed++;
+        if (json_array_append_new(s->failures, json_pack("{s:s, s:I, s:s}", "target", r->target,
+                                                         "attempts", (json_int_t)r->attempts,
+                                                         "error", msg ? msg : "?")) < 0) {
+            json_decref(e);
+            return FBS_ENOMEM;
+        }
+        json_decref(e);
+    }
+    return 0;
+}
+
+/* Progress of a sweep across its workers: queue counts, who holds what, failures. */
+static int cmd_status(struct sweep_args *a)
+{
+    struct fbs_store *store = NULL;
+    struct fbs_store_sweep sw;
+    struct status_acc acc;
+    int status = FBS_EXIT_USAGE, rc;
+
+    memset(&acc, 0, sizeof(acc));
+    acc.clock = fbs_time_now();
+    acc.workers = json_object();
+    acc.failures = json_array();
+    if (!acc.workers || !acc.failures) {
+        fbs_cli_error("out of memory");
+        goto done;
+    }
+    if (open_store(&store, a, NULL, false) < 0)
+        goto done;
+    rc = store->ops->sweep_get(store, a->sweep ? a->sweep : 0, &sw);
+    if (rc == 0) {
+        fbs_cli_error("sweep status: %s", a->sweep ? "no such sweep" : "no sweep recorded");
+        goto done;
+    }
+    if (rc > 0)
+        rc = store->ops->scans(store, sw.id, status_row, &acc);
+    if (rc < 0) {
+        fbs_cli_fail("sweep status");
+        goto done;
+    }
+    if (!strcmp(a->format, "json")) {
+        char now[FBS_TIME_ISO_LEN];
+        json_t *o;
+
+        iso(now, sw.now);
+        o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "sweep",
+                      (json_int_t)sw.id, "status", sw.status, "now", now, "targets",
+                      (json_int_t)sw.ntargets, "pending", (json_int_t)acc.pending, "running",
+                      (json_int_t)acc.running, "expired_leases", (json_int_t)acc.expired, "done",
+                      (json_int_t)acc.done, "failed", (json_int_t)acc.failed, "findings",
+                      (json_int_t)acc.findings, "workers", acc.workers, "failures", acc.failures);
+        if (!o || json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
+            json_decref(o);
+            fbs_cli_error("out of memory");
+            goto done;
+        }
+        putchar('\n');
+        json_decref(o);
+    } else {
+        const char *owner;
+        json_t *n;
+        size_t i;
+
+        printf("sweep %lld (%s): %lld targets: %lld done, %lld failed, %lld running, %lld "
+               "pending; %lld findings\n",
+               (long long)sw.id, sw.status, (long long)sw.ntargets, (long long)acc.done,
+               (long long)acc.failed, (long long)acc.running, (long long)acc.pending,
+               (long long)acc.findings);
+        json_object_foreach(acc.workers, owner, n)
+            printf("  worker %s: %lld running\n", owner, (long long)json_integer_value(n));
+        if (acc.expired)
+            printf("  %lld leases expired (their workers stopped): claimed again by the next "
+                   "worker\n",
+                   (long long)acc.expired);
+        for (i = 0; i < json_array_size(acc.failures); i++) {
+            json_t *f = json_array_get(acc.failures, i);
+
+            printf("  failed: %s (%lld attempts): %s\n",
+                   json_string_value(json_object_get(f, "target")),
+                   (long long)json_integer_value(json_object_get(f, "attempts")),
+                   json_string_value(json_object_get(f, "error")));
+        }
+    }
+    status = FBS_EXIT_OK;
+done:
+    json_decref(acc.workers);
+    json_decref(acc.failures);
+    fbs_store_close(store);
     return status;
 }
 
@@ -1156,8 +1395,10 @@ int fbs_cmd_sweep(int argc, char **argv)
 
     if (rc != 0)
         return rc > 0 ? FBS_EXIT_OK : FBS_EXIT_USAGE;
-    if (!strcmp(a.sub, "run"))
+    if (!strcmp(a.sub, "run") || !strcmp(a.sub, "plan") || !strcmp(a.sub, "worker"))
         return cmd_run(&a);
+    if (!strcmp(a.sub, "status"))
+        return cmd_status(&a);
     if (!strcmp(a.sub, "list"))
         return cmd_list(&a);
     if (!strcmp(a.sub, "diff"))
@@ -1166,6 +1407,8 @@ int fbs_cmd_sweep(int argc, char **argv)
         return cmd_report(&a);
     if (!strcmp(a.sub, "triage"))
         return cmd_triage(&a);
-    fbs_cli_error("sweep: unknown subcommand '%s' (run, list, diff, report, triage)", a.sub);
+    fbs_cli_error("sweep: unknown subcommand '%s' (run, plan, worker, status, list, diff, report, "
+                  "triage)",
+                  a.sub);
     return FBS_EXIT_USAGE;
 }

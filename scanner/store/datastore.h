@@ -2,9 +2,9 @@
  * datastore.h - where sweeps remember: the backend-independent interface of the sweep history.
  *
  * Sweep logic (scanner/sweep/) talks only to this interface: a `struct fbs_store` whose first
- * member points at a const table of operations (`struct fbs_store_ops`). The embedded SQLite
- * backend (store_sqlite.c) implements it today; a PostgreSQL backend shared by many workers can
- * implement the same table (scan_claim becomes SELECT ... FOR UPDATE SKIP LOCKED with a lease).
+ * member points at a const table of operations (`struct fbs_store_ops`). Two backends implement
+ * it: the embedded SQLite file (store_sqlite.c) and PostgreSQL shared by many workers
+ * (store_pg.c: scan_claim is SELECT ... FOR UPDATE SKIP LOCKED with a lease; docs/fleet.md).
  *
  * The model (docs/sweep.md describes the schema):
  *   - a sweep is one run over a configuration, at a `now`, under a rules+policy hash;
@@ -158,6 +158,8 @@ typedef int (*fbs_store_sweep_cb)(const struct fbs_store_sweep *s, void *payload
 struct fbs_store_scan_row {
     int64_t target_id;
     const char *target, *kind, *status, *mode, *tips, *errors;
+    const char *lease_owner; /* running: the worker holding it (host:pid), else NULL */
+    int64_t lease_expires;   /* running: when its lease runs out, else 0 */
     int64_t attempts, nfindings;
     fbs_time_t started, finished;
     bool complete;
@@ -201,6 +203,14 @@ struct fbs_store_ops {
      */
     int (*scan_claim)(struct fbs_store *st, int64_t sweep, const char *owner, fbs_time_t clock,
                       int64_t lease, struct fbs_store_claim *out);
+    /* Heartbeat: extend the leases of the running scans of `sweep` held by `owner` to
+     * clock + lease seconds. */
+    int (*scan_extend)(struct fbs_store *st, int64_t sweep, const char *owner, fbs_time_t clock,
+                       int64_t lease);
+    /* Bounded retries: mark failed (with the error 'its worker stopped (lease expired) N times')
+     * the running scans of `sweep` whose lease expired before `clock` after `max_attempts`
+     * claims. Returns how many were marked. */
+    int (*scan_expire)(struct fbs_store *st, int64_t sweep, fbs_time_t clock, int64_t max_attempts);
     /* Give running scans of `sweep` back (their worker is gone): resume. */
     int (*scan_release_all)(struct fbs_store *st, int64_t sweep);
     /* The last complete scan of a target in a sweep before `sweep` (a partial one is no base for
@@ -219,9 +229,12 @@ struct fbs_store_ops {
 };
 
 /*
- * Open the datastore at `location` (a file path for SQLite; a postgres:// URL is refused until
- * that backend exists), creating it and its directories when `create`. Errors name the file
- * and the problem: FBS_EIO (cannot open, locked), FBS_EPARSE (not a datastore, corrupt),
+ * Open the datastore at `location`: postgres://... or postgresql://... (a libpq URI), pg:CONNINFO
+ * (a libpq keyword/value string) or pg: alone (the PG* environment variables) select PostgreSQL
+ * (store_pg.c; FBS_EUNSUPPORTED when built without libpq); anything else is an SQLite file path.
+ * `create`: create the file and its directories (SQLite) or the schema (PostgreSQL) when absent.
+ * Errors name the location (never a password) and the problem: FBS_EIO (cannot open or connect,
+ * locked, connection lost, permission denied), FBS_EPARSE (not a datastore, corrupt),
  * FBS_EUNSUPPORTED (written by a newer schema: both versions named).
  */
 int fbs_store_open(struct fbs_store **out, const char *location, bool create);
@@ -230,5 +243,11 @@ void fbs_store_close(struct fbs_store *st);
 
 extern const struct fbs_store_ops fbs_store_sqlite_ops;
 int fbs_store_sqlite_open(struct fbs_store **out, const char *path, bool create);
+/* Whether `location` names a PostgreSQL datastore (see fbs_store_open). */
+bool fbs_store_is_pg(const char *location);
+#ifdef FBS_HAVE_LIBPQ
+extern const struct fbs_store_ops fbs_store_pg_ops;
+int fbs_store_pg_open(struct fbs_store **out, const char *location, bool create);
+#endif
 
 #endif

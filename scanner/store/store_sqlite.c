@@ -688,6 +688,49 @@ static int sqlite_scan_release_all(struct fbs_store *st, int64_t sweep)
     return rc;
 }
 
+static int sqlite_scan_extend(struct fbs_store *st, int64_t sweep, const char *owner,
+                              fbs_time_t clock, int64_t lease)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, &q,
+                  "UPDATE target_scans SET lease_expires = ?3 + ?4 WHERE sweep_id = ?1 AND "
+                  "status = 'running' AND lease_owner = ?2");
+
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, sweep);
+    bind_text(q, 2, owner);
+    sqlite3_bind_int64(q, 3, clock);
+    sqlite3_bind_int64(q, 4, lease);
+    rc = step_done(s, q, "cannot extend the leases");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int sqlite_scan_expire(struct fbs_store *st, int64_t sweep, fbs_time_t clock,
+                              int64_t max_attempts)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, &q,
+                  "UPDATE target_scans SET status = 'failed', finished = ?2, errors = "
+                  "json_array(json_object('kind', 'target_failed', 'message', "
+                  "'its worker stopped (lease expired) ' || attempts || ' times; last worker ' "
+                  "|| coalesce(lease_owner, '?'))), lease_owner = NULL, lease_expires = NULL "
+                  "WHERE sweep_id = ?1 AND status = 'running' AND lease_expires < ?2 AND "
+                  "attempts >= ?3");
+
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, sweep);
+    sqlite3_bind_int64(q, 2, clock);
+    sqlite3_bind_int64(q, 3, max_attempts);
+    rc = step_done(s, q, "cannot expire the leases");
+    sqlite3_finalize(q);
+    return rc < 0 ? rc : sqlite3_changes(s->db);
+}
+
 static int sqlite_scan_prior(struct fbs_store *st, int64_t target, int64_t sweep,
                              struct fbs_store_prior *out)
 {
@@ -1096,7 +1139,8 @@ static int sqlite_scans(struct fbs_store *st, int64_t sweep, fbs_store_scan_cb c
     rc = prep(s, &q,
               "SELECT ts.target_id, t.display, t.kind, ts.status, ts.mode, ts.tips, ts.errors, "
               "ts.attempts, coalesce(ts.nfindings, 0), coalesce(ts.started, 0), "
-              "coalesce(ts.finished, 0), coalesce(ts.complete, 0) FROM target_scans ts "
+              "coalesce(ts.finished, 0), coalesce(ts.complete, 0), ts.lease_owner, "
+              "coalesce(ts.lease_expires, 0) FROM target_scans ts "
               "JOIN targets t ON t.id = ts.target_id WHERE ts.sweep_id = ? ORDER BY t.display");
     if (rc < 0)
         return rc;
@@ -1114,6 +1158,8 @@ static int sqlite_scans(struct fbs_store *st, int64_t sweep, fbs_store_scan_cb c
         r.started = sqlite3_column_int64(q, 9);
         r.finished = sqlite3_column_int64(q, 10);
         r.complete = sqlite3_column_int(q, 11) != 0;
+        r.lease_owner = col_text(q, 12);
+        r.lease_expires = sqlite3_column_int64(q, 13);
         rc = cb(&r, payload);
     }
     if (rc == 0 && step != SQLITE_DONE)
@@ -1264,6 +1310,8 @@ const struct fbs_store_ops fbs_store_sqlite_ops = {
     .target_known = sqlite_target_known,
     .target_plan = sqlite_target_plan,
     .scan_claim = sqlite_scan_claim,
+    .scan_extend = sqlite_scan_extend,
+    .scan_expire = sqlite_scan_expire,
     .scan_release_all = sqlite_scan_release_all,
     .scan_prior = sqlite_scan_prior,
     .scan_commit = sqlite_scan_commit,
@@ -1273,13 +1321,24 @@ const struct fbs_store_ops fbs_store_sqlite_ops = {
     .decide = sqlite_decide,
 };
 
+bool fbs_store_is_pg(const char *location)
+{
+    return !strncmp(location, "postgres://", 11) || !strncmp(location, "postgresql://", 13) ||
+           !strncmp(location, "pg:", 3);
+}
+
 int fbs_store_open(struct fbs_store **out, const char *location, bool create)
 {
     *out = NULL;
-    if (!strncmp(location, "postgres://", 11) || !strncmp(location, "postgresql://", 13))
+    if (fbs_store_is_pg(location)) {
+#ifdef FBS_HAVE_LIBPQ
+        return fbs_store_pg_open(out, location, create);
+#else
         return fbs_error_set(FBS_EUNSUPPORTED,
-                             "datastore '%s': the PostgreSQL backend is not built in this version",
-                             location);
+                             "a PostgreSQL datastore was asked for, but this fallback-scan was "
+                             "built without libpq (install libpq-dev and rebuild)");
+#endif
+    }
     return fbs_store_sqlite_open(out, location, create);
 }
 

@@ -98,7 +98,19 @@ struct fbs_sweep_opts {
     uint64_t max_file_size; /* default blob size limit */
     bool full;              /* rescan everything */
     bool resume;            /* continue the latest unfinished sweep */
-    const char *cache_dir;  /* clones of URL targets */
+    /*
+     * The work queue (docs/fleet.md): `plan_only` records the sweep and its pending target scans
+     * and returns; `work` plans nothing and claims target scans of sweep `sweep_id` (0: the
+     * latest unfinished one) beside other workers, leaving the others' leases alone. `run` is
+     * plan then work in one process. A claim holds a lease of `lease` seconds (0: 3600) that a
+     * heartbeat extends every lease/3; a scan whose worker died is claimed again once its lease
+     * expired, at most `max_attempts` times (0: 3), then recorded failed.
+     */
+    bool plan_only, work;
+    int64_t sweep_id;
+    int64_t lease;
+    unsigned max_attempts;
+    const char *cache_dir; /* clones of URL targets */
     const char *tool_version;
     /* AWS targets: the credential environment (AWS_*, HOME), the roles/secrets filter, the
      * retry back-off (0: the collector's default). */
@@ -116,6 +128,8 @@ struct fbs_sweep_summary {
     size_t targets, done, failed, findings;
     size_t partial; /* targets recorded with error diagnostics (something could not be read) */
     bool interrupted, incomplete;
+    size_t mine;    /* target scans this process recorded (done or failed) */
+    size_t running; /* work: target scans still leased by other workers at the end */
 };
 
 /*

@@ -103,6 +103,21 @@ static int get_path(struct loader *l, const json_t *obj, const char *key, char *
     return *out ? 0 : fbs_error_set(FBS_ENOMEM, "out of memory");
 }
 
+/* datastore: a path, or a PostgreSQL location (postgres://, postgresql://, pg:) as it is. */
+static int get_datastore(struct loader *l, const json_t *obj, char **out)
+{
+    const char *s;
+    int rc = get_string(l, obj, "datastore", &s);
+
+    if (rc < 0 || !s)
+        return rc;
+    if (!fbs_store_is_pg(s))
+        return get_path(l, obj, "datastore", out);
+    fbs_free(*out);
+    *out = fbs_strdup(s);
+    return *out ? 0 : fbs_error_set(FBS_ENOMEM, "out of memory");
+}
+
 /* A string or a list of strings, appended to *v. */
 static int get_list(struct loader *l, const json_t *obj, const char *key, char ***v, size_t *n,
                     bool paths)
@@ -385,7 +400,7 @@ int fbs_sweep_config_load(struct fbs_sweep_config *out, const char *path)
     if (rc == 0)
         rc = get_path(&l, root, "cache_dir", &out->cache_dir);
     if (rc == 0)
-        rc = get_path(&l, root, "datastore", &out->datastore);
+        rc = get_datastore(&l, root, &out->datastore);
     if (rc == 0)
         rc = get_list(&l, root, "rules", &out->rule_dirs, &out->nrule_dirs, true);
     b = json_object_get(root, "builtin_rules");

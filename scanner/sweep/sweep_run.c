@@ -43,6 +43,8 @@
 #include "../core/banned.h"
 
 #define LEASE_SECONDS 3600
+#define MAX_ATTEMPTS  3
+#define WAIT_NS       250000000L /* a worker with nothing to claim looks again after 250 ms */
 #define MAX_ERRORS    50
 
 struct sweep {
@@ -51,7 +53,12 @@ struct sweep {
     fbs_time_t now;
     char hash[65];
     char owner[128];
-    pthread_mutex_t lock; /* the store, the progress, the counters */
+    int64_t lease;
+    unsigned max_attempts;
+    pthread_mutex_t lock;   /* the store, the progress, the counters */
+    pthread_cond_t stop_cv; /* the heartbeat waits on it (under lock) */
+    bool stop;              /* the workers are done: the heartbeat stops */
+    size_t mine;            /* target scans recorded by this process */
     struct fbs_sweep_progress prog;
     int pass;       /* planning: 1 known identities, 2 the others */
     size_t partial; /* target scans recorded with error diagnostics (in this run) */
@@ -1007,6 +1014,7 @@ static int process(struct sweep *sw, const struct fbs_store_claim *cl)
         errors = dumps_or_null(t.errors);
         pthread_mutex_lock(&sw->lock);
         rc = store->ops->scan_fail(store, cl->scan_id, errors, fbs_time_now());
+        sw->mine++;
         sw->prog.failed++;
         sw->prog.done++;
         sw->prog.current = cl->display;
@@ -1032,6 +1040,7 @@ static int process(struct sweep *sw, const struct fbs_store_claim *cl)
         pthread_mutex_lock(&sw->lock);
         rc = store->ops->scan_commit(store, sw->id, &cm);
         if (rc == 0) {
+            sw->mine++;
             sw->prog.done++;
             sw->prog.findings += t.found.n;
             sw->partial += !t.complete;
@@ -1069,6 +1078,41 @@ static void set_fatal(struct sweep *sw, int rc)
     pthread_mutex_unlock(&sw->lock);
 }
 
+/*
+ * A worker with nothing to claim while other workers hold target scans waits (WAIT_NS) and
+ * tries again: if one of them dies, its targets are claimed again here once
+ * its lease expired. True while something is still held; false when all are done or failed.
+ */
+static bool others_running(struct sweep *sw)
+{
+    struct fbs_store *store = sw->o->store;
+    struct fbs_store_sweep row;
+    struct timespec until;
+    bool more = false;
+    int rc;
+
+    pthread_mutex_lock(&sw->lock);
+    rc = store->ops->sweep_get(store, sw->id, &row);
+    if (rc < 0) {
+        pthread_mutex_unlock(&sw->lock);
+        set_fatal(sw, rc);
+        return false;
+    }
+    more = rc == 1 && row.ndone + row.nfailed < row.ntargets;
+    if (more && !sw->stop) {
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += WAIT_NS;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&sw->stop_cv, &sw->lock, &until);
+    }
+    more = more && !sw->stop && !sw->fatal && !(sw->o->cancel && atomic_load(sw->o->cancel));
+    pthread_mutex_unlock(&sw->lock);
+    return more;
+}
+
 static void *worker(void *arg)
 {
     struct sweep *sw = arg;
@@ -1083,7 +1127,14 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&sw->lock);
             break;
         }
-        rc = store->ops->scan_claim(store, sw->id, sw->owner, fbs_time_now(), LEASE_SECONDS, &cl);
+        /* A scan whose worker died too often is failed rather than claimed again. */
+        rc = store->ops->scan_expire(store, sw->id, fbs_time_now(), sw->max_attempts);
+        if (rc > 0) {
+            sw->prog.failed += (size_t)rc;
+            sw->prog.done += (size_t)rc;
+        }
+        if (rc >= 0)
+            rc = store->ops->scan_claim(store, sw->id, sw->owner, fbs_time_now(), sw->lease, &cl);
         if (rc == 1) {
             sw->prog.current = cl.display;
             if (sw->o->progress)
@@ -1092,6 +1143,8 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&sw->lock);
         if (rc < 0)
             set_fatal(sw, rc);
+        if (rc == 0 && sw->o->work && others_running(sw))
+            continue; /* a worker elsewhere may die: its targets come back when leases expire */
         if (rc != 1)
             break;
         rc = process(sw, &cl);
@@ -1104,13 +1157,70 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* The heartbeat: every lease/3 seconds, extend the leases this process holds. A failure is not
+ * fatal here (the scan's commit will say what is wrong); the lease then simply runs out. */
+static void *heartbeat(void *arg)
+{
+    struct sweep *sw = arg;
+    struct fbs_store *store = sw->o->store;
+    int64_t every_ms = sw->lease * 1000 / 3; /* a third of the lease */
+
+    pthread_mutex_lock(&sw->lock);
+    while (!sw->stop) {
+        struct timespec until;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += (time_t)(every_ms / 1000);
+        until.tv_nsec += (long)(every_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&sw->stop_cv, &sw->lock, &until);
+        if (!sw->stop)
+            store->ops->scan_extend(store, sw->id, sw->owner, fbs_time_now(), sw->lease);
+    }
+    pthread_mutex_unlock(&sw->lock);
+    return NULL;
+}
+
+static int count_partial(const struct fbs_store_scan_row *r, void *payload)
+{
+    *(size_t *)payload += !strcmp(r->status, "done") && !r->complete;
+    return 0;
+}
+
+/* Sweep `id` for a worker: given, else the latest unfinished one; same rules and policy. */
+static int work_sweep(struct sweep *sw, struct fbs_store_sweep *row)
+{
+    struct fbs_store *store = sw->o->store;
+    int rc = store->ops->sweep_get(store, sw->o->sweep_id ? sw->o->sweep_id : -1, row);
+
+    if (rc == 0)
+        return sw->o->sweep_id ? fbs_error_set(FBS_ENOTFOUND, "no sweep %lld in the datastore",
+                                               (long long)sw->o->sweep_id)
+                               : fbs_error_set(FBS_ENOTFOUND,
+                                               "no unfinished sweep to work on (run 'sweep plan' "
+                                               "first)");
+    if (rc < 0)
+        return rc;
+    if (strcmp(row->rules_hash, sw->hash))
+        return fbs_error_set(FBS_EINVAL,
+                             "sweep %lld was planned under other rules or another policy: give "
+                             "the workers the same configuration, rules and policy as the plan",
+                             (long long)row->id);
+    sw->id = row->id;
+    sw->now = row->now;
+    return 0;
+}
+
 int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *o)
 {
     struct fbs_store *store = o->store;
     struct fbs_store_sweep row;
     struct sweep sw;
-    pthread_t *threads = NULL;
-    bool *started = NULL;
+    pthread_t *threads = NULL, beat;
+    bool *started = NULL, beating = false;
     unsigned i, jobs = o->jobs ? o->jobs : 1;
     char host[64] = "localhost";
     int rc;
@@ -1119,13 +1229,18 @@ int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *o)
     memset(&sw, 0, sizeof(sw));
     sw.o = o;
     sw.now = o->now;
+    sw.lease = o->lease > 0 ? o->lease : LEASE_SECONDS;
+    sw.max_attempts = o->max_attempts ? o->max_attempts : MAX_ATTEMPTS;
     pthread_mutex_init(&sw.lock, NULL);
+    pthread_cond_init(&sw.stop_cv, NULL);
     gethostname(host, sizeof(host) - 1);
     snprintf(sw.owner, sizeof(sw.owner), "%s:%ld", host, (long)getpid());
     rc = fbs_sweep_rules_hash(sw.hash, o->rules, o->policy_json);
     if (rc < 0)
         goto done;
-    if (o->resume) {
+    if (o->work) {
+        rc = work_sweep(&sw, &row);
+    } else if (o->resume) {
         rc = store->ops->sweep_get(store, -1, &row);
         if (rc == 0)
             rc = fbs_error_set(FBS_ENOTFOUND, "no unfinished sweep to resume");
@@ -1159,6 +1274,13 @@ int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *o)
     rc = store->ops->sweep_get(store, sw.id, &row);
     if (rc < 0)
         goto done;
+    if (o->plan_only) { /* the workers do the rest */
+        out->sweep_id = sw.id;
+        out->targets = (size_t)row.ntargets;
+        out->done = (size_t)row.ndone;
+        out->failed = (size_t)row.nfailed;
+        goto done;
+    }
     sw.prog.total = (size_t)row.ntargets;
     sw.prog.done = (size_t)(row.ndone);
     sw.prog.findings = (size_t)row.nfindings;
@@ -1168,6 +1290,7 @@ int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *o)
         rc = fbs_error_set(FBS_ENOMEM, "out of memory");
         goto done;
     }
+    beating = pthread_create(&beat, NULL, heartbeat, &sw) == 0;
     /* The calling thread is worker 0. */
     for (i = 1; i < jobs; i++)
         started[i] = pthread_create(&threads[i], NULL, worker, &sw) == 0;
@@ -1175,9 +1298,22 @@ int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *o)
     for (i = 1; i < jobs; i++)
         if (started[i])
             pthread_join(threads[i], NULL);
+    if (beating) {
+        pthread_mutex_lock(&sw.lock);
+        sw.stop = true;
+        pthread_cond_broadcast(&sw.stop_cv);
+        pthread_mutex_unlock(&sw.lock);
+        pthread_join(beat, NULL);
+    }
+    out->mine = sw.mine;
+    if (sw.fatal || (o->cancel && atomic_load(o->cancel))) {
+        /* What this process still holds goes back to the queue at once (lease expired). */
+        store->ops->scan_extend(store, sw.id, sw.owner, 0, 0);
+    }
     if (sw.fatal) {
         rc = fbs_error_set(sw.fatal, "%s", sw.fatal_msg);
-        store->ops->sweep_finish(store, sw.id, "interrupted", fbs_time_now());
+        if (!o->work) /* other workers may still finish a shared sweep */
+            store->ops->sweep_finish(store, sw.id, "interrupted", fbs_time_now());
         out->sweep_id = sw.id;
         goto done;
     }
@@ -1192,6 +1328,20 @@ int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *o)
     out->interrupted = out->done + out->failed < out->targets;
     out->partial = sw.partial;
     out->incomplete = out->failed > 0 || sw.partial > 0;
+    if (o->work && out->interrupted && !(o->cancel && atomic_load(o->cancel))) {
+        /* Nothing left to claim; other workers hold the rest: they finish the sweep. */
+        out->running = out->targets - out->done - out->failed;
+        out->interrupted = false;
+        goto done;
+    }
+    if (o->work) { /* the last worker finishes the sweep: all workers' partial scans count */
+        size_t partial = 0;
+
+        rc = store->ops->scans(store, sw.id, count_partial, &partial);
+        if (rc < 0)
+            goto done;
+        out->incomplete = out->incomplete || partial > 0;
+    }
     rc = store->ops->sweep_finish(store, sw.id,
                                   out->interrupted  ? "interrupted"
                                   : out->incomplete ? "incomplete"
@@ -1200,6 +1350,7 @@ int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *o)
 done:
     fbs_free(threads);
     fbs_free(started);
+    pthread_cond_destroy(&sw.stop_cv);
     pthread_mutex_destroy(&sw.lock);
     return rc < 0 ? rc : 0;
 }

@@ -7,6 +7,11 @@ rewritten to drop it (fixed); accepted with an expiry that then passes (reopened
 repository renamed (the same target); the same secret in two repositories (one secret, two
 findings); a URL target (cloned into the cache); a sweep killed with SIGKILL half-way and resumed
 (no loss, no duplicate); a corrupt, a locked and a newer datastore; a malformed configuration.
+
+--backend postgresql runs the same scenarios through the one datastore interface against a real
+PostgreSQL server started here (pg_server.py; exit 77 when its binaries are missing); the
+SQLite-file cases (corrupt, locked, newer file, default location) are SQLite only, and
+test_fleet.py has PostgreSQL's own hostile cases.
 """
 import argparse
 import json
@@ -33,9 +38,11 @@ def check(cond, what):
 
 
 class Env:
-    def __init__(self, binary, root):
+    def __init__(self, binary, root, pg=None):
         self.bin = binary
         self.root = root
+        self.pg = pg
+        self.ndb = 0
         self.env = dict(os.environ)
         for k in list(self.env):
             if k.startswith("GIT_") or k.startswith("XDG_"):
@@ -50,6 +57,55 @@ class Env:
             "LC_ALL": "C",
         })
         os.makedirs(self.env["HOME"], exist_ok=True)
+
+    def newdb(self, name):
+        """A fresh datastore location: an SQLite file, or a new PostgreSQL database."""
+        if not self.pg:
+            return os.path.join(self.root, name + ".db")
+        self.ndb += 1
+        return self.pg.createdb("%s_%d" % (name.replace("-", "_"), self.ndb))
+
+    def sql(self, db, query):
+        """Rows of a query on the datastore (integers as int)."""
+        if not self.pg:
+            con = sqlite3.connect(db)
+            try:
+                return con.execute(query).fetchall()
+            finally:
+                con.close()
+        name = db.split("/")[3].split("?")[0]
+        return [tuple(int(v) if v.lstrip("-").isdigit() else v for v in row)
+                for row in self.pg.psql(name, query)]
+
+    def sql_poll(self, db, query):
+        """As sql(), for a datastore being written: None when it cannot be read yet."""
+        if not self.pg:
+            try:
+                con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=0.05)
+                try:
+                    return con.execute(query).fetchall()
+                finally:
+                    con.close()
+            except sqlite3.Error:
+                return None
+        try:
+            return self.sql(db, query)
+        except RuntimeError:
+            return None
+
+    def raw(self, db):
+        """Every byte the datastore holds (SQLite: the files; PostgreSQL: a dump)."""
+        if self.pg:
+            return self.pg.dump(db.split("/")[3].split("?")[0])
+        con = sqlite3.connect(db)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        raw = b""
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                with open(db + suffix, "rb") as f:
+                    raw += f.read()
+        return raw
 
     def git(self, repo, *args, date="2025-01-01T00:00:00Z"):
         env = dict(self.env)
@@ -119,7 +175,7 @@ def sequence(e):
     delta_bare = os.path.join(e.root, "delta.git")
     subprocess.run(["git", "clone", "-q", "--bare", delta_src, delta_bare], check=True,
                    env=e.env)
-    db = os.path.join(e.root, "sweeps.db")
+    db = e.newdb("sweeps")
     cfg = os.path.join(e.root, "sweep.yml")
     with open(cfg, "w") as f:
         f.write("targets: [alpha, beta, gamma, 'file://%s']\n" % delta_bare)
@@ -131,13 +187,11 @@ def sequence(e):
     rc, d = diff_json(e, db)
     check(places(d["new"]) == ["alpha:.env", "beta:.env", "delta:deploy/prod.env"],
           "sweep 1: three new findings (%s)" % places(d["new"]))
-    con = sqlite3.connect(db)
-    nsec = con.execute("SELECT count(*) FROM secrets").fetchone()[0]
-    nf = con.execute("SELECT count(*) FROM findings f JOIN secrets s ON s.id = f.secret_id "
-                     "GROUP BY s.id ORDER BY count(*) DESC").fetchone()[0]
+    nsec = e.sql(db, "SELECT count(*) FROM secrets")[0][0]
+    nf = e.sql(db, "SELECT count(*) FROM findings f JOIN secrets s ON s.id = f.secret_id "
+               "GROUP BY s.id ORDER BY count(*) DESC")[0][0]
     check(nsec == 2 and nf == 2, "the same secret in two repositories: one secret, two findings "
           "(secrets=%d, findings of it=%d)" % (nsec, nf))
-    con.close()
     ids = {os.path.basename(x["target"]): x["id"] for x in d["new"]}
     check(len(set(ids.values())) == 3, "finding ids differ across targets")
 
@@ -164,10 +218,8 @@ def sequence(e):
     check(modes.get("alpha") == "full",
           "sweep 2: a finding that left HEAD makes the target read in full (%s)"
           % modes.get("alpha"))
-    con = sqlite3.connect(db)
-    blobs = dict(con.execute("SELECT t.display, ts.blobs FROM target_scans ts JOIN targets t ON "
-                             "t.id = ts.target_id WHERE ts.sweep_id = 2").fetchall())
-    con.close()
+    blobs = dict(e.sql(db, "SELECT t.display, ts.blobs FROM target_scans ts JOIN targets t ON "
+                           "t.id = ts.target_id WHERE ts.sweep_id = 2"))
     blobs = {os.path.basename(k): v for k, v in blobs.items()}
     # gamma's one new commit: its one new blob and its commit message (messages are scanned too).
     check(blobs.get("gamma") == 2 and blobs.get("beta") == 0,
@@ -265,14 +317,7 @@ def sequence(e):
     check(all(t["mode"] == "full" for t in r["targets"]), "--full reads every target in full")
 
     # Secrets never stored in the clear.
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
-    raw = b""
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(db + suffix):
-            with open(db + suffix, "rb") as f:
-                raw += f.read()
+    raw = e.raw(db)
     check(all(k.encode() not in raw for k in (KEY_A, KEY_G, KEY_D)),
           "no secret is stored in the clear")
     return db, cfg
@@ -293,20 +338,15 @@ def resume(e):
     cfg = os.path.join(e.root, "many.yml")
     with open(cfg, "w") as f:
         f.write("targets:\n  - glob: many/r*\n")
-    db = os.path.join(e.root, "many.db")
+    db = e.newdb("many")
     p = subprocess.Popen([e.bin, "sweep", "run", "--config", cfg, "--db", db, "--jobs", "1",
                           "--threads", "1", "--now", "2026-01-10T00:00:00Z", "--quiet"],
                          env=e.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     killed_at = None
     deadline = time.time() + 60
     while time.time() < deadline and p.poll() is None:
-        try:
-            con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=0.05)
-            done = con.execute("SELECT count(*) FROM target_scans WHERE status = 'done'")\
-                .fetchone()[0]
-            con.close()
-        except sqlite3.Error:
-            done = 0
+        rows = e.sql_poll(db, "SELECT count(*) FROM target_scans WHERE status = 'done'")
+        done = rows[0][0] if rows else 0
         if done >= 3:
             p.send_signal(signal.SIGKILL)
             killed_at = done
@@ -322,13 +362,11 @@ def resume(e):
     rc, out, err = e.run("sweep", "run", "--config", cfg, "--db", db, "--resume", "--quiet",
                          "--now", "2030-01-01T00:00:00Z")
     check(rc == 0, "sweep run --resume completes it (rc=%d %s)" % (rc, err.strip()))
-    con = sqlite3.connect(db)
-    done = con.execute("SELECT count(*) FROM target_scans WHERE status = 'done'").fetchone()[0]
-    nfind = con.execute("SELECT count(*) FROM findings").fetchone()[0]
-    nocc = con.execute("SELECT count(*) FROM occurrences").fetchone()[0]
-    nsweeps = con.execute("SELECT count(*) FROM sweeps").fetchone()[0]
-    now = con.execute("SELECT now FROM sweeps").fetchone()[0]
-    con.close()
+    done = e.sql(db, "SELECT count(*) FROM target_scans WHERE status = 'done'")[0][0]
+    nfind = e.sql(db, "SELECT count(*) FROM findings")[0][0]
+    nocc = e.sql(db, "SELECT count(*) FROM occurrences")[0][0]
+    nsweeps = e.sql(db, "SELECT count(*) FROM sweeps")[0][0]
+    now = e.sql(db, "SELECT now FROM sweeps")[0][0]
     check(done == n and nsweeps == 1, "every target scanned once, in the same sweep (%d)" % done)
     check(nfind == n and nocc == n,
           "no loss, no duplicate: %d findings, %d occurrences for %d keys" % (nfind, nocc, n))
@@ -337,19 +375,14 @@ def resume(e):
     check(rc == 2 and "no unfinished sweep" in err, "nothing left to resume: a clear error")
 
     # SIGINT: stops claiming, records what finished, exits 3; --resume finishes.
-    db2 = os.path.join(e.root, "many2.db")
+    db2 = e.newdb("many2")
     p = subprocess.Popen([e.bin, "sweep", "run", "--config", cfg, "--db", db2, "--jobs", "1",
                           "--threads", "1", "--now", "2026-01-10T00:00:00Z", "--quiet"],
                          env=e.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline and p.poll() is None:
-        try:
-            con = sqlite3.connect("file:%s?mode=ro" % db2, uri=True, timeout=0.05)
-            done = con.execute("SELECT count(*) FROM target_scans WHERE status = 'done'")\
-                .fetchone()[0]
-            con.close()
-        except sqlite3.Error:
-            done = 0
+        rows = e.sql_poll(db2, "SELECT count(*) FROM target_scans WHERE status = 'done'")
+        done = rows[0][0] if rows else 0
         if done >= 2:
             p.send_signal(signal.SIGINT)
             break
@@ -358,14 +391,12 @@ def resume(e):
     check(p.returncode == 3 and "--resume" in err,
           "SIGINT: exit 3 and a hint to resume (rc=%s)" % p.returncode)
     rc, out, err = e.run("sweep", "run", "--config", cfg, "--db", db2, "--resume", "--quiet")
-    con = sqlite3.connect(db2)
-    nfind = con.execute("SELECT count(*) FROM findings").fetchone()[0]
-    con.close()
+    nfind = e.sql(db2, "SELECT count(*) FROM findings")[0][0]
     check(rc == 0 and nfind == n, "after SIGINT, --resume records every finding once")
 
 
-def bad_input(e, db, cfg):
-    print("# bad input")
+def bad_sqlite(e, db, cfg):
+    print("# bad SQLite datastores")
     junk = os.path.join(e.root, "junk.db")
     with open(junk, "wb") as f:
         f.write(b"not a database at all " * 100)
@@ -396,6 +427,11 @@ def bad_input(e, db, cfg):
     check(rc == 0 and len(json.loads(out)) == 6 and os.path.getsize(db) >= before,
           "nothing lost after the lock")
 
+
+def bad_input(e, db, cfg):
+    if not e.pg:
+        bad_sqlite(e, db, cfg)
+    print("# bad configurations")
     bad = os.path.join(e.root, "bad.yml")
     with open(bad, "w") as f:
         f.write("targets:\n  - path: alpha\n    exclud: [vendor/]\n")
@@ -412,6 +448,10 @@ def bad_input(e, db, cfg):
     rc, out, err = e.run("sweep", "run", "--config", bad, "--db", db)
     check(rc == 2 and "targets" in err, "no targets: a clear error (%s)" % err.strip())
 
+
+def other_targets(e, db):
+    print("# inventory, AWS and failed targets")
+
     # An inventory target: cloud records, keyed by resource, carried like any finding.
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "inventory",
                        "aws_credential_report.csv")
@@ -419,7 +459,7 @@ def bad_input(e, db, cfg):
     inv = os.path.join(e.root, "inv.yml")
     with open(inv, "w") as f:
         f.write("targets:\n  - inventory: aws.csv\n")
-    idb = os.path.join(e.root, "inv.db")
+    idb = e.newdb("inv")
     for now in ("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"):
         rc, out, err = e.run("sweep", "run", "--config", inv, "--db", idb, "--now", now,
                              "--quiet")
@@ -445,7 +485,7 @@ def bad_input(e, db, cfg):
         with open(aws, "w") as f:
             f.write("targets:\n  - cloud: aws\n    region: us-east-1\n"
                     "    endpoint_url: http://127.0.0.1:%d\n" % port)
-        adb = os.path.join(e.root, "aws.db")
+        adb = e.newdb("aws")
         saved = dict(e.env)
         e.env.update({"AWS_ACCESS_KEY_ID": "AKIAFALLBACKSCANTEST",
                       "AWS_SECRET_ACCESS_KEY": secret,
@@ -466,14 +506,13 @@ def bad_input(e, db, cfg):
           "an AWS target: records kept, a partial scan exits 3 (rc=%s, %d findings)"
           % (rcs, len(r["findings"])))
     check(not d["new"] and not d["fixed"], "an AWS target's second sweep: nothing new or fixed")
-    with open(adb, "rb") as f:
-        check(secret.encode() not in f.read(), "the AWS secret key is not in the datastore")
+    check(secret.encode() not in e.raw(adb), "the AWS secret key is not in the datastore")
 
     # A missing target is a failed target scan; the sweep goes on and exits 3.
     miss = os.path.join(e.root, "miss.yml")
     with open(miss, "w") as f:
         f.write("targets: [beta, does-not-exist]\n")
-    mdb = os.path.join(e.root, "miss.db")
+    mdb = e.newdb("miss")
     rc, out, err = e.run("sweep", "run", "--config", miss, "--db", mdb, "--now",
                          "2026-03-01T00:00:00Z", "--quiet")
     check(rc == 3 and "does-not-exist" in err, "a missing target fails alone: exit 3")
@@ -482,6 +521,8 @@ def bad_input(e, db, cfg):
     check(st == [("beta", "done"), ("does-not-exist", "failed")],
           "coverage shows the failed target (%s)" % st)
 
+    if e.pg:
+        return
     # The default datastore is under $XDG_DATA_HOME.
     rc, out, err = e.run("sweep", "run", "--config", miss, "--now", "2026-03-01T00:00:00Z",
                          "--quiet")
@@ -493,15 +534,29 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     a = ap.parse_args()
+    pg = None
+    if a.backend == "postgresql":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import pg_server
+        bindir = pg_server.find_bindir()
+        if not bindir:
+            print("SKIP: the PostgreSQL server binaries (initdb, pg_ctl: Debian package "
+                  "'postgresql') are not installed")
+            return 77
+        pg = pg_server.Server(bindir).start()
     root = tempfile.mkdtemp(prefix="fbs-sweep-")
     try:
-        e = Env(os.path.abspath(a.bin), root)
+        e = Env(os.path.abspath(a.bin), root, pg)
         os.chdir(root)
         db, cfg = sequence(e)
         resume(e)
         bad_input(e, db, cfg)
+        other_targets(e, db)
     finally:
+        if pg:
+            pg.stop()
         if a.keep:
             print("kept", root)
         else:

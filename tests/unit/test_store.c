@@ -399,6 +399,32 @@ static void test_store__claims_and_resume(void **state)
     fbs_store_close(st);
 }
 
+/* Leases: a heartbeat extends them; a dead worker's scan is failed after max attempts. */
+static void test_store__lease_heartbeat_and_bounded_attempts(void **state)
+{
+    struct fbs_store *st = open_new();
+    struct fbs_store_claim a, b;
+    struct fbs_store_sweep sw;
+    int64_t s1;
+
+    (void)state;
+    s1 = begin(st, 100 * DAY);
+    plan(st, s1, "git:a", NULL);
+    assert_int_equal(st->ops->scan_claim(st, s1, "w1", 1000, 60, &a), 1);
+    /* The heartbeat at 1050 carries the lease to 1110: at 1100 it is still held. */
+    assert_int_equal(st->ops->scan_extend(st, s1, "w1", 1050, 60), 0);
+    assert_int_equal(st->ops->scan_claim(st, s1, "w2", 1100, 60, &b), 0);
+    assert_int_equal(st->ops->scan_expire(st, s1, 1100, 1), 0);
+    /* w1 dies: after its lease, one attempt allowed -> failed with the lease error. */
+    assert_int_equal(st->ops->scan_expire(st, s1, 1200, 2), 0);
+    assert_int_equal(st->ops->scan_expire(st, s1, 1200, 1), 1);
+    assert_int_equal(st->ops->scan_claim(st, s1, "w2", 1200, 60, &b), 0);
+    assert_int_equal(st->ops->sweep_get(st, s1, &sw), 1);
+    assert_int_equal(sw.nfailed, 1);
+    fbs_store_claim_release(&a);
+    fbs_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_store__acceptance_expires),
         cmocka_unit_test(test_store__decisions_append_only),
         cmocka_unit_test(test_store__claims_and_resume),
+        cmocka_unit_test(test_store__lease_heartbeat_and_bounded_attempts),
     };
 
     fbs_test_use_cmocka_alloc();
