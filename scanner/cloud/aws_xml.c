@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dl.h"
+#include "../net/dl.h"
 
 #include "../core/banned.h"
 

@@ -1,7 +1,8 @@
 /*
  * fetch.h - the HTTP transport the live collectors (GCP, Azure, Kubernetes, Vault) talk through:
  * an abstract GET/POST interface, so that collectors are tested against any implementation and
- * the transport can be swapped, and a libcurl implementation (fetch_curl.c).
+ * the transport can be swapped, and an implementation on the shared HTTP client
+ * (fetch_curl.c over scanner/net/http.h).
  *
  * Credentials: the implementation holds the credential (a bearer token, a client certificate)
  * and adds it to each request; collectors never see it, and no message, diagnostic or report
@@ -69,9 +70,10 @@ struct fbs_fetch_curl_opts {
 };
 
 /*
- * A libcurl transport. TLS is always verified; plain http:// is refused unless the host is a
- * loopback address (tests, local proxies); redirects are not followed (a credential must not
- * travel to another host). 0, FBS_ENOMEM or FBS_EINTERNAL (libcurl could not start).
+ * A transport over the shared HTTP client (scanner/net/http.h). TLS is always verified; plain
+ * http:// is refused unless the host is a loopback address (tests, local proxies); redirects are
+ * not followed (a credential must not travel to another host). 0, FBS_ENOMEM or FBS_EINTERNAL
+ * (libcurl could not start).
  */
 int fbs_fetch_curl_new(struct fbs_cloud_fetch **out, const struct fbs_fetch_curl_opts *opts);
 /* Free the transport, wiping the credential. NULL is a no-op. */

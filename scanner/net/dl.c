@@ -1,7 +1,7 @@
 /*
  * dl.c - open libcurl and expat on first use (dl.h says why).
  */
-#define FBS_CLOUD_DL_IMPL
+#define FBS_NET_DL_IMPL
 #include "dl.h"
 #include "../core/error.h"
 

@@ -1,18 +1,18 @@
 /*
- * dl.h - libcurl and expat, loaded when a cloud command first needs them.
+ * dl.h - libcurl and expat, loaded when a cloud command or --verify first needs them.
  *
- * Only the cloud collectors use them, and linking them into the binary would make every scan
- * start slower: libcurl alone brings some twenty shared libraries (TLS, Kerberos, LDAP, HTTP/2,
- * IDN ...) whose loading and relocation took ~45% of a file scan's start-up. So the binary is
- * built against their headers (pkg-config) and opens them with dlopen() on first use.
+ * Only the cloud collectors and live verification use them, and linking them into the binary would
+ * make every scan start slower: libcurl alone brings some twenty shared libraries (TLS, Kerberos,
+ * LDAP, HTTP/2, IDN ...) whose loading and relocation took ~45% of a file scan's start-up. So the
+ * binary is built against their headers (pkg-config) and opens them with dlopen() on first use.
  *
  * Include this after <curl/curl.h> / <expat.h>: the library's functions then resolve to the
  * loaded ones. Call fbs_curl_load() / fbs_expat_load() before the first call (both are
  * idempotent and thread-safe); they fail with FBS_EUNSUPPORTED and a message naming the library
  * and the package that provides it.
  */
-#ifndef FBS_CLOUD_DL_H
-#define FBS_CLOUD_DL_H
+#ifndef FBS_NET_DL_H
+#define FBS_NET_DL_H
 
 #include <curl/curl.h>
 #include <expat.h>
@@ -54,7 +54,7 @@ extern struct fbs_expat_api fbs_expat;
 int fbs_curl_load(void);
 int fbs_expat_load(void);
 
-#ifndef FBS_CLOUD_DL_IMPL
+#ifndef FBS_NET_DL_IMPL
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
 #define curl_global_init               fbs_curl.global_init
