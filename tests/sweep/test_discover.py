@@ -8,13 +8,17 @@ speak the documented GitHub REST (v3) and GitLab REST (v4) shapes:
   archived repositories and an exclude glob filtered out.
 - GitLab: GET /groups/{path}/projects?include_subgroups=true paged by X-Next-Page (no Link),
   a 429 with RateLimit-Reset; archived projects filtered out.
-- The repositories are real bare repositories built here, served by file:// clone URLs.
+- The repositories are real bare repositories built here, served by file:// clone URLs, and one
+  private one over smart HTTP (`git http-backend`) behind HTTP Basic authentication: it is
+  cloned with the token given by git's credential callback; a clone URL on another host than
+  the API gets no credential.
 - The provider's repository id is the target's identity; a second sweep reuses the clone cache
   (every target unchanged); a resumed sweep lists nothing again.
 - A rejected token (401) and a rate limit beyond max_wait: clear errors, exit 3.
 - The token never appears in stdout, stderr, the report, the datastore or the clone cache.
 """
 import argparse
+import base64
 import http.server
 import json
 import os
@@ -46,6 +50,8 @@ class Replay:
     def __init__(self, repos):
         self.repos = repos  # name -> file:// URL
         self.log = []  # (path, auth header)
+        self.git_log = []  # (path, Host, Authorization) of the git server
+        self.git_root = ""
         self.limited_once = set()
         self.port = 0
 
@@ -63,6 +69,8 @@ class Replay:
 
 def make_handler(rp):
     class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive and Expect: 100-continue, as git expects
+
         def log_message(self, *a):
             pass
 
@@ -82,7 +90,65 @@ def make_handler(rp):
             rp.limited_once.add(key)
             return True
 
+        def git_backend(self):
+            """Smart HTTP through `git http-backend`, behind HTTP Basic authentication with the
+            GitHub token (user x-access-token), as GitHub serves private repositories."""
+            rp.git_log.append((self.path, self.headers.get("Host"),
+                               self.headers.get("Authorization")))
+            u = urllib.parse.urlsplit(self.path)
+            body = b""
+            if self.command == "POST" and \
+                    "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                while True:  # libgit2 streams a POST body in chunks
+                    size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                    chunk = self.rfile.read(size)
+                    self.rfile.readline()
+                    if not size:
+                        break
+                    body += chunk
+            elif self.command == "POST":
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            want = "Basic " + base64.b64encode(("x-access-token:" + TOKEN).encode()).decode()
+            if self.headers.get("Authorization") != want:
+                data = b""  # (libgit2 1.x does not drain a 401's body before asking again)
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="GitHub"')
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            env = {"GIT_PROJECT_ROOT": rp.git_root, "GIT_HTTP_EXPORT_ALL": "1",
+                   "PATH_INFO": u.path[len("/git"):], "QUERY_STRING": u.query,
+                   "REQUEST_METHOD": self.command, "PATH": os.environ.get("PATH", ""),
+                   "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+                   "CONTENT_LENGTH": str(len(body)), "REMOTE_USER": "x-access-token",
+                   "GIT_CONFIG_NOSYSTEM": "1", "HOME": rp.git_root}
+            p = subprocess.run(["git", "http-backend"], input=body, env=env,
+                               capture_output=True)
+            head, _, payload = p.stdout.partition(b"\r\n\r\n")
+            status = 200
+            headers = []
+            for line in head.split(b"\r\n"):
+                k, _, v = line.decode().partition(":")
+                if k.lower() == "status":
+                    status = int(v.strip().split()[0])
+                elif k:
+                    headers.append((k, v.strip()))
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_POST(self):
+            if self.path.startswith("/git/"):
+                return self.git_backend()
+            return self.send(405, {"message": "Method Not Allowed"})
+
         def do_GET(self):
+            if self.path.startswith("/git/"):
+                return self.git_backend()
             u = urllib.parse.urlsplit(self.path)
             q = dict(urllib.parse.parse_qsl(u.query))
             auth = self.headers.get("Authorization") or self.headers.get("PRIVATE-TOKEN")
@@ -106,7 +172,8 @@ def make_handler(rp):
                                           ("X-RateLimit-Reset", str(int(time.time()) + 1))])
                     first = "%s/gh/orgs/acme/repos?type=all&per_page=100&page=1" % base
                     return self.send(200, [rp.gh_repo(104, "acme/beta"),
-                                           rp.gh_repo(105, "acme/skip-me")],
+                                           rp.gh_repo(105, "acme/skip-me"),
+                                           rp.gh_repo(106, "acme/private")],
                                      [("Link", '<%s>; rel="first", <%s>; rel="prev"' %
                                        (first, first))])
                 if u.path == "/gh/orgs/solo/repos":
@@ -116,6 +183,11 @@ def make_handler(rp):
                         return self.send(429, {"message": "secondary rate limit"},
                                          [("Retry-After", "1")])
                     return self.send(200, [rp.gh_repo(201, "solo/tool")])
+                if u.path == "/gh/orgs/leaky/repos":
+                    # A clone URL on another host than the API: no token goes there.
+                    r = rp.gh_repo(901, "leaky/private")
+                    r["clone_url"] = "http://localhost:%d/git/private.git" % rp.port
+                    return self.send(200, [r])
                 if u.path == "/gh/orgs/throttled/repos":
                     return self.send(403, {"message": "API rate limit exceeded"},
                                      [("X-RateLimit-Remaining", "0"),
@@ -209,16 +281,19 @@ def main():
     try:
         e = Env(os.path.abspath(a.bin), root)
         repos = {}
+        private = None
         runbook = "# break-glass credentials for the outage runbook\nbreakglass_aws_key = %s\n"
         for name in ("alpha", "alpha-fork", "old", "beta", "skip-me", "tool", "svc", "db",
-                     "legacy"):
+                     "legacy", "private"):
             files = {"README.md": "# %s\n" % name}
             if name in ("alpha", "db"):
                 files["runbook.env"] = runbook % KEY
             repos[name] = e.bare_repo(name, files)
         rp = Replay(repos)
+        rp.git_root = os.path.join(root, "remotes")
         srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(rp))
         rp.port = srv.server_address[1]
+        repos["private"] = "http://127.0.0.1:%d/git/private.git" % rp.port
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         base = "http://127.0.0.1:%d" % rp.port
         db = os.path.join(root, "sweeps.db")
@@ -238,12 +313,13 @@ def main():
         con = sqlite3.connect(db)
         ids = sorted(r[0] for r in con.execute("SELECT identity FROM targets"))
         host = "127.0.0.1:%d" % rp.port
-        want = sorted(["github:%s/101" % host, "github:%s/104" % host, "github:%s/201" % host,
+        want = sorted(["github:%s/101" % host, "github:%s/104" % host, "github:%s/106" % host,
+                       "github:%s/201" % host,
                        "gitlab:%s/301" % host, "gitlab:%s/302" % host])
         check(ids == want, "targets are the discovered repositories, known by provider id "
               "(forks, archived, excluded left out): %s" % ids)
         st = con.execute("SELECT status, count(*) FROM target_scans GROUP BY status").fetchall()
-        check(st == [("done", 5)], "every discovered repository scanned: %s" % st)
+        check(st == [("done", 6)], "every discovered repository scanned: %s" % st)
         specs = [json.loads(r[0]) for r in con.execute("SELECT spec FROM target_scans")]
         check(all(s.get("repo_id") and s.get("full_name") and s.get("kind") == "url"
                   for s in specs), "the listing (id, full name, clone URL) is in the plan")
@@ -261,7 +337,10 @@ def main():
         check(all(a in ("Bearer " + TOKEN, GL_TOKEN) for _, a in rp.log),
               "every API request carried the provider's token")
         clones = sorted(os.listdir(cache))
-        check(len(clones) == 5, "five clones in the cache (%d)" % len(clones))
+        check(len(clones) == 6, "six clones in the cache (%d)" % len(clones))
+        check(any(a for p, h, a in rp.git_log if "private.git" in p),
+              "the private repository was cloned over HTTP with the token from git's "
+              "credential callback")
         outputs = out + err
 
         # 2. A second sweep: the cache is reused, every target unchanged.
@@ -271,7 +350,7 @@ def main():
         con = sqlite3.connect(db)
         modes = con.execute("SELECT mode, count(*) FROM target_scans WHERE sweep_id = 2 "
                             "GROUP BY mode").fetchall()
-        check(modes == [("unchanged", 5)], "second sweep: every target unchanged: %s" % modes)
+        check(modes == [("unchanged", 6)], "second sweep: every target unchanged: %s" % modes)
         # 3. Resume: a sweep left unfinished continues from its recorded listing.
         con.execute("UPDATE target_scans SET status = 'pending' WHERE sweep_id = 2 AND "
                     "id = (SELECT min(id) FROM target_scans WHERE sweep_id = 2)")
@@ -324,7 +403,22 @@ def main():
         check(time.monotonic() - t0 < 60, "it did not wait")
         outputs += out + err
 
-        # 6. Bad configurations.
+        # 6. A clone URL on another host than the API gets no token.
+        cfg5 = os.path.join(root, "leaky.yml")
+        with open(cfg5, "w") as f:
+            f.write("targets:\n"
+                    "  - github: {org: leaky, api: %s/gh}\n"
+                    "cache_dir: %s\n" % (base, cache))
+        n = len(rp.git_log)
+        rc, out, err = e.run("sweep", "run", "--config", cfg5, "--db",
+                             os.path.join(root, "leaky.db"), "--now", NOW)
+        seen = rp.git_log[n:]
+        check(rc == 3 and seen and all(a is None for _, _, a in seen),
+              "a clone URL on another host: the fetch fails, no credential sent (%s)" %
+              [(p, h, a is not None) for p, h, a in seen])
+        outputs += out + err
+
+        # 7. Bad configurations.
         cfg4 = os.path.join(root, "bad.yml")
         with open(cfg4, "w") as f:
             f.write("targets:\n  - github: {org: a, user: b}\n")
@@ -347,7 +441,8 @@ def main():
                   "cache (.git/config included)" % tok[:6])
         srv.shutdown()
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(root, ignore_errors=True)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1
