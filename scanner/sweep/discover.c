@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../core/banned.h"
@@ -19,6 +20,7 @@
 #define MAX_PAGES        10000
 #define TRANSIENT_TRIES  3
 #define TRANSIENT_WAIT_S 2
+#define SECONDARY_WAIT_S 60 /* GitHub: "wait for at least one minute" without a reset header */
 
 void fbs_discover_list_release(struct fbs_discover_list *l)
 {
@@ -178,7 +180,7 @@ static long rate_wait(const struct fbs_http_response *r, bool on_success)
         if (remaining != 0 || reset < 0)
             return -1;
     } else if (reset < 0 || (remaining != 0 && r->status != 429)) {
-        return r->status == 429 ? TRANSIENT_WAIT_S : -1;
+        return r->status == 429 ? SECONDARY_WAIT_S : -1;
     }
     /* RateLimit-Reset may be seconds from now (IETF draft) rather than an epoch. */
     if (reset < 1000000000LL)
@@ -273,6 +275,10 @@ static int get_page(struct fbs_discover_ctx *c, const char *url, bool first,
             return 0;
         if (resp->status == 403 || resp->status == 429) {
             wait = rate_wait(resp, false);
+            /* A secondary limit may come as a 403 with only a message saying so. */
+            if (wait < 0 && resp->body.len &&
+                fbs_memcasemem(resp->body.ptr, resp->body.len, "rate limit", 10))
+                wait = SECONDARY_WAIT_S;
             if (wait >= 0) {
                 rc = do_wait(c, wait < 1 ? 1 : wait, "rate limited");
                 if (rc < 0)

@@ -14,6 +14,8 @@
  *   - 429 or 403 with Retry-After: that many seconds (GitHub secondary limits);
  *   - 429 or 403 with X-RateLimit-Remaining: 0 and X-RateLimit-Reset (GitHub, epoch seconds), or
  *     RateLimit-Reset (GitLab, epoch seconds): until the reset;
+ *   - a 429 without those headers, or a 403 whose body says "rate limit" (a GitHub secondary
+ *     limit without Retry-After): 60 s, as GitHub's documentation asks;
  *   - a 200 with X-RateLimit-Remaining: 0 and a next page: until the reset before asking it;
  *   - 500, 502, 503, 504 and transport errors: a short back-off, 3 attempts in all.
  * A wait longer than max_wait_s fails the listing with the wait named; never more than 20

@@ -188,6 +188,9 @@ def make_handler(rp):
                     r = rp.gh_repo(901, "leaky/private")
                     r["clone_url"] = "http://localhost:%d/git/private.git" % rp.port
                     return self.send(200, [r])
+                if u.path == "/gh/orgs/secondary/repos":
+                    return self.send(403, {"message": "You have exceeded a secondary rate "
+                                                      "limit. Please wait a few minutes."})
                 if u.path == "/gh/orgs/throttled/repos":
                     return self.send(403, {"message": "API rate limit exceeded"},
                                      [("X-RateLimit-Remaining", "0"),
@@ -393,13 +396,17 @@ def main():
         with open(cfg3, "w") as f:
             f.write("targets:\n"
                     "  - github: {org: throttled, api: %s/gh, max_wait: 30}\n"
-                    "cache_dir: %s\n" % (base, cache))
+                    "  - github: {org: secondary, api: %s/gh, max_wait: 30}\n"
+                    "cache_dir: %s\n" % (base, base, cache))
         t0 = time.monotonic()
         rc, out, err = e.run("sweep", "run", "--config", cfg3, "--db",
                              os.path.join(root, "thr.db"), "--now", NOW)
         check(rc == 3 and "exceeds max_wait (30 s)" in err,
               "a reset an hour away with max_wait 30: clear error, exit 3 (rc=%d, %s)" %
               (rc, err.strip()[:300]))
+        check("GitHub 'secondary': rate limited: the wait (60 s) exceeds max_wait (30 s)" in err,
+              "a secondary limit (403, message only): a 60 s wait, beyond max_wait 30 (%s)" %
+              err.strip()[:400])
         check(time.monotonic() - t0 < 60, "it did not wait")
         outputs += out + err
 
