@@ -419,9 +419,9 @@ int fbs_discover_list(struct fbs_discover_list *out, const struct fbs_discover_s
         return fbs_error_set(FBS_EINVAL, "unknown provider '%s'", src->provider);
     if (!src->name || !*src->name)
         return fbs_error_set(FBS_EINVAL, "%s: no organisation or group named", src->provider);
-    c.token_env = src->token_env      ? src->token_env
-                  : def_api[8] == 'a' ? "GITHUB_TOKEN"
-                                      : "GITLAB_TOKEN";
+    c.token_env = src->token_env                     ? src->token_env
+                  : !strcmp(src->provider, "github") ? "GITHUB_TOKEN"
+                                                     : "GITLAB_TOKEN";
     out->api = fbs_strdup(src->api ? src->api : def_api);
     if (!out->api)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
