@@ -116,6 +116,9 @@ static const struct fbs_help_example sweep_examples[] = {
     {"what changed since the last sweep; fail when new standing access appeared",
      "sweep diff --fail-on-new-standing"},
     {"the state for an access review", "sweep report --format html -o review.html"},
+    {"every repository of a GitHub organisation (org.yml: 'targets: [github:acme]'; the token\n"
+     "in GITHUB_TOKEN)",
+     "sweep run --config org.yml"},
     {"accept a finding until a date",
      "sweep triage 6ecfa04e7b06272d --state accepted --reason 'vendor cut-over' "
      "--expires 2027-01-31 --reviewer alice"},
@@ -137,7 +140,11 @@ const struct fbs_help fbs_help_sweep = {
              "or due (docs/sweep.md). Repositories whose refs did not move are not read again;\n"
              "those that grew are read only for their new commits. With a PostgreSQL\n"
              "datastore, 'plan' queues the targets and any number of 'worker' processes on\n"
-             "any machines scan them (docs/fleet.md).",
+             "any machines scan them (docs/fleet.md).\n\n"
+             "A target may be a GitHub organisation or user (github:ORG) or a GitLab group with\n"
+             "its subgroups (gitlab:GROUP), on the public service or a self-hosted API base:\n"
+             "its repositories are listed through the REST API (token from GITHUB_TOKEN or\n"
+             "GITLAB_TOKEN, never stored or printed; rate limits waited for, at most max_wait).",
     .sections = sweep_sections,
     .examples = sweep_examples,
     .exit_status = "0 done; 1 diff --fail-on-new[-standing] found some; 2 usage, configuration\n"

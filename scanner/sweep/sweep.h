@@ -32,13 +32,22 @@
 
 /* One target of a configuration, before discovery (a glob or a URL file is expanded at plan). */
 struct fbs_sweep_target {
-    char *kind;     /* path | url | glob | url_file | inventory | aws */
+    char *kind;     /* path | url | glob | url_file | inventory | aws | github | gitlab */
     char *location; /* expanded path, URL, pattern or file ("aws" for aws) */
     char *profile, *region, *endpoint_url, *ca_bundle; /* aws: as 'cloud aws' takes them */
     char **excludes, **includes;
     size_t nexcludes, nincludes;
     uint64_t max_blob_size; /* 0: the default */
     int line;               /* in the configuration file */
+    /* github | gitlab (discover.h): location is the org, user or group; api the API base
+     * (NULL: the public service); the token's environment variable (NULL: GITHUB_TOKEN /
+     * GITLAB_TOKEN); forks and archived repositories kept; globs on the repository's full name;
+     * the longest rate-limit wait (0: the default). */
+    char *api, *token_env;
+    bool forks, archived;
+    char **repo_includes, **repo_excludes;
+    size_t nrepo_includes, nrepo_excludes;
+    long max_wait_s;
 };
 
 struct fbs_sweep_config {

@@ -195,8 +195,8 @@ static int check_keys(struct loader *l, const json_t *obj, const char *const *kn
     return 0;
 }
 
-static const char *const target_kinds[] = {"path",      "url",   "glob", "url_file",
-                                           "inventory", "cloud", NULL};
+static const char *const target_kinds[] = {"path",  "url",    "glob",   "url_file", "inventory",
+                                           "cloud", "github", "gitlab", NULL};
 
 static void target_release(struct fbs_sweep_target *t)
 {
@@ -214,6 +214,85 @@ static void target_release(struct fbs_sweep_target *t)
         fbs_free(t->includes[i]);
     fbs_free(t->excludes);
     fbs_free(t->includes);
+    fbs_free(t->api);
+    fbs_free(t->token_env);
+    for (i = 0; i < t->nrepo_excludes; i++)
+        fbs_free(t->repo_excludes[i]);
+    for (i = 0; i < t->nrepo_includes; i++)
+        fbs_free(t->repo_includes[i]);
+    fbs_free(t->repo_excludes);
+    fbs_free(t->repo_includes);
+}
+
+/*
+ * `github: ORG` or `github: {org|user: X, api: URL, forks: B, archived: B, include: [globs],
+ * exclude: [globs], token_env: NAME, max_wait: SECONDS}` (gitlab: `group:` for org/user).
+ */
+static int parse_provider(struct loader *l, struct fbs_sweep_target *t, const json_t *e,
+                          const char *kind)
+{
+    static const char *const keys[] = {"org",       "user",     "group",   "api",
+                                       "forks",     "archived", "include", "exclude",
+                                       "token_env", "max_wait", NULL};
+    const json_t *v = json_object_get(e, kind), *b;
+    const char *s = NULL, *names[] = {"org", "user", "group"};
+    size_t i;
+    int rc;
+
+    if (json_is_string(v)) {
+        if (!*json_string_value(v))
+            return fail(l, e, kind, "'%s' must name an organisation, user or group", kind);
+        t->location = fbs_strdup(json_string_value(v));
+        return t->location ? 0 : fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    if (!json_is_object(v))
+        return fail(l, e, kind, "'%s' is a name or a mapping (org:, api:, ...)", kind);
+    rc = check_keys(l, v, keys, kind);
+    for (i = 0; rc == 0 && i < 3; i++) {
+        const char *x = NULL;
+
+        rc = get_string(l, v, names[i], &x);
+        if (rc == 0 && x && s)
+            rc = fail(l, v, names[i], "one of org, user or group, not two");
+        if (x)
+            s = x;
+    }
+    if (rc == 0 && !s)
+        rc = fail(l, e, kind, "'%s' needs org:, user: or group:", kind);
+    if (rc == 0 && !(t->location = fbs_strdup(s)))
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = get_string(l, v, "api", &s);
+    if (rc == 0 && s && strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
+        rc = fail(l, v, "api", "'api' must be an http(s) URL");
+    if (rc == 0 && s && !(t->api = fbs_strdup(s)))
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = get_string(l, v, "token_env", &s);
+    if (rc == 0 && s && !(t->token_env = fbs_strdup(s)))
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+    for (i = 0; rc == 0 && i < 2; i++) {
+        const char *key = i ? "archived" : "forks";
+
+        b = json_object_get(v, key);
+        if (b && !json_is_boolean(b))
+            rc = fail(l, v, key, "'%s' must be true or false", key);
+        else if (i)
+            t->archived = b && json_is_true(b);
+        else
+            t->forks = b && json_is_true(b);
+    }
+    if (rc == 0)
+        rc = get_list(l, v, "include", &t->repo_includes, &t->nrepo_includes, false);
+    if (rc == 0)
+        rc = get_list(l, v, "exclude", &t->repo_excludes, &t->nrepo_excludes, false);
+    b = json_object_get(v, "max_wait");
+    if (rc == 0 && b &&
+        (!json_is_integer(b) || json_integer_value(b) <= 0 || json_integer_value(b) > 86400))
+        rc = fail(l, v, "max_wait", "'max_wait' must be seconds, 1 to 86400");
+    if (rc == 0 && b)
+        t->max_wait_s = (long)json_integer_value(b);
+    return rc;
 }
 
 static int add_target(struct fbs_sweep_config *c, struct fbs_sweep_target *t)
@@ -248,9 +327,10 @@ static int copy_list(char ***dst, size_t *n, char *const *src, size_t ns)
 static int parse_target(struct loader *l, struct fbs_sweep_config *c, const json_t *e,
                         const struct fbs_sweep_target *defaults)
 {
-    static const char *const keys[] = {
-        "path",          "url",   "glob",    "url_file", "inventory",    "exclude",   "include",
-        "max_blob_size", "cloud", "profile", "region",   "endpoint_url", "ca_bundle", NULL};
+    static const char *const keys[] = {"path",      "url",     "glob",    "url_file",
+                                       "inventory", "exclude", "include", "max_blob_size",
+                                       "cloud",     "profile", "region",  "endpoint_url",
+                                       "ca_bundle", "github",  "gitlab",  NULL};
     struct fbs_sweep_target t;
     const char *s = NULL;
     size_t i;
@@ -262,8 +342,15 @@ static int parse_target(struct loader *l, struct fbs_sweep_config *c, const json
         s = json_string_value(e);
         if (!*s)
             return fail(l, e, NULL, "a target must not be empty");
-        t.kind = fbs_strdup(fbs_sweep_is_url(s) ? "url" : strpbrk(s, "*?[") ? "glob" : "path");
-        t.location = expand_path(l, s);
+        if ((!strncmp(s, "github:", 7) || !strncmp(s, "gitlab:", 7)) && !strstr(s, "://")) {
+            if (!s[7])
+                return fail(l, e, NULL, "'%s' names no organisation, user or group", s);
+            t.kind = fbs_strndup(s, 6);
+            t.location = fbs_strdup(s + 7);
+        } else {
+            t.kind = fbs_strdup(fbs_sweep_is_url(s) ? "url" : strpbrk(s, "*?[") ? "glob" : "path");
+            t.location = expand_path(l, s);
+        }
     } else if (json_is_object(e)) {
         const char *kind = NULL;
 
@@ -277,19 +364,27 @@ static int parse_target(struct loader *l, struct fbs_sweep_config *c, const json
             kind = target_kinds[i];
         }
         if (rc == 0 && !kind)
-            rc = fail(l, e, NULL, "a target needs one of path, url, glob, url_file or inventory");
-        if (rc == 0)
+            rc = fail(l, e, NULL,
+                      "a target needs one of path, url, glob, url_file, inventory, cloud, "
+                      "github or gitlab");
+        if (rc == 0 && (!strcmp(kind, "github") || !strcmp(kind, "gitlab"))) {
+            rc = parse_provider(l, &t, e, kind);
+            if (rc == 0 && !(t.kind = fbs_strdup(kind)))
+                rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+            kind = NULL; /* done: the common keys below */
+        }
+        if (rc == 0 && kind)
             rc = get_string(l, e, kind, &s);
-        if (rc == 0 && !strcmp(kind, "cloud") && strcmp(s, "aws"))
+        if (rc == 0 && kind && !strcmp(kind, "cloud") && strcmp(s, "aws"))
             rc = fail(l, e, "cloud",
                       "cloud '%s' is not supported in sweeps yet (aws is; for the others, "
                       "export the inventory and use 'inventory:')",
                       s);
-        if (rc == 0 && strcmp(kind, "cloud") &&
+        if (rc == 0 && (!kind || strcmp(kind, "cloud")) &&
             (json_object_get(e, "profile") || json_object_get(e, "region") ||
              json_object_get(e, "endpoint_url") || json_object_get(e, "ca_bundle")))
             rc = fail(l, e, NULL, "profile, region, endpoint_url and ca_bundle go with 'cloud:'");
-        if (rc == 0) {
+        if (rc == 0 && kind) {
             t.kind = fbs_strdup(!strcmp(kind, "cloud") ? "aws" : kind);
             t.location =
                 strcmp(kind, "url") && strcmp(kind, "cloud") ? expand_path(l, s) : fbs_strdup(s);

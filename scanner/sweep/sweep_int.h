@@ -40,6 +40,21 @@ int fbs_sweep_root_commits(char **out, git_repository *repo);
  */
 int fbs_sweep_fetch(char **out, const char *cache_dir, const char *url);
 
+/*
+ * Credentials for a fetch from a discovered repository (discover.h): the token is read from
+ * `token_env` when git asks for credentials and handed to libgit2 as user/password, once (a
+ * rejected token fails the fetch); only for an https URL (or http on loopback) whose host is
+ * the API's host or, for api.HOST, HOST. Nothing of it is written to disk or into a message.
+ */
+struct fbs_sweep_cred {
+    const char *token_env; /* GITHUB_TOKEN, GITLAB_TOKEN, ... */
+    const char *user;      /* x-access-token (GitHub), oauth2 (GitLab) */
+    const char *api;       /* the API base the repository was listed from */
+};
+/* fbs_sweep_fetch() with credentials (cred may be NULL). */
+int fbs_sweep_fetch_auth(char **out, const char *cache_dir, const char *url,
+                         const struct fbs_sweep_cred *cred);
+
 /* Every ref's commit (tags peeled) and HEAD as a JSON object {name: oid}. */
 int fbs_sweep_tips(json_t **out, git_repository *repo);
 

@@ -19,6 +19,7 @@
  * nothing and is claimed again on --resume. Memory: one target's scan result per worker.
  */
 #include "sweep_int.h"
+#include "discover.h"
 #include "../../reporters/redact.h"
 #include "../../reporters/reporter.h"
 #include "../cloud/cloud.h"
@@ -64,6 +65,9 @@ struct sweep {
     size_t partial; /* target scans recorded with error diagnostics (in this run) */
     int fatal;      /* the first error that stops the sweep */
     char fatal_msg[512];
+    /* Discovery (github: and gitlab: targets), once per target before the planning passes. */
+    struct fbs_discover_list *lists; /* one per configured target (empty for the others) */
+    char **list_errors;              /* the listing's failure, or NULL */
 };
 
 /* One finding as handed to the store, with the strings it owns. */
@@ -233,8 +237,60 @@ static int aws_ident(struct fbs_sweep_ident *id, const struct fbs_sweep_target *
     return 0;
 }
 
+/* A discovered repository (discover.h), or a failed listing, as plan_one() takes it. */
+struct plan_disc {
+    const struct fbs_discover_repo *repo; /* NULL: the listing failed */
+    const struct fbs_discover_list *list;
+    const char *error;
+};
+
+static int plan_one_as(struct sweep *sw, const struct fbs_sweep_target *t, const char *kind,
+                       const char *location, const struct plan_disc *pd);
+
 static int plan_one(struct sweep *sw, const struct fbs_sweep_target *t, const char *kind,
                     const char *location)
+{
+    return plan_one_as(sw, t, kind, location, NULL);
+}
+
+/* Identity of a discovered repository: the provider's id (stable across renames and moves). */
+static int disc_ident(struct fbs_sweep_ident *id, const struct fbs_sweep_target *t,
+                      const struct plan_disc *pd)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    int rc;
+
+    if (pd->repo) {
+        rc = fbs_sweep_identify(id, "url", pd->repo->clone_url);
+        if (rc < 0)
+            return rc;
+        fbs_free(id->identity);
+        id->identity = NULL;
+        rc = fbs_buf_printf(&b, "%s:%s/%s", t->kind, pd->list->api_host, pd->repo->id);
+    } else {
+        memset(id, 0, sizeof(*id));
+        rc = fbs_buf_printf(&b, "%s:%s", t->kind, t->location);
+        if (rc == 0 && !(id->display = fbs_strdup(b.ptr)))
+            rc = FBS_ENOMEM;
+        if (rc == 0 && !(id->kind = fbs_strdup("path")))
+            rc = FBS_ENOMEM;
+        if (rc == 0 && !(id->location = fbs_strdup(b.ptr)))
+            rc = FBS_ENOMEM;
+        fbs_buf_truncate(&b, 0);
+        if (rc == 0)
+            rc = fbs_buf_printf(&b, "%s:%s/%s", t->kind, t->api ? t->api : "default", t->location);
+    }
+    id->identity = rc == 0 ? fbs_buf_detach(&b) : NULL;
+    fbs_buf_release(&b);
+    if (rc < 0 || !id->identity) {
+        fbs_sweep_ident_release(id);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int plan_one_as(struct sweep *sw, const struct fbs_sweep_target *t, const char *kind,
+                       const char *location, const struct plan_disc *pd)
 {
     struct fbs_sweep_ident id;
     struct fbs_store_target st;
@@ -244,7 +300,9 @@ static int plan_one(struct sweep *sw, const struct fbs_sweep_target *t, const ch
     int64_t scan = 0;
     int rc;
 
-    rc = !strcmp(kind, "aws") ? aws_ident(&id, t) : fbs_sweep_identify(&id, kind, location);
+    rc = pd                     ? disc_ident(&id, t, pd)
+         : !strcmp(kind, "aws") ? aws_ident(&id, t)
+                                : fbs_sweep_identify(&id, kind, location);
     if (rc == FBS_ENOMEM)
         return rc;
     /* Pass 1 plans the targets the datastore knows by identity (and those that cannot be read);
@@ -308,6 +366,20 @@ static int plan_one(struct sweep *sw, const struct fbs_sweep_target *t, const ch
     json_object_set_new(spec, "include", str_array(t->includes, t->nincludes));
     json_object_set_new(spec, "max_blob_size", json_integer((json_int_t)t->max_blob_size));
     json_object_set_new(spec, "config_line", json_integer(t->line));
+    if (pd && pd->repo) {
+        /* What the fetch needs to authenticate, never the token itself: it is read from the
+         * environment when git asks. The listing is in the datastore with the plan. */
+        json_object_set_new(spec, "provider", json_string(t->kind));
+        json_object_set_new(spec, "api", json_string(pd->list->api));
+        json_object_set_new(spec, "repo_id", json_string(pd->repo->id));
+        json_object_set_new(spec, "full_name", json_string(pd->repo->full_name));
+        json_object_set_new(spec, "token_env",
+                            json_string(t->token_env                 ? t->token_env
+                                        : !strcmp(t->kind, "github") ? "GITHUB_TOKEN"
+                                                                     : "GITLAB_TOKEN"));
+    } else if (pd) {
+        json_object_set_new(spec, "error", json_string(pd->error));
+    }
     text = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text || !id.identity || !id.display) {
         rc = fbs_error_set(FBS_ENOMEM, "out of memory");
@@ -407,23 +479,132 @@ static int plan_glob(struct sweep *sw, const struct fbs_sweep_target *t)
     return rc;
 }
 
+static bool is_provider(const struct fbs_sweep_target *t)
+{
+    return !strcmp(t->kind, "github") || !strcmp(t->kind, "gitlab");
+}
+
+static void disc_wait(const char *what, long seconds, void *payload)
+{
+    struct sweep *sw = payload;
+    char line[300];
+
+    if (!sw->o->progress)
+        return;
+    snprintf(line, sizeof(line), "%s: waiting %lds", what, seconds);
+    pthread_mutex_lock(&sw->lock);
+    sw->prog.current = line;
+    sw->o->progress(&sw->prog, sw->o->payload);
+    sw->prog.current = NULL;
+    pthread_mutex_unlock(&sw->lock);
+}
+
+/* List the repositories of every github: and gitlab: target (once, before the passes). */
+static int discover_all(struct sweep *sw)
+{
+    const struct fbs_sweep_config *c = sw->o->config;
+    struct fbs_discover_hooks hooks = {disc_wait, sw, sw->o->cancel};
+    size_t i;
+    int rc = 0;
+
+    sw->lists = fbs_calloc(c->ntargets ? c->ntargets : 1, sizeof(*sw->lists));
+    sw->list_errors = fbs_calloc(c->ntargets ? c->ntargets : 1, sizeof(char *));
+    if (!sw->lists || !sw->list_errors)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    for (i = 0; rc == 0 && i < c->ntargets; i++) {
+        const struct fbs_sweep_target *t = &c->targets[i];
+        struct fbs_discover_source src;
+
+        if (!is_provider(t))
+            continue;
+        memset(&src, 0, sizeof(src));
+        src.provider = t->kind;
+        src.name = t->location;
+        src.api = t->api;
+        src.token_env = t->token_env;
+        src.forks = t->forks;
+        src.archived = t->archived;
+        src.includes = t->repo_includes;
+        src.nincludes = t->nrepo_includes;
+        src.excludes = t->repo_excludes;
+        src.nexcludes = t->nrepo_excludes;
+        src.max_wait_s = t->max_wait_s;
+        if (sw->o->progress) {
+            char line[300];
+
+            snprintf(line, sizeof(line), "listing %s:%s", t->kind, t->location);
+            pthread_mutex_lock(&sw->lock);
+            sw->prog.current = line;
+            sw->o->progress(&sw->prog, sw->o->payload);
+            sw->prog.current = NULL;
+            pthread_mutex_unlock(&sw->lock);
+        }
+        rc = fbs_discover_list(&sw->lists[i], &src, &hooks);
+        if (rc == FBS_ENOMEM)
+            return rc;
+        if (rc < 0) {
+            /* Recorded as a failed target of the sweep (exit 3), with the error. */
+            sw->list_errors[i] = fbs_strdup(fbs_error_message());
+            if (!sw->list_errors[i])
+                return fbs_error_set(FBS_ENOMEM, "out of memory");
+            rc = 0;
+        } else if (!sw->lists[i].n) {
+            outcome(sw, t->location, NULL, "the listing holds no repository (after filters)", false,
+                    0);
+        }
+    }
+    return rc;
+}
+
+static void discover_release(struct sweep *sw)
+{
+    size_t i;
+
+    for (i = 0; sw->lists && i < sw->o->config->ntargets; i++)
+        fbs_discover_list_release(&sw->lists[i]);
+    for (i = 0; sw->list_errors && i < sw->o->config->ntargets; i++)
+        fbs_free(sw->list_errors[i]);
+    fbs_free(sw->lists);
+    fbs_free(sw->list_errors);
+    sw->lists = NULL;
+    sw->list_errors = NULL;
+}
+
+static int plan_provider(struct sweep *sw, const struct fbs_sweep_target *t, size_t i)
+{
+    struct plan_disc pd = {NULL, &sw->lists[i], sw->list_errors[i]};
+    size_t k;
+    int rc = 0;
+
+    if (pd.error)
+        return plan_one_as(sw, t, "url", t->location, &pd);
+    for (k = 0; rc == 0 && k < sw->lists[i].n; k++) {
+        pd.repo = &sw->lists[i].v[k];
+        rc = plan_one_as(sw, t, "url", pd.repo->clone_url, &pd);
+    }
+    return rc;
+}
+
 static int plan(struct sweep *sw)
 {
     const struct fbs_sweep_config *c = sw->o->config;
     size_t i;
-    int rc = 0;
+    int rc = discover_all(sw);
 
     for (i = 0; rc == 0 && i < 2 * c->ntargets; i++) {
         const struct fbs_sweep_target *t = &c->targets[i % c->ntargets];
 
         sw->pass = i < c->ntargets ? 1 : 2;
-        if (!strcmp(t->kind, "glob"))
+        if (is_provider(t))
+            rc = plan_provider(sw, t, i % c->ntargets);
+        else if (!strcmp(t->kind, "glob"))
             rc = plan_glob(sw, t);
         else if (!strcmp(t->kind, "url_file"))
             rc = plan_url_file(sw, t);
         else
             rc = plan_one(sw, t, t->kind, t->location);
     }
+    discover_release(sw);
     return rc;
 }
 
@@ -906,7 +1087,14 @@ static int run_git(struct sweep *sw, struct target_run *t, const struct fbs_stor
     if (!strcmp(sp->kind, "url")) {
         const char *cache = sw->o->cache_dir;
 
-        rc = fbs_sweep_fetch(&clone, cache, sp->location);
+        const char *provider = json_string_value(json_object_get(sp->doc, "provider"));
+        struct fbs_sweep_cred cred = {json_string_value(json_object_get(sp->doc, "token_env")),
+                                      provider && !strcmp(provider, "gitlab") ? "oauth2"
+                                                                              : "x-access-token",
+                                      json_string_value(json_object_get(sp->doc, "api"))};
+
+        rc = fbs_sweep_fetch_auth(&clone, cache, sp->location,
+                                  provider && cred.token_env && cred.api ? &cred : NULL);
         if (rc == FBS_ENOMEM)
             return rc;
         if (rc < 0)
