@@ -35,6 +35,16 @@ const char *fbs_memcasemem(const char *hay, size_t hlen, const char *needle, siz
  */
 bool fbs_glob_match(const char *pattern, const char *path, bool is_dir);
 
+/* Longest glob pattern accepted, in bytes; fbs_glob_match() is false for a longer one. */
+#define FBS_GLOB_MAX 1024
+
+/*
+ * Whether `pattern` is a well-formed glob: not empty, at most FBS_GLOB_MAX bytes, every '['
+ * closed. On false *why is a static message for the user ("unclosed '[' in pattern").
+ * fbs_glob_match() takes O(len(path) x len(pattern)) time on any pattern.
+ */
+bool fbs_glob_check(const char *pattern, const char **why);
+
 /* Parse "25MiB", "10M", "512k", "1GB", "4096" into bytes; 0 or FBS_EINVAL. */
 int fbs_parse_size(uint64_t *out, const char *s);
 

@@ -3,6 +3,7 @@
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
+#include "../core/text.h"
 #include "../core/vec.h"
 #include "../model/builtin.h"
 #include "../model/conf.h"
@@ -446,6 +447,14 @@ static int parse_rule(const struct parse *p, json_t *obj, struct fbs_rule **out)
     if (!valid_id(r->id)) {
         rc = PERR(p, obj, "id", "rule id '%s' must use only a-z 0-9 . _ -", r->id);
         goto fail;
+    }
+    for (size_t g = 0; g < r->npaths; g++) {
+        const char *why;
+
+        if (!fbs_glob_check(r->paths[g], &why)) {
+            rc = PERR(p, obj, "paths", "bad glob '%s' in 'paths': %s", r->paths[g], why);
+            goto fail;
+        }
     }
     if (!valid_id(r->kind)) {
         rc = PERR(p, obj, "kind", "kind '%s' must use only a-z 0-9 . _ -", r->kind);

@@ -118,6 +118,13 @@ static int parse_entry(struct fbs_ignore_entry *e, char *s, const char *name, in
     if (*sel == '!')
         return fbs_error_set(FBS_EPARSE, "'%s': line %d: negated patterns ('!') are not supported",
                              name, line);
+    if (e->what != FBS_IGNORE_FINGERPRINT) {
+        const char *why;
+
+        if (!fbs_glob_check(sel, &why))
+            return fbs_error_set(FBS_EPARSE, "'%s': line %d: bad glob '%s': %s", name, line, sel,
+                                 why);
+    }
     e->pattern = fbs_strdup(sel);
     e->file = fbs_strdup(name);
     e->line = line;

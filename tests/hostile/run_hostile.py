@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Hostile-input tests for the fallback-scan CLI (issue 17): inputs that anyone who can commit to
+a scanned repository controls must not stall the scan, and outputs must not be forgeable or left
+half-written.
+
+Each case builds its input in a fresh temporary directory (real git repositories with explicit
+dates, FIFOs, files with control characters in their names), runs the binary with a generous
+time limit (a case that hits it fails: before the fixes these inputs ran for minutes or forever)
+and checks the exit status, the report and the diagnostics.
+
+  run_hostile.py --bin build/fallback-scan [CASE...]
+
+Output: "ok   <case>" or "FAIL <case>: <why>" per case, then "N passed, N failed"; exit status 1
+if any case failed.
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+NOW = "2026-01-01T00:00:00Z"
+LIMIT = 60  # seconds per run; ASan builds are slow, the inputs here take well under a second
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+}
+# A token the built-in rules find (a GitHub personal access token with a valid checksum is not
+# needed: the generic AWS secret rule fires on the key name and the 40 characters).
+SECRET = "aws_secret_access_key = Zk3xQ9vN2mL7pR4tY8wB1cF6hJ0sD5gA2eK9uT3q\n"
+
+BIN = None
+CASES = []
+
+
+class Fail(Exception):
+    pass
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+def run(args, cwd=None, stdin=None, preexec=None, limit=LIMIT):
+    """Run the binary; returns (rc, stdout, stderr). A run over the limit is a failure."""
+    try:
+        p = subprocess.run([BIN] + args, cwd=cwd, input=stdin, capture_output=True,
+                           timeout=limit, preexec_fn=preexec)
+    except subprocess.TimeoutExpired:
+        raise Fail("timed out after %ds: %s" % (limit, " ".join(args)))
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def expect(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def git(repo, *args, date="2020-01-01T00:00:00Z"):
+    env = dict(os.environ, **GIT_ENV, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    subprocess.run(["git", "-C", repo] + list(args), check=True, env=env, capture_output=True)
+    return subprocess.run(["git", "-C", repo] + list(args), env=env, capture_output=True,
+                          text=True).stdout.strip() if args[0] == "rev-parse" else ""
+
+
+def rev(repo, what):
+    return subprocess.run(["git", "-C", repo, "rev-parse", what], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def write(path, text, mode="w"):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, mode) as f:
+        f.write(text)
+
+
+def make_repo(tmp):
+    repo = os.path.join(tmp, "repo")
+    os.makedirs(repo)
+    git(repo, "init", "-q", "-b", "main")
+    write(os.path.join(repo, "a.txt"), SECRET)
+    write(os.path.join(repo, "d", "b.txt"), "nothing here\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "one")
+    write(os.path.join(repo, "a.txt"), SECRET + "more\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "two", date="2020-01-02T00:00:00Z")
+    return repo
+
+
+def report(out):
+    try:
+        return json.loads(out)
+    except ValueError:
+        raise Fail("not a JSON report: %r" % out[:300])
+
+
+def diags(rep, kind=None):
+    return [d for d in rep["scan"].get("diagnostics", []) if kind is None or d.get("kind") == kind]
+
+
+def incomplete_rc(rc, rep, what):
+    """Exit 3 for an incomplete scan, unless a finding fails it first (1); stats say so."""
+    want = 1 if rep["findings"] else 3
+    expect(rc == want, "%s: rc %d (want %d)" % (what, rc, want))
+    expect(rep["scan"]["stats"].get("incomplete") is True, "%s: stats.incomplete not true" % what)
+
+
+# 1. Glob matching --------------------------------------------------------------------------------
+
+@case
+def glob_adversarial_ignore_file(tmp):
+    """`path:*a*a*a*a*a*b` in a committed ignore file against a 200-character path (was > 300 s)."""
+    root = os.path.join(tmp, "t")
+    name = "a" * 200
+    write(os.path.join(root, name), SECRET)
+    write(os.path.join(root, ".fallbackscanignore"),
+          "path:" + "*a" * 24 + "*b  # adversarial\n" + "**a" * 12 + "**b  # also\n")
+    rc, out, err = run(["files", "--now", NOW, "--format", "json", "--exclude", "*a" * 24 + "*b",
+                        root])
+    expect(rc == 1, "rc %d (want 1, the finding stays): %s" % (rc, err))
+    expect(len(report(out)["findings"]) >= 1, "the finding was lost")
+
+
+@case
+def glob_adversarial_rule_paths(tmp):
+    rules = os.path.join(tmp, "rules")
+    write(os.path.join(rules, "r.yml"), """rules:
+  - id: test.glob
+    name: Test glob
+    kind: generic
+    pattern: 'tok_[a-z0-9]{20}'
+    paths: ['%s']
+    examples: ['tok_abcdefghij0123456789']
+    negative_examples: ['tok_short']
+""" % ("*a" * 24 + "*b"))
+    root = os.path.join(tmp, "t")
+    write(os.path.join(root, "a" * 200), "tok_abcdefghij0123456789\n")
+    rc, out, err = run(["files", "--now", NOW, "--no-builtin-rules", "--rules", rules, "--format",
+                        "json", root])
+    expect(rc == 0, "rc %d: %s" % (rc, err))
+
+
+@case
+def glob_malformed_ignore_file(tmp):
+    root = os.path.join(tmp, "t")
+    write(os.path.join(root, "x.txt"), "hello\n")
+    write(os.path.join(root, ".fallbackscanignore"), "# ok\npath:secrets/[  # unclosed\n")
+    rc, out, err = run(["files", "--now", NOW, "--format", "json", root])
+    expect(".fallbackscanignore" in out + err and "line 2" in out + err and "'['" in out + err,
+           "no file/line for the bad glob: rc %d out %r err %r" % (rc, out[-400:], err))
+    expect(rc in (2, 3), "rc %d" % rc)
+
+
+@case
+def glob_malformed_exclude_and_rules(tmp):
+    rc, out, err = run(["files", "--now", NOW, "--exclude", "a[b", tmp])
+    expect(rc == 2 and "--exclude" in err and "'['" in err, "exclude: rc %d err %r" % (rc, err))
+    rules = os.path.join(tmp, "rules")
+    write(os.path.join(rules, "r.yml"), """rules:
+  - id: test.glob
+    name: Test glob
+    kind: generic
+    pattern: 'tok_[a-z0-9]{20}'
+    paths: ['src/[']
+    examples: ['tok_abcdefghij0123456789']
+    negative_examples: ['tok_short']
+""")
+    rc, out, err = run(["files", "--now", NOW, "--no-builtin-rules", "--rules", rules, tmp])
+    expect(rc == 2 and "r.yml" in err and "line 6" in err, "rules: rc %d err %r" % (rc, err))
+
+
+# 2. Truncated loose objects ----------------------------------------------------------------------
+
+def truncated(tmp, what):
+    repo = make_repo(tmp)
+    oid = rev(repo, what)
+    path = os.path.join(repo, ".git", "objects", oid[:2], oid[2:])
+    os.chmod(path, 0o644)
+    os.truncate(path, 30)
+    for cmd in ("git", "scan"):
+        rc, out, err = run([cmd, "--now", NOW, "--format", "json", repo])
+        rep = report(out)
+        incomplete_rc(rc, rep, cmd)
+        bad = [d for d in diags(rep, "corrupt_object") if oid in json.dumps(d)]
+        expect(bad, "%s: no corrupt_object diagnostic naming %s: %s" % (cmd, oid, out[-600:]))
+
+
+@case
+def truncated_loose_commit(tmp):
+    truncated(tmp, "HEAD~1")
+
+
+@case
+def truncated_loose_head_commit(tmp):
+    truncated(tmp, "HEAD")
+
+
+@case
+def truncated_loose_tree(tmp):
+    truncated(tmp, "HEAD:d")
+
+
+@case
+def truncated_loose_blob(tmp):
+    truncated(tmp, "HEAD~1:a.txt")
+
+
+def main():
+    global BIN
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("cases", nargs="*")
+    a = ap.parse_args()
+    BIN = os.path.abspath(a.bin)
+    passed = failed = 0
+    for fn in CASES:
+        if a.cases and fn.__name__ not in a.cases:
+            continue
+        tmp = tempfile.mkdtemp(prefix="fbs-hostile-")
+        try:
+            fn(tmp)
+            print("ok   %s" % fn.__name__)
+            passed += 1
+        except Fail as e:
+            print("FAIL %s: %s" % (fn.__name__, e))
+            failed += 1
+        finally:
+            for dirpath, dirnames, _ in os.walk(tmp):
+                for d in dirnames:
+                    try:
+                        os.chmod(os.path.join(dirpath, d), 0o755)
+                    except OSError:
+                        pass
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
