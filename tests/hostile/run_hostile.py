@@ -215,6 +215,38 @@ def truncated_loose_blob(tmp):
     truncated(tmp, "HEAD~1:a.txt")
 
 
+# 3. YAML nesting ---------------------------------------------------------------------------------
+
+DEEP = 150000  # 300 KB of '[' and ']': minutes of libyaml time before the limit was enforced early
+KUBE_TOKEN = ("eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50"
+              "In0.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl")
+
+
+@case
+def yaml_deep_scanned_kubeconfig(tmp):
+    root = os.path.join(tmp, "t")
+    write(os.path.join(root, "kubeconfig.yaml"),
+          "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: %s\n"
+          "x: %s%s\n" % (KUBE_TOKEN, "[" * DEEP, "]" * DEEP))
+    rc, out, err = run(["files", "--now", NOW, "--format", "json", root])
+    rep = report(out)
+    expect(rc == 1 and any(f["rule"]["id"] == "kubernetes.kubeconfig_token"
+                           for f in rep["findings"]),
+           "the regex finding did not stand: rc %d %s" % (rc, out[-500:]))
+    refused = diags(rep, "document_refused")
+    expect(refused and refused[0]["path"].endswith("kubeconfig.yaml")
+           and "deeper than 64" in refused[0]["message"], "no document_refused: %s" % refused)
+
+
+@case
+def yaml_deep_rules(tmp):
+    rules = os.path.join(tmp, "rules")
+    write(os.path.join(rules, "r.yml"), "rules:\n- id: x\n  y: %s%s\n" % ("[" * DEEP, "]" * DEEP))
+    rc, out, err = run(["files", "--now", NOW, "--rules", rules, tmp])
+    expect(rc == 2 and "r.yml" in err and "line 3" in err and "deeper than 64" in err,
+           "rc %d err %r" % (rc, err))
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
