@@ -36,6 +36,7 @@ struct cloud_args {
     const char *region;
     const char *endpoint_url;
     const char *ca_bundle;
+    long timeout; /* seconds per attempt of a call; 0: the default */
 };
 
 enum {
@@ -43,6 +44,7 @@ enum {
     OPT_REGION,
     OPT_ENDPOINT_URL,
     OPT_CA_BUNDLE,
+    OPT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +53,7 @@ static const struct option long_opts[] = {
     {"region", required_argument, NULL, OPT_REGION},
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT_URL},
     {"ca-bundle", required_argument, NULL, OPT_CA_BUNDLE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -73,6 +76,8 @@ static void cloud_usage(FILE *out)
             "                          AWS_DEFAULT_REGION, the profile's region, us-east-1)\n"
             "      --endpoint-url URL  send every API call to URL (an emulator or a proxy)\n"
             "      --ca-bundle FILE    trust the certificate authorities in FILE (PEM)\n"
+            "      --timeout SECONDS   per attempt of an API call, 1..3600 (default 60); a call\n"
+            "                          is tried at most 4 times (throttling, 5xx, timeouts)\n"
             "%s\n"
             "exit status: 0 clean, 1 findings, 2 usage/configuration error or the account could\n"
             "not be read at all, 3 incomplete (some API calls failed: see the diagnostics)\n",
@@ -133,6 +138,19 @@ static int parse_args(struct cloud_args *a, int argc, char **argv)
             }
             a->ca_bundle = optarg;
             break;
+        case OPT_TIMEOUT: {
+            char *end;
+            long n;
+
+            errno = 0;
+            n = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || n < 1 || n > 3600) {
+                fbs_cli_error("--timeout: invalid value '%s' (expected 1..3600 seconds)", optarg);
+                return -1;
+            }
+            a->timeout = n;
+            break;
+        }
         case 'h':
             cloud_usage(stdout);
             return 1;
@@ -227,6 +245,7 @@ static int run_aws(struct cloud_args *a)
     ao.creds = &creds;
     ao.endpoint_url = a->endpoint_url;
     ao.ca_bundle = a->ca_bundle;
+    ao.timeout_s = a->timeout;
     ao.filter = vocab_filter;
     ao.filter_payload = a->out.vocab;
     hook = getenv("FALLBACK_SCAN_AWS_BACKOFF_MS");

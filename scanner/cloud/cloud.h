@@ -93,6 +93,7 @@ struct fbs_aws_opts {
     const char *ca_bundle;             /* PEM file of trusted CAs; NULL: the system store */
     unsigned max_tries;                /* attempts per call (throttling, 5xx); 0: 4 */
     unsigned backoff_ms;               /* first retry delay; 0: 250 ms (tests: 1) */
+    long timeout_s;                    /* per attempt of a call; 0: 60 s */
     unsigned report_polls;             /* credential report: GetCredentialReport polls; 0: 10 */
     /* Roles and secrets are collected when their name, path, description or a tag passes the
      * filter; NULL collects all of them. */

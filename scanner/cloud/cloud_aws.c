@@ -1327,6 +1327,7 @@ int fbs_aws_collect(struct fbs_vec *records, char **account_out, const struct fb
     hopts.ca_bundle = opts->ca_bundle;
     hopts.max_tries = opts->max_tries;
     hopts.backoff_ms = opts->backoff_ms;
+    hopts.timeout_s = opts->timeout_s;
     rc = fbs_http_new(&a.http, &hopts);
     if (rc < 0)
         goto done;

@@ -14,7 +14,8 @@
 
 #include "../core/banned.h"
 
-#define MAX_BACKOFF_MS 8000
+#define MAX_BACKOFF_MS    8000
+#define MAX_RETRY_AFTER_S 60
 
 struct fbs_http {
     CURL *curl;
@@ -231,6 +232,7 @@ int fbs_http_post(struct fbs_http *h, const struct fbs_http_request *req,
     for (try = 1;; try++) {
         CURLcode cc;
         bool retry;
+        unsigned wait;
 
         fbs_buf_truncate(&resp->body, 0);
         h->errbuf[0] = '\0';
@@ -258,7 +260,20 @@ int fbs_http_post(struct fbs_http *h, const struct fbs_http_request *req,
                                try > 1 ? " (after retries)" : "");
             goto done;
         }
-        sleep_ms(delay);
+        wait = delay;
+        if (cc == CURLE_OK) {
+            /* The server says when to come back (429, 503): at least that, at most 60 s. */
+            curl_off_t ra = 0;
+
+            if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0) {
+                unsigned ms =
+                    ra >= MAX_RETRY_AFTER_S ? MAX_RETRY_AFTER_S * 1000u : (unsigned)ra * 1000u;
+
+                if (ms > wait)
+                    wait = ms;
+            }
+        }
+        sleep_ms(wait);
         delay = delay > MAX_BACKOFF_MS / 2 ? MAX_BACKOFF_MS : delay * 2;
     }
 done:

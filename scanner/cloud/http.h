@@ -14,7 +14,9 @@
  *   - A response body larger than max_response is an error, not an unbounded allocation.
  *   - Transient failures (connection errors, timeouts, HTTP 429 and 5xx, and whatever the
  *     request's `transient` callback recognises, such as an AWS "Throttling" error) are retried
- *     up to max_tries attempts in all, with exponential backoff.
+ *     up to max_tries attempts in all, with exponential backoff; a Retry-After (seconds or an
+ *     HTTP date) on a 429/5xx answer is honoured, waiting at most 60 s. So a call takes at most
+ *     max_tries x timeout_s plus the waits (default 4 x 60 s + 8.75 s of backoff).
  */
 #ifndef FBS_HTTP_H
 #define FBS_HTTP_H

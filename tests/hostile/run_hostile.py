@@ -19,9 +19,12 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 NOW = "2026-01-01T00:00:00Z"
 LIMIT = 60  # seconds per run; ASan builds are slow, the inputs here take well under a second
@@ -245,6 +248,125 @@ def yaml_deep_rules(tmp):
     rc, out, err = run(["files", "--now", NOW, "--rules", rules, tmp])
     expect(rc == 2 and "r.yml" in err and "line 3" in err and "deeper than 64" in err,
            "rc %d err %r" % (rc, err))
+
+
+# 4. Timeouts -------------------------------------------------------------------------------------
+
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "AKIAFALLBACKSCANTEST", "AWS_SECRET_ACCESS_KEY": "x" * 40,
+           "AWS_REGION": "us-east-1", "FALLBACK_SCAN_AWS_BACKOFF_MS": "1",
+           "FALLBACK_SCAN_CACHE": "off"}
+
+
+def run_env(args, env, limit=LIMIT):
+    full = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    full.update(env)
+    try:
+        p = subprocess.run([BIN] + args, env=full, capture_output=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        raise Fail("timed out after %ds: %s" % (limit, " ".join(args)))
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+class Server:
+    """A loopback HTTP server on its own thread: 'silent' reads requests and never answers;
+    'retry_after' answers every request 503 with Retry-After: 1 and notes when each came."""
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.times = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.stop = False
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            threading.Thread(target=self.handle, args=(c,), daemon=True).start()
+
+    def handle(self, c):
+        buf = b""
+        try:
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    return
+                buf += data
+                while b"\r\n\r\n" in buf:
+                    head, rest = buf.split(b"\r\n\r\n", 1)
+                    n = 0
+                    for line in head.split(b"\r\n"):
+                        if line.lower().startswith(b"content-length:"):
+                            n = int(line.split(b":")[1])
+                    if len(rest) < n:
+                        break
+                    buf = rest[n:]
+                    self.times.append(time.monotonic())
+                    if self.mode == "retry_after":
+                        body = b"<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error>" \
+                               b"</ErrorResponse>"
+                        c.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                                  b"Content-Type: text/xml\r\nContent-Length: %d\r\n\r\n"
+                                  % len(body) + body)
+        except OSError:
+            return
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@case
+def aws_timeout(tmp):
+    srv = Server("silent")
+    try:
+        t0 = time.monotonic()
+        rc, out, err = run_env(["cloud", "aws", "--now", NOW, "--timeout", "1", "--endpoint-url",
+                                "http://127.0.0.1:%d" % srv.port], AWS_ENV)
+        took = time.monotonic() - t0
+    finally:
+        srv.close()
+    expect(rc in (2, 3) and "timed out" in (out + err).lower(), "rc %d: %r" % (rc, err[-300:]))
+    expect(took < 30, "took %.1f s with --timeout 1 (4 attempts)" % took)
+    rc, out, err = run_env(["cloud", "aws", "--timeout", "0"], AWS_ENV)
+    expect(rc == 2 and "--timeout" in err, "--timeout 0: rc %d %r" % (rc, err))
+
+
+@case
+def aws_retry_after(tmp):
+    srv = Server("retry_after")
+    try:
+        rc, out, err = run_env(["cloud", "aws", "--now", NOW, "--endpoint-url",
+                                "http://127.0.0.1:%d" % srv.port], AWS_ENV)
+    finally:
+        srv.close()
+    expect(len(srv.times) == 4, "%d attempts (want 4): rc %d %r" % (len(srv.times), rc, err))
+    gaps = [b - a for a, b in zip(srv.times, srv.times[1:])]
+    # The backoff is 1 ms here (FALLBACK_SCAN_AWS_BACKOFF_MS): only Retry-After explains 1 s.
+    expect(all(g >= 0.9 for g in gaps), "Retry-After: 1 not honoured: gaps %s" % gaps)
+
+
+@case
+def inventory_fifo(tmp):
+    fifo = os.path.join(tmp, "inv.json")
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    rc, out, err = run(["inventory", "--now", NOW, "--format", "json", fifo])
+    took = time.monotonic() - t0
+    expect(rc == 3, "rc %d: %r" % (rc, err))
+    d = diags(report(out), "inventory_unreadable")
+    expect(d and d[0]["path"].endswith("inv.json") and "no data" in d[0]["message"],
+           "no diagnostic: %s" % out[-400:])
+    expect(took < 40, "took %.1f s" % took)
 
 
 def main():
