@@ -824,10 +824,15 @@ static void cache_write(const char *dir, const char *path, const void *bytes, si
             break;
         off += (size_t)n;
     }
-    if (close(fd) == 0 && off == len)
-        rename(tmp.ptr, path);
-    else
+    /* fsync before the rename, or a crash can leave a renamed but empty cache entry; a failed
+     * rename must not leave the temporary file behind either. */
+    if (off == len && fsync(fd) == 0 && close(fd) == 0) {
+        if (rename(tmp.ptr, path) != 0)
+            unlink(tmp.ptr);
+    } else {
+        close(fd);
         unlink(tmp.ptr);
+    }
 done:
     fbs_buf_release(&tmp);
 }

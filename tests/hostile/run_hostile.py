@@ -369,6 +369,47 @@ def inventory_fifo(tmp):
     expect(took < 40, "took %.1f s" % took)
 
 
+# 10. Atomic reports ------------------------------------------------------------------------------
+
+def small_fsize():
+    """In the child: writes past 300 bytes fail with EFBIG (SIGXFSZ ignored, so no signal)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300))
+
+
+@case
+def report_atomic_on_write_failure(tmp):
+    root = os.path.join(tmp, "t")
+    for i in range(5):
+        write(os.path.join(root, "s%d.txt" % i), SECRET)
+    out_dir = os.path.join(tmp, "out")
+    os.makedirs(out_dir)
+    for opt in ("-o", "--write-baseline"):
+        target = os.path.join(out_dir, "report.json")
+        write(target, "OLD REPORT\n")
+        args = ["files", "--now", NOW, "--format", "json", root]
+        args += [opt, target] if opt == "-o" else ["-o", "/dev/null", opt, target]
+        rc, out, err = run(args, preexec=small_fsize)
+        expect(rc == 2, "%s: rc %d (want 2): %r" % (opt, rc, err))
+        expect("cannot write" in err and "too large" in err, "%s: message %r" % (opt, err))
+        with open(target) as f:
+            expect(f.read() == "OLD REPORT\n", "%s: the old report was damaged" % opt)
+        expect(os.listdir(out_dir) == ["report.json"],
+               "%s: temporary files left: %s" % (opt, os.listdir(out_dir)))
+    # Without the limit the report is replaced, keeping the old file's mode.
+    os.chmod(target, 0o640)
+    rc, out, err = run(["files", "--now", NOW, "--format", "json", "-o", target, root])
+    expect(rc == 1, "rc %d: %r" % (rc, err))
+    report(open(target).read())
+    expect(os.stat(target).st_mode & 0o777 == 0o640, "mode not kept")
+    expect(os.listdir(out_dir) == ["report.json"], "temporary files left")
+    # A symlink is followed: the link stays, the file it names is replaced.
+    link = os.path.join(out_dir, "link.json")
+    os.symlink("report.json", link)
+    rc, out, err = run(["files", "--now", NOW, "--format", "text", "-o", link, root])
+    expect(os.path.islink(link) and "Other secrets" in open(target).read(), "symlink: %r" % err)
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
