@@ -826,12 +826,12 @@ static void cache_write(const char *dir, const char *path, const void *bytes, si
     }
     /* fsync before the rename, or a crash can leave a renamed but empty cache entry; a failed
      * rename must not leave the temporary file behind either. */
-    if (off == len && fsync(fd) == 0 && close(fd) == 0) {
-        if (rename(tmp.ptr, path) != 0)
+    {
+        bool ok = off == len && fsync(fd) == 0;
+
+        ok = close(fd) == 0 && ok;
+        if (!ok || rename(tmp.ptr, path) != 0)
             unlink(tmp.ptr);
-    } else {
-        close(fd);
-        unlink(tmp.ptr);
     }
 done:
     fbs_buf_release(&tmp);
