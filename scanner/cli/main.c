@@ -3,7 +3,9 @@
  */
 #include "cli.h"
 #include "cloud_cli.h"
+#include "../core/buf.h"
 #include "../core/error.h"
+#include "../core/text.h"
 #include "../match/ruleset.h"
 
 #include <getopt.h>
@@ -29,13 +31,20 @@ static const struct fbs_cmd commands[] = {
 
 void fbs_cli_error(const char *fmt, ...)
 {
+    struct fbs_buf msg = FBS_BUF_INIT, safe = FBS_BUF_INIT;
     va_list ap;
+    int rc;
 
-    fputs("fallback-scan: ", stderr);
+    /* Messages quote names from scanned trees and committed files: escape control characters
+     * so that they cannot drive the terminal or forge lines. */
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    rc = fbs_buf_vprintf(&msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (rc == 0)
+        rc = fbs_text_escape(&safe, msg.ptr, msg.len, false);
+    fprintf(stderr, "fallback-scan: %s\n", rc == 0 ? safe.ptr : "out of memory");
+    fbs_buf_release(&msg);
+    fbs_buf_release(&safe);
 }
 
 void fbs_cli_bad_option(const char *cmd, const char *arg, int c)

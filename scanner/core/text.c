@@ -524,3 +524,64 @@ int fbs_base64_decode(unsigned char **out, size_t *outlen, const char *s, size_t
     *outlen = o;
     return 0;
 }
+
+/* The UTF-8 sequences that steer a terminal or reorder text although they print nothing: the C1
+ * controls (U+0080..U+009F, which some terminals obey as CSI and friends) and the bidirectional
+ * overrides and isolates (U+202A..U+202E, U+2066..U+2069). Their length at p, or 0. */
+static size_t invisible_control(const unsigned char *p, size_t n)
+{
+    if (n >= 2 && p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+        return 2;
+    if (n >= 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE)
+        return 3;
+    if (n >= 3 && p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+        return 3;
+    return 0;
+}
+
+int fbs_text_escape(struct fbs_buf *out, const char *s, size_t len, bool quote)
+{
+    struct fbs_buf clean = FBS_BUF_INIT;
+    const unsigned char *p;
+    bool needs = false;
+    size_t i;
+    int rc = fbs_utf8_sanitize(&clean, s, len);
+
+    if (rc < 0)
+        goto done;
+    p = (const unsigned char *)clean.ptr;
+    for (i = 0; i < clean.len && !needs; i++)
+        needs = p[i] < 0x20 || p[i] == 0x7F || invisible_control(p + i, clean.len - i) ||
+                (quote && (p[i] == '"' || p[i] == '\\'));
+    if (!needs) {
+        rc = fbs_buf_put(out, clean.ptr, clean.len);
+        goto done;
+    }
+    if (quote)
+        rc = fbs_buf_putc(out, '"');
+    for (i = 0; i < clean.len && rc == 0;) {
+        static const char named[] = "abtnvfr"; /* \a (7) ... \r (13) */
+        size_t k = invisible_control(p + i, clean.len - i);
+        unsigned char c = p[i];
+
+        if (k) {
+            for (; k && rc == 0; k--, i++)
+                rc = fbs_buf_printf(out, "\\%03o", p[i]);
+            continue;
+        }
+        if (c >= 7 && c <= 13)
+            rc = fbs_buf_printf(out, "\\%c", named[c - 7]);
+        else if (c < 0x20 || c == 0x7F)
+            rc = fbs_buf_printf(out, "\\%03o", c);
+        else if (quote && (c == '"' || c == '\\'))
+            rc = fbs_buf_printf(out, "\\%c", c);
+        else
+            rc = fbs_buf_putc(out, (char)c);
+        i++;
+    }
+    if (rc == 0 && quote)
+        rc = fbs_buf_putc(out, '"');
+done:
+    fbs_buf_release(&clean);
+    return rc < 0 ? FBS_ENOMEM : 0;
+}

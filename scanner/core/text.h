@@ -54,6 +54,16 @@ bool fbs_is_binary(const void *data, size_t len);
 /* Append `len` bytes to `out` as valid UTF-8, replacing each invalid sequence with U+FFFD. */
 int fbs_utf8_sanitize(struct fbs_buf *out, const void *data, size_t len);
 
+/*
+ * Append `len` bytes to `out` for a terminal or a text report, so that a hostile name cannot
+ * forge lines or drive the terminal (git's core.quotePath style): invalid UTF-8 becomes U+FFFD,
+ * control characters become C escapes (\n, \t, \033 ...), and so do the C1 controls and the
+ * bidirectional overrides (their UTF-8 bytes in octal). With `quote`, a string that needs any
+ * escape is wrapped in double quotes with '"' and '\' escaped too, as git prints such paths;
+ * a plain string is appended as it is. 0 or FBS_ENOMEM.
+ */
+int fbs_text_escape(struct fbs_buf *out, const char *s, size_t len, bool quote);
+
 /* Whether the bytes are valid UTF-8. */
 bool fbs_utf8_valid(const void *data, size_t len);
 

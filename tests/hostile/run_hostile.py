@@ -410,6 +410,60 @@ def report_atomic_on_write_failure(tmp):
     expect(os.path.islink(link) and "Other secrets" in open(target).read(), "symlink: %r" % err)
 
 
+# 11. Control characters in names ----------------------------------------------------------------
+
+EVIL = "evil\n  where:    forged.txt:1:1\x1b[2J\x1b]0;owned\x07\u202e.txt"
+
+
+def no_raw_controls(text, what):
+    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or ord(c) == 0x7F
+           or 0x80 <= ord(c) <= 0x9F or c in "\u202a\u202b\u202c\u202d\u202e"]
+    expect(not bad, "%s: raw control characters %r in %r" % (what, bad, text[-600:]))
+    expect("forged.txt:1:1\n" not in text and not any(
+        l.startswith("  where:    forged") for l in text.split("\n")), "%s: forged line" % what)
+
+
+@case
+def text_escapes_hostile_names(tmp):
+    root = os.path.join(tmp, "t")
+    write(os.path.join(root, EVIL), SECRET)
+    rc, out, err = run(["files", "--now", NOW, "--format", "text", "--color", root])
+    expect(rc == 1, "rc %d: %r" % (rc, err))
+    plain = out.replace("\x1b[1m", "").replace("\x1b[0m", "").replace("\x1b[2m", "")
+    plain = plain.replace("\x1b[31m", "").replace("\x1b[33m", "")
+    no_raw_controls(plain, "files")
+    expect('evil\\n  where:    forged.txt:1:1\\033[2J\\033]0;owned\\a\\342\\200\\256.txt"'
+           in out, "no git-style quoting: %r" % out[:400])
+    # git: a hostile path, author and a diagnostic about the path (a truncated blob).
+    repo = os.path.join(tmp, "repo")
+    os.makedirs(repo)
+    git(repo, "init", "-q", "-b", "main")
+    write(os.path.join(repo, EVIL), SECRET)
+    git(repo, "add", ".")
+    env = dict(os.environ, **GIT_ENV)
+    env.update(GIT_AUTHOR_DATE="2020-01-01T00:00:00Z", GIT_COMMITTER_DATE="2020-01-01T00:00:00Z",
+               GIT_AUTHOR_NAME="Mallory\x1b[31m")
+    subprocess.run(["git", "-C", repo, "commit", "-qm", "x"], check=True, env=env,
+                   capture_output=True)
+    write(os.path.join(repo, "x\x1b[2Jy.txt"), "z\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "y", date="2020-01-02T00:00:00Z")
+    oid = rev(repo, "HEAD:x\x1b[2Jy.txt")
+    path = os.path.join(repo, ".git", "objects", oid[:2], oid[2:])
+    os.chmod(path, 0o644)
+    os.truncate(path, 10)
+    rc, out, err = run(["git", "--now", NOW, "--format", "text", repo])
+    expect(rc == 1, "git: rc %d: %r" % (rc, err))
+    no_raw_controls(out, "git")
+    expect("Mallory\\033[31m" in out and "x\\033[2Jy.txt" in out,
+           "git: author or diagnostic not escaped: %r" % out[-600:])
+    # Error messages on stderr quote committed text: escaped too.
+    bad = os.path.join(tmp, "bad")
+    write(os.path.join(bad, ".fallbackscanignore"), "path:a\x1b[2Jb c  # x\n")
+    rc, out, err = run(["files", "--now", NOW, bad])
+    expect(rc == 2 and "a\\033[2Jb c" in err and "\x1b" not in err, "stderr: %r" % err)
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
