@@ -2336,6 +2336,10 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
         rc = fbs_buf_printf(&ign, "%s%s", g.workdir, IGNORE_FILE_NAME) < 0 ? FBS_ENOMEM
              : o->ignores ? fbs_ignores_load_file(o->ignores, ign.ptr, target)
                           : 0;
+        if (rc == FBS_EIO) { /* unreadable: an error diagnostic, the scan goes on */
+            fbs_diags_add(o->diags, true, "unreadable", ign.ptr, "%s", fbs_error_message());
+            rc = 0;
+        }
         fbs_buf_release(&ign);
         if (rc == FBS_ENOTFOUND)
             rc = 0;

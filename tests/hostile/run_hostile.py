@@ -464,6 +464,35 @@ def text_escapes_hostile_names(tmp):
     expect(rc == 2 and "a\\033[2Jb c" in err and "\x1b" not in err, "stderr: %r" % err)
 
 
+# 12. Unreadable target directory -----------------------------------------------------------------
+
+def no_dac_override():
+    """In the child: as root, drop the capabilities that bypass file permissions (from the
+    bounding set, so the exec'ed binary lacks them); others are subject to permissions anyway."""
+    if os.geteuid() == 0:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@case
+def unreadable_target_directory(tmp):
+    target = os.path.join(tmp, "t")
+    write(os.path.join(target, "sub", "a.txt"), SECRET)
+    os.chmod(target, 0)
+    try:
+        rc, out, err = run(["files", "--now", NOW, "--format", "json", target],
+                           preexec=no_dac_override)
+    finally:
+        os.chmod(target, 0o755)
+    expect(rc == 3, "rc %d (want 3): %r" % (rc, err))
+    rep = report(out)
+    expect(any(d["path"] == target for d in diags(rep, "unreadable")),
+           "no diagnostic for the directory: %s" % diags(rep))
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
