@@ -8,6 +8,7 @@
 #include "../core/text.h"
 #include "../match/ruleset.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +50,16 @@ void fbs_cli_error(const char *fmt, ...)
 
 void fbs_cli_bad_option(const char *cmd, const char *arg, int c)
 {
+    char shortopt[3];
+
+    /* getopt names a short option by optopt: inside a group ("-rf") or after a subcommand,
+     * argv[optind - 1] is another word ('files' in 'files -rf'). A long option is the word. */
+    if (optopt > 0 && optopt < 256 && isprint(optopt) && strncmp(arg, "--", 2)) {
+        shortopt[0] = '-';
+        shortopt[1] = (char)optopt;
+        shortopt[2] = '\0';
+        arg = shortopt;
+    }
     if (c == ':')
         fbs_cli_error("%s: option '%s' needs a value (see 'fallback-scan %s --help')", cmd, arg,
                       cmd);

@@ -493,6 +493,30 @@ def unreadable_target_directory(tmp):
            "no diagnostic for the directory: %s" % diags(rep))
 
 
+# 13. Smaller problems ----------------------------------------------------------------------------
+
+@case
+def cli_option_messages(tmp):
+    rc, out, err = run(["files", "-rf", tmp])
+    expect(rc == 2 and "unknown option '-r'" in err, "files -rf: %r" % err)
+    rc, out, err = run(["files", "-q", "-o"])
+    expect(rc == 2 and "option '-o' needs a value" in err, "files -o: %r" % err)
+    for opt in ("--max-file-size", "--max-blob-size"):
+        cmd = "files" if opt == "--max-file-size" else "git"
+        rc, out, err = run([cmd, opt, "0", tmp])
+        expect(rc == 2 and opt in err and "at least 1" in err, "%s 0: rc %d %r" % (opt, rc, err))
+
+
+@case
+def credential_report_diagnostic_names_file(tmp):
+    csv = os.path.join(tmp, "credential-report.csv")
+    write(csv, "user,arn,user_creation_time,password_enabled,password_last_used\n"
+               "alice,arn:aws:iam::123456789012:user/alice,2020-01-01T00:00:00+00:00,true\n")
+    rc, out, err = run(["inventory", "--now", NOW, "--format", "json", csv])
+    d = diags(report(out), "credential_report")
+    expect(d and d[0]["path"] == csv, "diagnostic path: %s" % d)
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
