@@ -517,6 +517,28 @@ def credential_report_diagnostic_names_file(tmp):
     expect(d and d[0]["path"] == csv, "diagnostic path: %s" % d)
 
 
+# A throwaway P-256 key made for this test (SEC1 DER, as `openssl ec -outform DER` writes it).
+EC_DER = bytes.fromhex(
+    "307702010104204fae2b8a707a1e07cde1dfdce06d14ca93fed5e923a5bb19f7dcbe6612e7273ea00a06082a86"
+    "48ce3d030107a14403420004fd7627df5be0d18997b1270ada2dd2abab641fc1bfae879294208e806728eecb9a"
+    "804b0fc9bc7c37de3d8bdc36ef119f6149ff52839ee05ad9c0d41d01257a7f")
+
+
+@case
+def der_key_and_damaged_gcp_found(tmp):
+    root = os.path.join(tmp, "t")
+    write(os.path.join(root, "keys", "app.der"), EC_DER, mode="wb")
+    write(os.path.join(root, "sa.json"),
+          '{"type": "service_account", "project_id": "acme-prod", "private_key_id": '
+          '"7d1e4c0a9b3f52e68c17a0d94be23f5c6a81d09e", "private_key": "-----BEGIN PRIVATE KEY-----'
+          '\\nMIICdQIBADANBgkqhkiG9w0BAQEFAASCAl8wggJbAgEAAoGBAPaH1\n')
+    rc, out, err = run(["files", "--now", NOW, "--format", "json", root])
+    rep = report(out)
+    got = {(f["rule"]["id"], os.path.basename(f["location"]["path"])) for f in rep["findings"]}
+    expect(("der.sec1_ec_private_key", "app.der") in got, "DER key not found: %s" % got)
+    expect(("gcp.service_account_key_damaged", "sa.json") in got, "GCP file not found: %s" % got)
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
