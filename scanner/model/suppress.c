@@ -373,14 +373,16 @@ int fbs_baseline_load(struct fbs_baseline *b, const char *path)
 done:
     fbs_buf_release(&text);
     if (rc == FBS_ENOMEM || (rc < 0 && rc != FBS_EPARSE && rc != FBS_EIO))
-        return fbs_error_set(FBS_ENOMEM, "out of memory");
-    if (rc < 0)
-        return rc;
-    if (!any)
-        return fbs_error_set(FBS_EPARSE,
-                             "baseline '%s': not a fallback-scan JSON, JSON Lines or SARIF report",
-                             path);
-    return 0;
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+    else if (rc == 0 && !any)
+        rc = fbs_error_set(FBS_EPARSE,
+                           "baseline '%s': not a fallback-scan JSON, JSON Lines or SARIF report",
+                           path);
+    if (rc < 0) { /* nothing to release on failure (found by fuzz_ignore) */
+        json_decref(b->known);
+        b->known = NULL;
+    }
+    return rc;
 }
 
 void fbs_baseline_release(struct fbs_baseline *b)

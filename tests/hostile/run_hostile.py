@@ -539,6 +539,24 @@ def der_key_and_damaged_gcp_found(tmp):
     expect(("gcp.service_account_key_damaged", "sa.json") in got, "GCP file not found: %s" % got)
 
 
+# 14. libgit2's leak on core.repositoryformatversion=1 -------------------------------------------
+
+@case
+def lsan_repositoryformatversion_1(tmp):
+    """Under scripts/test.sh --sanitize (ASan + LSan with tests/lsan.supp) the scan must end
+    cleanly: libgit2 1.5.1 leaks in git_config_foreach_match when it checks a version 1
+    repository's extensions, and LeakSanitizer aborted the run after the report."""
+    repo = make_repo(tmp)
+    git(repo, "config", "core.repositoryformatversion", "1")
+    git(repo, "config", "extensions.noop", "true")
+    for cmd in ("git", "scan"):
+        rc, out, err = run([cmd, "--now", NOW, "--format", "json", repo])
+        expect("LeakSanitizer" not in err and "AddressSanitizer" not in err,
+               "%s: sanitizer report: %s" % (cmd, err[-1500:]))
+        rep = report(out)
+        expect(rc == 1 and rep["findings"], "%s: rc %d %s" % (cmd, rc, err[-300:]))
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
