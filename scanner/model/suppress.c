@@ -374,10 +374,11 @@ done:
     fbs_buf_release(&text);
     if (rc == FBS_ENOMEM || (rc < 0 && rc != FBS_EPARSE && rc != FBS_EIO))
         rc = fbs_error_set(FBS_ENOMEM, "out of memory");
-    else if (rc == 0 && !any)
-        rc = fbs_error_set(FBS_EPARSE,
-                           "baseline '%s': not a fallback-scan JSON, JSON Lines or SARIF report",
-                           path);
+    else if (rc >= 0)
+        rc = any ? 0
+                 : fbs_error_set(
+                       FBS_EPARSE,
+                       "baseline '%s': not a fallback-scan JSON, JSON Lines or SARIF report", path);
     if (rc < 0) { /* nothing to release on failure (found by fuzz_ignore) */
         json_decref(b->known);
         b->known = NULL;
