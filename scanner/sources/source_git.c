@@ -512,18 +512,18 @@ static int odb_read_checked(git_odb_object **out, git_repository *repo, git_odb 
                             const git_oid *oid)
 {
     *out = NULL;
-    if (fbs_git_loose_check(git_repository_commondir(repo), oid->id) < 0) {
+    if (fbs_git_loose_check(git_repository_commondir(repo), oid->id, false) < 0) {
         git_error_set_str(GIT_ERROR_ODB, fbs_error_message());
         return GIT_ERROR;
     }
     return git_odb_read(out, odb, oid);
 }
 
-/* git_odb_read_header() behind the same check. */
+/* git_odb_read_header() behind the same check, of the header only. */
 static int odb_header_checked(size_t *len, git_object_t *type, git_repository *repo, git_odb *odb,
                               const git_oid *oid)
 {
-    if (fbs_git_loose_check(git_repository_commondir(repo), oid->id) < 0) {
+    if (fbs_git_loose_check(git_repository_commondir(repo), oid->id, true) < 0) {
         git_error_set_str(GIT_ERROR_ODB, fbs_error_message());
         return GIT_ERROR;
     }
@@ -1649,7 +1649,7 @@ static int head_load(struct gscan *g)
 
     if (git_reference_name_to_id(&oid, g->repo, "HEAD") < 0)
         return 0; /* unborn: in_head stays unknown */
-    if (fbs_git_loose_check(git_repository_commondir(g->repo), oid.id) < 0 ||
+    if (fbs_git_loose_check(git_repository_commondir(g->repo), oid.id, false) < 0 ||
         git_commit_lookup(&commit, g->repo, &oid) < 0) {
         g->head_corrupt = true; /* reported when the refs are resolved */
         return 0;
@@ -2032,7 +2032,7 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     if (e == 0 && type != GIT_OBJECT_BLOB)
         e = GIT_EINVALID;
     if (e == 0 && len && len <= r->max_blob)
-        e = git_odb_read(&obj, w->odb, &it->oid); /* checked with the header */
+        e = odb_read_checked(&obj, w->repo, w->odb, &it->oid);
     if (e < 0) {
         atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
         fbs_diags_add(o->diags, true, e == GIT_ENOTFOUND ? "missing_object" : "corrupt_object", hex,

@@ -54,7 +54,7 @@ static long loose_header(const unsigned char *h, size_t n, uint64_t *size)
     return (long)i + 1;
 }
 
-int fbs_git_loose_check(const char *objdir, const unsigned char id[20])
+int fbs_git_loose_check(const char *objdir, const unsigned char id[20], bool header_only)
 {
     static const char hexd[] = "0123456789abcdef";
     char path[4200], hex[41];
@@ -128,6 +128,8 @@ int fbs_git_loose_check(const char *objdir, const unsigned char id[20])
                     rc = fbs_error_set(FBS_EPARSE, "loose object has a malformed header");
                     goto done;
                 }
+                if (hlen > 0 && header_only)
+                    goto done; /* the header is whole: enough for a header read */
             }
             got += produced;
             if (hlen > 0 && got > want + (uint64_t)hlen) {

@@ -46,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size && fwrite(data, 1, size, f) != size)
         abort();
     fclose(f);
-    fbs_git_loose_check(dir, id);
+    fbs_git_loose_check(dir, id, true);
+    fbs_git_loose_check(dir, id, false);
     fbs_error_clear();
     unlink(path);
     return 0;
