@@ -13,5 +13,7 @@
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional one-time set-up (libFuzzer calls it before the first input; so does replay_main). */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 #endif

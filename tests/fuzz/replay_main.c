@@ -53,6 +53,9 @@ int main(int argc, char **argv)
 {
     int rc = 0, count = 0;
 
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
+
     for (int i = 1; i < argc; i++) {
         struct stat st;
 
