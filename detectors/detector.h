@@ -74,6 +74,7 @@ extern const struct fbs_detector fbs_detector_temporary;
 extern const struct fbs_detector fbs_detector_pem;
 extern const struct fbs_detector fbs_detector_openssh;
 extern const struct fbs_detector fbs_detector_pkcs12;
+extern const struct fbs_detector fbs_detector_der_key;
 extern const struct fbs_detector fbs_detector_kubeconfig;
 extern const struct fbs_detector fbs_detector_gcp;
 extern const struct fbs_detector fbs_detector_fallback;

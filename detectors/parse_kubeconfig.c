@@ -220,13 +220,26 @@ static int user_facts(struct fbs_finding *f, const struct fbs_conf *conf, bool c
     return rc;
 }
 
-static int kubeconfig_facts(struct fbs_finding *f, const struct fbs_blob *b, bool client_key)
+static int kubeconfig_facts(struct fbs_finding *f, const struct fbs_detect_ctx *ctx,
+                            bool client_key)
 {
+    const struct fbs_blob *b = ctx->blob;
     struct fbs_conf *conf = NULL;
     int rc;
 
     if (b->binary || b->len > MAX_KUBECONFIG || !memmem(b->data, b->len, "users", 5))
         return 0;
+    /* A document over the loader's limits (nesting, size) is refused and said so; the finding
+     * stands without the kubeconfig's facts. */
+    rc = fbs_conf_check_limits((const char *)b->data, b->len);
+    if (rc == FBS_EPARSE) {
+        if (ctx->diags)
+            fbs_diags_notice(ctx->diags, "document_refused", f->path, "kubeconfig not parsed: %s",
+                             fbs_error_message());
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
     rc = fbs_conf_parse(&conf, "kubeconfig", (const char *)b->data, b->len);
     if (rc < 0)
         return rc == FBS_EPARSE ? fbs_error_prefix(rc, "kubeconfig") : rc;
@@ -255,7 +268,7 @@ static int kube_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
     if (client_key && keep_error(&first, client_key_facts(f)))
         return first;
     if (ctx->blob)
-        keep_error(&first, kubeconfig_facts(f, ctx->blob, client_key));
+        keep_error(&first, kubeconfig_facts(f, ctx, client_key));
     return first;
 }
 

@@ -145,7 +145,7 @@ static void ssl_reason(struct p12_state *st, const char *what)
 
 /* ---- passwords ----------------------------------------------------------------------------- */
 
-static bool mac_supported(PKCS12 *p12, long *iter)
+static bool mac_supported(PKCS12 *p12, long *iter, long *raw)
 {
     const X509_ALGOR *alg = NULL;
     const ASN1_INTEGER *it = NULL;
@@ -154,6 +154,7 @@ static bool mac_supported(PKCS12 *p12, long *iter)
 
     PKCS12_get0_mac(NULL, &alg, NULL, &it, p12);
     *iter = integer(it);
+    *raw = it ? ASN1_INTEGER_get(it) : 1; /* absent: 1 (RFC 7292) */
     if (!alg)
         return false;
     X509_ALGOR_get0(&obj, NULL, NULL, alg);
@@ -176,7 +177,7 @@ static void try_password(struct p12_state *st, PKCS12 *p12, const char *pass, co
 /* Find the password by the MAC: st->opened 1 (found), 0 (none of ours), -1 (cannot tell). */
 static void find_password(struct p12_state *st, PKCS12 *p12)
 {
-    long iter, budget = GUESS_BUDGET;
+    long iter, raw, budget = GUESS_BUDGET;
     size_t i;
 
     if (!PKCS12_mac_present(p12)) {
@@ -186,10 +187,22 @@ static void find_password(struct p12_state *st, PKCS12 *p12)
         st->weak = "empty";
         return;
     }
-    if (!mac_supported(p12, &iter) || iter < 0 || iter > GUESS_BUDGET / 2) {
+    if (!mac_supported(p12, &iter, &raw)) {
         st->opened = -1;
-        snprintf(st->reason, sizeof(st->reason), "MAC algorithm unsupported or over %ld iterations",
-                 GUESS_BUDGET / 2);
+        snprintf(st->reason, sizeof(st->reason), "MAC algorithm unsupported");
+        return;
+    }
+    if (iter < 0) {
+        /* 0 or negative (ASN1_INTEGER_get gives -1 for a value it cannot represent too). */
+        st->opened = -1;
+        snprintf(st->reason, sizeof(st->reason),
+                 "MAC iteration count %ld is invalid (at least 1 is required)", raw);
+        return;
+    }
+    if (iter > GUESS_BUDGET / 2) {
+        st->opened = -1;
+        snprintf(st->reason, sizeof(st->reason), "MAC iteration count %ld is over %ld iterations",
+                 iter, GUESS_BUDGET / 2);
         return;
     }
     try_password(st, p12, NULL, "empty", NULL);

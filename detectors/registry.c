@@ -15,6 +15,7 @@ const struct fbs_detector *const fbs_detectors[] = {
     &fbs_detector_pem,
     &fbs_detector_openssh,
     &fbs_detector_pkcs12,
+    &fbs_detector_der_key,
     &fbs_detector_kubeconfig,
     &fbs_detector_gcp,
     &fbs_detector_tfstate,

@@ -2,6 +2,7 @@
 #include "vocab.h"
 #include "../scanner/core/alloc.h"
 #include "../scanner/core/error.h"
+#include "../scanner/core/text.h"
 #include "../scanner/model/builtin.h"
 #include "../scanner/model/conf.h"
 
@@ -336,8 +337,14 @@ static int load_custody(struct fbs_vocab *v, const struct fbs_conf *c)
         {
             struct fbs_custody_rule *cr;
 
+            const char *why;
+
             if (!json_is_string(g))
                 return perr(c, it, "globs", "globs must be strings");
+            if (!fbs_glob_check(json_string_value(g), &why)) {
+                fbs_error_set(FBS_EPARSE, "bad glob '%.200s': %s", json_string_value(g), why);
+                return perr_last(c, it, "globs");
+            }
             if (fbs_array_grow((void **)&v->custody, &v->custody_cap, v->ncustody + 1,
                                sizeof(*v->custody)) < 0)
                 return FBS_ENOMEM;

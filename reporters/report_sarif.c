@@ -380,8 +380,8 @@ static void rule_desc_of(struct rule_desc *out, const struct fbs_finding *f)
 static const char *rule_precision(const struct rule_desc *f)
 {
     static const char *const structural[] = {
-        "private_key",           "private_key_encrypted", "pkcs12", "java_keystore",
-        "kubeconfig_client_key", "age_secret_key",        NULL};
+        "private_key",     "private_key_encrypted", "pkcs12",         "java_keystore",
+        "private_key_der", "kubeconfig_client_key", "age_secret_key", NULL};
     size_t i;
 
     if (f->cloud)

@@ -82,13 +82,31 @@ static int text_begin(void **state, const struct fbs_report_opts *opts,
     return 0;
 }
 
+/* Scanned strings (names, keys, messages) with control characters escaped: a file name with a
+ * newline or ESC in it must not forge report lines or drive the terminal. */
 static int put_safe(struct fbs_buf *b, const char *s)
 {
-    return s ? fbs_utf8_sanitize(b, s, strlen(s)) : fbs_buf_puts(b, "-");
+    return s ? fbs_text_escape(b, s, strlen(s), false) : fbs_buf_puts(b, "-");
+}
+
+/* A path or resource name: quoted git-style when it needs escapes. */
+static int put_path(struct fbs_buf *b, const char *s)
+{
+    return s ? fbs_text_escape(b, s, strlen(s), true) : fbs_buf_puts(b, "-");
+}
+
+/* Render into a scratch buffer with `fill`, then append it escaped (snippets, secrets). */
+static int put_rendered(struct fbs_buf *b, struct fbs_buf *tmp)
+{
+    int rc = fbs_text_escape(b, tmp->ptr ? tmp->ptr : "", tmp->len, false);
+
+    fbs_buf_release_wipe(tmp);
+    return rc;
 }
 
 static int render(struct text_state *st, const struct fbs_finding *f, struct fbs_buf *b)
 {
+    struct fbs_buf tmp = FBS_BUF_INIT;
     size_t i;
     int rc = 0;
 
@@ -106,7 +124,7 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
         rc |= fbs_buf_putc(b, '\n');
     }
     rc |= fbs_buf_puts(b, "  where:    ");
-    rc |= put_safe(b, f->path ? f->path : f->resource);
+    rc |= put_path(b, f->path ? f->path : f->resource);
     if (f->line)
         rc |= fbs_buf_printf(b, ":%u:%u", f->line, f->column);
     else if (f->byte_offset >= 0)
@@ -114,8 +132,11 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
     if (f->custody)
         rc |= fbs_buf_printf(b, "  [%s]", f->custody);
     rc |= fbs_buf_putc(b, '\n');
-    if (f->commit)
-        rc |= fbs_buf_printf(b, "  commit:   %.12s %s\n", f->commit, f->author ? f->author : "");
+    if (f->commit) {
+        rc |= fbs_buf_printf(b, "  commit:   %.12s ", f->commit);
+        rc |= f->author ? put_safe(b, f->author) : 0;
+        rc |= fbs_buf_putc(b, '\n');
+    }
     if (f->key_path || f->key) {
         rc |= fbs_buf_puts(b, "  key:      ");
         rc |= put_safe(b, f->key_path ? f->key_path : f->key);
@@ -123,28 +144,37 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
     }
     rc |= fbs_buf_puts(b, "  secret:   ");
     if (st->opts->show_secrets && !memchr(f->secret, '\n', f->secret_len))
-        rc |= fbs_utf8_sanitize(b, f->secret, f->secret_len);
+        rc |= fbs_utf8_sanitize(&tmp, f->secret, f->secret_len);
     else
-        rc |= fbs_redact_finding_secret(b, f);
+        rc |= fbs_redact_finding_secret(&tmp, f);
+    rc |= put_rendered(b, &tmp);
     rc |= fbs_buf_putc(b, '\n');
     if (f->line_text) {
         rc |= fbs_buf_printf(b, "  line:     %s", C(st, DIM));
-        rc |= fbs_redact_snippet(b, f->line_text, f->line_secret_start, f->line_secret_len,
+        rc |= fbs_redact_snippet(&tmp, f->line_text, f->line_secret_start, f->line_secret_len,
                                  st->opts->show_secrets);
+        rc |= put_rendered(b, &tmp);
         rc |= fbs_buf_printf(b, "%s\n", C(st, RESET));
     }
     if (f->nindicators) {
         rc |= fbs_buf_printf(b, "  fallback: %.2f", f->fallback_confidence);
-        for (i = 0; i < f->nindicators; i++)
-            rc |= fbs_buf_printf(b, "%s %s (%s)", i ? "," : "", f->indicators[i].term,
-                                 f->indicators[i].where);
+        for (i = 0; i < f->nindicators; i++) {
+            rc |= fbs_buf_puts(b, i ? ", " : " ");
+            rc |= put_safe(b, f->indicators[i].term);
+            rc |= fbs_buf_puts(b, " (");
+            rc |= put_safe(b, f->indicators[i].where);
+            rc |= fbs_buf_putc(b, ')');
+        }
         rc |= fbs_buf_putc(b, '\n');
     }
     if (f->risk >= 0 && f->severity)
         rc |= fbs_buf_printf(b, "  risk:     %d %s%s\n", f->risk, f->severity,
                              f->standing == 1 ? ", STANDING ACCESS" : "");
-    for (i = 0; i < f->nreasons; i++)
-        rc |= fbs_buf_printf(b, "    - %s\n", f->reasons[i]);
+    for (i = 0; i < f->nreasons; i++) {
+        rc |= fbs_buf_puts(b, "    - ");
+        rc |= put_safe(b, f->reasons[i]);
+        rc |= fbs_buf_putc(b, '\n');
+    }
     /* What to do: the rule's remediation, else the advice for a fallback credential. */
     if (f->remediation || f->fallback_advice) {
         rc |= fbs_buf_puts(b, "  fix:      ");
@@ -153,8 +183,11 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
     }
     if (f->suppression) {
         rc |= fbs_buf_printf(b, "  suppressed: %s", fbs_suppression_name(f->suppression));
-        if (f->suppression_source)
-            rc |= fbs_buf_printf(b, " (%s)", f->suppression_source);
+        if (f->suppression_source) {
+            rc |= fbs_buf_puts(b, " (");
+            rc |= put_safe(b, f->suppression_source);
+            rc |= fbs_buf_putc(b, ')');
+        }
         rc |= fbs_buf_puts(b, ": ");
         rc |= put_safe(b, f->suppression_reason);
         rc |= fbs_buf_putc(b, '\n');
@@ -373,8 +406,17 @@ static int text_end(void *state)
         fprintf(out, "%sdiagnostics:%s\n", C(st, YELLOW), C(st, RESET));
         for (i = 0; i < info->diags->items.len; i++) {
             const struct fbs_diag *d = info->diags->items.items[i];
+            struct fbs_buf line = FBS_BUF_INIT;
 
-            fprintf(out, "  %s %s: %s\n", d->kind, d->path ? d->path : "-", d->message);
+            /* Paths and messages carry names from the scanned tree: escaped like findings. */
+            if (fbs_buf_printf(&line, "  %s ", d->kind) < 0 || put_path(&line, d->path) < 0 ||
+                fbs_buf_puts(&line, ": ") < 0 || put_safe(&line, d->message) < 0) {
+                fbs_buf_release(&line);
+                rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+                break;
+            }
+            fprintf(out, "%s\n", line.ptr);
+            fbs_buf_release(&line);
         }
     }
     if (atomic_load(&s->errors))

@@ -38,6 +38,7 @@ struct cloud_args {
     const char *regions;
     const char *endpoint_url;
     const char *ca_bundle;
+    long timeout; /* seconds per attempt of a call; 0: the default */
 };
 
 enum {
@@ -46,6 +47,7 @@ enum {
     OPT_ENDPOINT_URL,
     OPT_CA_BUNDLE,
     OPT_REGIONS,
+    OPT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +57,7 @@ static const struct option long_opts[] = {
     {"regions", required_argument, NULL, OPT_REGIONS},
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT_URL},
     {"ca-bundle", required_argument, NULL, OPT_CA_BUNDLE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -75,6 +78,10 @@ static const struct fbs_help_opt aws_opts[] = {
      NULL},
     {"--endpoint-url URL", "send every API call to URL (an emulator or a proxy)", NULL},
     {"--ca-bundle FILE", "trust the certificate authorities in FILE (PEM)", NULL},
+    {"--timeout SECONDS",
+     "per attempt of an API call, 1..3600 (default 60); a call\nis tried at most 4 times "
+     "(throttling, 5xx, timeouts)",
+     NULL},
     {NULL, NULL, NULL},
 };
 
@@ -233,6 +240,19 @@ static int parse_args(struct cloud_args *a, int argc, char **argv)
             }
             a->ca_bundle = optarg;
             break;
+        case OPT_TIMEOUT: {
+            char *end;
+            long n;
+
+            errno = 0;
+            n = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || n < 1 || n > 3600) {
+                fbs_cli_error("--timeout: invalid value '%s' (expected 1..3600 seconds)", optarg);
+                return -1;
+            }
+            a->timeout = n;
+            break;
+        }
         case 'h':
             cloud_usage(stdout);
             return 1;
@@ -330,6 +350,7 @@ static int run_aws(struct cloud_args *a)
     ao.endpoint_url = a->endpoint_url;
     ao.ca_bundle = a->ca_bundle;
     ao.regions = a->regions;
+    ao.timeout_s = a->timeout;
     ao.filter = fbs_cli_aws_filter;
     ao.filter_payload = a->out.vocab;
     hook = getenv("FALLBACK_SCAN_AWS_BACKOFF_MS");

@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 #include "help.h"
+#include "../core/afile.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
@@ -137,7 +138,7 @@ static int install(const char *repo_path, bool force, const char *fail_on)
     git_buf hooks = GIT_BUF_INIT_CONST(NULL, 0);
     struct fbs_buf path = FBS_BUF_INIT, text = FBS_BUF_INIT;
     struct stat st;
-    FILE *f;
+    struct fbs_afile af;
     int status = FBS_EXIT_USAGE;
 
     git_libgit2_init();
@@ -162,8 +163,21 @@ static int install(const char *repo_path, bool force, const char *fail_on)
         goto done;
     }
     mkdir(hooks.ptr, 0755); /* core.hooksPath may name a directory that does not exist yet */
-    f = fopen(path.ptr, "w");
-    if (!f || fputs(text.ptr, f) < 0 || fclose(f) != 0 || chmod(path.ptr, 0755) < 0) {
+    /* Atomically: a failed write must not leave a half hook that git would run. */
+    if (fbs_afile_open(&af, path.ptr) < 0) {
+        fbs_cli_fail("hook install");
+        goto done;
+    }
+    if (fputs(text.ptr, af.f) < 0) {
+        fbs_afile_abort(&af);
+        fbs_cli_error("hook install: cannot write %s: %s", path.ptr, strerror(errno));
+        goto done;
+    }
+    if (fbs_afile_commit(&af) < 0) {
+        fbs_cli_fail("hook install");
+        goto done;
+    }
+    if (chmod(path.ptr, 0755) < 0) {
         fbs_cli_error("hook install: cannot write %s: %s", path.ptr, strerror(errno));
         goto done;
     }

@@ -212,13 +212,25 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         case OPT_NO_BUILTIN:
             a->no_builtin = true;
             break;
-        case OPT_EXCLUDE:
+        case OPT_EXCLUDE: {
+            const char *why;
+
+            if (!fbs_glob_check(optarg, &why)) {
+                fbs_cli_error("--exclude: bad glob '%s': %s", optarg, why);
+                return -1;
+            }
             if (push_arg(&a->excludes, &a->nexcludes, optarg) < 0)
                 return -1;
             break;
+        }
         case OPT_MAX_FILE_SIZE:
             if (fbs_parse_size(&a->max_file_size, optarg) < 0) {
                 fbs_cli_fail("--max-file-size");
+                return -1;
+            }
+            /* 0 would skip every file and report a clean scan. */
+            if (!a->max_file_size) {
+                fbs_cli_error("--max-file-size: must be at least 1 byte");
                 return -1;
             }
             break;
@@ -250,6 +262,11 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         case OPT_MAX_BLOB_SIZE:
             if (fbs_parse_size(&a->max_blob_size, optarg) < 0) {
                 fbs_cli_fail("--max-blob-size");
+                return -1;
+            }
+            /* 0 is how "not given" is stored (then --max-file-size applies): refuse it. */
+            if (!a->max_blob_size) {
+                fbs_cli_error("--max-blob-size: must be at least 1 byte");
                 return -1;
             }
             break;

@@ -4,9 +4,12 @@
 #include "cli.h"
 #include "cloud_cli.h"
 #include "help.h"
+#include "../core/buf.h"
 #include "../core/error.h"
+#include "../core/text.h"
 #include "../match/ruleset.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,17 +41,34 @@ static const struct fbs_cmd commands[] = {
 
 void fbs_cli_error(const char *fmt, ...)
 {
+    struct fbs_buf msg = FBS_BUF_INIT, safe = FBS_BUF_INIT;
     va_list ap;
+    int rc;
 
-    fputs("fallback-scan: ", stderr);
+    /* Messages quote names from scanned trees and committed files: escape control characters
+     * so that they cannot drive the terminal or forge lines. */
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    rc = fbs_buf_vprintf(&msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (rc == 0)
+        rc = fbs_text_escape(&safe, msg.ptr, msg.len, false);
+    fprintf(stderr, "fallback-scan: %s\n", rc == 0 ? safe.ptr : "out of memory");
+    fbs_buf_release(&msg);
+    fbs_buf_release(&safe);
 }
 
 void fbs_cli_bad_option(const char *cmd, const char *arg, int c)
 {
+    char shortopt[3];
+
+    /* getopt names a short option by optopt: inside a group ("-rf") or after a subcommand,
+     * argv[optind - 1] is another word ('files' in 'files -rf'). A long option is the word. */
+    if (optopt > 0 && optopt < 256 && isprint(optopt) && strncmp(arg, "--", 2)) {
+        shortopt[0] = '-';
+        shortopt[1] = (char)optopt;
+        shortopt[2] = '\0';
+        arg = shortopt;
+    }
     if (c == ':')
         fbs_cli_error("%s: option '%s' needs a value (see 'fallback-scan %s --help')", cmd, arg,
                       cmd);

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "help.h"
 #include "../../reporters/reporter.h"
+#include "../core/afile.h"
 #include "../core/error.h"
 
 #include <errno.h>
@@ -294,16 +295,17 @@ static int write_baseline(const struct fbs_cli_output *o, const struct fbs_scan_
 {
     struct fbs_report_filter all = {.min_severity = FBS_SEV_INFO};
     struct fbs_report_opts ro;
-    FILE *f = fopen(o->write_baseline, "w");
-    int rc;
+    struct fbs_afile af;
+    int rc = fbs_afile_open(&af, o->write_baseline);
 
-    if (!f)
-        return fbs_error_set(FBS_EIO, "cannot write '%s': %s", o->write_baseline, strerror(errno));
+    if (rc < 0)
+        return rc;
     memset(&ro, 0, sizeof(ro));
-    ro.out = f;
+    ro.out = af.f;
     rc = fbs_pipeline_report(r, &all, &fbs_reporter_json, &ro, info);
-    if (fclose(f) != 0 && rc == 0)
-        rc = fbs_error_set(FBS_EIO, "cannot write '%s': %s", o->write_baseline, strerror(errno));
+    if (rc == 0)
+        return fbs_afile_commit(&af);
+    fbs_afile_abort(&af);
     return rc;
 }
 
@@ -312,15 +314,15 @@ int fbs_cli_output_finish(struct fbs_cli_output *o, const struct fbs_scan_result
 {
     struct fbs_report_opts ro;
     struct fbs_report_info ri;
+    struct fbs_afile af = {0};
     FILE *out = stdout;
     int rc;
 
+    /* -o is replaced atomically: a failed write leaves the previous report whole. */
     if (o->output) {
-        out = fopen(o->output, "w");
-        if (!out) {
-            fbs_cli_error("cannot write '%s': %s", o->output, strerror(errno));
-            return FBS_EXIT_USAGE;
-        }
+        if (fbs_afile_open(&af, o->output) < 0)
+            return fbs_cli_fail(NULL);
+        out = af.f;
     }
     memset(&ro, 0, sizeof(ro));
     ro.out = out;
@@ -341,10 +343,14 @@ int fbs_cli_output_finish(struct fbs_cli_output *o, const struct fbs_scan_result
     ri.partial = r->partial;
     ri.show_suppressed = o->filter.show_suppressed;
     rc = fbs_pipeline_report(r, &o->filter, fbs_reporter_find(o->format), &ro, &ri);
-    if (rc == 0 && fflush(out) != 0)
+    if (o->output) {
+        if (rc == 0)
+            rc = fbs_afile_commit(&af);
+        else
+            fbs_afile_abort(&af);
+    } else if (rc == 0 && fflush(out) != 0) {
         rc = fbs_error_set(FBS_EIO, "cannot write the report: %s", strerror(errno));
-    if (out != stdout && fclose(out) != 0 && rc == 0)
-        rc = fbs_error_set(FBS_EIO, "cannot write '%s': %s", o->output, strerror(errno));
+    }
     if (rc == 0 && o->write_baseline)
         rc = write_baseline(o, r, &ri);
     if (rc < 0)

@@ -229,7 +229,8 @@ done:
     return 0;
 }
 
-int aws_credreport_rows(struct fbs_vec *rows, const char *csv, size_t len, struct fbs_diags *d)
+int aws_credreport_rows(struct fbs_vec *rows, const char *csv, size_t len, struct fbs_diags *d,
+                        const char *origin)
 {
     struct csv c = {csv, csv + len, 1};
     struct record rec;
@@ -266,7 +267,7 @@ int aws_credreport_rows(struct fbs_vec *rows, const char *csv, size_t len, struc
 
         rc = csv_next(&c, &rec);
         if (rc == FBS_EPARSE) {
-            fbs_diags_add(d, true, "credential_report", NULL, "credential report: %s",
+            fbs_diags_add(d, true, "credential_report", origin, "credential report: %s",
                           fbs_error_message());
             rc = 0;
             break;
@@ -276,7 +277,7 @@ int aws_credreport_rows(struct fbs_vec *rows, const char *csv, size_t len, struc
         if (record_blank(&rec))
             continue;
         if (rec.n != ncols) {
-            fbs_diags_add(d, true, "credential_report", NULL,
+            fbs_diags_add(d, true, "credential_report", origin,
                           "credential report line %u: %zu fields where the header has %zu; "
                           "row skipped",
                           line, rec.n, ncols);
@@ -487,11 +488,17 @@ int aws_credreport_row_records(struct fbs_vec *out, const struct aws_report_row 
 int fbs_aws_credreport_parse(const char *csv, size_t len, struct fbs_vec *records_out,
                              struct fbs_diags *d)
 {
+    return fbs_aws_credreport_parse_from(csv, len, records_out, d, "credential report");
+}
+
+int fbs_aws_credreport_parse_from(const char *csv, size_t len, struct fbs_vec *records_out,
+                                  struct fbs_diags *d, const char *origin)
+{
     struct fbs_vec rows = FBS_VEC_INIT;
     size_t i;
     int rc;
 
-    rc = aws_credreport_rows(&rows, csv, len, d);
+    rc = aws_credreport_rows(&rows, csv, len, d, origin);
     for (i = 0; rc == 0 && i < rows.len; i++)
         rc = aws_credreport_row_records(records_out, rows.items[i]);
     fbs_vec_release(&rows, aws_report_row_free);

@@ -192,8 +192,10 @@ struct aws_report_row {
 };
 
 void aws_report_row_free(void *p);
-/* Parse the CSV into rows (struct aws_report_row *). Same contract as fbs_aws_credreport_parse. */
-int aws_credreport_rows(struct fbs_vec *rows, const char *csv, size_t len, struct fbs_diags *d);
+/* Parse the CSV into rows (struct aws_report_row *). Same contract as
+ * fbs_aws_credreport_parse_from; `origin` names the report in diagnostics. */
+int aws_credreport_rows(struct fbs_vec *rows, const char *csv, size_t len, struct fbs_diags *d,
+                        const char *origin);
 /* Records for one row (see fbs_aws_credreport_parse); appended to out. 0 or FBS_ENOMEM. */
 int aws_credreport_row_records(struct fbs_vec *out, const struct aws_report_row *row);
 /* The root access key record for key index `i` (0/1) of a root row, or, when row is NULL, the

@@ -131,5 +131,8 @@ int fbs_aws_collect(struct fbs_vec *records, char **account_out, const struct fb
  */
 int fbs_aws_credreport_parse(const char *csv, size_t len, struct fbs_vec *records_out,
                              struct fbs_diags *d);
+/* The same, naming the report `origin` (its file) in diagnostics ("credential report" above). */
+int fbs_aws_credreport_parse_from(const char *csv, size_t len, struct fbs_vec *records_out,
+                                  struct fbs_diags *d, const char *origin);
 
 #endif

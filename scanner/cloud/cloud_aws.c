@@ -579,7 +579,7 @@ static int read_report(struct aws *a)
     }
     rc = b64_decode(&csv, content);
     if (rc == 0)
-        rc = aws_credreport_rows(&a->report, csv.ptr, csv.len, a->diags);
+        rc = aws_credreport_rows(&a->report, csv.ptr, csv.len, a->diags, "iam:GetCredentialReport");
     if (rc == FBS_EPARSE)
         rc = fbs_error_prefix(FBS_EIO, "iam:GetCredentialReport");
     if (rc == 0)

@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -233,7 +235,9 @@ void fbs_cloud_item_error(struct fbs_cloud_set *s, const char *origin, const cha
 int fbs_cloud_read_file(struct fbs_buf *out, const char *path, uint64_t max_size)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking: opening a FIFO nobody writes to would otherwise block forever. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    bool stream;
     int rc = 0;
 
     if (fd < 0)
@@ -246,8 +250,33 @@ int fbs_cloud_read_file(struct fbs_buf *out, const char *path, uint64_t max_size
         rc = fbs_error_set(FBS_EIO, "is a directory (give the export files)");
         goto done;
     }
+    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
+        rc = fbs_error_set(FBS_EIO, "not a regular file, pipe or character device");
+        goto done;
+    }
+    /* A pipe, FIFO or device is read as long as data keeps coming (<(aws ...) works), but a
+     * writer that never writes must not hang the run: each wait is bounded. */
+    stream = !S_ISREG(st.st_mode);
     for (;;) {
         ssize_t n;
+
+        if (stream) {
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            int pr = poll(&pfd, 1, FBS_CLOUD_READ_IDLE_S * 1000);
+
+            if (pr < 0 && errno == EINTR)
+                continue;
+            if (pr < 0) {
+                rc = fbs_error_set(FBS_EIO, "%s", strerror(errno));
+                goto done;
+            }
+            if (pr == 0) {
+                rc = fbs_error_set(FBS_EIO,
+                                   "no data for %d s (a FIFO or pipe nobody writes to?): not read",
+                                   FBS_CLOUD_READ_IDLE_S);
+                goto done;
+            }
+        }
 
         if (max_size && out->len >= max_size) {
             char probe;
@@ -266,8 +295,8 @@ int fbs_cloud_read_file(struct fbs_buf *out, const char *path, uint64_t max_size
         }
         n = read(fd, out->ptr + out->len,
                  max_size && max_size - out->len < 65536 ? (size_t)(max_size - out->len) : 65536);
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue; /* EAGAIN: a stream polled readable raced; poll again */
         if (n < 0) {
             rc = fbs_error_set(FBS_EIO, "%s", strerror(errno));
             goto done;

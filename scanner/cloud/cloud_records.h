@@ -152,10 +152,15 @@ const char *fbs_cloud_str(const json_t *obj, const char *key);
 int fbs_cloud_date(fbs_time_t *out, const json_t *obj, const char *key);
 /* Overwrite every string inside `v` (recursively) with zeros, in place. NULL is a no-op. */
 void fbs_cloud_json_wipe(json_t *v);
+/* How long fbs_cloud_read_file() waits for the next bytes of a pipe, FIFO or device. */
+#define FBS_CLOUD_READ_IDLE_S 10
+
 /*
- * Read a whole file into `out` (appended; at most max_size bytes, 0: no limit). 0, or FBS_EIO
- * with a message (no such file, a directory, larger than the limit), FBS_ENOMEM. Callers wipe
- * the buffer when the file may hold secrets (fbs_buf_release_wipe).
+ * Read a whole file into `out` (appended; at most max_size bytes, 0: no limit). A pipe, FIFO or
+ * character device is read until end of file, but waiting more than FBS_CLOUD_READ_IDLE_S for
+ * its next bytes is an error (opening never blocks). 0, or FBS_EIO with a message (no such file,
+ * a directory or socket, larger than the limit, no data in time), FBS_ENOMEM. Callers wipe the
+ * buffer when the file may hold secrets (fbs_buf_release_wipe).
  */
 int fbs_cloud_read_file(struct fbs_buf *out, const char *path, uint64_t max_size);
 /* An error diagnostic about one item of an input (kind "inventory_item"). */

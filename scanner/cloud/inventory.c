@@ -22,8 +22,8 @@
  * joins the cloud library).
  */
 #ifdef FBS_HAVE_AWS_CREDREPORT
-int fbs_aws_credreport_parse(const char *csv, size_t len, struct fbs_vec *records_out,
-                             struct fbs_diags *d);
+int fbs_aws_credreport_parse_from(const char *csv, size_t len, struct fbs_vec *records_out,
+                                  struct fbs_diags *d, const char *origin);
 #endif
 
 static bool match_aws_credreport(const char *data, size_t len)
@@ -41,8 +41,7 @@ static int add_aws_credreport(struct fbs_cloud_set *s, const char *data, size_t 
                               const char *origin)
 {
 #ifdef FBS_HAVE_AWS_CREDREPORT
-    (void)origin;
-    return fbs_aws_credreport_parse(data, len, &s->records, s->diags);
+    return fbs_aws_credreport_parse_from(data, len, &s->records, s->diags, origin);
 #else
     (void)s;
     (void)data;

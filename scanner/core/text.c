@@ -110,125 +110,247 @@ const char *fbs_memcasemem(const char *hay, size_t hlen, const char *needle, siz
     return NULL;
 }
 
-/* Match a bracket class at *pp against c; advances *pp past ']'. -1 on a malformed class. */
-static int glob_class(const char **pp, char c)
-{
-    const char *p = *pp + 1;
-    int negate = 0, matched = 0;
+/*
+ * Glob matching runs as an NFA over the pattern's byte offsets: one pass over the path, keeping
+ * the set of pattern positions still alive, so the work is O(len(path) x len(pattern)) whatever
+ * the stars (a backtracking matcher is exponential on `*a*a*a*a*b`). A position is either the
+ * start of a token, or (in `body`) the inside of a `**` followed by '/' that has consumed at
+ * least one character and now waits for a '/'.
+ */
+#define GLOB_WORDS ((FBS_GLOB_MAX + 1 + 63) / 64)
 
-    if (*p == '!' || *p == '^') {
-        negate = 1;
-        p++;
+enum glob_tok { GLOB_LIT, GLOB_ANY, GLOB_CLASS, GLOB_STAR, GLOB_DSTAR, GLOB_DSTAR_DIR };
+
+struct glob_set {
+    uint64_t tok[GLOB_WORDS];
+    uint64_t body[GLOB_WORDS];
+};
+
+/*
+ * The bracket class starting at p[i] == '['. Returns the offset past its ']' and sets *matched
+ * for c, or 0 when the class is not closed before pend.
+ */
+static size_t glob_class(const char *p, size_t plen, size_t i, unsigned char c, bool *matched)
+{
+    size_t j = i + 1;
+    bool negate = false, hit = false;
+
+    if (j < plen && (p[j] == '!' || p[j] == '^')) {
+        negate = true;
+        j++;
     }
-    if (*p == ']') {
-        matched = c == ']';
-        p++;
+    if (j < plen && p[j] == ']') {
+        hit = c == ']';
+        j++;
     }
-    while (*p && *p != ']') {
-        if (p[1] == '-' && p[2] && p[2] != ']') {
-            if (c >= p[0] && c <= p[2])
-                matched = 1;
-            p += 3;
+    while (j < plen && p[j] != ']') {
+        if (j + 2 < plen && p[j + 1] == '-' && p[j + 2] != ']') {
+            if (c >= (unsigned char)p[j] && c <= (unsigned char)p[j + 2])
+                hit = true;
+            j += 3;
         } else {
-            if (c == *p)
-                matched = 1;
-            p++;
+            if (c == (unsigned char)p[j])
+                hit = true;
+            j++;
         }
     }
-    if (*p != ']')
-        return -1;
-    *pp = p + 1;
-    return matched != negate;
+    if (j >= plen)
+        return 0;
+    *matched = hit != negate;
+    return j + 1;
 }
 
-/* Match pattern p (up to pend) against string s (NUL-terminated). */
-static bool glob_rec(const char *p, const char *pend, const char *s)
+/* The token at offset i (< plen): its kind, literal byte and the offset after it. */
+static enum glob_tok glob_token(const char *p, size_t plen, size_t i, unsigned char *lit,
+                                size_t *next)
 {
-    while (p < pend) {
-        if (p[0] == '*' && p + 1 < pend && p[1] == '*') {
-            const char *rest = p + 2;
+    bool unused;
 
-            /* "**" followed by "/" matches zero or more whole directories. */
-            if (rest < pend && *rest == '/') {
-                rest++;
-                if (glob_rec(rest, pend, s))
-                    return true;
-                for (; *s; s++)
-                    if (*s == '/' && glob_rec(rest, pend, s + 1))
-                        return true;
-                return false;
+    *lit = (unsigned char)p[i];
+    if (p[i] == '*') {
+        if (i + 1 < plen && p[i + 1] == '*') {
+            if (i + 2 < plen && p[i + 2] == '/') {
+                *next = i + 3;
+                return GLOB_DSTAR_DIR;
             }
-            for (;; s++) {
-                if (glob_rec(rest, pend, s))
-                    return true;
-                if (!*s)
-                    return false;
-            }
+            *next = i + 2;
+            return GLOB_DSTAR;
         }
-        if (*p == '*') {
-            p++;
-            for (;; s++) {
-                if (glob_rec(p, pend, s))
-                    return true;
-                if (!*s || *s == '/')
-                    return false;
-            }
-        }
-        if (!*s)
-            return false;
-        if (*p == '?') {
-            if (*s == '/')
-                return false;
-        } else if (*p == '[') {
-            const char *q = p;
-            int m = glob_class(&q, *s);
-
-            if (m < 0) {
-                if (*s != '[')
-                    return false;
-            } else {
-                if (!m || *s == '/')
-                    return false;
-                p = q;
-                s++;
-                continue;
-            }
-        } else if (*p == '\\' && p + 1 < pend) {
-            p++;
-            if (*p != *s)
-                return false;
-        } else if (*p != *s) {
-            return false;
-        }
-        p++;
-        s++;
+        *next = i + 1;
+        return GLOB_STAR;
     }
-    return *s == '\0';
+    if (p[i] == '?') {
+        *next = i + 1;
+        return GLOB_ANY;
+    }
+    if (p[i] == '[') {
+        size_t end = glob_class(p, plen, i, 0, &unused);
+
+        if (end) {
+            *next = end;
+            return GLOB_CLASS;
+        }
+        /* An unclosed '[' is a literal (callers reject such patterns with fbs_glob_check). */
+    }
+    if (p[i] == '\\' && i + 1 < plen) {
+        *lit = (unsigned char)p[i + 1];
+        *next = i + 2;
+        return GLOB_LIT;
+    }
+    *next = i + 1;
+    return GLOB_LIT;
+}
+
+static void glob_add(uint64_t *set, size_t i)
+{
+    set[i / 64] |= UINT64_C(1) << (i % 64);
+}
+
+static bool glob_has(const uint64_t *set, size_t i)
+{
+    return (set[i / 64] >> (i % 64)) & 1;
+}
+
+/* Add the positions reachable without consuming a character. Epsilon moves only go forward. */
+static void glob_closure(struct glob_set *s, const char *p, size_t plen)
+{
+    for (size_t w = 0; w <= plen / 64; w++) {
+        /* Re-read the word each round: a move may add a later bit of the same word. */
+        for (uint64_t done = 0, live; (live = s->tok[w] & ~done) != 0;) {
+            size_t i = w * 64 + (size_t)__builtin_ctzll(live);
+            unsigned char lit;
+            size_t next;
+            enum glob_tok t;
+
+            done |= live & -live;
+            if (i >= plen)
+                continue;
+            t = glob_token(p, plen, i, &lit, &next);
+            if (t == GLOB_STAR || t == GLOB_DSTAR || t == GLOB_DSTAR_DIR)
+                glob_add(s->tok, next);
+        }
+    }
+}
+
+static bool glob_nfa(const char *p, size_t plen, const char *s)
+{
+    struct glob_set sets[2], *cur = &sets[0], *nxt = &sets[1], *tmp;
+    size_t words = plen / 64 + 1;
+
+    memset(cur, 0, sizeof(*cur));
+    glob_add(cur->tok, 0);
+    glob_closure(cur, p, plen);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        bool any = false;
+
+        memset(nxt->tok, 0, words * sizeof(uint64_t));
+        memset(nxt->body, 0, words * sizeof(uint64_t));
+        for (size_t w = 0; w < words; w++) {
+            uint64_t live = cur->tok[w] | cur->body[w];
+
+            while (live) {
+                size_t i = w * 64 + (size_t)__builtin_ctzll(live);
+                unsigned char lit;
+                size_t next;
+                bool in;
+
+                live &= live - 1;
+                if (i >= plen)
+                    continue;
+                if (glob_has(cur->body, i)) {
+                    /* Inside `**` + '/': any character stays, a '/' may end the directories. */
+                    glob_token(p, plen, i, &lit, &next);
+                    glob_add(nxt->body, i);
+                    if (c == '/')
+                        glob_add(nxt->tok, next);
+                }
+                if (!glob_has(cur->tok, i))
+                    continue;
+                switch (glob_token(p, plen, i, &lit, &next)) {
+                case GLOB_LIT:
+                    if (c == lit)
+                        glob_add(nxt->tok, next);
+                    break;
+                case GLOB_ANY:
+                    if (c != '/')
+                        glob_add(nxt->tok, next);
+                    break;
+                case GLOB_CLASS:
+                    in = false;
+                    glob_class(p, plen, i, c, &in);
+                    if (in && c != '/')
+                        glob_add(nxt->tok, next);
+                    break;
+                case GLOB_STAR:
+                    if (c != '/')
+                        glob_add(nxt->tok, i);
+                    break;
+                case GLOB_DSTAR:
+                    glob_add(nxt->tok, i);
+                    break;
+                case GLOB_DSTAR_DIR:
+                    glob_add(nxt->body, i);
+                    if (c == '/')
+                        glob_add(nxt->tok, next);
+                    break;
+                }
+            }
+        }
+        glob_closure(nxt, p, plen);
+        for (size_t w = 0; w < words; w++)
+            any = any || nxt->tok[w] || nxt->body[w];
+        if (!any)
+            return false;
+        tmp = cur;
+        cur = nxt;
+        nxt = tmp;
+    }
+    return glob_has(cur->tok, plen);
 }
 
 bool fbs_glob_match(const char *pattern, const char *path, bool is_dir)
 {
     size_t plen = strlen(pattern);
-    const char *pend, *slash;
-    bool anchored;
 
-    if (!plen)
+    if (!plen || plen > FBS_GLOB_MAX)
         return false;
     if (pattern[plen - 1] == '/') {
         if (!is_dir)
             return false;
         plen--;
     }
-    pend = pattern + plen;
-    anchored = memchr(pattern, '/', plen) != NULL;
-    if (pattern[0] == '/') {
-        pattern++;
-        return glob_rec(pattern, pend, path);
+    if (pattern[0] == '/')
+        return glob_nfa(pattern + 1, plen ? plen - 1 : 0, path);
+    if (memchr(pattern, '/', plen))
+        return glob_nfa(pattern, plen, path);
+    {
+        const char *slash = strrchr(path, '/');
+
+        return glob_nfa(pattern, plen, slash ? slash + 1 : path);
     }
-    if (anchored)
-        return glob_rec(pattern, pend, path);
-    slash = strrchr(path, '/');
-    return glob_rec(pattern, pend, slash ? slash + 1 : path);
+}
+
+bool fbs_glob_check(const char *pattern, const char **why)
+{
+    size_t plen = strlen(pattern);
+
+    *why = NULL;
+    if (!plen)
+        *why = "empty pattern";
+    else if (plen > FBS_GLOB_MAX)
+        *why = "pattern longer than 1024 bytes";
+    for (size_t i = 0; !*why && i < plen;) {
+        unsigned char lit;
+        size_t next;
+
+        if (pattern[i] == '[' && glob_token(pattern, plen, i, &lit, &next) == GLOB_LIT)
+            *why = "unclosed '[' in pattern";
+        else
+            glob_token(pattern, plen, i, &lit, &next);
+        i = next;
+    }
+    return !*why;
 }
 
 int fbs_parse_size(uint64_t *out, const char *s)
@@ -733,4 +855,65 @@ int fbs_base64_decode(unsigned char **out, size_t *outlen, const char *s, size_t
     *out = buf;
     *outlen = o;
     return 0;
+}
+
+/* The UTF-8 sequences that steer a terminal or reorder text although they print nothing: the C1
+ * controls (U+0080..U+009F, which some terminals obey as CSI and friends) and the bidirectional
+ * overrides and isolates (U+202A..U+202E, U+2066..U+2069). Their length at p, or 0. */
+static size_t invisible_control(const unsigned char *p, size_t n)
+{
+    if (n >= 2 && p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+        return 2;
+    if (n >= 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE)
+        return 3;
+    if (n >= 3 && p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+        return 3;
+    return 0;
+}
+
+int fbs_text_escape(struct fbs_buf *out, const char *s, size_t len, bool quote)
+{
+    struct fbs_buf clean = FBS_BUF_INIT;
+    const unsigned char *p;
+    bool needs = false;
+    size_t i;
+    int rc = fbs_utf8_sanitize(&clean, s, len);
+
+    if (rc < 0)
+        goto done;
+    p = (const unsigned char *)clean.ptr;
+    for (i = 0; i < clean.len && !needs; i++)
+        needs = p[i] < 0x20 || p[i] == 0x7F || invisible_control(p + i, clean.len - i) ||
+                (quote && (p[i] == '"' || p[i] == '\\'));
+    if (!needs) {
+        rc = fbs_buf_put(out, clean.ptr, clean.len);
+        goto done;
+    }
+    if (quote)
+        rc = fbs_buf_putc(out, '"');
+    for (i = 0; i < clean.len && rc == 0;) {
+        static const char named[] = "abtnvfr"; /* \a (7) ... \r (13) */
+        size_t k = invisible_control(p + i, clean.len - i);
+        unsigned char c = p[i];
+
+        if (k) {
+            for (; k && rc == 0; k--, i++)
+                rc = fbs_buf_printf(out, "\\%03o", p[i]);
+            continue;
+        }
+        if (c >= 7 && c <= 13)
+            rc = fbs_buf_printf(out, "\\%c", named[c - 7]);
+        else if (c < 0x20 || c == 0x7F)
+            rc = fbs_buf_printf(out, "\\%03o", c);
+        else if (quote && (c == '"' || c == '\\'))
+            rc = fbs_buf_printf(out, "\\%c", c);
+        else
+            rc = fbs_buf_putc(out, (char)c);
+        i++;
+    }
+    if (rc == 0 && quote)
+        rc = fbs_buf_putc(out, '"');
+done:
+    fbs_buf_release(&clean);
+    return rc < 0 ? FBS_ENOMEM : 0;
 }

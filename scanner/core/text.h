@@ -36,6 +36,16 @@ const char *fbs_memcasemem(const char *hay, size_t hlen, const char *needle, siz
  */
 bool fbs_glob_match(const char *pattern, const char *path, bool is_dir);
 
+/* Longest glob pattern accepted, in bytes; fbs_glob_match() is false for a longer one. */
+#define FBS_GLOB_MAX 1024
+
+/*
+ * Whether `pattern` is a well-formed glob: not empty, at most FBS_GLOB_MAX bytes, every '['
+ * closed. On false *why is a static message for the user ("unclosed '[' in pattern").
+ * fbs_glob_match() takes O(len(path) x len(pattern)) time on any pattern.
+ */
+bool fbs_glob_check(const char *pattern, const char **why);
+
 /* Parse "25MiB", "10M", "512k", "1GB", "4096" into bytes; 0 or FBS_EINVAL. */
 int fbs_parse_size(uint64_t *out, const char *s);
 
@@ -100,6 +110,16 @@ int fbs_text_strings(struct fbs_buf *out, struct fbs_text_run **runs, size_t *nr
 
 /* Append `len` bytes to `out` as valid UTF-8, replacing each invalid sequence with U+FFFD. */
 int fbs_utf8_sanitize(struct fbs_buf *out, const void *data, size_t len);
+
+/*
+ * Append `len` bytes to `out` for a terminal or a text report, so that a hostile name cannot
+ * forge lines or drive the terminal (git's core.quotePath style): invalid UTF-8 becomes U+FFFD,
+ * control characters become C escapes (\n, \t, \033 ...), and so do the C1 controls and the
+ * bidirectional overrides (their UTF-8 bytes in octal). With `quote`, a string that needs any
+ * escape is wrapped in double quotes with '"' and '\' escaped too, as git prints such paths;
+ * a plain string is appended as it is. 0 or FBS_ENOMEM.
+ */
+int fbs_text_escape(struct fbs_buf *out, const char *s, size_t len, bool quote);
 
 /* Whether the bytes are valid UTF-8. */
 bool fbs_utf8_valid(const void *data, size_t len);

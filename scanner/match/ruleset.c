@@ -3,6 +3,7 @@
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
+#include "../core/text.h"
 #include "../core/vec.h"
 #include "../model/builtin.h"
 #include "../model/conf.h"
@@ -450,6 +451,14 @@ static int parse_rule(const struct parse *p, json_t *obj, struct fbs_rule **out)
         rc = PERR(p, obj, "id", "rule id '%s' must use only a-z 0-9 . _ -", r->id);
         goto fail;
     }
+    for (size_t g = 0; g < r->npaths; g++) {
+        const char *why;
+
+        if (!fbs_glob_check(r->paths[g], &why)) {
+            rc = PERR(p, obj, "paths", "bad glob '%s' in 'paths': %s", r->paths[g], why);
+            goto fail;
+        }
+    }
     if (!valid_id(r->kind)) {
         rc = PERR(p, obj, "kind", "kind '%s' must use only a-z 0-9 . _ -", r->kind);
         goto fail;
@@ -818,10 +827,15 @@ static void cache_write(const char *dir, const char *path, const void *bytes, si
             break;
         off += (size_t)n;
     }
-    if (close(fd) == 0 && off == len)
-        rename(tmp.ptr, path);
-    else
-        unlink(tmp.ptr);
+    /* fsync before the rename, or a crash can leave a renamed but empty cache entry; a failed
+     * rename must not leave the temporary file behind either. */
+    {
+        bool ok = off == len && fsync(fd) == 0;
+
+        ok = close(fd) == 0 && ok;
+        if (!ok || rename(tmp.ptr, path) != 0)
+            unlink(tmp.ptr);
+    }
 done:
     fbs_buf_release(&tmp);
 }

@@ -23,6 +23,8 @@ struct fbs_conf_line {
 #define CONF_MAX_DEPTH 64
 /* Aliases can make a small document expand into millions of nodes ("billion laughs"). */
 #define CONF_MAX_NODES 200000
+/* Configuration and scanned documents larger than this are refused before parsing. */
+#define CONF_MAX_BYTES (64u << 20)
 
 static int add_line(struct fbs_conf *c, const json_t *node, const char *key, int line)
 {
@@ -179,6 +181,50 @@ static int line_cmp(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
+/*
+ * fbs_conf_check_limits: walk the event stream once with a depth counter and stop at the first
+ * collection nested deeper than CONF_MAX_DEPTH, before yaml_parser_load() builds the document:
+ * libyaml's cost grows with the square of the nesting depth (300 KB of '[' took minutes), so the
+ * limit must be enforced while parsing, not on the finished tree. Syntax errors are left to the
+ * loading pass, which words them; 0 or FBS_EPARSE / FBS_ENOMEM.
+ */
+int fbs_conf_check_limits(const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    int depth = 0, rc = 0;
+
+    if (len > CONF_MAX_BYTES)
+        return fbs_error_set(FBS_EPARSE, "line 1: document larger than %u MiB",
+                             CONF_MAX_BYTES >> 20);
+    if (!yaml_parser_initialize(&parser))
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    for (;;) {
+        yaml_event_type_t type;
+        size_t line;
+
+        if (!yaml_parser_parse(&parser, &ev))
+            break;
+        type = ev.type;
+        line = ev.start_mark.line + 1;
+        yaml_event_delete(&ev);
+        if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+            if (++depth > CONF_MAX_DEPTH) {
+                rc = fbs_error_set(FBS_EPARSE, "line %zu: nesting deeper than %d levels", line,
+                                   CONF_MAX_DEPTH);
+                break;
+            }
+        } else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        } else if (type == YAML_STREAM_END_EVENT) {
+            break;
+        }
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 int fbs_conf_parse(struct fbs_conf **out, const char *name, const char *text, size_t len)
 {
     struct fbs_conf *c = NULL;
@@ -193,6 +239,9 @@ int fbs_conf_parse(struct fbs_conf **out, const char *name, const char *text, si
         rc = fbs_error_set(FBS_ENOMEM, "out of memory");
         goto done;
     }
+    rc = fbs_conf_check_limits(text, len);
+    if (rc < 0)
+        goto done;
     if (!yaml_parser_initialize(&parser)) {
         rc = fbs_error_set(FBS_ENOMEM, "out of memory");
         goto done;

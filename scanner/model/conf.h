@@ -28,9 +28,18 @@ struct fbs_conf {
 
 /*
  * Parse `len` bytes of YAML/JSON named `name` into *out. Returns 0; FBS_EPARSE with a message
- * "line N: problem" (the caller prefixes the file name); FBS_ENOMEM.
+ * "line N: problem" (the caller prefixes the file name); FBS_ENOMEM. Bounded on any input: more
+ * than 64 MiB, a collection nested deeper than 64 levels (checked while parsing, before the
+ * document is built) or aliases expanding past 200000 nodes are FBS_EPARSE.
  */
 int fbs_conf_parse(struct fbs_conf **out, const char *name, const char *text, size_t len);
+
+/*
+ * The limits fbs_conf_parse() enforces before building a document (size, nesting depth), for
+ * callers that treat a refused document differently from a malformed one: 0, or FBS_EPARSE with
+ * "line N: problem"; FBS_ENOMEM. Linear in `len`.
+ */
+int fbs_conf_check_limits(const char *text, size_t len);
 
 /* Read and parse a file; FBS_EIO when it cannot be read. */
 int fbs_conf_load_file(struct fbs_conf **out, const char *path);

@@ -118,6 +118,13 @@ static int parse_entry(struct fbs_ignore_entry *e, char *s, const char *name, in
     if (*sel == '!')
         return fbs_error_set(FBS_EPARSE, "'%s': line %d: negated patterns ('!') are not supported",
                              name, line);
+    if (e->what != FBS_IGNORE_FINGERPRINT) {
+        const char *why;
+
+        if (!fbs_glob_check(sel, &why))
+            return fbs_error_set(FBS_EPARSE, "'%s': line %d: bad glob '%s': %s", name, line, sel,
+                                 why);
+    }
     e->pattern = fbs_strdup(sel);
     e->file = fbs_strdup(name);
     e->line = line;
@@ -367,14 +374,17 @@ int fbs_baseline_load(struct fbs_baseline *b, const char *path)
 done:
     fbs_buf_release(&text);
     if (rc == FBS_ENOMEM || (rc < 0 && rc != FBS_EPARSE && rc != FBS_EIO))
-        return fbs_error_set(FBS_ENOMEM, "out of memory");
-    if (rc < 0)
-        return rc;
-    if (!any)
-        return fbs_error_set(FBS_EPARSE,
-                             "baseline '%s': not a fallback-scan JSON, JSON Lines or SARIF report",
-                             path);
-    return 0;
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+    else if (rc >= 0)
+        rc = any ? 0
+                 : fbs_error_set(
+                       FBS_EPARSE,
+                       "baseline '%s': not a fallback-scan JSON, JSON Lines or SARIF report", path);
+    if (rc < 0) { /* nothing to release on failure (found by fuzz_ignore) */
+        json_decref(b->known);
+        b->known = NULL;
+    }
+    return rc;
 }
 
 void fbs_baseline_release(struct fbs_baseline *b)

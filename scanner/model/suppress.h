@@ -72,7 +72,8 @@ struct fbs_baseline {
     json_t *known; /* object: id -> {rule_id, rule_name, kind, path, line, resource, message} */
 };
 
-/* Load a JSON report (schema v1), JSON Lines, or SARIF file. FBS_EPARSE names the file. */
+/* Load a JSON report (schema v1), JSON Lines, or SARIF file. FBS_EPARSE names the file. On
+ * failure nothing is left to release. */
 int fbs_baseline_load(struct fbs_baseline *b, const char *path);
 void fbs_baseline_release(struct fbs_baseline *b);
 

@@ -236,6 +236,12 @@ static int walk_target(struct walk *w, unsigned t)
         }
         /* A directory target's own ignore file: its entries suppress findings under it. */
         rc = w->opts->ignores ? fbs_ignores_load_file(w->opts->ignores, ign.ptr, target) : 0;
+        if (rc == FBS_EIO) {
+            /* Unreadable (the directory itself, usually): a per-item error, not a usage one;
+             * the walk below reports the directory. */
+            fbs_diags_add(w->opts->diags, true, "unreadable", ign.ptr, "%s", fbs_error_message());
+            rc = 0;
+        }
         fbs_buf_release(&ign);
         if (rc == FBS_ENOTFOUND)
             rc = 0;

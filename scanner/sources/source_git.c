@@ -445,6 +445,7 @@ struct gscan {
     struct oidset head;          /* HEAD's blobs: bare ids and path keys */
     struct oidset shallow;       /* the shallow file's commits */
     bool head_known;
+    bool head_corrupt; /* HEAD's commit or one of its trees cannot be read */
 
     struct tcache_slot *tcache; /* recently read trees (TCACHE_SLOTS, direct-mapped) */
     size_t tcache_bytes;
@@ -502,6 +503,33 @@ static const char *git_msg(void)
     const git_error *e = git_error_last();
 
     return e && e->message ? e->message : "unknown error";
+}
+
+/*
+ * git_odb_read() behind a check of the loose object's zlib stream (fbs_git_loose_check): a
+ * truncated loose object makes libgit2 1.5.1 spin forever, so it becomes an error (GIT_ERROR
+ * with the reason as libgit2's message, for the corrupt_object diagnostic) instead.
+ */
+static int odb_read_checked(git_odb_object **out, git_repository *repo, git_odb *odb,
+                            const git_oid *oid)
+{
+    *out = NULL;
+    if (fbs_git_loose_check(git_repository_commondir(repo), oid->id, false) < 0) {
+        git_error_set_str(GIT_ERROR_ODB, fbs_error_message());
+        return GIT_ERROR;
+    }
+    return git_odb_read(out, odb, oid);
+}
+
+/* git_odb_read_header() behind the same check, of the header only. */
+static int odb_header_checked(size_t *len, git_object_t *type, git_repository *repo, git_odb *odb,
+                              const git_oid *oid)
+{
+    if (fbs_git_loose_check(git_repository_commondir(repo), oid->id, true) < 0) {
+        git_error_set_str(GIT_ERROR_ODB, fbs_error_message());
+        return GIT_ERROR;
+    }
+    return git_odb_read_header(len, type, odb, oid);
 }
 
 /* Report an object that cannot be read (once per object): an error, the scan is incomplete. */
@@ -631,7 +659,7 @@ static int node_parse(struct gscan *g, uint32_t n, bool info)
     if (g->nodes[n].flags & N_PARSED)
         return 0;
     g->nodes[n].flags |= N_PARSED;
-    e = git_odb_read(&obj, g->odb, &oid);
+    e = odb_read_checked(&obj, g->repo, g->odb, &oid);
     if (e < 0 || git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
         g->nodes[n].flags |= N_BAD;
         bad_object(g, &oid, e < 0 ? e : 0, "commit", NULL);
@@ -748,7 +776,7 @@ static int node_info(struct gscan *g, uint32_t n)
 
     if (g->nodes[n].info != NONE)
         return 0;
-    if (git_odb_read(&obj, g->odb, &g->nodes[n].oid) < 0)
+    if (odb_read_checked(&obj, g->repo, g->odb, &g->nodes[n].oid) < 0)
         return info_parse(g, n, "", ""); /* reported when it was parsed */
     p = git_odb_object_data(obj);
     rc = info_parse(g, n, p, p + git_odb_object_size(obj));
@@ -795,11 +823,13 @@ static int add_start(struct gscan *g, const git_oid *target, const char *name, s
         git_object_t type;
         size_t len;
         uint32_t n;
-        int e = git_odb_read_header(&len, &type, g->odb, &oid);
+        int e = odb_header_checked(&len, &type, g->repo, g->odb, &oid);
 
         if (e < 0) {
             char hex[GIT_OID_HEXSZ + 1];
 
+            if (e != GIT_ENOTFOUND)
+                bad_object(g, &oid, e, "object", NULL); /* the object itself, once */
             fbs_diags_add(g->opts->diags, true, "unreadable_ref", name,
                           "points to %s, which cannot be read: %s",
                           git_oid_tostr(hex, sizeof(hex), &oid), git_msg());
@@ -1166,7 +1196,7 @@ static int tree_fetch(struct gscan *g, git_odb_object **out, const git_oid *oid)
     slot = g->tcache ? &g->tcache[oid_hash(oid) & (TCACHE_SLOTS - 1)] : NULL;
     if (slot && slot->obj && oid_eq(&slot->oid, oid))
         return git_odb_object_dup(out, slot->obj);
-    e = git_odb_read(out, g->odb, oid);
+    e = odb_read_checked(out, g->repo, g->odb, oid);
     if (e < 0 || !slot)
         return e;
     size = git_odb_object_size(*out);
@@ -1606,6 +1636,8 @@ static int head_walk(struct gscan *g, const git_oid *tree, unsigned depth)
     if (rc < 0)
         return rc;
     rc = tree_read(g, &v[0], tree, g->path.ptr);
+    if (rc > 0)
+        g->head_corrupt = true;
     if (rc != 0)
         return rc < 0 ? rc : 0;
     for (i = 0; i < v[0].n && rc >= 0; i++) {
@@ -1648,9 +1680,14 @@ static int head_load(struct gscan *g)
         if (e < 0)
             return 0; /* not a commit: in_head stays unknown; resolve_starts() reports it */
         commit = (git_commit *)peeled;
-    } else if (git_reference_name_to_id(&oid, g->repo, "HEAD") < 0 ||
-               git_commit_lookup(&commit, g->repo, &oid) < 0) {
-        return 0; /* unborn or unreadable: in_head stays unknown */
+    } else {
+        if (git_reference_name_to_id(&oid, g->repo, "HEAD") < 0)
+            return 0; /* unborn: in_head stays unknown */
+        if (fbs_git_loose_check(git_repository_commondir(g->repo), oid.id, false) < 0 ||
+            git_commit_lookup(&commit, g->repo, &oid) < 0) {
+            g->head_corrupt = true; /* reported when the refs are resolved */
+            return 0;
+        }
     }
     tree = *git_commit_tree_id(commit);
     git_commit_free(commit);
@@ -1926,6 +1963,13 @@ static int collect_worktree(struct gscan *g)
 
     if (git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION) < 0)
         return fbs_error_set(FBS_EINTERNAL, "libgit2: %s", git_msg());
+    if (g->head_corrupt) {
+        /* libgit2 would read the same objects and may hang on them (fbs_git_loose_check). */
+        fbs_diags_add(g->opts->diags, true, "unreadable_worktree", g->target,
+                      "cannot list the work tree's changes: HEAD's commit or one of its trees "
+                      "cannot be read");
+        return 0;
+    }
     so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
     so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
                GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
@@ -2019,11 +2063,11 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     int e;
 
     git_oid_tostr(hex, sizeof(hex), &it->oid);
-    e = git_odb_read_header(&len, &type, w->odb, &it->oid);
+    e = odb_header_checked(&len, &type, w->repo, w->odb, &it->oid);
     if (e == 0 && type != GIT_OBJECT_BLOB)
         e = GIT_EINVALID;
     if (e == 0 && len && len <= r->max_blob)
-        e = git_odb_read(&obj, w->odb, &it->oid);
+        e = odb_read_checked(&obj, w->repo, w->odb, &it->oid);
     if (e < 0) {
         atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
         fbs_diags_add(o->diags, true, e == GIT_ENOTFOUND ? "missing_object" : "corrupt_object", hex,
@@ -2547,6 +2591,10 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
         rc = fbs_buf_printf(&ign, "%s%s", g.workdir, IGNORE_FILE_NAME) < 0 ? FBS_ENOMEM
              : o->ignores ? fbs_ignores_load_file(o->ignores, ign.ptr, target)
                           : 0;
+        if (rc == FBS_EIO) { /* unreadable: an error diagnostic, the scan goes on */
+            fbs_diags_add(o->diags, true, "unreadable", ign.ptr, "%s", fbs_error_message());
+            rc = 0;
+        }
         fbs_buf_release(&ign);
         if (rc == FBS_ENOTFOUND)
             rc = 0;

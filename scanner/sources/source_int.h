@@ -6,6 +6,7 @@
 #define FBS_SOURCE_INT_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -34,5 +35,16 @@ int fbs_source_failed(struct fbs_source_fail *f);
  */
 int fbs_source_run_workers(unsigned n, void *(*main)(void *), void *args, size_t stride,
                            struct fbs_source_fail *f);
+
+/*
+ * Check the loose object `id` (20 bytes, SHA-1) under the repository directory `objdir` (the
+ * directory holding objects/) before libgit2 reads it, since libgit2 1.5.1 spins forever on a
+ * truncated zlib stream: 0 when it is not loose or inflates to a complete object of the size its
+ * header gives; FBS_EPARSE (truncated, corrupt stream, bad header or size) or FBS_EIO with a
+ * message. With `header_only`, only "<type> <size>\0" must inflate (before a header read: a
+ * large blob skipped by size costs nothing). Bounded by the file and the header size;
+ * thread-safe. source_loose.c.
+ */
+int fbs_git_loose_check(const char *objdir, const unsigned char id[20], bool header_only);
 
 #endif

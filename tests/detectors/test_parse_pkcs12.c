@@ -171,6 +171,28 @@ static void test_parse_pkcs12__iteration_limit(void **state)
     fbs_free(der);
 }
 
+/* A MAC iteration count of 0 is invalid, and said so (it was reported as "over 1000000"). */
+static void test_parse_pkcs12__iteration_zero(void **state)
+{
+    size_t len;
+    unsigned char *der = fbs_test_p12(&len, key, cert, "", false, 2);
+    struct fbs_finding *f;
+    const char *reason;
+    int rc;
+
+    (void)state;
+    /* MacData ends the file: ... iterations INTEGER 2 (02 01 02). Make it 0. */
+    assert_true(len > 3 && der[len - 3] == 0x02 && der[len - 2] == 0x01 && der[len - 1] == 0x02);
+    der[len - 1] = 0x00;
+    f = run_binary(der, len, &rc);
+    assert_int_equal(rc, 0);
+    reason = json_string_value(json_object_get(p12_facts(f), "reason"));
+    assert_non_null(reason);
+    assert_non_null(strstr(reason, "iteration count 0 is invalid"));
+    fbs_finding_free(f);
+    fbs_free(der);
+}
+
 /* Without a MAC there is nothing to test a password against: the contents decide. */
 static void test_parse_pkcs12__no_mac(void **state)
 {
@@ -242,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_parse_pkcs12__passwords),
         cmocka_unit_test(test_parse_pkcs12__base64_and_chain),
         cmocka_unit_test(test_parse_pkcs12__iteration_limit),
+        cmocka_unit_test(test_parse_pkcs12__iteration_zero),
         cmocka_unit_test(test_parse_pkcs12__no_mac),
         cmocka_unit_test(test_parse_pkcs12__malformed),
     };

@@ -158,13 +158,21 @@ def killed_worker(e):
     sid = plan(e, cfg, db2)
     a = start(e, "worker", "--config", cfg, "--db", db2, "--sweep", str(sid), "-j", "1",
               "--threads", "1", "--lease", "1s", "--quiet")
-    pg_server.wait_for(lambda: e.sql_poll(
-        db2, "SELECT 1 FROM target_scans WHERE status = 'running' AND lease_owner LIKE '%%:%d'"
-        % a.pid), timeout=120, step=0.01)
+    # Stop the worker while it holds a target, then look: a small target may be recorded between
+    # the poll and the signal, so a stopped worker that holds nothing is let go and caught again.
+    held = []
+    for _ in range(200):
+        pg_server.wait_for(lambda: e.sql_poll(
+            db2, "SELECT 1 FROM target_scans WHERE status = 'running' AND lease_owner LIKE "
+            "'%%:%d'" % a.pid), timeout=120, step=0.01)
+        a.send_signal(signal.SIGSTOP)
+        held = e.sql(db2, "SELECT id FROM target_scans WHERE status = 'running' AND lease_owner "
+                          "LIKE '%%:%d'" % a.pid)
+        if held:
+            break
+        a.send_signal(signal.SIGCONT)
     a.send_signal(signal.SIGKILL)
     a.wait()
-    held = e.sql(db2, "SELECT id FROM target_scans WHERE status = 'running' AND lease_owner "
-                      "LIKE '%%:%d'" % a.pid)
     heavy = held[0][0] if held else heavy
     rc, out, err = e.run("sweep", "worker", "--config", cfg, "--db", db2, "--sweep", str(sid),
                          "--max-attempts", "1", "--lease", "1s", "--quiet", timeout=300)

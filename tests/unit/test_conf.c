@@ -90,9 +90,9 @@ static void test_conf__nonfinite_plain_scalars(void **state)
 
     (void)state;
     /*
-     * Was a bug (fixed): plain_scalar() feeds "-inf", "+nan", "+Infinity" to strtod(), which accepts them, and
-     * json_real() then returns NULL for a non-finite value; conf.c reports that as
-     * "line 1: value is not valid UTF-8". Expected: parse succeeds and these stay strings (YAML
+     * Was a bug (fixed): plain_scalar() feeds "-inf", "+nan", "+Infinity" to strtod(), which
+     * accepts them, and json_real() then returns NULL for a non-finite value; conf.c reports that
+     * as "line 1: value is not valid UTF-8". Expected: parse succeeds and these stay strings (YAML
      * 1.2 core spells infinity ".inf"; JSON has no non-finite numbers); actual: FBS_EPARSE with
      * a wrong message. ("inf"/"nan" without a sign are fine: only the sign lets them reach
      * strtod.)
@@ -272,6 +272,30 @@ static void test_conf__nesting_limit(void **state)
     fbs_buf_release(&b);
 }
 
+/*
+ * The depth limit is enforced while parsing: 300 KB of '[' used to run libyaml for minutes
+ * (quadratic in the depth) before the finished tree was checked. Here it is refused at once,
+ * with the line of the first collection too deep; the check alone says the same.
+ */
+static void test_conf__deep_refused_while_parsing(void **state)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    struct fbs_conf *c = NULL;
+
+    (void)state;
+    assert_int_equal(fbs_buf_puts(&b, "a: 1\nb: 2\nc: "), 0);
+    nest(&b, 150000);
+    assert_int_equal(fbs_conf_check_limits(b.ptr, b.len), FBS_EPARSE);
+    assert_string_equal(fbs_error_message(), "line 3: nesting deeper than 64 levels");
+    assert_int_equal(fbs_conf_parse(&c, "t.yml", b.ptr, b.len), FBS_EPARSE);
+    assert_null(c);
+    assert_string_equal(fbs_error_message(), "line 3: nesting deeper than 64 levels");
+    fbs_buf_truncate(&b, 0);
+    nest(&b, 64);
+    assert_int_equal(fbs_conf_check_limits(b.ptr, b.len), 0);
+    fbs_buf_release(&b);
+}
+
 static void test_conf__empty_document(void **state)
 {
     struct fbs_conf *c;
@@ -324,11 +348,11 @@ static void test_conf__alias_expansion_bounded(void **state)
 
     (void)state;
     /*
-     * Was a bug (fixed): aliases are expanded by copying (convert() runs again for every reference), with no
-     * budget: this 330-byte document becomes 10^6 JSON nodes (and line-table entries); two more
-     * lines make it 10^8 and exhaust memory ("billion laughs"). A --rules directory or policy
-     * file can hang the scanner. Expected: FBS_EPARSE ("line N: too many alias expansions")
-     * once a node budget is exceeded; actual: 0 after building ~1.1 million nodes.
+     * Was a bug (fixed): aliases are expanded by copying (convert() runs again for every
+     * reference), with no budget: this 330-byte document becomes 10^6 JSON nodes (and line-table
+     * entries); two more lines make it 10^8 and exhaust memory ("billion laughs"). A --rules
+     * directory or policy file can hang the scanner. Expected: FBS_EPARSE ("line N: too many alias
+     * expansions") once a node budget is exceeded; actual: 0 after building ~1.1 million nodes.
      */
     assert_int_equal(fbs_conf_parse(&c, "t.yml", bomb, strlen(bomb)), FBS_EPARSE);
     assert_null(c);
@@ -384,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_conf__multiple_documents),
         cmocka_unit_test(test_conf__json_input),
         cmocka_unit_test(test_conf__nesting_limit),
+        cmocka_unit_test(test_conf__deep_refused_while_parsing),
         cmocka_unit_test(test_conf__empty_document),
         cmocka_unit_test(test_conf__aliases_resolved),
         cmocka_unit_test(test_conf__alias_expansion_bounded),
