@@ -85,6 +85,23 @@ def T(*parts):
     return gen
 
 
+def crc_token(prefix):
+    """GitHub/npm token: 30 random base62 characters and the base62 CRC32 of them (6 chars)."""
+    import zlib
+    digits = string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+    def gen(r):
+        body = rs(r, ALNUM, 30)
+        c = zlib.crc32(body.encode()) & 0xFFFFFFFF
+        enc = ""
+        for _ in range(6):
+            enc = digits[c % 62] + enc
+            c //= 62
+        return prefix + body + enc
+
+    return gen
+
+
 def snip(fn, name):
     def gen(r):
         text, secret = fn(r)
@@ -562,7 +579,7 @@ FORMATS = {
     "aws.bedrock_api_key": ("token", T("ABSKQmVkcm9ja0FQSUtleS", (B64, 110)), "AWS_BEARER_TOKEN_BEDROCK"),
     "aws.appsync_api_key": ("token", T("da2-", (LOWER_ALNUM, 26)), "APPSYNC_API_KEY"),
     "gitlab.pat": ("token", T("glpat-", (B64URL, 20)), "GITLAB_TOKEN"),
-    "github.pat_classic": ("token", T("ghp_", (ALNUM, 36)), "GITHUB_TOKEN"),
+    "github.pat_classic": ("token", crc_token("ghp_"), "GITHUB_TOKEN"),
     "honeycomb.api_key": ("token", T("hcaik_", (LOWER_ALNUM, 58)), "HONEYCOMB_API_KEY"),
     "rollbar.access_token": ("keyed", T((HEX, 32)), "ROLLBAR_ACCESS_TOKEN"),
     "bugsnag.api_key": ("keyed", T((HEX, 32)), "BUGSNAG_API_KEY"),
@@ -574,8 +591,8 @@ FORMATS = {
     "ibm.api_key": ("keyed", T((B64URL, 44)), "IBMCLOUD_API_KEY"),
     "consul.token": ("keyed", lambda r: uuid(r), "CONSUL_HTTP_TOKEN"),
     "infisical.token": ("token", T("st.", (HEX, 8), "-", (HEX, 4), "-", (HEX, 4), "-", (HEX, 4), "-", (HEX, 12), ".", (HEX, 32), ".", (HEX, 32)), "INFISICAL_TOKEN"),
-    "gocardless.token": ("token", T("live_", (B64URL, 40)), "GOCARDLESS_ACCESS_TOKEN"),
-    "mollie.api_key": ("token", T("live_", (ALNUM, 30)), "MOLLIE_API_KEY"),
+    "gocardless.token": ("keyed", T("live_", (B64URL, 40)), "GOCARDLESS_ACCESS_TOKEN"),
+    "mollie.api_key": ("keyed", T("live_", (ALNUM, 30)), "MOLLIE_API_KEY"),
     "twitch.client_secret": ("keyed", T((LOWER_ALNUM, 30)), "TWITCH_CLIENT_SECRET"),
     "spotify.client_secret": ("keyed", T((HEX, 32)), "SPOTIFY_CLIENT_SECRET"),
     "vonage.api_secret": ("keyed", T((ALNUM, 16)), "VONAGE_API_SECRET"),
@@ -587,9 +604,9 @@ FORMATS = {
     "digitalocean.token": ("token", T("dop_v1_", (HEX, 64)), "DIGITALOCEAN_TOKEN"),
     "postman.api_key": ("token", T("PMAK-", (HEX, 24), "-", (HEX, 34)), "POSTMAN_API_KEY"),
     "sendgrid.api_key": ("token", T("SG.", (B64URL, 22), ".", (B64URL, 43)), "SENDGRID_API_KEY"),
-    "npm.access_token": ("token", T("npm_", (ALNUM, 36)), "NPM_TOKEN"),
+    "npm.access_token": ("token", crc_token("npm_"), "NPM_TOKEN"),
     "pypi.api_token": ("token", T("pypi-AgEIcHlwaS5vcmc", (B64URL, 70)), "PYPI_TOKEN"),
-    "vault.service_token": ("token", T("hvs.", (B64URL, 24)), "VAULT_TOKEN"),
+    "vault.service_token": ("token", T("hvs.CAESI", (B64URL, 86)), "VAULT_TOKEN"),
     "linear.api_key": ("token", T("lin_api_", (ALNUM, 40)), "LINEAR_API_KEY"),
     "mailchimp.api_key": ("token", T((HEX, 32), "-us", (DIG, 2)), "MAILCHIMP_API_KEY"),
     "rubygems.api_key": ("token", T("rubygems_", (HEX, 48)), "GEM_HOST_API_KEY"),

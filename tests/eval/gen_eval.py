@@ -113,7 +113,6 @@ def _neg_templates():
         "password: abc123abc123\n",
         "token: 1234567890abcdef\n",
         "secret = \"qwertyuiop123\"\n",
-        "password: \"Password123!\"\n",
         "hvr.CAESIJlWh0cm\n",
         "VAULT_TOKEN=hvs.\n",
         "xoxb-1234-5678-abcdefgh\n",
