@@ -84,8 +84,8 @@ def main():
             covers = sec and (lab["secret"] in sec or sec in lab["secret"])
             if not covers:
                 continue
-            # A cloud key in an s3cfg/boto/rclone file may be named by the provider's own rule.
-            if rfam == family or (family in CONTEXTUAL and rfam in CONTEXTUAL | {"aws"}):
+            # A key in a credential file (s3cfg, docker config, .npmrc) may be named by its provider's rule.
+            if rfam == family or (family in CONTEXTUAL and rfam in CONTEXTUAL | {"aws", "docker", "npm"}):
                 ok = True
             else:
                 wrong_rule += 1
