@@ -173,8 +173,8 @@ static bool is_shell_var(const char *s, size_t len)
 }
 
 /*
- * A YAML alias (*default_password) or an HTML anchor (#add-password, lower case with a '-' or
- * '_'): names, not values.
+ * A YAML alias (*default_password; the caller checks it is unquoted) or an HTML anchor
+ * (#add-password, lower case with a '-' or '_'): names, not values.
  */
 static bool is_alias_or_anchor(const char *s, size_t len)
 {
@@ -306,7 +306,8 @@ enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len,
     if (n > 256)
         return FBS_FILTER_KEEP; /* key material: too long to be a typed placeholder */
     if (has_word(s, n, reference_marks) || is_shell_var(s, n) || is_hcl_reference(s, n) ||
-        has_prefix(s, n, encrypted_prefixes) || is_alias_or_anchor(s, n))
+        has_prefix(s, n, encrypted_prefixes) ||
+        (is_alias_or_anchor(s, n) && (s[0] == '#' || !start || !strchr("\"'", data[start - 1]))))
         return FBS_FILTER_REFERENCE;
     if (has_word(s, n, placeholder_words) || is_exact(s, n, placeholder_exact) ||
         mostly_one_char(s, n) || is_angle_placeholder(s, n) || has_prefix(s, n, hash_prefixes) ||

@@ -9,8 +9,12 @@ positives reported by a rule of the expected family, and the false-positive rate
 negatives. A positive is found when a finding of its family (rule id prefix) covers its secret
 (for credential files, command lines and connection strings: any rule of the cli, credfile,
 database or generic families). A negative is a false positive when it has any finding.
-With --check, exits 1 when a covered family is under --min-recall or the FP rate is over
---max-fp. A family is covered when the pack has a rule of that family.
+It also scans every rule example that declares its secret (rules/*.yml) with the whole pack:
+one credential must be reported by exactly one rule, the most specific, so an example reported
+under another rule means two rules overlap and their priorities need fixing.
+With --check, exits 1 when a covered family is under --min-recall, the FP rate is over
+--max-fp, or an example is reported under another rule. A family is covered when the pack has
+a rule of that family.
 """
 
 import json
@@ -20,6 +24,51 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+RULES = os.path.join(HERE, "..", "..", "rules")
+
+
+def scan(binary, cwd, env):
+    proc = subprocess.run([binary, "files", "--format", "jsonl", "--show-secrets", "-q", "--now",
+                           "2026-06-01T00:00:00Z", "-j", "1", "."], cwd=cwd,
+                          capture_output=True, text=True, env=env)
+    if proc.returncode not in (0, 1):
+        raise SystemExit("scan failed (%d): %s" % (proc.returncode, proc.stderr))
+    by_path = {}
+    for ln in proc.stdout.splitlines():
+        f = json.loads(ln)
+        if "rule" not in f:
+            continue
+        p = os.path.normpath(f["location"]["path"])
+        by_path.setdefault(p, []).append((f["rule"]["id"], f["credential"].get("secret") or ""))
+    return by_path
+
+
+def example_overlaps(binary, env):
+    """Rule examples (with a declared secret) that the whole pack reports under another rule."""
+    import glob
+    import yaml
+
+    bad = []
+    with tempfile.TemporaryDirectory(prefix="fbs-examples-") as d:
+        want = {}
+        n = 0
+        for f in sorted(glob.glob(os.path.join(RULES, "*.yml"))):
+            for r in (yaml.safe_load(open(f, encoding="utf-8")) or {}).get("rules") or []:
+                for e in r.get("examples") or []:
+                    if not isinstance(e, dict) or "secret" not in e:
+                        continue
+                    n += 1
+                    rel = os.path.join("%04d" % n, os.path.basename(e.get("path") or "sample.txt"))
+                    os.makedirs(os.path.join(d, "%04d" % n))
+                    with open(os.path.join(d, rel), "w", encoding="utf-8") as out:
+                        out.write(e["text"])
+                    want[rel] = (r["id"], e["secret"])
+        found = scan(binary, d, env)
+        for rel, (rid, sec) in sorted(want.items()):
+            got = [g for g, s in found.get(os.path.normpath(rel), []) if s == sec]
+            if rid not in got:
+                bad.append((rid, got))
+    return n, bad
 CONTEXTUAL = {"cli", "credfile", "database", "generic"}
 
 
@@ -48,19 +97,7 @@ def main():
     rules = subprocess.run([binary, "rules", "list"], capture_output=True, text=True, env=env).stdout
     rule_ids = [ln.split()[0] for ln in rules.splitlines() if ln.strip() and "." in ln.split()[0]]
     pack_families = {r.split(".")[0] for r in rule_ids}
-    proc = subprocess.run([binary, "files", "--format", "jsonl", "--show-secrets", "-q", "--now",
-                           "2026-06-01T00:00:00Z", "-j", "1", "."], cwd=setdir,
-                          capture_output=True, text=True, env=env)
-    if proc.returncode not in (0, 1):
-        print("scan failed (%d): %s" % (proc.returncode, proc.stderr), file=sys.stderr)
-        return 2
-    by_path = {}
-    for ln in proc.stdout.splitlines():
-        f = json.loads(ln)
-        if "rule" not in f:
-            continue
-        p = os.path.normpath(f["location"]["path"])
-        by_path.setdefault(p, []).append((f["rule"]["id"], f["credential"].get("secret") or ""))
+    by_path = scan(binary, setdir, env)
     fam = {}
     wrong_rule = 0
     exact = 0
@@ -120,9 +157,13 @@ def main():
     print("hard negatives: %d; false positives: %d (%.3f)" % (negatives, fp, fp_rate))
     for p, rid in fp_list:
         print("  FP %s -> %s" % (p, rid))
-    if "--check" in sys.argv and (low or fp_rate > max_fp):
-        print("FAIL: recall under %.2f in %s, or FP rate %.3f over %.2f" % (
-            min_recall, ", ".join(low) or "no family", fp_rate, max_fp))
+    nex, overl = example_overlaps(binary, env)
+    print("rule examples: %d; reported under another rule: %d" % (nex, len(overl)))
+    for rid, got in overl:
+        print("  example of %s reported as %s" % (rid, ", ".join(got) or "nothing"))
+    if "--check" in sys.argv and (low or fp_rate > max_fp or overl):
+        print("FAIL: recall under %.2f in %s, FP rate %.3f (max %.2f), %d overlapping examples" % (
+            min_recall, ", ".join(low) or "no family", fp_rate, max_fp, len(overl)))
         return 1
     return 0
 
