@@ -196,6 +196,20 @@ static bool is_alias_or_anchor(const char *s, size_t len)
     return !anchor || joined;
 }
 
+/* {password}, {db.pass}: a format-string field (Python f-strings, str.format, C# interpolation). */
+static bool is_format_field(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len < 3 || s[0] != '{' || s[len - 1] != '}' ||
+        !(isalpha((unsigned char)s[1]) || s[1] == '_'))
+        return false;
+    for (i = 1; i < len - 1; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.'))
+            return false;
+    return true;
+}
+
 /* Whether a and b are neighbours on a keyboard row or in the alphabet/digits (either way). */
 static bool adjacent(unsigned char a, unsigned char b)
 {
@@ -306,7 +320,7 @@ enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len,
     if (n > 256)
         return FBS_FILTER_KEEP; /* key material: too long to be a typed placeholder */
     if (has_word(s, n, reference_marks) || is_shell_var(s, n) || is_hcl_reference(s, n) ||
-        has_prefix(s, n, encrypted_prefixes) ||
+        is_format_field(s, n) || has_prefix(s, n, encrypted_prefixes) ||
         (is_alias_or_anchor(s, n) && (s[0] == '#' || !start || !strchr("\"'", data[start - 1]))))
         return FBS_FILTER_REFERENCE;
     if (has_word(s, n, placeholder_words) || is_exact(s, n, placeholder_exact) ||

@@ -18,7 +18,7 @@ import string
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from formats import FORMATS, family, rs, uuid, password, ALNUM, HEX, B64, B64URL, LOWER, DIG  # noqa: E402
+from formats import FORMATS, family, rs, uuid, ALNUM, HEX, B64, B64URL, LOWER, LOWER_ALNUM, DIG  # noqa: E402
 
 SAMPLES_PER_FORMAT = 5
 
@@ -214,6 +214,43 @@ def _neg_templates():
     add("github_action_sha", lambda r: ("ci.yml", "      - uses: actions/checkout@%s # v4\n" % rs(r, HEX, 40)))
     add("storage_doc", lambda r: (".env", "AZURE_STORAGE_CONNECTION_STRING=UseDevelopmentStorage=true\n"))
     add("azurite", lambda r: ("local.settings.json", '{"AzureWebJobsStorage": "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"}\n'))
+    # Near misses for the provider formats: right prefix, wrong length or alphabet; identifiers.
+    add("nm_api_version", lambda r: ("client.py", 'headers = {"API-VERSION": "2024-%02d-01", "X-Request-Id": "%s"}\n' % (r.randint(1, 12), rs(r, HEX, 16))))
+    add("nm_sk_short", lambda r: ("tts.py", 'voice = "sk_%s"\n' % rs(r, HEX, 12)))
+    add("nm_live_word", lambda r: (".env", "STREAM_MODE=live_%s\n" % rs(r, LOWER, 8)))
+    add("nm_token_name", lambda r: ("rbac.yaml", "metadata:\n  name: token-%s\n" % rs(r, LOWER_ALNUM, 5)))
+    add("nm_pat_word", lambda r: ("routes.js", "const pat = /pat\\.%s/;\n" % rs(r, LOWER, 6)))
+    add("nm_t1", lambda r: ("svc.yaml", "tier: t1.%s\n" % rs(r, LOWER, 6)))
+    add("nm_secret_ident", lambda r: ("config.py", "SECRET_KEY_FALLBACKS = []\nsecret_%s = None\n" % rs(r, LOWER, 10)))
+    add("nm_glpat_short", lambda r: ("README.md", "Tokens look like glpat-%s (truncated).\n" % rs(r, B64URL, 8)))
+    add("nm_xoxb_short", lambda r: ("README.md", "Bot tokens start with xoxb-%s-\n" % rs(r, DIG, 6)))
+    add("nm_slack_channel_url", lambda r: ("README.md", "See https://acme.slack.com/archives/C%s/p%s\n" % (rs(r, string.ascii_uppercase + DIG, 10), rs(r, DIG, 16))))
+    add("nm_teams_doc", lambda r: ("README.md", "https://acme.webhook.office.com/webhookb2/<group>@<tenant>/IncomingWebhook/<id>/<owner>\n"))
+    add("nm_discord_invite", lambda r: ("README.md", "Join us: https://discord.com/invite/%s\n" % rs(r, ALNUM, 8)))
+    add("nm_dsn_public", lambda r: ("sentry.properties", "defaults.url=https://sentry.io/\ndefaults.org=acme-%s\n" % rs(r, LOWER, 4)))
+    add("nm_k8s_join_ref", lambda r: ("join.sh", 'kubeadm join %s:6443 --token "$JOIN_TOKEN" --discovery-token-ca-cert-hash sha256:%s\n' % ("10.0.0.%d" % r.randint(2, 250), rs(r, HEX, 64))))
+    add("nm_semver_dots", lambda r: ("versions.txt", "abcdef.%s\n" % rs(r, DIG, 16)))
+    add("nm_pgpass_ref", lambda r: (".pgpass", "db.internal:5432:app:app:*\n"))
+    add("nm_netrc_nopw", lambda r: (".netrc", "machine %s.example.net login deploy\n" % rs(r, LOWER, 5)))
+    add("nm_mycnf_socket", lambda r: (".my.cnf", "[mysqld]\nsocket=/var/run/mysqld/mysqld.sock\npassword_history=%d\n" % r.randint(1, 9)))
+    add("nm_curl_header_plain", lambda r: ("fetch.sh", 'curl -H "Accept: application/json" -H "X-Request-Id: %s" https://api.example.net/\n' % uuid(r)))
+    add("nm_curl_u_prompt", lambda r: ("fetch.sh", "curl -u %s https://api.example.net/\n" % rs(r, LOWER, 6)))
+    add("nm_mysql_prompt", lambda r: ("db.sh", "mysqldump -u%s -p --single-transaction app > app.sql\n" % rs(r, LOWER, 5)))
+    add("nm_sshpass_env", lambda r: ("push.sh", "SSHPASS=$(cat /run/secrets/ssh) sshpass -e scp build.tgz deploy@host:/srv\n"))
+    add("nm_getenv_none", lambda r: ("settings.py", 'SECRET_KEY = os.getenv("SECRET_KEY")\nDEBUG = os.getenv("DEBUG", "false")\n'))
+    add("nm_react_public", lambda r: (".env", "REACT_APP_SENTRY_DSN_HOST=o%d.ingest.sentry.io\nVITE_API_BASE=https://api.example.net/v%d\n" % (r.randint(1, 999), r.randint(1, 3))))
+    add("nm_odbc_ref", lambda r: ("db.py", 'conn = pyodbc.connect(f"Driver={{ODBC Driver 18}};Server={host};Uid={user};Pwd={password}")\n'))
+    add("nm_pdo_var", lambda r: ("db.php", "$pdo = new PDO($dsn, $user, $password, $options);\n"))
+    add("nm_pem_cert_b64", lambda r: ("values.yaml", "tls:\n  crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1J%s\n" % rs(r, B64, 100)))
+    add("nm_pem_public", lambda r: ("key.pub", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA%s\n%s\n-----END PUBLIC KEY-----\n" % (rs(r, B64, 20), rs(r, B64, 64))))
+    add("nm_ya29_doc", lambda r: ("README.md", "Access tokens look like ya29.a0Af... and expire after an hour.\n"))
+    add("nm_uuid_keyed", lambda r: (".env", "DATADOG_SITE=datadoghq.com\nSNYK_ORG_ID=%s\nOPSGENIE_TEAM_ID=%s\n" % (uuid(r), uuid(r))))
+    add("nm_hex_nonkey", lambda r: (".env", "ALGOLIA_APP_ID=%s\nMIXPANEL_PROJECT_ID=%d\n" % (rs(r, string.ascii_uppercase + DIG, 10), r.randint(100000, 9999999))))
+    add("nm_azure_ids", lambda r: ("main.tf", 'subscription_id = "%s"\ntenant_id = "%s"\n' % (uuid(r), uuid(r))))
+    add("nm_webhook_placeholder", lambda r: (".env", "DISCORD_WEBHOOK=https://discord.com/api/webhooks/<id>/<token>\n"))
+    add("nm_docs_pdo", lambda r: ("README.md", "Use `new PDO($dsn, $user, $pass)` with values from the environment.\n"))
+    add("nm_asterisks", lambda r: ("config.yml", 'password: "%s"\n' % ("*" * r.randint(8, 16))))
+    add("nm_hash_pw", lambda r: ("users.yml", "admin:\n  password_hash: \"$argon2id$v=19$m=65536,t=3,p=4$%s$%s\"\n" % (rs(r, B64, 22), rs(r, B64, 43))))
     return N
 
 
@@ -249,9 +286,9 @@ def main():
     templates = _neg_templates()
     m = 0
     rounds = 0
-    while m < 520:
+    while m < 600:
         for name, fn in templates:
-            if m >= 520:
+            if m >= 600:
                 break
             # Fixed texts are used once; generated ones several times with fresh values.
             fixed = name == "placeholder"

@@ -698,6 +698,8 @@ static void test_matcher__filter_secret_direct(void **state)
         {"pw: $HOME/.secrets/db", "$HOME/.secrets/db", FBS_FILTER_REFERENCE},
         {"pw=%NUGET_PASSWORD%", "%NUGET_PASSWORD%", FBS_FILTER_REFERENCE},
         {"password: *default_password", "*default_password", FBS_FILTER_REFERENCE},
+        {"Uid={user};Pwd={password}", "{password}", FBS_FILTER_REFERENCE},
+        {"Pwd={Xq7-2;}", "{Xq7-2;}", FBS_FILTER_KEEP},
         {"value=\"*P311CMj-GXhobNb3V\"", "*P311CMj-GXhobNb3V", FBS_FILTER_KEEP},
         {"href=#add-password", "#add-password", FBS_FILTER_REFERENCE},
         {"pw: #Summer2024", "#Summer2024", FBS_FILTER_KEEP},
