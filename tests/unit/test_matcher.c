@@ -341,9 +341,9 @@ static void test_matcher__long_single_line(void **state)
 
     (void)state;
     /*
-     * Was a bug (fixed): fbs_filter_secret() walks back to the start of the secret's line and searches that
-     * whole prefix for every reference mark, for every match. On one 1 MiB line (a minified
-     * bundle, a data: URI, a base64 blob without line breaks) with ~26 000 matches that is
+     * Was a bug (fixed): fbs_filter_secret() walks back to the start of the secret's line and
+     * searches that whole prefix for every reference mark, for every match. On one 1 MiB line (a
+     * minified bundle, a data: URI, a base64 blob without line breaks) with ~26 000 matches that is
      * quadratic: ~26 000 x 23 searches over ~0.5 MiB each, minutes instead of milliseconds.
      * It also makes any "${", "ssm:", "ref+" ... anywhere earlier on a long line turn every later
      * secret on it into a "reference". Expected: the look-back bounded (e.g. 256 bytes or the
@@ -371,10 +371,10 @@ static void test_matcher__reference_mark_far_back_on_line(void **state)
 
     (void)state;
     /*
-     * Was a bug (fixed): any reference mark ("${", "{{", "ssm:", "vault:", "valuefrom", ...) anywhere before
-     * the secret on its line makes it a reference, however far back and in whatever unrelated
-     * value. On minified JSON every secret after the first "${" is dropped. Expected: 1 match
-     * (the access key); actual: 0, counted as reference.
+     * Was a bug (fixed): any reference mark ("${", "{{", "ssm:", "vault:", "valuefrom", ...)
+     * anywhere before the secret on its line makes it a reference, however far back and in whatever
+     * unrelated value. On minified JSON every secret after the first "${" is dropped. Expected: 1
+     * match (the access key); actual: 0, counted as reference.
      */
     fx = setup_rules(base_rules);
     scan(&fx, text, &r);
@@ -481,11 +481,11 @@ static void test_matcher__window_suffix_match(void **state)
     text[900] = 'Z';
     text[901] = '\0';
     /*
-     * Was a bug (fixed): the confirmation window accepts the first match found in the window when it starts
-     * after the window start S, but that match can be a suffix of a longer one starting before
-     * S: here PCRE2 over the blob gives [0, 901), the matcher [646, 901) (the first window is
-     * 256 bytes before the only Vectorscan end; a match starting at S+1 is taken as whole).
-     * Only patterns without a distinctive start are affected. Expected start 0; actual 646.
+     * Was a bug (fixed): the confirmation window accepts the first match found in the window when
+     * it starts after the window start S, but that match can be a suffix of a longer one starting
+     * before S: here PCRE2 over the blob gives [0, 901), the matcher [646, 901) (the first window
+     * is 256 bytes before the only Vectorscan end; a match starting at S+1 is taken as whole). Only
+     * patterns without a distinctive start are affected. Expected start 0; actual 646.
      */
     fx = setup_rules(rules);
     scan(&fx, text, &r);
@@ -830,6 +830,39 @@ static void test_matcher__lookbehind_prefilter(void **state)
     teardown_rules(&fx);
 }
 
+static void test_matcher__scan_pattern(void **state)
+{
+    /* Vectorscan scans for the key name only; PCRE2 confirms the whole assignment. */
+    static const char rules[] =
+        "rules:\n"
+        "  - id: test.keyed\n"
+        "    name: Keyed\n"
+        "    kind: keyed\n"
+        "    pattern: '(?i:acme[a-z_]{0,30}?key)[ =:\"]+([0-9a-f]{32})\\b'\n"
+        "    scan_pattern: '(?i:acme[a-z_]*key)'\n"
+        "    secret_group: 1\n" EX "  - id: test.lb\n"
+        "    name: Lookbehind\n"
+        "    kind: lb\n"
+        "    pattern: '(?<=apikey=)[a-z0-9]{16}'\n"
+        "    scan_pattern: 'apikey='\n" EX;
+    struct fixture fx = setup_rules(rules);
+    static const char text[] = "ACME_API_KEY = \"0f1e2d3c4b5a69788796a5b4c3d2e1f0\"\n"
+                               "acme_key: 0f1e2d3c4b5a6978\n" /* key name, value too short */
+                               "apikey=q1w2e3r4t5y6u7i8\n";
+    struct recs r;
+
+    (void)state;
+    /* The scan pattern has no lookbehind: exact in Vectorscan, no whole-blob confirmation. */
+    assert_false(fbs_ruleset_find(fx.rs, "test.lb")->prefilter);
+    scan(&fx, text, &r);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(rule_of(&r, 0), "test.keyed");
+    assert_secret(text, &r.m[0], "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+    assert_string_equal(rule_of(&r, 1), "test.lb");
+    assert_secret(text, &r.m[1], "q1w2e3r4t5y6u7i8");
+    teardown_rules(&fx);
+}
+
 static void test_matcher__callback_order_and_stop(void **state)
 {
     struct fixture fx = setup_rules(base_rules);
@@ -902,8 +935,7 @@ static void test_matcher__path_gated_rule(void **state)
                                 "    kind: codes\n"
                                 "    pattern: '([0-9]{4} [0-9]{4})'\n"
                                 "    secret_group: 1\n"
-                                "    paths: ['*backup*codes*', '*.txt']\n" EX
-                                "  - id: test.tok\n"
+                                "    paths: ['*backup*codes*', '*.txt']\n" EX "  - id: test.tok\n"
                                 "    name: Token\n"
                                 "    kind: tok\n"
                                 "    pattern: 'tok_[0-9]{6}'\n" EX;
@@ -970,6 +1002,7 @@ int main(void)
         cmocka_unit_test(test_matcher__overlap_reduction),
         cmocka_unit_test(test_matcher__binary_blob),
         cmocka_unit_test(test_matcher__lookbehind_prefilter),
+        cmocka_unit_test(test_matcher__scan_pattern),
         cmocka_unit_test(test_matcher__callback_order_and_stop),
         cmocka_unit_test(test_matcher__callback_order_by_match_start),
         cmocka_unit_test(test_matcher__new_needs_compiled_set),
