@@ -966,6 +966,44 @@ static void test_matcher__path_gated_rule(void **state)
     teardown_rules(&fx);
 }
 
+/* Gate globs: "*lit" is a suffix and "*lit*" a substring of the last path component; other
+ * globs go through fbs_glob_match. */
+static void test_matcher__path_gate_kinds(void **state)
+{
+    static const char rules[] = "rules:\n"
+                                "  - id: test.codes\n"
+                                "    name: Codes\n"
+                                "    kind: codes\n"
+                                "    pattern: '([0-9]{4} [0-9]{4})'\n"
+                                "    secret_group: 1\n"
+                                "    paths: ['*.netrc', '*pgpass*', '*my?ql*.cnf']\n" EX;
+    static const char text[] = "8265 1734\n";
+    static const struct {
+        const char *path;
+        size_t n;
+    } cases[] = {
+        {"home/u/.netrc", 1},        {".netrc", 1},          {"home/u/.netrc.bak", 0},
+        {"etc/app.pgpass", 1},       {"x/my-pgpass-old", 1}, {"pgpass/notes.md", 0},
+        {"etc/mysql-client.cnf", 1}, {"etc/mysql.ini", 0},   {"mysql.cnf/readme", 0},
+    };
+    struct fixture fx;
+    size_t i;
+
+    (void)state;
+    fx = setup_rules(rules);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct fbs_match_opts o = {false, false, cases[i].path};
+        struct recs r;
+
+        memset(&r, 0, sizeof(r));
+        r.ordered = true;
+        assert_int_equal(scan_opts(&fx, text, strlen(text), &o, &r), 0);
+        if (r.n != cases[i].n)
+            fail_msg("%s: %zu matches, expected %zu", cases[i].path, r.n, cases[i].n);
+    }
+    teardown_rules(&fx);
+}
+
 static void test_matcher__new_needs_compiled_set(void **state)
 {
     struct fbs_ruleset *rs = NULL;
@@ -984,6 +1022,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matcher__offsets),
+        cmocka_unit_test(test_matcher__path_gate_kinds),
         cmocka_unit_test(test_matcher__multiple_occurrences),
         cmocka_unit_test(test_matcher__long_run_bounded_rule),
         cmocka_unit_test(test_matcher__long_lines_with_filters),
