@@ -13,13 +13,12 @@
 
 /* Substrings (case-insensitive) that mark a value as a placeholder. */
 static const char *const placeholder_words[] = {
-    "example",    "xxxx",         "changeme",     "change_me",
-    "change-me",  "replace_me",   "replaceme",    "replace-me",
-    "your_",      "your-",        "yourkey",      "placeholder",
-    "dummy",      "redacted",     "insert_",      "insert-",
-    "****",       "...",          "123456789",    "abcdefghij",
-    "notasecret", "not_a_secret", "not-a-secret", "secretkey",
-    "fill_me",    "fillme",       "fake",         NULL};
+    "example",   "xxxx",       "changeme",   "change_me",    "change-me",    "replace_me",
+    "replaceme", "replace-me", "your_",      "your-",        "yourkey",      "placeholder",
+    "dummy",     "redacted",   "insert_",    "insert-",      "****",         "...",
+    "123456789", "abcdefghij", "notasecret", "not_a_secret", "not-a-secret", "secretkey",
+    "fill_me",   "fillme",     "fake",       "&lt;",         "&gt;",         "&quot;",
+    "&#",        NULL};
 
 /*
  * Values published in documentation and tutorials (a match containing one is the example, not
@@ -49,11 +48,24 @@ static bool has_prefix(const char *s, size_t len, const char *const *prefixes)
     return false;
 }
 
-/* Exact values (case-insensitive) that are never real secrets. */
+/* Exact values (case-insensitive) that are never real secrets; the last ones are the base64 of
+ * "password", "changeme", "secret", "admin" and "test" (Kubernetes Secret templates). */
 static const char *const placeholder_exact[] = {
-    "password", "secret",   "passwd",    "token", "null",   "none",  "nil",
-    "true",     "false",    "undefined", "test",  "string", "value", "empty",
-    "default",  "required", "optional",  "todo",  "tbd",    "n/a",   NULL};
+    "password",     "secret",   "passwd",    "token",    "null",   "none",  "nil",
+    "true",         "false",    "undefined", "test",     "string", "value", "empty",
+    "default",      "required", "optional",  "todo",     "tbd",    "n/a",   "cGFzc3dvcmQ=",
+    "Y2hhbmdlbWU=", "c2VjcmV0", "YWRtaW4=",  "dGVzdA==", NULL};
+
+/* Values that are public by design: Mapbox public tokens, Stripe publishable keys. */
+static const char *const public_prefixes[] = {"pk.eyJ1", "pk_live_", "pk_test_", NULL};
+
+/*
+ * Keys whose values are random but not secrets: anti-CSRF tokens, nonces, pagination cursors,
+ * idempotency keys. Matched in the key that names the value (see named_by_public_key).
+ */
+static const char *const public_keys[] = {
+    "csrf",      "xsrf",   "nonce",       "pagetoken",  "page_token", "page-token", "next_token",
+    "nexttoken", "cursor", "idempotency", "token_type", "tokentype",  NULL};
 
 /* Prefixes/substrings that mark a value as a reference to a secret kept elsewhere. */
 static const char *const reference_marks[] = {"${",
@@ -135,19 +147,131 @@ static bool is_hcl_reference(const char *s, size_t len)
     return false;
 }
 
-/* $VAR or $var_name alone: a shell/env reference. */
+/*
+ * $VAR or $var_name alone, or a path under one ($HOME/.secrets/pw, $VAULT_PATH/db): a shell/env
+ * reference. %VAR% likewise on Windows.
+ */
 static bool is_shell_var(const char *s, size_t len)
 {
     size_t i = 1;
 
+    if (len >= 3 && s[0] == '%' && s[len - 1] == '%') {
+        for (; i < len - 1; i++)
+            if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+                return false;
+        return true;
+    }
     if (len < 2 || s[0] != '$')
         return false;
     if (s[1] == '{')
         return true;
+    if (!(isalpha((unsigned char)s[1]) || s[1] == '_'))
+        return false;
     for (; i < len; i++)
         if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+            return s[i] == '/';
+    return true;
+}
+
+/*
+ * A YAML alias (*default_password; the caller checks it is unquoted) or an HTML anchor
+ * (#add-password, lower case with a '-' or '_'): names, not values.
+ */
+static bool is_alias_or_anchor(const char *s, size_t len)
+{
+    bool anchor = s[0] == '#', joined = false;
+    size_t i;
+
+    if (len < 2 || (s[0] != '*' && !anchor) || !isalpha((unsigned char)s[1]))
+        return false;
+    for (i = 1; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (anchor && isupper(c))
             return false;
-    return isalpha((unsigned char)s[1]) || s[1] == '_';
+        if (c == '_' || c == '-')
+            joined = true;
+        else if (!(isalnum(c) || c == '.'))
+            return false;
+    }
+    return !anchor || joined;
+}
+
+/* {password}, {db.pass}: a format-string field (Python f-strings, str.format, C# interpolation). */
+static bool is_format_field(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len < 3 || s[0] != '{' || s[len - 1] != '}' ||
+        !(isalpha((unsigned char)s[1]) || s[1] == '_'))
+        return false;
+    for (i = 1; i < len - 1; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.'))
+            return false;
+    return true;
+}
+
+/* Whether a and b are neighbours on a keyboard row or in the alphabet/digits (either way). */
+static bool adjacent(unsigned char a, unsigned char b)
+{
+    static const char *const rows[] = {"qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890", NULL};
+    const char *p;
+    size_t i;
+
+    a = (unsigned char)tolower(a);
+    b = (unsigned char)tolower(b);
+    if (isalnum(a) && isalnum(b) && (a + 1 == b || b + 1 == a))
+        return true;
+    for (i = 0; rows[i]; i++)
+        if ((p = strchr(rows[i], a)) && *p &&
+            ((p[1] && (unsigned char)p[1] == b) || (p > rows[i] && (unsigned char)p[-1] == b)))
+            return true;
+    return false;
+}
+
+/*
+ * A typed sequence: 90% or more of the value lies in runs of 3+ neighbouring characters
+ * (abcdefg12345, qwertyuiop123, 0123456789abcdef). Random tokens of this length almost never do.
+ */
+static bool is_sequence(const char *s, size_t len)
+{
+    size_t i, run = 1, in_runs = 0;
+
+    if (len < 8 || len > 64)
+        return false;
+    for (i = 1; i <= len; i++) {
+        if (i < len && adjacent((unsigned char)s[i - 1], (unsigned char)s[i])) {
+            run++;
+            continue;
+        }
+        if (run >= 3)
+            in_runs += run;
+        run = 1;
+    }
+    return in_runs * 10 >= len * 9;
+}
+
+/*
+ * The key that names the value (csrf_token = "...", "nextPageToken": "...", X-XSRF-TOKEN: ...)
+ * is one of public_keys. Walks back over the separator (quotes, blanks, = : >) and the key.
+ */
+static bool named_by_public_key(const unsigned char *data, size_t start)
+{
+    size_t i = start, k, sep = 0;
+    char key[65];
+
+    while (i > 0 && sep < 8 && strchr("\"' \t:=>", data[i - 1]) && data[i - 1]) {
+        i--;
+        sep++;
+    }
+    for (k = 0; i > 0 && k < sizeof(key) - 1; k++, i--) {
+        unsigned char c = data[i - 1];
+
+        if (!(isalnum(c) || c == '_' || c == '-' || c == '.'))
+            break;
+        key[sizeof(key) - 2 - k] = (char)c;
+    }
+    return k > 0 && has_word(key + sizeof(key) - 1 - k, k, public_keys);
 }
 
 /* "<REPLACE_ME>", "<your token here>": an angle-bracketed name. */
@@ -257,11 +381,14 @@ enum fbs_filter_verdict fbs_filter_secret(const unsigned char *data, size_t len,
         return FBS_FILTER_KEEP; /* key material: too long to be a typed placeholder */
     if (has_word(s, n, ciphertext_marks) || has_prefix(s, n, encrypted_prefixes))
         return FBS_FILTER_CIPHERTEXT;
-    if (has_word(s, n, reference_marks) || is_shell_var(s, n) || is_hcl_reference(s, n))
+    if (has_word(s, n, reference_marks) || is_shell_var(s, n) || is_hcl_reference(s, n) ||
+        is_format_field(s, n) ||
+        (is_alias_or_anchor(s, n) && (s[0] == '#' || !start || !strchr("\"'", data[start - 1]))))
         return FBS_FILTER_REFERENCE;
     if (has_word(s, n, placeholder_words) || is_exact(s, n, placeholder_exact) ||
         mostly_one_char(s, n) || is_angle_placeholder(s, n) || has_prefix(s, n, hash_prefixes) ||
-        has_word(s, n, public_examples))
+        has_word(s, n, public_examples) || has_prefix(s, n, public_prefixes) || is_sequence(s, n) ||
+        named_by_public_key(data, start))
         return FBS_FILTER_PLACEHOLDER;
     return FBS_FILTER_KEEP;
 }

@@ -17,6 +17,32 @@
 #define JIT_STACK_MAX    (4u << 20)
 #define KEYWORD_LOOKBACK 256
 
+/*
+ * Classify a gate glob. A glob with no '/' matches the last path component (fbs_glob_match), so
+ * "*lit" with no other metacharacter is a suffix test on that component and "*lit*" a substring
+ * test; anything else goes through fbs_glob_match.
+ */
+static void gate_classify(struct fbs_gate *g, const char *glob)
+{
+    size_t n = strlen(glob), k;
+
+    g->lit = glob;
+    g->len = n;
+    g->kind = FBS_GATE_GLOB;
+    if (n < 2 || glob[0] != '*')
+        return;
+    k = strcspn(glob + 1, "*?[\\/");
+    if (k && 1 + k == n) {
+        g->lit = glob + 1;
+        g->len = k;
+        g->kind = FBS_GATE_SUFFIX;
+    } else if (k && 1 + k + 1 == n && glob[n - 1] == '*') {
+        g->lit = glob + 1;
+        g->len = k;
+        g->kind = FBS_GATE_INFIX;
+    }
+}
+
 int fbs_matcher_new(struct fbs_matcher **out, const struct fbs_ruleset *rs)
 {
     struct fbs_matcher *m;
@@ -29,6 +55,17 @@ int fbs_matcher_new(struct fbs_matcher **out, const struct fbs_ruleset *rs)
     if (!m)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     m->rs = rs;
+    if (rs->ngate_globs) {
+        size_t i;
+
+        m->gates = fbs_calloc(rs->ngate_globs, sizeof(*m->gates));
+        if (!m->gates) {
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+            goto fail;
+        }
+        for (i = 0; i < rs->ngate_globs; i++)
+            gate_classify(&m->gates[i], rs->gate_globs[i]);
+    }
     if ((rs->db_text && hs_alloc_scratch(rs->db_text, &m->hs) != HS_SUCCESS) ||
         (rs->db_binary && hs_alloc_scratch(rs->db_binary, &m->hs) != HS_SUCCESS) ||
         (rs->db_gated && hs_alloc_scratch(rs->db_gated, &m->hs) != HS_SUCCESS)) {
@@ -67,6 +104,7 @@ void fbs_matcher_free(struct fbs_matcher *m)
     fbs_free(m->touched);
     fbs_free(m->found);
     fbs_free(m->errors);
+    fbs_free(m->gates);
     fbs_free(m);
 }
 
@@ -151,13 +189,34 @@ static bool path_ok(const struct fbs_rule *r, const char *path)
 }
 
 /* Whether any path-gated rule may run on `path` (the set's distinct gate globs). */
-static bool any_gated(const struct fbs_ruleset *rs, const char *path)
+static bool any_gated(const struct fbs_matcher *m, const char *path)
 {
-    size_t i;
+    const char *base;
+    size_t i, blen;
 
-    for (i = 0; path && i < rs->ngate_globs; i++)
-        if (fbs_glob_match(rs->gate_globs[i], path, false))
-            return true;
+    if (!path)
+        return false;
+    base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    blen = strlen(base);
+    for (i = 0; i < m->rs->ngate_globs; i++) {
+        const struct fbs_gate *g = &m->gates[i];
+
+        switch (g->kind) {
+        case FBS_GATE_SUFFIX:
+            if (blen >= g->len && !memcmp(base + blen - g->len, g->lit, g->len))
+                return true;
+            break;
+        case FBS_GATE_INFIX:
+            if (blen >= g->len && memmem(base, blen, g->lit, g->len))
+                return true;
+            break;
+        default:
+            if (fbs_glob_match(g->lit, path, false))
+                return true;
+            break;
+        }
+    }
     return false;
 }
 
@@ -253,7 +312,7 @@ static int scan_blob(struct fbs_matcher *m, const unsigned char *data, size_t le
     /* Path-gated rules (patterns with no literal to prefilter on, such as lists of recovery
      * codes) run only on the files they are about. */
     if ((err == HS_SUCCESS || err == HS_SCAN_TERMINATED) && !opts->binary && m->rs->db_gated &&
-        !m->hit_overflow && any_gated(m->rs, opts->path))
+        !m->hit_overflow && any_gated(m, opts->path))
         err = hs_scan(m->rs->db_gated, (const char *)data, (unsigned)len, 0, m->hs, on_hit, m);
     if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED) {
         rc = fbs_error_set(FBS_EINTERNAL, "Vectorscan scan failed (%d)", (int)err);

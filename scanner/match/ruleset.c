@@ -49,6 +49,7 @@ static void rule_free(struct fbs_rule *r)
     fbs_free(r->name);
     fbs_free(r->kind);
     fbs_free(r->pattern);
+    fbs_free(r->scan_pattern);
     fbs_free(r->description);
     fbs_free(r->remediation);
     fbs_free(r->verify);
@@ -318,6 +319,7 @@ static const char *const rule_keys[] = {"id",
                                         "name",
                                         "kind",
                                         "pattern",
+                                        "scan_pattern",
                                         "secret_group",
                                         "keywords",
                                         "entropy_min",
@@ -438,6 +440,7 @@ static int parse_rule(const struct parse *p, json_t *obj, struct fbs_rule **out)
         (rc = get_string(p, obj, "name", true, &r->name)) < 0 ||
         (rc = get_string(p, obj, "kind", true, &r->kind)) < 0 ||
         (rc = get_string(p, obj, "pattern", true, &r->pattern)) < 0 ||
+        (rc = get_string(p, obj, "scan_pattern", false, &r->scan_pattern)) < 0 ||
         (rc = get_string(p, obj, "description", false, &r->description)) < 0 ||
         (rc = get_string(p, obj, "remediation", false, &r->remediation)) < 0 ||
         (rc = get_string(p, obj, "verify", false, &r->verify)) < 0 ||
@@ -538,6 +541,11 @@ static int parse_rule(const struct parse *p, json_t *obj, struct fbs_rule **out)
                   "pattern has a bounded repeat up to %ld (over %d makes the rule database slow "
                   "to build; use an open bound such as {8,})",
                   large_repeat(r->pattern), MAX_REPEAT_BOUND);
+        goto fail;
+    }
+    if (r->scan_pattern && large_repeat(r->scan_pattern)) {
+        rc = PERR(p, obj, "scan_pattern", "scan_pattern has a bounded repeat up to %ld (over %d)",
+                  large_repeat(r->scan_pattern), MAX_REPEAT_BOUND);
         goto fail;
     }
     if ((rc = compile_pcre2(p, obj, r)) < 0)
@@ -738,6 +746,12 @@ done:
 
 /* Compiling ------------------------------------------------------------------------------------ */
 
+/* The pattern Vectorscan scans for: the rule's scan_pattern when it has one. */
+static const char *hs_pattern(const struct fbs_rule *r)
+{
+    return r->scan_pattern ? r->scan_pattern : r->pattern;
+}
+
 /* Whether Vectorscan can compile the pattern exactly (no prefilter approximation needed). */
 static bool hs_exact_ok(const char *pattern)
 {
@@ -883,7 +897,7 @@ static int decide_prefilters(struct fbs_ruleset *rs, bool use_cache, bool *from_
         goto done;
     }
     for (i = 0; i < rs->n; i++)
-        exprs[i] = rs->rules[i]->pattern;
+        exprs[i] = hs_pattern(rs->rules[i]);
     *from_cache = false;
     if (rs->cache_dir && cache_path(&cpath, rs->cache_dir, exprs, zeros, zeros, rs->n, ".pf") < 0)
         fbs_buf_truncate(&cpath, 0); /* no cache: decide below */
@@ -895,7 +909,7 @@ static int decide_prefilters(struct fbs_ruleset *rs, bool use_cache, bool *from_
             goto done;
     }
     for (i = 0; i < rs->n; i++) {
-        rs->rules[i]->prefilter = !hs_exact_ok(rs->rules[i]->pattern);
+        rs->rules[i]->prefilter = !hs_exact_ok(hs_pattern(rs->rules[i]));
         bits[i] = rs->rules[i]->prefilter ? '1' : '0';
     }
     if (cpath.len)
@@ -945,7 +959,7 @@ static int build_db(struct fbs_ruleset *rs, enum db_kind kind, hs_database_t **o
 
         if (!in_db(r, kind))
             continue;
-        exprs[n] = r->pattern;
+        exprs[n] = hs_pattern(r);
         flags[n] = r->prefilter ? HS_FLAG_PREFILTER : 0;
         ids[n] = (unsigned)i;
         n++;

@@ -35,6 +35,12 @@ struct fbs_rule {
     char *name;
     char *kind;
     char *pattern;
+    /*
+     * Optional cheaper pattern for the Vectorscan stage (NULL: `pattern`). It must match wherever
+     * `pattern` does, ending at or after the start of that match and at most 256 bytes after it;
+     * `pattern` (PCRE2) then confirms the hit and extracts the secret.
+     */
+    char *scan_pattern;
     char *description;
     char *remediation;
     char *verify; /* `verify:` the live verifier's name (detectors/verify.h), or NULL */

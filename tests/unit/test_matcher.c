@@ -722,6 +722,25 @@ static void test_matcher__filter_secret_direct(void **state)
         {"key: AKIAQWERTYUIOPASDFGH", "AKIAQWERTYUIOPASDFGH", FBS_FILTER_KEEP},
         {"pw = variable.x", "variable.x", FBS_FILTER_KEEP},
         {"pw: $5ecret!", "$5ecret!", FBS_FILTER_KEEP},
+        {"pw: $HOME/.secrets/db", "$HOME/.secrets/db", FBS_FILTER_REFERENCE},
+        {"pw=%NUGET_PASSWORD%", "%NUGET_PASSWORD%", FBS_FILTER_REFERENCE},
+        {"password: *default_password", "*default_password", FBS_FILTER_REFERENCE},
+        {"Uid={user};Pwd={password}", "{password}", FBS_FILTER_REFERENCE},
+        {"Pwd={Xq7-2;}", "{Xq7-2;}", FBS_FILTER_KEEP},
+        {"value=\"*P311CMj-GXhobNb3V\"", "*P311CMj-GXhobNb3V", FBS_FILTER_KEEP},
+        {"href=#add-password", "#add-password", FBS_FILTER_REFERENCE},
+        {"pw: #Summer2024", "#Summer2024", FBS_FILTER_KEEP},
+        {"pw: &lt;your password&gt;", "&lt;your password&gt;", FBS_FILTER_PLACEHOLDER},
+        {"api_key = \"abcdefg12345\"", "abcdefg12345", FBS_FILTER_PLACEHOLDER},
+        {"secret = qwertyuiop123", "qwertyuiop123", FBS_FILTER_PLACEHOLDER},
+        {"secret = 0123456789abcdef0123", "0123456789abcdef0123", FBS_FILTER_PLACEHOLDER},
+        {"secret = q8Zr2Lw0Pk5Vt3", "q8Zr2Lw0Pk5Vt3", FBS_FILTER_KEEP},
+        {"csrf_token = \"9f2c4e1a7b3d5f60\"", "9f2c4e1a7b3d5f60", FBS_FILTER_PLACEHOLDER},
+        {"X-XSRF-TOKEN: Gs7Yp0d7QWBZkCeO9", "Gs7Yp0d7QWBZkCeO9", FBS_FILTER_PLACEHOLDER},
+        {"{\"nextPageToken\": \"8mZiDh13nbgRMAy\"}", "8mZiDh13nbgRMAy", FBS_FILTER_PLACEHOLDER},
+        {"access_token = \"8mZiDh13nbgRMAy\"", "8mZiDh13nbgRMAy", FBS_FILTER_KEEP},
+        {"  password: cGFzc3dvcmQ=", "cGFzc3dvcmQ=", FBS_FILTER_PLACEHOLDER},
+        {"TOKEN=pk.eyJ1IjoiYWNtZSJ9.Zx8", "pk.eyJ1IjoiYWNtZSJ9.Zx8", FBS_FILTER_PLACEHOLDER},
     };
     size_t i;
 
@@ -774,7 +793,7 @@ static void test_matcher__overlap_reduction(void **state)
     assert_int_equal(scan_opts(&fx, contained, strlen(contained), &all, &r), 0);
     assert_int_equal(r.n, 2);
     /* A generic match alone is kept. */
-    scan(&fx, "password = Abcdef123456Q\n", &r);
+    scan(&fx, "password = Kbq7ef1R3x56Q\n", &r);
     assert_int_equal(r.n, 1);
     assert_string_equal(rule_of(&r, 0), "generic.password");
     teardown_rules(&fx);
@@ -822,7 +841,7 @@ static void test_matcher__lookbehind_prefilter(void **state)
                                 "    pattern: '(?<=apikey=)[a-z0-9]{16}'\n" EX;
     struct fixture fx = setup_rules(rules);
     static const char text[] = "apikey=q1w2e3r4t5y6u7i8\n"
-                               "other=1111111111111111 apikey=fedcba9876543210\n"
+                               "other=1111111111111111 apikey=fe4cb29a76e53q10\n"
                                "APIKEY=aaaaaaaaaaaaaaaa\n"
                                "apikey=a1b2c3d4e5f60718";
     struct recs r;
@@ -832,9 +851,42 @@ static void test_matcher__lookbehind_prefilter(void **state)
     scan(&fx, text, &r);
     assert_int_equal(r.n, 3);
     assert_secret(text, &r.m[0], "q1w2e3r4t5y6u7i8");
-    assert_secret(text, &r.m[1], "fedcba9876543210");
+    assert_secret(text, &r.m[1], "fe4cb29a76e53q10");
     assert_secret(text, &r.m[2], "a1b2c3d4e5f60718");
     assert_int_equal(r.m[0].start, 7);
+    teardown_rules(&fx);
+}
+
+static void test_matcher__scan_pattern(void **state)
+{
+    /* Vectorscan scans for the key name only; PCRE2 confirms the whole assignment. */
+    static const char rules[] =
+        "rules:\n"
+        "  - id: test.keyed\n"
+        "    name: Keyed\n"
+        "    kind: keyed\n"
+        "    pattern: '(?i:acme[a-z_]{0,30}?key)[ =:\"]+([0-9a-f]{32})\\b'\n"
+        "    scan_pattern: '(?i:acme[a-z_]*key)'\n"
+        "    secret_group: 1\n" EX "  - id: test.lb\n"
+        "    name: Lookbehind\n"
+        "    kind: lb\n"
+        "    pattern: '(?<=apikey=)[a-z0-9]{16}'\n"
+        "    scan_pattern: 'apikey='\n" EX;
+    struct fixture fx = setup_rules(rules);
+    static const char text[] = "ACME_API_KEY = \"0f1e2d3c4b5a69788796a5b4c3d2e1f0\"\n"
+                               "acme_key: 0f1e2d3c4b5a6978\n" /* key name, value too short */
+                               "apikey=q1w2e3r4t5y6u7i8\n";
+    struct recs r;
+
+    (void)state;
+    /* The scan pattern has no lookbehind: exact in Vectorscan, no whole-blob confirmation. */
+    assert_false(fbs_ruleset_find(fx.rs, "test.lb")->prefilter);
+    scan(&fx, text, &r);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(rule_of(&r, 0), "test.keyed");
+    assert_secret(text, &r.m[0], "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+    assert_string_equal(rule_of(&r, 1), "test.lb");
+    assert_secret(text, &r.m[1], "q1w2e3r4t5y6u7i8");
     teardown_rules(&fx);
 }
 
@@ -941,6 +993,44 @@ static void test_matcher__path_gated_rule(void **state)
     teardown_rules(&fx);
 }
 
+/* Gate globs: "*lit" is a suffix and "*lit*" a substring of the last path component; other
+ * globs go through fbs_glob_match. */
+static void test_matcher__path_gate_kinds(void **state)
+{
+    static const char rules[] = "rules:\n"
+                                "  - id: test.codes\n"
+                                "    name: Codes\n"
+                                "    kind: codes\n"
+                                "    pattern: '([0-9]{4} [0-9]{4})'\n"
+                                "    secret_group: 1\n"
+                                "    paths: ['*.netrc', '*pgpass*', '*my?ql*.cnf']\n" EX;
+    static const char text[] = "8265 1734\n";
+    static const struct {
+        const char *path;
+        size_t n;
+    } cases[] = {
+        {"home/u/.netrc", 1},        {".netrc", 1},          {"home/u/.netrc.bak", 0},
+        {"etc/app.pgpass", 1},       {"x/my-pgpass-old", 1}, {"pgpass/notes.md", 0},
+        {"etc/mysql-client.cnf", 1}, {"etc/mysql.ini", 0},   {"mysql.cnf/readme", 0},
+    };
+    struct fixture fx;
+    size_t i;
+
+    (void)state;
+    fx = setup_rules(rules);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct fbs_match_opts o = {false, false, cases[i].path};
+        struct recs r;
+
+        memset(&r, 0, sizeof(r));
+        r.ordered = true;
+        assert_int_equal(scan_opts(&fx, text, strlen(text), &o, &r), 0);
+        if (r.n != cases[i].n)
+            fail_msg("%s: %zu matches, expected %zu", cases[i].path, r.n, cases[i].n);
+    }
+    teardown_rules(&fx);
+}
+
 static void test_matcher__new_needs_compiled_set(void **state)
 {
     struct fbs_ruleset *rs = NULL;
@@ -1004,6 +1094,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matcher__offsets),
+        cmocka_unit_test(test_matcher__path_gate_kinds),
         cmocka_unit_test(test_matcher__multiple_occurrences),
         cmocka_unit_test(test_matcher__long_run_bounded_rule),
         cmocka_unit_test(test_matcher__long_lines_with_filters),
@@ -1022,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_matcher__overlap_reduction),
         cmocka_unit_test(test_matcher__binary_blob),
         cmocka_unit_test(test_matcher__lookbehind_prefilter),
+        cmocka_unit_test(test_matcher__scan_pattern),
         cmocka_unit_test(test_matcher__callback_order_and_stop),
         cmocka_unit_test(test_matcher__callback_order_by_match_start),
         cmocka_unit_test(test_matcher__new_needs_compiled_set),
