@@ -607,12 +607,15 @@ static int vault_address_run(struct fbs_finding *f, const struct fbs_detect_ctx 
 
             if (strncasecmp(p, names[k], nl))
                 continue;
-            for (u = p + nl; u < end && *u != '\n' && strncmp(u, "http", 4); u++)
+            /* The blob is not NUL-terminated: every comparison is bounded by `end`. */
+            for (u = p + nl; u < end && *u != '\n' && !(end - u >= 4 && !memcmp(u, "http", 4));
+                 u++)
                 ;
-            if (u + 8 > end || *u == '\n' ||
-                (strncmp(u, "https://", 8) && strncmp(u, "http://", 7)))
+            if (u >= end || *u == '\n' ||
+                !((end - u >= 8 && !memcmp(u, "https://", 8)) ||
+                  (end - u >= 7 && !memcmp(u, "http://", 7))))
                 continue;
-            for (ue = u; ue < end && !strchr(" \t\r\n\"'`,;)}", *ue); ue++)
+            for (ue = u; ue < end && *ue && !memchr(" \t\r\n\"'`,;)}", *ue, 11); ue++)
                 ;
             if (ue - u > 255 || memchr(u, '$', (size_t)(ue - u)) ||
                 memchr(u, '{', (size_t)(ue - u)) || memchr(u, '<', (size_t)(ue - u)))
