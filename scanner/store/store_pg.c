@@ -13,6 +13,7 @@
  * location without its password.
  */
 #include "datastore.h"
+#include "store_int.h"
 #include "store_pg_schema.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
@@ -28,7 +29,7 @@
 
 #include "../core/banned.h"
 
-#define KEY_LEN       32
+#define KEY_LEN       FBS_STORE_KEY_LEN
 #define RETRIES       5
 #define MIGRATION_KEY 4242017311 /* pg_advisory_xact_lock key of the migrations */
 
@@ -168,18 +169,6 @@ static int64_t ival(const PGresult *r, int row, int col)
     return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
-static void hex(char *out, const unsigned char *b, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static int unhex(unsigned char *out, size_t n, const char *s)
 {
     size_t i;
@@ -194,18 +183,6 @@ static int unhex(unsigned char *out, size_t n, const char *s)
             return -1;
         out[i / 2] = (unsigned char)(i % 2 ? (out[i / 2] << 4) | v : v);
     }
-    return 0;
-}
-
-static int hmac_hex(struct pg_store *s, char *out, size_t nbytes, const void *data, size_t len)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-
-    if (!HMAC(EVP_sha256(), s->key, KEY_LEN, data, len, md, &mdlen) || mdlen < nbytes)
-        return fbs_error_set(FBS_EINTERNAL, "HMAC-SHA256 failed");
-    hex(out, md, nbytes);
-    OPENSSL_cleanse(md, sizeof(md));
     return 0;
 }
 
@@ -355,7 +332,7 @@ static int key_body(struct pg_store *s, void *arg)
     PQclear(r);
     if (RAND_bytes(key, KEY_LEN) != 1)
         return fbs_error_set(FBS_EINTERNAL, "cannot make a random key");
-    hex(khex, key, KEY_LEN);
+    fbs_store_hex(khex, key, KEY_LEN);
     OPENSSL_cleanse(key, sizeof(key));
     /* Another worker may have made it first: then theirs is read back. */
     rc = run(s, NULL, "cannot store the key",
@@ -456,17 +433,7 @@ done:
 
 static int pg_secret_id(struct fbs_store *st, char out[65], const void *secret, size_t len)
 {
-    struct fbs_buf b = FBS_BUF_INIT;
-    int rc;
-
-    /* Domain-separated from the finding ids made with the same key (as store_sqlite.c). */
-    rc = fbs_buf_put(&b, "fallback-scan secret\0", 21);
-    if (rc == 0)
-        rc = fbs_buf_put(&b, secret, len);
-    if (rc == 0)
-        rc = hmac_hex(P(st), out, 32, b.ptr, b.len);
-    fbs_buf_release_wipe(&b);
-    return rc;
+    return fbs_store_secret_id(P(st)->key, out, secret, len);
 }
 
 /* A single statement outside an explicit transaction, retried on conflicts. */
@@ -905,15 +872,7 @@ static int add_event(struct commit_ctx *c, int64_t finding, const char *event, c
 
 static int public_id(struct commit_ctx *c, const struct fbs_store_found *f, char out[17])
 {
-    struct fbs_buf b = FBS_BUF_INIT;
-    int rc =
-        fbs_buf_printf(&b, "fallback-scan finding%c%s%c%s%c%s%c%s", 0, c->identity, 0, f->secret_id,
-                       0, f->rule_id ? f->rule_id : "", 0, f->place ? f->place : "");
-
-    if (rc == 0)
-        rc = hmac_hex(c->s, out, 8, b.ptr, b.len);
-    fbs_buf_release(&b);
-    return rc;
+    return fbs_store_finding_id(c->s->key, out, c->identity, f->secret_id, f->rule_id, f->place);
 }
 
 /* The latest decision on a finding: accepted with an expiry at or before now -> due (once per

@@ -6,6 +6,7 @@
  * writer (`sweep run`), and busy_timeout makes a second writer wait rather than fail at once.
  */
 #include "datastore.h"
+#include "store_int.h"
 #include "store_schema.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
@@ -21,7 +22,7 @@
 
 #include "../core/banned.h"
 
-#define KEY_LEN         32
+#define KEY_LEN         FBS_STORE_KEY_LEN
 #define BUSY_TIMEOUT_MS 5000
 
 struct sqlite_store {
@@ -110,30 +111,6 @@ static int rollback(struct sqlite_store *s, int rc)
 {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
-}
-
-static void hex(char *out, const unsigned char *b, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hmac_hex(struct sqlite_store *s, char *out, size_t nbytes, const void *data, size_t len)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-
-    if (!HMAC(EVP_sha256(), s->key, KEY_LEN, data, len, md, &mdlen) || mdlen < nbytes)
-        return fbs_error_set(FBS_EINTERNAL, "HMAC-SHA256 failed");
-    hex(out, md, nbytes);
-    OPENSSL_cleanse(md, sizeof(md));
-    return 0;
 }
 
 /* Schema and key --------------------------------------------------------------------------- */
@@ -341,17 +318,7 @@ done:
 
 static int sqlite_secret_id(struct fbs_store *st, char out[65], const void *secret, size_t len)
 {
-    struct fbs_buf b = FBS_BUF_INIT;
-    int rc;
-
-    /* Domain-separated from the finding ids made with the same key. */
-    rc = fbs_buf_put(&b, "fallback-scan secret\0", 21);
-    if (rc == 0)
-        rc = fbs_buf_put(&b, secret, len);
-    if (rc == 0)
-        rc = hmac_hex(S(st), out, 32, b.ptr, b.len);
-    fbs_buf_release_wipe(&b);
-    return rc;
+    return fbs_store_secret_id(S(st)->key, out, secret, len);
 }
 
 static int sqlite_sweep_begin(struct fbs_store *st, const struct fbs_store_sweep *sw, int64_t *out)
@@ -852,15 +819,7 @@ static int secret_row(struct commit_ctx *c, const struct fbs_store_found *f, int
 /* The public id of a finding: keyed, so it reveals nothing of the secret. */
 static int public_id(struct commit_ctx *c, const struct fbs_store_found *f, char out[17])
 {
-    struct fbs_buf b = FBS_BUF_INIT;
-    int rc =
-        fbs_buf_printf(&b, "fallback-scan finding%c%s%c%s%c%s%c%s", 0, c->identity, 0, f->secret_id,
-                       0, f->rule_id ? f->rule_id : "", 0, f->place ? f->place : "");
-
-    if (rc == 0)
-        rc = hmac_hex(c->s, out, 8, b.ptr, b.len);
-    fbs_buf_release(&b);
-    return rc;
+    return fbs_store_finding_id(c->s->key, out, c->identity, f->secret_id, f->rule_id, f->place);
 }
 
 /* The latest decision on a finding: accepted with an expiry at or before now -> due. */
