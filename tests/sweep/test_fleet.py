@@ -115,15 +115,23 @@ def killed_worker(e):
     others = [start(e, "worker", "--config", cfg, "--db", db, "--sweep", str(sid), "-j", "1",
                     "--threads", "1", "--lease", "2s", "--quiet") for _ in range(2)]
     # Half-way (about half the targets recorded), while the worker holds one.
-    pg_server.wait_for(lambda: e.sql_poll(
-        db, "SELECT 1 FROM target_scans WHERE status = 'running' AND lease_owner LIKE '%%:%d' "
-            "AND (SELECT count(*) FROM target_scans WHERE status = 'done') >= %d"
-        % (a.pid, n // 2)), timeout=120, step=0.01)
+    # The worker is stopped before its hold is read, so that it cannot record the target between
+    # the look and the kill; one that turns out to hold nothing is let go and caught again.
+    held = []
+    for _ in range(200):
+        pg_server.wait_for(lambda: e.sql_poll(
+            db, "SELECT 1 FROM target_scans WHERE status = 'running' AND lease_owner LIKE "
+                "'%%:%d' AND (SELECT count(*) FROM target_scans WHERE status = 'done') >= %d"
+            % (a.pid, n // 2)), timeout=120, step=0.01)
+        a.send_signal(signal.SIGSTOP)
+        held = e.sql(db, "SELECT id FROM target_scans WHERE status = 'running' AND lease_owner "
+                         "= '%s'" % (owner[0] if owner else "?"))
+        if held:
+            break
+        a.send_signal(signal.SIGCONT)
     a.send_signal(signal.SIGKILL)
     a.wait()
     killed_at = time.time() - t0
-    held = e.sql(db, "SELECT id FROM target_scans WHERE status = 'running' AND lease_owner = "
-                     "'%s'" % (owner[0] if owner else "?"))
     done_at_kill = e.sql(db, "SELECT count(*) FROM target_scans WHERE status = 'done'")[0][0]
     check(owner is not None and owner[0].endswith(":%d" % a.pid) and len(held) == 1,
           "the killed worker held a target in flight, not recorded (%s, %s)" % (owner, held))
