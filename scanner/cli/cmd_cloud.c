@@ -103,6 +103,15 @@ static const struct fbs_help_opt gcp_opts[] = {
     {NULL, NULL, NULL},
 };
 
+static const struct fbs_help_opt azure_opts[] = {
+    {"--arm-token-file FILE",
+     "a Resource Manager token for the role assignments (else\nAZURE_MANAGEMENT_TOKEN: az account "
+     "get-access-token)",
+     NULL},
+    {"--arm-endpoint URL", "Azure Resource Manager base URL (role assignments)", NULL},
+    {NULL, NULL, NULL},
+};
+
 static const struct fbs_help_opt k8s_opts[] = {
     {"--kubeconfig FILE", "the kubeconfig (default: KUBECONFIG, then ~/.kube/config)", NULL},
     {"--context NAME", "a context of the kubeconfig (default: its current context)", NULL},
@@ -115,10 +124,12 @@ static const struct fbs_help_section aws_section = {"aws", aws_opts};
 static const struct fbs_help_section live_section = {"gcp, azure, kubernetes, vault", live_opts};
 static const struct fbs_help_section gcp_section = {"gcp", gcp_opts};
 static const struct fbs_help_section k8s_section = {"kubernetes", k8s_opts};
+static const struct fbs_help_section azure_section = {"azure", azure_opts};
 
 static const struct fbs_help_section *const cloud_sections[] = {&aws_section,
                                                                 &live_section,
                                                                 &gcp_section,
+                                                                &azure_section,
                                                                 &k8s_section,
                                                                 &fbs_cli_output_help_report,
                                                                 &fbs_cli_output_help_exceptions,
@@ -154,11 +165,14 @@ const struct fbs_help fbs_help_cloud = {
         "              sso:Describe*, sso:GetInlinePolicy* and identitystore:Describe*;\n"
         "              docs/cloud-aws.md\n"
         "  gcp         user-managed service account keys of a project (--project), with the\n"
-        "              accounts' roles from the project IAM policy; token from --token-file or\n"
+        "              accounts' roles from the IAM policies of the project, its folders and\n"
+        "              its organisation; token from --token-file or\n"
         "              GOOGLE_OAUTH_ACCESS_TOKEN (gcloud auth print-access-token)\n"
         "  azure       client secrets and certificates of every application and service\n"
         "              principal (Microsoft Graph); token from --token-file or\n"
-        "              AZURE_ACCESS_TOKEN (az account get-access-token --resource-type ms-graph)\n"
+        "              AZURE_ACCESS_TOKEN (az account get-access-token --resource-type ms-graph);\n"
+        "              their directory roles, and their Azure RBAC roles with a Resource Manager\n"
+        "              token (AZURE_MANAGEMENT_TOKEN or --arm-token-file)\n"
         "  kubernetes  legacy service account token Secrets and the cluster-admin bindings;\n"
         "              server and credentials from the kubeconfig (--kubeconfig, KUBECONFIG,\n"
         "              ~/.kube/config; --context)\n"

@@ -36,6 +36,8 @@ enum {
     OPT_KUBECONFIG,
     OPT_CONTEXT,
     OPT_CLUSTER,
+    OPT_ARM_ENDPOINT,
+    OPT_ARM_TOKEN_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +52,9 @@ static const struct option long_opts[] = {
     {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
     {"context", required_argument, NULL, OPT_CONTEXT},
     {"cluster", required_argument, NULL, OPT_CLUSTER},
+    {"arm-endpoint", required_argument, NULL, OPT_ARM_ENDPOINT},
+    {"management-endpoint", required_argument, NULL, OPT_ARM_ENDPOINT},
+    {"arm-token-file", required_argument, NULL, OPT_ARM_TOKEN_FILE},
     {"help", no_argument, NULL, 'h'},
     FBS_CLI_OUTPUT_LONG_OPTS,
     {NULL, 0, NULL, 0},
@@ -63,6 +68,7 @@ struct live_args {
     const char *name; /* as typed */
     const char *project, *token_file, *endpoint, *crm_endpoint, *ca_bundle;
     const char *kubeconfig, *context, *cluster;
+    const char *arm_endpoint, *arm_token_file; /* azure: Resource Manager (role assignments) */
     long timeout;
     unsigned retries;
 };
@@ -133,6 +139,12 @@ static int parse_args(struct live_args *a, int argc, char **argv)
         case OPT_CLUSTER:
             a->cluster = optarg;
             break;
+        case OPT_ARM_ENDPOINT:
+            a->arm_endpoint = optarg;
+            break;
+        case OPT_ARM_TOKEN_FILE:
+            a->arm_token_file = optarg;
+            break;
         case 'h':
             fbs_help_print(stdout, &fbs_help_cloud);
             return 1;
@@ -153,6 +165,10 @@ static int parse_args(struct live_args *a, int argc, char **argv)
         fbs_cli_error("cloud %s: --project and --resource-manager-endpoint are for gcp", a->name);
         return -1;
     }
+    if (a->provider != P_AZURE && (a->arm_endpoint || a->arm_token_file)) {
+        fbs_cli_error("cloud %s: --arm-endpoint and --arm-token-file are for azure", a->name);
+        return -1;
+    }
     if (a->provider != P_KUBERNETES && (a->kubeconfig || a->context || a->cluster)) {
         fbs_cli_error("cloud %s: --kubeconfig, --context and --cluster are for kubernetes",
                       a->name);
@@ -161,23 +177,28 @@ static int parse_args(struct live_args *a, int argc, char **argv)
     return 0;
 }
 
-/* The token: --token-file, else the environment variable. NULL (message printed) if neither. */
-static char *load_token(const struct live_args *a, const char *env, const char *how)
+/*
+ * The token: `file` (--token-file), else the environment variable. NULL if neither (a message
+ * printed, unless `how` is NULL and no file was given).
+ */
+static char *load_token_from(const struct live_args *a, const char *file, const char *env,
+                             const char *how)
 {
+    const char *opt = file == a->token_file ? "--token-file" : "--arm-token-file";
     struct fbs_buf b = FBS_BUF_INIT;
     const char *v;
     char *tok = NULL;
 
-    if (a->token_file) {
-        if (fbs_cloud_read_file(&b, a->token_file, 1 << 20) < 0) {
-            fbs_cli_error("--token-file '%s': %s", a->token_file, fbs_error_message());
+    if (file) {
+        if (fbs_cloud_read_file(&b, file, 1 << 20) < 0) {
+            fbs_cli_error("%s '%s': %s", opt, file, fbs_error_message());
             goto done;
         }
         while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r' ||
                          b.ptr[b.len - 1] == ' ' || b.ptr[b.len - 1] == '\t'))
             b.len--;
         if (!b.len || memchr(b.ptr, '\n', b.len) || memchr(b.ptr, '\r', b.len)) {
-            fbs_cli_error("--token-file '%s': expected one token on one line", a->token_file);
+            fbs_cli_error("%s '%s': expected one token on one line", opt, file);
             goto done;
         }
         tok = fbs_strndup(b.ptr, b.len);
@@ -192,12 +213,17 @@ static char *load_token(const struct live_args *a, const char *env, const char *
             fbs_cli_error("out of memory");
         goto done;
     }
-    if (env)
+    if (env && how)
         fbs_cli_error("cloud %s: no API token: set %s (%s) or give --token-file", a->name, env,
                       how);
 done:
     fbs_buf_release_wipe(&b);
     return tok;
+}
+
+static char *load_token(const struct live_args *a, const char *env, const char *how)
+{
+    return load_token_from(a, a->token_file, env, how);
 }
 
 static void free_token(char *t)
@@ -314,13 +340,13 @@ static char *live_account(const struct live_args *a, const char *token, const ch
 static int run(struct live_args *a)
 {
     struct fbs_fetch_curl_opts fo;
-    struct fbs_cloud_fetch *fx = NULL;
+    struct fbs_cloud_fetch *fx = NULL, *fx_arm = NULL;
     struct fbs_kubeconfig kc;
     struct fbs_scan_result result;
     struct fbs_cloud_set set;
     struct fbs_target tinfo;
     bool have_result = false, have_set = false, have_kc = false;
-    char *token = NULL, *account = NULL, target[1024], kcpath[4096];
+    char *token = NULL, *arm_token = NULL, *account = NULL, target[1024], kcpath[4096];
     const char *targets[1] = {target};
     const char *base = a->endpoint;
     int rc, status = FBS_EXIT_USAGE;
@@ -339,6 +365,10 @@ static int run(struct live_args *a)
     case P_AZURE:
         token = load_token(a, "AZURE_ACCESS_TOKEN",
                            "az account get-access-token --resource-type ms-graph");
+        /* Role assignments live in Resource Manager, whose tokens have another audience. */
+        arm_token = load_token_from(a, a->arm_token_file, "AZURE_MANAGEMENT_TOKEN", NULL);
+        if (a->arm_token_file && !arm_token)
+            goto done;
         snprintf(target, sizeof(target), "azure:%s", base ? base : FBS_AZURE_GRAPH_URL);
         break;
     case P_VAULT:
@@ -402,6 +432,15 @@ static int run(struct live_args *a)
         fbs_cli_fail(NULL);
         goto done;
     }
+    if (arm_token) {
+        struct fbs_fetch_curl_opts ao = fo;
+
+        ao.token = arm_token;
+        if (fbs_fetch_curl_new(&fx_arm, &ao) < 0) {
+            fbs_cli_fail(NULL);
+            goto done;
+        }
+    }
     if (fbs_scan_result_init(&result, a->out.verbose) < 0) {
         fbs_cli_fail(NULL);
         goto done;
@@ -419,6 +458,15 @@ static int run(struct live_args *a)
         break;
     case P_AZURE:
         rc = fbs_live_azure(&set, fx, a->endpoint);
+        if (rc == 0 && fx_arm)
+            rc = fbs_live_azure_rbac(&set, fx_arm, a->arm_endpoint);
+        else if (rc == 0)
+            set.azure_failed |= FBS_AZURE_RBAC;
+        if (rc == 0 && !fx_arm)
+            fbs_diags_notice(&result.diags, "azure_roles_not_read", NULL,
+                             "Azure RBAC role assignments not read (no Resource Manager token: "
+                             "set AZURE_MANAGEMENT_TOKEN from 'az account get-access-token' or "
+                             "give --arm-token-file)");
         break;
     case P_KUBERNETES:
         set.k8s_cluster = a->cluster ? a->cluster : kc.cluster_name;
@@ -450,7 +498,9 @@ done:
     if (have_result)
         fbs_scan_result_release(&result);
     fbs_fetch_curl_free(fx);
+    fbs_fetch_curl_free(fx_arm);
     free_token(token);
+    free_token(arm_token);
     if (have_kc)
         fbs_kubeconfig_release(&kc);
     return status;

@@ -23,6 +23,7 @@
 #define FBS_GCP_IAM_URL     "https://iam.googleapis.com"
 #define FBS_GCP_CRM_URL     "https://cloudresourcemanager.googleapis.com"
 #define FBS_AZURE_GRAPH_URL "https://graph.microsoft.com"
+#define FBS_AZURE_ARM_URL   "https://management.azure.com"
 
 /*
  * GCP: GET {iam}/v1/projects/P/serviceAccounts (pageToken paging), per account
@@ -32,9 +33,22 @@
 int fbs_live_gcp(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *fx, const char *project,
                  const char *iam_url, const char *crm_url);
 
-/* Azure: GET {graph}/v1.0/applications and /v1.0/servicePrincipals (@odata.nextLink paging). */
+/*
+ * Azure: GET {graph}/v1.0/applications and /v1.0/servicePrincipals (@odata.nextLink paging),
+ * and the directory roles (GET /v1.0/roleManagement/directory/roleAssignments?$expand=
+ * roleDefinition; not being allowed to is a notice).
+ */
 int fbs_live_azure(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *fx,
                    const char *graph_url);
+
+/*
+ * Azure RBAC, with a token for Azure Resource Manager (another audience than Graph's): GET
+ * {arm}/subscriptions, then per subscription .../providers/Microsoft.Authorization/
+ * roleDefinitions and roleAssignments (nextLink paging). A listing the token may not read is a
+ * notice, and principals without an administrative role keep an unknown privilege.
+ */
+int fbs_live_azure_rbac(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *fx,
+                        const char *arm_url);
 
 /*
  * Kubernetes: GET {server}/api/v1/secrets?fieldSelector=type=kubernetes.io/service-account-token

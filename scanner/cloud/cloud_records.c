@@ -27,7 +27,13 @@ int fbs_cloud_set_init(struct fbs_cloud_set *s, struct fbs_diags *diags)
     s->gcp_accounts = json_object();
     s->gcp_roles = json_object();
     s->k8s_admins = json_object();
-    if (!s->gcp_accounts || !s->gcp_roles || !s->k8s_admins) {
+    s->gcp_grants = json_object();
+    s->gcp_ancestry = json_object();
+    s->azure_assignments = json_object();
+    s->azure_role_defs = json_object();
+    s->azure_sps = json_object();
+    if (!s->gcp_accounts || !s->gcp_roles || !s->k8s_admins || !s->gcp_grants || !s->gcp_ancestry ||
+        !s->azure_assignments || !s->azure_role_defs || !s->azure_sps) {
         fbs_cloud_set_release(s);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     }
@@ -41,6 +47,13 @@ void fbs_cloud_set_release(struct fbs_cloud_set *s)
     json_decref(s->gcp_roles);
     json_decref(s->k8s_admins);
     s->gcp_accounts = s->gcp_roles = s->k8s_admins = NULL;
+    json_decref(s->gcp_grants);
+    json_decref(s->gcp_ancestry);
+    json_decref(s->azure_assignments);
+    json_decref(s->azure_role_defs);
+    json_decref(s->azure_sps);
+    s->gcp_grants = s->gcp_ancestry = NULL;
+    s->azure_assignments = s->azure_role_defs = s->azure_sps = NULL;
 }
 
 int fbs_cloud_set_push(struct fbs_cloud_set *s, struct fbs_finding *f)
@@ -319,7 +332,7 @@ static int join_gcp(struct fbs_cloud_set *s, struct fbs_finding *f)
     const char *email = fbs_cloud_str(gcp, "service_account");
     const json_t *acct, *roles;
     char ev[512];
-    size_t i;
+    size_t i, inherited = 0;
     int rc;
 
     if (!email)
@@ -335,10 +348,13 @@ static int join_gcp(struct fbs_cloud_set *s, struct fbs_finding *f)
                 return fbs_error_set(FBS_ENOMEM, "out of memory");
         }
     }
+    rc = fbs_gcp_join_inherited(s, f, gcp, email, &inherited);
+    if (rc < 0)
+        return rc;
     roles = json_object_get(s->gcp_roles, email);
-    if (!json_array_size(roles))
+    if (!json_array_size(roles) && !inherited)
         return 0;
-    if (json_object_set(gcp, "roles", (json_t *)roles) < 0)
+    if (json_array_size(roles) && json_object_set(gcp, "roles", (json_t *)roles) < 0)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     for (i = 0; i < json_array_size(roles); i++) {
         const char *role = json_string_value(json_array_get(roles, i));
@@ -352,8 +368,8 @@ static int join_gcp(struct fbs_cloud_set *s, struct fbs_finding *f)
         }
     }
     if (f->privilege == FBS_PRIV_UNKNOWN) {
-        snprintf(ev, sizeof(ev), "service account %s has only non-administrative project roles",
-                 email);
+        snprintf(ev, sizeof(ev), "service account %s has only non-administrative %s", email,
+                 inherited ? "roles on the project and its ancestors" : "project roles");
         return fbs_cloud_record_privilege(f, FBS_PRIV_NORMAL, ev);
     }
     return 0;
@@ -405,6 +421,8 @@ int fbs_cloud_set_finish(struct fbs_cloud_set *s)
             rc = join_gcp(s, f);
         else if (f->source == FBS_SOURCE_KUBERNETES)
             rc = join_k8s(s, f);
+        else if (f->source == FBS_SOURCE_AZURE)
+            rc = fbs_azure_join(s, f);
     }
     if (rc == 0 && s->skipped_system_keys && s->diags)
         fbs_diags_add(s->diags, false, "gcp_system_managed_keys", NULL,

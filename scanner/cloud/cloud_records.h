@@ -55,6 +55,16 @@ struct fbs_cloud_set {
     json_t *gcp_accounts; /* email -> {"names": "...", "disabled": bool} */
     json_t *gcp_roles;    /* email -> ["roles/...", ...] */
     json_t *k8s_admins;   /* "ns/name"; "ns/" (a namespace); "" (all) -> ["evidence"] */
+    /* GCP roles granted on a project's ancestors (inv_gcp.c), and the ancestors themselves. */
+    json_t *gcp_grants;   /* email -> [{"role", "on": "folders/F", "conditional": bool}] */
+    json_t *gcp_ancestry; /* project id -> ["folders/F", "organizations/O"] (nearest first) */
+    /* Azure role assignments and definitions (azure_roles.c), joined by fbs_azure_join(). */
+    json_t *azure_assignments; /* id -> {"principal", "principal_name", "role_id", "role_name",
+                                  "scope", "source": "rbac"|"directory", "conditional"} */
+    json_t *azure_role_defs;   /* lower-case definition GUID -> {"name", "level", "why"} */
+    json_t *azure_sps;         /* appId -> service principal object id */
+    unsigned azure_read;       /* FBS_AZURE_RBAC | FBS_AZURE_DIRECTORY: listings read */
+    unsigned azure_failed;     /* the same bits: listings that failed or were partial */
     unsigned long skipped_system_keys; /* GCP SYSTEM_MANAGED keys not reported */
 };
 
@@ -85,6 +95,23 @@ int fbs_gcp_add_accounts(struct fbs_cloud_set *s, const json_t *doc, const char 
 int fbs_gcp_add_iam_policy(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
 /* Whether a role gives control over the project or its service accounts (roles/owner ...). */
 bool fbs_gcp_role_is_high(const char *role);
+/*
+ * GCP: an IAM policy of a resource above the project (`on` = "folders/F" or "organizations/O"):
+ * its bindings are filed in gcp_grants, with the same conditional-binding handling as
+ * fbs_gcp_add_iam_policy(). `on` NULL: the project's own policy (same as that function).
+ */
+int fbs_gcp_add_iam_policy_on(struct fbs_cloud_set *s, const json_t *doc, const char *origin,
+                              const char *on);
+/* GCP: file a project's ancestors, nearest first ("folders/F", "organizations/O"). */
+int fbs_gcp_add_ancestry(struct fbs_cloud_set *s, const char *project, const json_t *ancestors);
+/*
+ * GCP join (fbs_cloud_set_finish): the roles granted to the key's account on folders and
+ * organisations (facts.gcp.inherited_roles, privilege evidence naming where each was granted)
+ * and the project's ancestry (facts.gcp.ancestors). Sets *granted to the number of grants
+ * found. 0 or FBS_ENOMEM.
+ */
+int fbs_gcp_join_inherited(struct fbs_cloud_set *s, struct fbs_finding *f, json_t *gcp,
+                           const char *email, size_t *granted);
 
 /*
  * Azure: Graph application or servicePrincipal objects: {"value": [...]}, an array, or one
@@ -97,6 +124,35 @@ int fbs_azure_add_objects(struct fbs_cloud_set *s, const json_t *doc, const char
  * not in the export, so resources read ".../applications/unknown/...".
  */
 int fbs_azure_add_credentials(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
+
+/*
+ * Azure role assignments (azure_roles.c). Sources, for azure_read / azure_failed:
+ */
+#define FBS_AZURE_RBAC      1u /* Azure RBAC (ARM roleAssignments, az role assignment list) */
+#define FBS_AZURE_DIRECTORY 2u /* Entra ID directory roles (Graph roleManagement/directory) */
+/*
+ * Azure RBAC role assignments: ARM `{"value": [{"id", "properties": {"principalId",
+ * "roleDefinitionId", "scope", "condition"}}]}` or `az role assignment list` output (flat, with
+ * principalName and roleDefinitionName). Marks FBS_AZURE_RBAC read.
+ */
+int fbs_azure_add_role_assignments(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
+/*
+ * Azure RBAC role definitions: ARM `{"value": [{"name", "properties": {"roleName",
+ * "permissions"}}]}` or `az role definition list` output (flat). Each is evaluated once.
+ */
+int fbs_azure_add_role_definitions(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
+/*
+ * Entra ID directory role assignments (Graph roleManagement/directory/roleAssignments, ideally
+ * with $expand=roleDefinition). Marks FBS_AZURE_DIRECTORY read.
+ */
+int fbs_azure_add_directory_roles(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
+/* Azure: remember a service principal's object id for its application (appId). */
+int fbs_azure_note_sp(struct fbs_cloud_set *s, const char *app_id, const char *sp_id);
+/*
+ * Azure join (fbs_cloud_set_finish): the role assignments of the record's service principal (an
+ * application's through its appId) decide its privilege. No assignment data: left unknown.
+ */
+int fbs_azure_join(struct fbs_cloud_set *s, struct fbs_finding *f);
 
 /*
  * Kubernetes: a List (or SecretList, ClusterRoleBindingList) or a single object. Secrets of type

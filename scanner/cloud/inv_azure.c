@@ -187,6 +187,10 @@ static int add_object(struct fbs_cloud_set *s, const json_t *obj, size_t idx, co
     if (is_service_principal(obj)) {
         o.collection = "servicePrincipals";
         o.type = "service_principal";
+        /* Role assignments name the service principal; an application's credentials are its. */
+        rc = fbs_azure_note_sp(s, o.app_id, o.id);
+        if (rc < 0)
+            return rc;
     } else {
         o.collection = "applications";
         o.type = "application";

@@ -347,7 +347,40 @@ static bool binding_expired(const struct fbs_cloud_set *s, const json_t *b)
     return false;
 }
 
+/* A role granted to `email` on an ancestor (`on`), once per role and place. */
+static int add_grant(struct fbs_cloud_set *s, const char *email, const char *role, const char *on,
+                     bool conditional)
+{
+    json_t *grants = json_object_get(s->gcp_grants, email), *g;
+    size_t i;
+
+    if (!grants) {
+        grants = json_array();
+        if (!grants || json_object_set_new(s->gcp_grants, email, grants) < 0)
+            return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    json_array_foreach(grants, i, g)
+    {
+        if (!strcmp(fbs_cloud_str(g, "role"), role) && !strcmp(fbs_cloud_str(g, "on"), on)) {
+            /* Granted both with and without a condition: the unconditional grant decides. */
+            if (!conditional && json_object_set_new(g, "conditional", json_false()) < 0)
+                return fbs_error_set(FBS_ENOMEM, "out of memory");
+            return 0;
+        }
+    }
+    g = json_pack("{s:s, s:s, s:b}", "role", role, "on", on, "conditional", conditional);
+    if (!g || json_array_append_new(grants, g) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    return 0;
+}
+
 int fbs_gcp_add_iam_policy(struct fbs_cloud_set *s, const json_t *doc, const char *origin)
+{
+    return fbs_gcp_add_iam_policy_on(s, doc, origin, NULL);
+}
+
+int fbs_gcp_add_iam_policy_on(struct fbs_cloud_set *s, const json_t *doc, const char *origin,
+                              const char *on)
 {
     const json_t *bindings = json_object_get(doc, "bindings"), *b;
     size_t i, j;
@@ -376,10 +409,54 @@ int fbs_gcp_add_iam_policy(struct fbs_cloud_set *s, const json_t *doc, const cha
             /* "deleted:serviceAccount:..." members no longer grant anything. */
             if (!m || strncmp(m, "serviceAccount:", 15) || !m[15])
                 continue;
-            rc = add_role(s, m + 15, role);
+            rc = on ? add_grant(s, m + 15, role, on, json_object_get(b, "condition") != NULL)
+                    : add_role(s, m + 15, role);
             if (rc < 0)
                 return rc;
         }
+    }
+    return 0;
+}
+
+int fbs_gcp_add_ancestry(struct fbs_cloud_set *s, const char *project, const json_t *ancestors)
+{
+    if (!project || !*project || !json_is_array(ancestors))
+        return 0;
+    if (json_object_set(s->gcp_ancestry, project, (json_t *)ancestors) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    return 0;
+}
+
+int fbs_gcp_join_inherited(struct fbs_cloud_set *s, struct fbs_finding *f, json_t *gcp,
+                           const char *email, size_t *granted)
+{
+    const json_t *grants = json_object_get(s->gcp_grants, email), *g;
+    const json_t *chain = json_object_get(s->gcp_ancestry, fbs_cloud_str(gcp, "project"));
+    char ev[640];
+    size_t i;
+    int rc;
+
+    *granted = json_array_size(grants);
+    if (json_array_size(chain) && json_object_set(gcp, "ancestors", (json_t *)chain) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    if (!*granted)
+        return 0;
+    /* Roles granted above the project hold on every project below: they count wherever the
+     * key's project sits, and the evidence says where each was granted. */
+    if (json_object_set(gcp, "inherited_roles", (json_t *)grants) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    json_array_foreach(grants, i, g)
+    {
+        const char *role = fbs_cloud_str(g, "role");
+
+        if (!fbs_gcp_role_is_high(role))
+            continue;
+        snprintf(ev, sizeof(ev), "service account %s has %s granted on %s%s", email, role,
+                 fbs_cloud_str(g, "on"),
+                 json_is_true(json_object_get(g, "conditional")) ? " (under a condition)" : "");
+        rc = fbs_cloud_record_privilege(f, FBS_PRIV_HIGH, ev);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -452,4 +529,95 @@ const struct fbs_inventory_format fbs_inventory_gcp_iam_policy = {
     .describes = "gcloud projects get-iam-policy PROJECT --format=json",
     .match_json = match_policy,
     .add_json = add_policy_json,
+};
+
+/*
+ * `gcloud projects get-ancestors-iam-policy P --format=json`: the project's policy and those of
+ * its folders and organisation, nearest first: [{"id", "type": "project" | "folder" |
+ * "organization", "policy": {...}}]. `gcloud projects get-ancestors P --format=json` is the same
+ * list without policies: the ancestry alone.
+ */
+static const char *ancestor_prefix(const char *type)
+{
+    if (!type)
+        return NULL;
+    if (!strcmp(type, "project"))
+        return "projects/";
+    if (!strcmp(type, "folder"))
+        return "folders/";
+    if (!strcmp(type, "organization"))
+        return "organizations/";
+    return NULL;
+}
+
+static bool match_ancestors(const json_t *doc)
+{
+    const json_t *first = json_array_get(doc, 0);
+
+    return json_is_array(doc) && fbs_cloud_str(first, "id") &&
+           ancestor_prefix(fbs_cloud_str(first, "type")) &&
+           (!json_object_get(first, "policy") || json_is_object(json_object_get(first, "policy")));
+}
+
+static int add_ancestors_json(struct fbs_cloud_set *s, json_t *doc, const char *origin)
+{
+    const char *project = NULL;
+    const json_t *item;
+    json_t *chain = json_array();
+    size_t i;
+    int rc = 0;
+
+    if (!chain)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    json_array_foreach(doc, i, item)
+    {
+        const char *id = fbs_cloud_str(item, "id"), *type = fbs_cloud_str(item, "type");
+        const char *prefix = ancestor_prefix(type);
+        const json_t *policy = json_object_get(item, "policy");
+        char *name;
+
+        if (!id || !*id || !prefix) {
+            fbs_cloud_item_error(s, origin,
+                                 "ancestor %zu: no 'id', or a 'type' other than "
+                                 "project, folder or organization",
+                                 i);
+            continue;
+        }
+        if (!strcmp(type, "project")) {
+            if (!project)
+                project = id;
+            if (policy)
+                rc = fbs_gcp_add_iam_policy_on(s, policy, origin, NULL);
+        } else {
+            name = fbs_cloud_format("%s%s", prefix, id);
+            if (!name) {
+                rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+                break;
+            }
+            rc = json_array_append_new(chain, json_string(name)) < 0
+                     ? fbs_error_set(FBS_ENOMEM, "out of memory")
+                     : 0;
+            if (rc == 0 && policy)
+                rc = fbs_gcp_add_iam_policy_on(s, policy, origin, name);
+            fbs_free(name);
+        }
+        if (rc == FBS_EPARSE) {
+            fbs_cloud_item_error(s, origin, "policy of %s%s: %s", prefix, id, fbs_error_message());
+            rc = 0;
+        }
+        if (rc < 0)
+            break;
+    }
+    if (rc == 0)
+        rc = fbs_gcp_add_ancestry(s, project, chain);
+    json_decref(chain);
+    return rc;
+}
+
+const struct fbs_inventory_format fbs_inventory_gcp_ancestors = {
+    .name = "gcp_ancestors_iam_policy",
+    .describes = "gcloud projects get-ancestors-iam-policy PROJECT --format=json (or "
+                 "get-ancestors)",
+    .match_json = match_ancestors,
+    .add_json = add_ancestors_json,
 };

@@ -17,6 +17,13 @@ void fbs_live_failed(struct fbs_cloud_set *s, const char *provider)
         fbs_diags_add(s->diags, true, "cloud_request", provider, "%s", fbs_error_message());
 }
 
+bool fbs_live_denied(void)
+{
+    const char *m = fbs_error_message();
+
+    return m && (strstr(m, ": HTTP 401") || strstr(m, ": HTTP 403") || strstr(m, ": HTTP 404"));
+}
+
 static int next_by_token(struct fbs_buf *next, const char *first, const char *param,
                          const char *token)
 {

@@ -10,6 +10,9 @@
 
 /* An error diagnostic "cloud_request" for `provider` with the current error message. */
 void fbs_live_failed(struct fbs_cloud_set *s, const char *provider);
+/* Whether the current error is an HTTP 401, 403 or 404 answer (fbs_fetch_json): not allowed
+ * to read, or nothing there. */
+bool fbs_live_denied(void);
 
 /*
  * Where the next page is: append its URL to `next` (left empty when `page` is the last).

@@ -26,7 +26,8 @@ NOW = "2025-06-01T00:00:00Z"
 BIN = None
 
 # Credentials the tests hand the tool, and secrets the recorded responses carry: none may leak.
-SECRETS = ["test-gcp-token-7f3a", "test-graph-token-51c2", "test-k8s-token-c0de",
+SECRETS = ["test-gcp-token-7f3a", "test-graph-token-51c2", "test-arm-token-2b9e",
+           "test-k8s-token-c0de",
            "test-vault-token-9e1d", "FAKE-K8S-TOKEN", "RkFLRS1LOFMtVE9LRU4t", "FAKE-APPLIED-TOKEN",
            "hvs.FAKEROOTTOKEN", "Xk~", "q8Q"]
 
@@ -100,8 +101,30 @@ class TestLive(Base):
         self.assertEqual(len(keys), 2)
         self.assertEqual(log[-1]["method"], "POST")
         self.assertEqual(log[-1]["body"], {"options": {"requestedPolicyVersion": 3}})
-        self.assertEqual(len(rep["findings"]), 1)
+        # The project's ancestry, then the folder's and the organisation's policies.
+        self.assertEqual([r["path"] for r in log if r["method"] == "POST"],
+                         ["/v1/projects/acme-prod:getIamPolicy",
+                          "/v1/projects/acme-prod:getAncestry",
+                          "/v3/folders/302845109176:getIamPolicy",
+                          "/v3/organizations/815622430961:getIamPolicy"])
+        self.assertEqual(len(rep["findings"]), 2)
         self.assertTarget(rep, "gcp:acme-prod")
+        # No project role; roles/iam.serviceAccountTokenCreator granted on the folder above.
+        dr = by_resource(rep, "/keys/6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a998877")
+        self.assertEqual(dr["facts"]["privilege"], "high")
+        self.assertIn("service account dr-exporter@acme-prod.iam.gserviceaccount.com has "
+                      "roles/iam.serviceAccountTokenCreator granted on folders/302845109176",
+                      dr["facts"]["privilege_evidence"])
+        self.assertEqual(dr["facts"]["gcp"]["ancestors"],
+                         ["folders/302845109176", "organizations/815622430961"])
+        self.assertEqual(dr["facts"]["gcp"]["inherited_roles"],
+                         [{"role": "roles/iam.serviceAccountTokenCreator",
+                           "on": "folders/302845109176", "conditional": False}])
+        # The organisation's policy was denied: a notice, privilege from what was read.
+        (n,) = self.diags(rep, "gcp_ancestor_not_read")
+        self.assertFalse(n["error"])
+        self.assertIn("organizations/815622430961", n["message"])
+        self.assertIn("HTTP 403", n["message"])
         f = by_resource(rep, "/keys/3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39")
         self.assertEqual(f["location"]["source"], "gcp")
         self.assertEqual(f["credential"]["kind"], "gcp_service_account_key")
@@ -136,8 +159,12 @@ class TestLive(Base):
         rep = report(out)
         self.assertNoSecrets(out, err)
         self.assertEqual([r["path"] for r in log],
-                         ["/v1.0/applications", "/v1.0/applications", "/v1.0/servicePrincipals"])
-        self.assertEqual(self.diags(rep), [])
+                         ["/v1.0/applications", "/v1.0/applications", "/v1.0/servicePrincipals",
+                          "/v1.0/roleManagement/directory/roleAssignments"])
+        # Without a Resource Manager token the RBAC roles are not read: said, not an error.
+        self.assertEqual([(d["kind"], d["error"]) for d in self.diags(rep)],
+                         [("azure_roles_not_read", False)])
+        self.assertIn("AZURE_MANAGEMENT_TOKEN", self.diags(rep)[0]["message"])
         self.assertEqual(len(rep["findings"]), 4)
         # The token is not a JWT: no tenant to read, the Graph endpoint names the account.
         self.assertTarget(rep, "azure:" + srv.base)
@@ -150,6 +177,96 @@ class TestLive(Base):
         sp = by_resource(rep, "/servicePrincipals/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a/"
                               "passwordCredentials/a0b1c2d3-e4f5-4607-8819-2a3b4c5d6e7f")
         self.assertFalse(sp["standing_access"])  # its service principal is disabled
+        # Its directory role decides; the others have none, but RBAC was not read: unknown.
+        self.assertEqual(sp["facts"]["privilege"], "high")
+        r = by_resource(rep, "/passwordCredentials/7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e")
+        self.assertEqual(r["facts"]["privilege"], "unknown")
+        self.assertEqual(r["facts"]["privilege_evidence"],
+                         ["no administrative role for service principal reporting-api in the role "
+                          "assignments read, but some Azure RBAC role assignments could not be "
+                          "read"])
+
+    def azure_with_rbac(self, arm_dir, fail_on=None):
+        with Replay(os.path.join(HERE, "azure")) as graph, Replay(arm_dir) as arm:
+            args = ["cloud", "azure", "--api-url", graph.base, "--arm-endpoint", arm.base + "/",
+                    "-f", "json", "--now", NOW, "-q"] + (["--fail-on", fail_on] if fail_on else [])
+            rc, out, err = run(args, {"AZURE_ACCESS_TOKEN": "test-graph-token-51c2",
+                                      "AZURE_MANAGEMENT_TOKEN": "test-arm-token-2b9e"})
+            log, glog = arm.log, graph.log
+        self.assertNoSecrets(out, err)
+        # Each token went to its own API only (they have different audiences).
+        self.assertTrue(all(r["auth_ok"] for r in log + glog))
+        return rc, report(out), log, err
+
+    def test_azure_role_assignments(self):
+        rc, rep, log, err = self.azure_with_rbac(os.path.join(HERE, "azure_arm"))
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(self.diags(rep), [])
+        s1, s2 = ("/subscriptions/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+                  "/subscriptions/5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d")
+        authz = "/providers/Microsoft.Authorization/"
+        # Both subscription pages, then each subscription's definitions and (paged) assignments.
+        self.assertEqual([r["path"] for r in log],
+                         ["/subscriptions", "/subscriptions",
+                          s1 + authz + "roleDefinitions", s1 + authz + "roleAssignments",
+                          s1 + authz + "roleAssignments",
+                          s2 + authz + "roleDefinitions", s2 + authz + "roleAssignments"])
+        self.assertTrue(all(r["query"]["api-version"] == ("2022-12-01" if r["path"] ==
+                                                          "/subscriptions" else "2022-04-01")
+                            for r in log))
+        # The application's credentials are its service principal's: a custom role that may
+        # write role assignments, granted on a management group.
+        pay = by_resource(rep, "/passwordCredentials/5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70819")
+        self.assertEqual(pay["facts"]["privilege"], "high")
+        self.assertEqual(pay["facts"]["privilege_evidence"],
+                         ["service principal payments-emergency-access has Break Glass Operator "
+                          "on management group acme-root (Azure RBAC: Microsoft.Authorization/"
+                          "roleAssignments/write: it can grant roles)"])
+        self.assertEqual(pay["facts"]["privilege_from"], "policy_evaluation")
+        self.assertEqual(pay["facts"]["azure"]["roles"],
+                         [{"role": "Break Glass Operator",
+                           "scope": "/providers/Microsoft.Management/managementGroups/acme-root",
+                           "source": "rbac", "privilege": "high", "conditional": False}])
+        self.assertTrue(pay["standing_access"])
+        # Reader on one resource group (from the second page of assignments): normal.
+        rep_api = by_resource(rep, "/passwordCredentials/7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e")
+        self.assertEqual(rep_api["facts"]["privilege"], "normal")
+        self.assertEqual(rep_api["facts"]["privilege_evidence"],
+                         ["service principal reporting-api has only non-administrative roles: "
+                          "Reader on resource group rg-reports (subscription "
+                          "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e)"])
+        # A directory role (Entra ID), read with the Graph token.
+        sp = by_resource(rep, "/passwordCredentials/a0b1c2d3-e4f5-4607-8819-2a3b4c5d6e7f")
+        self.assertEqual(sp["facts"]["privilege"], "high")
+        self.assertIn("the directory role Application Administrator on the whole directory",
+                      sp["facts"]["privilege_evidence"][0])
+
+    def test_azure_role_assignments_denied(self):
+        """A subscription whose assignments the token may not list: a notice, and principals
+        without an administrative role found elsewhere stay unknown."""
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in os.listdir(os.path.join(HERE, "azure_arm")):
+                shutil.copy(os.path.join(HERE, "azure_arm", name), tmp)
+            with open(os.path.join(tmp, "routes.json")) as f:
+                spec = json.load(f)
+            spec["routes"][-1] = dict(spec["routes"][-1], status=403, body={"error": {
+                "code": "AuthorizationFailed",
+                "message": "The client does not have authorization to perform action "
+                           "'Microsoft.Authorization/roleAssignments/read'"}})
+            del spec["routes"][-1]["file"]
+            with open(os.path.join(tmp, "routes.json"), "w") as f:
+                json.dump(spec, f)
+            rc, rep, log, err = self.azure_with_rbac(tmp)
+        self.assertEqual(rc, 1, err)  # not incomplete: a notice
+        (d,) = self.diags(rep)
+        self.assertEqual((d["kind"], d["error"]), ("azure_roles_not_read", False))
+        self.assertIn("does not have authorization", d["message"])
+        self.assertIn("HTTP 403", d["message"])
+        pay = by_resource(rep, "/passwordCredentials/5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70819")
+        self.assertEqual(pay["facts"]["privilege"], "high")  # found in the first subscription
+        rep_api = by_resource(rep, "/passwordCredentials/7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e")
+        self.assertEqual(rep_api["facts"]["privilege"], "unknown")
+        self.assertNotIn("privilege_from", rep_api["facts"])
 
     def test_azure_tenant_from_token(self):
         """A Graph access token is a JWT: its tid claim names the tenant, the target's id."""
@@ -182,7 +299,7 @@ class TestLive(Base):
             with open(os.path.join(HERE, "azure", "routes.json")) as f:
                 spec = json.load(f)
             for name in ("applications_1.json", "applications_2.json",
-                         "service_principals.json"):
+                         "service_principals.json", "directory_roles.json"):
                 with open(os.path.join(HERE, "azure", name)) as f:
                     text = f.read()
                 with open(os.path.join(tmp, name), "w") as f:
@@ -420,6 +537,32 @@ class TestInventory(Base):
         self.assertEqual({f["location"]["target"] for f in rep["findings"]} - listed, set())
         # Findings ids are unique within the report.
         self.assertEqual(len({f["id"] for f in rep["findings"]}), len(rep["findings"]))
+
+    def test_role_assignments_and_ancestor_policies(self):
+        """Issue 14: Azure role assignments and GCP folder and organisation bindings decide the
+        privilege of the credentials they concern, and the reasons say where each was granted."""
+        rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "-q"] + self.files(
+            "gcp_keys_recovery.json", "gcp_ancestors_iam_policy.json", "azure_applications.json",
+            "azure_service_principals.json", "azure_role_assignments.json",
+            "azure_role_definitions.json", "azure_directory_roles.json"))
+        self.assertEqual(rc, 1, err)
+        rep = report(out)
+        self.assertEqual(self.diags(rep), [])
+        verdicts = {f["location"]["resource"].rsplit("/", 1)[-1]:
+                    (f["facts"]["privilege"], f["standing_access"]) for f in rep["findings"]}
+        self.assertEqual(verdicts, {
+            "5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a99887766": ("high", True),    # org owner
+            "6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a998877": ("normal", True),  # folder viewer
+            "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70819": ("high", True),  # may write assignments
+            "c4d5e6f7-0819-4a2b-8c3d-4e5f60718293": ("high", True),
+            "7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e": ("normal", False),  # readers only
+            "a0b1c2d3-e4f5-4607-8819-2a3b4c5d6e7f": ("high", False),  # disabled; app admin
+        })
+        g = by_resource(rep, "/keys/5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a99887766")
+        self.assertIn("roles/owner granted on organizations/815622430961",
+                      g["facts"]["privilege_evidence"][0])
+        a = by_resource(rep, "/passwordCredentials/5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70819")
+        self.assertIn("on management group acme-root", a["facts"]["privilege_evidence"][0])
 
     def test_bad_files_reported_and_others_read(self):
         rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "--fail-on", "none"] +

@@ -91,6 +91,17 @@ static const struct canned gcp_table[] = {
      200, "{\"keys\": [" KEY(SA2, "k2", "2024-04-01T00:00:00Z") "]}"},
     {"POST", "https://crm.test/v1/projects/p:getIamPolicy", 200,
      "{\"bindings\": [{\"role\": \"roles/editor\", \"members\": [\"serviceAccount:" SA1 "\"]}]}"},
+    /* The project's ancestry: a folder (whose policy makes SA2 an administrator) and an
+     * organisation whose policy the caller may not read. */
+    {"POST", "https://crm.test/v1/projects/p:getAncestry", 200,
+     "{\"ancestor\": [{\"resourceId\": {\"type\": \"project\", \"id\": \"p\"}},"
+     " {\"resourceId\": {\"type\": \"folder\", \"id\": \"1234\"}},"
+     " {\"resourceId\": {\"type\": \"organization\", \"id\": \"5678\"}}]}"},
+    {"POST", "https://crm.test/v3/folders/1234:getIamPolicy", 200,
+     "{\"version\": 3, \"bindings\": [{\"role\": \"roles/resourcemanager.folderIamAdmin\","
+     " \"members\": [\"serviceAccount:" SA2 "\"]}]}"},
+    {"POST", "https://crm.test/v3/organizations/5678:getIamPolicy", 403,
+     "{\"error\": {\"code\": 403, \"message\": \"The caller does not have permission\"}}"},
 };
 
 static void test_cloud_live__gcp(void **state)
@@ -105,8 +116,14 @@ static void test_cloud_live__gcp(void **state)
     inv_begin(&r);
     assert_int_equal(fbs_live_gcp(&r.set, &fx, "p", IAM "/", "https://crm.test"), 0);
     assert_int_equal(fbs_cloud_set_finish(&r.set), 0);
-    assert_int_equal(fk.ncalls, 5);
+    assert_int_equal(fk.ncalls, 8);
+    assert_string_equal(fk.calls[5], "POST https://crm.test/v1/projects/p:getAncestry {}");
+    assert_string_equal(fk.calls[6], "POST https://crm.test/v3/folders/1234:getIamPolicy "
+                                     "{\"options\": {\"requestedPolicyVersion\": 3}}");
     assert_int_equal(inv_diags(&r, NULL, true), 0);
+    /* The organisation's policy could not be read: a notice, not an error. */
+    assert_int_equal(inv_diags(&r, "gcp_ancestor_not_read", false), 1);
+    assert_non_null(strstr(inv_diag_message(&r, "gcp_ancestor_not_read"), "organizations/5678"));
     assert_int_equal(r.set.records.len, 2);
     f = inv_find(&r, "//iam.googleapis.com/projects/p/serviceAccounts/" SA1 "/keys/k1");
     assert_int_equal(f->privilege, FBS_PRIV_HIGH);
@@ -114,7 +131,14 @@ static void test_cloud_live__gcp(void **state)
     assert_string_equal(f->names, "break glass");
     assert_null(json_object_get(f->facts, "inventory_file"));
     f = inv_find(&r, "//iam.googleapis.com/projects/p/serviceAccounts/" SA2 "/keys/k2");
-    assert_int_equal(f->privilege, FBS_PRIV_UNKNOWN);
+    /* No project role, but an administrator role granted on the folder above the project. */
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(f->facts, "privilege_evidence"), 0)),
+        "service account " SA2 " has roles/resourcemanager.folderIamAdmin granted on folders/1234");
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(json_object_get(f->facts, "gcp"), "ancestors"), 1)),
+                        "organizations/5678");
     assert_true(f->has_expires);
     inv_end(&r);
 }
@@ -171,10 +195,91 @@ static void test_cloud_live__graph_paging(void **state)
     fake_init(&fk, &fx, table, 3);
     inv_begin(&r);
     assert_int_equal(fbs_live_azure(&r.set, &fx, "https://graph.test"), 0);
-    assert_int_equal(fk.ncalls, 3);
+    assert_int_equal(fk.ncalls, 4); /* and the directory roles, not found here: a notice */
+    assert_int_equal(inv_diags(&r, "azure_roles_not_read", false), 1);
     assert_int_equal(r.set.records.len, 3);
     assert_int_equal(inv_diags(&r, "cloud_request", true), 2);
     inv_find(&r, "https://graph.microsoft.com/v1.0/servicePrincipals/s1/passwordCredentials/k");
+    inv_end(&r);
+}
+
+/*
+ * Azure role assignments: Graph objects and directory roles, then ARM subscriptions (paged),
+ * each one's role definitions and assignments. An application joins its service principal by
+ * appId; a listing the caller may not read leaves principals without an administrative role
+ * unknown.
+ */
+static void test_cloud_live__azure_roles(void **state)
+{
+#define ARM   "https://arm.test"
+#define AUTHZ "/providers/Microsoft.Authorization/"
+#define API   "?api-version=2022-04-01"
+#define OWNER "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+#define AZ_CREDS                                                                                   \
+    "\"passwordCredentials\": [{\"keyId\": \"k\", \"endDateTime\": \"2030-01-01T00:00:00Z\"}]"
+    static const struct canned table[] = {
+        {"GET", APPS APPQ, 200,
+         "{\"value\": [{\"id\": \"a1\", \"appId\": \"app1\", \"displayName\": \"ops\", " AZ_CREDS
+         "}, {\"id\": \"a3\", \"appId\": \"app3\", \"displayName\": \"reports\", " AZ_CREDS "}]}"},
+        {"GET", SPS SPQ, 200,
+         "{\"value\": [{\"id\": \"sp1\", \"appId\": \"app1\", \"servicePrincipalType\": "
+         "\"Application\", \"passwordCredentials\": []}, {\"id\": \"sp3\", \"appId\": \"app3\", "
+         "\"servicePrincipalType\": \"Application\", \"passwordCredentials\": []}]}"},
+        {"GET",
+         "https://graph.test/v1.0/roleManagement/directory/roleAssignments?$expand=roleDefinition",
+         403,
+         "{\"error\": {\"code\": \"Authorization_RequestDenied\", \"message\": "
+         "\"Insufficient privileges to complete the operation.\"}}"},
+        {"GET", ARM "/subscriptions?api-version=2022-12-01", 200,
+         "{\"value\": [{\"id\": \"/subscriptions/s1\", \"subscriptionId\": \"s1\"}],"
+         " \"nextLink\": \"" ARM "/subscriptions?api-version=2022-12-01&$skiptoken=2\"}"},
+        {"GET", ARM "/subscriptions?api-version=2022-12-01&$skiptoken=2", 200,
+         "{\"value\": [{\"id\": \"/subscriptions/s2\", \"subscriptionId\": \"s2\"}]}"},
+        {"GET", ARM "/subscriptions/s1" AUTHZ "roleDefinitions" API, 200,
+         "{\"value\": [{\"id\": \"/subscriptions/s1" AUTHZ "roleDefinitions/" OWNER "\", \"name\": "
+         "\"" OWNER "\", \"type\": \"Microsoft.Authorization/roleDefinitions\", \"properties\": "
+         "{\"roleName\": \"Owner\", \"type\": \"BuiltInRole\", \"permissions\": [{\"actions\": "
+         "[\"*\"], \"notActions\": []}]}}]}"},
+        {"GET", ARM "/subscriptions/s1" AUTHZ "roleAssignments" API, 200,
+         "{\"value\": [{\"id\": \"/subscriptions/s1" AUTHZ "roleAssignments/r1\", \"name\": "
+         "\"r1\", \"type\": \"Microsoft.Authorization/roleAssignments\", \"properties\": "
+         "{\"roleDefinitionId\": \"/subscriptions/s1" AUTHZ "roleDefinitions/" OWNER "\", "
+         "\"principalId\": \"sp1\", \"principalType\": \"ServicePrincipal\", \"scope\": "
+         "\"/subscriptions/s1\"}}]}"},
+        {"GET", ARM "/subscriptions/s2" AUTHZ "roleDefinitions" API, 200, "{\"value\": []}"},
+        {"GET", ARM "/subscriptions/s2" AUTHZ "roleAssignments" API, 403,
+         "{\"error\": {\"code\": \"AuthorizationFailed\", \"message\": \"The client does not "
+         "have authorization to perform action\"}}"},
+    };
+    struct fbs_cloud_fetch fx;
+    struct fake fk;
+    struct inv_run r;
+    struct fbs_finding *f;
+
+    (void)state;
+    fake_init(&fk, &fx, table, sizeof(table) / sizeof(table[0]));
+    inv_begin(&r);
+    assert_int_equal(fbs_live_azure(&r.set, &fx, "https://graph.test"), 0);
+    assert_int_equal(fbs_live_azure_rbac(&r.set, &fx, ARM "/"), 0);
+    assert_int_equal(fbs_cloud_set_finish(&r.set), 0);
+    assert_int_equal(fk.ncalls, 9);
+    assert_int_equal(inv_diags(&r, NULL, true), 0);
+    assert_int_equal(inv_diags(&r, "azure_roles_not_read", false), 2);
+    assert_int_equal(r.set.records.len, 2);
+    f = inv_find(&r, "https://graph.microsoft.com/v1.0/applications/a1/passwordCredentials/k");
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(f->facts, "privilege_evidence"), 0)),
+        "service principal ops has Owner on subscription s1 (Azure RBAC: all actions (*))");
+    assert_string_equal(json_string_value(json_object_get(f->facts, "privilege_from")),
+                        "policy_evaluation");
+    /* No role found, but subscription s2's assignments and the directory roles were not read. */
+    f = inv_find(&r, "https://graph.microsoft.com/v1.0/applications/a3/passwordCredentials/k");
+    assert_int_equal(f->privilege, FBS_PRIV_UNKNOWN);
+    assert_non_null(strstr(
+        json_string_value(json_array_get(json_object_get(f->facts, "privilege_evidence"), 0)),
+        "could not be read"));
+    assert_null(json_object_get(f->facts, "privilege_from"));
     inv_end(&r);
 }
 
@@ -262,7 +367,7 @@ static void test_cloud_live__alloc_failures(void **state)
         }
         fbs_test_fail_allocs_after(-1);
         fbs_diags_release(&diags);
-        if (rc == 0 && fk.ncalls == 5)
+        if (rc == 0 && fk.ncalls == 8)
             break;
     }
     assert_true(n < 500);
@@ -357,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_cloud_live__gcp),
         cmocka_unit_test(test_cloud_live__failures_are_diagnostics),
         cmocka_unit_test(test_cloud_live__graph_paging),
+        cmocka_unit_test(test_cloud_live__azure_roles),
         cmocka_unit_test(test_cloud_live__k8s_and_vault),
         cmocka_unit_test(test_cloud_live__alloc_failures),
         cmocka_unit_test(test_cloud_live__url_helpers),

@@ -179,6 +179,101 @@ static void test_inventory_gcp__builders(void **state)
     inv_end(&r);
 }
 
+#define RECOVERY_KEY                                                                               \
+    "//iam.googleapis.com/projects/acme-prod/serviceAccounts/"                                     \
+    "platform-recovery@acme-prod.iam.gserviceaccount.com/keys/"                                    \
+    "5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a99887766"
+#define DR_KEY                                                                                     \
+    "//iam.googleapis.com/projects/acme-prod/serviceAccounts/"                                     \
+    "dr-exporter@acme-prod.iam.gserviceaccount.com/keys/6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a998877"
+
+static void load_at(struct inv_run *r, const char *const *files, const char *now)
+{
+    size_t n = 0;
+
+    inv_begin(r);
+    r->set.now = inv_time(now);
+    while (files[n])
+        n++;
+    assert_int_equal(fbs_inventory_scan(&r->set, files, n, 0), 0);
+    assert_int_equal(fbs_cloud_set_finish(&r->set), 0);
+}
+
+/*
+ * gcloud projects get-ancestors-iam-policy: roles granted on the folder and the organisation
+ * count, the evidence says where; an expired conditional grant on the folder does not.
+ */
+static void test_inventory_gcp__ancestors(void **state)
+{
+    static const char *const files[] = {FIXTURE("gcp_ancestors_iam_policy.json"),
+                                        FIXTURE("gcp_keys_recovery.json"), NULL};
+    struct inv_run r;
+    struct fbs_finding *f;
+    const json_t *gcp, *inh;
+
+    (void)state;
+    load_at(&r, files, "2025-06-01T00:00:00Z");
+    assert_int_equal(inv_diags(&r, NULL, true), 0);
+    f = inv_find(&r, RECOVERY_KEY);
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_true(inv_evidence_has(f, "service account platform-recovery@acme-prod.iam."
+                                    "gserviceaccount.com has roles/owner granted on "
+                                    "organizations/815622430961"));
+    gcp = json_object_get(f->facts, "gcp");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(gcp, "roles"), 0)),
+                        "roles/viewer");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(gcp, "ancestors"), 0)),
+                        "folders/302845109176");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(gcp, "ancestors"), 1)),
+                        "organizations/815622430961");
+    f = inv_find(&r, DR_KEY);
+    assert_int_equal(f->privilege, FBS_PRIV_NORMAL);
+    assert_true(inv_evidence_has(f, "has only non-administrative roles on the project and its "
+                                    "ancestors"));
+    inh = json_object_get(json_object_get(f->facts, "gcp"), "inherited_roles");
+    assert_int_equal(json_array_size(inh), 1); /* folderAdmin expired 2025-03-01 */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(inh, 0), "role")),
+                        "roles/storage.objectViewer");
+    inv_end(&r);
+
+    /* Before the folder grant expired, it counts, and says it is conditional. */
+    load_at(&r, files, "2025-02-01T00:00:00Z");
+    f = inv_find(&r, DR_KEY);
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_true(inv_evidence_has(f, "has roles/resourcemanager.folderAdmin granted on "
+                                    "folders/302845109176 (under a condition)"));
+    inv_end(&r);
+
+    /* Without the ancestors' policies, only the project's roles are known (none here). */
+    load_at(&r, files + 1, "2025-06-01T00:00:00Z");
+    f = inv_find(&r, RECOVERY_KEY);
+    assert_int_equal(f->privilege, FBS_PRIV_UNKNOWN);
+    inv_end(&r);
+}
+
+/* gcloud projects get-ancestors (no policies): the ancestry alone; malformed entries. */
+static void test_inventory_gcp__ancestry_only(void **state)
+{
+    static const char doc[] =
+        "[{\"id\": \"acme-prod\", \"type\": \"project\"},"
+        " {\"id\": \"11\", \"type\": \"folder\"},"
+        " {\"id\": \"12\", \"type\": \"team\"},"
+        " {\"id\": \"13\", \"type\": \"folder\", \"policy\": {\"bindings\": 4}},"
+        " {\"id\": \"99\", \"type\": \"organization\"}]";
+    struct inv_run r;
+    const json_t *chain;
+
+    (void)state;
+    inv_begin(&r);
+    assert_int_equal(fbs_inventory_add_buffer(&r.set, "anc.json", doc, sizeof(doc) - 1), 0);
+    chain = json_object_get(r.set.gcp_ancestry, "acme-prod");
+    assert_int_equal(json_array_size(chain), 3);
+    assert_string_equal(json_string_value(json_array_get(chain, 2)), "organizations/99");
+    assert_int_equal(inv_diags(&r, "inventory_item", true), 2);
+    assert_int_equal(json_object_size(r.set.gcp_grants), 0);
+    inv_end(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +283,8 @@ int main(void)
         cmocka_unit_test(test_inventory_gcp__high_roles),
         cmocka_unit_test(test_inventory_gcp__bad_items),
         cmocka_unit_test(test_inventory_gcp__builders),
+        cmocka_unit_test(test_inventory_gcp__ancestors),
+        cmocka_unit_test(test_inventory_gcp__ancestry_only),
     };
 
     fbs_test_use_cmocka_alloc();
