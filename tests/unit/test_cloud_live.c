@@ -283,6 +283,28 @@ static void test_cloud_live__azure_roles(void **state)
     inv_end(&r);
 }
 
+/* A Resource Manager paging link to another server is refused (the token would follow it). */
+static void test_cloud_live__arm_foreign_link(void **state)
+{
+    static const struct canned table[] = {
+        {"GET", ARM "/subscriptions?api-version=2022-12-01", 200,
+         "{\"value\": [], \"nextLink\": \"https://arm.evil.test/subscriptions?page=2\"}"},
+    };
+    struct fbs_cloud_fetch fx;
+    struct fake fk;
+    struct inv_run r;
+
+    (void)state;
+    fake_init(&fk, &fx, table, 1);
+    inv_begin(&r);
+    assert_int_equal(fbs_live_azure_rbac(&r.set, &fx, ARM), 0);
+    assert_int_equal(fk.ncalls, 1);
+    assert_int_equal(inv_diags(&r, "cloud_request", true), 1);
+    assert_non_null(strstr(inv_diag_message(&r, "cloud_request"), "refusing a paging link"));
+    assert_true(r.set.azure_failed & FBS_AZURE_RBAC);
+    inv_end(&r);
+}
+
 /* Kubernetes: the secret listing's continue token; Vault: list then look up each accessor. */
 static void test_cloud_live__k8s_and_vault(void **state)
 {
@@ -463,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_cloud_live__failures_are_diagnostics),
         cmocka_unit_test(test_cloud_live__graph_paging),
         cmocka_unit_test(test_cloud_live__azure_roles),
+        cmocka_unit_test(test_cloud_live__arm_foreign_link),
         cmocka_unit_test(test_cloud_live__k8s_and_vault),
         cmocka_unit_test(test_cloud_live__alloc_failures),
         cmocka_unit_test(test_cloud_live__url_helpers),
