@@ -178,6 +178,13 @@ struct aws_report_key {
     char *last_used_region, *last_used_service;
 };
 
+/* A signing certificate's columns (cert_N_active, cert_N_last_rotated). */
+struct aws_report_cert {
+    int active; /* 1, 0, -1 unknown */
+    fbs_time_t last_rotated;
+    bool has_last_rotated;
+};
+
 struct aws_report_row {
     char *user, *arn;
     bool root;
@@ -189,6 +196,7 @@ struct aws_report_row {
     bool password_never_used; /* password_last_used "no_information" */
     int mfa_active;           /* 1, 0, -1 */
     struct aws_report_key key[2];
+    struct aws_report_cert cert[2];
 };
 
 void aws_report_row_free(void *p);
@@ -198,6 +206,12 @@ int aws_credreport_rows(struct fbs_vec *rows, const char *csv, size_t len, struc
                         const char *origin);
 /* Records for one row (see fbs_aws_credreport_parse); appended to out. 0 or FBS_ENOMEM. */
 int aws_credreport_row_records(struct fbs_vec *out, const struct aws_report_row *row);
+/*
+ * The signing certificate record for cert index `i` (0/1) of a row (kind
+ * aws_signing_certificate, identifier "signing_certificate_N", issued at cert_N_last_rotated),
+ * not yet pushed anywhere: *out is the caller's. 0 or FBS_ENOMEM.
+ */
+int aws_report_cert_record(struct fbs_finding **out, const struct aws_report_row *row, int i);
 /* The root access key record for key index `i` (0/1) of a root row, or, when row is NULL, the
  * one GetAccountSummary reveals (`account` names the resource). 0 or FBS_ENOMEM. */
 int aws_root_key_record(struct fbs_vec *out, const struct aws_report_row *row, int i,
@@ -236,7 +250,7 @@ struct aws_rule {
 };
 
 extern const struct aws_rule aws_rule_access_key, aws_rule_root_key, aws_rule_console,
-    aws_rule_role, aws_rule_secret, aws_rule_root_console;
+    aws_rule_role, aws_rule_secret, aws_rule_root_console, aws_rule_signing_cert;
 
 /*
  * A new record for `rule`: source aws, rule fields, resource, key (owning principal) and secret

@@ -68,7 +68,7 @@ const struct aws_rule aws_rule_root_console = {
     .privilege = FBS_PRIV_HIGH,
 };
 
-static const struct aws_rule rule_signing_cert = {
+const struct aws_rule aws_rule_signing_cert = {
     .id = "aws.iam.signing_certificate",
     .name = "AWS IAM user signing certificate",
     .kind = "aws_signing_certificate",
@@ -1180,8 +1180,8 @@ struct other_kind {
 };
 
 static const struct other_kind other_kinds[] = {
-    {&rule_signing_cert, "ListSigningCertificates", "ListSigningCertificatesResult/Certificates",
-     "CertificateId", "UploadDate"},
+    {&aws_rule_signing_cert, "ListSigningCertificates",
+     "ListSigningCertificatesResult/Certificates", "CertificateId", "UploadDate"},
     {&rule_ssh_key, "ListSSHPublicKeys", "ListSSHPublicKeysResult/SSHPublicKeys", "SSHPublicKeyId",
      "UploadDate"},
     {&rule_service_cred, "ListServiceSpecificCredentials",
@@ -1231,6 +1231,52 @@ static int result_marker(char **out, const struct aws_xml *result)
     return 0;
 }
 
+/*
+ * The credential report's signing certificate columns for a user. Listed through
+ * ListSigningCertificates (`listed`: the records from index `first` on), a report certificate is
+ * the same credential as the listed one uploaded at its cert_N_last_rotated time: joined
+ * (facts.cert_slot), never a second record; a report certificate that matches none was deleted
+ * since the report (the list is current). When the list failed, each active report certificate
+ * becomes a record with the user's facts.
+ */
+static int join_report_certs(struct aws *a, const struct aws_principal *u, bool listed,
+                             size_t first, const struct user_facts *uf, const struct priv *pv)
+{
+    const struct aws_report_row *row = report_row(a, u->name);
+    int rc = 0;
+
+    for (int i = 0; row && rc == 0 && i < 2; i++) {
+        const struct aws_report_cert *c = &row->cert[i];
+        struct fbs_finding *f = NULL;
+        bool joined = false;
+
+        if (c->active != 1)
+            continue;
+        for (size_t j = first; c->has_last_rotated && !joined && j < a->records->len; j++) {
+            struct fbs_finding *g = a->records->items[j];
+
+            if (!strcmp(g->kind, "aws_signing_certificate") && g->has_issued &&
+                g->issued == c->last_rotated && !json_object_get(g->facts, "cert_slot")) {
+                if (json_object_set_new(g->facts, "cert_slot", json_integer(i + 1)) < 0)
+                    return oom();
+                joined = true;
+            }
+        }
+        if (joined || listed)
+            continue;
+        rc = aws_report_cert_record(&f, row, i);
+        if (rc == 0)
+            rc = user_common(f, u, uf, pv);
+        if (rc == 0 && aws_fact_str(f, "evidence_source", "credential_report") < 0)
+            rc = oom();
+        if (rc == 0 && fbs_vec_push(a->records, f) < 0)
+            rc = oom();
+        if (rc < 0)
+            fbs_finding_free(f);
+    }
+    return rc;
+}
+
 static int collect_other_creds(struct aws *a, const struct aws_principal *u,
                                const struct user_facts *uf, const struct priv *pv)
 {
@@ -1238,6 +1284,8 @@ static int collect_other_creds(struct aws *a, const struct aws_principal *u,
 
     for (size_t i = 0; rc == 0 && i < sizeof(other_kinds) / sizeof(other_kinds[0]); i++) {
         const struct other_kind *k = &other_kinds[i];
+        size_t first = a->records->len;
+        bool listed;
         char *marker = NULL;
 
         do {
@@ -1265,8 +1313,11 @@ static int collect_other_creds(struct aws *a, const struct aws_principal *u,
             marker = next;
         } while (rc == 0 && marker);
         fbs_free(marker);
+        listed = rc == 0;
         if (rc < 0)
             rc = api_failed(a, rc, u->arn ? u->arn : u->name);
+        if (rc == 0 && k->rule == &aws_rule_signing_cert)
+            rc = join_report_certs(a, u, listed, first, uf, pv);
     }
     return rc;
 }

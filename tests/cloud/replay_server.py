@@ -46,7 +46,7 @@ class Replay:
         return first if n == 1 else then
 
     # The users' other credentials and the server certificates: one SSH key for the
-    # break-glass user (a second page after a Marker), nothing else.
+    # break-glass user (a second page after a Marker), its signing certificate, nothing else.
     EMPTY_LISTS = {"ListSigningCertificates": "Certificates",
                    "ListServiceSpecificCredentials": "ServiceSpecificCredentials",
                    "ListServerCertificates": "ServerCertificateMetadataList"}
@@ -63,6 +63,16 @@ class Replay:
                 b"<ServiceName>codecommit.amazonaws.com</ServiceName></member>"
                 b"</ServiceSpecificCredentials><IsTruncated>false</IsTruncated>"
                 b"</ListServiceSpecificCredentialsResult></ListServiceSpecificCredentialsResponse>")
+        if action == "ListSigningCertificates" and get("UserName") == "breakglass-ops":
+            # The certificate the credential report's cert_1 columns describe (joined).
+            return 200, "text/xml", (
+                b"<ListSigningCertificatesResponse><ListSigningCertificatesResult><Certificates>"
+                b"<member><UserName>breakglass-ops</UserName><Status>Active</Status>"
+                b"<CertificateBody>-----BEGIN CERTIFICATE-----</CertificateBody>"
+                b"<CertificateId>CERTEXAMPLE0BREAKGLASS0OPS00001</CertificateId>"
+                b"<UploadDate>2024-12-15T08:00:00Z</UploadDate></member></Certificates>"
+                b"<IsTruncated>false</IsTruncated></ListSigningCertificatesResult>"
+                b"</ListSigningCertificatesResponse>")
         if action in self.EMPTY_LISTS:
             return 200, "text/xml", (
                 "<%sResponse><%sResult><%s/><IsTruncated>false</IsTruncated></%sResult>"

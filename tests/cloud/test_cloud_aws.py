@@ -489,6 +489,15 @@ def test_replay(binary):
         check(ssh["credential"]["issued"] == "2024-12-01T08:00:00Z" and
               ssh["facts"]["status"] == "Active", "replay: SSH key from page 2 of ListSSHPublicKeys")
         check(ssh["facts"]["privilege"] == "high", "replay: the SSH key has its user's privilege")
+    # The signing certificate: listed by ListSigningCertificates and joined with the credential
+    # report's cert_1 columns (same upload time): one record, not two.
+    certs = by(fs, kind="aws_signing_certificate",
+               resource="arn:aws:iam::%s:user/emergency/breakglass-ops" % acct)
+    check(len(certs) == 1 and certs[0]["facts"].get("cert_slot") == 1 and
+          certs[0]["credential"]["issued"] == "2024-12-15T08:00:00Z" and
+          certs[0]["facts"]["privilege"] == "high",
+          "replay: signing certificate joined with the report's cert_1: %s" %
+          [(f["facts"], f["credential"]["issued"]) for f in certs])
     ssc = one(fs, "service-specific credential", kind="aws_service_specific_credential",
               resource="arn:aws:iam::%s:user/emergency/breakglass-ops" % acct)
     if ssc:
