@@ -101,6 +101,8 @@ struct aws_principal {
     bool has_last_used;
     char *last_used_region;
     char *trust_doc; /* decoded AssumeRolePolicyDocument */
+    /* Users and roles: PermissionsBoundary/PermissionsBoundaryArn, or NULL */
+    char *boundary_arn;
 };
 
 void aws_principal_free(void *p);
@@ -164,6 +166,31 @@ int aws_policy_eval(struct fbs_vec *evidence, const char *doc, const char *label
  */
 int aws_policy_eval_set(struct fbs_vec *evidence, const char *const *docs,
                         const char *const *labels, size_t ndocs, bool *unreadable);
+/*
+ * A limit on what identity policies grant: a permissions boundary (one document), or the SCPs
+ * attached at one level of an organization (root, an OU, the account: every document attached
+ * there, one of which must allow an action). `label` names the limit in notes ("permissions
+ * boundary 'S3Only'", "the SCPs on OU ou-ab12-cdef5678 (AllowS3Only)"), labels[i] each document
+ * ("SCP 'DenyIAM'"). Borrowed.
+ */
+struct aws_policy_limit {
+    const char *label;
+    const char *const *docs;
+    const char *const *labels;
+    size_t ndocs;
+};
+
+/*
+ * aws_policy_eval_set under limits: the effective permissions are the identity policies'
+ * intersected with every limit (see aws_policy.c). Evidence is appended for what is still
+ * administrator or escalation after the limits; `notes` (may be NULL) gets one sentence (heap
+ * char *) for each piece of evidence a limit took away, naming the limit and, for an SCP Deny,
+ * the SCP. A limit document that cannot be read limits nothing. 0 or FBS_ENOMEM.
+ */
+int aws_policy_eval_limited(struct fbs_vec *evidence, struct fbs_vec *notes,
+                            const char *const *docs, const char *const *labels, size_t ndocs,
+                            const struct aws_policy_limit *limits, size_t nlimits,
+                            bool *unreadable);
 /* Whether an AWS managed policy ARN is, by name alone, a full-admin one (AdministratorAccess). */
 bool aws_policy_is_admin_arn(const char *arn);
 

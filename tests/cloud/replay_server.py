@@ -171,6 +171,13 @@ class Replay:
         if service == "sso" and target == "SWBExternalService.ListInstances":
             entry["action"], entry["params"] = "ListInstances", json.loads(body or b"{}")
             result = (200, "application/x-amz-json-1.1", b'{"Instances": []}')
+        elif service == "organizations":
+            # A member account that is no delegated administrator: AccessDeniedException.
+            entry["action"] = (target or "").rpartition(".")[2]
+            entry["params"] = json.loads(body or b"{}")
+            result = (400, "application/x-amz-json-1.1",
+                      b'{"__type": "AccessDeniedException", "Message": "You don\'t have '
+                      b'permissions to access this resource."}')
         elif service == "secretsmanager" and target == "secretsmanager.ListSecrets":
             req = json.loads(body or b"{}")
             entry["action"], entry["params"] = "ListSecrets", req
