@@ -6,6 +6,8 @@ It covers what moto cannot: paging (GetAccountAuthorizationDetails and ListUsers
 IsTruncated/Marker, ListSecrets with NextToken), an AccessDenied on one user's
 GetAccessKeyLastUsed, throttling (Throttling, ThrottlingException) and a 503 that succeed on
 retry, throttling that never ends (one user's ListMFADevices), a credential report with a <root_account> row, and rejected credentials (mode "reject").
+Organizations answers AccessDeniedException (a member account), or, in mode "management",
+describes an organization whose management account is the caller's.
 Every request is logged (method, headers, parameters) for the test to check how it was sent.
 Standard library only.
 """
@@ -172,12 +174,21 @@ class Replay:
             entry["action"], entry["params"] = "ListInstances", json.loads(body or b"{}")
             result = (200, "application/x-amz-json-1.1", b'{"Instances": []}')
         elif service == "organizations":
-            # A member account that is no delegated administrator: AccessDeniedException.
             entry["action"] = (target or "").rpartition(".")[2]
             entry["params"] = json.loads(body or b"{}")
-            result = (400, "application/x-amz-json-1.1",
-                      b'{"__type": "AccessDeniedException", "Message": "You don\'t have '
-                      b'permissions to access this resource."}')
+            if self.mode == "management" and entry["action"] == "DescribeOrganization":
+                # The account is the organization's management account.
+                result = (200, "application/x-amz-json-1.1", json.dumps({"Organization": {
+                    "Id": "o-exampleorg1", "FeatureSet": "ALL",
+                    "Arn": "arn:aws:organizations::111122223333:organization/o-exampleorg1",
+                    "MasterAccountId": "111122223333",
+                    "MasterAccountArn": "arn:aws:organizations::111122223333:account/"
+                                        "o-exampleorg1/111122223333"}}).encode())
+            elif self.mode != "management":
+                # A member account that is no delegated administrator: AccessDeniedException.
+                result = (400, "application/x-amz-json-1.1",
+                          b'{"__type": "AccessDeniedException", "Message": "You don\'t have '
+                          b'permissions to access this resource."}')
         elif service == "secretsmanager" and target == "secretsmanager.ListSecrets":
             req = json.loads(body or b"{}")
             entry["action"], entry["params"] = "ListSecrets", req

@@ -634,14 +634,28 @@ def test_errors(binary):
                     "aws_secret_access_key = %s\n" % SECRET)
         with open(os.path.join(home, ".aws", "config"), "w") as f:
             f.write("[profile audit]\nregion = eu-west-1\n")
-        server, replay, port = replay_server.start(root)
+        # (The account is also its organization's management account: SCPs do not apply.)
+        server, replay, port = replay_server.start(root, mode="management")
         try:
             rc, out, err = run(binary, ["--profile", "audit", "--endpoint-url",
-                                        "http://127.0.0.1:%d" % port, "--format", "json"],
+                                        "http://127.0.0.1:%d" % port, "--format", "json",
+                                        "--verbose"],
                                home, {"AWS_REGION": None})
         finally:
             server.shutdown()
         check(rc == 1, "profile: exit status %d; stderr %s" % (rc, err))
+        rep = json.loads(out)
+        mgmt = [d for d in rep["scan"]["diagnostics"] if d["kind"] == "scp_management_account"]
+        check(len(mgmt) == 1 and mgmt[0]["error"] is False and
+              "service control policies do not apply" in mgmt[0]["message"],
+              "management account: diagnostic %s" % rep["scan"]["diagnostics"])
+        check(rep["findings"] and all(
+            f["facts"].get("scp", {}).get("management_account") is True and
+            f["facts"]["scp"]["applies"] is False for f in rep["findings"]
+            if f["credential"]["kind"] == "aws_access_key"),
+              "management account: facts.scp says SCPs do not apply")
+        check([e["action"] for e in replay.log if e["service"] == "organizations"] ==
+              ["DescribeOrganization"], "management account: no SCP is read")
         auth = [e["headers"]["authorization"] for e in replay.log]
         check(auth and all("Credential=AKIAPROFILEPROFILE01/" in a for a in auth),
               "profile: requests signed with the profile's key")
