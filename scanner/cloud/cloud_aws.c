@@ -2125,6 +2125,7 @@ static int read_scp(struct aws *a)
     struct aws_error err;
     const char *master, *org_id;
     char child[64], what[96];
+    bool at_root = false;
     int rc;
 
     rc = org_call(a, "DescribeOrganization", json_object(), &res, &err);
@@ -2165,23 +2166,27 @@ static int read_scp(struct aws *a)
     snprintf(child, sizeof(child), "%s", a->account);
     if (json_array_append_new(chain, json_pack("{s:s, s:s}", "Id", child, "Type", "ACCOUNT")) < 0)
         rc = oom();
-    while (rc == 0 && json_array_size(chain) < SCP_MAX_LEVELS) {
+    while (rc == 0 && !at_root) {
         json_t *pr = NULL, *parent;
         const char *type;
 
+        if (json_array_size(chain) >= SCP_MAX_LEVELS) {
+            rc = fbs_error_set(FBS_EIO, "organizations:ListParents: no root within %d levels",
+                               SCP_MAX_LEVELS);
+            break;
+        }
         rc = org_call(a, "ListParents", json_pack("{s:s}", "ChildId", child), &pr, &err);
         parent = json_array_get(json_object_get(pr, "Parents"), 0);
         type = json_string_value(json_object_get(parent, "Type"));
         if (rc == 0 && (!type || !json_string_value(json_object_get(parent, "Id"))))
             rc = fbs_error_set(FBS_EIO, "organizations:ListParents: no parent for %s", child);
         if (rc == 0) {
+            at_root = !strcmp(type, "ROOT");
             snprintf(child, sizeof(child), "%s", json_string_value(json_object_get(parent, "Id")));
             if (json_array_insert(chain, 0, parent) < 0)
                 rc = oom();
         }
         json_decref(pr);
-        if (rc < 0 || !strcmp(type, "ROOT"))
-            break;
     }
     levels = json_array();
     if (rc == 0 && !levels)

@@ -627,6 +627,52 @@ static void test_aws_iam__policy_limits(void **state)
     }
 }
 
+/* Allocation failures anywhere in a limited evaluation: ENOMEM (or a document read as unknown),
+ * never a leak or a crash. */
+static void test_aws_iam__policy_limits_enomem(void **state)
+{
+    const char *docs[2] = {
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}",
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"iam:AttachUserPolicy\","
+        "\"Resource\":\"*\"}}"};
+    const char *labels[2] = {"managed policy 'A'", "inline policy 'B'"};
+    const char *bdoc[1] = {
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"iam:PassRole\","
+        "\"iam:AttachUserPolicy\"],\"Resource\":\"*\"}}"};
+    const char *sdocs[2] = {
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}",
+        "{\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"iam:Attach*\",\"Resource\":\"*\"}}"};
+    const char *bl[1] = {"permissions boundary 'B'"};
+    const char *sl[2] = {"SCP 'Full'", "SCP 'DenyAttach'"};
+    const struct aws_policy_limit lims[2] = {
+        {"permissions boundary 'B'", bdoc, bl, 1},
+        {"the SCPs on account 1 (Full, DenyAttach)", sdocs, sl, 2}};
+    long n;
+
+    (void)state;
+    for (n = 0; n < 100000; n++) {
+        struct fbs_vec ev = FBS_VEC_INIT, notes = FBS_VEC_INIT;
+        bool bad = false, done;
+        int rc;
+
+        fbs_test_fail_allocs_after(n);
+        rc = aws_policy_eval_limited(&ev, &notes, docs, labels, 2, lims, 2, &bad);
+        fbs_test_fail_allocs_after(-1);
+        assert_true(rc == 0 || rc == FBS_ENOMEM);
+        done = rc == 0 && !bad && ev.len == 1 && notes.len == 1;
+        if (done) {
+            assert_non_null(strstr(ev.items[0], "still let through IAM write action "
+                                                "'iam:passrole'"));
+            assert_non_null(strstr(notes.items[0], "SCP 'DenyAttach' denies it"));
+        }
+        fbs_vec_release(&ev, fbs_free);
+        fbs_vec_release(&notes, fbs_free);
+        if (done)
+            break;
+    }
+    assert_true(n > 5 && n < 100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -642,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_aws_iam__users_keys_mfa_summary),
         cmocka_unit_test(test_aws_iam__policy_eval),
         cmocka_unit_test(test_aws_iam__policy_limits),
+        cmocka_unit_test(test_aws_iam__policy_limits_enomem),
     };
 
     fbs_test_use_failing_alloc();
