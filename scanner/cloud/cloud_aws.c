@@ -935,7 +935,7 @@ static int apply_priv(struct fbs_finding *f, const struct priv *pv)
         return oom();
     /* What limits the identity policies: the boundary, the SCPs, and what they took away. */
     if ((pv->boundary && json_object_set(f->facts, "permissions_boundary", pv->boundary) < 0) ||
-        (pv->scp && json_object_set(f->facts, "scp", (json_t *)pv->scp) < 0) ||
+        (pv->scp && json_object_set_new(f->facts, "scp", json_deep_copy(pv->scp)) < 0) ||
         (json_array_size(pv->notes) &&
          json_object_set(f->facts, "privilege_limits", pv->notes) < 0))
         return oom();
