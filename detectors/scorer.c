@@ -506,6 +506,20 @@ static void judge_exposed(struct verdict *v)
            by ? " (" : "", by ? by : "", by ? ")" : "");
 }
 
+/* What a permissions boundary or an SCP took away from the identity policies (cloud collectors:
+ * facts.privilege_limits), one reason each. */
+static void judge_limits(struct verdict *v)
+{
+    const json_t *arr = json_object_get(v->f->facts, "privilege_limits"), *s;
+    size_t i;
+
+    json_array_foreach(arr, i, s)
+    {
+        if (json_is_string(s))
+            REASON(v, "%s", json_string_value(s));
+    }
+}
+
 /* Why a live fallback credential is not standing access. */
 static const char *not_standing_why(const struct verdict *v)
 {
@@ -611,12 +625,14 @@ static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
                f->fallback_confidence, ctx->policy->fallback_threshold);
         judge_live(&v);
         judge_exposed(&v);
+        judge_limits(&v);
         f->standing = 0;
         judge_verified(&v, false);
         return v.rc;
     }
     judge_live(&v);
     judge_exposed(&v);
+    judge_limits(&v);
     if (v.live) {
         judge_age(&v);
         judge_interactive(&v);

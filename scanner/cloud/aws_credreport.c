@@ -40,6 +40,10 @@ enum col {
     C_K2_USED,
     C_K2_REGION,
     C_K2_SERVICE,
+    C_C1_ACTIVE,
+    C_C1_ROTATED,
+    C_C2_ACTIVE,
+    C_C2_ROTATED,
     C__COUNT
 };
 
@@ -61,6 +65,10 @@ static const char *const col_names[C__COUNT] = {
     "access_key_2_last_used_date",
     "access_key_2_last_used_region",
     "access_key_2_last_used_service",
+    "cert_1_active",
+    "cert_1_last_rotated",
+    "cert_2_active",
+    "cert_2_last_rotated",
 };
 
 void aws_report_row_free(void *p)
@@ -218,6 +226,13 @@ static int make_row(struct aws_report_row **out, const struct record *rec, const
         if ((rc = dup_value(&k->last_used_region, F(base + 3))) < 0 ||
             (rc = dup_value(&k->last_used_service, F(base + 4))) < 0)
             goto done;
+    }
+    for (int i = 0; i < 2; i++) {
+        struct aws_report_cert *c = &row->cert[i];
+        int base = i ? C_C2_ACTIVE : C_C1_ACTIVE;
+
+        c->active = tri(F(base));
+        c->has_last_rotated = aws_parse_date(&c->last_rotated, F(base + 1)) == 0;
     }
 #undef F
 done:
@@ -446,6 +461,42 @@ static int user_key_record(struct fbs_vec *out, const struct aws_report_row *row
     return push_record(out, f);
 }
 
+int aws_report_cert_record(struct fbs_finding **out, const struct aws_report_row *row, int i)
+{
+    const struct aws_report_cert *c = &row->cert[i];
+    char ident[32];
+    struct fbs_finding *f;
+    json_t *ev;
+
+    *out = NULL;
+    snprintf(ident, sizeof(ident), "signing_certificate_%d", i + 1);
+    f = aws_record_new(&aws_rule_signing_cert, row->arn, row->user, ident);
+    if (!f)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    f->active = c->active;
+    if ((c->has_last_rotated && aws_set_issued(f, c->last_rotated, "aws_credential_report") < 0) ||
+        aws_fact_str(f, "user", row->user) < 0 ||
+        aws_fact_str(f, "status", c->active == 1 ? "Active" : NULL) < 0 ||
+        json_object_set_new(f->facts, "cert_slot", json_integer(i + 1)) < 0)
+        goto fail;
+    if (row->root) {
+        /* The root user's certificate signs requests as root. */
+        f->privilege = FBS_PRIV_HIGH;
+        ev = json_array();
+        if (!ev || json_object_set_new(f->facts, "privilege_evidence", ev) < 0 ||
+            json_array_append_new(ev, json_string("the account root user: every action on every "
+                                                  "resource, which no IAM policy can "
+                                                  "restrict")) < 0 ||
+            fbs_finding_add_indicator(f, "root signing certificate", "content", 1.0) < 0)
+            goto fail;
+    }
+    *out = f;
+    return 0;
+fail:
+    fbs_finding_free(f);
+    return fbs_error_set(FBS_ENOMEM, "out of memory");
+}
+
 static int console_record(struct fbs_vec *out, const struct aws_report_row *row)
 {
     struct fbs_finding *f =
@@ -478,6 +529,16 @@ int aws_credreport_row_records(struct fbs_vec *out, const struct aws_report_row 
     }
     if (rc == 0 && !row->root && row->password_enabled == 1)
         rc = console_record(out, row);
+    /* An active X.509 signing certificate signs API requests as the user: a credential. */
+    for (int i = 0; rc == 0 && i < 2; i++) {
+        struct fbs_finding *f;
+
+        if (row->cert[i].active != 1)
+            continue;
+        rc = aws_report_cert_record(&f, row, i);
+        if (rc == 0)
+            rc = push_record(out, f);
+    }
     /* The root row's password_enabled is "not_supported": a use (or "no_information") shows
      * the root user signs in with a password. */
     if (rc == 0 && row->root && (row->has_password_last_used || row->password_never_used))

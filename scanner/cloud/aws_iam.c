@@ -61,6 +61,7 @@ void aws_principal_free(void *p)
     fbs_vec_release(&u->tags, tag_free);
     fbs_free(u->last_used_region);
     fbs_free(u->trust_doc);
+    fbs_free(u->boundary_arn);
     fbs_free(u);
 }
 
@@ -262,7 +263,8 @@ static int parse_principal(struct aws_principal **out, const struct aws_xml *m, 
     }
     get_date(&p->last_used, &p->has_last_used, m, "RoleLastUsed/LastUsedDate");
     if ((rc = dup_text(&p->last_used_region, m, "RoleLastUsed/Region")) < 0 ||
-        (rc = dup_doc(&p->trust_doc, m, "AssumeRolePolicyDocument")) < 0)
+        (rc = dup_doc(&p->trust_doc, m, "AssumeRolePolicyDocument")) < 0 ||
+        (rc = dup_text(&p->boundary_arn, m, "PermissionsBoundary/PermissionsBoundaryArn")) < 0)
         goto fail;
     if (!p->name) {
         aws_principal_free(p);

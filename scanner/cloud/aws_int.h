@@ -101,6 +101,8 @@ struct aws_principal {
     bool has_last_used;
     char *last_used_region;
     char *trust_doc; /* decoded AssumeRolePolicyDocument */
+    /* Users and roles: PermissionsBoundary/PermissionsBoundaryArn, or NULL */
+    char *boundary_arn;
 };
 
 void aws_principal_free(void *p);
@@ -164,6 +166,31 @@ int aws_policy_eval(struct fbs_vec *evidence, const char *doc, const char *label
  */
 int aws_policy_eval_set(struct fbs_vec *evidence, const char *const *docs,
                         const char *const *labels, size_t ndocs, bool *unreadable);
+/*
+ * A limit on what identity policies grant: a permissions boundary (one document), or the SCPs
+ * attached at one level of an organization (root, an OU, the account: every document attached
+ * there, one of which must allow an action). `label` names the limit in notes ("permissions
+ * boundary 'S3Only'", "the SCPs on OU ou-ab12-cdef5678 (AllowS3Only)"), labels[i] each document
+ * ("SCP 'DenyIAM'"). Borrowed.
+ */
+struct aws_policy_limit {
+    const char *label;
+    const char *const *docs;
+    const char *const *labels;
+    size_t ndocs;
+};
+
+/*
+ * aws_policy_eval_set under limits: the effective permissions are the identity policies'
+ * intersected with every limit (see aws_policy.c). Evidence is appended for what is still
+ * administrator or escalation after the limits; `notes` (may be NULL) gets one sentence (heap
+ * char *) for each piece of evidence a limit took away, naming the limit and, for an SCP Deny,
+ * the SCP. A limit document that cannot be read limits nothing. 0 or FBS_ENOMEM.
+ */
+int aws_policy_eval_limited(struct fbs_vec *evidence, struct fbs_vec *notes,
+                            const char *const *docs, const char *const *labels, size_t ndocs,
+                            const struct aws_policy_limit *limits, size_t nlimits,
+                            bool *unreadable);
 /* Whether an AWS managed policy ARN is, by name alone, a full-admin one (AdministratorAccess). */
 bool aws_policy_is_admin_arn(const char *arn);
 
@@ -178,6 +205,13 @@ struct aws_report_key {
     char *last_used_region, *last_used_service;
 };
 
+/* A signing certificate's columns (cert_N_active, cert_N_last_rotated). */
+struct aws_report_cert {
+    int active; /* 1, 0, -1 unknown */
+    fbs_time_t last_rotated;
+    bool has_last_rotated;
+};
+
 struct aws_report_row {
     char *user, *arn;
     bool root;
@@ -189,6 +223,7 @@ struct aws_report_row {
     bool password_never_used; /* password_last_used "no_information" */
     int mfa_active;           /* 1, 0, -1 */
     struct aws_report_key key[2];
+    struct aws_report_cert cert[2];
 };
 
 void aws_report_row_free(void *p);
@@ -198,6 +233,12 @@ int aws_credreport_rows(struct fbs_vec *rows, const char *csv, size_t len, struc
                         const char *origin);
 /* Records for one row (see fbs_aws_credreport_parse); appended to out. 0 or FBS_ENOMEM. */
 int aws_credreport_row_records(struct fbs_vec *out, const struct aws_report_row *row);
+/*
+ * The signing certificate record for cert index `i` (0/1) of a row (kind
+ * aws_signing_certificate, identifier "signing_certificate_N", issued at cert_N_last_rotated),
+ * not yet pushed anywhere: *out is the caller's. 0 or FBS_ENOMEM.
+ */
+int aws_report_cert_record(struct fbs_finding **out, const struct aws_report_row *row, int i);
 /* The root access key record for key index `i` (0/1) of a root row, or, when row is NULL, the
  * one GetAccountSummary reveals (`account` names the resource). 0 or FBS_ENOMEM. */
 int aws_root_key_record(struct fbs_vec *out, const struct aws_report_row *row, int i,
@@ -236,7 +277,7 @@ struct aws_rule {
 };
 
 extern const struct aws_rule aws_rule_access_key, aws_rule_root_key, aws_rule_console,
-    aws_rule_role, aws_rule_secret, aws_rule_root_console;
+    aws_rule_role, aws_rule_secret, aws_rule_root_console, aws_rule_signing_cert;
 
 /*
  * A new record for `rule`: source aws, rule fields, resource, key (owning principal) and secret

@@ -18,6 +18,17 @@
  *     oneself is still escalation. Non-IAM resources (an S3 bucket) never make IAM evidence.
  *   - an Allow under a Condition is still evidence, and the evidence says which condition keys
  *     it depends on: a reviewer decides whether they hold.
+ * What limits the identity policies (aws_policy_eval_limited): a permissions boundary, and the
+ * service control policies of each level of the organization (root, each OU, the account). The
+ * effective permissions are the intersection: a shape above is evidence only when every limit
+ * lets it through too. A limit lets an action through when one of its Allow statements names it
+ * (Action, or a NotAction that does not) on every resource (on IAM resources for IAM actions)
+ * and none of its unconditional Deny statements removes it; at one SCP level, the SCPs attached
+ * there count together (one of them must allow). "Every action on every resource" stays that
+ * only under limits that allow every action and deny none; under limits that each allow every
+ * action but some, it is "every action but what they exclude" (still administrator); under a
+ * narrower limit only the IAM write actions it lets through are evidence. What a limit took away
+ * is said in `notes`, naming the limit (and the SCP whose Deny removed it).
  */
 #include "aws_int.h"
 #include "../core/alloc.h"
@@ -275,9 +286,216 @@ static void render_condition(char *out, size_t size, const json_t *st)
         memcpy(out + size - 5, "...)", 5);
 }
 
-/* The first sensitive IAM action the statement allows, that no Deny removes, or NULL. */
-static const char *iam_write_allowed(const json_t *action, bool self_only, const struct denies *d)
+static const json_t *statements(const json_t *j)
 {
+    return json_object_get(j, "Statement");
+}
+
+/* The statements of a parsed document, object or array, one by one. */
+static size_t st_count(const json_t *doc)
+{
+    const json_t *st = statements(doc);
+
+    return json_is_object(st) ? 1 : json_is_array(st) ? json_array_size(st) : 0;
+}
+
+static const json_t *st_get(const json_t *doc, size_t i)
+{
+    const json_t *st = statements(doc);
+    const json_t *e = json_is_object(st) ? st : json_array_get(st, i);
+
+    return json_is_object(e) ? e : NULL;
+}
+
+/* Whether a string-or-array of action patterns covers `a`. */
+static bool patterns_cover(const json_t *v, const char *a)
+{
+    size_t j;
+    json_t *e;
+
+    if (json_is_string(v))
+        return action_match(json_string_value(v), a);
+    json_array_foreach(v, j, e)
+    {
+        if (json_is_string(e) && action_match(json_string_value(e), a))
+            return true;
+    }
+    return false;
+}
+
+/* One limit, parsed: a permissions boundary or one SCP level. */
+struct lim {
+    const char *label;
+    const char *const *labels;
+    json_t **parsed;
+    size_t n;
+    struct denies d;
+    bool all;   /* allows every action on every resource and denies nothing */
+    bool broad; /* allows every action but some on every resource */
+};
+
+static bool res_every(const json_t *st)
+{
+    return any_string(json_object_get(st, "Resource"), is_star) ||
+           json_object_get(st, "NotResource") != NULL;
+}
+
+static bool is_allow(const json_t *st)
+{
+    const json_t *effect = json_object_get(st, "Effect");
+
+    return json_is_string(effect) && !strcmp(json_string_value(effect), "Allow");
+}
+
+static void lim_prepare(struct lim *l)
+{
+    bool star = false, notaction = false;
+
+    memset(&l->d, 0, sizeof(l->d));
+    for (size_t k = 0; k < l->n; k++)
+        for (size_t i = 0; i < st_count(l->parsed[k]); i++) {
+            const json_t *st = st_get(l->parsed[k], i);
+            const json_t *action, *na;
+
+            if (!st)
+                continue;
+            collect_deny(&l->d, st);
+            if (!is_allow(st) || !res_every(st))
+                continue;
+            action = json_object_get(st, "Action");
+            na = json_object_get(st, "NotAction");
+            if (action && any_string(action, all_actions))
+                star = true;
+            else if (na && !any_string(na, all_actions))
+                notaction = true;
+        }
+    l->all = star && !l->d.all && l->d.n == 0;
+    l->broad = !l->d.all && (star || notaction);
+}
+
+/* Whether the limit lets `a` through (on IAM resources when `iam`, else on every resource). */
+static bool lim_allows(const struct lim *l, const char *a, bool iam)
+{
+    if (denied(&l->d, a))
+        return false;
+    for (size_t k = 0; k < l->n; k++)
+        for (size_t i = 0; i < st_count(l->parsed[k]); i++) {
+            const json_t *st = st_get(l->parsed[k], i);
+            const json_t *action, *na;
+
+            if (!st || !is_allow(st))
+                continue;
+            if (!res_every(st) && !(iam && any_string(json_object_get(st, "Resource"), covers_iam)))
+                continue;
+            action = json_object_get(st, "Action");
+            na = json_object_get(st, "NotAction");
+            if ((action && patterns_cover(action, a)) || (na && !action && !patterns_cover(na, a)))
+                return true;
+        }
+    return false;
+}
+
+/* Why the limit stops `a`: "SCP 'X' denies it" or "<limit> does not allow it". */
+static void lim_why(char *out, size_t size, const struct lim *l, const char *a)
+{
+    for (size_t k = 0; k < l->n; k++) {
+        struct denies one;
+
+        memset(&one, 0, sizeof(one));
+        for (size_t i = 0; i < st_count(l->parsed[k]); i++)
+            if (st_get(l->parsed[k], i))
+                collect_deny(&one, st_get(l->parsed[k], i));
+        if (denied(&one, a)) {
+            snprintf(out, size, "%s denies it", l->labels[k]);
+            return;
+        }
+    }
+    snprintf(out, size, "%s %s not allow it", l->label, l->n > 1 ? "do" : "does");
+}
+
+struct ectx {
+    const struct denies *d;
+    const struct lim *lims;
+    size_t nlims;
+    struct fbs_vec *notes;
+};
+
+/* The first limit that stops `a`, or NULL. */
+static const struct lim *lims_block(const struct ectx *c, const char *a, bool iam)
+{
+    for (size_t i = 0; i < c->nlims; i++)
+        if (!lim_allows(&c->lims[i], a, iam))
+            return &c->lims[i];
+    return NULL;
+}
+
+static bool lims_all(const struct ectx *c, bool broad)
+{
+    for (size_t i = 0; i < c->nlims; i++)
+        if (!(broad ? c->lims[i].broad : c->lims[i].all))
+            return false;
+    return true;
+}
+
+/* "permissions boundary 'B', the SCPs on OU ou-1 (P)" */
+static void lims_names(char *out, size_t size, const struct ectx *c)
+{
+    size_t n = 0;
+
+    /* Only the limits that take something away (not those allowing all and denying nothing). */
+    out[0] = '\0';
+    for (size_t i = 0; i < c->nlims && n < size; i++) {
+        int w;
+
+        if (c->lims[i].all)
+            continue;
+        w = snprintf(out + n, size - n, "%s%s", n ? ", " : "", c->lims[i].label);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+}
+
+static int add_note(const struct ectx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int add_note(const struct ectx *c, const char *fmt, ...)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    va_list ap;
+    char *s;
+    int rc;
+
+    if (!c->notes || c->notes->len >= 8)
+        return 0;
+    va_start(ap, fmt);
+    rc = fbs_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    s = rc == 0 ? fbs_buf_detach(&b) : NULL;
+    fbs_buf_release(&b);
+    for (size_t i = 0; s && i < c->notes->len; i++)
+        if (!strcmp(c->notes->items[i], s)) {
+            fbs_free(s);
+            return 0;
+        }
+    if (!s || fbs_vec_push(c->notes, s) < 0) {
+        fbs_free(s);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/*
+ * The first sensitive IAM action the statement allows, that no Deny removes and every limit
+ * lets through, or NULL. *stopped gets the first one only a limit stopped (or NULL).
+ */
+static const char *iam_write_allowed(const json_t *action, bool self_only, const struct ectx *c,
+                                     const char **stopped)
+{
+    const struct denies *d = c->d;
+
+    if (stopped)
+        *stopped = NULL;
     for (size_t i = 0; iam_write_actions[i]; i++) {
         const char *a = iam_write_actions[i];
         size_t j;
@@ -293,10 +511,51 @@ static const char *iam_write_allowed(const json_t *action, bool self_only, const
             if (!allowed && json_is_string(e))
                 allowed = action_match(json_string_value(e), a);
         }
-        if (allowed && !denied(d, a))
+        if (!allowed || denied(d, a))
+            continue;
+        if (!lims_block(c, a, true))
             return a;
+        if (stopped && !*stopped)
+            *stopped = a;
     }
     return NULL;
+}
+
+/* Evidence for an "every action" statement (`except`: its NotAction list, or NULL) under limits
+ * that are not all "allow everything". */
+static int eval_all_limited(struct fbs_vec *ev, size_t *n, const struct ectx *c, const char *what,
+                            const char *label, const json_t *except, const char *cond)
+{
+    char names[400], why[400] = "a limit";
+    const char *a = NULL;
+
+    lims_names(names, sizeof(names), c);
+    if (lims_all(c, true))
+        return add_evidence(ev, n,
+                            "%s allows %s on every resource%s, within %s: every action but the "
+                            "ones they exclude",
+                            label, what, cond, names);
+    for (size_t i = 0; iam_write_actions[i] && !a; i++) {
+        const char *x = iam_write_actions[i];
+
+        if ((except && patterns_cover(except, x)) || denied(c->d, x) || lims_block(c, x, true))
+            continue;
+        a = x;
+    }
+    if (a)
+        return add_evidence(ev, n,
+                            "%s allows %s on every resource%s, and %s still let through IAM "
+                            "write action '%s'",
+                            label, what, cond, names, a);
+    for (size_t i = 0; i < c->nlims; i++)
+        if (!c->lims[i].broad) {
+            snprintf(why, sizeof(why), "%s", c->lims[i].label);
+            break;
+        }
+    return add_note(c,
+                    "%s allows %s on every resource, but %s allows no administrator or IAM write "
+                    "action: what it grants is limited to that",
+                    label, what, why);
 }
 
 /* The pattern in `action` that covers `a` (for evidence text). */
@@ -316,26 +575,32 @@ static const char *pattern_for(const json_t *action, const char *a)
 }
 
 static int eval_statement(struct fbs_vec *ev, size_t *n, const json_t *st, const char *label,
-                          const struct denies *d)
+                          const struct ectx *c)
 {
-    const json_t *effect = json_object_get(st, "Effect");
+    const struct denies *d = c->d;
     const json_t *action = json_object_get(st, "Action");
     const json_t *notaction = json_object_get(st, "NotAction");
     const json_t *resource = json_object_get(st, "Resource");
-    char cond[200];
-    const char *a;
+    char cond[200], why[400];
+    const char *a, *stopped;
     bool res_all, res_iam, res_other;
 
-    if (!json_is_string(effect) || strcmp(json_string_value(effect), "Allow") != 0)
+    if (!is_allow(st))
         return 0;
     render_condition(cond, sizeof(cond), st);
     /* NotResource: every resource but some, as broad as "*" for this purpose. */
-    res_all = any_string(resource, is_star) || json_object_get(st, "NotResource") != NULL;
+    res_all = res_every(st);
     res_iam = res_all || any_string(resource, covers_iam);
     res_other = res_all || any_string(resource, covers_iam_beyond_self);
     if (action && any_string(action, all_actions)) {
         if (d->all)
             return 0;
+        if (res_all && !lims_all(c, false))
+            return eval_all_limited(ev, n, c,
+                                    d->n ? "every action ('*') but the ones its Deny "
+                                           "statements name"
+                                         : "every action ('*')",
+                                    label, NULL, cond);
         if (res_all && d->n == 0)
             return add_evidence(ev, n, "%s allows every action ('*') on every resource ('*')%s",
                                 label, cond);
@@ -344,17 +609,28 @@ static int eval_statement(struct fbs_vec *ev, size_t *n, const json_t *st, const
                                 "%s allows every action ('*') on every resource ('*') but the "
                                 "ones its Deny statements name%s",
                                 label, cond);
-        if (res_iam && (a = iam_write_allowed(json_object_get(st, "Action"), !res_other, d)))
+        if (res_iam && (a = iam_write_allowed(action, !res_other, c, &stopped)))
             return add_evidence(ev, n, "%s allows every action ('*') on IAM resources%s", label,
                                 cond);
+        if (res_iam && stopped) {
+            lim_why(why, sizeof(why), lims_block(c, stopped, true), stopped);
+            return add_note(c,
+                            "%s allows every action on IAM resources, but for IAM write action "
+                            "'%s' %s",
+                            label, stopped, why);
+        }
         return 0;
     }
     if (notaction && res_all) {
-        char list[160];
+        char list[160], what[200];
 
         if (any_string(notaction, all_actions) || d->all)
             return 0;
         render_list(list, sizeof(list), notaction);
+        if (!lims_all(c, false)) {
+            snprintf(what, sizeof(what), "every action except %s (NotAction)", list);
+            return eval_all_limited(ev, n, c, what, label, notaction, cond);
+        }
         return add_evidence(ev, n,
                             "%s allows every action except %s (NotAction) on every "
                             "resource%s",
@@ -362,64 +638,109 @@ static int eval_statement(struct fbs_vec *ev, size_t *n, const json_t *st, const
     }
     if (!res_iam || !action)
         return 0;
-    a = iam_write_allowed(action, !res_other, d);
+    a = iam_write_allowed(action, !res_other, c, &stopped);
     if (a)
         return add_evidence(ev, n, "%s allows IAM write action '%s'%s", label,
                             pattern_for(action, a), cond);
+    if (stopped) {
+        lim_why(why, sizeof(why), lims_block(c, stopped, true), stopped);
+        return add_note(c, "%s allows IAM write action '%s', but %s", label,
+                        pattern_for(action, stopped), why);
+    }
     return 0;
 }
 
-static const json_t *statements(const json_t *j)
+/* Parse documents; *unreadable when one is NULL or not a policy. NULL on ENOMEM. */
+static json_t **parse_docs(const char *const *docs, size_t ndocs, bool *unreadable)
 {
-    return json_object_get(j, "Statement");
+    json_t **parsed = fbs_calloc(ndocs ? ndocs : 1, sizeof(*parsed));
+
+    if (!parsed)
+        return NULL;
+    for (size_t k = 0; k < ndocs; k++) {
+        const json_t *st;
+
+        parsed[k] = docs[k] ? json_loads(docs[k], JSON_REJECT_DUPLICATES, NULL) : NULL;
+        st = statements(parsed[k]);
+        if (!json_is_object(parsed[k]) || !(json_is_object(st) || json_is_array(st)))
+            *unreadable = true;
+    }
+    return parsed;
+}
+
+static void free_docs(json_t **parsed, size_t n)
+{
+    for (size_t k = 0; parsed && k < n; k++)
+        json_decref(parsed[k]);
+    fbs_free(parsed);
+}
+
+int aws_policy_eval_limited(struct fbs_vec *evidence, struct fbs_vec *notes,
+                            const char *const *docs, const char *const *labels, size_t ndocs,
+                            const struct aws_policy_limit *limits, size_t nlimits, bool *unreadable)
+{
+    struct denies d;
+    struct lim *lims = NULL;
+    struct ectx c;
+    json_t **parsed;
+    size_t k, i, nl = 0;
+    int rc = 0;
+
+    *unreadable = false;
+    memset(&d, 0, sizeof(d));
+    parsed = parse_docs(docs, ndocs, unreadable);
+    if (!parsed)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    if (nlimits && !(lims = fbs_calloc(nlimits, sizeof(*lims)))) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < nlimits; i++) {
+        bool bad = false;
+        json_t **lp = parse_docs(limits[i].docs, limits[i].ndocs, &bad);
+
+        if (!lp) {
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (bad) { /* an unknown document may allow anything: this limit limits nothing */
+            free_docs(lp, limits[i].ndocs);
+            continue;
+        }
+        lims[nl].label = limits[i].label;
+        lims[nl].labels = limits[i].labels;
+        lims[nl].n = limits[i].ndocs;
+        lims[nl].parsed = lp;
+        lim_prepare(&lims[nl++]);
+    }
+    /* A Deny in any policy of the principal removes what it covers from all of them. */
+    for (k = 0; k < ndocs; k++)
+        for (i = 0; i < st_count(parsed[k]); i++)
+            if (st_get(parsed[k], i))
+                collect_deny(&d, st_get(parsed[k], i));
+    c.d = &d;
+    c.lims = lims;
+    c.nlims = nl;
+    c.notes = notes;
+    for (k = 0; rc == 0 && k < ndocs; k++) {
+        size_t n = 0;
+
+        for (i = 0; rc == 0 && i < st_count(parsed[k]); i++)
+            if (st_get(parsed[k], i))
+                rc = eval_statement(evidence, &n, st_get(parsed[k], i), labels[k], &c);
+    }
+done:
+    for (k = 0; lims && k < nl; k++)
+        free_docs(lims[k].parsed, lims[k].n);
+    fbs_free(lims);
+    free_docs(parsed, ndocs);
+    return rc;
 }
 
 int aws_policy_eval_set(struct fbs_vec *evidence, const char *const *docs,
                         const char *const *labels, size_t ndocs, bool *unreadable)
 {
-    struct denies d;
-    json_t **parsed;
-    const json_t *st, *e;
-    size_t i, k;
-    int rc = 0;
-
-    *unreadable = false;
-    memset(&d, 0, sizeof(d));
-    parsed = ndocs ? fbs_calloc(ndocs, sizeof(*parsed)) : NULL;
-    if (ndocs && !parsed)
-        return fbs_error_set(FBS_ENOMEM, "out of memory");
-    /* A Deny in any policy of the principal removes what it covers from all of them. */
-    for (k = 0; k < ndocs; k++) {
-        parsed[k] = docs[k] ? json_loads(docs[k], JSON_REJECT_DUPLICATES, NULL) : NULL;
-        st = statements(parsed[k]);
-        if (!json_is_object(parsed[k]) || !(json_is_object(st) || json_is_array(st))) {
-            *unreadable = true;
-            continue;
-        }
-        if (json_is_object(st))
-            collect_deny(&d, st);
-        json_array_foreach(st, i, e)
-        {
-            if (json_is_object(e))
-                collect_deny(&d, e);
-        }
-    }
-    for (k = 0; rc == 0 && k < ndocs; k++) {
-        size_t n = 0;
-
-        st = statements(parsed[k]);
-        if (json_is_object(st))
-            rc = eval_statement(evidence, &n, st, labels[k], &d);
-        json_array_foreach(st, i, e)
-        {
-            if (rc == 0 && json_is_object(e))
-                rc = eval_statement(evidence, &n, e, labels[k], &d);
-        }
-    }
-    for (k = 0; k < ndocs; k++)
-        json_decref(parsed[k]);
-    fbs_free(parsed);
-    return rc;
+    return aws_policy_eval_limited(evidence, NULL, docs, labels, ndocs, NULL, 0, unreadable);
 }
 
 int aws_policy_eval(struct fbs_vec *evidence, const char *doc, const char *label)

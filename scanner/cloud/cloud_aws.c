@@ -68,7 +68,7 @@ const struct aws_rule aws_rule_root_console = {
     .privilege = FBS_PRIV_HIGH,
 };
 
-static const struct aws_rule rule_signing_cert = {
+const struct aws_rule aws_rule_signing_cert = {
     .id = "aws.iam.signing_certificate",
     .name = "AWS IAM user signing certificate",
     .kind = "aws_signing_certificate",
@@ -200,6 +200,10 @@ void aws_set_last_used(struct fbs_finding *f, fbs_time_t t)
 
 /* The collector's state ------------------------------------------------------------------- */
 
+/* An organization has at most 5 levels of OUs under its root, and a target at most 5 SCPs. */
+#define SCP_MAX_LEVELS    8
+#define SCP_MAX_PER_LEVEL 8
+
 struct aws {
     const struct fbs_aws_opts *opts;
     struct fbs_http *http;
@@ -215,6 +219,16 @@ struct aws {
     struct fbs_vec report;  /* struct aws_report_row * */
     bool report_ok;
     const char *sm_region; /* the region Secrets Manager calls go to now; NULL: the default */
+    /* Service control policies, when the account is a member of an organization whose SCPs
+     * could be read: one level per target (root, OUs top down, the account). */
+    struct scp_level {
+        char *label;                   /* "the SCPs on OU ou-x (P1, P2)" */
+        char *docs[SCP_MAX_PER_LEVEL]; /* Content of each SCP (NULL: unreadable) */
+        char *labels[SCP_MAX_PER_LEVEL];
+        size_t n;
+    } scp[SCP_MAX_LEVELS];
+    size_t nscp;
+    json_t *scp_fact; /* facts.scp of every record: organization, management_account, levels */
 };
 
 static int oom(void)
@@ -263,12 +277,14 @@ static int endpoint(const struct aws *a, const char *svc, struct fbs_buf *url, s
         region = a->sm_region;
     sign_region = region ? region : "us-east-1";
 
-    if (!strcmp(svc, "iam"))
-        sign_region = "us-east-1"; /* IAM is global, signed for us-east-1 */
+    if (!strcmp(svc, "iam") || !strcmp(svc, "organizations"))
+        sign_region = "us-east-1"; /* IAM and Organizations are global, signed for us-east-1 */
     if (a->opts->endpoint_url)
         rc = fbs_buf_puts(url, a->opts->endpoint_url);
     else if (!strcmp(svc, "iam"))
         rc = fbs_buf_puts(url, "https://iam.amazonaws.com/");
+    else if (!strcmp(svc, "organizations"))
+        rc = fbs_buf_puts(url, "https://organizations.us-east-1.amazonaws.com/");
     else if (region)
         rc = fbs_buf_printf(url, "https://%s.%s.amazonaws.com/", svc, region);
     else
@@ -735,6 +751,9 @@ struct priv {
     bool unknown;          /* a document could not be read */
     struct fbs_vec docs;   /* char * (NULL: unknown), evaluated together by privilege_of */
     struct fbs_vec labels; /* char *, beside docs */
+    json_t *notes;         /* array of strings: what a boundary or an SCP took away */
+    json_t *boundary;      /* facts.permissions_boundary, or NULL */
+    const json_t *scp;     /* facts.scp (borrowed from struct aws), or NULL */
 };
 
 static int append_str(json_t *arr, const char *s)
@@ -802,6 +821,66 @@ static int eval_policies(struct aws *a, struct priv *pv, const struct aws_princi
     return rc;
 }
 
+/* The last part of an ARN's resource ("arn:aws:iam::aws:policy/job/X" -> "X"). */
+static const char *arn_name(const char *arn)
+{
+    const char *slash = strrchr(arn, '/');
+
+    return slash ? slash + 1 : arn;
+}
+
+/*
+ * Evaluate the queued documents of pv together, intersected with the permissions boundary
+ * `boundary_arn` (NULL: none) and the SCP levels of the account: evidence, notes and facts.
+ */
+static int eval_limited(struct aws *a, struct priv *pv, const char *boundary_arn)
+{
+    struct aws_policy_limit lims[1 + SCP_MAX_LEVELS];
+    struct fbs_vec ev = FBS_VEC_INIT, notes = FBS_VEC_INIT;
+    char blabel[320];
+    const char *bdoc = NULL, *bdl[1];
+    size_t nl = 0;
+    bool unreadable = false;
+    int rc = 0;
+
+    pv->notes = json_array();
+    if (!pv->notes)
+        return oom();
+    if (boundary_arn) {
+        snprintf(blabel, sizeof(blabel), "permissions boundary '%s'", arn_name(boundary_arn));
+        if (aws_policy_is_admin_arn(boundary_arn))
+            bdoc = admin_doc;
+        else if ((rc = managed_doc(a, boundary_arn, &bdoc)) < 0)
+            return rc;
+        pv->boundary = json_pack("{s:s, s:s, s:b}", "arn", boundary_arn, "policy",
+                                 arn_name(boundary_arn), "read", bdoc != NULL);
+        if (!pv->boundary)
+            return oom();
+        if (!bdoc && append_str(pv->notes, "the permissions boundary could not be read: the "
+                                           "privilege is that of the identity policies alone, "
+                                           "which may be more than the boundary lets through") < 0)
+            return oom();
+        bdl[0] = blabel;
+        lims[nl++] = (struct aws_policy_limit){blabel, &bdoc, bdl, 1};
+    }
+    for (size_t i = 0; i < a->nscp; i++)
+        lims[nl++] = (struct aws_policy_limit){a->scp[i].label, (const char *const *)a->scp[i].docs,
+                                               (const char *const *)a->scp[i].labels, a->scp[i].n};
+    pv->scp = a->scp_fact;
+    rc = aws_policy_eval_limited(&ev, &notes, (const char *const *)pv->docs.items,
+                                 (const char *const *)pv->labels.items, pv->docs.len, lims, nl,
+                                 &unreadable);
+    if (unreadable)
+        pv->unknown = true;
+    for (size_t i = 0; rc == 0 && i < ev.len; i++)
+        rc = append_str(pv->evidence, ev.items[i]);
+    for (size_t i = 0; rc == 0 && i < notes.len; i++)
+        rc = append_str(pv->notes, notes.items[i]);
+    fbs_vec_release(&ev, fbs_free);
+    fbs_vec_release(&notes, fbs_free);
+    return rc;
+}
+
 static int privilege_of(struct aws *a, struct priv *pv, const struct aws_principal *p)
 {
     char via[300];
@@ -824,18 +903,8 @@ static int privilege_of(struct aws *a, struct priv *pv, const struct aws_princip
         snprintf(via, sizeof(via), "group '%s' ", g);
         rc = eval_policies(a, pv, grp, via);
     }
-    if (rc == 0) {
-        struct fbs_vec ev = FBS_VEC_INIT;
-        bool unreadable = false;
-
-        rc = aws_policy_eval_set(&ev, (const char *const *)pv->docs.items,
-                                 (const char *const *)pv->labels.items, pv->docs.len, &unreadable);
-        if (unreadable)
-            pv->unknown = true;
-        for (size_t i = 0; rc == 0 && i < ev.len; i++)
-            rc = append_str(pv->evidence, ev.items[i]);
-        fbs_vec_release(&ev, fbs_free);
-    }
+    if (rc == 0)
+        rc = eval_limited(a, pv, p->boundary_arn);
     return rc;
 }
 
@@ -843,7 +912,9 @@ static void priv_release(struct priv *pv)
 {
     json_decref(pv->evidence);
     json_decref(pv->policies);
-    pv->evidence = pv->policies = NULL;
+    json_decref(pv->notes);
+    json_decref(pv->boundary);
+    pv->evidence = pv->policies = pv->notes = pv->boundary = NULL;
     fbs_vec_release(&pv->docs, fbs_free);
     fbs_vec_release(&pv->labels, fbs_free);
 }
@@ -861,6 +932,12 @@ static int apply_priv(struct fbs_finding *f, const struct priv *pv)
     /* Every policy was read and evaluated: its result decides the privilege, and names (an
      * "admin" in a user name, "FullAccess" in a policy name) are not evidence any more. */
     if (!pv->unknown && aws_fact_str(f, "privilege_from", "policy_evaluation") < 0)
+        return oom();
+    /* What limits the identity policies: the boundary, the SCPs, and what they took away. */
+    if ((pv->boundary && json_object_set(f->facts, "permissions_boundary", pv->boundary) < 0) ||
+        (pv->scp && json_object_set_new(f->facts, "scp", json_deep_copy(pv->scp)) < 0) ||
+        (json_array_size(pv->notes) &&
+         json_object_set(f->facts, "privilege_limits", pv->notes) < 0))
         return oom();
     return 0;
 }
@@ -1180,8 +1257,8 @@ struct other_kind {
 };
 
 static const struct other_kind other_kinds[] = {
-    {&rule_signing_cert, "ListSigningCertificates", "ListSigningCertificatesResult/Certificates",
-     "CertificateId", "UploadDate"},
+    {&aws_rule_signing_cert, "ListSigningCertificates",
+     "ListSigningCertificatesResult/Certificates", "CertificateId", "UploadDate"},
     {&rule_ssh_key, "ListSSHPublicKeys", "ListSSHPublicKeysResult/SSHPublicKeys", "SSHPublicKeyId",
      "UploadDate"},
     {&rule_service_cred, "ListServiceSpecificCredentials",
@@ -1231,6 +1308,52 @@ static int result_marker(char **out, const struct aws_xml *result)
     return 0;
 }
 
+/*
+ * The credential report's signing certificate columns for a user. Listed through
+ * ListSigningCertificates (`listed`: the records from index `first` on), a report certificate is
+ * the same credential as the listed one uploaded at its cert_N_last_rotated time: joined
+ * (facts.cert_slot), never a second record; a report certificate that matches none was deleted
+ * since the report (the list is current). When the list failed, each active report certificate
+ * becomes a record with the user's facts.
+ */
+static int join_report_certs(struct aws *a, const struct aws_principal *u, bool listed,
+                             size_t first, const struct user_facts *uf, const struct priv *pv)
+{
+    const struct aws_report_row *row = report_row(a, u->name);
+    int rc = 0;
+
+    for (int i = 0; row && rc == 0 && i < 2; i++) {
+        const struct aws_report_cert *c = &row->cert[i];
+        struct fbs_finding *f = NULL;
+        bool joined = false;
+
+        if (c->active != 1)
+            continue;
+        for (size_t j = first; c->has_last_rotated && !joined && j < a->records->len; j++) {
+            struct fbs_finding *g = a->records->items[j];
+
+            if (!strcmp(g->kind, "aws_signing_certificate") && g->has_issued &&
+                g->issued == c->last_rotated && !json_object_get(g->facts, "cert_slot")) {
+                if (json_object_set_new(g->facts, "cert_slot", json_integer(i + 1)) < 0)
+                    return oom();
+                joined = true;
+            }
+        }
+        if (joined || listed)
+            continue;
+        rc = aws_report_cert_record(&f, row, i);
+        if (rc == 0)
+            rc = user_common(f, u, uf, pv);
+        if (rc == 0 && aws_fact_str(f, "evidence_source", "credential_report") < 0)
+            rc = oom();
+        if (rc == 0 && fbs_vec_push(a->records, f) < 0)
+            rc = oom();
+        if (rc < 0)
+            fbs_finding_free(f);
+    }
+    return rc;
+}
+
 static int collect_other_creds(struct aws *a, const struct aws_principal *u,
                                const struct user_facts *uf, const struct priv *pv)
 {
@@ -1238,6 +1361,8 @@ static int collect_other_creds(struct aws *a, const struct aws_principal *u,
 
     for (size_t i = 0; rc == 0 && i < sizeof(other_kinds) / sizeof(other_kinds[0]); i++) {
         const struct other_kind *k = &other_kinds[i];
+        size_t first = a->records->len;
+        bool listed;
         char *marker = NULL;
 
         do {
@@ -1265,8 +1390,11 @@ static int collect_other_creds(struct aws *a, const struct aws_principal *u,
             marker = next;
         } while (rc == 0 && marker);
         fbs_free(marker);
+        listed = rc == 0;
         if (rc < 0)
             rc = api_failed(a, rc, u->arn ? u->arn : u->name);
+        if (rc == 0 && k->rule == &aws_rule_signing_cert)
+            rc = join_report_certs(a, u, listed, first, uf, pv);
     }
     return rc;
 }
@@ -1340,7 +1468,7 @@ static int collect_user(struct aws *a, const struct aws_principal *u)
 {
     struct fbs_vec keys = FBS_VEC_INIT;
     struct user_facts uf;
-    struct priv pv = {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT};
+    struct priv pv = {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT, NULL, NULL, NULL};
     int rc;
 
     rc = privilege_of(a, &pv, u);
@@ -1572,7 +1700,7 @@ done:
 static int collect_role(struct aws *a, const struct aws_principal *r)
 {
     struct fbs_finding *f = NULL;
-    struct priv pv = {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT};
+    struct priv pv = {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT, NULL, NULL, NULL};
     json_t *trust = NULL;
     bool wanted, outside = false;
     int rc;
@@ -1847,9 +1975,10 @@ static char *sso_resource(const char *ps, const char *acct, const char *type, co
     return out;
 }
 
-/* One JSON 1.1 call: `req` (taken) sent to svc with X-Amz-Target prefix.action; *out parsed. */
-static int json_call(struct aws *a, const char *svc, const char *prefix, const char *action,
-                     json_t *req, json_t **out)
+/* One JSON 1.1 call: `req` (taken) sent to svc with X-Amz-Target prefix.action; *out parsed;
+ * the API's error in *errp. */
+static int json_call_err(struct aws *a, const char *svc, const char *prefix, const char *action,
+                         json_t *req, json_t **out, struct aws_error *errp)
 {
     struct fbs_http_response resp;
     struct aws_error err;
@@ -1873,6 +2002,235 @@ static int json_call(struct aws *a, const char *svc, const char *prefix, const c
         }
     }
     fbs_http_response_release(&resp);
+    if (errp)
+        *errp = err;
+    return rc;
+}
+
+static int json_call(struct aws *a, const char *svc, const char *prefix, const char *action,
+                     json_t *req, json_t **out)
+{
+    return json_call_err(a, svc, prefix, action, req, out, NULL);
+}
+
+/* Organizations: service control policies -------------------------------------------------- */
+
+static int org_call(struct aws *a, const char *action, json_t *req, json_t **out,
+                    struct aws_error *err)
+{
+    return json_call_err(a, "organizations", "AWSOrganizationsV20161128", action, req, out, err);
+}
+
+/* Every SCP attached to one target: a level (label names the target, e.g. "OU ou-x"). */
+static int scp_level(struct aws *a, const char *target, const char *what)
+{
+    struct scp_level *lv = &a->scp[a->nscp];
+    struct fbs_buf names = FBS_BUF_INIT;
+    json_t *ids = json_array();
+    char *token = NULL;
+    struct aws_error err;
+    size_t i;
+    json_t *e;
+    int rc = 0;
+
+    if (!ids)
+        return oom();
+    do { /* ListPoliciesForTarget, every page */
+        json_t *q = json_pack("{s:s, s:s}", "TargetId", target, "Filter", "SERVICE_CONTROL_POLICY"),
+               *res = NULL;
+        const char *next;
+
+        if (!q || (token && json_object_set_new(q, "NextToken", json_string(token)) < 0)) {
+            json_decref(q);
+            rc = oom();
+            break;
+        }
+        rc = org_call(a, "ListPoliciesForTarget", q, &res, &err);
+        if (rc == 0 && json_array_extend(ids, json_object_get(res, "Policies")) < 0 &&
+            json_is_array(json_object_get(res, "Policies")))
+            rc = oom();
+        next = json_string_value(json_object_get(res, "NextToken"));
+        fbs_free(token);
+        token = rc == 0 && next && *next ? fbs_strdup(next) : NULL;
+        json_decref(res);
+    } while (rc == 0 && token);
+    fbs_free(token);
+    json_array_foreach(ids, i, e)
+    {
+        const char *id = json_string_value(json_object_get(e, "Id"));
+        const char *name = json_string_value(json_object_get(e, "Name"));
+        json_t *res = NULL;
+        char label[320];
+        const char *content;
+
+        if (rc < 0 || !id)
+            continue;
+        if (lv->n >= SCP_MAX_PER_LEVEL) {
+            rc = fbs_error_set(FBS_EIO, "more than %d SCPs on %s", SCP_MAX_PER_LEVEL, what);
+            break;
+        }
+        rc = org_call(a, "DescribePolicy", json_pack("{s:s}", "PolicyId", id), &res, &err);
+        content = json_string_value(json_object_get(json_object_get(res, "Policy"), "Content"));
+        snprintf(label, sizeof(label), "SCP '%s' (on %s)", name ? name : id, what);
+        if (rc == 0 &&
+            (!(lv->labels[lv->n] = fbs_strdup(label)) ||
+             (content && !(lv->docs[lv->n] = fbs_strdup(content))) ||
+             fbs_buf_printf(&names, "%s%s", names.len ? ", " : "", name ? name : id) < 0))
+            rc = oom();
+        if (rc == 0)
+            lv->n++;
+        json_decref(res);
+    }
+    json_decref(ids);
+    if (rc == 0) {
+        struct fbs_buf b = FBS_BUF_INIT;
+
+        if (fbs_buf_printf(&b, "the SCPs on %s (%s)", what, names.len ? names.ptr : "none") < 0)
+            rc = oom();
+        else
+            lv->label = fbs_buf_detach(&b);
+        fbs_buf_release(&b);
+        if (rc == 0 && !lv->label)
+            rc = oom();
+    }
+    fbs_buf_release(&names);
+    return rc;
+}
+
+static void scp_release(struct aws *a)
+{
+    for (size_t i = 0; i < SCP_MAX_LEVELS; i++) {
+        fbs_free(a->scp[i].label);
+        for (size_t k = 0; k < SCP_MAX_PER_LEVEL; k++) {
+            fbs_free(a->scp[i].docs[k]);
+            fbs_free(a->scp[i].labels[k]);
+        }
+    }
+    memset(a->scp, 0, sizeof(a->scp));
+    a->nscp = 0;
+}
+
+/*
+ * The account's organization and the SCPs that apply to it: DescribeOrganization, then
+ * ListParents from the account up to the root, ListPoliciesForTarget and DescribePolicy at each
+ * level (calls a member account can make when it is a delegated administrator for policies). SCPs
+ * do not apply to the management account (AWS Organizations User Guide), so none are read for
+ * it. Not in an organization: nothing. Not allowed to read it, or any call failing: a non-error
+ * diagnostic, and no SCP is evaluated (privilege from the IAM policies alone, as before).
+ */
+static int read_scp(struct aws *a)
+{
+    const char *subject = a->account ? a->account : "organizations";
+    json_t *res = NULL, *levels = NULL, *chain = NULL, *org;
+    struct aws_error err;
+    const char *master, *org_id;
+    char child[64], what[96];
+    bool at_root = false;
+    int rc;
+
+    rc = org_call(a, "DescribeOrganization", json_object(), &res, &err);
+    if (rc == FBS_ENOMEM)
+        return rc;
+    if (rc < 0 && err_is(&err, "AWSOrganizationsNotInUseException")) {
+        rc = 0;
+        goto done;
+    }
+    if (rc < 0) {
+        fbs_diags_add(a->diags, false, "scp_unknown", subject,
+                      "cannot read the organization (%s): service control policies are not "
+                      "evaluated, privilege comes from the IAM policies alone",
+                      fbs_error_message());
+        rc = 0;
+        goto done;
+    }
+    org = json_object_get(res, "Organization");
+    master = json_string_value(json_object_get(org, "MasterAccountId"));
+    org_id = json_string_value(json_object_get(org, "Id"));
+    if (master && a->account && !strcmp(master, a->account)) {
+        a->scp_fact = json_pack("{s:s?, s:b, s:b, s:s}", "organization", org_id,
+                                "management_account", true, "applies", false, "note",
+                                "SCPs do not apply to the organization's management account");
+        fbs_diags_add(a->diags, false, "scp_management_account", subject,
+                      "the account is the management account of organization %s: service "
+                      "control policies do not apply to it",
+                      org_id ? org_id : "?");
+        rc = a->scp_fact ? 0 : oom();
+        goto done;
+    }
+    /* The chain of targets from the account up to the root, then read top down. */
+    chain = json_array();
+    if (!chain || !a->account) {
+        rc = chain ? 0 : oom();
+        goto done;
+    }
+    snprintf(child, sizeof(child), "%s", a->account);
+    if (json_array_append_new(chain, json_pack("{s:s, s:s}", "Id", child, "Type", "ACCOUNT")) < 0)
+        rc = oom();
+    while (rc == 0 && !at_root) {
+        json_t *pr = NULL, *parent;
+        const char *type;
+
+        if (json_array_size(chain) >= SCP_MAX_LEVELS) {
+            rc = fbs_error_set(FBS_EIO, "organizations:ListParents: no root within %d levels",
+                               SCP_MAX_LEVELS);
+            break;
+        }
+        rc = org_call(a, "ListParents", json_pack("{s:s}", "ChildId", child), &pr, &err);
+        parent = json_array_get(json_object_get(pr, "Parents"), 0);
+        type = json_string_value(json_object_get(parent, "Type"));
+        if (rc == 0 && (!type || !json_string_value(json_object_get(parent, "Id"))))
+            rc = fbs_error_set(FBS_EIO, "organizations:ListParents: no parent for %s", child);
+        if (rc == 0) {
+            at_root = !strcmp(type, "ROOT");
+            snprintf(child, sizeof(child), "%s", json_string_value(json_object_get(parent, "Id")));
+            if (json_array_insert(chain, 0, parent) < 0)
+                rc = oom();
+        }
+        json_decref(pr);
+    }
+    levels = json_array();
+    if (rc == 0 && !levels)
+        rc = oom();
+    for (size_t i = 0; rc == 0 && i < json_array_size(chain); i++) {
+        const json_t *t = json_array_get(chain, i);
+        const char *type = json_string_value(json_object_get(t, "Type"));
+        const char *id = json_string_value(json_object_get(t, "Id"));
+
+        snprintf(what, sizeof(what), "%s %s",
+                 !strcmp(type, "ROOT")      ? "root"
+                 : !strcmp(type, "ACCOUNT") ? "account"
+                                            : "OU",
+                 id);
+        rc = scp_level(a, id, what);
+        if (rc == 0) {
+            json_t *names = json_array();
+
+            for (size_t k = 0; names && k < a->scp[a->nscp].n; k++)
+                json_array_append_new(names, json_string(a->scp[a->nscp].labels[k]));
+            if (!names || json_array_append_new(levels, json_pack("{s:s, s:o}", "target", what,
+                                                                  "policies", names)) < 0)
+                rc = oom();
+            a->nscp++;
+        }
+    }
+    if (rc == 0) {
+        a->scp_fact = json_pack("{s:s?, s:b, s:b, s:O}", "organization", org_id,
+                                "management_account", false, "applies", true, "levels", levels);
+        if (!a->scp_fact)
+            rc = oom();
+    }
+    if (rc < 0 && rc != FBS_ENOMEM) {
+        fbs_diags_add(a->diags, false, "scp_unknown", subject,
+                      "cannot read the service control policies (%s): they are not evaluated, "
+                      "privilege comes from the IAM policies alone",
+                      fbs_error_message());
+        scp_release(a);
+        rc = 0;
+    }
+done:
+    json_decref(res);
+    json_decref(chain);
+    json_decref(levels);
     return rc;
 }
 
@@ -1998,8 +2356,9 @@ done:
 static int sso_permission_set(struct aws *a, const char *instance, const char *store,
                               const char *arn)
 {
-    struct sso_ps ps = {instance, arn,  NULL,
-                        NULL,     NULL, {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT}};
+    struct sso_ps ps = {
+        instance, arn,  NULL,
+        NULL,     NULL, {NULL, NULL, false, FBS_VEC_INIT, FBS_VEC_INIT, NULL, NULL, NULL}};
     json_t *desc = NULL, *managed = json_array(), *inl = NULL, *accounts = json_array(), *e;
     json_t *req = json_pack("{s:s, s:s}", "InstanceArn", instance, "PermissionSetArn", arn);
     char label[320];
@@ -2057,18 +2416,10 @@ static int sso_permission_set(struct aws *a, const char *instance, const char *s
                            label)) < 0)
             goto done;
     }
-    {
-        struct fbs_vec ev = FBS_VEC_INIT;
-        bool unreadable = false;
-
-        rc = aws_policy_eval_set(&ev, (const char *const *)ps.pv.docs.items,
-                                 (const char *const *)ps.pv.labels.items, ps.pv.docs.len,
-                                 &unreadable);
-        ps.pv.unknown = unreadable;
-        for (i = 0; rc == 0 && i < ev.len; i++)
-            rc = append_str(ps.pv.evidence, ev.items[i]);
-        fbs_vec_release(&ev, fbs_free);
-    }
+    /* The roles Identity Center provisions in the account are under its SCPs too. */
+    ps.pv.unknown = false;
+    if ((rc = eval_limited(a, &ps.pv, NULL)) < 0)
+        goto done;
     json_array_foreach(accounts, i, e)
     {
         json_t *assigned = json_array(), *q, *x;
@@ -2182,7 +2533,7 @@ int fbs_aws_collect(struct fbs_vec *records, char **account_out, const struct fb
     if (rc < 0)
         goto done;
     if ((rc = read_authz(&a)) < 0 || (rc = read_listed_users(&a)) < 0 ||
-        (rc = read_report(&a)) < 0 || (rc = collect_root(&a)) < 0)
+        (rc = read_report(&a)) < 0 || (rc = collect_root(&a)) < 0 || (rc = read_scp(&a)) < 0)
         goto done;
     /* Users from the authorization details (with policies); ListUsers when those failed. */
     users = a.authz_ok ? &a.authz.users : &a.listed;
@@ -2207,5 +2558,7 @@ done:
     fbs_vec_release(&a.listed, aws_principal_free);
     fbs_vec_release(&a.managed, aws_policy_free);
     fbs_vec_release(&a.report, aws_report_row_free);
+    scp_release(&a);
+    json_decref(a.scp_fact);
     return rc;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Print the verdict table of the moto estate (moto_fixture.py) as a given binary scores it:
-credential, privilege, usage, risk, standing, key reason. For reviews of scoring changes
+credential, privilege, usage, risk, standing, key reason, and what a permissions boundary or an SCP
+took away from the identity policies (facts.privilege_limits). For reviews of scoring changes
 (python3 estate_verdicts.py BINARY); not a test.
 """
 
@@ -43,16 +44,18 @@ def main():
     finally:
         server.stop()
     rep = json.loads(p.stdout)
-    print("| credential | privilege | usage | risk | standing | key reason |")
-    print("|---|---|---|---|---|---|")
+    print("| credential | privilege | usage | risk | standing | key reason | privilege limited by |")
+    print("|---|---|---|---|---|---|---|")
     for f in sorted(rep["findings"], key=lambda f: (f["context"]["key"], f["credential"]["kind"])):
         usage = f["facts"].get("usage")
         if usage is None:
             usage = ("last used %sd ago" % f["facts"]["last_used_days"]
                      if "last_used_days" in f["facts"] else "-")
-        print("| %s %s | %s | %s | %s | %s | %s |" % (
+        limits = f["facts"].get("privilege_limits") or ["-"]
+        print("| %s %s | %s | %s | %s | %s | %s | %s |" % (
             f["credential"]["kind"], f["context"]["key"], f["facts"].get("privilege"), usage,
-            f["risk"]["score"], "yes" if f["standing_access"] else "no", key_reason(f)))
+            f["risk"]["score"], "yes" if f["standing_access"] else "no", key_reason(f),
+            "; ".join(limits)))
 
 
 if __name__ == "__main__":

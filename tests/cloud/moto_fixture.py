@@ -34,6 +34,13 @@ The access-review estate (issue 14), each user with one key unless said otherwis
     assigned ReadOnly (not a fallback name: not collected).
   - secret "breakglass/rotation-missed": rotation every 30 days, last rotated 60 days ago, the
     next rotation due 30 days ago.
+  - what limits the identity policies: "breakglass-bounded" (user, AdministratorAccess, one key
+    400 days old, never used) and "breakglass-bounded-role" (trusted by the account, 300 days) have the permissions boundary
+    AmazonS3ReadOnlyAccess; the account is a member of an organization (management account
+    OTHER_ACCOUNT) whose SCP "DenyIAMPolicyWrites" on the account denies writing IAM policies,
+    and "breakglass-iam-writer" (one key, 400 days, never used) may only do that
+    (iam:AttachUserPolicy, iam:PutUserPolicy).
+    moto answers the account's Organizations calls as for a delegated administrator.
 
 Run directly (python3 moto_fixture.py) it prints the port and serves until interrupted.
 moto's credential report has no root row and its ListUsers ignores paging: those paths are
@@ -49,6 +56,7 @@ ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "999988887777"   # the organisation's management account
 VENDOR_ACCOUNT = "444455556666"  # a support vendor
 REGION = "us-east-1"
+S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 
 
 def start():
@@ -65,6 +73,26 @@ def start():
             "<ListServiceSpecificCredentialsResponse><ListServiceSpecificCredentialsResult>"
             "<ServiceSpecificCredentials/><IsTruncated>false</IsTruncated>"
             "</ListServiceSpecificCredentialsResult></ListServiceSpecificCredentialsResponse>")
+
+    from moto.organizations.models import OrganizationsBackend, organizations_backends
+
+    if not getattr(OrganizationsBackend, "_fbs_delegated", False):
+        # moto answers a member account's ListParents, ListPoliciesForTarget and DescribePolicy
+        # from that account's own (empty) backend; AWS answers them for a member account that is
+        # a delegated administrator for policies. Answer as the organization does.
+        def delegated(name):
+            orig = getattr(OrganizationsBackend, name)
+
+            def call(self, *args, **kw):
+                if self.org is None and self.account_id in organizations_backends.master_accounts:
+                    master, part = organizations_backends.master_accounts[self.account_id]
+                    return getattr(organizations_backends[master][part], name)(*args, **kw)
+                return orig(self, *args, **kw)
+            setattr(OrganizationsBackend, name, call)
+
+        for name in ("list_parents", "list_policies_for_target", "describe_policy"):
+            delegated(name)
+        OrganizationsBackend._fbs_delegated = True
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -220,6 +248,19 @@ def seed(port, now):
                                       PrincipalType=ptype, PrincipalId=pid)
         sso.provision_permission_set(InstanceArn=inst["InstanceArn"], PermissionSetArn=ps,
                                      TargetType="AWS_ACCOUNT", TargetId=ACCOUNT)
+    # What limits the identity policies (issue 14): permissions boundaries and SCPs.
+    writer_key = user("breakglass-iam-writer", [{"Effect": "Allow",
+                                    "Action": ["iam:AttachUserPolicy", "iam:PutUserPolicy"],
+                                    "Resource": "*"}])
+    bounded_key = user("breakglass-bounded", managed="AdministratorAccess")
+    iam.create_role(RoleName="breakglass-bounded-role",
+                    AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
+                        "Action": "sts:AssumeRole"}]}),
+                    PermissionsBoundary=S3_READ_ONLY)
+    iam.attach_role_policy(RoleName="breakglass-bounded-role",
+                           PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    org_id, deny_scp = organization(kw)
     sm.create_secret(Name="breakglass/rotated", SecretString="not-a-real-password")
     sm.create_secret(Name="breakglass/rotation-missed", SecretString="not-a-real-password")
 
@@ -260,7 +301,52 @@ def seed(port, now):
         sec.last_rotation_date = epoch(last)
         sec.next_rotation_date = epoch(last - 30)
         sec.last_changed_date = epoch(last)
-    return {"breakglass_key": bg_key, "ci_key": ci_key, "dormant_key": dormant_key}
+    # moto 5 has no put_user_permissions_boundary: set the boundary GetAccountAuthorizationDetails
+    # reports for the user (UserDetail.PermissionsBoundary), as AWS does.
+    for name, key in (("breakglass-bounded", bounded_key), ("breakglass-iam-writer", writer_key)):
+        for k in backend.users[name].access_keys:
+            if k.access_key_id == key:
+                k.create_date = now - 400 * days
+    role = backend.roles[backend.get_role("breakglass-bounded-role").id]
+    role.create_date = now - 300 * days
+    backend.users["breakglass-bounded"].permissions_boundary = {
+        "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+        "PermissionsBoundaryArn": S3_READ_ONLY}
+    return {"breakglass_key": bg_key, "ci_key": ci_key, "dormant_key": dormant_key,
+            "bounded_key": bounded_key, "organization": org_id, "deny_scp": deny_scp}
+
+
+def organization(kw):
+    """An organization whose management account is OTHER_ACCOUNT, with ACCOUNT a member of it
+    (moto creates member accounts with random ids: the new one is renamed ACCOUNT), and an SCP
+    on ACCOUNT that denies writing IAM policies. Returns (organization id, SCP id)."""
+    import boto3
+    from moto.organizations.models import organizations_backends
+
+    creds = boto3.client("sts", **kw).assume_role(
+        RoleArn="arn:aws:iam::%s:role/OrganizationAccountAccessRole" % OTHER_ACCOUNT,
+        RoleSessionName="seed")["Credentials"]
+    org = boto3.client("organizations", endpoint_url=kw["endpoint_url"], region_name=REGION,
+                       aws_access_key_id=creds["AccessKeyId"],
+                       aws_secret_access_key=creds["SecretAccessKey"],
+                       aws_session_token=creds["SessionToken"])
+    org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    new = org.create_account(Email="estate@example.com", AccountName="estate")
+    new_id = new["CreateAccountStatus"]["AccountId"]
+    master = organizations_backends[OTHER_ACCOUNT]["aws"]
+    acct = [a for a in master.accounts if a.id == new_id][0]
+    organizations_backends.master_accounts.pop(new_id)
+    acct.id = ACCOUNT
+    organizations_backends.master_accounts[ACCOUNT] = (OTHER_ACCOUNT, "aws")
+    scp = org.create_policy(
+        Name="DenyIAMPolicyWrites", Type="SERVICE_CONTROL_POLICY",
+        Description="no one in member accounts writes IAM policies",
+        Content=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Resource": "*",
+            "Action": ["iam:Attach*Policy", "iam:Put*Policy", "iam:CreatePolicyVersion",
+                       "iam:SetDefaultPolicyVersion"]}]}))["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=scp, TargetId=ACCOUNT)
+    return org_id, scp
 
 
 if __name__ == "__main__":

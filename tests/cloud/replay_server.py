@@ -6,6 +6,8 @@ It covers what moto cannot: paging (GetAccountAuthorizationDetails and ListUsers
 IsTruncated/Marker, ListSecrets with NextToken), an AccessDenied on one user's
 GetAccessKeyLastUsed, throttling (Throttling, ThrottlingException) and a 503 that succeed on
 retry, throttling that never ends (one user's ListMFADevices), a credential report with a <root_account> row, and rejected credentials (mode "reject").
+Organizations answers AccessDeniedException (a member account), or, in mode "management",
+describes an organization whose management account is the caller's.
 Every request is logged (method, headers, parameters) for the test to check how it was sent.
 Standard library only.
 """
@@ -46,7 +48,7 @@ class Replay:
         return first if n == 1 else then
 
     # The users' other credentials and the server certificates: one SSH key for the
-    # break-glass user (a second page after a Marker), nothing else.
+    # break-glass user (a second page after a Marker), its signing certificate, nothing else.
     EMPTY_LISTS = {"ListSigningCertificates": "Certificates",
                    "ListServiceSpecificCredentials": "ServiceSpecificCredentials",
                    "ListServerCertificates": "ServerCertificateMetadataList"}
@@ -63,6 +65,16 @@ class Replay:
                 b"<ServiceName>codecommit.amazonaws.com</ServiceName></member>"
                 b"</ServiceSpecificCredentials><IsTruncated>false</IsTruncated>"
                 b"</ListServiceSpecificCredentialsResult></ListServiceSpecificCredentialsResponse>")
+        if action == "ListSigningCertificates" and get("UserName") == "breakglass-ops":
+            # The certificate the credential report's cert_1 columns describe (joined).
+            return 200, "text/xml", (
+                b"<ListSigningCertificatesResponse><ListSigningCertificatesResult><Certificates>"
+                b"<member><UserName>breakglass-ops</UserName><Status>Active</Status>"
+                b"<CertificateBody>-----BEGIN CERTIFICATE-----</CertificateBody>"
+                b"<CertificateId>CERTEXAMPLE0BREAKGLASS0OPS00001</CertificateId>"
+                b"<UploadDate>2024-12-15T08:00:00Z</UploadDate></member></Certificates>"
+                b"<IsTruncated>false</IsTruncated></ListSigningCertificatesResult>"
+                b"</ListSigningCertificatesResponse>")
         if action in self.EMPTY_LISTS:
             return 200, "text/xml", (
                 "<%sResponse><%sResult><%s/><IsTruncated>false</IsTruncated></%sResult>"
@@ -161,6 +173,22 @@ class Replay:
         if service == "sso" and target == "SWBExternalService.ListInstances":
             entry["action"], entry["params"] = "ListInstances", json.loads(body or b"{}")
             result = (200, "application/x-amz-json-1.1", b'{"Instances": []}')
+        elif service == "organizations":
+            entry["action"] = (target or "").rpartition(".")[2]
+            entry["params"] = json.loads(body or b"{}")
+            if self.mode == "management" and entry["action"] == "DescribeOrganization":
+                # The account is the organization's management account.
+                result = (200, "application/x-amz-json-1.1", json.dumps({"Organization": {
+                    "Id": "o-exampleorg1", "FeatureSet": "ALL",
+                    "Arn": "arn:aws:organizations::111122223333:organization/o-exampleorg1",
+                    "MasterAccountId": "111122223333",
+                    "MasterAccountArn": "arn:aws:organizations::111122223333:account/"
+                                        "o-exampleorg1/111122223333"}}).encode())
+            elif self.mode != "management":
+                # A member account that is no delegated administrator: AccessDeniedException.
+                result = (400, "application/x-amz-json-1.1",
+                          b'{"__type": "AccessDeniedException", "Message": "You don\'t have '
+                          b'permissions to access this resource."}')
         elif service == "secretsmanager" and target == "secretsmanager.ListSecrets":
             req = json.loads(body or b"{}")
             entry["action"], entry["params"] = "ListSecrets", req

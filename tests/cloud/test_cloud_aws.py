@@ -275,6 +275,48 @@ def review_estate(fs, acct, now):
                   "review: %s: %s %s" % (what, f["facts"]["privilege"],
                                          f["facts"]["privilege_evidence"]))
 
+    # What limits the identity policies: a permissions boundary, the SCPs of the organization.
+    scp_levels = None
+    f = key("breakglass-bounded")
+    if f:
+        check(f["facts"]["privilege"] == "normal" and not f["facts"]["privilege_evidence"] and
+              f["facts"]["permissions_boundary"] == {
+                  "arn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+                  "policy": "AmazonS3ReadOnlyAccess", "read": True},
+              "review: admin within an S3 read-only boundary is normal: %s" % f["facts"])
+        check(reasons_have(f, "managed policy 'AdministratorAccess' allows every action ('*') on "
+                           "every resource, but permissions boundary 'AmazonS3ReadOnlyAccess' "
+                           "allows no administrator or IAM write action"),
+              "review: boundary reason %s" % f["reasons"])
+        scp_levels = f["facts"].get("scp", {}).get("levels")
+    r = one(fs, "bounded role", kind="aws_role",
+            resource="arn:aws:iam::%s:role/breakglass-bounded-role" % acct)
+    if r:
+        check(r["facts"]["privilege"] == "normal" and
+              r["facts"]["permissions_boundary"]["policy"] == "AmazonS3ReadOnlyAccess" and
+              reasons_have(r, "permissions boundary 'AmazonS3ReadOnlyAccess' allows no "
+                           "administrator"), "review: bounded role %s" % r["reasons"])
+    f = key("breakglass-iam-writer")
+    if f:
+        check(f["facts"]["privilege"] == "normal" and not f["facts"]["privilege_evidence"],
+              "review: IAM policy writes denied by an SCP: %s" % f["facts"])
+        check(reasons_have(f, "allows IAM write action 'iam:AttachUserPolicy', but SCP "
+                           "'DenyIAMPolicyWrites' (on account %s) denies it" % acct),
+              "review: SCP reason %s" % f["reasons"])
+        scp = f["facts"].get("scp", {})
+        check(scp.get("applies") is True and scp.get("management_account") is False and
+              [l["target"].split()[0] for l in scp.get("levels", [])] == ["root", "account"] and
+              "SCP 'DenyIAMPolicyWrites' (on account %s)" % acct in scp["levels"][-1]["policies"],
+              "review: facts.scp %s" % scp)
+    check(scp_levels is not None, "review: facts.scp on every record")
+    f = key("breakglass-admin")
+    if f:
+        check(f["facts"]["privilege"] == "high" and
+              any("every action but the ones they exclude" in e and "DenyIAMPolicyWrites" in e
+                  for e in f["facts"]["privilege_evidence"]),
+              "review: an SCP denying a few actions leaves an administrator one: %s" %
+              f["facts"]["privilege_evidence"])
+
     # Usage: a key never used since it was created 800 days ago is dormant standing access.
     f = key("breakglass-dormant")
     if f:
@@ -395,6 +437,16 @@ def test_replay(binary):
               and e["params"]["UserName"] == ["breakglass-ops"]]
     check(len(logins) == 2, "replay: throttled GetLoginProfile retried once")
 
+    # Organizations refused (a member account, no delegated administrator): SCPs are not
+    # evaluated, said in a non-error diagnostic; the privilege stays that of the IAM policies.
+    scp = [d for d in diags if d["kind"] == "scp_unknown"]
+    check(len(scp) == 1 and scp[0].get("error") is False and
+          "AccessDeniedException" in scp[0]["message"] and
+          "not evaluated" in scp[0]["message"], "replay: SCPs unknown diagnostic: %s" % scp)
+    check([e["headers"].get("x-amz-target") for e in replay.log
+           if e["service"] == "organizations"] ==
+          ["AWSOrganizationsV20161128.DescribeOrganization"], "replay: one Organizations call")
+
     # Diagnostics: the AccessDenied call and the call that stayed throttled, nothing else.
     errs = [d for d in diags if d.get("error", True)]
     check(report["scan"]["stats"]["incomplete"], "replay: the scan is marked incomplete")
@@ -489,6 +541,15 @@ def test_replay(binary):
         check(ssh["credential"]["issued"] == "2024-12-01T08:00:00Z" and
               ssh["facts"]["status"] == "Active", "replay: SSH key from page 2 of ListSSHPublicKeys")
         check(ssh["facts"]["privilege"] == "high", "replay: the SSH key has its user's privilege")
+    # The signing certificate: listed by ListSigningCertificates and joined with the credential
+    # report's cert_1 columns (same upload time): one record, not two.
+    certs = by(fs, kind="aws_signing_certificate",
+               resource="arn:aws:iam::%s:user/emergency/breakglass-ops" % acct)
+    check(len(certs) == 1 and certs[0]["facts"].get("cert_slot") == 1 and
+          certs[0]["credential"]["issued"] == "2024-12-15T08:00:00Z" and
+          certs[0]["facts"]["privilege"] == "high",
+          "replay: signing certificate joined with the report's cert_1: %s" %
+          [(f["facts"], f["credential"]["issued"]) for f in certs])
     ssc = one(fs, "service-specific credential", kind="aws_service_specific_credential",
               resource="arn:aws:iam::%s:user/emergency/breakglass-ops" % acct)
     if ssc:
@@ -573,14 +634,28 @@ def test_errors(binary):
                     "aws_secret_access_key = %s\n" % SECRET)
         with open(os.path.join(home, ".aws", "config"), "w") as f:
             f.write("[profile audit]\nregion = eu-west-1\n")
-        server, replay, port = replay_server.start(root)
+        # (The account is also its organization's management account: SCPs do not apply.)
+        server, replay, port = replay_server.start(root, mode="management")
         try:
             rc, out, err = run(binary, ["--profile", "audit", "--endpoint-url",
-                                        "http://127.0.0.1:%d" % port, "--format", "json"],
+                                        "http://127.0.0.1:%d" % port, "--format", "json",
+                                        "--verbose"],
                                home, {"AWS_REGION": None})
         finally:
             server.shutdown()
         check(rc == 1, "profile: exit status %d; stderr %s" % (rc, err))
+        rep = json.loads(out)
+        mgmt = [d for d in rep["scan"]["diagnostics"] if d["kind"] == "scp_management_account"]
+        check(len(mgmt) == 1 and mgmt[0]["error"] is False and
+              "service control policies do not apply" in mgmt[0]["message"],
+              "management account: diagnostic %s" % rep["scan"]["diagnostics"])
+        check(rep["findings"] and all(
+            f["facts"].get("scp", {}).get("management_account") is True and
+            f["facts"]["scp"]["applies"] is False for f in rep["findings"]
+            if f["credential"]["kind"] == "aws_access_key"),
+              "management account: facts.scp says SCPs do not apply")
+        check([e["action"] for e in replay.log if e["service"] == "organizations"] ==
+              ["DescribeOrganization"], "management account: no SCP is read")
         auth = [e["headers"]["authorization"] for e in replay.log]
         check(auth and all("Credential=AKIAPROFILEPROFILE01/" in a for a in auth),
               "profile: requests signed with the profile's key")

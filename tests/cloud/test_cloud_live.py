@@ -660,6 +660,10 @@ class TestReviewFacts(Base):
         self.assertEqual(rs[0]["credential"]["last_used"], "2026-01-20T10:00:00Z")
         self.assertTrue(rs[0]["standing_access"])
         self.assertTrue(any("console password without MFA" in r for r in rs[0]["reasons"]))
+        # breakglass-ops' active signing certificate (cert_1_active), dated cert_1_last_rotated.
+        cs = [f for f in rep["findings"] if f["credential"]["kind"] == "aws_signing_certificate"]
+        self.assertEqual([(f["context"]["key"], f["credential"]["issued"]) for f in cs],
+                         [("breakglass-ops", "2024-12-15T08:00:00Z")])
 
     def test_vault_identity_policies_and_periodic_token(self):
         base = {"creation_time": 1735689600, "issue_time": "2025-01-01T00:00:00Z",

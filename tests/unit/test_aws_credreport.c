@@ -87,9 +87,23 @@ static void test_aws_credreport__replay_report(void **state)
     ctx_init(&c);
     assert_int_equal(fbs_aws_credreport_parse(buf, n, &c.records, &c.diags), 0);
     assert_int_equal(c.diags.items.len, 0);
-    /* root key 1 and root sign-in (password used 2026-01-20); breakglass-ops key 1 + console;
-     * app-reader keys 1 and 2 (2 only rotated). */
-    assert_int_equal(c.records.len, 6);
+    /* root key 1 and root sign-in (password used 2026-01-20); breakglass-ops key 1 + console +
+     * signing certificate 1 (cert 2 inactive); app-reader keys 1 and 2 (2 only rotated). */
+    assert_int_equal(c.records.len, 7);
+    f = find(&c, "aws_signing_certificate",
+             "arn:aws:iam::111122223333:user/emergency/breakglass-ops", "signing_certificate_1");
+    assert_non_null(f);
+    assert_string_equal(f->rule_id, "aws.iam.signing_certificate");
+    assert_string_equal(f->key, "breakglass-ops");
+    assert_int_equal(f->active, 1);
+    assert_true(f->has_issued);
+    assert_int_equal(f->issued, 1734249600); /* cert_1_last_rotated 2024-12-15T08:00:00Z */
+    assert_string_equal(json_string_value(json_object_get(f->facts, "issued_from")),
+                        "aws_credential_report");
+    assert_int_equal(json_integer_value(json_object_get(f->facts, "cert_slot")), 1);
+    assert_null(find(&c, "aws_signing_certificate",
+                     "arn:aws:iam::111122223333:user/emergency/breakglass-ops",
+                     "signing_certificate_2"));
 
     f = find(&c, "aws_root_console_password", "arn:aws:iam::111122223333:root", "root_password");
     assert_non_null(f);
@@ -183,6 +197,15 @@ static void test_aws_credreport__shapes(void **state)
         {"blank lines are ignored", "user,arn,access_key_1_active\n\nbob,a,true\n\n", 1, 0},
         {"header only", HEADER, 0, 0},
         {"no trailing newline", "user,arn,access_key_1_active\nbob,a,true", 1, 0},
+        {"active signing certificates, with and without a date (inactive ones are not)",
+         "user,arn,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n"
+         "bob,arn:aws:iam::1:user/bob,true,2024-01-01T00:00:00+00:00,true,N/A\n"
+         "eve,arn:aws:iam::1:user/eve,false,2024-01-01T00:00:00+00:00,false,N/A\n",
+         2, 0},
+        {"the root user's signing certificate",
+         "user,arn,cert_1_active,cert_1_last_rotated\n"
+         "<root_account>,arn:aws:iam::1:root,true,2020-01-01T00:00:00+00:00\n",
+         1, 0},
     };
     size_t i;
 

@@ -531,6 +531,148 @@ static void test_aws_iam__policy_eval(void **state)
     assert_false(aws_policy_is_admin_arn(NULL));
 }
 
+/* Permissions boundaries and SCP levels intersect with the identity policies. */
+struct limit_case {
+    const char *name;
+    const char *identity;
+    const char *limit[2]; /* documents of one limit (NULL-terminated, at most 2) */
+    size_t nevidence;
+    const char *evidence; /* a part of the first evidence, or NULL */
+    const char *note;     /* a part of the first note, or NULL for none */
+};
+
+static void test_aws_iam__policy_limits(void **state)
+{
+#define ALLOW(a) "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":" a ",\"Resource\":\"*\"}}"
+#define DENY(a)                                                                                    \
+    "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"},"                  \
+    "{\"Effect\":\"Deny\",\"Action\":" a ",\"Resource\":\"*\"}]}"
+    static const struct limit_case cases[] = {
+        {"admin within an S3 read-only boundary",
+         ALLOW("\"*\""),
+         {ALLOW("[\"s3:Get*\",\"s3:List*\"]")},
+         0,
+         NULL,
+         "allows no administrator or IAM write action"},
+        {"admin within an allow-everything boundary",
+         ALLOW("\"*\""),
+         {ALLOW("\"*\"")},
+         1,
+         "every action ('*') on every resource ('*')",
+         NULL},
+        {"admin under an SCP denying some services: still administrator",
+         ALLOW("\"*\""),
+         {DENY("\"organizations:*\"")},
+         1,
+         "every action but the ones they exclude",
+         NULL},
+        {"admin under an allow-list SCP that lets iam:PassRole through",
+         ALLOW("\"*\""),
+         {ALLOW("[\"s3:*\",\"iam:PassRole\"]")},
+         1,
+         "still let through IAM write action "
+         "'iam:passrole'",
+         NULL},
+        {"IAM write denied by an SCP",
+         ALLOW("\"iam:AttachUserPolicy\""),
+         {DENY("[\"iam:Attach*\",\"iam:Put*\"]")},
+         0,
+         NULL,
+         "SCP 'L0' denies it"},
+        {"IAM write missing from an allow-list",
+         ALLOW("\"iam:AttachUserPolicy\""),
+         {ALLOW("\"s3:*\"")},
+         0,
+         NULL,
+         "limit 'L' does not allow it"},
+        {"IAM write allowed by one SCP of the level",
+         ALLOW("\"iam:AttachUserPolicy\""),
+         {ALLOW("\"s3:*\""), ALLOW("\"iam:*\"")},
+         1,
+         "IAM write action 'iam:AttachUserPolicy'",
+         NULL},
+        {"NotAction identity under an S3-only boundary",
+         "{\"Statement\":{\"Effect\":\"Allow\",\"NotAction\":\"iam:*\",\"Resource\":\"*\"}}",
+         {ALLOW("\"s3:*\"")},
+         0,
+         NULL,
+         "allows no administrator"},
+        {"an unreadable limit limits nothing",
+         ALLOW("\"*\""),
+         {"not json"},
+         1,
+         "every action ('*') on every resource ('*')",
+         NULL},
+    };
+#undef ALLOW
+#undef DENY
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct limit_case *t = &cases[i];
+        const char *labels[1] = {"managed policy 'P'"};
+        const char *dl[2] = {"SCP 'L0'", "SCP 'L1'"};
+        struct aws_policy_limit lim = {"limit 'L'", t->limit, dl, t->limit[1] ? 2 : 1};
+        struct fbs_vec ev = FBS_VEC_INIT, notes = FBS_VEC_INIT;
+        bool bad = false;
+
+        assert_int_equal(
+            aws_policy_eval_limited(&ev, &notes, &t->identity, labels, 1, &lim, 1, &bad), 0);
+        if (ev.len != t->nevidence || (t->evidence && !strstr(ev.items[0], t->evidence)) ||
+            (t->note ? notes.len == 0 || !strstr(notes.items[0], t->note) : notes.len != 0))
+            fail_msg("%s: %zu evidence (%s), %zu notes (%s)", t->name, ev.len,
+                     ev.len ? (char *)ev.items[0] : "", notes.len,
+                     notes.len ? (char *)notes.items[0] : "");
+        fbs_vec_release(&ev, fbs_free);
+        fbs_vec_release(&notes, fbs_free);
+    }
+}
+
+/* Allocation failures anywhere in a limited evaluation: ENOMEM (or a document read as unknown),
+ * never a leak or a crash. */
+static void test_aws_iam__policy_limits_enomem(void **state)
+{
+    const char *docs[2] = {
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}",
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"iam:AttachUserPolicy\","
+        "\"Resource\":\"*\"}}"};
+    const char *labels[2] = {"managed policy 'A'", "inline policy 'B'"};
+    const char *bdoc[1] = {
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"iam:PassRole\","
+        "\"iam:AttachUserPolicy\"],\"Resource\":\"*\"}}"};
+    const char *sdocs[2] = {
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}",
+        "{\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"iam:Attach*\",\"Resource\":\"*\"}}"};
+    const char *bl[1] = {"permissions boundary 'B'"};
+    const char *sl[2] = {"SCP 'Full'", "SCP 'DenyAttach'"};
+    const struct aws_policy_limit lims[2] = {
+        {"permissions boundary 'B'", bdoc, bl, 1},
+        {"the SCPs on account 1 (Full, DenyAttach)", sdocs, sl, 2}};
+    long n;
+
+    (void)state;
+    for (n = 0; n < 100000; n++) {
+        struct fbs_vec ev = FBS_VEC_INIT, notes = FBS_VEC_INIT;
+        bool bad = false, done;
+        int rc;
+
+        fbs_test_fail_allocs_after(n);
+        rc = aws_policy_eval_limited(&ev, &notes, docs, labels, 2, lims, 2, &bad);
+        fbs_test_fail_allocs_after(-1);
+        assert_true(rc == 0 || rc == FBS_ENOMEM);
+        done = rc == 0 && !bad && ev.len == 1 && notes.len == 1;
+        if (done) {
+            assert_non_null(strstr(ev.items[0], "still let through IAM write action "
+                                                "'iam:passrole'"));
+            assert_non_null(strstr(notes.items[0], "SCP 'DenyAttach' denies it"));
+        }
+        fbs_vec_release(&ev, fbs_free);
+        fbs_vec_release(&notes, fbs_free);
+        if (done)
+            break;
+    }
+    assert_true(n > 5 && n < 100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -545,6 +687,8 @@ int main(void)
         cmocka_unit_test(test_aws_iam__wrong_response),
         cmocka_unit_test(test_aws_iam__users_keys_mfa_summary),
         cmocka_unit_test(test_aws_iam__policy_eval),
+        cmocka_unit_test(test_aws_iam__policy_limits),
+        cmocka_unit_test(test_aws_iam__policy_limits_enomem),
     };
 
     fbs_test_use_failing_alloc();
