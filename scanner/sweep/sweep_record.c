@@ -63,6 +63,23 @@ int fbs_sweep_rules_hash(char out[65], const struct fbs_ruleset *rules, const js
     return 0;
 }
 
+int fbs_sweep_hash_mix(char hash[65], const char *what)
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t i;
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, hash, 64) &&
+             EVP_DigestUpdate(ctx, what, strlen(what) + 1) && EVP_DigestFinal_ex(ctx, md, &mdlen);
+
+    EVP_MD_CTX_free(ctx);
+    if (!ok)
+        return fbs_error_set(FBS_EINTERNAL, "SHA-256 failed");
+    for (i = 0; i < 32; i++)
+        snprintf(hash + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
 /* score_input ------------------------------------------------------------------------------ */
 
 static json_t *jstr(const char *s)
@@ -110,6 +127,10 @@ json_t *fbs_sweep_score_input(const struct fbs_finding *f)
     json_object_set_new(o, "fallback_confidence", json_real(f->fallback_confidence));
     json_object_set_new(o, "privilege", json_integer(f->privilege));
     json_object_set_new(o, "custody", jstr(f->custody));
+    if (f->verifier && f->verify_key) { /* --verify: where its cached result is kept */
+        json_object_set_new(o, "verifier", json_string(f->verifier));
+        json_object_set_new(o, "verify_key", json_string(f->verify_key));
+    }
     json_object_set_new(o, "scores", scores);
     json_object_set_new(o, "facts", f->facts ? json_deep_copy(f->facts) : json_object());
     return o;
