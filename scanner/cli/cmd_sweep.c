@@ -913,8 +913,24 @@ done:
 
 /* Findings as rows of text or JSON ----------------------------------------------------------- */
 
+/* The finding's live verification (--verify), from its stored record: a new reference, or
+ * NULL when it was not verified. */
+static json_t *row_verification(const struct fbs_store_row *r)
+{
+    json_t *rec = r->record ? json_loads(r->record, 0, NULL) : NULL;
+    json_t *v = json_object_get(rec, "verification"); /* as the JSON report writes it */
+
+    if (json_is_object(v))
+        json_incref(v);
+    else
+        v = NULL;
+    json_decref(rec);
+    return v;
+}
+
 static json_t *row_json(const struct fbs_store_row *r, bool with_record)
 {
+    json_t *ver;
     char fs[FBS_TIME_ISO_LEN], ls[FBS_TIME_ISO_LEN], ex[FBS_TIME_ISO_LEN];
     json_t *o;
 
@@ -941,6 +957,9 @@ static json_t *row_json(const struct fbs_store_row *r, bool with_record)
     } else {
         json_object_set_new(o, "decision", json_null());
     }
+    ver = row_verification(r);
+    if (ver)
+        json_object_set_new(o, "verification", ver);
     if (with_record && r->record)
         json_object_set_new(o, "finding", json_loads(r->record, 0, NULL));
     return o;
@@ -950,12 +969,20 @@ static void row_text(FILE *out, const struct fbs_store_row *r)
 {
     char fs[FBS_TIME_ISO_LEN];
 
+    json_t *ver = row_verification(r);
+    const char *vs = json_string_value(json_object_get(ver, "status"));
+    const char *vat = json_string_value(json_object_get(ver, "at"));
+
     iso(fs, r->first_seen);
     fs[10] = '\0';
-    fprintf(out, "  %s  %-8s %3d  %-14s %s%s%s:%s  %s  (since %s)\n", r->public_id,
+    fprintf(out, "  %s  %-8s %3d  %-14s %s%s%s:%s  %s  (since %s", r->public_id,
             r->severity ? r->severity : "-", r->risk, r->state, r->standing == 1 ? "STANDING " : "",
             r->is_fallback ? "fallback " : "", r->target, r->place,
             r->redacted && *r->redacted ? r->redacted : r->kind, fs);
+    if (vs) /* --verify: the issuer's answer and when it was asked */
+        fprintf(out, "; verified %s %.10s", vs, vat ? vat : "");
+    fputs(")\n", out);
+    json_decref(ver);
 }
 
 /* diff --------------------------------------------------------------------------------------- */

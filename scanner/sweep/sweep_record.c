@@ -398,6 +398,10 @@ struct fbs_finding *fbs_sweep_finding_from_record(const json_t *rec, const char 
             rc = -1;
         }
     }
+    /* --verify: the report writes it beside the facts; the reporters read it among them. */
+    v = json_object_get(rec, "verification");
+    if (json_is_object(v) && json_object_set_new(f->facts, "verification", json_deep_copy(v)) < 0)
+        rc = -1;
     for (d = 0; d < FBS_DIM__COUNT; d++) {
         v = json_object_get(scores, fbs_dim_name((enum fbs_dim)d));
         if (json_is_number(v))

@@ -922,9 +922,8 @@ static int carry_verification(struct carry *c, json_t *record, json_t *input)
         return rc;
     }
     json_object_set_new(fact, "cached", json_true());
-    facts = json_object_get(record, "facts");
-    if (json_is_object(facts))
-        json_object_set_new(facts, "verification", json_deep_copy(fact));
+    /* The JSON report (the record) writes it beside the facts; the scorer reads it in them. */
+    json_object_set_new(record, "verification", json_deep_copy(fact));
     facts = json_object_get(input, "facts");
     if (json_is_object(facts))
         json_object_set_new(facts, "verification", json_deep_copy(fact));
