@@ -217,6 +217,21 @@ def run_scenario(e, srv, secrets):
                          "--quiet")
     check(rc == 0 and [r[0] for r in e.sql(db1, "SELECT verifier FROM verifications")] ==
           ["github"], "sweep run --verify verifies and caches")
+
+    # A datastore of schema version 1 (before the cache) is upgraded by the next sweep.
+    if e.pg:
+        name = db1.split("/")[3].split("?")[0]
+        e.pg.psql(name, "DROP TABLE verifications; DELETE FROM schema_version WHERE version = 2")
+    else:
+        import sqlite3
+        con = sqlite3.connect(db1)
+        con.executescript("DROP TABLE verifications; PRAGMA user_version = 1;")
+        con.close()
+    rc, out, err = e.run("sweep", "run", "--config", cfg1, "--db", db1, "--now", T2, "--verify",
+                         "--quiet")
+    check(rc == 0 and len(e.sql(db1, "SELECT verifier FROM verifications")) == 1 and
+          len(e.sql(db1, "SELECT id FROM sweeps")) == 2,
+          "a schema-1 datastore is upgraded, its sweeps kept (rc=%d %s)" % (rc, err.strip()))
     del e.env["FALLBACK_SCAN_VERIFY_OVERRIDE"]
 
 
