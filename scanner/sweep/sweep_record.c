@@ -127,9 +127,14 @@ json_t *fbs_sweep_score_input(const struct fbs_finding *f)
     json_object_set_new(o, "fallback_confidence", json_real(f->fallback_confidence));
     json_object_set_new(o, "privilege", json_integer(f->privilege));
     json_object_set_new(o, "custody", jstr(f->custody));
-    if (f->verifier && f->verify_key) { /* --verify: where its cached result is kept */
-        json_object_set_new(o, "verifier", json_string(f->verifier));
-        json_object_set_new(o, "verify_key", json_string(f->verify_key));
+    if (f->verify_key) { /* --verify: where its cached result is kept (an AWS key id: its pair's) */
+        const char *v = json_string_value(
+            json_object_get(json_object_get(f->facts, "verification"), "verifier"));
+
+        if (v || f->verifier) {
+            json_object_set_new(o, "verifier", json_string(v ? v : f->verifier));
+            json_object_set_new(o, "verify_key", json_string(f->verify_key));
+        }
     }
     json_object_set_new(o, "scores", scores);
     json_object_set_new(o, "facts", f->facts ? json_deep_copy(f->facts) : json_object());
