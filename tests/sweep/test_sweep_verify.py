@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -181,6 +182,26 @@ def run_scenario(e, srv, secrets):
           v3.get("ops:breakglass/old.env", ("",))[0] == "live" and
           v3["ops:breakglass/github.env"][1].startswith("2026-01-11T12"),
           "sweep 3: the new answers, asked at the sweep's now (%s)" % v3)
+
+    if e.pg:
+        # A fleet shares the cache: a plan and two workers an hour later ask nothing of what
+        # sweep 3 verified (only the credential whose answer was an error, 3 tries).
+        before = dict(srv.hits)
+        rc, out, err = e.run("sweep", "plan", "--config", cfg, "--db", db, "--now",
+                             "2026-01-11T13:00:00Z", "--quiet")
+        check(rc == 0, "fleet: plan (rc=%d %s)" % (rc, err.strip()))
+        procs = [subprocess.Popen([e.bin, "sweep", "worker", "--config", cfg, "--db", db, "-j",
+                                   "1", "--quiet"], env=e.env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        rcs = [p.wait(timeout=120) for p in procs]
+        check(rcs == [0, 0], "fleet: two workers finish (%s)" % rcs)
+        check(hits_since(srv, before, "/user") == 3 and
+              hits_since(srv, before, "/api/auth.test") == 0,
+              "fleet: the workers reuse the shared cache (GitHub %d, Slack %d)"
+              % (hits_since(srv, before, "/user"), hits_since(srv, before, "/api/auth.test")))
+        v4 = verdicts(report(e, db))
+        check(v4.get("ops:breakglass/github.env", ("",))[0] == "revoked" and
+              v4["ops:breakglass/github.env"][2], "fleet: the cached verdicts are reported")
 
     # Nothing secret anywhere in the datastore; the facts only.
     raw = e.raw(db)
