@@ -458,9 +458,8 @@ int fbs_verify_run(struct fbs_finding *const *fs, size_t n, const struct fbs_det
     struct override ov[MAX_OVERRIDES];
     size_t nov = 0, i, k, jobs_cap = 0, hosts_cap = 0;
     struct pool pl;
+    size_t njobs = 0; /* every job; pl.njobs: those the pool runs */
     int rc = 0;
-
-    size_t njobs = 0;
 
     memset(&pl, 0, sizeof(pl));
     if (opts->override && *opts->override) {
