@@ -31,6 +31,29 @@
 #define FBS_VERIFY_PER_HOST    4 /* parallel requests to one host */
 #define FBS_VERIFY_TIMEOUT_S   10
 
+#define FBS_VERIFY_KEY_LEN 160 /* a cache key, NUL included */
+
+/*
+ * A cache of verification results (a sweep keeps it in its datastore, docs/sweep.md). Only
+ * conclusive answers (live, revoked) are put; error and unknown are asked again next time. The
+ * functions are called from the thread running fbs_verify_run(), never from its pool; several
+ * scans may share one cache at once (the payload serialises). Each returns a negative FBS_E* on
+ * failure, which fails the verification stage.
+ */
+struct fbs_verify_cache {
+    /* The cache key of a credential into out[FBS_VERIFY_KEY_LEN]: keyed ids (HMAC under a
+     * secret key) of the secret and of its partner and endpoint, never the secret or a bare
+     * hash of it. 0 or FBS_E*. */
+    int (*key)(void *payload, char out[FBS_VERIFY_KEY_LEN], const char *verifier,
+               const char *secret, const char *partner, const char *endpoint);
+    /* A result for (verifier, key) still fresh at `now`: 1 and *fact (the facts.verification
+     * object, a new reference), 0 when there is none. */
+    int (*get)(void *payload, const char *verifier, const char *key, fbs_time_t now, json_t **fact);
+    /* Keep a conclusive result (fact: the facts.verification object, its `at` included). */
+    int (*put)(void *payload, const char *verifier, const char *key, const json_t *fact);
+    void *payload;
+};
+
 struct fbs_verify_opts {
     bool internal;        /* --verify-internal: context-derived endpoints (Vault) allowed */
     unsigned concurrency; /* 0: FBS_VERIFY_CONCURRENCY */
@@ -39,6 +62,10 @@ struct fbs_verify_opts {
     unsigned backoff_ms;  /* first retry delay; 0: 500 */
     /* FALLBACK_SCAN_VERIFY_OVERRIDE as read from the environment by the CLI, or NULL. */
     const char *override;
+    /* Results to reuse and keep, or NULL (a single scan asks every time). With a cache, each
+     * finding with a job gets f->verify_key, and a result taken from the cache is marked
+     * `"cached": true` in facts.verification (its `at` is when it was asked). */
+    const struct fbs_verify_cache *cache;
 };
 
 /* Whether `name` is a registered verifier (rule loading checks `verify:` keys with it). */

@@ -33,6 +33,8 @@ struct job {
     struct fbs_verify_result res;
     struct fbs_finding **findings; /* every finding this credential answers for */
     size_t nfindings, cap;
+    char key[FBS_VERIFY_KEY_LEN]; /* with a cache: the credential's key, else "" */
+    json_t *cached;               /* the cache's fresh result: no request is made */
 };
 
 struct host {
@@ -185,6 +187,7 @@ static void job_free(struct job *j)
     fbs_free(j->endpoint);
     json_decref(j->res.identity);
     json_decref(j->res.scopes);
+    json_decref(j->cached);
     fbs_free(j->findings);
     fbs_free(j);
 }
@@ -350,13 +353,14 @@ static int run_pool(struct pool *pl, unsigned nthreads)
 
 /* --- results -------------------------------------------------------------------------------- */
 
-static int set_fact(struct fbs_finding *f, const struct job *j, const struct fbs_detect_ctx *ctx)
+/* The facts.verification object of a job's answer; NULL on ENOMEM. */
+static json_t *job_fact(const struct job *j, const struct fbs_detect_ctx *ctx)
 {
     char at[FBS_TIME_ISO_LEN];
     json_t *o = json_object();
 
     if (!o)
-        return fbs_error_set(FBS_ENOMEM, "out of memory");
+        return NULL;
     fbs_time_format(at, ctx->now);
     json_object_set_new(o, "status", json_string(j->res.status ? j->res.status : "error"));
     json_object_set_new(o, "verifier", json_string(j->j.provider->name));
@@ -371,9 +375,61 @@ static int set_fact(struct fbs_finding *f, const struct job *j, const struct fbs
         json_object_set_new(o, "http_status", json_integer(j->res.http_status));
     if (j->res.detail[0])
         json_object_set_new(o, "detail", json_string(j->res.detail));
-    if (json_object_set_new(f->facts, "verification", o) < 0)
+    return o;
+}
+
+/* Only conclusive answers are kept: an error or an unknown (rate-limited, a redirect, an
+ * unexpected status) is asked again next time. */
+static bool cacheable(const json_t *fact)
+{
+    const char *st = json_string_value(json_object_get(fact, "status"));
+
+    return st && (!strcmp(st, "live") || !strcmp(st, "revoked"));
+}
+
+static int set_fact(struct fbs_finding *f, const json_t *fact, bool cached)
+{
+    json_t *o = json_deep_copy(fact);
+
+    if (!o || (cached && json_object_set_new(o, "cached", json_true()) < 0) ||
+        json_object_set_new(f->facts, "verification", o) < 0)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     return 0;
+}
+
+/* With a cache: each job's key, and the fresh results, which then need no request. The jobs
+ * to run are moved first; *nrun says how many. */
+static int cache_lookup(struct job **jobs, size_t n, const struct fbs_verify_cache *c,
+                        const struct fbs_detect_ctx *ctx, size_t *nrun)
+{
+    size_t i, k, run = 0;
+    int rc = 0;
+
+    for (i = 0; rc == 0 && i < n; i++) {
+        struct job *j = jobs[i];
+
+        rc = c->key(c->payload, j->key, j->j.provider->name, j->secret, j->partner, j->endpoint);
+        if (rc == 0)
+            rc = c->get(c->payload, j->j.provider->name, j->key, ctx->now, &j->cached);
+        if (rc > 0 && !json_is_object(j->cached)) {
+            json_decref(j->cached);
+            j->cached = NULL;
+        }
+        rc = rc > 0 ? 0 : rc;
+        for (k = 0; rc == 0 && k < j->nfindings; k++)
+            if (!j->findings[k]->verify_key &&
+                fbs_finding_set_str(&j->findings[k]->verify_key, j->key) < 0)
+                rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    for (i = 0; rc == 0 && i < n; i++)
+        if (!jobs[i]->cached) {
+            struct job *t = jobs[run];
+
+            jobs[run++] = jobs[i];
+            jobs[i] = t;
+        }
+    *nrun = rc == 0 ? run : 0;
+    return rc;
 }
 
 /* A finding whose verifier cannot run: the fact says why, no request is made. */
@@ -402,6 +458,7 @@ int fbs_verify_run(struct fbs_finding *const *fs, size_t n, const struct fbs_det
     struct override ov[MAX_OVERRIDES];
     size_t nov = 0, i, k, jobs_cap = 0, hosts_cap = 0;
     struct pool pl;
+    size_t njobs = 0; /* every job; pl.njobs: those the pool runs */
     int rc = 0;
 
     memset(&pl, 0, sizeof(pl));
@@ -484,6 +541,10 @@ int fbs_verify_run(struct fbs_finding *const *fs, size_t n, const struct fbs_det
         if (rc == 0 && partner)
             rc = job_add_finding(j, partner);
     }
+    /* Fresh results from the cache need no request: only the others go to the pool. */
+    njobs = pl.njobs;
+    if (rc == 0 && opts->cache)
+        rc = cache_lookup(pl.jobs, njobs, opts->cache, ctx, &pl.njobs);
     /* Hosts, for the per-host cap. */
     for (i = 0; rc == 0 && i < pl.njobs; i++) {
         if (host_of(&pl, pl.jobs[i]->host))
@@ -512,10 +573,21 @@ int fbs_verify_run(struct fbs_finding *const *fs, size_t n, const struct fbs_det
         pthread_cond_destroy(&pl.cv);
         pthread_mutex_destroy(&pl.mu);
     }
-    for (i = 0; rc == 0 && i < pl.njobs; i++)
-        for (k = 0; rc == 0 && k < pl.jobs[i]->nfindings; k++)
-            rc = set_fact(pl.jobs[i]->findings[k], pl.jobs[i], ctx);
-    for (i = 0; i < pl.njobs; i++)
+    for (i = 0; rc == 0 && i < njobs; i++) {
+        struct job *j = pl.jobs[i];
+        json_t *fact = j->cached ? json_incref(j->cached) : job_fact(j, ctx);
+
+        if (!fact) {
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+            break;
+        }
+        for (k = 0; rc == 0 && k < j->nfindings; k++)
+            rc = set_fact(j->findings[k], fact, j->cached != NULL);
+        if (rc == 0 && !j->cached && opts->cache && j->key[0] && cacheable(fact))
+            rc = opts->cache->put(opts->cache->payload, j->j.provider->name, j->key, fact);
+        json_decref(fact);
+    }
+    for (i = 0; i < njobs; i++)
         job_free(pl.jobs[i]);
     fbs_free(pl.jobs);
     fbs_free(pl.hosts);

@@ -52,6 +52,13 @@ static const struct fbs_help_opt sweep_run_opts[] = {
     {"--full", "read every target in full (no carry-over)", NULL},
     {"--resume", "continue the latest interrupted sweep", NULL},
     {"--max-file-size N", "default size limit of files and blobs (25MiB)", NULL},
+    {"--verify",
+     "run, plan, worker: live verification as in 'scan --verify' (or 'verify: true'\n"
+     "in the configuration); results are cached in the datastore for\n"
+     "verify_cache_ttl (default 24h; docs/sweep.md)",
+     NULL},
+    {"--verify-internal", "with --verify, also endpoints from the file's context (Vault)", NULL},
+    {"--verify-timeout S", "with --verify, seconds per request attempt (default 10)", NULL},
     {NULL, NULL, NULL},
 };
 
@@ -175,6 +182,9 @@ enum {
     OPT_MAX_FILE_SIZE,
     OPT_LEASE,
     OPT_MAX_ATTEMPTS,
+    OPT_VERIFY,
+    OPT_VERIFY_INTERNAL,
+    OPT_VERIFY_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -188,6 +198,9 @@ static const struct option long_opts[] = {
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
     {"lease", required_argument, NULL, OPT_LEASE},
     {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
+    {"verify", no_argument, NULL, OPT_VERIFY},
+    {"verify-internal", no_argument, NULL, OPT_VERIFY_INTERNAL},
+    {"verify-timeout", required_argument, NULL, OPT_VERIFY_TIMEOUT},
     {"from", required_argument, NULL, OPT_FROM},
     {"to", required_argument, NULL, OPT_TO},
     {"sweep", required_argument, NULL, OPT_SWEEP},
@@ -217,6 +230,8 @@ struct sweep_args {
     uint64_t max_file_size;
     int64_t lease;
     unsigned max_attempts;
+    bool verify, verify_internal;
+    int64_t verify_timeout;
 };
 
 static int parse_int_quiet(int64_t *out, const char *arg, int64_t min, int64_t max);
@@ -359,6 +374,16 @@ static int parse_args(struct sweep_args *a, int argc, char **argv)
             if (parse_int(&v, "--max-attempts", optarg, 1, 100) < 0)
                 return -1;
             a->max_attempts = (unsigned)v;
+            break;
+        case OPT_VERIFY:
+            a->verify = true;
+            break;
+        case OPT_VERIFY_INTERNAL:
+            a->verify_internal = true;
+            break;
+        case OPT_VERIFY_TIMEOUT:
+            if (parse_int(&a->verify_timeout, "--verify-timeout", optarg, 1, 600) < 0)
+                return -1;
             break;
         case OPT_FROM:
             if (parse_int(&a->from, "--from", optarg, 1, INT64_MAX) < 0)
@@ -540,6 +565,7 @@ static int cmd_run(struct sweep_args *a)
     bool have_cfg = false, git_on = false, sig_on = false;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct fbs_aws_env aws_env;
+    struct fbs_verify_opts vopts;
     const char *hook;
     int status = FBS_EXIT_USAGE, rc;
 
@@ -569,6 +595,24 @@ static int cmd_run(struct sweep_args *a)
         return FBS_EXIT_USAGE;
     }
     have_cfg = true;
+    /* --verify (or verify: true in the configuration), as 'scan --verify' takes it. */
+    memset(&vopts, 0, sizeof(vopts));
+    vopts.internal = a->verify_internal || cfg.verify_internal;
+    vopts.timeout_s = (long)a->verify_timeout;
+    if (!(a->verify || cfg.verify) && (vopts.internal || vopts.timeout_s)) {
+        fbs_cli_error("sweep %s: --verify-internal and --verify-timeout (verify_internal:) need "
+                      "--verify (or 'verify: true' in the configuration)",
+                      a->sub);
+        goto done;
+    }
+    if (a->verify || cfg.verify) {
+        /* Test-only: point verifiers at loopback servers; anything else is refused. */
+        vopts.override = getenv("FALLBACK_SCAN_VERIFY_OVERRIDE");
+        if (vopts.override && *vopts.override && fbs_verify_check_override(vopts.override) < 0) {
+            fbs_cli_fail(NULL);
+            goto done;
+        }
+    }
     if (fbs_cli_load_rules(&rules, !cfg.no_builtin_rules, cfg.rule_dirs, cfg.nrule_dirs) < 0 ||
         load_policy(&policy, &pj, &vocab, cfg.policy_file) < 0) {
         fbs_cli_fail(NULL);
@@ -619,6 +663,8 @@ static int cmd_run(struct sweep_args *a)
     so.max_attempts = a->max_attempts;
     so.cache_dir = cache.ptr;
     so.tool_version = FBS_VERSION;
+    so.verify = a->verify || cfg.verify ? &vopts : NULL;
+    so.verify_ttl = cfg.verify_cache_ttl;
     so.aws_env = &aws_env;
     so.aws_filter = fbs_cli_aws_filter;
     hook = getenv("FALLBACK_SCAN_AWS_BACKOFF_MS"); /* tests: retries without waiting */
@@ -867,8 +913,24 @@ done:
 
 /* Findings as rows of text or JSON ----------------------------------------------------------- */
 
+/* The finding's live verification (--verify), from its stored record: a new reference, or
+ * NULL when it was not verified. */
+static json_t *row_verification(const struct fbs_store_row *r)
+{
+    json_t *rec = r->record ? json_loads(r->record, 0, NULL) : NULL;
+    json_t *v = json_object_get(rec, "verification"); /* as the JSON report writes it */
+
+    if (json_is_object(v))
+        json_incref(v);
+    else
+        v = NULL;
+    json_decref(rec);
+    return v;
+}
+
 static json_t *row_json(const struct fbs_store_row *r, bool with_record)
 {
+    json_t *ver;
     char fs[FBS_TIME_ISO_LEN], ls[FBS_TIME_ISO_LEN], ex[FBS_TIME_ISO_LEN];
     json_t *o;
 
@@ -895,6 +957,9 @@ static json_t *row_json(const struct fbs_store_row *r, bool with_record)
     } else {
         json_object_set_new(o, "decision", json_null());
     }
+    ver = row_verification(r);
+    if (ver)
+        json_object_set_new(o, "verification", ver);
     if (with_record && r->record)
         json_object_set_new(o, "finding", json_loads(r->record, 0, NULL));
     return o;
@@ -904,12 +969,20 @@ static void row_text(FILE *out, const struct fbs_store_row *r)
 {
     char fs[FBS_TIME_ISO_LEN];
 
+    json_t *ver = row_verification(r);
+    const char *vs = json_string_value(json_object_get(ver, "status"));
+    const char *vat = json_string_value(json_object_get(ver, "at"));
+
     iso(fs, r->first_seen);
     fs[10] = '\0';
-    fprintf(out, "  %s  %-8s %3d  %-14s %s%s%s:%s  %s  (since %s)\n", r->public_id,
+    fprintf(out, "  %s  %-8s %3d  %-14s %s%s%s:%s  %s  (since %s", r->public_id,
             r->severity ? r->severity : "-", r->risk, r->state, r->standing == 1 ? "STANDING " : "",
             r->is_fallback ? "fallback " : "", r->target, r->place,
             r->redacted && *r->redacted ? r->redacted : r->kind, fs);
+    if (vs) /* --verify: the issuer's answer and when it was asked */
+        fprintf(out, "; verified %s %.10s", vs, vat ? vat : "");
+    fputs(")\n", out);
+    json_decref(ver);
 }
 
 /* diff --------------------------------------------------------------------------------------- */

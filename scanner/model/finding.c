@@ -98,6 +98,7 @@ void fbs_finding_free(struct fbs_finding *f)
     fbs_free(f->kind);
     fbs_free(f->remediation);
     fbs_free(f->verifier);
+    fbs_free(f->verify_key);
     if (f->secret)
         fbs_wipe(f->secret, f->secret_len);
     fbs_free(f->secret);

@@ -63,8 +63,9 @@ struct fbs_finding {
     char *rule_id;
     char *rule_name;
     char *kind;
-    char *remediation;           /* the rule's */
-    char *verifier;              /* the rule's `verify:` (detectors/verify.h), or NULL */
+    char *remediation; /* the rule's */
+    char *verifier;    /* the rule's `verify:` (detectors/verify.h), or NULL */
+    char *verify_key;  /* --verify with a cache (a sweep): the credential's cache key, or NULL */
     const char *fallback_advice; /* static: what to do with a fallback one (scorer), or NULL */
     bool rule_fallback;
     enum fbs_privilege rule_privilege;

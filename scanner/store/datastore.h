@@ -36,7 +36,7 @@
 
 #include "../core/time.h"
 
-#define FBS_STORE_SCHEMA_VERSION 1
+#define FBS_STORE_SCHEMA_VERSION 2
 
 struct fbs_store_ops;
 
@@ -151,6 +151,22 @@ struct fbs_store_query {
     bool seen_in_sweep; /* only findings with an occurrence in `sweep` */
 };
 
+/*
+ * A cached live-verification result (--verify in a sweep; detectors/verify.h): keyed by the
+ * verifier and the credential's keyed ids, never by the secret or a bare hash of it. `fact` is
+ * the finding's facts.verification object as JSON: only the extracted facts (status, verifier,
+ * at, identity, scopes, privilege, http_status, detail), never the secret or the raw response.
+ */
+struct fbs_store_verification {
+    const char *verifier;  /* "github" */
+    const char *secret_id; /* the secret's keyed id (secret_id(), as secrets.hmac) */
+    const char *context;   /* keyed id of its partner and endpoint (an AWS key id, a Vault
+                              address), or "" when it has none */
+    const char *status;    /* live | revoked | unknown | error */
+    fbs_time_t at;         /* when it was verified (the sweep's now) */
+    const char *fact;      /* JSON object */
+};
+
 typedef int (*fbs_store_row_cb)(const struct fbs_store_row *row, void *payload);
 typedef int (*fbs_store_sweep_cb)(const struct fbs_store_sweep *s, void *payload);
 
@@ -226,6 +242,15 @@ struct fbs_store_ops {
                     void *payload);
     /* Append a decision; FBS_ENOTFOUND for an unknown finding. */
     int (*decide)(struct fbs_store *st, const struct fbs_store_decision *d);
+    /*
+     * The verification cache. verification_get: the result kept for (verifier, secret_id,
+     * context); returns 1 with *fact (JSON, caller frees with fbs_free) and *at, or 0 when none.
+     * verification_put: keep v (v->fact, v->status and v->at replace an older result for the
+     * same key; an older v than the one kept is ignored). Both outside any sweep transaction.
+     */
+    int (*verification_get)(struct fbs_store *st, const char *verifier, const char *secret_id,
+                            const char *context, char **fact, fbs_time_t *at);
+    int (*verification_put)(struct fbs_store *st, const struct fbs_store_verification *v);
 };
 
 /*

@@ -1264,6 +1264,45 @@ static int pg_decide(struct fbs_store *st, const struct fbs_store_decision *d)
     return rc;
 }
 
+/* The verification cache ------------------------------------------------------------------ */
+
+static int pg_verification_get(struct fbs_store *st, const char *verifier, const char *secret_id,
+                               const char *context, char **fact, fbs_time_t *at)
+{
+    const char *p[3] = {verifier, secret_id, context ? context : ""};
+    PGresult *r = NULL;
+    int rc;
+
+    *fact = NULL;
+    *at = 0;
+    rc = run1(P(st), &r, "cannot read the verification cache",
+              "SELECT fact, at FROM verifications WHERE verifier = $1 AND secret_hmac = $2 AND "
+              "context = $3",
+              3, p);
+    if (rc == 0 && PQntuples(r) == 1) {
+        *at = ival(r, 0, 1);
+        *fact = fbs_strdup(val(r, 0, 0) ? val(r, 0, 0) : "{}");
+        rc = *fact ? 1 : fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_verification_put(struct fbs_store *st, const struct fbs_store_verification *v)
+{
+    char b1[24];
+    const char *p[6] = {v->verifier, v->secret_id,   v->context ? v->context : "",
+                        v->status,   I64(b1, v->at), v->fact};
+
+    /* Workers of a fleet share the cache: the newest result wins, whoever wrote it. */
+    return run1(P(st), NULL, "cannot record a verification",
+                "INSERT INTO verifications(verifier, secret_hmac, context, status, at, fact) "
+                "VALUES ($1, $2, $3, $4, $5::bigint, $6) ON CONFLICT (verifier, secret_hmac, "
+                "context) DO UPDATE SET status = excluded.status, at = excluded.at, fact = "
+                "excluded.fact WHERE excluded.at >= verifications.at",
+                6, p);
+}
+
 const struct fbs_store_ops fbs_store_pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -1284,4 +1323,6 @@ const struct fbs_store_ops fbs_store_pg_ops = {
     .scans = pg_scans,
     .findings = pg_findings,
     .decide = pg_decide,
+    .verification_get = pg_verification_get,
+    .verification_put = pg_verification_put,
 };

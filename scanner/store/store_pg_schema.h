@@ -125,6 +125,16 @@ static const char *const fbs_store_pg_migrations[] = {
     "$$ BEGIN RAISE EXCEPTION 'decisions are append-only'; END $$;"
     "CREATE TRIGGER decisions_no_change BEFORE UPDATE OR DELETE ON decisions "
     "FOR EACH ROW EXECUTE FUNCTION fbs_decisions_append_only();",
+    /* 1 -> 2: the live-verification cache (--verify in sweeps) */
+    "CREATE TABLE verifications ("
+    "  verifier TEXT NOT NULL,"
+    "  secret_hmac TEXT NOT NULL,"
+    "  context TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL CHECK (status IN ('live', 'revoked', 'unknown', 'error')),"
+    "  at BIGINT NOT NULL,"
+    "  fact TEXT NOT NULL,"
+    "  PRIMARY KEY (verifier, secret_hmac, context)"
+    ");",
 };
 
 #endif

@@ -122,6 +122,16 @@ static const char *const fbs_store_migrations[] = {
     "BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;"
     "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions "
     "BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;",
+    /* 1 -> 2: the live-verification cache (--verify in sweeps) */
+    "CREATE TABLE verifications ("
+    "  verifier TEXT NOT NULL,"
+    "  secret_hmac TEXT NOT NULL,"
+    "  context TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL CHECK (status IN ('live', 'revoked', 'unknown', 'error')),"
+    "  at INTEGER NOT NULL,"
+    "  fact TEXT NOT NULL,"
+    "  PRIMARY KEY (verifier, secret_hmac, context)"
+    ") STRICT;",
 };
 
 #endif

@@ -1258,6 +1258,61 @@ static int sqlite_decide(struct fbs_store *st, const struct fbs_store_decision *
     return exec(s, "COMMIT");
 }
 
+/* The verification cache ------------------------------------------------------------------ */
+
+static int sqlite_verification_get(struct fbs_store *st, const char *verifier,
+                                   const char *secret_id, const char *context, char **fact,
+                                   fbs_time_t *at)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = NULL;
+    int rc, step;
+
+    *fact = NULL;
+    *at = 0;
+    rc = prep(s, &q,
+              "SELECT fact, at FROM verifications WHERE verifier = ? AND secret_hmac = ? AND "
+              "context = ?");
+    if (rc < 0)
+        return rc;
+    bind_text(q, 1, verifier);
+    bind_text(q, 2, secret_id);
+    bind_text(q, 3, context ? context : "");
+    step = sqlite3_step(q);
+    if (step == SQLITE_ROW) {
+        *at = sqlite3_column_int64(q, 1);
+        *fact = fbs_strdup(col_text(q, 0) ? col_text(q, 0) : "{}");
+        rc = *fact ? 1 : fbs_error_set(FBS_ENOMEM, "out of memory");
+    } else if (step != SQLITE_DONE) {
+        rc = db_error(s, "cannot read the verification cache");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int sqlite_verification_put(struct fbs_store *st, const struct fbs_store_verification *v)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, &q,
+                  "INSERT INTO verifications(verifier, secret_hmac, context, status, at, fact) "
+                  "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (verifier, secret_hmac, context) DO "
+                  "UPDATE SET status = excluded.status, at = excluded.at, fact = excluded.fact "
+                  "WHERE excluded.at >= verifications.at");
+
+    if (rc < 0)
+        return rc;
+    bind_text(q, 1, v->verifier);
+    bind_text(q, 2, v->secret_id);
+    bind_text(q, 3, v->context ? v->context : "");
+    bind_text(q, 4, v->status);
+    sqlite3_bind_int64(q, 5, v->at);
+    bind_text(q, 6, v->fact);
+    rc = step_done(s, q, "cannot record a verification");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 const struct fbs_store_ops fbs_store_sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1278,6 +1333,8 @@ const struct fbs_store_ops fbs_store_sqlite_ops = {
     .scans = sqlite_scans,
     .findings = sqlite_findings,
     .decide = sqlite_decide,
+    .verification_get = sqlite_verification_get,
+    .verification_put = sqlite_verification_put,
 };
 
 bool fbs_store_is_pg(const char *location)

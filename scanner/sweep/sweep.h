@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "../../detectors/policy.h"
+#include "../../detectors/verify.h"
 #include "../../detectors/vocab.h"
 #include "../cloud/cloud.h"
 #include "../core/time.h"
@@ -58,7 +59,13 @@ struct fbs_sweep_config {
     char **rule_dirs;
     size_t nrule_dirs;
     bool no_builtin_rules;
+    /* Live verification (docs/verify.md): `verify`, `verify_internal`, and how long a result
+     * is reused from the datastore (`verify_cache_ttl`, seconds; 0: always ask again). */
+    bool verify, verify_internal;
+    int64_t verify_cache_ttl;
 };
+
+#define FBS_SWEEP_VERIFY_TTL (24 * 3600) /* verify_cache_ttl by default */
 
 /*
  * Read a sweep configuration: `targets: [PATH|URL, ...]`, or the full form (docs/sweep.md).
@@ -106,7 +113,12 @@ struct fbs_sweep_opts {
     unsigned threads;       /* pipeline threads per target, >= 1 */
     uint64_t max_file_size; /* default blob size limit */
     bool full;              /* rescan everything */
-    bool resume;            /* continue the latest unfinished sweep */
+    /* Live verification of the targets read (NULL: none), its results cached in the store for
+     * verify_ttl seconds. A carried-over finding takes the cached result; when it has none
+     * still fresh, its target is read in full (the secret is not stored). */
+    const struct fbs_verify_opts *verify;
+    int64_t verify_ttl;
+    bool resume; /* continue the latest unfinished sweep */
     /*
      * The work queue (docs/fleet.md): `plan_only` records the sweep and its pending target scans
      * and returns; `work` plans nothing and claims target scans of sweep `sweep_id` (0: the
@@ -150,6 +162,9 @@ int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *op
 
 /* The hex SHA-256 of the rules, the policy and the scoring version: a change forces rescans. */
 int fbs_sweep_rules_hash(char out[65], const struct fbs_ruleset *rules, const json_t *policy);
+
+/* Mix `what` into a rules hash (hex, in place): a setting that changes what is recorded. */
+int fbs_sweep_hash_mix(char hash[65], const char *what);
 
 /* Record of a finding ------------------------------------------------------------------------ */
 

@@ -19,6 +19,9 @@
  *   rules: [my-rules/]
  *   cache_dir: ~/.cache/fallback-scan/clones
  *   datastore: ~/sweeps.db
+ *   verify: true                                        live verification (docs/verify.md)
+ *   verify_internal: false                              also context endpoints (Vault)
+ *   verify_cache_ttl: 24h                               reuse results this long (0: never)
  */
 #include "sweep.h"
 #include "../core/alloc.h"
@@ -162,6 +165,50 @@ static int get_size(struct loader *l, const json_t *obj, const char *key, uint64
     if (json_is_string(v) && fbs_parse_size(out, json_string_value(v)) == 0 && *out > 0)
         return 0;
     return fail(l, obj, key, "'%s' must be a size such as 10MiB", key);
+}
+
+/* A duration: seconds (an integer), or a string N with s, m, h or d; 0 to 365 days. */
+static int get_duration(struct loader *l, const json_t *obj, const char *key, int64_t *out)
+{
+    const json_t *v = json_object_get(obj, key);
+    const int64_t max = 365 * 86400;
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= max) {
+        *out = json_integer_value(v);
+        return 0;
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        size_t n = strlen(s), i;
+        int64_t mult = 1, x = 0;
+
+        if (n > 1 && strchr("smhd", s[n - 1])) {
+            mult = s[n - 1] == 'd' ? 86400 : s[n - 1] == 'h' ? 3600 : s[n - 1] == 'm' ? 60 : 1;
+            n--;
+        }
+        for (i = 0; i < n && i < 12 && s[i] >= '0' && s[i] <= '9'; i++)
+            x = x * 10 + (s[i] - '0');
+        if (n && i == n && x * mult <= max) {
+            *out = x * mult;
+            return 0;
+        }
+    }
+    return fail(l, obj, key,
+                "'%s' must be a duration such as 24h, 30m, 7d or seconds (at most 365d)", key);
+}
+
+static int get_bool(struct loader *l, const json_t *obj, const char *key, bool *out)
+{
+    const json_t *b = json_object_get(obj, key);
+
+    if (!b || json_is_null(b))
+        return 0;
+    if (!json_is_boolean(b))
+        return fail(l, obj, key, "'%s' must be true or false", key);
+    *out = json_is_true(b);
+    return 0;
 }
 
 static int check_keys(struct loader *l, const json_t *obj, const char *const *known,
@@ -428,9 +475,10 @@ static int parse_target(struct loader *l, struct fbs_sweep_config *c, const json
 
 int fbs_sweep_config_load(struct fbs_sweep_config *out, const char *path)
 {
-    static const char *const top_keys[] = {"targets",     "defaults",      "policy",
-                                           "ignore_file", "rules",         "cache_dir",
-                                           "datastore",   "builtin_rules", NULL};
+    static const char *const top_keys[] = {
+        "targets", "defaults",        "policy",           "ignore_file",
+        "rules",   "cache_dir",       "datastore",        "builtin_rules",
+        "verify",  "verify_internal", "verify_cache_ttl", NULL};
     static const char *const default_keys[] = {"exclude", "include", "max_blob_size", NULL};
     struct loader l = {NULL, path, NULL};
     struct fbs_sweep_target defaults;
@@ -502,6 +550,13 @@ int fbs_sweep_config_load(struct fbs_sweep_config *out, const char *path)
     if (rc == 0 && b && !json_is_boolean(b))
         rc = fail(&l, root, "builtin_rules", "'builtin_rules' must be true or false");
     out->no_builtin_rules = b && json_is_false(b);
+    out->verify_cache_ttl = FBS_SWEEP_VERIFY_TTL;
+    if (rc == 0)
+        rc = get_bool(&l, root, "verify", &out->verify);
+    if (rc == 0)
+        rc = get_bool(&l, root, "verify_internal", &out->verify_internal);
+    if (rc == 0)
+        rc = get_duration(&l, root, "verify_cache_ttl", &out->verify_cache_ttl);
     for (i = 0; rc == 0 && i < json_array_size(targets); i++)
         rc = parse_target(&l, out, json_array_get(targets, i), &defaults);
 done:

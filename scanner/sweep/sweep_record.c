@@ -63,6 +63,23 @@ int fbs_sweep_rules_hash(char out[65], const struct fbs_ruleset *rules, const js
     return 0;
 }
 
+int fbs_sweep_hash_mix(char hash[65], const char *what)
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t i;
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, hash, 64) &&
+             EVP_DigestUpdate(ctx, what, strlen(what) + 1) && EVP_DigestFinal_ex(ctx, md, &mdlen);
+
+    EVP_MD_CTX_free(ctx);
+    if (!ok)
+        return fbs_error_set(FBS_EINTERNAL, "SHA-256 failed");
+    for (i = 0; i < 32; i++)
+        snprintf(hash + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
 /* score_input ------------------------------------------------------------------------------ */
 
 static json_t *jstr(const char *s)
@@ -110,6 +127,15 @@ json_t *fbs_sweep_score_input(const struct fbs_finding *f)
     json_object_set_new(o, "fallback_confidence", json_real(f->fallback_confidence));
     json_object_set_new(o, "privilege", json_integer(f->privilege));
     json_object_set_new(o, "custody", jstr(f->custody));
+    if (f->verify_key) { /* --verify: where its cached result is kept (an AWS key id: its pair's) */
+        const char *v = json_string_value(
+            json_object_get(json_object_get(f->facts, "verification"), "verifier"));
+
+        if (v || f->verifier) {
+            json_object_set_new(o, "verifier", json_string(v ? v : f->verifier));
+            json_object_set_new(o, "verify_key", json_string(f->verify_key));
+        }
+    }
     json_object_set_new(o, "scores", scores);
     json_object_set_new(o, "facts", f->facts ? json_deep_copy(f->facts) : json_object());
     return o;
@@ -377,6 +403,10 @@ struct fbs_finding *fbs_sweep_finding_from_record(const json_t *rec, const char 
             rc = -1;
         }
     }
+    /* --verify: the report writes it beside the facts; the reporters read it among them. */
+    v = json_object_get(rec, "verification");
+    if (json_is_object(v) && json_object_set_new(f->facts, "verification", json_deep_copy(v)) < 0)
+        rc = -1;
     for (d = 0; d < FBS_DIM__COUNT; d++) {
         v = json_object_get(scores, fbs_dim_name((enum fbs_dim)d));
         if (json_is_number(v))

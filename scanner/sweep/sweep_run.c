@@ -66,6 +66,9 @@ struct sweep {
     int fatal;      /* the first error that stops the sweep */
     char fatal_msg[512];
     /* Discovery (github: and gitlab: targets), once per target before the planning passes. */
+    /* --verify: the options handed to each target's pipeline, with the datastore's cache. */
+    struct fbs_verify_opts vopts;
+    struct fbs_verify_cache vcache;
     struct fbs_discover_list *lists; /* one per configured target (empty for the others) */
     char **list_errors;              /* the listing's failure, or NULL */
 };
@@ -782,6 +785,7 @@ struct carry {
     struct found_list *l;
     git_repository *repo; /* incremental: check that each is still where it was */
     bool head_moved;      /* a carried finding entered or left HEAD: read in full */
+    bool reverify;        /* --verify: a carried finding has no fresh result: read in full */
 };
 
 static char *dumps_owned(const json_t *j)
@@ -793,6 +797,138 @@ static char *dumps_owned(const json_t *j)
     copy = fbs_strdup(s);
     free(s);
     return copy;
+}
+
+/* The verification cache (detectors/verify.h) in the datastore ------------------------------ */
+
+/* A key is "<secret id>" or "<secret id>:<context id>": keyed ids of the store (HMAC under its
+ * secret key), the context being the partner (an AWS access key id) and the endpoint (a Vault
+ * address from the file) the answer also depends on. */
+static int vcache_key(void *payload, char out[FBS_VERIFY_KEY_LEN], const char *verifier,
+                      const char *secret, const char *partner, const char *endpoint)
+{
+    struct sweep *sw = payload;
+    struct fbs_store *store = sw->o->store;
+    struct fbs_buf ctx = FBS_BUF_INIT;
+    char sid[65], cid[65] = "";
+    int rc;
+
+    (void)verifier;
+    pthread_mutex_lock(&sw->lock);
+    rc = store->ops->secret_id(store, sid, secret, strlen(secret));
+    if (rc == 0 && (partner || endpoint)) {
+        rc = fbs_buf_printf(&ctx, "fallback-scan verification context%c%s%c%s", 0,
+                            partner ? partner : "", 0, endpoint ? endpoint : "");
+        if (rc == 0)
+            rc = store->ops->secret_id(store, cid, ctx.ptr, ctx.len);
+    }
+    pthread_mutex_unlock(&sw->lock);
+    fbs_buf_release_wipe(&ctx);
+    if (rc == 0)
+        snprintf(out, FBS_VERIFY_KEY_LEN, "%s%s%s", sid, cid[0] ? ":" : "", cid);
+    return rc;
+}
+
+/* The cached result of a key, if still fresh at the sweep's now; the caller holds sw->lock. */
+static int vcache_get_locked(struct sweep *sw, const char *verifier, const char *key, json_t **fact)
+{
+    struct fbs_store *store = sw->o->store;
+    char sid[65], *text = NULL;
+    const char *colon = strchr(key, ':');
+    fbs_time_t at = 0;
+    int rc;
+
+    *fact = NULL;
+    if (sw->o->verify_ttl <= 0 || (colon ? (size_t)(colon - key) : strlen(key)) != 64)
+        return 0;
+    memcpy(sid, key, 64);
+    sid[64] = '\0';
+    rc = store->ops->verification_get(store, verifier, sid, colon ? colon + 1 : "", &text, &at);
+    if (rc > 0 && at > sw->now - sw->o->verify_ttl) {
+        *fact = json_loads(text, 0, NULL);
+        rc = json_is_object(*fact) ? 1 : 0; /* an unreadable entry is asked again */
+        if (!rc) {
+            json_decref(*fact);
+            *fact = NULL;
+        }
+    } else if (rc > 0) {
+        rc = 0; /* too old: ask again */
+    }
+    fbs_free(text);
+    return rc;
+}
+
+static int vcache_get(void *payload, const char *verifier, const char *key, fbs_time_t now,
+                      json_t **fact)
+{
+    struct sweep *sw = payload;
+    int rc;
+
+    (void)now; /* the sweep's now */
+    pthread_mutex_lock(&sw->lock);
+    rc = vcache_get_locked(sw, verifier, key, fact);
+    pthread_mutex_unlock(&sw->lock);
+    return rc;
+}
+
+static int vcache_put(void *payload, const char *verifier, const char *key, const json_t *fact)
+{
+    struct sweep *sw = payload;
+    struct fbs_store *store = sw->o->store;
+    struct fbs_store_verification v;
+    const char *colon = strchr(key, ':');
+    char sid[65], *text;
+    int rc;
+
+    if (sw->o->verify_ttl <= 0 || (colon ? (size_t)(colon - key) : strlen(key)) != 64)
+        return 0;
+    memcpy(sid, key, 64);
+    sid[64] = '\0';
+    text = dumps_owned(fact);
+    if (!text)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    memset(&v, 0, sizeof(v));
+    v.verifier = verifier;
+    v.secret_id = sid;
+    v.context = colon ? colon + 1 : "";
+    v.status = json_string_value(json_object_get(fact, "status"));
+    v.at = sw->now;
+    v.fact = text;
+    pthread_mutex_lock(&sw->lock);
+    rc = store->ops->verification_put(store, &v);
+    pthread_mutex_unlock(&sw->lock);
+    fbs_free(text);
+    return rc;
+}
+
+/*
+ * --verify on a carried-over finding: its credential's result from the cache, still fresh, goes
+ * into the record and the score input (the scorer reads it); without one the target must be
+ * read again, since the secret is not stored (c->reverify). A finding that had no request to
+ * make (no verifier, no partner, no endpoint) keeps what it had.
+ */
+static int carry_verification(struct carry *c, json_t *record, json_t *input)
+{
+    const char *verifier = json_string_value(json_object_get(input, "verifier"));
+    const char *key = json_string_value(json_object_get(input, "verify_key"));
+    json_t *fact = NULL, *facts;
+    int rc;
+
+    if (!verifier || !key)
+        return 0;
+    rc = vcache_get_locked(c->sw, verifier, key, &fact); /* carry_over holds the lock */
+    if (rc <= 0) {
+        c->reverify = c->reverify || rc == 0;
+        return rc;
+    }
+    json_object_set_new(fact, "cached", json_true());
+    /* The JSON report (the record) writes it beside the facts; the scorer reads it in them. */
+    json_object_set_new(record, "verification", json_deep_copy(fact));
+    facts = json_object_get(input, "facts");
+    if (json_is_object(facts))
+        json_object_set_new(facts, "verification", json_deep_copy(fact));
+    json_decref(fact);
+    return 0;
 }
 
 static int carry_row(const struct fbs_store_row *r, void *payload)
@@ -818,6 +954,8 @@ static int carry_row(const struct fbs_store_row *r, void *payload)
     input = json_loads(r->score_input, 0, NULL);
     if (!record || !input)
         rc = fbs_error_set(FBS_EPARSE, "a stored finding (%s) is not valid JSON", r->public_id);
+    if (rc == 0 && c->sw->o->verify)
+        rc = carry_verification(c, record, input);
     if (rc == 0)
         rc = fbs_sweep_rescore(record, input, c->sw->now, c->sw->o->policy, c->sw->o->vocab, &risk,
                                &sev, &standing);
@@ -858,13 +996,13 @@ static int carry_over(struct sweep *sw, struct found_list *l, int64_t target,
 {
     struct fbs_store *store = sw->o->store;
     struct fbs_store_query q = {prior->sweep_id, 0, target, true};
-    struct carry c = {sw, l, repo, false};
+    struct carry c = {sw, l, repo, false, false};
     int rc;
 
     pthread_mutex_lock(&sw->lock);
     rc = store->ops->findings(store, &q, carry_row, &c);
     pthread_mutex_unlock(&sw->lock);
-    *head_moved = c.head_moved;
+    *head_moved = c.head_moved || c.reverify;
     return rc;
 }
 
@@ -934,6 +1072,7 @@ static int run_pipeline(struct sweep *sw, struct target_run *t, const struct spe
     po.policy = o->policy;
     po.now = sw->now;
     po.ignores = &ign;
+    po.verify = o->verify ? &sw->vopts : NULL;
     rc = fbs_pipeline_run(&r, &po);
     if (rc == 0 && o->cancel && atomic_load(o->cancel))
         rc = 1; /* interrupted: record nothing of this target */
@@ -1424,6 +1563,17 @@ int fbs_sweep_run(struct fbs_sweep_summary *out, const struct fbs_sweep_opts *o)
     gethostname(host, sizeof(host) - 1);
     snprintf(sw.owner, sizeof(sw.owner), "%s:%ld", host, (long)getpid());
     rc = fbs_sweep_rules_hash(sw.hash, o->rules, o->policy_json);
+    if (rc == 0 && o->verify) {
+        /* Verified records differ from unverified ones: switching --verify (or its internal
+         * endpoints) on or off reads every target again once. */
+        rc = fbs_sweep_hash_mix(sw.hash, o->verify->internal ? "verify internal" : "verify");
+        sw.vopts = *o->verify;
+        sw.vcache.key = vcache_key;
+        sw.vcache.get = vcache_get;
+        sw.vcache.put = vcache_put;
+        sw.vcache.payload = &sw;
+        sw.vopts.cache = &sw.vcache;
+    }
     if (rc < 0)
         goto done;
     if (o->work) {

@@ -262,7 +262,7 @@ def hostile(e, cfg, db):
     # A newer schema is refused, naming both versions.
     e.pg.psql(name, "INSERT INTO schema_version(version) VALUES (7)")
     rc, out, err = e.run("sweep", "list", "--db", db)
-    check(rc == 2 and "schema version 7" in err and "schema version 1" in err,
+    check(rc == 2 and "schema version 7" in err and "schema version 2" in err,
           "newer schema: refused naming both versions (%s)" % err.strip())
     rc, out, err = e.run("sweep", "worker", "--config", cfg, "--db", db, "--quiet")
     check(rc == 2 and "schema version 7" in err, "a worker refuses it too")

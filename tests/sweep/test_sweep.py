@@ -411,7 +411,7 @@ def bad_sqlite(e, db, cfg):
     con.commit()
     con.close()
     rc, out, err = e.run("sweep", "list", "--db", newer)
-    check(rc == 2 and "schema version 7" in err and "schema version 1" in err,
+    check(rc == 2 and "schema version 7" in err and "schema version 2" in err,
           "newer schema: refused naming both versions (%s)" % err.strip())
 
     before = os.path.getsize(db)

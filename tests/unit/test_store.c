@@ -181,7 +181,7 @@ static void test_store__refuses_newer_schema(void **state)
     assert_int_equal(fbs_store_open(&st, db, false), FBS_EUNSUPPORTED);
     assert_null(st);
     assert_non_null(strstr(fbs_error_message(), "schema version 99"));
-    assert_non_null(strstr(fbs_error_message(), "schema version 1"));
+    assert_non_null(strstr(fbs_error_message(), "schema version 2"));
 }
 
 static void test_store__corrupt_and_foreign_files(void **state)
@@ -425,6 +425,91 @@ static void test_store__lease_heartbeat_and_bounded_attempts(void **state)
     fbs_store_close(st);
 }
 
+/* The verification cache: one result per (verifier, secret id, context), the newest kept. */
+static void test_store__verification_cache(void **state)
+{
+    struct fbs_store *st = open_new();
+    struct fbs_store_verification v;
+    char sid[65], *fact = NULL;
+    fbs_time_t at = 0;
+
+    (void)state;
+    assert_int_equal(st->ops->secret_id(st, sid, "ghp_token", 9), 0);
+    assert_int_equal(st->ops->verification_get(st, "github", sid, "", &fact, &at), 0);
+    assert_null(fact);
+    memset(&v, 0, sizeof(v));
+    v.verifier = "github";
+    v.secret_id = sid;
+    v.context = "";
+    v.status = "live";
+    v.at = 1000;
+    v.fact = "{\"status\":\"live\",\"verifier\":\"github\"}";
+    assert_int_equal(st->ops->verification_put(st, &v), 0);
+    assert_int_equal(st->ops->verification_get(st, "github", sid, "", &fact, &at), 1);
+    assert_string_equal(fact, v.fact);
+    assert_int_equal(at, 1000);
+    fbs_free(fact);
+    /* Another verifier or another context is another entry. */
+    assert_int_equal(st->ops->verification_get(st, "gitlab", sid, "", &fact, &at), 0);
+    assert_int_equal(st->ops->verification_get(st, "github", sid, "ctx", &fact, &at), 0);
+    /* A newer result replaces it; an older one (a slower worker) does not. */
+    v.status = "revoked";
+    v.at = 2000;
+    v.fact = "{\"status\":\"revoked\"}";
+    assert_int_equal(st->ops->verification_put(st, &v), 0);
+    v.status = "live";
+    v.at = 1500;
+    v.fact = "{\"status\":\"live\"}";
+    assert_int_equal(st->ops->verification_put(st, &v), 0);
+    assert_int_equal(st->ops->verification_get(st, "github", sid, "", &fact, &at), 1);
+    assert_string_equal(fact, "{\"status\":\"revoked\"}");
+    assert_int_equal(at, 2000);
+    fbs_free(fact);
+    /* Only the four statuses. */
+    v.status = "maybe";
+    v.at = 3000;
+    assert_true(st->ops->verification_put(st, &v) < 0);
+    fbs_store_close(st);
+}
+
+/* A datastore of schema version 1 (before the verification cache) is upgraded in place. */
+static void test_store__migrates_from_version_1(void **state)
+{
+    struct fbs_store *st = open_new();
+    struct fbs_store_verification v;
+    struct fbs_store_sweep sw;
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *q = NULL;
+    int64_t s1;
+
+    (void)state;
+    s1 = begin(st, 5 * DAY);
+    fbs_store_close(st);
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(raw, "DROP TABLE verifications; PRAGMA user_version = 1", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(fbs_store_open(&st, db, false), 0);
+    assert_int_equal(st->ops->sweep_get(st, s1, &sw), 1);
+    assert_int_equal(sw.now, 5 * DAY);
+    memset(&v, 0, sizeof(v));
+    v.verifier = "slack";
+    v.secret_id = "00";
+    v.context = "";
+    v.status = "revoked";
+    v.at = 1;
+    v.fact = "{}";
+    assert_int_equal(st->ops->verification_put(st, &v), 0);
+    fbs_store_close(st);
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +524,8 @@ int main(void)
         cmocka_unit_test(test_store__decisions_append_only),
         cmocka_unit_test(test_store__claims_and_resume),
         cmocka_unit_test(test_store__lease_heartbeat_and_bounded_attempts),
+        cmocka_unit_test(test_store__verification_cache),
+        cmocka_unit_test(test_store__migrates_from_version_1),
     };
 
     fbs_test_use_cmocka_alloc();
