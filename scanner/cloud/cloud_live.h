@@ -37,8 +37,10 @@ int fbs_live_azure(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *fx,
                    const char *graph_url);
 
 /*
- * Kubernetes: GET {server}/api/v1/secrets?fieldSelector=type=kubernetes.io/service-account-token
- * and /apis/rbac.authorization.k8s.io/v1/clusterrolebindings (`continue` paging).
+ * Kubernetes: GET {server}/api/v1/secrets?fieldSelector=type=kubernetes.io/service-account-token,
+ * /api/v1/namespaces/kube-system/secrets?fieldSelector=type=bootstrap.kubernetes.io/token, and
+ * the rbac.authorization.k8s.io/v1 lists clusterrolebindings, rolebindings, clusterroles and roles
+ * (`continue` paging). A failed listing is a diagnostic; the others are still read.
  */
 int fbs_live_kubernetes(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *fx,
                         const char *server);

@@ -3,6 +3,7 @@
  * all inputs are in (see cloud_records.h).
  */
 #include "cloud_records.h"
+#include "k8s_int.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
@@ -26,8 +27,8 @@ int fbs_cloud_set_init(struct fbs_cloud_set *s, struct fbs_diags *diags)
     s->diags = diags;
     s->gcp_accounts = json_object();
     s->gcp_roles = json_object();
-    s->k8s_admins = json_object();
-    if (!s->gcp_accounts || !s->gcp_roles || !s->k8s_admins) {
+    s->k8s_rbac = json_object();
+    if (!s->gcp_accounts || !s->gcp_roles || !s->k8s_rbac) {
         fbs_cloud_set_release(s);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     }
@@ -39,8 +40,8 @@ void fbs_cloud_set_release(struct fbs_cloud_set *s)
     fbs_vec_release(&s->records, fbs_finding_free_v);
     json_decref(s->gcp_accounts);
     json_decref(s->gcp_roles);
-    json_decref(s->k8s_admins);
-    s->gcp_accounts = s->gcp_roles = s->k8s_admins = NULL;
+    json_decref(s->k8s_rbac);
+    s->gcp_accounts = s->gcp_roles = s->k8s_rbac = NULL;
 }
 
 int fbs_cloud_set_push(struct fbs_cloud_set *s, struct fbs_finding *f)
@@ -359,40 +360,6 @@ static int join_gcp(struct fbs_cloud_set *s, struct fbs_finding *f)
     return 0;
 }
 
-static int k8s_evidence(struct fbs_finding *f, const json_t *list)
-{
-    size_t i;
-    int rc;
-
-    for (i = 0; i < json_array_size(list); i++) {
-        rc = fbs_cloud_record_privilege(f, FBS_PRIV_HIGH,
-                                        json_string_value(json_array_get(list, i)));
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
-
-static int join_k8s(struct fbs_cloud_set *s, struct fbs_finding *f)
-{
-    const json_t *k = json_object_get(f->facts, "kubernetes");
-    const char *ns = fbs_cloud_str(k, "namespace"), *sa = fbs_cloud_str(k, "service_account");
-    char key[512];
-    int rc;
-
-    if (!ns || !sa)
-        return 0;
-    snprintf(key, sizeof(key), "%s/%s", ns, sa);
-    rc = k8s_evidence(f, json_object_get(s->k8s_admins, key));
-    if (rc == 0) {
-        snprintf(key, sizeof(key), "%s/", ns);
-        rc = k8s_evidence(f, json_object_get(s->k8s_admins, key));
-    }
-    if (rc == 0)
-        rc = k8s_evidence(f, json_object_get(s->k8s_admins, ""));
-    return rc;
-}
-
 int fbs_cloud_set_finish(struct fbs_cloud_set *s)
 {
     size_t i;
@@ -404,7 +371,7 @@ int fbs_cloud_set_finish(struct fbs_cloud_set *s)
         if (f->source == FBS_SOURCE_GCP)
             rc = join_gcp(s, f);
         else if (f->source == FBS_SOURCE_KUBERNETES)
-            rc = join_k8s(s, f);
+            rc = fbs_k8s_join(s, f);
     }
     if (rc == 0 && s->skipped_system_keys && s->diags)
         fbs_diags_add(s->diags, false, "gcp_system_managed_keys", NULL,

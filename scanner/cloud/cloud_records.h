@@ -17,13 +17,14 @@
  *               a project IAM policy (getIamPolicy)
  *   Azure       Microsoft Graph application and servicePrincipal objects with their
  *               passwordCredentials and keyCredentials, or a bare credential list
- *   Kubernetes  Secret objects of type kubernetes.io/service-account-token, ClusterRoleBindings
+ *   Kubernetes  Secrets (service account and bootstrap tokens), Roles, ClusterRoles,
+ *               RoleBindings, ClusterRoleBindings
  *   Vault       token lookup data (lookup, lookup-self, lookup-accessor)
  *
  * Some facts about a record come from another input: a service account's display name and roles
- * (GCP), the cluster-admin bindings of a service account (Kubernetes). Builders file those in the
- * set's join tables, and fbs_cloud_set_finish() applies them to every record once all inputs are
- * in, so the order of the inputs does not matter.
+ * (GCP), the RBAC roles and bindings of a service account or bootstrap token (Kubernetes).
+ * Builders file those in the set's join tables, and fbs_cloud_set_finish() applies them to every
+ * record once all inputs are in, so the order of the inputs does not matter.
  *
  * Secrets in inputs: builders never copy a token (Vault `id`), a secret's `data`, a password
  * credential's `secretText` or the first characters of it (`hint`); fbs_cloud_json_wipe()
@@ -54,7 +55,7 @@ struct fbs_cloud_set {
     /* Join tables (objects), filled by the builders, applied by fbs_cloud_set_finish(). */
     json_t *gcp_accounts; /* email -> {"names": "...", "disabled": bool} */
     json_t *gcp_roles;    /* email -> ["roles/...", ...] */
-    json_t *k8s_admins;   /* "ns/name"; "ns/" (a namespace); "" (all) -> ["evidence"] */
+    json_t *k8s_rbac;     /* roles, bindings, kinds read (scanner/cloud/k8s_int.h) */
     unsigned long skipped_system_keys; /* GCP SYSTEM_MANAGED keys not reported */
 };
 
@@ -99,9 +100,12 @@ int fbs_azure_add_objects(struct fbs_cloud_set *s, const json_t *doc, const char
 int fbs_azure_add_credentials(struct fbs_cloud_set *s, const json_t *doc, const char *origin);
 
 /*
- * Kubernetes: a List (or SecretList, ClusterRoleBindingList) or a single object. Secrets of type
- * kubernetes.io/service-account-token become kubernetes_service_account_token records;
- * ClusterRoleBindings to cluster-admin (or admin) fill the join table. Other kinds are skipped.
+ * Kubernetes: a List (or SecretList, RoleList, ClusterRoleBindingList ...) or a single object.
+ * Secrets of type kubernetes.io/service-account-token become kubernetes_service_account_token
+ * records, kube-system Secrets of type bootstrap.kubernetes.io/token kubernetes_bootstrap_token
+ * records (identifier: the token id, never the secret); Roles, ClusterRoles, RoleBindings and
+ * ClusterRoleBindings fill the join table, whose rules decide the records' privilege. Other kinds
+ * are skipped.
  * The secrets' data are wiped in `doc` (hence not const).
  */
 int fbs_k8s_add_objects(struct fbs_cloud_set *s, json_t *doc, const char *origin);
