@@ -28,7 +28,8 @@ BIN = None
 # Credentials the tests hand the tool, and secrets the recorded responses carry: none may leak.
 SECRETS = ["test-gcp-token-7f3a", "test-graph-token-51c2", "test-k8s-token-c0de",
            "test-vault-token-9e1d", "FAKE-K8S-TOKEN", "RkFLRS1LOFMtVE9LRU4t", "FAKE-APPLIED-TOKEN",
-           "hvs.FAKEROOTTOKEN", "Xk~", "q8Q"]
+           "hvs.FAKEROOTTOKEN", "Xk~", "q8Q", "FAKEBOOTSECRET01", "RkFLRUJPT1RTRUNSRVQwMQ",
+           "FAKE-K8S-ESTATE-TOKEN"]
 
 
 def run(args, env_extra=None):
@@ -221,9 +222,14 @@ class TestLive(Base):
         self.assertEqual(rc, 1, err)
         rep = report(out)
         self.assertNoSecrets(out, err)
+        rbac = "/apis/rbac.authorization.k8s.io/v1/"
         self.assertEqual([r["path"] for r in log],
                          ["/api/v1/secrets", "/api/v1/secrets",
-                          "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"])
+                          "/api/v1/namespaces/kube-system/secrets",
+                          rbac + "clusterrolebindings", rbac + "rolebindings",
+                          rbac + "rolebindings", rbac + "clusterroles", rbac + "roles"])
+        self.assertEqual(log[2]["query"]["fieldSelector"], "type=bootstrap.kubernetes.io/token")
+        self.assertEqual(log[5]["query"]["continue"], "rb-page-2")
         self.assertEqual(log[0]["query"]["fieldSelector"],
                          "type=kubernetes.io/service-account-token")
         self.assertEqual(self.diags(rep), [])
@@ -235,8 +241,21 @@ class TestLive(Base):
         self.assertIsNone(f["credential"]["expires"])
         self.assertTrue(f["standing_access"])
         self.assertTrue(any("cluster-admin" in e for e in f["facts"]["privilege_evidence"]))
+        # Read-only ClusterRole and Role (the RoleBinding was on the second page): normal.
         prom = by_resource(rep, "/namespaces/monitoring/secrets/prometheus-token-x7k2p")
-        self.assertEqual(prom["facts"]["privilege"], "unknown")
+        self.assertEqual(prom["facts"]["privilege"], "normal")
+        self.assertEqual(prom["facts"]["privilege_from"], "policy_evaluation")
+        self.assertEqual({(e["binding_kind"], e["role"], e["privilege"])
+                          for e in prom["facts"]["kubernetes"]["rbac"]},
+                         {("ClusterRoleBinding", "prometheus", "normal"),
+                          ("RoleBinding", "config-reader", "normal")})
+        # The bootstrap token: its id is the identifier, its secret is nowhere (assertNoSecrets).
+        boot = by_resource(rep, "/namespaces/kube-system/secrets/bootstrap-token-k8stst")
+        self.assertEqual(boot["credential"]["kind"], "kubernetes_bootstrap_token")
+        self.assertEqual(boot["context"]["key"], "system:bootstrap:k8stst")
+        self.assertIsNone(boot["credential"]["expires"])
+        self.assertEqual(boot["facts"]["privilege"], "normal")
+        self.assertTrue(boot["standing_access"])  # a join token that never expires
 
     def test_kubernetes_config_errors(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -362,7 +381,7 @@ class TestKubernetesTLS(Base):
         self.assertEqual(rc, 0, err)
         rep = report(out)
         self.assertEqual(self.diags(rep), [])
-        self.assertEqual(len(log), 3)
+        self.assertEqual(len(log), 8)
         self.assertTrue(all(r["peer"] == "fallback-auditor" for r in log))
         f = by_resource(rep, "k8s://tls-cluster/namespaces/kube-system/secrets/"
                              "breakglass-admin-token")
@@ -374,7 +393,7 @@ class TestKubernetesTLS(Base):
         self.assertEqual(rc, 3, err)
         self.assertEqual(log, [])
         d = self.diags(report(out), "cloud_request")
-        self.assertEqual(len(d), 2)  # the secret listing and the bindings
+        self.assertEqual(len(d), 6)  # the two secret listings and the four RBAC lists
         self.assertRegex(d[0]["message"], "(?i)certificate|SSL")
         self.assertNotIn(key, out + err)
 
