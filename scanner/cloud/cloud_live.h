@@ -53,6 +53,7 @@ int fbs_live_vault(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *fx, co
 /* What a kubeconfig context says about reaching its cluster. Secrets are wiped on release. */
 struct fbs_kubeconfig {
     char *context;         /* the context used */
+    char *user;            /* the context's user (NULL: none) */
     char *cluster_name;    /* the cluster's name in the kubeconfig (used in k8s:// resources) */
     char *server;          /* https://host:port */
     unsigned char *ca_pem; /* certificate-authority-data, decoded */
@@ -72,6 +73,14 @@ struct fbs_kubeconfig {
  * FBS_ENOMEM. Messages never quote a credential.
  */
 int fbs_kubeconfig_load(struct fbs_kubeconfig *out, const char *path, const char *context);
+
+/*
+ * When the kubeconfig's client certificate (data or file) is in the system:masters group, add a
+ * kubernetes_client_certificate record for it (the caller scans with cluster-admin that RBAC
+ * cannot revoke: docs/cloud.md). Uses s->k8s_cluster. 0 (also when there is no certificate, or
+ * it cannot be read: the connection reports that) or FBS_ENOMEM.
+ */
+int fbs_kubeconfig_add_masters(struct fbs_cloud_set *s, const struct fbs_kubeconfig *k);
 void fbs_kubeconfig_release(struct fbs_kubeconfig *k);
 
 #endif

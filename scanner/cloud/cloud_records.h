@@ -53,9 +53,9 @@ struct fbs_cloud_set {
     const char *vault_addr;  /* host[:port] (or URL) in vault:// resources; NULL: "vault" */
     fbs_time_t now;          /* the scan's reference time (--now); 0: time conditions kept */
     /* Join tables (objects), filled by the builders, applied by fbs_cloud_set_finish(). */
-    json_t *gcp_accounts; /* email -> {"names": "...", "disabled": bool} */
-    json_t *gcp_roles;    /* email -> ["roles/...", ...] */
-    json_t *k8s_rbac;     /* roles, bindings, kinds read (scanner/cloud/k8s_int.h) */
+    json_t *gcp_accounts;              /* email -> {"names": "...", "disabled": bool} */
+    json_t *gcp_roles;                 /* email -> ["roles/...", ...] */
+    json_t *k8s_rbac;                  /* RBAC roles and bindings (k8s_int.h) */
     unsigned long skipped_system_keys; /* GCP SYSTEM_MANAGED keys not reported */
 };
 

@@ -496,15 +496,84 @@ static bool match_k8s(const json_t *doc)
 
     if (!kind || !fbs_cloud_str(doc, "apiVersion"))
         return false;
+    /* `kubectl config view --raw -o json`: kind Config with users. */
+    if (!strcmp(kind, "Config") && json_is_array(json_object_get(doc, "users")))
+        return true;
     for (i = 0; kinds[i]; i++)
         if (!strcmp(kind, kinds[i]))
             return true;
     return false;
 }
 
+/* The cluster of the first context that uses kubeconfig user `uname`, or NULL. */
+static const char *user_cluster(const json_t *doc, const char *uname)
+{
+    const json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(doc, "contexts"), i, c)
+    {
+        const json_t *ctx = json_object_get(c, "context");
+        const char *u = fbs_cloud_str(ctx, "user");
+
+        if (u && uname && !strcmp(u, uname))
+            return fbs_cloud_str(ctx, "cluster");
+    }
+    return NULL;
+}
+
+/*
+ * A kubeconfig (`kubectl config view --raw -o json`): each user's client certificate becomes a
+ * kubernetes_client_certificate record. Tokens, keys and plugins are not read; the users are
+ * wiped in the document.
+ */
+static int add_kubeconfig(struct fbs_cloud_set *s, json_t *doc, const char *origin)
+{
+    json_t *users = json_object_get(doc, "users"), *u;
+    size_t i;
+    int rc = 0;
+
+    json_array_foreach(users, i, u)
+    {
+        const char *uname = fbs_cloud_str(u, "name");
+        const char *data = fbs_cloud_str(json_object_get(u, "user"), "client-certificate-data");
+        const char *cluster =
+            s->k8s_cluster && *s->k8s_cluster ? s->k8s_cluster : user_cluster(doc, uname);
+        unsigned char *pem = NULL;
+        size_t n = 0;
+
+        if (!data)
+            continue;
+        if (!strcmp(data, "DATA+OMITTED") || !strcmp(data, "REDACTED")) {
+            fbs_cloud_item_error(s, origin,
+                                 "user '%s': the client certificate was omitted from the export "
+                                 "(export with 'kubectl config view --raw -o json')",
+                                 uname ? uname : "?");
+            continue;
+        }
+        rc = fbs_base64_decode(&pem, &n, data, strlen(data), (size_t)1 << 20);
+        if (rc == 0)
+            rc = fbs_k8s_add_client_cert(s, pem, n, uname, cluster, origin, false);
+        fbs_free(pem);
+        if (rc == FBS_EPARSE) {
+            fbs_cloud_item_error(s, origin, "user '%s': %s", uname ? uname : "?",
+                                 fbs_error_message());
+            rc = 0;
+        }
+        if (rc < 0)
+            break;
+    }
+    fbs_cloud_json_wipe(users);
+    return rc;
+}
+
 static int add_k8s_json(struct fbs_cloud_set *s, json_t *doc, const char *origin)
 {
     const char *cont = fbs_cloud_str(json_object_get(doc, "metadata"), "continue");
+    const char *kind = fbs_cloud_str(doc, "kind");
+
+    if (kind && !strcmp(kind, "Config"))
+        return add_kubeconfig(s, doc, origin);
 
     if (cont && *cont)
         fbs_cloud_item_error(s, origin,
@@ -516,7 +585,8 @@ static int add_k8s_json(struct fbs_cloud_set *s, json_t *doc, const char *origin
 const struct fbs_inventory_format fbs_inventory_k8s = {
     .name = "kubernetes",
     .describes = "kubectl get secrets -A -o json / kubectl get roles,rolebindings -A -o json / "
-                 "kubectl get clusterroles,clusterrolebindings -o json",
+                 "kubectl get clusterroles,clusterrolebindings -o json / "
+                 "kubectl config view --raw -o json",
     .match_json = match_k8s,
     .add_json = add_k8s_json,
 };

@@ -381,6 +381,7 @@ struct ident {
     const char *sa_ns, *sa_name; /* a service account, or NULL */
     char user[512];
     const json_t *groups; /* strings */
+    bool bootstrap;       /* a bootstrap token */
     char label[600];      /* "service account NS/NAME", "bootstrap token ID" */
 };
 
@@ -590,7 +591,7 @@ static int decide(struct fbs_finding *f, const json_t *tbl, const struct ident *
             rc = fbs_error_set(FBS_ENOMEM, "out of memory");
         return rc;
     }
-    if (!id->sa_ns && !o->unknown && default_bootstrap(id)) {
+    if (id->bootstrap && !o->unknown && default_bootstrap(id)) {
         snprintf(ev, sizeof(ev),
                  "%s is in kubeadm's node bootstrap group only: it can request a node client "
                  "certificate and join a node to the cluster",
@@ -611,7 +612,7 @@ int fbs_k8s_join(struct fbs_cloud_set *s, struct fbs_finding *f)
     json_t *k = json_object_get(f->facts, "kubernetes"), *rbac = NULL, *groups = NULL;
     const json_t *tbl = s->k8s_rbac, *b, *sub;
     const char *sa = fbs_cloud_str(k, "service_account"), *ns = fbs_cloud_str(k, "namespace");
-    const char *tid = fbs_cloud_str(k, "token_id");
+    const char *tid = fbs_cloud_str(k, "token_id"), *user = fbs_cloud_str(k, "user");
     struct outcome o;
     struct ident id;
     size_t i, j;
@@ -619,7 +620,10 @@ int fbs_k8s_join(struct fbs_cloud_set *s, struct fbs_finding *f)
 
     memset(&o, 0, sizeof(o));
     memset(&id, 0, sizeof(id));
-    if (!k || (!(sa && ns) && !tid))
+    if (!k || (!(sa && ns) && !(user && json_is_array(json_object_get(k, "groups")))))
+        return 0;
+    /* system:masters is authorized before RBAC: no binding adds to it or takes from it. */
+    if (json_is_true(json_object_get(k, "system_masters")))
         return 0;
     rbac = json_array();
     if (sa && ns) {
@@ -630,8 +634,13 @@ int fbs_k8s_join(struct fbs_cloud_set *s, struct fbs_finding *f)
         groups = json_pack("[s, s+, s]", "system:serviceaccounts", "system:serviceaccounts:", ns,
                            "system:authenticated");
     } else {
-        snprintf(id.user, sizeof(id.user), "system:bootstrap:%s", tid);
-        snprintf(id.label, sizeof(id.label), "bootstrap token %s", tid);
+        /* A bootstrap token or a client certificate: the user and groups it authenticates as. */
+        snprintf(id.user, sizeof(id.user), "%s", user);
+        if (tid)
+            snprintf(id.label, sizeof(id.label), "bootstrap token %s", tid);
+        else
+            snprintf(id.label, sizeof(id.label), "user %s", user);
+        id.bootstrap = tid != NULL;
         groups = json_deep_copy(json_object_get(k, "groups"));
     }
     if (!rbac || !groups) {

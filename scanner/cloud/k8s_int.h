@@ -11,8 +11,9 @@
  *
  * A record is joined by fbs_k8s_join(): the identity it authenticates as (a service account
  * token: the user system:serviceaccount:NS:NAME in the groups system:serviceaccounts,
- * system:serviceaccounts:NS and system:authenticated; a bootstrap token: the user
- * system:bootstrap:ID in system:bootstrappers, its auth-extra-groups and system:authenticated)
+ * system:serviceaccounts:NS and system:authenticated; otherwise facts.kubernetes.user in
+ * facts.kubernetes.groups: a bootstrap token is system:bootstrap:ID in system:bootstrappers, its
+ * auth-extra-groups and system:authenticated; a client certificate its CN in its O values)
  * is matched against every binding's subjects, and each bound role's rules are evaluated.
  */
 #ifndef FBS_K8S_INT_H
@@ -38,5 +39,16 @@ int fbs_k8s_rbac_seen(struct fbs_cloud_set *s, const char *kind);
  * FBS_ENOMEM.
  */
 int fbs_k8s_join(struct fbs_cloud_set *s, struct fbs_finding *f);
+
+/*
+ * A kubernetes_client_certificate record from the first certificate of `pem` (len bytes): user
+ * = subject CN, groups = its O values; O=system:masters is high privilege (facts.kubernetes.
+ * system_masters). `kube_user` names the kubeconfig user (the resource), `cluster` the cluster
+ * (NULL: "cluster"). With masters_only, other certificates are skipped. 0, FBS_EPARSE (not a
+ * PEM certificate, with a message naming kube_user), FBS_ENOMEM.
+ */
+int fbs_k8s_add_client_cert(struct fbs_cloud_set *s, const unsigned char *pem, size_t len,
+                            const char *kube_user, const char *cluster, const char *origin,
+                            bool masters_only);
 
 #endif

@@ -8,6 +8,7 @@
  * The kubeconfig carries the caller's own credentials: the file's bytes and its parsed tree are
  * wiped too, and only the fields needed to connect are kept.
  */
+#include "k8s_int.h"
 #include "live_int.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
@@ -214,7 +215,8 @@ static int load_root(struct fbs_kubeconfig *k, const json_t *root, const char *p
     k->context = fbs_strdup(ctx_name);
     k->cluster_name = fbs_strdup(cname);
     k->server = fbs_strdup(server);
-    if (!k->context || !k->cluster_name || !k->server)
+    k->user = uname ? fbs_strdup(uname) : NULL;
+    if (!k->context || !k->cluster_name || !k->server || (uname && !k->user))
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     rc = decode_field(&k->ca_pem, &k->ca_pem_len, cluster, "certificate-authority-data", cname);
     if (rc == 0)
@@ -268,6 +270,7 @@ static void free_secret(void *p, size_t n)
 void fbs_kubeconfig_release(struct fbs_kubeconfig *k)
 {
     fbs_free(k->context);
+    fbs_free(k->user);
     fbs_free(k->cluster_name);
     fbs_free(k->server);
     fbs_free(k->ca_pem);
@@ -278,4 +281,22 @@ void fbs_kubeconfig_release(struct fbs_kubeconfig *k)
     fbs_free(k->cert_file);
     fbs_free(k->key_file);
     memset(k, 0, sizeof(*k));
+}
+
+int fbs_kubeconfig_add_masters(struct fbs_cloud_set *s, const struct fbs_kubeconfig *k)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    const unsigned char *pem = k->cert_pem;
+    size_t n = k->cert_pem_len;
+    int rc = 0;
+
+    if (!pem && k->cert_file) {
+        rc = fbs_cloud_read_file(&b, k->cert_file, 1 << 20);
+        pem = (const unsigned char *)b.ptr;
+        n = b.len;
+    }
+    if (rc == 0 && pem)
+        rc = fbs_k8s_add_client_cert(s, pem, n, k->user, s->k8s_cluster, NULL, true);
+    fbs_buf_release(&b);
+    return rc == FBS_ENOMEM ? rc : 0;
 }

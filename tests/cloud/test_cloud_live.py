@@ -29,7 +29,7 @@ BIN = None
 SECRETS = ["test-gcp-token-7f3a", "test-graph-token-51c2", "test-k8s-token-c0de",
            "test-vault-token-9e1d", "FAKE-K8S-TOKEN", "RkFLRS1LOFMtVE9LRU4t", "FAKE-APPLIED-TOKEN",
            "hvs.FAKEROOTTOKEN", "Xk~", "q8Q", "FAKEBOOTSECRET01", "RkFLRUJPT1RTRUNSRVQwMQ",
-           "FAKE-K8S-ESTATE-TOKEN"]
+           "FAKE-K8S-ESTATE-TOKEN", "FAKE-KUBECONFIG", "LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t"]
 
 
 def run(args, env_extra=None):
@@ -323,7 +323,7 @@ class TestLive(Base):
         self.assertIn("plain http is refused", self.diags(rep, "cloud_request")[0]["message"])
 
 
-def make_pki(tmp):
+def make_pki(tmp, cli_subject="/CN=fallback-auditor"):
     """A CA, a server certificate for 127.0.0.1 and a client certificate, with openssl."""
     def ossl(*args):
         subprocess.run(["openssl"] + list(args), cwd=tmp, check=True, capture_output=True)
@@ -336,9 +336,9 @@ def make_pki(tmp):
         ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
              "-nodes", "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2",
              "-subj", "/CN=" + ca)
-    for name, cn in (("srv", "127.0.0.1"), ("cli", "fallback-auditor")):
+    for name, subj in (("srv", "/CN=127.0.0.1"), ("cli", cli_subject)):
         ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn)
+             "-keyout", name + ".key", "-out", name + ".csr", "-subj", subj)
         ossl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
              "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext")
 
@@ -353,9 +353,9 @@ def make_pki(tmp):
 class TestKubernetesTLS(Base):
     """The kubeconfig's CA data verifies the server; its client certificate authenticates."""
 
-    def scan(self, ca_name):
+    def scan(self, ca_name, cli_subject="/CN=fallback-auditor"):
         with tempfile.TemporaryDirectory() as tmp:
-            b64 = make_pki(tmp)
+            b64 = make_pki(tmp, cli_subject)
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(os.path.join(tmp, "srv.pem"), os.path.join(tmp, "srv.key"))
             ctx.load_verify_locations(os.path.join(tmp, "ca.pem"))
@@ -387,6 +387,26 @@ class TestKubernetesTLS(Base):
                              "breakglass-admin-token")
         self.assertEqual(f["facts"]["privilege"], "high")
         self.assertNotIn(key, out + err)
+
+    def test_system_masters_certificate_reported(self):
+        """Scanning with a system:masters certificate reports that certificate itself."""
+        rc, out, err, log, key = self.scan("ca.pem", "/O=system:masters/CN=breakglass-admin")
+        rep = report(out)
+        self.assertEqual(self.diags(rep), [])
+        f = by_resource(rep, "k8s://tls-cluster/kubeconfig/users/cert")
+        self.assertEqual(f["credential"]["kind"], "kubernetes_client_certificate")
+        self.assertEqual(f["context"]["key"], "breakglass-admin")
+        self.assertEqual(f["facts"]["privilege"], "high")
+        self.assertIs(f["facts"]["kubernetes"]["system_masters"], True)
+        self.assertIsNotNone(f["credential"]["expires"])
+        self.assertTrue(any("only rotating the cluster CA or its expiry on "
+                            + f["credential"]["expires"][:10] in r for r in f["reasons"]),
+                        f["reasons"])
+        self.assertNotIn(key, out + err)
+        # An ordinary certificate is the caller's business: not reported.
+        rc, out, err, log, key = self.scan("ca.pem")
+        self.assertFalse([f for f in report(out)["findings"]
+                          if f["credential"]["kind"] == "kubernetes_client_certificate"])
 
     def test_wrong_ca_is_refused(self):
         rc, out, err, log, key = self.scan("other-ca.pem")
@@ -439,6 +459,23 @@ class TestInventory(Base):
         self.assertEqual({f["location"]["target"] for f in rep["findings"]} - listed, set())
         # Findings ids are unique within the report.
         self.assertEqual(len({f["id"] for f in rep["findings"]}), len(rep["findings"]))
+
+    def test_kubernetes_rbac_and_kubeconfig(self):
+        """RBAC exports decide the privilege of tokens and client certificates; a kubeconfig
+        export's keys and tokens never reach the report."""
+        rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "-q"] +
+                           self.files("k8s_rbac_secrets.json", "k8s_rbac_roles.json",
+                                      "k8s_rbac_clusterroles.json", "k8s_kubeconfig.json"))
+        self.assertEqual(rc, 1, err)
+        rep = report(out)
+        self.assertNoSecrets(out, err)
+        self.assertEqual(self.diags(rep), [])
+        k = by_resource(rep, "/namespaces/payments/secrets/vault-sync-token")
+        self.assertEqual(k["facts"]["privilege"], "high")
+        self.assertEqual(k["facts"]["kubernetes"]["rbac"][0]["scope"], "payments")
+        m = by_resource(rep, "k8s://prod/kubeconfig/users/breakglass-admin")
+        self.assertTrue(m["standing_access"])
+        self.assertTrue(any("system:masters group" in r for r in m["reasons"]), m["reasons"])
 
     def test_bad_files_reported_and_others_read(self):
         rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "--fail-on", "none"] +

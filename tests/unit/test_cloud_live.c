@@ -362,6 +362,7 @@ static void test_cloud_live__kubeconfig(void **state)
 
     assert_int_equal(fbs_kubeconfig_load(&k, path, NULL), 0);
     assert_string_equal(k.context, "prod");
+    assert_string_equal(k.user, "admin");
     assert_string_equal(k.cluster_name, "prod-cluster");
     assert_string_equal(k.server, "https://10.0.0.1:6443");
     assert_int_equal(k.ca_pem_len, 28);
@@ -370,6 +371,15 @@ static void test_cloud_live__kubeconfig(void **state)
     assert_memory_equal(k.key_pem, "key-bytes", 9);
     assert_null(k.token);
     assert_false(k.insecure_skip_tls_verify);
+    {
+        /* "cert" is no certificate: no record, and no error (the connection says it). */
+        struct inv_run r;
+
+        inv_begin(&r);
+        assert_int_equal(fbs_kubeconfig_add_masters(&r.set, &k), 0);
+        assert_int_equal(r.set.records.len, 0);
+        inv_end(&r);
+    }
     fbs_kubeconfig_release(&k);
 
     assert_int_equal(fbs_kubeconfig_load(&k, path, "lab"), 0);

@@ -299,6 +299,62 @@ static void test_inventory_k8s__bootstrap_edge_cases(void **state)
     inv_end(&r);
 }
 
+/* A kubeconfig export: each client certificate is a record; system:masters needs no RBAC. */
+static void test_inventory_k8s__kubeconfig_certificates(void **state)
+{
+    static const char *const files[] = {FIXTURE("k8s_kubeconfig.json"), RBAC_FILES, NULL};
+    struct inv_run r;
+    struct fbs_finding *f;
+
+    (void)state;
+    inv_load(&r, files);
+    assert_int_equal(inv_diags(&r, NULL, true), 0);
+    f = inv_find(&r, "k8s://prod/kubeconfig/users/breakglass-admin");
+    assert_string_equal(f->kind, "kubernetes_client_certificate");
+    assert_string_equal(f->secret, "5a17e0c0ffee01"); /* the serial number */
+    assert_string_equal(f->key, "breakglass-admin");
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_true(inv_evidence_has(f, "O=system:masters"));
+    assert_false(inv_evidence_has(f, "RoleBinding")); /* RBAC plays no part */
+    assert_true(
+        json_is_true(json_object_get(json_object_get(f->facts, "kubernetes"), "system_masters")));
+    assert_true(f->issued == inv_time("2024-03-01T00:00:00Z"));
+    assert_true(f->expires == inv_time("2034-03-01T00:00:00Z"));
+    /* Another certificate: its O is a group that RBAC binds. */
+    f = inv_find(&r, "k8s://prod/kubeconfig/users/ci-bot");
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_true(inv_evidence_has(f, "ClusterRoleBinding ci-deployers binds ClusterRole deployer "
+                                    "to group ci-deployers, cluster-wide"));
+    f = inv_find(&r, "k8s://prod/kubeconfig/users/auditor");
+    assert_int_equal(f->privilege, FBS_PRIV_NORMAL);
+    /* Three certificates, no record for the token user; keys and tokens never kept. */
+    assert_int_equal(r.set.records.len, 12 + 3);
+    inv_assert_absent(&r, "FAKE-KUBECONFIG");
+    inv_assert_absent(&r, "LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t");
+    inv_end(&r);
+}
+
+/* A kubeconfig exported without --raw, or with a certificate that is not one. */
+static void test_inventory_k8s__kubeconfig_bad_users(void **state)
+{
+    static const char doc[] =
+        "{\"kind\": \"Config\", \"apiVersion\": \"v1\", \"users\": ["
+        "  {\"name\": \"a\", \"user\": {\"client-certificate-data\": \"DATA+OMITTED\","
+        "   \"client-key-data\": \"DATA+OMITTED\"}},"
+        "  {\"name\": \"b\", \"user\": {\"client-certificate-data\": \"bm90IGEgY2VydA==\","
+        "   \"token\": \"SECRET-TOKEN-B\"}}]}";
+    struct inv_run r;
+
+    (void)state;
+    inv_begin(&r);
+    assert_int_equal(fbs_inventory_add_buffer(&r.set, "kc.json", doc, strlen(doc)), 0);
+    assert_int_equal(fbs_cloud_set_finish(&r.set), 0);
+    assert_int_equal(r.set.records.len, 0);
+    assert_int_equal(inv_diags(&r, "inventory_item", true), 2);
+    assert_non_null(strstr(inv_diag_message(&r, "inventory_item"), "kubectl config view --raw"));
+    inv_end(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +365,8 @@ int main(void)
         cmocka_unit_test(test_inventory_k8s__incomplete_rbac_stays_unknown),
         cmocka_unit_test(test_inventory_k8s__bootstrap_tokens),
         cmocka_unit_test(test_inventory_k8s__bootstrap_edge_cases),
+        cmocka_unit_test(test_inventory_k8s__kubeconfig_certificates),
+        cmocka_unit_test(test_inventory_k8s__kubeconfig_bad_users),
     };
 
     fbs_test_use_cmocka_alloc();
