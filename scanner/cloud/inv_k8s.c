@@ -427,7 +427,7 @@ static int add_item(struct fbs_cloud_set *s, json_t *item, const char *list_kind
         return add_secret(s, item, idx, origin);
     if (!strcmp(kind, "Role") || !strcmp(kind, "ClusterRole") || !strcmp(kind, "RoleBinding") ||
         !strcmp(kind, "ClusterRoleBinding"))
-        return fbs_k8s_rbac_add(s, item, kind, idx, origin);
+        return fbs_k8s_rbac_add(s, item, kind, list_kind != NULL, idx, origin);
     return 0;
 }
 

@@ -134,10 +134,10 @@ static int add_binding(struct fbs_cloud_set *s, const json_t *item, const char *
     return 0;
 }
 
-int fbs_k8s_rbac_add(struct fbs_cloud_set *s, const json_t *item, const char *kind, size_t idx,
-                     const char *origin)
+int fbs_k8s_rbac_add(struct fbs_cloud_set *s, const json_t *item, const char *kind, bool listed,
+                     size_t idx, const char *origin)
 {
-    int rc = fbs_k8s_rbac_seen(s, kind);
+    int rc = listed ? fbs_k8s_rbac_seen(s, kind) : 0;
 
     if (rc < 0)
         return rc;

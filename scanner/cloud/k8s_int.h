@@ -22,11 +22,13 @@
 #include "cloud_records.h"
 
 /*
- * File a Role, ClusterRole, RoleBinding or ClusterRoleBinding (`kind`) in the join table. A
- * binding without a roleRef is an item diagnostic. 0 or FBS_ENOMEM.
+ * File a Role, ClusterRole, RoleBinding or ClusterRoleBinding (`kind`) in the join table; `listed`:
+ * it came from a listing (a List), which then counts as a listing of that kind read (a single
+ * exported object says nothing about the others). A binding without a roleRef is an item
+ * diagnostic. 0 or FBS_ENOMEM.
  */
-int fbs_k8s_rbac_add(struct fbs_cloud_set *s, const json_t *item, const char *kind, size_t idx,
-                     const char *origin);
+int fbs_k8s_rbac_add(struct fbs_cloud_set *s, const json_t *item, const char *kind, bool listed,
+                     size_t idx, const char *origin);
 /* Note that an input listed objects of `kind` (a List's item kind), even none. */
 int fbs_k8s_rbac_seen(struct fbs_cloud_set *s, const char *kind);
 

@@ -355,6 +355,48 @@ static void test_inventory_k8s__kubeconfig_bad_users(void **state)
     inv_end(&r);
 }
 
+/* Single exported objects say nothing about the objects not exported. */
+static void test_inventory_k8s__single_objects(void **state)
+{
+    static const char *const docs[] = {
+        "{\"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"ClusterRole\","
+        " \"metadata\": {\"name\": \"reader\"}, \"rules\": [{\"apiGroups\": [\"\"],"
+        " \"resources\": [\"pods\"], \"verbs\": [\"get\"]}]}",
+        "{\"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"ClusterRoleBinding\","
+        " \"metadata\": {\"name\": \"b1\"}, \"roleRef\": {\"kind\": \"ClusterRole\", \"name\":"
+        " \"cluster-admin\"}, \"subjects\": [{\"kind\": \"ServiceAccount\", \"name\": \"a\","
+        " \"namespace\": \"x\"}]}",
+        "{\"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"RoleBinding\","
+        " \"metadata\": {\"name\": \"b2\", \"namespace\": \"x\"}, \"roleRef\": {\"kind\":"
+        " \"ClusterRole\", \"name\": \"reader\"}, \"subjects\": [{\"kind\": \"ServiceAccount\","
+        " \"name\": \"b\"}]}",
+        "{\"kind\": \"SecretList\", \"apiVersion\": \"v1\", \"items\": ["
+        "  {\"metadata\": {\"name\": \"ta\", \"namespace\": \"x\", \"annotations\":"
+        "    {\"kubernetes.io/service-account.name\": \"a\"}},"
+        "   \"type\": \"kubernetes.io/service-account-token\"},"
+        "  {\"metadata\": {\"name\": \"tb\", \"namespace\": \"x\", \"annotations\":"
+        "    {\"kubernetes.io/service-account.name\": \"b\"}},"
+        "   \"type\": \"kubernetes.io/service-account-token\"}]}",
+    };
+    struct inv_run r;
+    struct fbs_finding *f;
+    size_t i;
+
+    (void)state;
+    inv_begin(&r);
+    for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+        assert_int_equal(fbs_inventory_add_buffer(&r.set, "o.json", docs[i], strlen(docs[i])), 0);
+    assert_int_equal(fbs_cloud_set_finish(&r.set), 0);
+    /* cluster-admin was not exported, yet it exists: its default rules decide. */
+    f = inv_find(&r, "k8s://cluster/namespaces/x/secrets/ta");
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_true(inv_evidence_has(f, "every verb on every resource (the default role's rules)"));
+    /* Read-only, but other bindings may exist: unknown, not normal. */
+    f = inv_find(&r, "k8s://cluster/namespaces/x/secrets/tb");
+    assert_int_equal(f->privilege, FBS_PRIV_UNKNOWN);
+    inv_end(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_inventory_k8s__bootstrap_edge_cases),
         cmocka_unit_test(test_inventory_k8s__kubeconfig_certificates),
         cmocka_unit_test(test_inventory_k8s__kubeconfig_bad_users),
+        cmocka_unit_test(test_inventory_k8s__single_objects),
     };
 
     fbs_test_use_cmocka_alloc();
