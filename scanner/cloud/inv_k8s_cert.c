@@ -55,9 +55,10 @@ static int asn1_time(fbs_time_t *out, const ASN1_TIME *t)
 /* Every value of `nid` in `name` appended to `out` (strings). 0 or -1 (ENOMEM). */
 static int name_values(json_t *out, const X509_NAME *name, int nid)
 {
-    int i = -1;
+    int i;
 
-    while ((i = X509_NAME_get_index_by_NID(name, nid, i)) >= 0) {
+    for (i = X509_NAME_get_index_by_NID(name, nid, -1); i >= 0;
+         i = X509_NAME_get_index_by_NID(name, nid, i)) {
         const ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
         unsigned char *u = NULL;
         int n = ASN1_STRING_to_UTF8(&u, s);

@@ -249,8 +249,14 @@ static bool rule_grants(const json_t *rule, const struct path *p)
 /* Append `what` to a ", "-joined list unless it is there. */
 static int list_add(struct fbs_buf *b, const char *what)
 {
-    if (b->len && strstr(b->ptr, what))
-        return 0;
+    const size_t n = strlen(what);
+    const char *p;
+
+    /* Already there as a whole entry (between the start or ", " and the end or ", "). */
+    for (p = b->len ? strstr(b->ptr, what) : NULL; p; p = strstr(p + 1, what))
+        if ((p == b->ptr || (p - b->ptr >= 2 && p[-2] == ',' && p[-1] == ' ')) &&
+            (p[n] == '\0' || (p[n] == ',' && p[n + 1] == ' ')))
+            return 0;
     if (fbs_buf_printf(b, "%s%s", b->len ? ", " : "", what) < 0)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     return 0;
@@ -272,8 +278,11 @@ static int evaluate(struct fbs_buf *out, const json_t *rules)
             continue;
         }
         for (k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
-            if (rule_grants(rule, &paths[k]) && (rc = list_add(out, paths[k].what)) < 0)
-                return rc;
+            if (rule_grants(rule, &paths[k])) {
+                rc = list_add(out, paths[k].what);
+                if (rc < 0)
+                    return rc;
+            }
     }
     return 0;
 }
@@ -317,13 +326,14 @@ static const struct {
      "[{\"apiGroups\": [\"\"], \"resources\": [\"nodes\"], \"verbs\": [\"get\"]}]"},
 };
 
-static json_t *builtin_rules(const char *name)
+/* The documented rules of default role `name` (JSON text), or NULL when it is none of them. */
+static const char *builtin_rules(const char *name)
 {
     size_t i;
 
     for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
         if (!strcmp(builtins[i].name, name))
-            return json_loads(builtins[i].rules, 0, NULL);
+            return builtins[i].rules;
     return NULL;
 }
 
@@ -488,7 +498,8 @@ static int judge_binding(struct fbs_finding *f, const json_t *tbl, const json_t 
     } else if (json_is_true(json_object_get(read, rkind))) {
         rules = json_array(); /* listed, and not there: the binding grants nothing */
         rules_from = "missing";
-    } else if (!role_ns && (rules = builtin_rules(rname)) != NULL) {
+    } else if (!role_ns && builtin_rules(rname)) {
+        rules = json_loads(builtin_rules(rname), 0, NULL);
         rules_from = "default";
     }
     if (!rules && (role || !strcmp(rules_from, "missing") || !strcmp(rules_from, "default"))) {
