@@ -175,6 +175,22 @@ static json_t *bootstrap_groups(const char *extra)
     return g;
 }
 
+/* Whether every extra group starts with system:bootstrappers: (else the token is refused). */
+static bool extra_groups_ok(const json_t *groups)
+{
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(groups, i, v)
+    {
+        const char *g = json_string_value(v);
+
+        if (i >= 2 && (!g || strncmp(g, "system:bootstrappers:", 21) || !g[21]))
+            return false;
+    }
+    return true;
+}
+
 /* Whether a token id is what the authenticator accepts: [a-z0-9]{6}. */
 static bool token_id_ok(const char *id)
 {
@@ -226,6 +242,9 @@ static int add_bootstrap(struct fbs_cloud_set *s, json_t *item, size_t idx, cons
         rc = fbs_error_set(FBS_ENOMEM, "out of memory");
         goto fail;
     }
+    if (!why_not && !extra_groups_ok(groups))
+        why_not = "an auth-extra-groups entry does not start with system:bootstrappers:: the "
+                  "authenticator refuses the token";
     memset(&spec, 0, sizeof(spec));
     spec.source = FBS_SOURCE_KUBERNETES;
     spec.kind = "kubernetes_bootstrap_token";

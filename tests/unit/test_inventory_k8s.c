@@ -277,8 +277,13 @@ static void test_inventory_k8s__bootstrap_edge_cases(void **state)
         "   \"type\": \"bootstrap.kubernetes.io/token\", \"data\": {\"token-id\": \"!!!\"}},"
         "  {\"metadata\": {\"name\": \"bootstrap-token-cccccc\", \"namespace\": \"kube-system\"},"
         "   \"type\": \"bootstrap.kubernetes.io/token\", \"stringData\": {\"token-id\": \"cccccc\","
-        "   \"usage-bootstrap-authentication\": \"true\", \"expiration\": \"soon\"}}]}";
+        "   \"usage-bootstrap-authentication\": \"true\", \"expiration\": \"soon\"}},"
+        "  {\"metadata\": {\"name\": \"bootstrap-token-dddddd\", \"namespace\": \"kube-system\"},"
+        "   \"type\": \"bootstrap.kubernetes.io/token\", \"stringData\": {\"token-id\": \"dddddd\","
+        "   \"usage-bootstrap-authentication\": \"true\", \"auth-extra-groups\":"
+        "   \"system:bootstrappers:ok, system:masters\"}}]}";
     struct inv_run r;
+    struct fbs_finding *f;
     json_t *d = json_loads(doc, 0, NULL);
 
     (void)state;
@@ -287,8 +292,12 @@ static void test_inventory_k8s__bootstrap_edge_cases(void **state)
     assert_int_equal(fbs_k8s_add_objects(&r.set, d, "s.json"), 0);
     json_decref(d);
     assert_int_equal(fbs_cloud_set_finish(&r.set), 0);
-    assert_int_equal(r.set.records.len, 2);
+    assert_int_equal(r.set.records.len, 3);
     assert_int_equal(inv_diags(&r, "inventory_item", true), 2); /* no token-id; bad expiration */
+    /* A group outside system:bootstrappers: makes the authenticator refuse the token. */
+    f = inv_find(&r, "k8s://cluster/namespaces/kube-system/secrets/bootstrap-token-dddddd");
+    assert_int_equal(f->active, 0);
+    assert_non_null(strstr(inv_fact(f, "kubernetes", "cannot_authenticate"), "auth-extra-groups"));
     assert_int_equal(inv_find(&r, "k8s://cluster/namespaces/default/secrets/"
                                   "bootstrap-token-aaaaaa")
                          ->active,
