@@ -520,6 +520,26 @@ static void judge_limits(struct verdict *v)
     }
 }
 
+/*
+ * A Kubernetes client certificate in the system:masters group (facts.kubernetes.system_masters):
+ * the API server lets that group do everything before RBAC is consulted, and it has no
+ * certificate revocation, so only the certificate's expiry or a new cluster CA ends it.
+ */
+static void judge_system_masters(struct verdict *v)
+{
+    const json_t *k = json_object_get(v->f->facts, "kubernetes");
+    char d[FBS_TIME_ISO_LEN];
+
+    if (!json_is_true(json_object_get(k, "system_masters")))
+        return;
+    if (v->f->has_expires)
+        day(d, v->f->expires);
+    REASON(v,
+           "client certificate in the system:masters group: cluster-admin that no RBAC binding "
+           "grants or can revoke; only rotating the cluster CA or its expiry%s%s ends it",
+           v->f->has_expires ? " on " : "", v->f->has_expires ? d : "");
+}
+
 /* Why a live fallback credential is not standing access. */
 static const char *not_standing_why(const struct verdict *v)
 {
@@ -626,6 +646,7 @@ static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
         judge_live(&v);
         judge_exposed(&v);
         judge_limits(&v);
+        judge_system_masters(&v);
         f->standing = 0;
         judge_verified(&v, false);
         return v.rc;
@@ -633,6 +654,7 @@ static int verdict(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
     judge_live(&v);
     judge_exposed(&v);
     judge_limits(&v);
+    judge_system_masters(&v);
     if (v.live) {
         judge_age(&v);
         judge_interactive(&v);

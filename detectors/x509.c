@@ -804,8 +804,18 @@ static int cert_privilege(struct fbs_finding *f, const json_t *cert)
     const char *o = json_string_value(json_object_get(cert, "subject_o"));
     int rc = 0;
 
-    if (o && has_value(o, "system:masters"))
+    if (o && has_value(o, "system:masters")) {
+        json_t *k = json_object_get(f->facts, "kubernetes");
+
+        /* The API server grants this group everything before RBAC is consulted. */
         rc = fbs_x509_raise_privilege(f, "Kubernetes cluster-admin (O=system:masters)");
+        if (rc == 0 && !json_is_object(k)) {
+            k = json_object();
+            rc = jset(f->facts, "kubernetes", k);
+        }
+        if (rc == 0)
+            rc = jset(k, "system_masters", json_true());
+    }
     if (rc == 0 && json_is_true(json_object_get(cert, "ca")) && usage_has(cert, "keyCertSign"))
         rc = fbs_x509_raise_privilege(f, "certificate authority key (CA:TRUE, keyCertSign)");
     return rc;

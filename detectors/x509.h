@@ -85,8 +85,8 @@ int fbs_x509_summary(json_t **out, X509 *x);
  * Make certificate summary `cert` the finding's certificate: facts.certificate (a copy); the
  * issue and expiry dates from not_before/not_after (unless the finding has its own), with
  * facts.issued_from/expires_from "certificate"; privilege raised to HIGH for a Kubernetes
- * system:masters subject or a CA that signs certificates, with facts.privilege_evidence; and
- * subject CN and O appended to f->names so that fallback vocabulary in them counts.
+ * system:masters subject (also facts.kubernetes.system_masters = true) or a CA that signs
+ * certificates, with facts.privilege_evidence; and subject CN and O appended to f->names so that fallback vocabulary in them counts.
  * 0 or FBS_ENOMEM.
  */
 int fbs_x509_apply_cert(struct fbs_finding *f, const json_t *cert);

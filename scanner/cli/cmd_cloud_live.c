@@ -471,6 +471,8 @@ static int run(struct live_args *a)
     case P_KUBERNETES:
         set.k8s_cluster = a->cluster ? a->cluster : kc.cluster_name;
         rc = fbs_live_kubernetes(&set, fx, base);
+        if (rc == 0)
+            rc = fbs_kubeconfig_add_masters(&set, &kc);
         break;
     case P_VAULT:
     default:

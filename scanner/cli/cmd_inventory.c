@@ -74,14 +74,16 @@ const struct fbs_help fbs_help_inventory = {
              "    ARM roleAssignments, roleDefinitions)\n"
              "  - Graph directory role assignments (az rest --url GRAPH/v1.0/roleManagement/\n"
              "    directory/roleAssignments?$expand=roleDefinition)\n"
-             "  - kubectl get secrets -A -o json / kubectl get clusterrolebindings -o json\n"
+             "  - kubectl get secrets -A -o json (service account and bootstrap tokens)\n"
+             "  - kubectl get roles,rolebindings -A -o json / kubectl get\n"
+             "    clusterroles,clusterrolebindings -o json\n"
              "  - vault token lookup [-accessor A] -format=json (one or many)\n"
              "A file may hold several JSON documents (JSON Lines, or outputs concatenated).\n"
              "Files given together are joined: GCP keys get their account's roles and names from\n"
              "IAM policies and an accounts list; Azure client secrets and certificates get\n"
-             "their service principal's roles; Kubernetes tokens get cluster-admin privilege\n"
-             "from the ClusterRoleBindings. A file that cannot be read is reported and the others\n"
-             "are still analysed (exit status 3).",
+             "their service principal's roles; Kubernetes tokens get their privilege from the\n"
+             "rules of the roles bound to them. A file that cannot be read is reported and the\n"
+             "others are still analysed (exit status 3).",
     .sections = inventory_sections,
     .examples = inventory_examples,
     .files = "files",

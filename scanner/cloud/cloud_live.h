@@ -51,8 +51,10 @@ int fbs_live_azure_rbac(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *f
                         const char *arm_url);
 
 /*
- * Kubernetes: GET {server}/api/v1/secrets?fieldSelector=type=kubernetes.io/service-account-token
- * and /apis/rbac.authorization.k8s.io/v1/clusterrolebindings (`continue` paging).
+ * Kubernetes: GET {server}/api/v1/secrets?fieldSelector=type=kubernetes.io/service-account-token,
+ * /api/v1/namespaces/kube-system/secrets?fieldSelector=type=bootstrap.kubernetes.io/token, and
+ * the rbac.authorization.k8s.io/v1 lists clusterrolebindings, rolebindings, clusterroles and roles
+ * (`continue` paging). A failed listing is a diagnostic; the others are still read.
  */
 int fbs_live_kubernetes(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *fx,
                         const char *server);
@@ -65,6 +67,7 @@ int fbs_live_vault(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *fx, co
 /* What a kubeconfig context says about reaching its cluster. Secrets are wiped on release. */
 struct fbs_kubeconfig {
     char *context;         /* the context used */
+    char *user;            /* the context's user (NULL: none) */
     char *cluster_name;    /* the cluster's name in the kubeconfig (used in k8s:// resources) */
     char *server;          /* https://host:port */
     unsigned char *ca_pem; /* certificate-authority-data, decoded */
@@ -84,6 +87,14 @@ struct fbs_kubeconfig {
  * FBS_ENOMEM. Messages never quote a credential.
  */
 int fbs_kubeconfig_load(struct fbs_kubeconfig *out, const char *path, const char *context);
+
+/*
+ * When the kubeconfig's client certificate (data or file) is in the system:masters group, add a
+ * kubernetes_client_certificate record for it (the caller scans with cluster-admin that RBAC
+ * cannot revoke: docs/cloud.md). Uses s->k8s_cluster. 0 (also when there is no certificate, or
+ * it cannot be read: the connection reports that) or FBS_ENOMEM.
+ */
+int fbs_kubeconfig_add_masters(struct fbs_cloud_set *s, const struct fbs_kubeconfig *k);
 void fbs_kubeconfig_release(struct fbs_kubeconfig *k);
 
 #endif

@@ -3,6 +3,7 @@
  * all inputs are in (see cloud_records.h).
  */
 #include "cloud_records.h"
+#include "k8s_int.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
@@ -26,13 +27,13 @@ int fbs_cloud_set_init(struct fbs_cloud_set *s, struct fbs_diags *diags)
     s->diags = diags;
     s->gcp_accounts = json_object();
     s->gcp_roles = json_object();
-    s->k8s_admins = json_object();
+    s->k8s_rbac = json_object();
     s->gcp_grants = json_object();
     s->gcp_ancestry = json_object();
     s->azure_assignments = json_object();
     s->azure_role_defs = json_object();
     s->azure_sps = json_object();
-    if (!s->gcp_accounts || !s->gcp_roles || !s->k8s_admins || !s->gcp_grants || !s->gcp_ancestry ||
+    if (!s->gcp_accounts || !s->gcp_roles || !s->k8s_rbac || !s->gcp_grants || !s->gcp_ancestry ||
         !s->azure_assignments || !s->azure_role_defs || !s->azure_sps) {
         fbs_cloud_set_release(s);
         return fbs_error_set(FBS_ENOMEM, "out of memory");
@@ -45,8 +46,8 @@ void fbs_cloud_set_release(struct fbs_cloud_set *s)
     fbs_vec_release(&s->records, fbs_finding_free_v);
     json_decref(s->gcp_accounts);
     json_decref(s->gcp_roles);
-    json_decref(s->k8s_admins);
-    s->gcp_accounts = s->gcp_roles = s->k8s_admins = NULL;
+    json_decref(s->k8s_rbac);
+    s->gcp_accounts = s->gcp_roles = s->k8s_rbac = NULL;
     json_decref(s->gcp_grants);
     json_decref(s->gcp_ancestry);
     json_decref(s->azure_assignments);
@@ -375,40 +376,6 @@ static int join_gcp(struct fbs_cloud_set *s, struct fbs_finding *f)
     return 0;
 }
 
-static int k8s_evidence(struct fbs_finding *f, const json_t *list)
-{
-    size_t i;
-    int rc;
-
-    for (i = 0; i < json_array_size(list); i++) {
-        rc = fbs_cloud_record_privilege(f, FBS_PRIV_HIGH,
-                                        json_string_value(json_array_get(list, i)));
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
-
-static int join_k8s(struct fbs_cloud_set *s, struct fbs_finding *f)
-{
-    const json_t *k = json_object_get(f->facts, "kubernetes");
-    const char *ns = fbs_cloud_str(k, "namespace"), *sa = fbs_cloud_str(k, "service_account");
-    char key[512];
-    int rc;
-
-    if (!ns || !sa)
-        return 0;
-    snprintf(key, sizeof(key), "%s/%s", ns, sa);
-    rc = k8s_evidence(f, json_object_get(s->k8s_admins, key));
-    if (rc == 0) {
-        snprintf(key, sizeof(key), "%s/", ns);
-        rc = k8s_evidence(f, json_object_get(s->k8s_admins, key));
-    }
-    if (rc == 0)
-        rc = k8s_evidence(f, json_object_get(s->k8s_admins, ""));
-    return rc;
-}
-
 int fbs_cloud_set_finish(struct fbs_cloud_set *s)
 {
     size_t i;
@@ -420,7 +387,7 @@ int fbs_cloud_set_finish(struct fbs_cloud_set *s)
         if (f->source == FBS_SOURCE_GCP)
             rc = join_gcp(s, f);
         else if (f->source == FBS_SOURCE_KUBERNETES)
-            rc = join_k8s(s, f);
+            rc = fbs_k8s_join(s, f);
         else if (f->source == FBS_SOURCE_AZURE)
             rc = fbs_azure_join(s, f);
     }

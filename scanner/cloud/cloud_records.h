@@ -17,13 +17,14 @@
  *               a project IAM policy (getIamPolicy)
  *   Azure       Microsoft Graph application and servicePrincipal objects with their
  *               passwordCredentials and keyCredentials, or a bare credential list
- *   Kubernetes  Secret objects of type kubernetes.io/service-account-token, ClusterRoleBindings
+ *   Kubernetes  Secrets (service account and bootstrap tokens), Roles, ClusterRoles,
+ *               RoleBindings, ClusterRoleBindings
  *   Vault       token lookup data (lookup, lookup-self, lookup-accessor)
  *
  * Some facts about a record come from another input: a service account's display name and roles
- * (GCP), the cluster-admin bindings of a service account (Kubernetes). Builders file those in the
- * set's join tables, and fbs_cloud_set_finish() applies them to every record once all inputs are
- * in, so the order of the inputs does not matter.
+ * (GCP), the RBAC roles and bindings of a service account or bootstrap token (Kubernetes).
+ * Builders file those in the set's join tables, and fbs_cloud_set_finish() applies them to every
+ * record once all inputs are in, so the order of the inputs does not matter.
  *
  * Secrets in inputs: builders never copy a token (Vault `id`), a secret's `data`, a password
  * credential's `secretText` or the first characters of it (`hint`); fbs_cloud_json_wipe()
@@ -54,7 +55,7 @@ struct fbs_cloud_set {
     /* Join tables (objects), filled by the builders, applied by fbs_cloud_set_finish(). */
     json_t *gcp_accounts; /* email -> {"names": "...", "disabled": bool} */
     json_t *gcp_roles;    /* email -> ["roles/...", ...] */
-    json_t *k8s_admins;   /* "ns/name"; "ns/" (a namespace); "" (all) -> ["evidence"] */
+    json_t *k8s_rbac;     /* RBAC roles and bindings (k8s_int.h) */
     /* GCP roles granted on a project's ancestors (inv_gcp.c), and the ancestors themselves. */
     json_t *gcp_grants;   /* email -> [{"role", "on": "folders/F", "conditional": bool}] */
     json_t *gcp_ancestry; /* project id -> ["folders/F", "organizations/O"] (nearest first) */
@@ -155,9 +156,12 @@ int fbs_azure_note_sp(struct fbs_cloud_set *s, const char *app_id, const char *s
 int fbs_azure_join(struct fbs_cloud_set *s, struct fbs_finding *f);
 
 /*
- * Kubernetes: a List (or SecretList, ClusterRoleBindingList) or a single object. Secrets of type
- * kubernetes.io/service-account-token become kubernetes_service_account_token records;
- * ClusterRoleBindings to cluster-admin (or admin) fill the join table. Other kinds are skipped.
+ * Kubernetes: a List (or SecretList, RoleList, ClusterRoleBindingList ...) or a single object.
+ * Secrets of type kubernetes.io/service-account-token become kubernetes_service_account_token
+ * records, kube-system Secrets of type bootstrap.kubernetes.io/token kubernetes_bootstrap_token
+ * records (identifier: the token id, never the secret); Roles, ClusterRoles, RoleBindings and
+ * ClusterRoleBindings fill the join table, whose rules decide the records' privilege. Other kinds
+ * are skipped.
  * The secrets' data are wiped in `doc` (hence not const).
  */
 int fbs_k8s_add_objects(struct fbs_cloud_set *s, json_t *doc, const char *origin);

@@ -154,7 +154,7 @@ static const char *not_an_inventory(const json_t *doc)
                "'fallback-scan files'";
     if (fbs_cloud_str(doc, "kind") && fbs_cloud_str(doc, "apiVersion"))
         return "a Kubernetes object of a kind the inventory does not read (it reads Secrets "
-               "and ClusterRoleBindings)";
+               "and RBAC Roles, ClusterRoles and their bindings)";
     return NULL;
 }
 

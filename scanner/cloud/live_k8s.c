@@ -1,12 +1,14 @@
 /*
- * live_k8s.c - the Kubernetes collector (legacy service account token Secrets and the
- * ClusterRoleBindings that make their accounts administrators) and the kubeconfig loader that
- * says how to reach a cluster (see cloud_live.h).
+ * live_k8s.c - the Kubernetes collector (legacy service account token Secrets, kube-system
+ * bootstrap token Secrets, and the RBAC Roles, ClusterRoles, RoleBindings and ClusterRoleBindings
+ * whose rules decide what their identities may do) and the kubeconfig loader that says how to
+ * reach a cluster (see cloud_live.h).
  *
- * The Secret listing carries every token in the cluster: its pages are wiped, raw and parsed.
+ * The Secret listings carry tokens: their pages are wiped, raw and parsed.
  * The kubeconfig carries the caller's own credentials: the file's bytes and its parsed tree are
  * wiped too, and only the fields needed to connect are kept.
  */
+#include "k8s_int.h"
 #include "live_int.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
@@ -24,29 +26,37 @@ static int on_page(struct fbs_cloud_set *s, json_t *page, void *payload)
     return fbs_k8s_add_objects(s, page, NULL);
 }
 
+/* The listings, in order: the path after the server, and whether its pages hold secrets. */
+static const struct {
+    const char *path;
+    bool wipe;
+} k8s_lists[] = {
+    {"/api/v1/secrets?fieldSelector=type%3Dkubernetes.io%2Fservice-account-token&limit=500", true},
+    {"/api/v1/namespaces/kube-system/secrets?fieldSelector=type%3Dbootstrap.kubernetes.io%2Ftoken"
+     "&limit=500",
+     true},
+    {"/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?limit=500", false},
+    {"/apis/rbac.authorization.k8s.io/v1/rolebindings?limit=500", false},
+    {"/apis/rbac.authorization.k8s.io/v1/clusterroles?limit=500", false},
+    {"/apis/rbac.authorization.k8s.io/v1/roles?limit=500", false},
+};
+
 int fbs_live_kubernetes(struct fbs_cloud_set *s, const struct fbs_cloud_fetch *fx,
                         const char *server_url)
 {
     char *server = fbs_url_trim(server_url);
     struct fbs_buf url = FBS_BUF_INIT;
-    int rc;
+    size_t i;
+    int rc = server ? 0 : fbs_error_set(FBS_ENOMEM, "out of memory");
 
-    if (!server || fbs_buf_printf(&url,
-                                  "%s/api/v1/secrets?fieldSelector=type%%3D"
-                                  "kubernetes.io%%2Fservice-account-token&limit=500",
-                                  server) < 0) {
-        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
-        goto done;
+    for (i = 0; rc == 0 && i < sizeof(k8s_lists) / sizeof(k8s_lists[0]); i++) {
+        fbs_buf_truncate(&url, 0);
+        if (fbs_buf_printf(&url, "%s%s", server, k8s_lists[i].path) < 0)
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        else
+            rc = fbs_live_list(s, fx, "kubernetes", url.ptr, fbs_live_next_k8s, on_page, NULL,
+                               k8s_lists[i].wipe);
     }
-    rc = fbs_live_list(s, fx, "kubernetes", url.ptr, fbs_live_next_k8s, on_page, NULL, true);
-    fbs_buf_truncate(&url, 0);
-    if (rc == 0 &&
-        fbs_buf_printf(&url, "%s/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?limit=500",
-                       server) < 0)
-        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = fbs_live_list(s, fx, "kubernetes", url.ptr, fbs_live_next_k8s, on_page, NULL, false);
-done:
     fbs_buf_release(&url);
     fbs_free(server);
     return rc;
@@ -205,7 +215,8 @@ static int load_root(struct fbs_kubeconfig *k, const json_t *root, const char *p
     k->context = fbs_strdup(ctx_name);
     k->cluster_name = fbs_strdup(cname);
     k->server = fbs_strdup(server);
-    if (!k->context || !k->cluster_name || !k->server)
+    k->user = uname ? fbs_strdup(uname) : NULL;
+    if (!k->context || !k->cluster_name || !k->server || (uname && !k->user))
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     rc = decode_field(&k->ca_pem, &k->ca_pem_len, cluster, "certificate-authority-data", cname);
     if (rc == 0)
@@ -259,6 +270,7 @@ static void free_secret(void *p, size_t n)
 void fbs_kubeconfig_release(struct fbs_kubeconfig *k)
 {
     fbs_free(k->context);
+    fbs_free(k->user);
     fbs_free(k->cluster_name);
     fbs_free(k->server);
     fbs_free(k->ca_pem);
@@ -269,4 +281,22 @@ void fbs_kubeconfig_release(struct fbs_kubeconfig *k)
     fbs_free(k->cert_file);
     fbs_free(k->key_file);
     memset(k, 0, sizeof(*k));
+}
+
+int fbs_kubeconfig_add_masters(struct fbs_cloud_set *s, const struct fbs_kubeconfig *k)
+{
+    struct fbs_buf b = FBS_BUF_INIT;
+    const unsigned char *pem = k->cert_pem;
+    size_t n = k->cert_pem_len;
+    int rc = 0;
+
+    if (!pem && k->cert_file) {
+        rc = fbs_cloud_read_file(&b, k->cert_file, 1 << 20);
+        pem = (const unsigned char *)b.ptr;
+        n = b.len;
+    }
+    if (rc == 0 && pem)
+        rc = fbs_k8s_add_client_cert(s, pem, n, k->user, s->k8s_cluster, NULL, true);
+    fbs_buf_release(&b);
+    return rc == FBS_ENOMEM ? rc : 0;
 }

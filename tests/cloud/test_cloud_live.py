@@ -29,7 +29,8 @@ BIN = None
 SECRETS = ["test-gcp-token-7f3a", "test-graph-token-51c2", "test-arm-token-2b9e",
            "test-k8s-token-c0de",
            "test-vault-token-9e1d", "FAKE-K8S-TOKEN", "RkFLRS1LOFMtVE9LRU4t", "FAKE-APPLIED-TOKEN",
-           "hvs.FAKEROOTTOKEN", "Xk~", "q8Q"]
+           "hvs.FAKEROOTTOKEN", "Xk~", "q8Q", "FAKEBOOTSECRET01", "RkFLRUJPT1RTRUNSRVQwMQ",
+           "FAKE-K8S-ESTATE-TOKEN", "FAKE-KUBECONFIG", "LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t"]
 
 
 def run(args, env_extra=None):
@@ -338,9 +339,14 @@ class TestLive(Base):
         self.assertEqual(rc, 1, err)
         rep = report(out)
         self.assertNoSecrets(out, err)
+        rbac = "/apis/rbac.authorization.k8s.io/v1/"
         self.assertEqual([r["path"] for r in log],
                          ["/api/v1/secrets", "/api/v1/secrets",
-                          "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"])
+                          "/api/v1/namespaces/kube-system/secrets",
+                          rbac + "clusterrolebindings", rbac + "rolebindings",
+                          rbac + "rolebindings", rbac + "clusterroles", rbac + "roles"])
+        self.assertEqual(log[2]["query"]["fieldSelector"], "type=bootstrap.kubernetes.io/token")
+        self.assertEqual(log[5]["query"]["continue"], "rb-page-2")
         self.assertEqual(log[0]["query"]["fieldSelector"],
                          "type=kubernetes.io/service-account-token")
         self.assertEqual(self.diags(rep), [])
@@ -352,8 +358,21 @@ class TestLive(Base):
         self.assertIsNone(f["credential"]["expires"])
         self.assertTrue(f["standing_access"])
         self.assertTrue(any("cluster-admin" in e for e in f["facts"]["privilege_evidence"]))
+        # Read-only ClusterRole and Role (the RoleBinding was on the second page): normal.
         prom = by_resource(rep, "/namespaces/monitoring/secrets/prometheus-token-x7k2p")
-        self.assertEqual(prom["facts"]["privilege"], "unknown")
+        self.assertEqual(prom["facts"]["privilege"], "normal")
+        self.assertEqual(prom["facts"]["privilege_from"], "policy_evaluation")
+        self.assertEqual({(e["binding_kind"], e["role"], e["privilege"])
+                          for e in prom["facts"]["kubernetes"]["rbac"]},
+                         {("ClusterRoleBinding", "prometheus", "normal"),
+                          ("RoleBinding", "config-reader", "normal")})
+        # The bootstrap token: its id is the identifier, its secret is nowhere (assertNoSecrets).
+        boot = by_resource(rep, "/namespaces/kube-system/secrets/bootstrap-token-k8stst")
+        self.assertEqual(boot["credential"]["kind"], "kubernetes_bootstrap_token")
+        self.assertEqual(boot["context"]["key"], "system:bootstrap:k8stst")
+        self.assertIsNone(boot["credential"]["expires"])
+        self.assertEqual(boot["facts"]["privilege"], "normal")
+        self.assertTrue(boot["standing_access"])  # a join token that never expires
 
     def test_kubernetes_config_errors(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -421,7 +440,7 @@ class TestLive(Base):
         self.assertIn("plain http is refused", self.diags(rep, "cloud_request")[0]["message"])
 
 
-def make_pki(tmp):
+def make_pki(tmp, cli_subject="/CN=fallback-auditor"):
     """A CA, a server certificate for 127.0.0.1 and a client certificate, with openssl."""
     def ossl(*args):
         subprocess.run(["openssl"] + list(args), cwd=tmp, check=True, capture_output=True)
@@ -434,9 +453,9 @@ def make_pki(tmp):
         ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
              "-nodes", "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2",
              "-subj", "/CN=" + ca)
-    for name, cn in (("srv", "127.0.0.1"), ("cli", "fallback-auditor")):
+    for name, subj in (("srv", "/CN=127.0.0.1"), ("cli", cli_subject)):
         ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn)
+             "-keyout", name + ".key", "-out", name + ".csr", "-subj", subj)
         ossl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
              "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext")
 
@@ -451,9 +470,9 @@ def make_pki(tmp):
 class TestKubernetesTLS(Base):
     """The kubeconfig's CA data verifies the server; its client certificate authenticates."""
 
-    def scan(self, ca_name):
+    def scan(self, ca_name, cli_subject="/CN=fallback-auditor"):
         with tempfile.TemporaryDirectory() as tmp:
-            b64 = make_pki(tmp)
+            b64 = make_pki(tmp, cli_subject)
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(os.path.join(tmp, "srv.pem"), os.path.join(tmp, "srv.key"))
             ctx.load_verify_locations(os.path.join(tmp, "ca.pem"))
@@ -479,19 +498,39 @@ class TestKubernetesTLS(Base):
         self.assertEqual(rc, 0, err)
         rep = report(out)
         self.assertEqual(self.diags(rep), [])
-        self.assertEqual(len(log), 3)
+        self.assertEqual(len(log), 8)
         self.assertTrue(all(r["peer"] == "fallback-auditor" for r in log))
         f = by_resource(rep, "k8s://tls-cluster/namespaces/kube-system/secrets/"
                              "breakglass-admin-token")
         self.assertEqual(f["facts"]["privilege"], "high")
         self.assertNotIn(key, out + err)
 
+    def test_system_masters_certificate_reported(self):
+        """Scanning with a system:masters certificate reports that certificate itself."""
+        rc, out, err, log, key = self.scan("ca.pem", "/O=system:masters/CN=breakglass-admin")
+        rep = report(out)
+        self.assertEqual(self.diags(rep), [])
+        f = by_resource(rep, "k8s://tls-cluster/kubeconfig/users/cert")
+        self.assertEqual(f["credential"]["kind"], "kubernetes_client_certificate")
+        self.assertEqual(f["context"]["key"], "breakglass-admin")
+        self.assertEqual(f["facts"]["privilege"], "high")
+        self.assertIs(f["facts"]["kubernetes"]["system_masters"], True)
+        self.assertIsNotNone(f["credential"]["expires"])
+        self.assertTrue(any("only rotating the cluster CA or its expiry on "
+                            + f["credential"]["expires"][:10] in r for r in f["reasons"]),
+                        f["reasons"])
+        self.assertNotIn(key, out + err)
+        # An ordinary certificate is the caller's business: not reported.
+        rc, out, err, log, key = self.scan("ca.pem")
+        self.assertFalse([f for f in report(out)["findings"]
+                          if f["credential"]["kind"] == "kubernetes_client_certificate"])
+
     def test_wrong_ca_is_refused(self):
         rc, out, err, log, key = self.scan("other-ca.pem")
         self.assertEqual(rc, 3, err)
         self.assertEqual(log, [])
         d = self.diags(report(out), "cloud_request")
-        self.assertEqual(len(d), 2)  # the secret listing and the bindings
+        self.assertEqual(len(d), 6)  # the two secret listings and the four RBAC lists
         self.assertRegex(d[0]["message"], "(?i)certificate|SSL")
         self.assertNotIn(key, out + err)
 
@@ -563,6 +602,23 @@ class TestInventory(Base):
                       g["facts"]["privilege_evidence"][0])
         a = by_resource(rep, "/passwordCredentials/5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70819")
         self.assertIn("on management group acme-root", a["facts"]["privilege_evidence"][0])
+
+    def test_kubernetes_rbac_and_kubeconfig(self):
+        """RBAC exports decide the privilege of tokens and client certificates; a kubeconfig
+        export's keys and tokens never reach the report."""
+        rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "-q"] +
+                           self.files("k8s_rbac_secrets.json", "k8s_rbac_roles.json",
+                                      "k8s_rbac_clusterroles.json", "k8s_kubeconfig.json"))
+        self.assertEqual(rc, 1, err)
+        rep = report(out)
+        self.assertNoSecrets(out, err)
+        self.assertEqual(self.diags(rep), [])
+        k = by_resource(rep, "/namespaces/payments/secrets/vault-sync-token")
+        self.assertEqual(k["facts"]["privilege"], "high")
+        self.assertEqual(k["facts"]["kubernetes"]["rbac"][0]["scope"], "payments")
+        m = by_resource(rep, "k8s://prod/kubeconfig/users/breakglass-admin")
+        self.assertTrue(m["standing_access"])
+        self.assertTrue(any("system:masters group" in r for r in m["reasons"]), m["reasons"])
 
     def test_bad_files_reported_and_others_read(self):
         rc, out, err = run(["inventory", "-f", "json", "--now", NOW, "--fail-on", "none"] +

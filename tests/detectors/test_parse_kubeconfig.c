@@ -103,6 +103,9 @@ static void test_parse_kubeconfig__client_certificate(void **state)
         json_string_value(json_array_get(json_object_get(f->facts, "privilege_evidence"), 0)),
         "Kubernetes cluster-admin (O=system:masters)");
     assert_string_equal(f->names, "breakglass-admin system:masters");
+    /* Cluster-admin that RBAC cannot revoke: said as a fact of its own. */
+    assert_true(
+        json_is_true(json_object_get(json_object_get(f->facts, "kubernetes"), "system_masters")));
     assert_string_equal(json_string_value(json_object_get(paired, "matched_by")),
                         "kubeconfig_user");
     assert_int_equal(json_integer_value(json_object_get(paired, "line")), 23);

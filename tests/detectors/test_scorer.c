@@ -244,6 +244,18 @@ struct cloud_case {
 };
 
 static const struct cloud_case cloud_cases[] = {
+    {"system:masters client certificate: RBAC cannot revoke it",
+     "kubeconfig_client_key",
+     300,
+     NONE,
+     false,
+     FBS_PRIV_HIGH,
+     "{\"kubernetes\": {\"system_masters\": true}}",
+     1,
+     {"client certificate in the system:masters group: cluster-admin that no RBAC binding grants "
+      "or can revoke; only rotating the cluster CA or its expiry ends it",
+      NULL, NULL},
+     {NULL, NULL}},
     {"secret rotated every 30 days, 3 days ago: not standing",
      "aws_secret",
      3,

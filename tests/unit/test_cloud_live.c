@@ -311,24 +311,51 @@ static void test_cloud_live__k8s_and_vault(void **state)
 #define SECRETS                                                                                    \
     "https://k8s.test:6443/api/v1/"                                                                \
     "secrets?fieldSelector=type%3Dkubernetes.io%2Fservice-account-token&limit=500"
-#define TOKEN_SECRET(n)                                                                            \
+#define TOKEN_SECRET_OF(n, sa)                                                                     \
     "{\"metadata\": {\"name\": \"" n "\", \"namespace\": \"ns\", \"annotations\": "                \
-    "{\"kubernetes.io/service-account.name\": \"sa\"}}, \"type\": "                                \
+    "{\"kubernetes.io/service-account.name\": \"" sa "\"}}, \"type\": "                            \
     "\"kubernetes.io/service-account-token\", \"data\": {\"token\": \"dG9r\"}}"
+#define TOKEN_SECRET(n) TOKEN_SECRET_OF(n, "sa")
+#define RBAC            "https://k8s.test:6443/apis/rbac.authorization.k8s.io/v1/"
     static const struct canned table[] = {
         {"GET", SECRETS, 200,
          "{\"kind\": \"SecretList\", \"apiVersion\": \"v1\", \"metadata\": {\"continue\": \"c+1\"},"
          " \"items\": [" TOKEN_SECRET("s1") "]}"},
         {"GET", SECRETS "&continue=c%2B1", 200,
          "{\"kind\": \"SecretList\", \"apiVersion\": \"v1\", \"metadata\": {},"
-         " \"items\": [" TOKEN_SECRET("s2") "]}"},
+         " \"items\": [" TOKEN_SECRET("s2") ", " TOKEN_SECRET_OF("s3", "reader") "]}"},
         {"GET",
-         "https://k8s.test:6443/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?limit=500",
+         "https://k8s.test:6443/api/v1/namespaces/kube-system/"
+         "secrets?fieldSelector=type%3Dbootstrap.kubernetes.io%2Ftoken&limit=500",
          200,
+         "{\"kind\": \"SecretList\", \"apiVersion\": \"v1\", \"items\": [{\"metadata\": "
+         "{\"name\": \"bootstrap-token-abcdef\", \"namespace\": \"kube-system\"}, \"type\": "
+         "\"bootstrap.kubernetes.io/token\", \"data\": {\"token-id\": \"YWJjZGVm\", "
+         "\"token-secret\": \"MDEyMzQ1Njc4OWFiY2RlZg==\", \"usage-bootstrap-authentication\": "
+         "\"dHJ1ZQ==\"}}]}"},
+        {"GET", RBAC "clusterrolebindings?limit=500", 200,
          "{\"kind\": \"ClusterRoleBindingList\", \"apiVersion\": \"rbac.authorization.k8s.io/v1\","
          " \"items\": [{\"metadata\": {\"name\": \"b\"}, \"roleRef\": {\"kind\": \"ClusterRole\","
          " \"name\": \"cluster-admin\"}, \"subjects\": [{\"kind\": \"ServiceAccount\", \"name\":"
          " \"sa\", \"namespace\": \"ns\"}]}]}"},
+        /* RoleBindings on two pages; the subject's namespace is the binding's. */
+        {"GET", RBAC "rolebindings?limit=500", 200,
+         "{\"kind\": \"RoleBindingList\", \"apiVersion\": \"rbac.authorization.k8s.io/v1\","
+         " \"metadata\": {\"continue\": \"r1\"}, \"items\": []}"},
+        {"GET", RBAC "rolebindings?limit=500&continue=r1", 200,
+         "{\"kind\": \"RoleBindingList\", \"apiVersion\": \"rbac.authorization.k8s.io/v1\","
+         " \"metadata\": {}, \"items\": [{\"metadata\": {\"name\": \"readers\", \"namespace\":"
+         " \"ns\"}, \"roleRef\": {\"kind\": \"Role\", \"name\": \"secret-reader\"},"
+         " \"subjects\": [{\"kind\": \"ServiceAccount\", \"name\": \"reader\"}]}]}"},
+        {"GET", RBAC "clusterroles?limit=500", 200,
+         "{\"kind\": \"ClusterRoleList\", \"apiVersion\": \"rbac.authorization.k8s.io/v1\","
+         " \"items\": [{\"metadata\": {\"name\": \"cluster-admin\"}, \"rules\": [{\"apiGroups\":"
+         " [\"*\"], \"resources\": [\"*\"], \"verbs\": [\"*\"]}]}]}"},
+        {"GET", RBAC "roles?limit=500", 200,
+         "{\"kind\": \"RoleList\", \"apiVersion\": \"rbac.authorization.k8s.io/v1\","
+         " \"items\": [{\"metadata\": {\"name\": \"secret-reader\", \"namespace\": \"ns\"},"
+         " \"rules\": [{\"apiGroups\": [\"\"], \"resources\": [\"secrets\"], \"verbs\":"
+         " [\"get\"]}]}]}"},
         {"GET", "https://vault.test/v1/auth/token/accessors?list=true", 200,
          "{\"data\": {\"keys\": [\"acc1\", 7, \"acc2\"]}}"},
         {"POST", "https://vault.test/v1/auth/token/lookup-accessor", 200,
@@ -338,6 +365,7 @@ static void test_cloud_live__k8s_and_vault(void **state)
     struct fbs_cloud_fetch fx;
     struct fake fk;
     struct inv_run r;
+    struct fbs_finding *f;
     size_t i, posts = 0;
 
     (void)state;
@@ -350,6 +378,18 @@ static void test_cloud_live__k8s_and_vault(void **state)
     assert_int_equal(inv_diags(&r, NULL, true), 0);
     /* Two tokens with privilege from the binding; acc1 and acc2 (same canned lookup: acc1). */
     assert_int_equal(inv_find(&r, "k8s://c/namespaces/ns/secrets/s2")->privilege, FBS_PRIV_HIGH);
+    /* The Role's rules, through a RoleBinding on the second page: reads Secrets in ns. */
+    f = inv_find(&r, "k8s://c/namespaces/ns/secrets/s3");
+    assert_int_equal(f->privilege, FBS_PRIV_HIGH);
+    assert_true(inv_evidence_has(f, "Role ns/secret-reader to service account ns/reader, in "
+                                    "namespace ns: read Secrets"));
+    /* The bootstrap token: its id is the identifier, its secret is nowhere; no binding names it
+     * in a cluster whose RBAC was read whole. */
+    f = inv_find(&r, "k8s://c/namespaces/kube-system/secrets/bootstrap-token-abcdef");
+    assert_string_equal(f->secret, "abcdef");
+    assert_int_equal(f->privilege, FBS_PRIV_NORMAL);
+    inv_assert_absent(&r, "0123456789abcdef");
+    inv_assert_absent(&r, "MDEyMzQ1Njc4OWFiY2RlZg");
     for (i = 0; i < fk.ncalls; i++)
         if (!strncmp(fk.calls[i], "POST", 4)) {
             posts++;
@@ -449,6 +489,7 @@ static void test_cloud_live__kubeconfig(void **state)
 
     assert_int_equal(fbs_kubeconfig_load(&k, path, NULL), 0);
     assert_string_equal(k.context, "prod");
+    assert_string_equal(k.user, "admin");
     assert_string_equal(k.cluster_name, "prod-cluster");
     assert_string_equal(k.server, "https://10.0.0.1:6443");
     assert_int_equal(k.ca_pem_len, 28);
@@ -457,6 +498,15 @@ static void test_cloud_live__kubeconfig(void **state)
     assert_memory_equal(k.key_pem, "key-bytes", 9);
     assert_null(k.token);
     assert_false(k.insecure_skip_tls_verify);
+    {
+        /* "cert" is no certificate: no record, and no error (the connection says it). */
+        struct inv_run r;
+
+        inv_begin(&r);
+        assert_int_equal(fbs_kubeconfig_add_masters(&r.set, &k), 0);
+        assert_int_equal(r.set.records.len, 0);
+        inv_end(&r);
+    }
     fbs_kubeconfig_release(&k);
 
     assert_int_equal(fbs_kubeconfig_load(&k, path, "lab"), 0);
