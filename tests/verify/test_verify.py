@@ -11,6 +11,8 @@ import base64
 import json
 import os
 import random
+import re
+import shutil
 import string
 import subprocess
 import sys
@@ -506,6 +508,48 @@ class Replay(unittest.TestCase):
             f.write(text.replace("verify: acmeid", "verify: github"))
         rc, out, err, _ = run(["rules", "test", d, "--no-builtin-rules"])
         self.assertEqual(rc, 0, out + err)
+
+    def test_text_and_html_show_the_verification(self):
+        """The text report's `verified:` line and the HTML report's Verified row and badge,
+        the HTML as headless Chromium renders and prints it (tests/html does the same for the
+        demo) when Chromium is installed."""
+        rc, out, err, _ = run(["scan", os.path.join(self.dir, "gh_live.env"), "-f", "text", "-q",
+                               "--now", NOW, "--verify"], self.env)
+        self.assertIn("  verified: live at %s by github as user octocat, id 583231, type User; "
+                      "scopes: repo, admin:org; privilege high; HTTP 200\n" % NOW, out)
+        rc, out, err, _ = run(["scan", os.path.join(self.dir, "gh_revoked.env"), "-f", "text",
+                               "-q", "--now", NOW, "--verify"], self.env)
+        self.assertIn("  verified: revoked at %s by github; HTTP 401 (the issuer rejected the "
+                      "credential (HTTP 401))\n" % NOW, out)
+        page = os.path.join(self.tmp, "verified.html")
+        rc, out, err, _ = run(["scan", self.dir, "-f", "html", "-q", "--now", NOW, "--verify",
+                               "--verify-timeout", "1", "-o", page], self.env)
+        with open(page, encoding="utf-8") as f:
+            html = f.read()
+        self.assertIn('<span class="badge ver ver-live">verified live</span>', html)
+        self.assertIn('<span class="badge ver ver-revoked">verified revoked</span>', html)
+        self.assertIn('<tr class="wide"><th>Verified</th><td><strong class="ver ver-live">'
+                      'live</strong> at %s by github as user octocat' % NOW, html)
+        self.assertNotIn("&quot;verification&quot;", html)  # not repeated among the facts
+        chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser")
+                         if shutil.which(n)), None)
+        if not chromium or not shutil.which("pdftotext"):
+            self.skipTest("no chromium or pdftotext: the rendering is not checked")
+        profile = os.path.join(self.tmp, "chromium-profile")
+        base = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--user-data-dir=" + profile]
+        dom = subprocess.run(base + ["--dump-dom", "file://" + page], capture_output=True,
+                             text=True, timeout=180).stdout
+        self.assertIn('<strong class="ver ver-live">live</strong>', dom)
+        pdf = os.path.join(self.tmp, "verified.pdf")
+        subprocess.run(base + ["--no-pdf-header-footer", "--print-to-pdf=" + pdf,
+                               "file://" + page], capture_output=True, timeout=180)
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True,
+                              text=True).stdout
+        # Printed, the label sits on the line of its value.
+        self.assertTrue(re.search(r"Verified\s+live at %s by github" % re.escape(NOW), text),
+                        text[:3000])
+        self.assertTrue(re.search(r"Verified\s+revoked at", text))
 
     def test_sarif_properties(self):
         rc, out, err, _ = run(["scan", os.path.join(self.dir, "gh_live.env"), "-f", "sarif", "-q",
