@@ -199,6 +199,7 @@ static const char *const fact_labels[][2] = {
     {"account_id", "Account id"},
     {"arn", "ARN"},
     {"url", "URL"},
+    {"token_uri", "Token URI"},
     {"ssh", "SSH"},
     {"mfa", "MFA"},
     {"totp", "TOTP"},
