@@ -68,7 +68,9 @@ extern const struct fbs_detector fbs_detector_context;
 extern const struct fbs_detector fbs_detector_jwt;
 extern const struct fbs_detector fbs_detector_aws;
 extern const struct fbs_detector fbs_detector_vault;
-extern const struct fbs_detector fbs_detector_vault_address; /* verify_providers.c */
+extern const struct fbs_detector fbs_detector_vault_address;  /* verify_providers.c */
+extern const struct fbs_detector fbs_detector_twilio_context; /* verify_providers.c */
+extern const struct fbs_detector fbs_detector_azure_context;  /* verify_providers.c */
 extern const struct fbs_detector fbs_detector_mfa;
 extern const struct fbs_detector fbs_detector_temporary;
 extern const struct fbs_detector fbs_detector_pem;

@@ -5,8 +5,9 @@
  * x509.h. The JSON document around the match is found by trying the '{' before the match,
  * innermost first (a key file, or one embedded in a larger YAML or JSON file), and accepted when
  * its private_key_id is the one the match holds. Facts: client_email, project_id,
- * private_key_id, client_id (identifiers, not secrets); client_email joins f->names so that
- * fallback vocabulary in the account name counts ("breakglass-sa@...").
+ * private_key_id, client_id, token_uri (identifiers, not secrets; the gcp verifier reads them);
+ * client_email joins f->names so that fallback vocabulary in the account name counts
+ * ("breakglass-sa@...").
  */
 #include "detector.h"
 #include "x509.h"
@@ -91,7 +92,7 @@ static int copy_field(struct fbs_finding *f, json_t *doc, const char *k)
 static int document_facts(struct fbs_finding *f, json_t *doc)
 {
     static const char *const fields[] = {"client_email", "project_id", "private_key_id",
-                                         "client_id"};
+                                         "client_id", "token_uri"};
     json_t *email = json_object_get(doc, "client_email");
     size_t i;
     int rc = 0;

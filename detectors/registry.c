@@ -23,6 +23,8 @@ const struct fbs_detector *const fbs_detectors[] = {
     &fbs_detector_aws,
     &fbs_detector_vault,
     &fbs_detector_vault_address,
+    &fbs_detector_twilio_context,
+    &fbs_detector_azure_context,
     &fbs_detector_mfa,
     &fbs_detector_temporary, /* after jwt and vault: reads their facts */
     /* dimensions: facts -> scores (after the linkers) */

@@ -573,8 +573,9 @@ static bool verified(const struct fbs_finding *f, const char *status)
 static void identity_text(char *out, size_t size, const json_t *ver)
 {
     const json_t *id = json_object_get(ver, "identity"), *val;
-    static const char *const keys[] = {"arn",        "account", "user",         "team",
-                                       "token_name", "user_id", "organization", NULL};
+    static const char *const keys[] = {
+        "arn",          "account",      "user",        "team",          "token_name", "user_id",
+        "organization", "client_email", "account_sid", "friendly_name", NULL};
     size_t k, n = 0;
 
     out[0] = '\0';

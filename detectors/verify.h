@@ -109,9 +109,12 @@ struct fbs_verify_result {
 struct fbs_verify_job {
     const struct fbs_verify_provider *provider;
     const char *secret;   /* NUL-terminated copy, wiped after */
-    const char *partner;  /* AWS: the access key id; Twilio: the account SID; or NULL */
+    const char *partner;  /* AWS: the access key id; Twilio: the API key SID (SK...); or NULL */
     const char *endpoint; /* Vault: the address from context; or NULL */
-    const char *base;     /* the provider's base URL, or the override's */
+    const char *base;     /* the provider's base URL, the override's, or the one base_of built */
+    /* The finding's facts named by the provider's context_facts (those present), or NULL:
+     * Twilio's account SID, Azure's storage account name, GCP's client_email and token_uri. */
+    const json_t *context;
 };
 
 struct fbs_verify_provider {
@@ -122,6 +125,18 @@ struct fbs_verify_provider {
                   struct fbs_verify_result *res);
     const char *const *partner_kinds; /* kinds whose secret is the partner, or NULL */
     bool internal;                    /* endpoint from context: needs --verify-internal */
+    /* Fact keys copied into job->context (a credential with other context is another call). */
+    const char *const *context_facts;
+    /* Whether this secret takes a partner (NULL: always): a Twilio auth token does not, an API
+     * key secret does. */
+    bool (*wants_partner)(const char *secret, size_t len);
+    /* The secret is only a signing key and never goes into a request (GCP, Azure): it may hold
+     * spaces and line breaks (a PEM). */
+    bool signs_only;
+    /* The documented base URL built from context ("https://{account}.blob.core.windows.net"),
+     * into out; NULL on success, else why it cannot be built (the finding is then unknown).
+     * Not called when the override points the provider elsewhere. */
+    const char *(*base_of)(const json_t *context, char *out, size_t size);
 };
 
 extern const struct fbs_verify_provider *const fbs_verify_providers[];

@@ -28,9 +28,16 @@
 #include "../scanner/core/alloc.h"
 #include "../scanner/core/buf.h"
 #include "../scanner/core/error.h"
+#include "../scanner/core/text.h"
 #include "../scanner/net/http.h"
+#include "x509.h"
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -550,35 +557,591 @@ done:
     return rc;
 }
 
+/* --- Twilio --------------------------------------------------------------------------------- */
+
+/* An auth token is 32 lower-case hex characters; an API key secret is 32 letters and digits and
+ * goes with its SK key SID. */
+static bool twilio_is_auth_token(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n != 32)
+        return false;
+    for (i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+static bool twilio_wants_partner(const char *secret, size_t len)
+{
+    return !twilio_is_auth_token(secret, len);
+}
+
+static bool twilio_sid(const char *s, const char *prefix)
+{
+    size_t i;
+
+    if (!s || strlen(s) != 34 || strncmp(s, prefix, 2))
+        return false;
+    for (i = 2; i < 34; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+              (s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return true;
+}
+
+/*
+ * Overwrite the string values of `"key": "..."` in a JSON body in place, before it is parsed: the
+ * Account resource carries the account's auth token, which must not reach the JSON parser's
+ * (unwiped) heap. The body buffer itself is wiped when released.
+ */
+static void blank_json_field(struct fbs_buf *body, const char *key)
+{
+    size_t kl = strlen(key), at = 0;
+    char *d = body->ptr;
+
+    while (d && at + kl + 2 <= body->len) {
+        char *k = memmem(d + at, body->len - at, key, kl);
+        size_t q;
+
+        if (!k)
+            break;
+        q = (size_t)(k - d) + kl;
+        at = q;
+        if (k == d || k[-1] != '"' || q >= body->len || d[q] != '"')
+            continue;
+        for (q++; q < body->len && strchr(" \t\r\n", d[q]) && d[q]; q++)
+            ;
+        if (q >= body->len || d[q] != ':')
+            continue;
+        for (q++; q < body->len && strchr(" \t\r\n", d[q]) && d[q]; q++)
+            ;
+        if (q >= body->len || d[q] != '"')
+            continue;
+        /* Up to the closing quote; an escaped quote (\") is blanked with the rest. */
+        for (q++; q < body->len && d[q] != '"'; q++) {
+            if (d[q] == '\\' && q + 1 < body->len)
+                d[q++] = 'x';
+            d[q] = 'x';
+        }
+        at = q;
+    }
+}
+
+static void twilio_account(struct fbs_verify_result *res, const json_t *acct)
+{
+    const char *status = json_string_value(json_object_get(acct, "status"));
+    const char *sid = json_string_value(json_object_get(acct, "sid"));
+    const char *owner = json_string_value(json_object_get(acct, "owner_account_sid"));
+
+    take(res, acct, "sid", "account_sid");
+    take(res, acct, "friendly_name", "friendly_name");
+    take(res, acct, "status", "status");
+    take(res, acct, "type", "type");
+    if (sid && owner && strcmp(sid, owner))
+        take(res, acct, "owner_account_sid", "owner_account_sid"); /* a subaccount */
+    if (status && !strcmp(status, "closed")) {
+        res->status = "revoked";
+        detail(res, "the account is closed");
+    } else if (status && !strcmp(status, "suspended")) {
+        detail(res, "the account is suspended");
+    }
+}
+
+static int verify_twilio(struct fbs_http *h, const struct fbs_verify_job *job,
+                         struct fbs_verify_result *res)
+{
+    static const char *const headers[] = {"Accept: application/json", NULL};
+    const char *ac = json_string_value(json_object_get(job->context, "twilio_account_sid"));
+    const char *sk = job->partner;
+    struct fbs_http_response resp;
+    struct fbs_http_request extra;
+    char path[80];
+    bool done;
+    int rc;
+
+    if (ac && !twilio_sid(ac, "AC"))
+        ac = NULL;
+    if (sk && !twilio_sid(sk, "SK"))
+        sk = NULL;
+    if (!sk && !(ac && twilio_is_auth_token(job->secret, strlen(job->secret)))) {
+        res->status = "unknown";
+        detail(res, twilio_is_auth_token(job->secret, strlen(job->secret))
+                        ? "no account SID (AC...) found with this auth token in the same file"
+                        : "no API key SID (SK...) found with this secret in the same file");
+        return 0;
+    }
+    memset(&extra, 0, sizeof(extra));
+    extra.basic = true;
+    extra.user = sk ? sk : ac;
+    extra.password = job->secret;
+    if (ac)
+        snprintf(path, sizeof(path), "/2010-04-01/Accounts/%s.json", ac);
+    else
+        snprintf(path, sizeof(path), "/2010-04-01/Accounts.json");
+    fbs_http_response_init(&resp);
+    rc = call(h, job, "GET", path, headers, NULL, &extra, &resp, res, &done);
+    if (rc < 0 || done)
+        goto done;
+    if (resp.status == 200) {
+        json_t *body, *list;
+
+        blank_json_field(&resp.body, "auth_token");
+        body = parse_json(&resp);
+        res->status = "live";
+        if (sk)
+            json_object_set_new(res->identity, "api_key_sid", json_string(sk));
+        list = json_object_get(body, "accounts");
+        if (json_is_array(list)) {
+            json_object_set_new(res->identity, "accounts",
+                                json_integer((json_int_t)json_array_size(list)));
+            if (json_array_size(list))
+                twilio_account(res, json_array_get(list, 0));
+        } else {
+            twilio_account(res, body);
+        }
+        json_decref(body);
+    } else if (resp.status == 401) {
+        res->status = "revoked";
+        detail(res, "the issuer rejected the credential (HTTP 401)");
+    } else {
+        res->status = "unknown";
+        detail(res, "unexpected answer HTTP %ld", resp.status);
+    }
+done:
+    fbs_http_response_release(&resp);
+    return rc;
+}
+
+/* --- shared by the signing verifiers (GCP, Azure) ------------------------------------------ */
+
+/* Standard base64 of n bytes into out (replaced); url: the URL-safe alphabet without padding. */
+static int b64(struct fbs_buf *out, const unsigned char *p, size_t n, bool url)
+{
+    size_t i, len;
+
+    fbs_buf_truncate(out, 0);
+    if (n > (size_t)1 << 20 || fbs_buf_grow(out, 4 * ((n + 2) / 3) + 1) < 0)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    len = (size_t)EVP_EncodeBlock((unsigned char *)out->ptr, p, (int)n);
+    if (url) {
+        while (len && out->ptr[len - 1] == '=')
+            len--;
+        for (i = 0; i < len; i++)
+            out->ptr[i] = out->ptr[i] == '+' ? '-' : out->ptr[i] == '/' ? '_' : out->ptr[i];
+    }
+    out->ptr[len] = '\0';
+    out->len = len;
+    return 0;
+}
+
+/* --- GCP service-account keys --------------------------------------------------------------- */
+
+#define GCP_TOKEN_URL "https://oauth2.googleapis.com/token"
+#define GCP_SCOPE     "https://www.googleapis.com/auth/cloud-platform.read-only"
+
+/* The key's token_uri is Google's own token endpoint (the current one, or the one key files
+ * named before 2019); the call always goes to GCP_TOKEN_URL. */
+static bool gcp_token_uri_ok(const char *u)
+{
+    return !u || !strcmp(u, GCP_TOKEN_URL) || !strcmp(u, "https://oauth2.googleapis.com/token/") ||
+           !strcmp(u, "https://accounts.google.com/o/oauth2/token");
+}
+
+/* The RSA private key of a service-account key's PEM (JSON \n escapes allowed), or NULL. */
+static EVP_PKEY *gcp_key(const char *pem)
+{
+    struct fbs_pem_block blk;
+    const unsigned char *p;
+    EVP_PKEY *pk = NULL;
+    size_t pos = 0;
+
+    if (fbs_pem_next(&blk, pem, strlen(pem), &pos, "PRIVATE KEY") != 1)
+        return NULL;
+    p = blk.der;
+    if (blk.der_len < (size_t)1 << 20)
+        pk = d2i_AutoPrivateKey(NULL, &p, (long)blk.der_len);
+    fbs_pem_block_release(&blk);
+    if (pk && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+        EVP_PKEY_free(pk);
+        pk = NULL;
+    }
+    ERR_clear_error();
+    return pk;
+}
+
+/*
+ * The signed JWT (RS256) asking GCP_TOKEN_URL for an access token as `email`, into out:
+ * header {"alg","typ","kid"}, claims {iss, scope, aud, iat, exp = iat + 1 h}. iat is the real
+ * clock (Google refuses assertions outside its own time window), not the scan's --now.
+ */
+static int gcp_assertion(struct fbs_buf *out, EVP_PKEY *pk, const char *email, const char *kid)
+{
+    json_t *hdr = json_pack("{s:s, s:s}", "alg", "RS256", "typ", "JWT"), *cl;
+    struct fbs_buf enc = FBS_BUF_INIT;
+    char *hs = NULL, *cs = NULL;
+    unsigned char sig[1024];
+    size_t siglen = sizeof(sig);
+    fbs_time_t now = fbs_time_now();
+    EVP_MD_CTX *md = NULL;
+    int rc = FBS_ENOMEM;
+
+    cl = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", email, "scope", GCP_SCOPE, "aud",
+                   GCP_TOKEN_URL, "iat", (json_int_t)now, "exp", (json_int_t)(now + 3600));
+    if (!hdr || !cl || (kid && json_object_set_new(hdr, "kid", json_string(kid)) < 0))
+        goto done;
+    hs = json_dumps(hdr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    cs = json_dumps(cl, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!hs || !cs || b64(&enc, (const unsigned char *)hs, strlen(hs), true) < 0 ||
+        fbs_buf_puts(out, enc.ptr) < 0 || fbs_buf_putc(out, '.') < 0 ||
+        b64(&enc, (const unsigned char *)cs, strlen(cs), true) < 0 ||
+        fbs_buf_puts(out, enc.ptr) < 0)
+        goto done;
+    md = EVP_MD_CTX_new();
+    if (!md)
+        goto done;
+    if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) != 1 ||
+        EVP_DigestSign(md, sig, &siglen, (const unsigned char *)out->ptr, out->len) != 1) {
+        rc = fbs_error_set(FBS_EPARSE, "the key cannot sign (RS256)");
+        goto done;
+    }
+    if (fbs_buf_putc(out, '.') < 0 || b64(&enc, sig, siglen, true) < 0 ||
+        fbs_buf_puts(out, enc.ptr) < 0)
+        goto done;
+    rc = 0;
+done:
+    if (rc == FBS_ENOMEM)
+        fbs_error_set(FBS_ENOMEM, "out of memory");
+    EVP_MD_CTX_free(md);
+    ERR_clear_error();
+    free(hs);
+    free(cs);
+    json_decref(hdr);
+    json_decref(cl);
+    fbs_buf_release(&enc);
+    return rc;
+}
+
+/* The printable start of a short issuer text (an OAuth error_description), for details. */
+static void short_text(char *out, size_t size, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s && s[i] && i + 1 < size && i < 80; i++)
+        out[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e ? '?' : s[i];
+    out[i] = '\0';
+}
+
+static int verify_gcp(struct fbs_http *h, const struct fbs_verify_job *job,
+                      struct fbs_verify_result *res)
+{
+    static const char *const headers[] = {"Content-Type: application/x-www-form-urlencoded",
+                                          "Accept: application/json", NULL};
+    const char *email = json_string_value(json_object_get(job->context, "client_email"));
+    const char *uri = json_string_value(json_object_get(job->context, "token_uri"));
+    const char *kid = json_string_value(json_object_get(job->context, "private_key_id"));
+    bool overridden = strcmp(job->base, job->provider->base) != 0;
+    struct fbs_buf jwt = FBS_BUF_INIT, body = FBS_BUF_INIT;
+    struct fbs_http_response resp;
+    EVP_PKEY *pk = NULL;
+    bool done;
+    int rc = 0;
+
+    fbs_http_response_init(&resp);
+    if (!email || !strchr(email, '@')) {
+        res->status = "unknown";
+        detail(res, "no client_email in the service-account key file");
+        goto done;
+    }
+    if (!overridden && !gcp_token_uri_ok(uri)) {
+        res->status = "unknown";
+        detail(res, "token_uri is not Google's token endpoint (%s): not verified", GCP_TOKEN_URL);
+        goto done;
+    }
+    pk = gcp_key(job->secret);
+    if (!pk) {
+        res->status = "unknown";
+        detail(res, "the private_key is not an RSA key that can be read");
+        goto done;
+    }
+    rc = gcp_assertion(&jwt, pk, email, kid);
+    if (rc == FBS_EPARSE) {
+        rc = 0;
+        res->status = "unknown";
+        detail(res, "the private_key cannot sign (RS256)");
+        goto done;
+    }
+    if (rc < 0 || (rc = fbs_buf_printf(&body,
+                                       "grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3A"
+                                       "jwt-bearer&assertion=%s",
+                                       jwt.ptr)) < 0) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = call(h, job, "POST", "/token", headers, body.ptr, NULL, &resp, res, &done);
+    if (rc < 0 || done)
+        goto done;
+    json_object_set_new(res->identity, "client_email", json_string(email));
+    if (json_is_string(json_object_get(job->context, "project_id")))
+        json_object_set_new(res->identity, "project_id",
+                            json_deep_copy(json_object_get(job->context, "project_id")));
+    if (kid)
+        json_object_set_new(res->identity, "private_key_id", json_string(kid));
+    if (resp.status == 200) {
+        /* The access token is never parsed, kept or shown: the body is wiped when released. */
+        res->status = "live";
+    } else if (resp.status == 400 || resp.status == 401) {
+        json_t *err = parse_json(&resp);
+        const char *code = json_string_value(json_object_get(err, "error"));
+        const char *desc = json_string_value(json_object_get(err, "error_description"));
+        char d[96];
+
+        short_text(d, sizeof(d), desc);
+        res->status = "unknown";
+        if (code && !strcmp(code, "invalid_grant") && desc &&
+            (strstr(desc, "Invalid JWT Signature") || strstr(desc, "account not found") ||
+             strstr(desc, "disabled")))
+            res->status = "revoked";
+        detail(res, "token endpoint: %s%s%s%s", code ? code : "HTTP error", *d ? " (" : "", d,
+               *d ? ")" : "");
+        json_decref(err);
+    } else {
+        res->status = "unknown";
+        detail(res, "unexpected answer HTTP %ld", resp.status);
+    }
+done:
+    EVP_PKEY_free(pk);
+    fbs_buf_release_wipe(&jwt);
+    fbs_buf_release_wipe(&body);
+    fbs_http_response_release(&resp);
+    return rc;
+}
+
+/* --- Azure storage account keys ------------------------------------------------------------- */
+
+#define AZURE_VERSION "2023-11-03"
+
+/* A storage account name: 3 to 24 lower-case letters and digits. */
+static bool azure_account_ok(const char *s)
+{
+    size_t i, n = s ? strlen(s) : 0;
+
+    if (n < 3 || n > 24)
+        return false;
+    for (i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+            return false;
+    return true;
+}
+
+static const char *azure_base_of(const json_t *context, char *out, size_t size)
+{
+    const char *acct = json_string_value(json_object_get(context, "azure_storage_account"));
+    const char *suffix =
+        json_string_value(json_object_get(context, "azure_storage_endpoint_suffix"));
+
+    if (!acct)
+        return "no storage account name found with this key in the same file";
+    if (!azure_account_ok(acct))
+        return "the storage account name in context is not a valid account name";
+    if (suffix)
+        return "the connection string names another cloud than Azure's public one "
+               "(EndpointSuffix): not verified";
+    snprintf(out, size, "https://%s.blob.core.windows.net", acct);
+    return NULL;
+}
+
+/* "Sun, 06 Dec 2026 06:49:42 GMT" (RFC 1123, as x-ms-date wants it), locale-free. */
+static void http_date(char *out, size_t size, fbs_time_t t)
+{
+    static const char *const wd[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char iso[FBS_TIME_ISO_LEN];
+    int64_t days = t >= 0 ? t / FBS_DAY : (t - FBS_DAY + 1) / FBS_DAY;
+    int m;
+
+    fbs_time_format(iso, t); /* YYYY-MM-DDTHH:MM:SSZ */
+    m = (iso[5] - '0') * 10 + (iso[6] - '0');
+    snprintf(out, size, "%s, %.2s %s %.4s %.8s GMT", wd[((days % 7) + 7) % 7], iso + 8,
+             mon[m >= 1 && m <= 12 ? m - 1 : 0], iso, iso + 11);
+}
+
+static int verify_azure(struct fbs_http *h, const struct fbs_verify_job *job,
+                        struct fbs_verify_result *res)
+{
+    const char *acct = json_string_value(json_object_get(job->context, "azure_storage_account"));
+    struct fbs_buf sts = FBS_BUF_INIT, auth = FBS_BUF_INIT, sig = FBS_BUF_INIT;
+    struct fbs_buf hdate = FBS_BUF_INIT, code = FBS_BUF_INIT;
+    unsigned char *key = NULL, mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    size_t keylen = 0;
+    struct fbs_http_response resp;
+    const char *headers[5];
+    char date[40];
+    bool done;
+    int rc = 0;
+
+    fbs_http_response_init(&resp);
+    if (!azure_account_ok(acct)) {
+        const char *why = azure_base_of(job->context, date, sizeof(date));
+
+        res->status = "unknown";
+        detail(res, "%s", why ? why : "no storage account name found with this key");
+        goto done;
+    }
+    if (fbs_base64_decode(&key, &keylen, job->secret, strlen(job->secret), 128) < 0 ||
+        keylen < 16) {
+        res->status = "unknown";
+        detail(res, "the account key is not base64");
+        goto done;
+    }
+    http_date(date, sizeof(date), fbs_time_now());
+    /* Shared Key, version 2009-09-19 and later: the verb, eleven standard headers (all empty
+     * here: a GET without body), the x-ms-* headers sorted, then /account/path and the query
+     * parameters sorted, one "name:value" a line. */
+    if (fbs_buf_printf(&sts,
+                       "GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:%s\nx-ms-version:%s\n/%s/\ncomp:list\n"
+                       "maxresults:1",
+                       date, AZURE_VERSION, acct) < 0 ||
+        !HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)sts.ptr, sts.len, mac,
+              &maclen) ||
+        b64(&sig, mac, maclen, false) < 0 ||
+        fbs_buf_printf(&auth, "Authorization: SharedKey %s:%s", acct, sig.ptr) < 0 ||
+        fbs_buf_printf(&hdate, "x-ms-date: %s", date) < 0) {
+        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+        goto done;
+    }
+    headers[0] = hdate.ptr;
+    headers[1] = "x-ms-version: " AZURE_VERSION;
+    headers[2] = auth.ptr;
+    headers[3] = NULL;
+    rc = call(h, job, "GET", "/?comp=list&maxresults=1", headers, NULL, NULL, &resp, res, &done);
+    if (rc < 0 || done)
+        goto done;
+    json_object_set_new(res->identity, "account", json_string(acct));
+    if (!fbs_http_response_header(&resp, "x-ms-error-code", &code) && resp.body.ptr) {
+        char v[64];
+
+        if (xml_text(resp.body.ptr, resp.body.len, "Code", v, sizeof(v)))
+            fbs_buf_puts(&code, v);
+    }
+    if (resp.status == 200) {
+        res->status = "live";
+        res->privilege = "high"; /* an account key is full control of the account */
+    } else if (resp.status == 403 && code.ptr && !strcmp(code.ptr, "AuthenticationFailed")) {
+        res->status = "revoked";
+        detail(res, "Blob service: AuthenticationFailed (HTTP 403)");
+    } else {
+        res->status = "unknown";
+        detail(res, "unexpected answer HTTP %ld%s%.48s", resp.status, code.ptr ? ": " : "",
+               code.ptr ? code.ptr : "");
+    }
+done:
+    if (key) {
+        fbs_wipe(key, keylen);
+        fbs_free(key);
+    }
+    fbs_wipe(mac, sizeof(mac));
+    fbs_buf_release_wipe(&sts);
+    fbs_buf_release_wipe(&auth);
+    fbs_buf_release(&sig);
+    fbs_buf_release(&hdate);
+    fbs_buf_release(&code);
+    fbs_http_response_release(&resp);
+    return rc;
+}
+
 /* --- the registry --------------------------------------------------------------------------- */
 
 static const char *const aws_partner[] = {"aws_access_key_id", NULL};
 
-static const struct fbs_verify_provider p_aws = {"aws", "https://sts.amazonaws.com", verify_aws,
-                                                 aws_partner, false};
-static const struct fbs_verify_provider p_github = {"github", "https://api.github.com",
-                                                    verify_github, NULL, false};
-static const struct fbs_verify_provider p_gitlab = {"gitlab", "https://gitlab.com", verify_gitlab,
-                                                    NULL, false};
-static const struct fbs_verify_provider p_slack = {"slack", "https://slack.com", verify_slack, NULL,
-                                                   false};
-static const struct fbs_verify_provider p_stripe = {"stripe", "https://api.stripe.com",
-                                                    verify_stripe, NULL, false};
-static const struct fbs_verify_provider p_openai = {"openai", "https://api.openai.com",
-                                                    verify_openai, NULL, false};
-static const struct fbs_verify_provider p_anthropic = {"anthropic", "https://api.anthropic.com",
-                                                       verify_anthropic, NULL, false};
-static const struct fbs_verify_provider p_sendgrid = {"sendgrid", "https://api.sendgrid.com",
-                                                      verify_sendgrid, NULL, false};
-static const struct fbs_verify_provider p_datadog = {"datadog", "https://api.datadoghq.com",
-                                                     verify_datadog, NULL, false};
-static const struct fbs_verify_provider p_npm = {"npm", "https://registry.npmjs.org", verify_npm,
-                                                 NULL, false};
-static const struct fbs_verify_provider p_vault = {"vault", NULL, verify_vault, NULL, true};
+static const struct fbs_verify_provider p_aws = {.name = "aws",
+                                                 .base = "https://sts.amazonaws.com",
+                                                 .verify = verify_aws,
+                                                 .partner_kinds = aws_partner,
+                                                 .internal = false};
+static const struct fbs_verify_provider p_github = {.name = "github",
+                                                    .base = "https://api.github.com",
+                                                    .verify = verify_github,
+                                                    .partner_kinds = NULL,
+                                                    .internal = false};
+static const struct fbs_verify_provider p_gitlab = {.name = "gitlab",
+                                                    .base = "https://gitlab.com",
+                                                    .verify = verify_gitlab,
+                                                    .partner_kinds = NULL,
+                                                    .internal = false};
+static const struct fbs_verify_provider p_slack = {.name = "slack",
+                                                   .base = "https://slack.com",
+                                                   .verify = verify_slack,
+                                                   .partner_kinds = NULL,
+                                                   .internal = false};
+static const struct fbs_verify_provider p_stripe = {.name = "stripe",
+                                                    .base = "https://api.stripe.com",
+                                                    .verify = verify_stripe,
+                                                    .partner_kinds = NULL,
+                                                    .internal = false};
+static const struct fbs_verify_provider p_openai = {.name = "openai",
+                                                    .base = "https://api.openai.com",
+                                                    .verify = verify_openai,
+                                                    .partner_kinds = NULL,
+                                                    .internal = false};
+static const struct fbs_verify_provider p_anthropic = {.name = "anthropic",
+                                                       .base = "https://api.anthropic.com",
+                                                       .verify = verify_anthropic,
+                                                       .partner_kinds = NULL,
+                                                       .internal = false};
+static const struct fbs_verify_provider p_sendgrid = {.name = "sendgrid",
+                                                      .base = "https://api.sendgrid.com",
+                                                      .verify = verify_sendgrid,
+                                                      .partner_kinds = NULL,
+                                                      .internal = false};
+static const struct fbs_verify_provider p_datadog = {.name = "datadog",
+                                                     .base = "https://api.datadoghq.com",
+                                                     .verify = verify_datadog,
+                                                     .partner_kinds = NULL,
+                                                     .internal = false};
+static const struct fbs_verify_provider p_npm = {.name = "npm",
+                                                 .base = "https://registry.npmjs.org",
+                                                 .verify = verify_npm,
+                                                 .partner_kinds = NULL,
+                                                 .internal = false};
+static const struct fbs_verify_provider p_vault = {
+    .name = "vault", .base = NULL, .verify = verify_vault, .partner_kinds = NULL, .internal = true};
+static const char *const twilio_partner[] = {"twilio_api_key_sid", NULL};
+static const char *const twilio_context[] = {"twilio_account_sid", NULL};
+static const struct fbs_verify_provider p_twilio = {
+    .name = "twilio",
+    .base = "https://api.twilio.com",
+    .verify = verify_twilio,
+    .partner_kinds = twilio_partner,
+    .context_facts = twilio_context,
+    .wants_partner = twilio_wants_partner,
+};
+static const char *const gcp_context[] = {"client_email", "token_uri", "private_key_id",
+                                          "project_id", NULL};
+static const struct fbs_verify_provider p_gcp = {
+    .name = "gcp",
+    .base = "https://oauth2.googleapis.com",
+    .verify = verify_gcp,
+    .context_facts = gcp_context,
+    .signs_only = true,
+};
+static const char *const azure_context[] = {"azure_storage_account",
+                                            "azure_storage_endpoint_suffix", NULL};
+static const struct fbs_verify_provider p_azure = {
+    .name = "azure",
+    .base = "https://blob.core.windows.net", /* documentation only: base_of builds the host */
+    .verify = verify_azure,
+    .context_facts = azure_context,
+    .signs_only = true,
+    .base_of = azure_base_of,
+};
 
 const struct fbs_verify_provider *const fbs_verify_providers[] = {
-    &p_aws,       &p_github,   &p_gitlab,  &p_slack, &p_stripe, &p_openai,
-    &p_anthropic, &p_sendgrid, &p_datadog, &p_npm,   &p_vault,  NULL,
+    &p_aws,     &p_github, &p_gitlab, &p_slack,  &p_stripe, &p_openai, &p_anthropic, &p_sendgrid,
+    &p_datadog, &p_npm,    &p_vault,  &p_twilio, &p_gcp,    &p_azure,  NULL,
 };
 
 /* --- context: the Vault address of a token's file ------------------------------------------ */
@@ -608,8 +1171,7 @@ static int vault_address_run(struct fbs_finding *f, const struct fbs_detect_ctx 
             if (strncasecmp(p, names[k], nl))
                 continue;
             /* The blob is not NUL-terminated: every comparison is bounded by `end`. */
-            for (u = p + nl; u < end && *u != '\n' && !(end - u >= 4 && !memcmp(u, "http", 4));
-                 u++)
+            for (u = p + nl; u < end && *u != '\n' && !(end - u >= 4 && !memcmp(u, "http", 4)); u++)
                 ;
             if (u >= end || *u == '\n' ||
                 !((end - u >= 8 && !memcmp(u, "https://", 8)) ||
@@ -636,4 +1198,174 @@ const struct fbs_detector fbs_detector_vault_address = {
     .stage = FBS_STAGE_PARSE,
     .kinds = vault_token_kinds,
     .run = vault_address_run,
+};
+
+/* --- context: a Twilio secret's account SID, an Azure key's storage account ---------------- */
+
+static bool word_byte(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* Distance from the secret: one after it counts double (as for the AWS key-pair partner). */
+static size_t distance(size_t at, size_t secret_at)
+{
+    return at <= secret_at ? secret_at - at : 2 * (at - secret_at);
+}
+
+/*
+ * A PARSE-stage detector: a Twilio auth token's or API key secret's file that holds an account
+ * SID (AC + 32 hex, a word of its own) gets facts.twilio_account_sid, the nearest one to the
+ * secret. The SID is an identifier, not a secret: it names the account in the verifier's path.
+ */
+static int twilio_context_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
+{
+    const char *d, *best = NULL;
+    size_t n, i, best_d = 0;
+
+    if (!ctx->blob || !ctx->blob->data || ctx->blob->binary)
+        return 0;
+    d = (const char *)ctx->blob->data;
+    n = ctx->blob->len;
+    for (i = 0; i + 34 <= n; i++) {
+        size_t k;
+
+        if (d[i] != 'A' || d[i + 1] != 'C' || (i && word_byte(d[i - 1])) ||
+            (i + 34 < n && word_byte(d[i + 34])))
+            continue;
+        for (k = 2; k < 34 && strchr("0123456789abcdefABCDEF", d[i + k]) && d[i + k]; k++)
+            ;
+        if (k < 34)
+            continue;
+        if (!best || distance(i, f->secret_start) < best_d) {
+            best = d + i;
+            best_d = distance(i, f->secret_start);
+        }
+    }
+    if (!best)
+        return 0;
+    return json_object_set_new(f->facts, "twilio_account_sid", json_stringn(best, 34)) < 0
+               ? fbs_error_set(FBS_ENOMEM, "out of memory")
+               : 0;
+}
+
+static const char *const twilio_secret_kinds[] = {"twilio_auth_token", "twilio_api_key_secret",
+                                                  NULL};
+
+const struct fbs_detector fbs_detector_twilio_context = {
+    .name = "twilio_context",
+    .stage = FBS_STAGE_PARSE,
+    .kinds = twilio_secret_kinds,
+    .run = twilio_context_run,
+};
+
+/* The value after `name` at d[at]: [ "']* [:=] [ "']* then 3..24 letters and digits ending at a
+ * non-word byte; its length, or 0. */
+static size_t assigned_name(const char *d, size_t n, size_t at, const char **val)
+{
+    size_t q = at, s;
+
+    while (q < n && (d[q] == ' ' || d[q] == '"' || d[q] == '\''))
+        q++;
+    if (q >= n || (d[q] != ':' && d[q] != '='))
+        return 0;
+    for (q++; q < n && (d[q] == ' ' || d[q] == '\t' || d[q] == '"' || d[q] == '\''); q++)
+        ;
+    for (s = q; q < n && q - s <= 24 &&
+                ((d[q] >= 'a' && d[q] <= 'z') || (d[q] >= 'A' && d[q] <= 'Z') ||
+                 (d[q] >= '0' && d[q] <= '9'));
+         q++)
+        ;
+    if (q - s < 3 || q - s > 24 || (q < n && (word_byte(d[q]) || d[q] == '-' || d[q] == '.')))
+        return 0;
+    *val = d + s;
+    return q - s;
+}
+
+/*
+ * A PARSE-stage detector: an Azure storage account key gets facts.azure_storage_account, the
+ * account it belongs to: AccountName= of its own connection string (then EndpointSuffix= of that
+ * string, when it names another cloud, becomes facts.azure_storage_endpoint_suffix), else the
+ * nearest AccountName=, AZURE_STORAGE_ACCOUNT(_NAME)=, storage_account_name = or account_name:
+ * in the file. Names are lower-cased (account names are).
+ */
+static int azure_context_run(struct fbs_finding *f, const struct fbs_detect_ctx *ctx)
+{
+    static const char *const names[] = {"accountname",           "azure_storage_account_name",
+                                        "azure_storage_account", "storage_account_name",
+                                        "account_name",          NULL};
+    const char *d, *best = NULL, *v;
+    size_t n, i, k, best_len = 0, best_d = 0, len, ls, le;
+    char acct[25];
+    int rc = 0;
+
+    if (!ctx->blob || !ctx->blob->data || ctx->blob->binary || f->secret_start > ctx->blob->len)
+        return 0;
+    d = (const char *)ctx->blob->data;
+    n = ctx->blob->len;
+    /* Its own connection string: the line holding the key, AccountName= before the key. */
+    for (ls = f->secret_start; ls > 0 && d[ls - 1] != '\n'; ls--)
+        ;
+    for (le = f->secret_start; le < n && d[le] != '\n'; le++)
+        ;
+    for (i = ls; i + 12 < f->secret_start; i++)
+        if (!strncasecmp(d + i, "AccountName=", 12) && (len = assigned_name(d, n, i + 11, &v))) {
+            best = v;
+            best_len = len;
+        }
+    if (best) {
+        for (i = f->secret_start; i + 15 < le; i++) {
+            const char *suffix = d + i + 15;
+            size_t sl = 0;
+
+            if (strncasecmp(d + i, "EndpointSuffix=", 15))
+                continue;
+            while (suffix + sl < d + le && !strchr(";\"' \t\r", suffix[sl]) && sl < 64)
+                sl++;
+            if (!(sl == 16 && !strncasecmp(suffix, "core.windows.net", 16)) &&
+                json_object_set_new(f->facts, "azure_storage_endpoint_suffix",
+                                    json_stringn(suffix, sl)) < 0)
+                return fbs_error_set(FBS_ENOMEM, "out of memory");
+            break;
+        }
+    }
+    /* Else the nearest assignment of an account name in the file. */
+    for (i = 0; best_len == 0 && i < n; i++) {
+        if (i && word_byte(d[i - 1]))
+            continue;
+        for (k = 0; names[k]; k++) {
+            size_t nl = strlen(names[k]);
+
+            if (i + nl < n && !strncasecmp(d + i, names[k], nl) &&
+                (len = assigned_name(d, n, i + nl, &v)) &&
+                (!best || distance(i, f->secret_start) + 1 < best_d)) {
+                best = v;
+                best_d = distance(i, f->secret_start) + 1; /* + 1: 0 means none yet */
+                best_len = 0;
+                len = len < sizeof(acct) ? len : sizeof(acct) - 1;
+                memcpy(acct, v, len);
+                acct[len] = '\0';
+            }
+        }
+    }
+    if (!best)
+        return rc;
+    if (best_len) {
+        memcpy(acct, best, best_len);
+        acct[best_len] = '\0';
+    }
+    for (k = 0; acct[k]; k++)
+        acct[k] = (char)(acct[k] >= 'A' && acct[k] <= 'Z' ? acct[k] - 'A' + 'a' : acct[k]);
+    return json_object_set_new(f->facts, "azure_storage_account", json_string(acct)) < 0
+               ? fbs_error_set(FBS_ENOMEM, "out of memory")
+               : 0;
+}
+
+static const char *const azure_key_kinds[] = {"azure_storage_account_key", NULL};
+
+const struct fbs_detector fbs_detector_azure_context = {
+    .name = "azure_storage_context",
+    .stage = FBS_STAGE_PARSE,
+    .kinds = azure_key_kinds,
+    .run = azure_context_run,
 };

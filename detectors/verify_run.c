@@ -29,6 +29,8 @@ struct override {
 struct job {
     struct fbs_verify_job j;
     char *secret, *partner, *endpoint;
+    json_t *context; /* provider->context_facts of the finding, or NULL */
+    char base[256];  /* a base built from context (provider->base_of) */
     char host[256];
     struct fbs_verify_result res;
     struct fbs_finding **findings; /* every finding this credential answers for */
@@ -185,6 +187,7 @@ static void job_free(struct job *j)
     fbs_free(j->secret);
     fbs_free(j->partner);
     fbs_free(j->endpoint);
+    json_decref(j->context);
     json_decref(j->res.identity);
     json_decref(j->res.scopes);
     json_decref(j->cached);
@@ -211,16 +214,43 @@ static bool same_str(const char *a, const char *b)
 }
 
 static struct job *find_job(struct job **jobs, size_t n, const struct fbs_verify_provider *p,
-                            const char *secret, const char *partner, const char *endpoint)
+                            const char *secret, const char *partner, const char *endpoint,
+                            const json_t *context)
 {
     size_t i;
 
     /* Linear: verification is opt-in and the distinct credentials of a scan are few. */
     for (i = 0; i < n; i++)
         if (jobs[i]->j.provider == p && !strcmp(jobs[i]->secret, secret) &&
-            same_str(jobs[i]->partner, partner) && same_str(jobs[i]->endpoint, endpoint))
+            same_str(jobs[i]->partner, partner) && same_str(jobs[i]->endpoint, endpoint) &&
+            (jobs[i]->context == context ||
+             (jobs[i]->context && context && json_equal(jobs[i]->context, context))))
             return jobs[i];
     return NULL;
+}
+
+/* The finding's facts the provider reads (context_facts), as a new object; NULL when it names
+ * none or none is present. *oom on allocation failure. */
+static json_t *context_of(const struct fbs_finding *f, const struct fbs_verify_provider *p,
+                          bool *oom)
+{
+    json_t *o = NULL;
+    size_t k;
+
+    *oom = false;
+    for (k = 0; p->context_facts && p->context_facts[k]; k++) {
+        json_t *v = json_object_get(f->facts, p->context_facts[k]);
+
+        if (!v)
+            continue;
+        if ((!o && !(o = json_object())) ||
+            json_object_set_new(o, p->context_facts[k], json_deep_copy(v)) < 0) {
+            json_decref(o);
+            *oom = true;
+            return NULL;
+        }
+    }
+    return o;
 }
 
 /* The Vault address recorded by the context detector for this finding's file, if any. */
@@ -471,12 +501,15 @@ int fbs_verify_run(struct fbs_finding *const *fs, size_t n, const struct fbs_det
         struct fbs_finding *f = fs[i], *partner = NULL;
         const struct fbs_verify_provider *p;
         const char *base, *endpoint = NULL;
+        char built[256];
+        json_t *cx = NULL;
+        bool oom;
         struct job *j;
 
         if (f->drop || !f->verifier || !f->secret)
             continue;
         p = provider(f->verifier);
-        if (p && !printable(f->secret, f->secret_len)) {
+        if (p && !p->signs_only && !printable(f->secret, f->secret_len)) {
             rc = set_unknown(f, p->name, "not verified: the secret has control characters", ctx);
             continue;
         }
@@ -508,18 +541,38 @@ int fbs_verify_run(struct fbs_finding *const *fs, size_t n, const struct fbs_det
                 continue;
             }
         }
-        if (p->partner_kinds)
+        cx = context_of(f, p, &oom);
+        if (oom) {
+            rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+            break;
+        }
+        if (p->base_of && base == p->base) {
+            const char *why = p->base_of(cx, built, sizeof(built));
+
+            if (why) {
+                json_decref(cx);
+                rc = set_unknown(f, p->name, why, ctx);
+                continue;
+            }
+            base = built;
+        }
+        if (p->partner_kinds && (!p->wants_partner || p->wants_partner(f->secret, f->secret_len)))
             partner = find_partner(f, fs, n, p->partner_kinds);
-        j = find_job(pl.jobs, pl.njobs, p, f->secret, partner ? partner->secret : NULL, endpoint);
+        j = find_job(pl.jobs, pl.njobs, p, f->secret, partner ? partner->secret : NULL, endpoint,
+                     cx);
+        if (j)
+            json_decref(cx);
         if (!j) {
             j = fbs_calloc(1, sizeof(*j));
             if (!j ||
                 fbs_array_grow((void **)&pl.jobs, &jobs_cap, pl.njobs + 1, sizeof(*pl.jobs)) < 0) {
                 fbs_free(j);
+                json_decref(cx);
                 rc = fbs_error_set(FBS_ENOMEM, "out of memory");
                 break;
             }
             pl.jobs[pl.njobs++] = j;
+            j->context = cx;
             j->secret = fbs_strndup(f->secret, f->secret_len);
             j->partner = partner ? fbs_strndup(partner->secret, partner->secret_len) : NULL;
             j->endpoint = endpoint ? fbs_strdup(endpoint) : NULL;
@@ -534,6 +587,11 @@ int fbs_verify_run(struct fbs_finding *const *fs, size_t n, const struct fbs_det
             j->j.secret = j->secret;
             j->j.partner = j->partner;
             j->j.endpoint = j->endpoint;
+            j->j.context = j->context;
+            if (base == built) {
+                snprintf(j->base, sizeof(j->base), "%s", built);
+                base = j->base;
+            }
             j->j.base = base;
             fbs_http_url_host(j->host, sizeof(j->host), base);
         }

@@ -249,3 +249,62 @@ int fbs_redact_finding_secret(struct fbs_buf *out, const struct fbs_finding *f)
         return fbs_utf8_sanitize(out, f->secret, f->secret_len) < 0 ? FBS_ENOMEM : 0;
     return fbs_redact_secret(out, f->secret, f->secret_len);
 }
+
+/* "user_id" -> "user id": identity keys as words. */
+static int put_words(struct fbs_buf *b, const char *k)
+{
+    int rc = 0;
+
+    for (; *k && rc == 0; k++)
+        rc = fbs_buf_putc(b, *k == '_' ? ' ' : *k);
+    return rc;
+}
+
+int fbs_report_verification(struct fbs_buf *out, const json_t *v)
+{
+    const char *status = json_string_value(json_object_get(v, "status"));
+    const char *at = json_string_value(json_object_get(v, "at"));
+    const char *by = json_string_value(json_object_get(v, "verifier"));
+    const char *priv = json_string_value(json_object_get(v, "privilege"));
+    const char *det = json_string_value(json_object_get(v, "detail"));
+    json_t *id = json_object_get(v, "identity"), *sc = json_object_get(v, "scopes"), *x;
+    const char *k;
+    size_t i, n = 0;
+    int rc = 0;
+
+    if (!json_is_object(v) || !status)
+        return 0;
+    rc |= fbs_buf_puts(out, status);
+    if (at)
+        rc |= fbs_buf_printf(out, " at %s", at);
+    if (by)
+        rc |= fbs_buf_printf(out, " by %s", by);
+    json_object_foreach(id, k, x)
+    {
+        if (!json_is_string(x) && !json_is_integer(x))
+            continue;
+        rc |= fbs_buf_puts(out, n++ ? ", " : " as ");
+        rc |= put_words(out, k);
+        rc |= fbs_buf_putc(out, ' ');
+        if (json_is_string(x))
+            rc |= fbs_buf_puts(out, json_string_value(x));
+        else
+            rc |= fbs_buf_printf(out, "%lld", (long long)json_integer_value(x));
+    }
+    if (json_is_array(sc)) {
+        rc |= fbs_buf_puts(out, json_array_size(sc) ? "; scopes: " : "; no scopes reported");
+        json_array_foreach(sc, i, x)
+        {
+            rc |= fbs_buf_puts(out, i ? ", " : "");
+            rc |= fbs_buf_puts(out, json_is_string(x) ? json_string_value(x) : "?");
+        }
+    }
+    if (priv)
+        rc |= fbs_buf_printf(out, "; privilege %s", priv);
+    if (json_is_integer(json_object_get(v, "http_status")))
+        rc |= fbs_buf_printf(out, "; HTTP %lld",
+                             (long long)json_integer_value(json_object_get(v, "http_status")));
+    if (det)
+        rc |= fbs_buf_printf(out, " (%s)", det);
+    return rc ? fbs_error_set(FBS_ENOMEM, "out of memory") : 1;
+}

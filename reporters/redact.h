@@ -63,4 +63,14 @@ json_t *fbs_json_score(double x);
  */
 const char *fbs_report_where_words(const char *where);
 
+/*
+ * A finding's --verify result (its facts.verification object, docs/verify.md) in words, for the
+ * human-readable reports, appended to out as plain UTF-8 text (the caller escapes it):
+ *   "live at 2025-06-01T00:00:00Z by github as user octocat, id 583231; scopes: repo, admin:org;
+ *    privilege high; HTTP 200"   then " (detail)" when the verifier left one.
+ * Only the object's own fields are read (identity values that are strings or integers). Returns
+ * 0 when there is none (nothing written), 1 when written, FBS_ENOMEM.
+ */
+int fbs_report_verification(struct fbs_buf *out, const json_t *v);
+
 #endif

@@ -199,6 +199,7 @@ static const char *const fact_labels[][2] = {
     {"account_id", "Account id"},
     {"arn", "ARN"},
     {"url", "URL"},
+    {"token_uri", "Token URI"},
     {"ssh", "SSH"},
     {"mfa", "MFA"},
     {"totp", "TOTP"},
@@ -208,7 +209,7 @@ static const char *const fact_labels[][2] = {
 static bool fact_hidden(const char *k, const json_t *v)
 {
     if (!strcmp(k, "privilege_evidence") || !strcmp(k, "age_from") || !strcmp(k, "issued_from") ||
-        !strcmp(k, "expires_from"))
+        !strcmp(k, "expires_from") || !strcmp(k, "verification")) /* its own row */
         return true;
     if (!strcmp(k, "expiry") && json_is_string(v) && !strcmp(json_string_value(v), "none"))
         return true; /* "no expiry known" says it */
@@ -345,8 +346,9 @@ static int put_json(struct fbs_buf *b, const json_t *v, int depth)
  */
 static int row(struct fbs_buf *b, const char *label)
 {
-    static const char *const wide[] = {"Location", "Commit",      "Line",       "Fallback", "Facts",
-                                       "Verdict",  "Remediation", "Suppressed", "Privilege"};
+    static const char *const wide[] = {"Location",  "Commit",  "Line",        "Fallback",
+                                       "Facts",     "Verdict", "Remediation", "Suppressed",
+                                       "Privilege", "Verified"};
     size_t i;
 
     for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
@@ -465,8 +467,46 @@ static int render_facts(struct fbs_buf *b, const struct fbs_finding *f)
     return rc ? FBS_ENOMEM : 0;
 }
 
+/* The class of a verification status: one of the four, whatever the object says. */
+static const char *ver_class(const json_t *v)
+{
+    static const char *const known[] = {"live", "revoked", "unknown", "error"};
+    const char *s = json_string_value(json_object_get(v, "status"));
+    size_t i;
+
+    for (i = 0; s && i < sizeof(known) / sizeof(known[0]); i++)
+        if (!strcmp(s, known[i]))
+            return known[i];
+    return "unknown";
+}
+
+/* The Verified row (--verify): the status, then when, by which verifier, the identity,
+ * scopes, privilege and detail in words. */
+static int render_verification(struct fbs_buf *b, const json_t *v)
+{
+    const char *status = json_string_value(json_object_get(v, "status"));
+    struct fbs_buf w = FBS_BUF_INIT;
+    int rc = 0, got;
+
+    if (!status)
+        return 0;
+    got = fbs_report_verification(&w, v);
+    if (got < 0)
+        return got;
+    rc |= row(b, "Verified");
+    rc |= fbs_buf_printf(b, "<strong class=\"ver ver-%s\">", ver_class(v));
+    rc |= put_esc(b, status);
+    rc |= fbs_buf_puts(b, "</strong>");
+    if (got && w.len > strlen(status))
+        rc |= put_esc(b, w.ptr + strlen(status));
+    rc |= end_row(b);
+    fbs_buf_release(&w);
+    return rc ? FBS_ENOMEM : 0;
+}
+
 static int render(const struct html_state *st, const struct fbs_finding *f, struct fbs_buf *b)
 {
+    const json_t *ver = json_object_get(f->facts, "verification");
     bool show = st->opts->show_secrets;
     size_t i;
     int rc = 0;
@@ -477,6 +517,9 @@ static int render(const struct html_state *st, const struct fbs_finding *f, stru
                                           : "SECRET");
     if (f->risk >= 0 && f->severity)
         rc |= fbs_buf_printf(b, "<span class=\"sev\">%s %d</span> ", f->severity, f->risk);
+    if (ver)
+        rc |= fbs_buf_printf(b, "<span class=\"badge ver ver-%s\">verified %s</span> ",
+                             ver_class(ver), ver_class(ver));
     rc |= put_esc(b, f->rule_name);
     rc |= fbs_buf_puts(b, " <code class=\"rule\">");
     rc |= put_esc(b, f->rule_id);
@@ -531,6 +574,8 @@ static int render(const struct html_state *st, const struct fbs_finding *f, stru
     }
     rc |= end_row(b);
     rc |= render_facts(b, f);
+    if (ver)
+        rc |= render_verification(b, ver);
 
     rc |= row(b, "Verdict");
     rc |= fbs_buf_puts(b, f->standing == 1   ? "<strong>standing access</strong>"
@@ -775,6 +820,8 @@ static const char css[] =
     ".tag{font-size:.8em;color:#555;border:1px solid #ccc;padding:0 .3em;border-radius:3px}\n"
     ".none,.from{color:#777}.warn{border:2px solid #b35c00;background:#fff4e5;padding:.5em 1em}\n"
     "code.rule{color:#555;font-size:.8em}\n"
+    ".ver-live{color:#8b0000;font-weight:700}.ver-revoked{color:#2b6e1f}"
+    ".ver-unknown,.ver-error{color:#666}\n"
     /* Print: the overview on the first pages, the cards as a compact appendix. */
     "@media print{@page{size:A4;margin:12mm 10mm}body{margin:0;max-width:none;font-size:8pt;"
     "line-height:1.3}h1{font-size:14pt}h2{font-size:11pt;margin-top:.8em;break-after:avoid}"

@@ -170,6 +170,18 @@ static int render(struct text_state *st, const struct fbs_finding *f, struct fbs
     if (f->risk >= 0 && f->severity)
         rc |= fbs_buf_printf(b, "  risk:     %d %s%s\n", f->risk, f->severity,
                              f->standing == 1 ? ", STANDING ACCESS" : "");
+    /* --verify: the issuer's answer, on its own line (the reasons say what it changed). */
+    if (json_object_get(f->facts, "verification")) {
+        int got = fbs_report_verification(&tmp, json_object_get(f->facts, "verification"));
+
+        if (got < 0)
+            rc |= got;
+        if (got > 0) {
+            rc |= fbs_buf_puts(b, "  verified: ");
+            rc |= put_rendered(b, &tmp);
+            rc |= fbs_buf_putc(b, '\n');
+        }
+    }
     for (i = 0; i < f->nreasons; i++) {
         rc |= fbs_buf_puts(b, "    - ");
         rc |= put_safe(b, f->reasons[i]);

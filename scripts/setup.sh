@@ -35,6 +35,7 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(
     clang clang-format libcmocka-dev python3 python3-jsonschema python3-yaml ripgrep faketime
+    python3-cryptography # tests/verify: GCP service-account keys made and their JWTs checked
     pre-commit zsh groff-base postgresql yamllint
     chromium poppler-utils # tests/html: the HTML report rendered and printed (headless)
 )

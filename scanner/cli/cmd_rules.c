@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "help.h"
+#include "../../detectors/verify.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/text.h"
@@ -167,6 +168,21 @@ static int run_tests(const struct fbs_ruleset *rs, bool verbose)
     for (i = 0; i < rs->n; i++) {
         const struct fbs_rule *r = rs->rules[i];
         bool rule_failed = false;
+
+        /* `verify:` must name a registered verifier (detectors/verify.h): a scan with --verify
+         * would only say "no verifier of that name" for each finding. */
+        if (r->verify && !fbs_verify_known(r->verify)) {
+            const char *const *names = fbs_verify_names();
+            size_t k;
+
+            failed++;
+            rule_failed = true;
+            printf("FAIL %s (%s:%d): verify: unknown verifier '%s' (known:", r->id, r->file,
+                   r->verify_line ? r->verify_line : r->line, r->verify);
+            for (k = 0; names[k]; k++)
+                printf("%s %s", k ? "," : "", names[k]);
+            printf(")\n");
+        }
 
         for (j = 0; j < r->nexamples + r->nnegatives; j++) {
             bool negative = j >= r->nexamples;

@@ -450,6 +450,8 @@ static int parse_rule(const struct parse *p, json_t *obj, struct fbs_rule **out)
         (rc = get_bool(p, obj, "fallback", &r->fallback)) < 0 ||
         (rc = get_bool(p, obj, "binary", &r->binary)) < 0)
         goto fail;
+    if (r->verify)
+        r->verify_line = fbs_conf_line(p->conf, obj, "verify");
     if (!valid_id(r->id)) {
         rc = PERR(p, obj, "id", "rule id '%s' must use only a-z 0-9 . _ -", r->id);
         goto fail;

@@ -43,7 +43,8 @@ struct fbs_rule {
     char *scan_pattern;
     char *description;
     char *remediation;
-    char *verify; /* `verify:` the live verifier's name (detectors/verify.h), or NULL */
+    char *verify;    /* `verify:` the live verifier's name (detectors/verify.h), or NULL */
+    int verify_line; /* the line of `verify:` in file, for messages */
     char **keywords;
     size_t nkeywords;
     char **references;

@@ -7,9 +7,12 @@ redirects, timeouts, the override's loopback-only rule, and that no secret reach
     test_verify.py --bin build/fallback-scan [--mode replay|moto]
 """
 import argparse
+import base64
 import json
 import os
 import random
+import re
+import shutil
 import string
 import subprocess
 import sys
@@ -302,11 +305,276 @@ class Replay(unittest.TestCase):
         finally:
             srv.close()
 
+    def test_override_refuses_non_loopback_for_new_hosts(self):
+        for bad in ("twilio=https://api.twilio.com", "gcp=https://oauth2.googleapis.com",
+                    "azure=https://acme.blob.core.windows.net", "azure=http://192.168.1.5:80"):
+            rc, out, err, _ = run(["scan", self.dir, "-q", "--now", NOW, "--verify"],
+                                  {"FALLBACK_SCAN_VERIFY_OVERRIDE": bad})
+            self.assertEqual(rc, 2, bad)
+            self.assertIn("loopback addresses only", err, bad)
+
+    def test_rules_test_checks_verifier_names(self):
+        d = os.path.join(self.tmp, "badrules")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "mine.yml"), "w") as f:
+            f.write("rules:\n  - id: acme.token\n    name: Acme token\n    kind: acme_token\n"
+                    "    pattern: '\\b(acme_[a-z0-9]{20})\\b'\n    secret_group: 1\n"
+                    "    verify: acmeid\n"
+                    "    examples:\n      - text: 'ACME=acme_k3j9vqp0hd7f2m8s1lq5'\n"
+                    "        secret: acme_k3j9vqp0hd7f2m8s1lq5\n"
+                    "    negative_examples:\n      - 'ACME=acme_short'\n")
+        rc, out, err, _ = run(["rules", "test", d, "--no-builtin-rules"])
+        self.assertNotEqual(rc, 0, out + err)
+        msg = out + err
+        self.assertIn("mine.yml:7", msg)
+        self.assertIn("acme.token", msg)
+        self.assertIn("'acmeid'", msg)
+        with open(os.path.join(d, "mine.yml")) as f:
+            text = f.read()
+        with open(os.path.join(d, "mine.yml"), "w") as f:
+            f.write(text.replace("verify: acmeid", "verify: github"))
+        rc, out, err, _ = run(["rules", "test", d, "--no-builtin-rules"])
+        self.assertEqual(rc, 0, out + err)
+
+    def test_text_and_html_show_the_verification(self):
+        """The text report's `verified:` line and the HTML report's Verified row and badge,
+        the HTML as headless Chromium renders and prints it (tests/html does the same for the
+        demo) when Chromium is installed."""
+        rc, out, err, _ = run(["scan", os.path.join(self.dir, "gh_live.env"), "-f", "text", "-q",
+                               "--now", NOW, "--verify"], self.env)
+        self.assertIn("  verified: live at %s by github as user octocat, id 583231, type User; "
+                      "scopes: repo, admin:org; privilege high; HTTP 200\n" % NOW, out)
+        rc, out, err, _ = run(["scan", os.path.join(self.dir, "gh_revoked.env"), "-f", "text",
+                               "-q", "--now", NOW, "--verify"], self.env)
+        self.assertIn("  verified: revoked at %s by github; HTTP 401 (the issuer rejected the "
+                      "credential (HTTP 401))\n" % NOW, out)
+        page = os.path.join(self.tmp, "verified.html")
+        rc, out, err, _ = run(["scan", os.path.join(self.dir, "gh_live.env"),
+                               os.path.join(self.dir, "gh_revoked.env"), "-f", "html", "-q",
+                               "--now", NOW, "--verify", "-o", page], self.env)
+        with open(page, encoding="utf-8") as f:
+            html = f.read()
+        self.assertIn('<span class="badge ver ver-live">verified live</span>', html)
+        self.assertIn('<span class="badge ver ver-revoked">verified revoked</span>', html)
+        self.assertIn('<tr class="wide"><th>Verified</th><td><strong class="ver ver-live">'
+                      'live</strong> at %s by github as user octocat' % NOW, html)
+        self.assertNotIn("&quot;verification&quot;", html)  # not repeated among the facts
+        chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser")
+                         if shutil.which(n)), None)
+        if not chromium or not shutil.which("pdftotext"):
+            self.skipTest("no chromium or pdftotext: the rendering is not checked")
+        profile = os.path.join(self.tmp, "chromium-profile")
+        base = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--user-data-dir=" + profile]
+        dom = subprocess.run(base + ["--dump-dom", "file://" + page], capture_output=True,
+                             text=True, timeout=180).stdout
+        self.assertIn('<strong class="ver ver-live">live</strong>', dom)
+        pdf = os.path.join(self.tmp, "verified.pdf")
+        subprocess.run(base + ["--no-pdf-header-footer", "--print-to-pdf=" + pdf,
+                               "file://" + page], capture_output=True, timeout=180)
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True,
+                              text=True).stdout
+        # Printed, the label sits on the line of its value.
+        self.assertTrue(re.search(r"Verified\s+live at %s by github" % re.escape(NOW), text),
+                        text[:3000])
+        self.assertTrue(re.search(r"Verified\s+revoked at", text))
+
     def test_sarif_properties(self):
         rc, out, err, _ = run(["scan", os.path.join(self.dir, "gh_live.env"), "-f", "sarif", "-q",
                                "--now", NOW, "--verify"], self.env)
         res = json.loads(out)["runs"][0]["results"]
         self.assertEqual(res[0]["properties"]["verification"]["status"], "live")
+
+
+class Signed(unittest.TestCase):
+    """Twilio, GCP and Azure (--mode signed: a ctest of its own, so that each stays well inside
+    its timeout under ASan on a loaded machine)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="fbs-verify-signed-")
+
+    def test_twilio_gcp_azure(self):
+        """The pairing and signing verifiers: Twilio (an auth token with its account SID, an API
+        key secret with its SK SID), GCP service-account keys (an RS256 JWT-bearer exchange) and
+        Azure storage account keys (a Shared Key signed list call), each live, revoked, error and
+        unknown, against a server that checks the signatures as the issuers do."""
+        try:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+        except ImportError:
+            self.skipTest("python3-cryptography is not installed")
+        hexd = "0123456789abcdef"
+        d = os.path.join(self.tmp, "signed")
+        os.makedirs(d, exist_ok=True)
+        # Only the rule files of these credentials: each scan compiles its rules, which takes
+        # most of a scan's time under ASan on a loaded machine.
+        rules = os.path.join(self.tmp, "signed-rules")
+        os.makedirs(rules, exist_ok=True)
+        for name in ("twilio.yml", "gcp.yml", "azure.yml", "paired_keys.yml"):
+            shutil.copy(os.path.join(HERE, "..", "..", "rules", name), rules)
+        only = ["--no-builtin-rules", "--rules", rules]
+        secrets, files = [], {}
+
+        def put(name, text):
+            files[name] = text
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+
+        # Twilio
+        ac, tw = "AC" + rand(32, hexd), {k: rand(32, hexd) for k in ("live", "revoked", "down")}
+        sk, sk_secret = "SK" + rand(32, hexd), rand(32)
+        for k, tok in tw.items():
+            put("twilio_%s.env" % k, "# break-glass SMS\nTWILIO_ACCOUNT_SID=%s\n"
+                "TWILIO_AUTH_TOKEN=%s\n" % (ac, tok))
+        put("twilio_key.env", "TWILIO_API_KEY=%s\nTWILIO_API_SECRET=%s\n" % (sk, sk_secret))
+        nosid = rand(32, hexd)
+        put("twilio_nosid.env", "TWILIO_AUTH_TOKEN=%s\n" % nosid)
+        secrets += list(tw.values()) + [sk_secret, nosid]
+
+        # GCP: keys made here; the server knows the public keys of the live and down accounts,
+        # and for the revoked one a key other than the file's (the file's key was deleted).
+        def rsa_key():
+            return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+        gcp_keys = {}
+        for k in ("live", "revoked", "down", "foreign"):
+            key, kid = rsa_key(), rand(40, hexd)
+            email = "breakglass-%s@acme-prod.iam.gserviceaccount.com" % k
+            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()).decode()
+            pub = (rsa_key() if k == "revoked" else key).public_key()
+            gcp_keys[email] = (pub, kid)
+            doc = {"type": "service_account", "project_id": "acme-prod", "private_key_id": kid,
+                   "private_key": pem, "client_email": email, "client_id": rand(21, "0123456789"),
+                   "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+                   "token_uri": ("https://evil.example.invalid/token" if k == "foreign"
+                                 else "https://oauth2.googleapis.com/token")}
+            put("gcp_%s.json" % k, json.dumps(doc, indent=2) + "\n")
+            secrets += [line for line in pem.splitlines() if "PRIVATE KEY" not in line]
+
+        # Azure
+        def akey():
+            return base64.b64encode(os.urandom(64)).decode()
+        az = {"acmelive": akey(), "acmeold": akey(), "acmedown": akey(), "acmeenv": akey()}
+        azure_keys = {a: k for a, k in az.items() if a != "acmeold"}
+        azure_keys["acmeold"] = akey()  # rotated: the file's key no longer signs
+        for a in ("acmelive", "acmeold", "acmedown"):
+            put("azure_%s.env" % a, "AZURE_STORAGE_CONNECTION_STRING=\"DefaultEndpointsProtocol="
+                "https;AccountName=%s;AccountKey=%s;EndpointSuffix=core.windows.net\"\n"
+                % (a, az[a]))
+        put("azure_env.env", "export AZURE_STORAGE_ACCOUNT=acmeenv\nexport AZURE_STORAGE_KEY=\"%s\"\n"
+            % az["acmeenv"])
+        noacct = akey()
+        put("azure_noacct.env", "AZURE_STORAGE_KEY=%s\n" % noacct)
+        china = akey()
+        put("azure_china.env", "DefaultEndpointsProtocol=https;AccountName=acmecn;AccountKey=%s;"
+            "EndpointSuffix=core.chinacloudapi.cn\n" % china)
+        secrets += list(az.values()) + [noacct, china]
+
+        scen = {tw["live"]: "live", tw["down"]: "down", sk_secret: "live",
+                "breakglass-live@acme-prod.iam.gserviceaccount.com": "live",
+                "breakglass-revoked@acme-prod.iam.gserviceaccount.com": "live",
+                "breakglass-down@acme-prod.iam.gserviceaccount.com": "down",
+                "acmelive": "live", "acmeold": "live", "acmedown": "down", "acmeenv": "live"}
+        srv = Server(scen, gcp_keys=gcp_keys, azure_keys=azure_keys)
+        try:
+            env = {"FALLBACK_SCAN_VERIFY_OVERRIDE": "twilio=%s,gcp=%s,azure=%s"
+                   % (srv.url, srv.url, srv.url)}
+            rc, out, err, _ = run(["scan", d, "-f", "json", "-q", "--now", NOW, "--verify",
+                                   "--verify-timeout", "5"] + only, env)
+            got = {}
+            for f in json.loads(out)["findings"]:
+                if "verification" in f:
+                    got[(os.path.basename(f["location"]["path"]), f["credential"]["kind"])] = \
+                        f["verification"]
+
+            def v(name, kind):
+                self.assertIn((name, kind), got, sorted(got))
+                return got[(name, kind)]
+
+            # Twilio
+            t = v("twilio_live.env", "twilio_auth_token")
+            self.assertEqual(t["status"], "live", t)
+            self.assertEqual(t["verifier"], "twilio")
+            self.assertEqual(t["identity"]["friendly_name"], "Acme break-glass")
+            self.assertEqual(t["identity"]["status"], "active")
+            self.assertEqual(t["identity"]["account_sid"], ac)
+            self.assertNotIn("auth_token", t["identity"])
+            t = v("twilio_revoked.env", "twilio_auth_token")
+            self.assertEqual((t["status"], t["http_status"]), ("revoked", 401))
+            self.assertEqual(v("twilio_down.env", "twilio_auth_token")["status"], "error")
+            t = v("twilio_key.env", "twilio_api_key_secret")
+            self.assertEqual(t["status"], "live", t)
+            self.assertEqual(t["identity"]["api_key_sid"], sk)
+            self.assertEqual(t["identity"]["accounts"], 1)
+            self.assertEqual(v("twilio_key.env", "twilio_api_key_sid")["status"], "live")
+            t = v("twilio_nosid.env", "twilio_auth_token")
+            self.assertEqual(t["status"], "unknown")
+            self.assertIn("no account SID", t["detail"])
+            self.assertEqual(srv.hits.get(("/2010-04-01/Accounts/%s.json" % ac, "live")), 1)
+            self.assertEqual(srv.hits.get(("/2010-04-01/Accounts.json", "live")), 1)
+
+            # GCP
+            g = v("gcp_live.json", "gcp_service_account_key")
+            self.assertEqual(g["status"], "live", g)
+            self.assertEqual(g["verifier"], "gcp")
+            self.assertEqual(g["identity"]["client_email"],
+                             "breakglass-live@acme-prod.iam.gserviceaccount.com")
+            self.assertEqual(g["identity"]["project_id"], "acme-prod")
+            g = v("gcp_revoked.json", "gcp_service_account_key")
+            self.assertEqual((g["status"], g["http_status"]), ("revoked", 400), g)
+            self.assertIn("Invalid JWT Signature", g["detail"])
+            self.assertEqual(v("gcp_down.json", "gcp_service_account_key")["status"], "error")
+            # The test-only override replaces the token endpoint, whatever token_uri the file
+            # names; without it, another token_uri is refused before any request (below).
+            self.assertEqual(v("gcp_foreign.json", "gcp_service_account_key")["status"], "live")
+
+            # Azure
+            a = v("azure_acmelive.env", "azure_storage_account_key")
+            self.assertEqual(a["status"], "live", a)
+            self.assertEqual(a["verifier"], "azure")
+            self.assertEqual(a["identity"]["account"], "acmelive")
+            self.assertEqual(a["privilege"], "high")
+            a = v("azure_acmeold.env", "azure_storage_account_key")
+            self.assertEqual((a["status"], a["http_status"]), ("revoked", 403), a)
+            self.assertIn("AuthenticationFailed", a["detail"])
+            self.assertEqual(v("azure_acmedown.env", "azure_storage_account_key")["status"],
+                             "error")
+            self.assertEqual(v("azure_env.env", "azure_storage_account_key")["status"], "live")
+            a = v("azure_noacct.env", "azure_storage_account_key")
+            self.assertEqual(a["status"], "unknown")
+            self.assertIn("no storage account name", a["detail"])
+
+            # No secret in any output: the credentials, the account's own auth token the Twilio
+            # answer carries, the access token the GCP exchange returns.
+            leaks = secrets + [Server.TWILIO_MASTER_TOKEN, Server.GCP_ACCESS_TOKEN]
+            quick = [os.path.join(d, n) for n in files if "down" not in n]  # no retry waits
+            for fmt in ("json", "text", "sarif", "html"):
+                rc, out2, err2, _ = run(["scan"] + quick + ["-f", fmt, "--now", NOW, "--verify",
+                                                           "--verify-timeout", "5", "-v"] + only,
+                                        env)
+                for sec in leaks:
+                    self.assertNotIn(sec, out2 + err2, fmt)
+            for sec in leaks:
+                self.assertNotIn(sec, out + err)
+
+            # Without the override, nothing outside loopback may be asked in a test: only the
+            # cases decided before any request are checked, by a scan that cannot reach a host.
+            before = len(srv.seen_tokens)
+            rc, out3, err3, _ = run(["scan", os.path.join(d, "gcp_foreign.json"),
+                                     os.path.join(d, "azure_china.env"), "-f", "json", "-q",
+                                     "--now", NOW, "--verify"] + only,
+                                    {"FALLBACK_SCAN_VERIFY_OVERRIDE": "twilio=%s" % srv.url})
+            vs = {os.path.basename(f["location"]["path"]): f["verification"]
+                  for f in json.loads(out3)["findings"] if "verification" in f}
+            self.assertEqual(vs["gcp_foreign.json"]["status"], "unknown")
+            self.assertIn("token_uri is not Google's", vs["gcp_foreign.json"]["detail"])
+            self.assertEqual(vs["azure_china.env"]["status"], "unknown")
+            self.assertIn("EndpointSuffix", vs["azure_china.env"]["detail"])
+            self.assertEqual(len(srv.seen_tokens), before)
+        finally:
+            srv.close()
 
 
 class Moto(unittest.TestCase):
@@ -368,7 +636,7 @@ def main():
     global BIN
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--mode", default="replay", choices=["replay", "moto"])
+    ap.add_argument("--mode", default="replay", choices=["replay", "signed", "moto"])
     a, rest = ap.parse_known_args()
     BIN = os.path.abspath(a.bin)
     if a.mode == "moto":
@@ -382,9 +650,13 @@ def main():
             print("SKIP: moto and boto3 are not installed")
             sys.exit(77)
         cls = Moto
+    elif a.mode == "signed":
+        cls = Signed
     else:
         cls = Replay
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(cls)
+    names = [n for n in rest if not n.startswith("-")]  # e.g. Replay.test_slack
+    suite = (unittest.defaultTestLoader.loadTestsFromNames(names, sys.modules[__name__]) if names
+             else unittest.defaultTestLoader.loadTestsFromTestCase(cls))
     r = unittest.TextTestRunner(verbosity=2).run(suite)
     sys.exit(0 if r.wasSuccessful() else 1)
 

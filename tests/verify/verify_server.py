@@ -9,10 +9,23 @@ presented: SCENARIOS maps a token to live / revoked / throttle / down / slow / r
     npm      GET /-/whoami                              Authorization: Bearer T
     Vault    GET /v1/auth/token/lookup-self             X-Vault-Token: T
     AWS STS  POST / (GetCallerIdentity, SigV4)          the access key id of the signature
+    Twilio   GET /2010-04-01/Accounts[/AC...].json       Basic SID:T (T: the token or secret)
+    GCP      POST /token (jwt-bearer grant)               the assertion's iss; its RS256
+                                                          signature is checked (gcp_keys)
+    Azure    GET /?comp=list&maxresults=1 (Shared Key)    the account; its signature is checked
+                                                          (azure_keys)
+
+The signing verifiers are checked as the issuers would: the GCP assertion's signature against the
+registered public key and its claims (aud, scope, iat/exp one hour apart, kid); the Azure Shared
+Key signature recomputed from the request with the registered account key. A signature that does
+not verify is answered the way the issuer answers a deleted or rotated key.
 
 It counts requests per (path, scenario), the peak number of requests in flight and the peak
 number of open connections.
 """
+import base64
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -20,8 +33,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Server:
-    def __init__(self, scenarios, latency=0.0):
+    GCP_TOKEN_URL = "https://oauth2.googleapis.com/token"
+    # The account's own auth token, in every Twilio Account resource answered: a secret the
+    # scanner must never keep or print.
+    TWILIO_MASTER_TOKEN = "f00dfacecafebeef" * 2
+    # The access token every live GCP exchange answers: never kept or printed either.
+    GCP_ACCESS_TOKEN = "ya29.c.replay-access-token-never-shown-0123456789"
+
+    def __init__(self, scenarios, latency=0.0, gcp_keys=None, azure_keys=None):
         self.scenarios = dict(scenarios)
+        self.gcp_keys = dict(gcp_keys or {})  # client_email -> (public key, private_key_id)
+        self.azure_keys = dict(azure_keys or {})  # account -> base64 account key
         self.latency = latency
         self.hits = {}
         self.lock = threading.Lock()
@@ -56,8 +78,7 @@ class Server:
 
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
-                if n:
-                    self.rfile.read(n)
+                self.body = self.rfile.read(n) if n else b""
                 outer.handle(self)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -72,12 +93,20 @@ class Server:
 
     def token(self, h):
         auth = h.headers.get("Authorization", "")
+        if h.path.startswith("/2010-04-01/") and auth.startswith("Basic "):  # Twilio: the secret
+            return base64.b64decode(auth[6:]).decode().split(":", 1)[1]
+        if auth.startswith("SharedKey "):  # Azure: the account
+            return auth[10:].split(":", 1)[0]
+        if h.path == "/token" and h.command == "POST":  # GCP: the assertion's issuer
+            try:
+                return self.jwt_parts(h)[1].get("iss", "")
+            except Exception:
+                return ""
         if auth.startswith("AWS4-HMAC-SHA256 Credential="):  # SigV4: the access key id
             return auth.split("Credential=", 1)[1].split("/", 1)[0]
         if auth.startswith("Bearer "):
             return auth[7:]
         if auth.startswith("Basic "):  # Stripe: the key is the user
-            import base64
             return base64.b64decode(auth[6:]).decode().split(":", 1)[0]
         return (h.headers.get("PRIVATE-TOKEN") or h.headers.get("X-Vault-Token")
                 or h.headers.get("x-api-key") or h.headers.get("DD-API-KEY") or "")
@@ -92,9 +121,96 @@ class Server:
         h.end_headers()
         h.wfile.write(data)
 
-    def send_xml(self, h, status, text):
+    @staticmethod
+    def b64url(s):
+        return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+    def jwt_parts(self, h):
+        """(header, claims, signing input, signature) of the grant's assertion."""
+        form = dict(x.split("=", 1) for x in h.body.decode().split("&"))
+        if form.get("grant_type") != "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer":
+            raise ValueError("grant_type")
+        a = form["assertion"]
+        hd, cl, sig = a.split(".")
+        return (json.loads(self.b64url(hd)), json.loads(self.b64url(cl)),
+                (hd + "." + cl).encode(), self.b64url(sig))
+
+    def gcp_answer(self, h, sc):
+        """The token endpoint: 200 with an access token when the assertion is signed by the
+        registered key and its claims are what Google asks for; Google's 400 answers else."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        try:
+            hd, cl, signed, sig = self.jwt_parts(h)
+        except Exception:
+            return self.send(h, 400, {"error": "invalid_request", "error_description": "bad"})
+        reg = self.gcp_keys.get(cl.get("iss"))
+        if not reg:
+            return self.send(h, 400, {"error": "invalid_grant",
+                                      "error_description": "Invalid grant: account not found"})
+        pub, kid = reg
+        try:
+            pub.verify(sig, signed, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            return self.send(h, 400, {"error": "invalid_grant",
+                                      "error_description": "Invalid JWT Signature."})
+        if (hd.get("alg") != "RS256" or hd.get("kid") != kid or cl.get("aud") != self.GCP_TOKEN_URL
+                or not cl.get("scope") or cl.get("exp", 0) - cl.get("iat", 0) != 3600
+                or abs(cl.get("iat", 0) - time.time()) > 300):
+            return self.send(h, 400, {"error": "invalid_grant", "error_description":
+                                      "Invalid JWT: Token must be a short-lived token (60 minutes)"
+                                      " and in a reasonable timeframe."})
+        return self.send(h, 200, {"access_token": self.GCP_ACCESS_TOKEN, "expires_in": 3599,
+                                  "token_type": "Bearer"})
+
+    def azure_answer(self, h, sc):
+        """List containers: 200 when the Shared Key signature verifies with the registered key."""
+        auth = h.headers.get("Authorization", "")
+        acct, _, sig = auth[10:].partition(":")
+        key = self.azure_keys.get(acct)
+        path, _, query = h.path.partition("?")
+        params = sorted(p.split("=", 1) for p in query.split("&") if p)
+        xms = sorted((k.lower(), v.strip()) for k, v in h.headers.items()
+                     if k.lower().startswith("x-ms-"))
+        sts = ("GET\n" + "\n" * 11 + "".join("%s:%s\n" % kv for kv in xms)
+               + "/%s%s" % (acct, path) + "".join("\n%s:%s" % (k, v) for k, v in params))
+        want = (base64.b64encode(hmac.new(base64.b64decode(key), sts.encode(),
+                                          hashlib.sha256).digest()).decode() if key else None)
+        if not (h.headers.get("x-ms-date") and h.headers.get("x-ms-version")) or sig != want:
+            data = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed"
+                    "</Code><Message>Server failed to authenticate the request.</Message></Error>")
+            return self.send_xml(h, 403, data, {"x-ms-error-code": "AuthenticationFailed"})
+        return self.send_xml(h, 200, "<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults"
+                             " ServiceEndpoint=\"https://%s.blob.core.windows.net/\"><MaxResults>1"
+                             "</MaxResults><Containers><Container><Name>backups</Name></Container>"
+                             "</Containers><NextMarker /></EnumerationResults>" % acct)
+
+    def twilio_answer(self, h, sc, live):
+        auth = h.headers.get("Authorization", "")
+        user = base64.b64decode(auth[6:]).decode().split(":", 1)[0] if auth.startswith("Basic ") else ""
+        acct = {"sid": "AC" + "0" * 32, "friendly_name": "Acme break-glass", "status": "active",
+                "type": "Full", "auth_token": self.TWILIO_MASTER_TOKEN,
+                "owner_account_sid": "AC" + "0" * 32}
+        if h.path.startswith("/2010-04-01/Accounts/AC"):
+            acct["sid"] = acct["owner_account_sid"] = h.path.split("/")[3][:34]
+            if user.startswith("AC") and user != acct["sid"]:
+                live = False
+        if not live or not (user.startswith("AC") or user.startswith("SK")):
+            return self.send(h, 401, {"code": 20003, "message": "Authenticate",
+                                      "more_info": "https://www.twilio.com/docs/errors/20003",
+                                      "status": 401})
+        if h.path == "/2010-04-01/Accounts.json":
+            return self.send(h, 200, {"accounts": [acct], "first_page_uri": "/2010-04-01/"
+                                      "Accounts.json?PageSize=50&Page=0", "page": 0,
+                                      "page_size": 50})
+        return self.send(h, 200, acct)
+
+    def send_xml(self, h, status, text, headers=None):
         data = text.encode()
         h.send_response(status)
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
         h.send_header("Content-Type", "text/xml")
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()
@@ -131,6 +247,12 @@ class Server:
             time.sleep(3)
             sc = "live"
         live = sc == "live" or sc.startswith("live:")
+        if path.startswith("/2010-04-01/Accounts"):
+            return self.twilio_answer(h, sc, live)
+        if path == "/token" and h.command == "POST":
+            return self.gcp_answer(h, sc)
+        if path.startswith("/?comp=list"):
+            return self.azure_answer(h, sc)
         if path == "/" and h.command == "POST":  # STS GetCallerIdentity (XML)
             if not live:
                 return self.send_xml(h, 403, "<ErrorResponse><Error><Type>Sender</Type><Code>"
