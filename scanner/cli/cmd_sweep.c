@@ -52,6 +52,8 @@ static const struct fbs_help_opt sweep_run_opts[] = {
     {"--full", "read every target in full (no carry-over)", NULL},
     {"--resume", "continue the latest interrupted sweep", NULL},
     {"--max-file-size N", "default size limit of files and blobs (25MiB)", NULL},
+    {"--clone-timeout D", "a URL target's fetch fails after D (N, Ns, Nm, Nh; default 10m)", NULL},
+    {"--clone-stall-timeout D", "... or after D without transfer progress (default 60s)", NULL},
     {NULL, NULL, NULL},
 };
 
@@ -175,6 +177,8 @@ enum {
     OPT_MAX_FILE_SIZE,
     OPT_LEASE,
     OPT_MAX_ATTEMPTS,
+    OPT_CLONE_TIMEOUT,
+    OPT_CLONE_STALL,
 };
 
 static const struct option long_opts[] = {
@@ -188,6 +192,8 @@ static const struct option long_opts[] = {
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
     {"lease", required_argument, NULL, OPT_LEASE},
     {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
+    {"clone-timeout", required_argument, NULL, OPT_CLONE_TIMEOUT},
+    {"clone-stall-timeout", required_argument, NULL, OPT_CLONE_STALL},
     {"from", required_argument, NULL, OPT_FROM},
     {"to", required_argument, NULL, OPT_TO},
     {"sweep", required_argument, NULL, OPT_SWEEP},
@@ -217,6 +223,7 @@ struct sweep_args {
     uint64_t max_file_size;
     int64_t lease;
     unsigned max_attempts;
+    int64_t clone_timeout, clone_stall;
 };
 
 static int parse_int_quiet(int64_t *out, const char *arg, int64_t min, int64_t max);
@@ -353,6 +360,14 @@ static int parse_args(struct sweep_args *a, int argc, char **argv)
             break;
         case OPT_LEASE:
             if (parse_duration(&a->lease, "--lease", optarg) < 0)
+                return -1;
+            break;
+        case OPT_CLONE_TIMEOUT:
+            if (parse_duration(&a->clone_timeout, "--clone-timeout", optarg) < 0)
+                return -1;
+            break;
+        case OPT_CLONE_STALL:
+            if (parse_duration(&a->clone_stall, "--clone-stall-timeout", optarg) < 0)
                 return -1;
             break;
         case OPT_MAX_ATTEMPTS:
@@ -618,6 +633,8 @@ static int cmd_run(struct sweep_args *a)
     so.lease = a->lease;
     so.max_attempts = a->max_attempts;
     so.cache_dir = cache.ptr;
+    so.clone_timeout = (unsigned)a->clone_timeout;
+    so.clone_stall = (unsigned)a->clone_stall;
     so.tool_version = FBS_VERSION;
     so.aws_env = &aws_env;
     so.aws_filter = fbs_cli_aws_filter;

@@ -33,6 +33,7 @@
  */
 #include "source.h"
 #include "source_int.h"
+#include "git_fetch.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
@@ -2507,29 +2508,6 @@ static int clone_dir(const struct fbs_source_opts *o, const char *url, size_t nu
     return 0;
 }
 
-/*
- * The clone's remote: branches mirrored as in `git clone --bare` (tags come with
- * GIT_REMOTE_DOWNLOAD_TAGS_ALL). url.*.insteadOf is not applied: libgit2 1.5 leaks a PCRE2 match
- * block per lookup (fixed upstream in libgit2#6382), and a scanner fetching a URL it was given
- * verbatim is what users expect.
- */
-static int clone_remote(git_remote **out, git_repository *repo, const char *name, const char *url,
-                        void *payload)
-{
-    git_remote_create_options ro;
-    int e;
-
-    (void)payload;
-    e = git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
-    if (e < 0)
-        return e;
-    ro.repository = repo;
-    ro.name = name;
-    ro.fetchspec = "+refs/heads/*:refs/heads/*";
-    ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
-    return git_remote_create_with_opts(out, url, &ro);
-}
-
 static int scan_target(const struct fbs_source_opts *o, const char *target, size_t nurls,
                        size_t *urlno, struct fbs_vec *plain, fbs_blob_cb cb, void *payload)
 {
@@ -2543,22 +2521,22 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
     g.target = target;
     fbs_buf_init(&g.path);
     if (is_url(target)) {
-        git_clone_options co;
+        struct fbs_git_fetch f = {target,           NULL,          false, NULL, NULL, NULL,
+                                  o->clone_timeout, o->clone_stall};
 
-        if (git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION) < 0) {
-            rc = fbs_error_set(FBS_EINTERNAL, "libgit2: %s", git_msg());
-            goto done;
-        }
         rc = clone_dir(o, target, nurls, ++*urlno, &dir, &temporary);
         if (rc < 0)
             goto done;
-        co.bare = 1;
-        co.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-        co.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-        co.remote_cb = clone_remote;
-        if (git_clone(&g.repo, target, dir.ptr, &co) < 0) {
+        f.dir = dir.ptr;
+        rc = fbs_git_fetch_run(&f);
+        if (rc == 0 && git_repository_open_bare(&g.repo, dir.ptr) < 0)
+            rc = fbs_error_set(FBS_EIO, "%s", git_msg());
+        if (rc == FBS_ENOMEM)
+            goto done;
+        if (rc < 0) { /* diag.c leaves out the credentials the URL may hold */
             fbs_diags_add(o->diags, true, "clone_failed", target, "cannot clone into '%s': %s",
-                          dir.ptr, git_msg());
+                          dir.ptr, fbs_error_message());
+            rc = 0;
             goto done;
         }
     } else {
