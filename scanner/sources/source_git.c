@@ -2058,17 +2058,31 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     char hex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1], rhex[GIT_OID_HEXSZ + 1];
     struct fbs_provenance prov;
     struct fbs_blob blob;
+    struct fbs_buf loose = FBS_BUF_INIT;
+    struct fbs_git_loose info;
     git_odb_object *obj = NULL;
-    git_object_t type;
-    size_t len;
+    git_object_t type = GIT_OBJECT_INVALID;
+    size_t len = 0;
     int e;
 
     git_oid_tostr(hex, sizeof(hex), &it->oid);
-    e = odb_header_checked(&len, &type, w->repo, w->odb, &it->oid);
+    /* A loose blob is inflated once, by the guard (source_loose.c), not again by libgit2. */
+    e = fbs_git_loose_read(git_repository_commondir(w->repo), it->oid.id, r->max_blob, &loose,
+                           &info);
+    if (e < 0) {
+        git_error_set_str(GIT_ERROR_ODB, fbs_error_message());
+        e = GIT_ERROR;
+    } else if (e > 0) {
+        e = 0;
+        type = info.type == FBS_GIT_LOOSE_BLOB ? GIT_OBJECT_BLOB : GIT_OBJECT_COMMIT;
+        len = info.size > SIZE_MAX ? SIZE_MAX : (size_t)info.size;
+    } else {
+        e = odb_header_checked(&len, &type, w->repo, w->odb, &it->oid);
+        if (e == 0 && type == GIT_OBJECT_BLOB && len && len <= r->max_blob)
+            e = odb_read_checked(&obj, w->repo, w->odb, &it->oid);
+    }
     if (e == 0 && type != GIT_OBJECT_BLOB)
         e = GIT_EINVALID;
-    if (e == 0 && len && len <= r->max_blob)
-        e = odb_read_checked(&obj, w->repo, w->odb, &it->oid);
     if (e < 0) {
         atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
         fbs_diags_add(o->diags, true, e == GIT_ENOTFOUND ? "missing_object" : "corrupt_object", hex,
@@ -2107,8 +2121,8 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
             prov.removed_in = git_oid_tostr(rhex, sizeof(rhex), &g->nodes[it->removed_in].oid);
     }
     memset(&blob, 0, sizeof(blob));
-    blob.data = git_odb_object_data(obj);
-    blob.len = git_odb_object_size(obj);
+    blob.data = obj ? git_odb_object_data(obj) : loose.ptr;
+    blob.len = obj ? git_odb_object_size(obj) : loose.len;
     blob.path = it->path;
     blob.rel_path = it->path;
     blob.target = g->target;
@@ -2118,8 +2132,10 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     deliver(r, w, &blob);
     /* The bytes may hold secrets; blobs are never in libgit2's object cache (its limit for
      * blobs is 0), so this buffer is ours alone. */
-    fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
+    if (obj)
+        fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
     git_odb_object_free(obj);
+    fbs_buf_release_wipe(&loose);
 }
 
 static void read_file(struct readers *r, struct reader *w, const struct item *it)
