@@ -409,7 +409,7 @@ static int run_scan(int argc, char **argv, const char *cmd)
      */
     git_on = strcmp(cmd, "files") != 0;
     if (git_on)
-        git_libgit2_init();
+        fbs_git_init();
     if (targets_info(&tinfo, targets, ntargets, cmd) < 0 ||
         fbs_scan_result_init(&result, a.out.verbose) < 0) {
         fbs_cli_fail(NULL);

@@ -604,7 +604,7 @@ static int cmd_run(struct sweep_args *a)
     }
     if (open_store(&store, a, cfg.datastore, true) < 0)
         goto done;
-    git_libgit2_init();
+    fbs_git_init();
     git_on = true;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_sigint;

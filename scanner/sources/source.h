@@ -41,7 +41,8 @@ struct fbs_source_opts {
      * (searched upward like git; with worktree_files only the top of a work tree or a bare
      * repository counts), or a URL (scheme://... or user@host:path) cloned bare into a
      * temporary directory that is removed afterwards (in a child process, bounded by
-     * clone_timeout and clone_stall: git_fetch.h; a clone that fails is an error diagnostic). With none of the scoping fields set, every
+     * clone_timeout and clone_stall: git_fetch.h; a failed clone is an error diagnostic).
+     * With none of the scoping fields set, every
      * blob reachable from all refs, HEAD and the stash reflog is scanned once. Blob paths are
      * repository-relative (path == rel_path); excludes, ignore_file and the work tree's
      * .fallbackscanignore apply to them. Process-wide, a git scan turns off libgit2's object
@@ -118,6 +119,15 @@ int fbs_source_read_file(const struct fbs_source_opts *o, const char *fs_path, c
  * initialised here; release it with fbs_target_release(), also on failure. 0 or FBS_ENOMEM.
  */
 int fbs_target_describe(struct fbs_target *out, const char *target, bool search);
+
+/*
+ * git_libgit2_init() with what reading any repository needs, process-wide while libgit2 stays
+ * initialised: repositories with extensions.partialclone (partial clones, whose promisor remote
+ * holds the objects left out) open, libgit2 1.5 refusing them otherwise; their absent objects
+ * are missing_object diagnostics like any other. Returns git_libgit2_init()'s result; pair it
+ * with git_libgit2_shutdown(). source_target.c.
+ */
+int fbs_git_init(void);
 
 /* The registry: the source with this name ("file", "git"), or NULL. */
 const struct fbs_source *fbs_source_find(const char *name);

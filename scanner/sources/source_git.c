@@ -2620,7 +2620,7 @@ static int git_scan(const struct fbs_source_opts *opts, fbs_blob_cb cb, void *pa
     size_t t, nurls = 0, urlno = 0;
     int rc = 0;
 
-    if (git_libgit2_init() < 0)
+    if (fbs_git_init() < 0)
         return fbs_error_set(FBS_EINTERNAL, "cannot initialise libgit2: %s", git_msg());
     /* Re-hashing every object read doubles the cost of reading a history; git itself does not
      * verify on read either. Corruption still shows as inflate or format errors. */
