@@ -307,10 +307,9 @@ int fbs_git_fetch_child_main(void)
     size_t n = 0, i, nf = 0;
     int rc;
 
-    /* Die with the thread that started us (a parent killed without a chance to kill us). */
+    /* Die with the thread that started us (a parent killed without a chance to kill us). A
+     * parent that dies before the whole request is sent leaves it short: nothing is done. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() == 1)
-        return 1;
     for (;;) {
         ssize_t r = read(0, req + n, sizeof(req) - n);
 
