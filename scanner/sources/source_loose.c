@@ -172,10 +172,8 @@ static int loose_inflate(const char *objdir, const unsigned char id[20], bool he
         rc = fbs_error_set(FBS_EPARSE, "loose object is shorter than its header says");
 done:
     fbs_wipe(out, sizeof(out));
-    if (keep && rc < 0 && keep->len) {
-        fbs_wipe(keep->ptr, keep->len);
-        fbs_buf_truncate(keep, 0);
-    }
+    if (keep && rc < 0)
+        fbs_buf_release_wipe(keep); /* nothing of a damaged object is handed over, or kept */
     if (zinit)
         inflateEnd(&z);
     if (fd >= 0)
