@@ -10,6 +10,7 @@
 #include "../core/text.h"
 #include "../core/time.h"
 #include "../pipeline.h"
+#include "../sources/git_fetch.h"
 #include "help.h"
 #include "output.h"
 #include "progress.h"
@@ -45,6 +46,7 @@ struct scan_args {
     bool staged;
     uint64_t max_blob_size;
     const char *keep_clone;
+    unsigned clone_timeout, clone_stall;
 };
 
 enum {
@@ -59,6 +61,8 @@ enum {
     OPT_STAGED,
     OPT_MAX_BLOB_SIZE,
     OPT_KEEP_CLONE,
+    OPT_CLONE_TIMEOUT,
+    OPT_CLONE_STALL,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +78,8 @@ static const struct option long_opts[] = {
     {"staged", no_argument, NULL, OPT_STAGED},
     {"max-blob-size", required_argument, NULL, OPT_MAX_BLOB_SIZE},
     {"keep-clone", required_argument, NULL, OPT_KEEP_CLONE},
+    {"clone-timeout", required_argument, NULL, OPT_CLONE_TIMEOUT},
+    {"clone-stall-timeout", required_argument, NULL, OPT_CLONE_STALL},
     {"help", no_argument, NULL, 'h'},
     FBS_CLI_OUTPUT_LONG_OPTS,
     {NULL, 0, NULL, 0},
@@ -98,6 +104,8 @@ static const struct fbs_help_opt git_opts[] = {
     {"--staged", "only what the index adds against HEAD (pre-commit)", NULL},
     {"--max-blob-size N", "skip larger blobs (default: --max-file-size)", NULL},
     {"--keep-clone DIR", "clone URL targets into DIR and keep them", NULL},
+    {"--clone-timeout D", "a URL target's clone fails after D (N, Ns, Nm, Nh; default 10m)", NULL},
+    {"--clone-stall-timeout D", "... or after D without transfer progress (default 60s)", NULL},
     {NULL, NULL, NULL},
 };
 
@@ -182,6 +190,27 @@ static int push_arg(char ***v, size_t *n, char *s)
         return FBS_ENOMEM;
     nv[(*n)++] = s;
     *v = nv;
+    return 0;
+}
+
+/* --clone-timeout, --clone-stall-timeout: N (seconds), Ns, Nm or Nh, up to a week. */
+static int parse_seconds(unsigned *out, const char *opt, const char *arg)
+{
+    size_t n = strlen(arg);
+    unsigned long mult = 1, v;
+    char *end;
+
+    if (n > 1 && (arg[n - 1] == 's' || arg[n - 1] == 'm' || arg[n - 1] == 'h'))
+        mult = arg[n - 1] == 'h' ? 3600 : arg[n - 1] == 'm' ? 60 : 1;
+    errno = 0;
+    v = arg[0] >= '0' && arg[0] <= '9' ? strtoul(arg, &end, 10) : 0;
+    if (errno || !v || end != arg + n - (mult > 1 || arg[n - 1] == 's') ||
+        v > FBS_CLONE_TIMEOUT_MAX / mult) {
+        fbs_cli_error("%s: invalid duration '%s' (expected N, Ns, Nm or Nh, up to a week)", opt,
+                      arg);
+        return -1;
+    }
+    *out = (unsigned)(v * mult);
     return 0;
 }
 
@@ -273,6 +302,13 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         case OPT_KEEP_CLONE:
             a->keep_clone = optarg;
             break;
+        case OPT_CLONE_TIMEOUT:
+        case OPT_CLONE_STALL:
+            if (parse_seconds(c == OPT_CLONE_TIMEOUT ? &a->clone_timeout : &a->clone_stall,
+                              c == OPT_CLONE_TIMEOUT ? "--clone-timeout" : "--clone-stall-timeout",
+                              optarg) < 0)
+                return -1;
+            break;
         case 'h':
             scan_usage(stdout, cmd);
             return 1;
@@ -285,10 +321,12 @@ static int parse_args(struct scan_args *a, int argc, char **argv, const char *cm
         fbs_cli_error("%s: no PATH given (try 'fallback-scan %s .')", cmd, cmd);
         return -1;
     }
-    if (!strcmp(cmd, "files") && (a->since_commit || a->range || a->nbranches || a->staged ||
-                                  a->keep_clone || a->max_blob_size)) {
+    if (!strcmp(cmd, "files") &&
+        (a->since_commit || a->range || a->nbranches || a->staged || a->keep_clone ||
+         a->max_blob_size || a->clone_timeout || a->clone_stall)) {
         fbs_cli_error("files: git options (--since-commit, --range, --branch, --staged, "
-                      "--keep-clone, --max-blob-size) need 'git' or 'scan'");
+                      "--keep-clone, --clone-timeout, --clone-stall-timeout, --max-blob-size) "
+                      "need 'git' or 'scan'");
         return -1;
     }
     if (a->range && a->since_commit) {
@@ -371,7 +409,7 @@ static int run_scan(int argc, char **argv, const char *cmd)
      */
     git_on = strcmp(cmd, "files") != 0;
     if (git_on)
-        git_libgit2_init();
+        fbs_git_init();
     if (targets_info(&tinfo, targets, ntargets, cmd) < 0 ||
         fbs_scan_result_init(&result, a.out.verbose) < 0) {
         fbs_cli_fail(NULL);
@@ -391,6 +429,8 @@ static int run_scan(int argc, char **argv, const char *cmd)
     po.source_opts.staged = a.staged;
     po.source_opts.max_blob_size = a.max_blob_size;
     po.source_opts.keep_clone = a.keep_clone;
+    po.source_opts.clone_timeout = a.clone_timeout;
+    po.source_opts.clone_stall = a.clone_stall;
     po.source_opts.threads = a.threads;
     po.source_opts.max_file_size = a.max_file_size;
     po.source_opts.follow_symlinks = a.follow_symlinks;

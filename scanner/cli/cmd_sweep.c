@@ -59,6 +59,8 @@ static const struct fbs_help_opt sweep_run_opts[] = {
      NULL},
     {"--verify-internal", "with --verify, also endpoints from the file's context (Vault)", NULL},
     {"--verify-timeout S", "with --verify, seconds per request attempt (default 10)", NULL},
+    {"--clone-timeout D", "a URL target's fetch fails after D (N, Ns, Nm, Nh; default 10m)", NULL},
+    {"--clone-stall-timeout D", "... or after D without transfer progress (default 60s)", NULL},
     {NULL, NULL, NULL},
 };
 
@@ -185,6 +187,8 @@ enum {
     OPT_VERIFY,
     OPT_VERIFY_INTERNAL,
     OPT_VERIFY_TIMEOUT,
+    OPT_CLONE_TIMEOUT,
+    OPT_CLONE_STALL,
 };
 
 static const struct option long_opts[] = {
@@ -201,6 +205,8 @@ static const struct option long_opts[] = {
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"verify-internal", no_argument, NULL, OPT_VERIFY_INTERNAL},
     {"verify-timeout", required_argument, NULL, OPT_VERIFY_TIMEOUT},
+    {"clone-timeout", required_argument, NULL, OPT_CLONE_TIMEOUT},
+    {"clone-stall-timeout", required_argument, NULL, OPT_CLONE_STALL},
     {"from", required_argument, NULL, OPT_FROM},
     {"to", required_argument, NULL, OPT_TO},
     {"sweep", required_argument, NULL, OPT_SWEEP},
@@ -232,6 +238,7 @@ struct sweep_args {
     unsigned max_attempts;
     bool verify, verify_internal;
     int64_t verify_timeout;
+    int64_t clone_timeout, clone_stall;
 };
 
 static int parse_int_quiet(int64_t *out, const char *arg, int64_t min, int64_t max);
@@ -368,6 +375,14 @@ static int parse_args(struct sweep_args *a, int argc, char **argv)
             break;
         case OPT_LEASE:
             if (parse_duration(&a->lease, "--lease", optarg) < 0)
+                return -1;
+            break;
+        case OPT_CLONE_TIMEOUT:
+            if (parse_duration(&a->clone_timeout, "--clone-timeout", optarg) < 0)
+                return -1;
+            break;
+        case OPT_CLONE_STALL:
+            if (parse_duration(&a->clone_stall, "--clone-stall-timeout", optarg) < 0)
                 return -1;
             break;
         case OPT_MAX_ATTEMPTS:
@@ -633,7 +648,7 @@ static int cmd_run(struct sweep_args *a)
     }
     if (open_store(&store, a, cfg.datastore, true) < 0)
         goto done;
-    git_libgit2_init();
+    fbs_git_init();
     git_on = true;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_sigint;
@@ -662,6 +677,8 @@ static int cmd_run(struct sweep_args *a)
     so.lease = a->lease;
     so.max_attempts = a->max_attempts;
     so.cache_dir = cache.ptr;
+    so.clone_timeout = (unsigned)a->clone_timeout;
+    so.clone_stall = (unsigned)a->clone_stall;
     so.tool_version = FBS_VERSION;
     so.verify = a->verify || cfg.verify ? &vopts : NULL;
     so.verify_ttl = cfg.verify_cache_ttl;

@@ -8,6 +8,7 @@
 #include "../core/error.h"
 #include "../core/text.h"
 #include "../match/ruleset.h"
+#include "../sources/git_fetch.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -229,6 +230,10 @@ int main(int argc, char **argv)
 {
     size_t i;
 
+    /* Clones and fetches run in a copy of this program that can be killed (git_fetch.h). */
+    if (argc == 2 && !strcmp(argv[1], FBS_GIT_FETCH_CHILD))
+        return fbs_git_fetch_child_main();
+    fbs_git_fetch_set_helper("/proc/self/exe");
     if (argc < 2) {
         usage(stderr);
         return FBS_EXIT_USAGE;

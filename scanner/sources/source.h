@@ -40,7 +40,9 @@ struct fbs_source_opts {
      * Git (fbs_source_git). Targets are repositories: a path in a work tree or a bare repository
      * (searched upward like git; with worktree_files only the top of a work tree or a bare
      * repository counts), or a URL (scheme://... or user@host:path) cloned bare into a
-     * temporary directory that is removed afterwards. With none of the scoping fields set, every
+     * temporary directory that is removed afterwards (in a child process, bounded by
+     * clone_timeout and clone_stall: git_fetch.h; a failed clone is an error diagnostic).
+     * With none of the scoping fields set, every
      * blob reachable from all refs, HEAD and the stash reflog is scanned once. Blob paths are
      * repository-relative (path == rel_path); excludes, ignore_file and the work tree's
      * .fallbackscanignore apply to them. Process-wide, a git scan turns off libgit2's object
@@ -62,6 +64,8 @@ struct fbs_source_opts {
     uint64_t max_blob_size; /* bytes; larger blobs are skipped (counted); 0: max_file_size */
     const char *keep_clone; /* clone URL targets here and keep them: this directory for one URL,
                                DIR/<n>-<name> for several; it must not exist or be empty */
+    unsigned clone_timeout; /* seconds for a URL target's clone, 0: the default (git_fetch.h) */
+    unsigned clone_stall;   /* seconds without transfer progress, 0: the default */
     bool worktree_files;    /* 'scan' semantics: a target that is the top of a work tree also
                                yields its untracked and modified files (FBS_SOURCE_FILE); a target
                                that is not a repository is handed to fbs_source_file */
@@ -115,6 +119,15 @@ int fbs_source_read_file(const struct fbs_source_opts *o, const char *fs_path, c
  * initialised here; release it with fbs_target_release(), also on failure. 0 or FBS_ENOMEM.
  */
 int fbs_target_describe(struct fbs_target *out, const char *target, bool search);
+
+/*
+ * git_libgit2_init() with what reading any repository needs, process-wide while libgit2 stays
+ * initialised: repositories with extensions.partialclone (partial clones, whose promisor remote
+ * holds the objects left out) open, libgit2 1.5 refusing them otherwise; their absent objects
+ * are missing_object diagnostics like any other. Returns git_libgit2_init()'s result; pair it
+ * with git_libgit2_shutdown(). source_target.c.
+ */
+int fbs_git_init(void);
 
 /* The registry: the source with this name ("file", "git"), or NULL. */
 const struct fbs_source *fbs_source_find(const char *name);

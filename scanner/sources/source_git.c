@@ -33,6 +33,7 @@
  */
 #include "source.h"
 #include "source_int.h"
+#include "git_fetch.h"
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/error.h"
@@ -2057,17 +2058,31 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     char hex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1], rhex[GIT_OID_HEXSZ + 1];
     struct fbs_provenance prov;
     struct fbs_blob blob;
+    struct fbs_buf loose = FBS_BUF_INIT;
+    struct fbs_git_loose info;
     git_odb_object *obj = NULL;
-    git_object_t type;
-    size_t len;
+    git_object_t type = GIT_OBJECT_INVALID;
+    size_t len = 0;
     int e;
 
     git_oid_tostr(hex, sizeof(hex), &it->oid);
-    e = odb_header_checked(&len, &type, w->repo, w->odb, &it->oid);
+    /* A loose blob is inflated once, by the guard (source_loose.c), not again by libgit2. */
+    e = fbs_git_loose_read(git_repository_commondir(w->repo), it->oid.id, r->max_blob, &loose,
+                           &info);
+    if (e < 0) {
+        git_error_set_str(GIT_ERROR_ODB, fbs_error_message());
+        e = GIT_ERROR;
+    } else if (e > 0) {
+        e = 0;
+        type = info.type == FBS_GIT_LOOSE_BLOB ? GIT_OBJECT_BLOB : GIT_OBJECT_COMMIT;
+        len = info.size > SIZE_MAX ? SIZE_MAX : (size_t)info.size;
+    } else {
+        e = odb_header_checked(&len, &type, w->repo, w->odb, &it->oid);
+        if (e == 0 && type == GIT_OBJECT_BLOB && len && len <= r->max_blob)
+            e = odb_read_checked(&obj, w->repo, w->odb, &it->oid);
+    }
     if (e == 0 && type != GIT_OBJECT_BLOB)
         e = GIT_EINVALID;
-    if (e == 0 && len && len <= r->max_blob)
-        e = odb_read_checked(&obj, w->repo, w->odb, &it->oid);
     if (e < 0) {
         atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
         fbs_diags_add(o->diags, true, e == GIT_ENOTFOUND ? "missing_object" : "corrupt_object", hex,
@@ -2106,8 +2121,8 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
             prov.removed_in = git_oid_tostr(rhex, sizeof(rhex), &g->nodes[it->removed_in].oid);
     }
     memset(&blob, 0, sizeof(blob));
-    blob.data = git_odb_object_data(obj);
-    blob.len = git_odb_object_size(obj);
+    blob.data = obj ? git_odb_object_data(obj) : loose.ptr;
+    blob.len = obj ? git_odb_object_size(obj) : loose.len;
     blob.path = it->path;
     blob.rel_path = it->path;
     blob.target = g->target;
@@ -2117,8 +2132,10 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     deliver(r, w, &blob);
     /* The bytes may hold secrets; blobs are never in libgit2's object cache (its limit for
      * blobs is 0), so this buffer is ours alone. */
-    fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
+    if (obj)
+        fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
     git_odb_object_free(obj);
+    fbs_buf_release_wipe(&loose);
 }
 
 static void read_file(struct readers *r, struct reader *w, const struct item *it)
@@ -2507,29 +2524,6 @@ static int clone_dir(const struct fbs_source_opts *o, const char *url, size_t nu
     return 0;
 }
 
-/*
- * The clone's remote: branches mirrored as in `git clone --bare` (tags come with
- * GIT_REMOTE_DOWNLOAD_TAGS_ALL). url.*.insteadOf is not applied: libgit2 1.5 leaks a PCRE2 match
- * block per lookup (fixed upstream in libgit2#6382), and a scanner fetching a URL it was given
- * verbatim is what users expect.
- */
-static int clone_remote(git_remote **out, git_repository *repo, const char *name, const char *url,
-                        void *payload)
-{
-    git_remote_create_options ro;
-    int e;
-
-    (void)payload;
-    e = git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
-    if (e < 0)
-        return e;
-    ro.repository = repo;
-    ro.name = name;
-    ro.fetchspec = "+refs/heads/*:refs/heads/*";
-    ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
-    return git_remote_create_with_opts(out, url, &ro);
-}
-
 static int scan_target(const struct fbs_source_opts *o, const char *target, size_t nurls,
                        size_t *urlno, struct fbs_vec *plain, fbs_blob_cb cb, void *payload)
 {
@@ -2543,22 +2537,22 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
     g.target = target;
     fbs_buf_init(&g.path);
     if (is_url(target)) {
-        git_clone_options co;
+        struct fbs_git_fetch f = {target,           NULL,          false, NULL, NULL, NULL,
+                                  o->clone_timeout, o->clone_stall};
 
-        if (git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION) < 0) {
-            rc = fbs_error_set(FBS_EINTERNAL, "libgit2: %s", git_msg());
-            goto done;
-        }
         rc = clone_dir(o, target, nurls, ++*urlno, &dir, &temporary);
         if (rc < 0)
             goto done;
-        co.bare = 1;
-        co.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-        co.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-        co.remote_cb = clone_remote;
-        if (git_clone(&g.repo, target, dir.ptr, &co) < 0) {
+        f.dir = dir.ptr;
+        rc = fbs_git_fetch_run(&f);
+        if (rc == 0 && git_repository_open_bare(&g.repo, dir.ptr) < 0)
+            rc = fbs_error_set(FBS_EIO, "%s", git_msg());
+        if (rc == FBS_ENOMEM)
+            goto done;
+        if (rc < 0) { /* diag.c leaves out the credentials the URL may hold */
             fbs_diags_add(o->diags, true, "clone_failed", target, "cannot clone into '%s': %s",
-                          dir.ptr, git_msg());
+                          dir.ptr, fbs_error_message());
+            rc = 0;
             goto done;
         }
     } else {
@@ -2626,7 +2620,7 @@ static int git_scan(const struct fbs_source_opts *opts, fbs_blob_cb cb, void *pa
     size_t t, nurls = 0, urlno = 0;
     int rc = 0;
 
-    if (git_libgit2_init() < 0)
+    if (fbs_git_init() < 0)
         return fbs_error_set(FBS_EINTERNAL, "cannot initialise libgit2: %s", git_msg());
     /* Re-hashing every object read doubles the cost of reading a history; git itself does not
      * verify on read either. Corruption still shows as inflate or format errors. */

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The first non-zero callback return of a scan and the error message that went with it. Error
@@ -46,5 +47,25 @@ int fbs_source_run_workers(unsigned n, void *(*main)(void *), void *args, size_t
  * thread-safe. source_loose.c.
  */
 int fbs_git_loose_check(const char *objdir, const unsigned char id[20], bool header_only);
+
+/* What the header of a loose object says: its type and its size. */
+enum { FBS_GIT_LOOSE_COMMIT, FBS_GIT_LOOSE_TREE, FBS_GIT_LOOSE_BLOB, FBS_GIT_LOOSE_TAG };
+struct fbs_git_loose {
+    int type; /* FBS_GIT_LOOSE_* */
+    uint64_t size;
+};
+
+/*
+ * fbs_git_loose_check() that also reads: when `id` is a loose blob of 1..max bytes, its content
+ * is appended to `out` (which should be empty; the caller wipes and releases it), checked as by
+ * fbs_git_loose_check() (the whole stream, the header's type and size; not the hash: like
+ * libgit2 with strict hash verification off, which the git source sets). Returns 1 with *info
+ * set (and the content in `out` only for such a blob: another type, an empty or a larger blob
+ * is inflated only as far as its header), 0 when the object is not loose (nothing set: read it
+ * with libgit2), or fbs_git_loose_check()'s errors (`out` left empty).
+ */
+struct fbs_buf;
+int fbs_git_loose_read(const char *objdir, const unsigned char id[20], uint64_t max,
+                       struct fbs_buf *out, struct fbs_git_loose *info);
 
 #endif

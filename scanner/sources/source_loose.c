@@ -6,9 +6,13 @@
  * repository must not hang the scan, so the git source checks a loose object here first: the
  * stream must inflate to exactly "<type> <size>\0" followed by <size> bytes, and end there. The
  * work is bounded by the file (every inflate call must consume input or produce output) and by
- * the size in the header; the output is discarded into a fixed buffer, nothing is kept.
+ * the size in the header. The check discards what it inflates; the read (fbs_git_loose_read)
+ * keeps a blob's content, so that a loose blob is inflated once, not by the check and again by
+ * libgit2.
  */
 #include "source_int.h"
+#include "../core/alloc.h"
+#include "../core/buf.h"
 #include "../core/error.h"
 
 #include <errno.h>
@@ -22,8 +26,9 @@
 
 #include "../core/banned.h"
 
-/* Parse the inflated header "<type> <size>\0" in h[0..n); its length, 0 when incomplete, -1. */
-static long loose_header(const unsigned char *h, size_t n, uint64_t *size)
+/* Parse the inflated header "<type> <size>\0" in h[0..n); its length, 0 when incomplete, -1.
+ * *type: the index of the type in types[] (commit, tree, blob, tag). */
+static long loose_header(const unsigned char *h, size_t n, uint64_t *size, int *type)
 {
     static const char *const types[] = {"commit ", "tree ", "blob ", "tag "};
     size_t i, t, digits = 0;
@@ -41,6 +46,7 @@ static long loose_header(const unsigned char *h, size_t n, uint64_t *size)
     }
     if (t == sizeof(types) / sizeof(types[0]))
         return -1;
+    *type = (int)t;
     *size = 0;
     for (i = strlen(types[t]); i < n && h[i] >= '0' && h[i] <= '9'; i++) {
         if (++digits > 19)
@@ -54,7 +60,12 @@ static long loose_header(const unsigned char *h, size_t n, uint64_t *size)
     return (long)i + 1;
 }
 
-int fbs_git_loose_check(const char *objdir, const unsigned char id[20], bool header_only)
+/*
+ * The check, and with `keep` the read: once the header is whole, a blob of 1..max bytes has its
+ * content appended to `keep` as it inflates (anything else: the header is enough).
+ */
+static int loose_inflate(const char *objdir, const unsigned char id[20], bool header_only,
+                         struct fbs_buf *keep, uint64_t max, struct fbs_git_loose *info)
 {
     static const char hexd[] = "0123456789abcdef";
     char path[4200], hex[41];
@@ -63,7 +74,7 @@ int fbs_git_loose_check(const char *objdir, const unsigned char id[20], bool hea
     uint64_t want = 0, got = 0;
     long hlen = 0;
     z_stream z;
-    int fd = -1, zr = Z_OK, rc = 0, n;
+    int fd = -1, zr = Z_OK, rc = 0, n, type = -1;
     bool zinit = false;
 
     for (int i = 0; i < 20; i++) {
@@ -78,6 +89,7 @@ int fbs_git_loose_check(const char *objdir, const unsigned char id[20], bool hea
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return 0; /* not loose (packed, or missing: libgit2 says which) */
+    rc = 1;
     memset(&z, 0, sizeof(z));
     if (inflateInit(&z) != Z_OK) {
         rc = fbs_error_set(FBS_ENOMEM, "out of memory");
@@ -123,27 +135,61 @@ int fbs_git_loose_check(const char *objdir, const unsigned char id[20], bool hea
 
                 memcpy(head + nhead, out, take);
                 nhead += take;
-                hlen = loose_header(head, nhead, &want);
+                hlen = loose_header(head, nhead, &want, &type);
                 if (hlen < 0 || (hlen == 0 && nhead == sizeof(head))) {
                     rc = fbs_error_set(FBS_EPARSE, "loose object has a malformed header");
                     goto done;
                 }
+                if (hlen > 0 && info) {
+                    info->type = type;
+                    info->size = want;
+                }
+                if (hlen > 0 && keep && (type != FBS_GIT_LOOSE_BLOB || !want || want > max)) {
+                    keep = NULL; /* not read: the header tells why */
+                    header_only = true;
+                }
                 if (hlen > 0 && header_only)
                     goto done; /* the header is whole: enough for a header read */
+                if (hlen > 0 && keep && fbs_buf_grow(keep, (size_t)want) < 0) {
+                    rc = fbs_error_set(FBS_ENOMEM, "out of memory");
+                    goto done;
+                }
             }
-            got += produced;
-            if (hlen > 0 && got > want + (uint64_t)hlen) {
+            if (hlen > 0 && got + produced > want + (uint64_t)hlen) {
                 rc = fbs_error_set(FBS_EPARSE, "loose object is longer than its header says");
                 goto done;
             }
+            if (hlen > 0 && keep) {
+                size_t from = got < (uint64_t)hlen ? (size_t)((uint64_t)hlen - got) : 0;
+
+                if (from < produced)
+                    fbs_buf_put(keep, out + from, produced - from); /* room reserved above */
+            }
+            got += produced;
         }
     }
     if (hlen <= 0 || got != want + (uint64_t)hlen)
         rc = fbs_error_set(FBS_EPARSE, "loose object is shorter than its header says");
 done:
+    fbs_wipe(out, sizeof(out));
+    if (keep && rc < 0)
+        fbs_buf_release_wipe(keep); /* nothing of a damaged object is handed over, or kept */
     if (zinit)
         inflateEnd(&z);
     if (fd >= 0)
         close(fd);
     return rc;
+}
+
+int fbs_git_loose_check(const char *objdir, const unsigned char id[20], bool header_only)
+{
+    int rc = loose_inflate(objdir, id, header_only, NULL, 0, NULL);
+
+    return rc < 0 ? rc : 0;
+}
+
+int fbs_git_loose_read(const char *objdir, const unsigned char id[20], uint64_t max,
+                       struct fbs_buf *out, struct fbs_git_loose *info)
+{
+    return loose_inflate(objdir, id, false, out, max, info);
 }

@@ -77,7 +77,7 @@ static int describe(struct fbs_target *out, const char *target, bool search)
     is_dir = stat(abs, &st) == 0 && S_ISDIR(st.st_mode);
     /* libgit2 only where a repository may be: its initialisation costs milliseconds. */
     if (search || (is_dir && may_be_repository(abs))) {
-        git_on = git_libgit2_init() >= 0;
+        git_on = fbs_git_init() >= 0;
         if (git_on && git_repository_open_ext(&repo, abs,
                                               search ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
             repo = NULL;
@@ -104,6 +104,16 @@ static int describe(struct fbs_target *out, const char *target, bool search)
     if (git_on)
         git_libgit2_shutdown();
     return rc;
+}
+
+int fbs_git_init(void)
+{
+    static const char *const extensions[] = {"partialclone"};
+    int n = git_libgit2_init();
+
+    if (n > 0)
+        git_libgit2_opts(GIT_OPT_SET_EXTENSIONS, extensions, (size_t)1);
+    return n;
 }
 
 int fbs_target_describe(struct fbs_target *out, const char *target, bool search)

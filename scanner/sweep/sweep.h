@@ -131,7 +131,8 @@ struct fbs_sweep_opts {
     int64_t sweep_id;
     int64_t lease;
     unsigned max_attempts;
-    const char *cache_dir; /* clones of URL targets */
+    const char *cache_dir;               /* clones of URL targets */
+    unsigned clone_timeout, clone_stall; /* their fetches' bounds in seconds, 0: the defaults */
     const char *tool_version;
     /* AWS targets: the credential environment (AWS_*, HOME), the roles/secrets filter, the
      * retry back-off (0: the collector's default). */

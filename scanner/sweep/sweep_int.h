@@ -51,9 +51,10 @@ struct fbs_sweep_cred {
     const char *user;      /* x-access-token (GitHub), oauth2 (GitLab) */
     const char *api;       /* the API base the repository was listed from */
 };
-/* fbs_sweep_fetch() with credentials (cred may be NULL). */
+/* fbs_sweep_fetch() with credentials (cred may be NULL) and time bounds in seconds (0: the
+ * defaults; git_fetch.h): a fetch that times out fails, what it left is removed. */
 int fbs_sweep_fetch_auth(char **out, const char *cache_dir, const char *url,
-                         const struct fbs_sweep_cred *cred);
+                         const struct fbs_sweep_cred *cred, unsigned timeout, unsigned stall);
 
 /* Every ref's commit (tags peeled) and HEAD as a JSON object {name: oid}. */
 int fbs_sweep_tips(json_t **out, git_repository *repo);

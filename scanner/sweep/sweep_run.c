@@ -1233,7 +1233,8 @@ static int run_git(struct sweep *sw, struct target_run *t, const struct fbs_stor
                                       json_string_value(json_object_get(sp->doc, "api"))};
 
         rc = fbs_sweep_fetch_auth(&clone, cache, sp->location,
-                                  provider && cred.token_env && cred.api ? &cred : NULL);
+                                  provider && cred.token_env && cred.api ? &cred : NULL,
+                                  sw->o->clone_timeout, sw->o->clone_stall);
         if (rc == FBS_ENOMEM)
             return rc;
         if (rc < 0)

@@ -11,6 +11,7 @@
 #include "../core/buf.h"
 #include "../core/error.h"
 #include "../model/target.h"
+#include "../sources/git_fetch.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -265,94 +266,19 @@ static int mkdirs(const char *path)
     return rc;
 }
 
-struct cred_state {
-    const struct fbs_sweep_cred *cred;
-    unsigned calls;
-};
-
-/* The host[:port] of a URL, lowercased, into out. */
-static void url_hostport(char *out, size_t size, const char *url)
-{
-    const char *h = strstr(url, "://"), *at;
-    size_t n, i;
-
-    out[0] = '\0';
-    if (!h)
-        return;
-    h += 3;
-    n = strcspn(h, "/?#");
-    at = memchr(h, '@', n);
-    if (at) {
-        n -= (size_t)(at + 1 - h);
-        h = at + 1;
-    }
-    if (n >= size)
-        return;
-    for (i = 0; i < n; i++)
-        out[i] = (char)tolower((unsigned char)h[i]);
-    out[n] = '\0';
-}
-
-static bool cred_allowed(const struct fbs_sweep_cred *c, const char *url)
-{
-    char host[256], api[256];
-
-    url_hostport(host, sizeof(host), url);
-    url_hostport(api, sizeof(api), c->api);
-    if (!host[0] || !api[0])
-        return false;
-    if (strncmp(url, "https://", 8) &&
-        !(!strncmp(url, "http://", 7) &&
-          (!strncmp(host, "127.", 4) || !strncmp(host, "localhost", 9) ||
-           !strncmp(host, "[::1]", 5))))
-        return false;
-    return !strcmp(host, api) || (!strncmp(api, "api.", 4) && !strcmp(host, api + 4));
-}
-
-static int cred_cb(git_credential **out, const char *url, const char *user_from_url,
-                   unsigned int allowed, void *payload)
-{
-    struct cred_state *st = payload;
-    const char *token;
-
-    (void)user_from_url;
-    if (!st || !st->cred || !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) ||
-        !cred_allowed(st->cred, url))
-        return GIT_PASSTHROUGH;
-    token = getenv(st->cred->token_env);
-    if (!token || !*token) {
-        git_error_set_str(GIT_ERROR_NET, "authentication required and the token variable is "
-                                         "not set");
-        return GIT_EUSER;
-    }
-    if (st->calls++) {
-        git_error_set_str(GIT_ERROR_NET, "the token was rejected by the git server");
-        return GIT_EUSER;
-    }
-    return git_credential_userpass_plaintext_new(out, st->cred->user, token);
-}
-
 int fbs_sweep_fetch(char **out, const char *cache_dir, const char *url)
 {
-    return fbs_sweep_fetch_auth(out, cache_dir, url, NULL);
+    return fbs_sweep_fetch_auth(out, cache_dir, url, NULL, 0, 0);
 }
 
 int fbs_sweep_fetch_auth(char **out, const char *cache_dir, const char *url,
-                         const struct fbs_sweep_cred *cred)
+                         const struct fbs_sweep_cred *cred, unsigned timeout, unsigned stall)
 {
-    struct cred_state cs = {cred, 0};
-    static char heads[] = "+refs/heads/*:refs/heads/*", tags[] = "+refs/tags/*:refs/tags/*";
-    char *specs[] = {heads, tags};
-    git_strarray refspecs = {specs, 2};
-    git_fetch_options fo;
-    git_remote_create_options ro;
-    git_repository *repo = NULL;
-    git_remote *remote = NULL;
+    struct fbs_git_fetch f;
     struct fbs_buf path = FBS_BUF_INIT;
     unsigned char md[32];
     unsigned int mdlen = 0;
     char hex[17], *pub = fbs_sweep_public_url(url);
-    git_buf def = GIT_BUF_INIT_CONST(NULL, 0);
     int rc = 0, i;
 
     *out = NULL;
@@ -370,45 +296,25 @@ int fbs_sweep_fetch_auth(char **out, const char *cache_dir, const char *url,
         rc = fbs_buf_printf(&path, "%s/%s.git", cache_dir, hex);
     if (rc < 0)
         goto done;
-    if (git_repository_open_bare(&repo, path.ptr) < 0 &&
-        git_repository_init(&repo, path.ptr, 1) < 0) {
-        rc = fbs_error_set(FBS_EIO, "cannot create the clone '%s': %s", path.ptr,
-                           git_error_last() ? git_error_last()->message : "unknown error");
-        goto done;
-    }
-    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-    fo.prune = GIT_FETCH_PRUNE;
-    fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    memset(&f, 0, sizeof(f));
+    f.url = url;
+    f.dir = path.ptr;
+    f.mirror = true;
     if (cred) {
-        fo.callbacks.credentials = cred_cb;
-        fo.callbacks.payload = &cs;
+        f.cred_user = cred->user;
+        f.cred_token_env = cred->token_env;
+        f.cred_api = cred->api;
     }
-    /* Anonymous (the URL, which may hold credentials, is not written to the clone's config);
-     * without url.insteadOf rewriting: the URL given is the URL fetched (and libgit2's
-     * rewriting leaks PCRE2 match data). */
-    if (git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION) < 0) {
-        rc = fbs_error_set(FBS_EINTERNAL, "libgit2: cannot set up a remote");
+    f.timeout = timeout;
+    f.stall = stall;
+    rc = fbs_git_fetch_run(&f);
+    if (rc < 0) {
+        if (rc != FBS_ENOMEM)
+            rc = fbs_error_prefix(rc, "cannot fetch '%s'", pub);
         goto done;
     }
-    ro.repository = repo;
-    ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
-    if (git_remote_create_with_opts(&remote, url, &ro) < 0 ||
-        git_remote_fetch(remote, &refspecs, &fo, NULL) < 0) {
-        rc = fbs_error_set(FBS_EIO, "cannot fetch '%s': %s", pub,
-                           git_error_last() ? git_error_last()->message : "unknown error");
-        goto done;
-    }
-    /* HEAD follows the remote's default branch, so in_head means what it means upstream. */
-    cs.calls = 0;
-    if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo.callbacks, NULL, NULL) == 0 &&
-        git_remote_default_branch(&def, remote) == 0 && def.ptr)
-        git_repository_set_head(repo, def.ptr);
-    git_remote_disconnect(remote);
     *out = fbs_buf_detach(&path);
 done:
-    git_buf_dispose(&def);
-    git_remote_free(remote);
-    git_repository_free(repo);
     fbs_buf_release(&path);
     fbs_free(pub);
     return rc;

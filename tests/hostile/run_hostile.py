@@ -562,6 +562,42 @@ def lsan_repositoryformatversion_1(tmp):
         expect(rc == 1 and rep["findings"], "%s: rc %d %s" % (cmd, rc, err[-300:]))
 
 
+# Partial clones with extensions.partialclone -----------------------------------------------------
+
+@case
+def partial_clone_extension(tmp):
+    """A `git clone --filter=blob:none` whose config has extensions.partialClone (older git and
+    other tools write it; git 2.39 records the promisor remote only, so the test sets it): libgit2
+    1.5 refused to open it (`git`: not_a_repository, `scan`: files only). Now the history is
+    scanned: blobs present locally give findings, the ones left on the promisor remote are
+    missing_object error diagnostics (exit 3 when nothing is found)."""
+    src = make_repo(tmp)
+    git(src, "config", "uploadpack.allowFilter", "true")
+    bare = os.path.join(tmp, "part.git")
+    subprocess.run(["git", "clone", "-q", "--bare", "--filter=blob:none",
+                    "file://" + src, bare], check=True, capture_output=True,
+                   env=dict(os.environ, **GIT_ENV))
+    git(bare, "config", "extensions.partialClone", "origin")
+    env = dict(os.environ)
+    if env.get("ASAN_OPTIONS"):  # see lsan_repositoryformatversion_1
+        env["ASAN_OPTIONS"] += ":fast_unwind_on_malloc=0"
+    rc, out, err = run(["git", "--now", NOW, "--format", "json", bare], env=env)
+    rep = report(out)
+    missing = diags(rep, "missing_object")
+    expect(not diags(rep, "not_a_repository"), "refused: %s" % diags(rep))
+    expect(rc == 3 and not rep["findings"], "git, no blob local: rc %d %s" % (rc, err[-300:]))
+    expect(len(missing) == 3 and all(d["error"] for d in missing),
+           "three blobs absent, three missing_object: %s" % diags(rep))
+    # Fetch one blob from the promisor remote (what a checkout does): its secret is found.
+    subprocess.run(["git", "-C", bare, "cat-file", "-p", "HEAD:a.txt"], check=True,
+                   capture_output=True, env=dict(os.environ, **GIT_ENV))
+    rc, out, err = run(["git", "--now", NOW, "--format", "json", bare], env=env)
+    rep = report(out)
+    expect(rc == 1 and rep["findings"], "git, a.txt fetched: rc %d %s" % (rc, err[-300:]))
+    expect(len(diags(rep, "missing_object")) == 2 and rep["scan"]["stats"]["incomplete"],
+           "the two absent blobs are still reported: %s" % diags(rep))
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
