@@ -19,8 +19,9 @@
 
 /*
  * Classify a gate glob. A glob with no '/' matches the last path component (fbs_glob_match), so
- * "*lit" with no other metacharacter is a suffix test on that component and "*lit*" a substring
- * test; anything else goes through fbs_glob_match.
+ * one with no metacharacter is an equality test on that component, "*lit" with no other
+ * metacharacter a suffix test and "*lit*" a substring test; anything else goes through
+ * fbs_glob_match.
  */
 static void gate_classify(struct fbs_gate *g, const char *glob)
 {
@@ -31,6 +32,10 @@ static void gate_classify(struct fbs_gate *g, const char *glob)
     g->kind = FBS_GATE_GLOB;
     if (n < 2 || glob[0] != '*')
         return;
+    if (strcspn(glob, "*?[\\/") == n) {
+        g->kind = FBS_GATE_NAME; /* no metacharacter: the last component, exactly */
+        return;
+    }
     k = strcspn(glob + 1, "*?[\\/");
     if (k && 1 + k == n) {
         g->lit = glob + 1;
@@ -46,6 +51,7 @@ static void gate_classify(struct fbs_gate *g, const char *glob)
 int fbs_matcher_new(struct fbs_matcher **out, const struct fbs_ruleset *rs)
 {
     struct fbs_matcher *m;
+    size_t i;
     int rc = 0;
 
     *out = NULL;
@@ -56,8 +62,6 @@ int fbs_matcher_new(struct fbs_matcher **out, const struct fbs_ruleset *rs)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
     m->rs = rs;
     if (rs->ngate_globs) {
-        size_t i;
-
         m->gates = fbs_calloc(rs->ngate_globs, sizeof(*m->gates));
         if (!m->gates) {
             rc = fbs_error_set(FBS_ENOMEM, "out of memory");
@@ -67,10 +71,15 @@ int fbs_matcher_new(struct fbs_matcher **out, const struct fbs_ruleset *rs)
             gate_classify(&m->gates[i], rs->gate_globs[i]);
     }
     if ((rs->db_text && hs_alloc_scratch(rs->db_text, &m->hs) != HS_SUCCESS) ||
-        (rs->db_binary && hs_alloc_scratch(rs->db_binary, &m->hs) != HS_SUCCESS) ||
-        (rs->db_gated && hs_alloc_scratch(rs->db_gated, &m->hs) != HS_SUCCESS)) {
+        (rs->db_binary && hs_alloc_scratch(rs->db_binary, &m->hs) != HS_SUCCESS)) {
         rc = fbs_error_set(FBS_EINTERNAL, "cannot allocate Vectorscan scratch");
         goto fail;
+    }
+    for (i = 0; i < rs->ngated; i++) {
+        if (hs_alloc_scratch(rs->gated[i].db, &m->hs) != HS_SUCCESS) {
+            rc = fbs_error_set(FBS_EINTERNAL, "cannot allocate Vectorscan scratch");
+            goto fail;
+        }
     }
     m->md = pcre2_match_data_create(rs->max_groups, NULL);
     m->mctx = pcre2_match_context_create(NULL);
@@ -188,21 +197,21 @@ static bool path_ok(const struct fbs_rule *r, const char *path)
     return false;
 }
 
-/* Whether any path-gated rule may run on `path` (the set's distinct gate globs). */
-static bool any_gated(const struct fbs_matcher *m, const char *path)
+/* Whether the rules of gated group `group` may run on `path` (base: its last component). */
+static bool group_gated(const struct fbs_matcher *m, size_t group, const char *path,
+                        const char *base, size_t blen)
 {
-    const char *base;
-    size_t i, blen;
+    const struct fbs_gate_group *gg = &m->rs->gated[group];
+    size_t i;
 
-    if (!path)
-        return false;
-    base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    blen = strlen(base);
-    for (i = 0; i < m->rs->ngate_globs; i++) {
+    for (i = gg->first_glob; i < gg->first_glob + gg->nglobs; i++) {
         const struct fbs_gate *g = &m->gates[i];
 
         switch (g->kind) {
+        case FBS_GATE_NAME:
+            if (blen == g->len && !memcmp(base, g->lit, g->len))
+                return true;
+            break;
         case FBS_GATE_SUFFIX:
             if (blen >= g->len && !memcmp(base + blen - g->len, g->lit, g->len))
                 return true;
@@ -310,10 +319,21 @@ static int scan_blob(struct fbs_matcher *m, const unsigned char *data, size_t le
         return 0;
     err = db ? hs_scan(db, (const char *)data, (unsigned)len, 0, m->hs, on_hit, m) : HS_SUCCESS;
     /* Path-gated rules (patterns with no literal to prefilter on, such as lists of recovery
-     * codes) run only on the files they are about. */
-    if ((err == HS_SUCCESS || err == HS_SCAN_TERMINATED) && !opts->binary && m->rs->db_gated &&
-        !m->hit_overflow && any_gated(m, opts->path))
-        err = hs_scan(m->rs->db_gated, (const char *)data, (unsigned)len, 0, m->hs, on_hit, m);
+     * codes) run only on the files they are about: each group's database on its own paths. */
+    if (!opts->binary && opts->path && m->rs->ngated) {
+        const char *base = strrchr(opts->path, '/');
+        size_t blen;
+
+        base = base ? base + 1 : opts->path;
+        blen = strlen(base);
+        for (i = 0; i < m->rs->ngated; i++) {
+            if ((err != HS_SUCCESS && err != HS_SCAN_TERMINATED) || m->hit_overflow)
+                break;
+            if (group_gated(m, i, opts->path, base, blen))
+                err = hs_scan(m->rs->gated[i].db, (const char *)data, (unsigned)len, 0, m->hs,
+                              on_hit, m);
+        }
+    }
     if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED) {
         rc = fbs_error_set(FBS_EINTERNAL, "Vectorscan scan failed (%d)", (int)err);
         goto done;

@@ -16,8 +16,11 @@ struct fbs_hit {
     size_t first_end, last_end;
 };
 
-/* A path gate glob, pre-classified: most are "*lit" or "*lit*" on the last path component. */
-enum fbs_gate_kind { FBS_GATE_SUFFIX, FBS_GATE_INFIX, FBS_GATE_GLOB };
+/*
+ * A path gate glob, pre-classified: most are "lit", "*lit" or "*lit*" on the last path
+ * component.
+ */
+enum fbs_gate_kind { FBS_GATE_NAME, FBS_GATE_SUFFIX, FBS_GATE_INFIX, FBS_GATE_GLOB };
 
 struct fbs_gate {
     const char *lit; /* the literal (SUFFIX, INFIX) or the whole glob (GLOB), borrowed */
@@ -27,7 +30,7 @@ struct fbs_gate {
 
 struct fbs_matcher {
     const struct fbs_ruleset *rs;
-    struct fbs_gate *gates; /* one per rs->gate_globs */
+    struct fbs_gate *gates; /* one per rs->gate_globs, group by group */
     hs_scratch_t *hs;
     pcre2_match_data *md;
     pcre2_match_context *mctx;

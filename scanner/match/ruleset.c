@@ -84,7 +84,9 @@ void fbs_ruleset_free(struct fbs_ruleset *rs)
     fbs_free(rs->rules);
     hs_free_database(rs->db_text);
     hs_free_database(rs->db_binary);
-    hs_free_database(rs->db_gated);
+    for (i = 0; i < rs->ngated; i++)
+        hs_free_database(rs->gated[i].db);
+    fbs_free(rs->gated);
     fbs_free(rs->gate_globs);
     fbs_free(rs->cache_dir);
     fbs_free(rs);
@@ -927,7 +929,21 @@ done:
 
 enum db_kind { DB_TEXT, DB_BINARY, DB_GATED };
 
-static bool in_db(const struct fbs_rule *r, enum db_kind kind)
+/* Whether two rules have the same `paths` list (same globs in the same order). */
+static bool same_paths(const struct fbs_rule *a, const struct fbs_rule *b)
+{
+    size_t i;
+
+    if (a->npaths != b->npaths)
+        return false;
+    for (i = 0; i < a->npaths; i++)
+        if (strcmp(a->paths[i], b->paths[i]))
+            return false;
+    return true;
+}
+
+/* `gate`: for DB_GATED, a rule of the group (the rules with its `paths` list). */
+static bool in_db(const struct fbs_rule *r, enum db_kind kind, const struct fbs_rule *gate)
 {
     switch (kind) {
     case DB_TEXT:
@@ -935,11 +951,12 @@ static bool in_db(const struct fbs_rule *r, enum db_kind kind)
     case DB_BINARY:
         return r->binary;
     default:
-        return r->npaths > 0;
+        return r->npaths > 0 && !r->binary && same_paths(r, gate);
     }
 }
 
-static int build_db(struct fbs_ruleset *rs, enum db_kind kind, hs_database_t **out)
+static int build_db(struct fbs_ruleset *rs, enum db_kind kind, const struct fbs_rule *gate,
+                    hs_database_t **out)
 {
     struct fbs_buf cpath = FBS_BUF_INIT;
     const char **exprs = NULL;
@@ -959,7 +976,7 @@ static int build_db(struct fbs_ruleset *rs, enum db_kind kind, hs_database_t **o
     for (i = 0; i < rs->n; i++) {
         struct fbs_rule *r = rs->rules[i];
 
-        if (!in_db(r, kind))
+        if (!in_db(r, kind, gate))
             continue;
         exprs[n] = hs_pattern(r);
         flags[n] = r->prefilter ? HS_FLAG_PREFILTER : 0;
@@ -1004,7 +1021,7 @@ done:
 int fbs_ruleset_compile(struct fbs_ruleset *rs)
 {
     hs_database_t *db = NULL;
-    size_t i, glob_cap = 0;
+    size_t i, k, glob_cap = 0, group_cap = 0;
     bool cached = false;
     int rc;
 
@@ -1025,40 +1042,51 @@ int fbs_ruleset_compile(struct fbs_ruleset *rs)
         if (groups + 1 > rs->max_groups)
             rs->max_groups = groups + 1;
     }
+    /* The gated groups: one per distinct `paths` list of a text rule, in order of first use. */
     for (i = 0; i < rs->n; i++) {
         struct fbs_rule *r = rs->rules[i];
-        size_t g, k;
+        size_t g, j;
 
-        for (g = 0; !r->binary && g < r->npaths; g++) {
-            for (k = 0; k < rs->ngate_globs; k++)
-                if (!strcmp(rs->gate_globs[k], r->paths[g]))
-                    break;
-            if (k < rs->ngate_globs)
-                continue;
-            if (fbs_array_grow((void **)&rs->gate_globs, &glob_cap, rs->ngate_globs + 1,
-                               sizeof(*rs->gate_globs)) < 0)
-                return FBS_ENOMEM;
+        if (r->binary || !r->npaths)
+            continue;
+        for (j = 0; j < i; j++)
+            if (!rs->rules[j]->binary && rs->rules[j]->npaths && same_paths(rs->rules[j], r))
+                break;
+        if (j < i)
+            continue;
+        if (fbs_array_grow((void **)&rs->gated, &group_cap, rs->ngated + 1, sizeof(*rs->gated)) < 0)
+            return FBS_ENOMEM;
+        if (fbs_array_grow((void **)&rs->gate_globs, &glob_cap, rs->ngate_globs + r->npaths,
+                           sizeof(*rs->gate_globs)) < 0)
+            return FBS_ENOMEM;
+        rs->gated[rs->ngated].db = NULL;
+        rs->gated[rs->ngated].rule = r;
+        rs->gated[rs->ngated].first_glob = rs->ngate_globs;
+        rs->gated[rs->ngated].nglobs = r->npaths;
+        rs->ngated++;
+        for (g = 0; g < r->npaths; g++)
             rs->gate_globs[rs->ngate_globs++] = r->paths[g];
-        }
     }
-    rc = build_db(rs, DB_TEXT, &db);
+    rc = build_db(rs, DB_TEXT, NULL, &db);
     if (rc == FBS_ERULE && cached) {
         /* A damaged cache entry said a pattern is exact when it is not: decide afresh. */
         rc = decide_prefilters(rs, false, &cached);
         if (rc == 0)
-            rc = build_db(rs, DB_TEXT, &db);
+            rc = build_db(rs, DB_TEXT, NULL, &db);
     }
     if (rc < 0)
         return rc;
     rs->db_text = db;
-    rc = build_db(rs, DB_BINARY, &db);
+    rc = build_db(rs, DB_BINARY, NULL, &db);
     if (rc < 0)
         return rc;
     rs->db_binary = db;
-    rc = build_db(rs, DB_GATED, &db);
-    if (rc < 0)
-        return rc;
-    rs->db_gated = db;
+    for (k = 0; k < rs->ngated; k++) {
+        rc = build_db(rs, DB_GATED, rs->gated[k].rule, &db);
+        if (rc < 0)
+            return rc;
+        rs->gated[k].db = db;
+    }
     rs->compiled = true;
     return 0;
 }

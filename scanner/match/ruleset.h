@@ -71,16 +71,30 @@ struct fbs_rule {
     atomic_int jit_state; /* 0: not yet tried; 1: tried (jit tells the outcome) */
 };
 
+/* The path-gated rules that share one `paths` list. */
+struct fbs_gate_group {
+    void *db;                    /* hs_database_t *: the group's rules */
+    const struct fbs_rule *rule; /* the first rule with the list */
+    size_t first_glob;           /* its globs: gate_globs[first_glob, first_glob + nglobs) */
+    size_t nglobs;
+};
+
 struct fbs_ruleset {
     struct fbs_rule **rules;
     size_t n, cap;
     void *db_text;       /* hs_database_t *: text rules without `paths`, or NULL */
     void *db_binary;     /* hs_database_t *: rules with binary: true, or NULL */
-    void *db_gated;      /* hs_database_t *: path-gated rules, run only on matching paths */
-                         /* In both databases a pattern's id is its index in `rules`. */
+                         /* In every database a pattern's id is its index in `rules`. */
     unsigned max_groups; /* largest capture count + 1 */
     bool compiled;
-    const char **gate_globs; /* distinct globs of path-gated text rules (borrowed from rules) */
+    /*
+     * Path-gated text rules, one group per distinct `paths` list, each with its own database,
+     * so that a file runs only the gated rules its path is about (a *.yml file only the rules
+     * gated on YAML, not those gated on *.md or *.tfstate).
+     */
+    struct fbs_gate_group *gated;
+    size_t ngated;
+    const char **gate_globs; /* every group's globs, group by group (borrowed from rules) */
     size_t ngate_globs;
     char *cache_dir; /* where compiled databases are kept, or NULL */
 };

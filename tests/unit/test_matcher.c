@@ -975,7 +975,8 @@ static void test_matcher__path_gated_rule(void **state)
 
     (void)state;
     fx = setup_rules(rules);
-    assert_non_null(fx.rs->db_gated);
+    assert_int_equal(fx.rs->ngated, 1);
+    assert_non_null(fx.rs->gated[0].db);
     memset(&r, 0, sizeof(r));
     r.ordered = true;
     assert_int_equal(scan_opts(&fx, text, strlen(text), &gated, &r), 0);
@@ -993,8 +994,8 @@ static void test_matcher__path_gated_rule(void **state)
     teardown_rules(&fx);
 }
 
-/* Gate globs: "*lit" is a suffix and "*lit*" a substring of the last path component; other
- * globs go through fbs_glob_match. */
+/* Gate globs: "lit" is the last path component, "*lit" a suffix and "*lit*" a substring of it;
+ * other globs go through fbs_glob_match. */
 static void test_matcher__path_gate_kinds(void **state)
 {
     static const char rules[] = "rules:\n"
@@ -1003,15 +1004,26 @@ static void test_matcher__path_gate_kinds(void **state)
                                 "    kind: codes\n"
                                 "    pattern: '([0-9]{4} [0-9]{4})'\n"
                                 "    secret_group: 1\n"
-                                "    paths: ['*.netrc', '*pgpass*', '*my?ql*.cnf']\n" EX;
+                                "    paths: ['*.netrc', '*pgpass*', '*my?ql*.cnf', 'app.ini']\n" EX;
     static const char text[] = "8265 1734\n";
     static const struct {
         const char *path;
         size_t n;
     } cases[] = {
-        {"home/u/.netrc", 1},        {".netrc", 1},          {"home/u/.netrc.bak", 0},
-        {"etc/app.pgpass", 1},       {"x/my-pgpass-old", 1}, {"pgpass/notes.md", 0},
-        {"etc/mysql-client.cnf", 1}, {"etc/mysql.ini", 0},   {"mysql.cnf/readme", 0},
+        {"home/u/.netrc", 1},
+        {".netrc", 1},
+        {"home/u/.netrc.bak", 0},
+        {"etc/app.pgpass", 1},
+        {"x/my-pgpass-old", 1},
+        {"pgpass/notes.md", 0},
+        {"etc/mysql-client.cnf", 1},
+        {"etc/mysql.ini", 0},
+        {"mysql.cnf/readme", 0},
+        {"etc/app.ini", 1},
+        {"app.ini", 1},
+        {"etc/myapp.ini", 0},
+        {"app.ini/x", 0},
+        {"app.ini.bak", 0},
     };
     struct fixture fx;
     size_t i;
@@ -1027,6 +1039,64 @@ static void test_matcher__path_gate_kinds(void **state)
         assert_int_equal(scan_opts(&fx, text, strlen(text), &o, &r), 0);
         if (r.n != cases[i].n)
             fail_msg("%s: %zu matches, expected %zu", cases[i].path, r.n, cases[i].n);
+    }
+    teardown_rules(&fx);
+}
+
+/*
+ * Gated rules with different `paths` lists go into different databases, and a file runs only the
+ * databases its path is about: a *.yml file does not scan for the rule gated on *.md (no
+ * Vectorscan hit for it, not only no finding), and a rule listed in both runs on both.
+ */
+static void test_matcher__path_gate_groups(void **state)
+{
+    static const char rules[] = "rules:\n"
+                                "  - id: test.yml\n"
+                                "    name: Yml\n"
+                                "    kind: codes\n"
+                                "    pattern: '([0-9]{4} [0-9]{4})'\n"
+                                "    secret_group: 1\n"
+                                "    paths: ['*.yml', '*.yaml']\n" EX "  - id: test.md\n"
+                                "    name: Md\n"
+                                "    kind: codes\n"
+                                "    pattern: '([0-9]{4} [0-9]{4})'\n"
+                                "    secret_group: 1\n"
+                                "    paths: ['*.md']\n" EX "  - id: test.yml2\n"
+                                "    name: Yml2\n"
+                                "    kind: tok\n"
+                                "    pattern: 'tok_[0-9]{6}'\n"
+                                "    paths: ['*.yml', '*.yaml']\n" EX;
+    static const char text[] = "8265 1734 tok_918273\n";
+    static const struct {
+        const char *path;
+        uint64_t hits; /* Vectorscan hits */
+        size_t n;      /* matches */
+        const char *first;
+    } cases[] = {
+        {"conf/app.yml", 2, 2, "test.yml"},
+        {"docs/README.md", 1, 1, "test.md"},
+        {"src/main.c", 0, 0, NULL},
+    };
+    struct fixture fx;
+    size_t i;
+
+    (void)state;
+    fx = setup_rules(rules);
+    assert_int_equal(fx.rs->ngated, 2);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct fbs_match_opts o = {false, true, cases[i].path};
+        uint64_t before = fbs_matcher_counts(fx.m)->hits;
+        struct recs r;
+
+        memset(&r, 0, sizeof(r));
+        r.ordered = true;
+        assert_int_equal(scan_opts(&fx, text, strlen(text), &o, &r), 0);
+        if (fbs_matcher_counts(fx.m)->hits - before != cases[i].hits || r.n != cases[i].n)
+            fail_msg("%s: %llu hits and %zu matches, expected %llu and %zu", cases[i].path,
+                     (unsigned long long)(fbs_matcher_counts(fx.m)->hits - before), r.n,
+                     (unsigned long long)cases[i].hits, cases[i].n);
+        if (cases[i].first)
+            assert_string_equal(rule_of(&r, 0), cases[i].first);
     }
     teardown_rules(&fx);
 }
@@ -1095,6 +1165,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matcher__offsets),
         cmocka_unit_test(test_matcher__path_gate_kinds),
+        cmocka_unit_test(test_matcher__path_gate_groups),
         cmocka_unit_test(test_matcher__multiple_occurrences),
         cmocka_unit_test(test_matcher__long_run_bounded_rule),
         cmocka_unit_test(test_matcher__long_lines_with_filters),
