@@ -378,7 +378,7 @@ struct tentry {
 };
 
 struct tview {
-    git_odb_object *obj;
+    struct fbs_gobj *obj;
     struct tentry *e;
     size_t n, cap;
     size_t pos; /* merge-join cursor */
@@ -409,9 +409,18 @@ struct extra {
 #define TCACHE_MAX_OBJ (1u << 20)
 #define TCACHE_BUDGET  (64u << 20)
 
+/*
+ * The pack cache (source_pack.c): delta bases met on the way to an object, trees and blobs
+ * read. The walk reads trees oldest first, against git's delta chains (newest first): a chain's
+ * bases must stay in it from one read to the next.
+ */
+#define PACK_CACHE_BUDGET ((size_t)96 << 20)
+/* Blobs are read newest first, git's delta order: each is the base of the next older one. */
+#define PACK_KEEP_BLOBS true
+
 struct tcache_slot {
     git_oid oid;
-    git_odb_object *obj;
+    struct fbs_gobj *obj;
 };
 
 struct gscan {
@@ -419,7 +428,8 @@ struct gscan {
     const char *target;
     git_repository *repo;
     git_odb *odb;
-    const char *workdir; /* borrowed from repo; NULL when bare */
+    struct fbs_packs *packs; /* the packs, read directly (source_pack.c); shared by the readers */
+    const char *workdir;     /* borrowed from repo; NULL when bare */
 
     struct node *nodes;
     size_t nnodes, nodes_cap;
@@ -463,7 +473,7 @@ static void gscan_release(struct gscan *g)
 
     for (i = 0; i < g->nlevels; i++) {
         for (j = 0; j < g->levels[i].vcap; j++) {
-            git_odb_object_free(g->levels[i].v[j].obj);
+            fbs_gobj_drop(g->levels[i].v[j].obj);
             fbs_free(g->levels[i].v[j].e);
         }
         fbs_free(g->levels[i].v);
@@ -471,7 +481,7 @@ static void gscan_release(struct gscan *g)
     }
     fbs_free(g->levels);
     for (i = 0; g->tcache && i < TCACHE_SLOTS; i++)
-        git_odb_object_free(g->tcache[i].obj);
+        fbs_gobj_drop(g->tcache[i].obj);
     fbs_free(g->tcache);
     fbs_free(g->ptrees);
     fbs_free(g->nodes);
@@ -491,6 +501,7 @@ static void gscan_release(struct gscan *g)
     oidset_release(&g->shallow);
     fbs_buf_release(&g->path);
     arena_release(&g->arena);
+    fbs_packs_close(g->packs);
     git_odb_free(g->odb);
     git_repository_free(g->repo);
     memset(g, 0, sizeof(*g));
@@ -530,6 +541,35 @@ static int odb_header_checked(size_t *len, git_object_t *type, git_repository *r
         return GIT_ERROR;
     }
     return git_odb_read_header(len, type, odb, oid);
+}
+
+/*
+ * Object `oid` from the packs (source_pack.c), or else through libgit2 (odb_read_checked): 0 with
+ * *out holding a reference, or libgit2's error code with its message set. With `keep`, a packed
+ * object stays in the pack cache.
+ */
+static int obj_read(struct fbs_gobj **out, git_repository *repo, git_odb *odb,
+                    struct fbs_packs *packs, const git_oid *oid, bool keep)
+{
+    git_odb_object *obj = NULL;
+    int e;
+
+    if (fbs_pack_read(packs, oid->id, keep, out) == 1)
+        return 0;
+    *out = NULL;
+    e = odb_read_checked(&obj, repo, odb, oid);
+    if (e < 0)
+        return e;
+    *out = fbs_gobj_new(git_odb_object_type(obj), git_odb_object_data(obj),
+                        git_odb_object_size(obj));
+    if (git_odb_object_type(obj) == GIT_OBJECT_BLOB) /* the bytes may hold secrets */
+        fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
+    git_odb_object_free(obj);
+    if (!*out) {
+        git_error_set_str(GIT_ERROR_NOMEMORY, "out of memory");
+        return GIT_ERROR;
+    }
+    return 0;
 }
 
 /* Report an object that cannot be read (once per object): an error, the scan is incomplete. */
@@ -650,7 +690,7 @@ static int info_parse(struct gscan *g, uint32_t n, const char *p, const char *en
  * be read is reported and becomes a root with no tree (N_BAD); 0 or FBS_ENOMEM. */
 static int node_parse(struct gscan *g, uint32_t n, bool info)
 {
-    git_odb_object *obj = NULL;
+    struct fbs_gobj *obj = NULL;
     git_oid oid = g->nodes[n].oid;
     const char *p, *end;
     bool have_tree = false, shallow;
@@ -659,15 +699,15 @@ static int node_parse(struct gscan *g, uint32_t n, bool info)
     if (g->nodes[n].flags & N_PARSED)
         return 0;
     g->nodes[n].flags |= N_PARSED;
-    e = odb_read_checked(&obj, g->repo, g->odb, &oid);
-    if (e < 0 || git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+    e = obj_read(&obj, g->repo, g->odb, g->packs, &oid, false);
+    if (e < 0 || obj->type != GIT_OBJECT_COMMIT) {
         g->nodes[n].flags |= N_BAD;
         bad_object(g, &oid, e < 0 ? e : 0, "commit", NULL);
         goto done;
     }
     shallow = oidset_has(&g->shallow, &oid);
-    p = git_odb_object_data(obj);
-    end = p + git_odb_object_size(obj);
+    p = (const char *)obj->data;
+    end = p + obj->len;
     g->nodes[n].parents = (uint32_t)g->nparents;
     while (p < end && *p != '\n') {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -706,10 +746,10 @@ static int node_parse(struct gscan *g, uint32_t n, bool info)
         if (shallow)
             g->nodes[n].flags |= N_SHALLOW;
         if (info)
-            rc = info_parse(g, n, git_odb_object_data(obj), end);
+            rc = info_parse(g, n, (const char *)obj->data, end);
     }
 done:
-    git_odb_object_free(obj);
+    fbs_gobj_drop(obj);
     return rc;
 }
 
@@ -770,17 +810,17 @@ static int info_parse(struct gscan *g, uint32_t n, const char *p, const char *en
 /* Make sure node `n` has its commit_info (normally parsed with the commit); 0 or FBS_ENOMEM. */
 static int node_info(struct gscan *g, uint32_t n)
 {
-    git_odb_object *obj = NULL;
+    struct fbs_gobj *obj = NULL;
     const char *p;
     int rc;
 
     if (g->nodes[n].info != NONE)
         return 0;
-    if (odb_read_checked(&obj, g->repo, g->odb, &g->nodes[n].oid) < 0)
+    if (obj_read(&obj, g->repo, g->odb, g->packs, &g->nodes[n].oid, false) < 0)
         return info_parse(g, n, "", ""); /* reported when it was parsed */
-    p = git_odb_object_data(obj);
-    rc = info_parse(g, n, p, p + git_odb_object_size(obj));
-    git_odb_object_free(obj);
+    p = (const char *)obj->data;
+    rc = info_parse(g, n, p, p + obj->len);
+    fbs_gobj_drop(obj);
     return rc;
 }
 
@@ -1185,7 +1225,7 @@ static int entry_cmp(const struct tentry *a, const struct tentry *b)
 }
 
 /* Read object `oid` through the tree cache; libgit2's error code. */
-static int tree_fetch(struct gscan *g, git_odb_object **out, const git_oid *oid)
+static int tree_fetch(struct gscan *g, struct fbs_gobj **out, const git_oid *oid)
 {
     struct tcache_slot *slot;
     size_t size;
@@ -1194,20 +1234,23 @@ static int tree_fetch(struct gscan *g, git_odb_object **out, const git_oid *oid)
     if (!g->tcache)
         g->tcache = fbs_calloc(TCACHE_SLOTS, sizeof(*g->tcache)); /* none: no cache */
     slot = g->tcache ? &g->tcache[oid_hash(oid) & (TCACHE_SLOTS - 1)] : NULL;
-    if (slot && slot->obj && oid_eq(&slot->oid, oid))
-        return git_odb_object_dup(out, slot->obj);
-    e = odb_read_checked(out, g->repo, g->odb, oid);
+    if (slot && slot->obj && oid_eq(&slot->oid, oid)) {
+        *out = fbs_gobj_dup(slot->obj);
+        return 0;
+    }
+    e = obj_read(out, g->repo, g->odb, g->packs, oid, true);
     if (e < 0 || !slot)
         return e;
-    size = git_odb_object_size(*out);
+    size = (*out)->len;
     if (size > TCACHE_MAX_OBJ)
         return 0;
     if (slot->obj) {
-        g->tcache_bytes -= git_odb_object_size(slot->obj);
-        git_odb_object_free(slot->obj);
+        g->tcache_bytes -= slot->obj->len;
+        fbs_gobj_drop(slot->obj);
         slot->obj = NULL;
     }
-    if (g->tcache_bytes + size <= TCACHE_BUDGET && git_odb_object_dup(&slot->obj, *out) == 0) {
+    if (g->tcache_bytes + size <= TCACHE_BUDGET) {
+        slot->obj = fbs_gobj_dup(*out);
         slot->oid = *oid;
         g->tcache_bytes += size;
     }
@@ -1224,14 +1267,14 @@ static int tree_read(struct gscan *g, struct tview *v, const git_oid *oid, const
     v->n = 0;
     v->pos = 0;
     e = tree_fetch(g, &v->obj, oid);
-    if (e < 0 || git_odb_object_type(v->obj) != GIT_OBJECT_TREE) {
-        git_odb_object_free(v->obj);
+    if (e < 0 || v->obj->type != GIT_OBJECT_TREE) {
+        fbs_gobj_drop(v->obj);
         v->obj = NULL;
         bad_object(g, oid, e < 0 ? e : 0, "tree", where);
         return 1;
     }
-    p = git_odb_object_data(v->obj);
-    end = p + git_odb_object_size(v->obj);
+    p = v->obj->data;
+    end = p + v->obj->len;
     /* The shortest entry is 28 bytes ("40000 x", NUL, 20-byte id): room for all at once. */
     if (fbs_array_grow((void **)&v->e, &v->cap, (size_t)(end - p) / 28 + 1, sizeof(*v->e)) < 0)
         return FBS_ENOMEM;
@@ -1269,7 +1312,7 @@ static int tree_read(struct gscan *g, struct tview *v, const git_oid *oid, const
     }
     return 0;
 corrupt:
-    git_odb_object_free(v->obj);
+    fbs_gobj_drop(v->obj);
     v->obj = NULL;
     v->n = 0;
     bad_object(g, oid, 0, "tree", where);
@@ -1278,7 +1321,7 @@ corrupt:
 
 static void tview_drop(struct tview *v)
 {
-    git_odb_object_free(v->obj);
+    fbs_gobj_drop(v->obj);
     v->obj = NULL;
     v->n = 0;
     v->pos = 0;
@@ -1474,8 +1517,8 @@ static size_t entry_off(const struct tview *v, const unsigned char *base, size_t
 static void common_entries(const struct tview *t, const struct tview *p, size_t *lead, size_t *tail,
                            size_t *ptail)
 {
-    const unsigned char *a = git_odb_object_data(t->obj), *b = git_odb_object_data(p->obj);
-    size_t na = git_odb_object_size(t->obj), nb = git_odb_object_size(p->obj);
+    const unsigned char *a = t->obj->data, *b = p->obj->data;
+    size_t na = t->obj->len, nb = p->obj->len;
     size_t n = na < nb ? na : nb, pre = 0, suf = 0, i;
 
     while (pre + 8 <= n) { /* a word at a time */
@@ -2057,17 +2100,22 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     char hex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1], rhex[GIT_OID_HEXSZ + 1];
     struct fbs_provenance prov;
     struct fbs_blob blob;
-    git_odb_object *obj = NULL;
+    struct fbs_gobj *obj = NULL;
     git_object_t type;
     size_t len;
-    int e;
+    int e, ptype;
 
     git_oid_tostr(hex, sizeof(hex), &it->oid);
-    e = odb_header_checked(&len, &type, w->repo, w->odb, &it->oid);
+    if (fbs_pack_header(g->packs, it->oid.id, &ptype, &len) == 1) {
+        type = (git_object_t)ptype;
+        e = 0;
+    } else {
+        e = odb_header_checked(&len, &type, w->repo, w->odb, &it->oid);
+    }
     if (e == 0 && type != GIT_OBJECT_BLOB)
         e = GIT_EINVALID;
     if (e == 0 && len && len <= r->max_blob)
-        e = odb_read_checked(&obj, w->repo, w->odb, &it->oid);
+        e = obj_read(&obj, w->repo, w->odb, g->packs, &it->oid, PACK_KEEP_BLOBS);
     if (e < 0) {
         atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
         fbs_diags_add(o->diags, true, e == GIT_ENOTFOUND ? "missing_object" : "corrupt_object", hex,
@@ -2106,8 +2154,8 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
             prov.removed_in = git_oid_tostr(rhex, sizeof(rhex), &g->nodes[it->removed_in].oid);
     }
     memset(&blob, 0, sizeof(blob));
-    blob.data = git_odb_object_data(obj);
-    blob.len = git_odb_object_size(obj);
+    blob.data = obj->data;
+    blob.len = obj->len;
     blob.path = it->path;
     blob.rel_path = it->path;
     blob.target = g->target;
@@ -2115,10 +2163,9 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     blob.mtime = 0;
     blob.prov = &prov;
     deliver(r, w, &blob);
-    /* The bytes may hold secrets; blobs are never in libgit2's object cache (its limit for
-     * blobs is 0), so this buffer is ours alone. */
-    fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
-    git_odb_object_free(obj);
+    /* The bytes may hold secrets: a blob's are wiped when its last reference goes (here, or
+     * when the pack cache lets it go). */
+    fbs_gobj_drop(obj);
 }
 
 static void read_file(struct readers *r, struct reader *w, const struct item *it)
@@ -2583,6 +2630,9 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
         fbs_diags_add(o->diags, true, "unreadable_repository", target, "%s", git_msg());
         goto done;
     }
+    rc = fbs_packs_open(&g.packs, git_repository_commondir(g.repo), PACK_CACHE_BUDGET);
+    if (rc < 0)
+        goto done;
     g.workdir = git_repository_workdir(g.repo);
     if (g.workdir) {
         struct fbs_buf ign = FBS_BUF_INIT;
