@@ -560,9 +560,9 @@ static int obj_read(struct fbs_gobj **out, git_repository *repo, git_odb *odb,
     e = odb_read_checked(&obj, repo, odb, oid);
     if (e < 0)
         return e;
-    *out = fbs_gobj_new(git_odb_object_type(obj), git_odb_object_data(obj),
-                        git_odb_object_size(obj));
-    if (git_odb_object_type(obj) == GIT_OBJECT_BLOB) /* the bytes may hold secrets */
+    *out =
+        fbs_gobj_new(git_odb_object_type(obj), git_odb_object_data(obj), git_odb_object_size(obj));
+    if (git_odb_object_type(obj) != GIT_OBJECT_TREE) /* contents and messages: secrets */
         fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
     git_odb_object_free(obj);
     if (!*out) {
@@ -1257,11 +1257,43 @@ static int tree_fetch(struct gscan *g, struct fbs_gobj **out, const git_oid *oid
     return 0;
 }
 
-/* Read and parse a tree into `v`. 1 when it cannot be read (reported; `v` is empty), 0, or
- * FBS_ENOMEM. `where` names the path for the diagnostic. */
-static int tree_read(struct gscan *g, struct tview *v, const git_oid *oid, const char *where)
+/* Parse the raw tree entry at p (< end) into *e: where the next one starts, or NULL when it is
+ * malformed. */
+static const unsigned char *entry_parse(const unsigned char *p, const unsigned char *end,
+                                        struct tentry *e)
 {
-    const unsigned char *p, *end;
+    const unsigned char *name, *nul;
+    uint32_t mode = 0;
+    int digits = 0;
+
+    /* The modes git writes, then the general case. */
+    if (end - p >= 7 && !memcmp(p, "100644 ", 7)) {
+        mode = 0100644u;
+        p += 6;
+    } else if (end - p >= 6 && !memcmp(p, "40000 ", 6)) {
+        mode = MODE_TREE;
+        p += 5;
+    } else {
+        while (p < end && *p >= '0' && *p <= '7' && digits++ < 7)
+            mode = mode * 8 + (uint32_t)(*p++ - '0');
+        if (p >= end || *p != ' ' || !digits)
+            return NULL;
+    }
+    name = ++p;
+    nul = memchr(p, '\0', (size_t)(end - p));
+    if (!nul || nul == name || (size_t)(end - nul - 1) < GIT_OID_RAWSZ)
+        return NULL;
+    e->name = (const char *)name;
+    e->namelen = (uint32_t)(nul - name);
+    e->mode = mode;
+    e->oid = (const git_oid *)(nul + 1);
+    return nul + 1 + GIT_OID_RAWSZ;
+}
+
+/* Read tree `oid` into `v` without parsing it. 1 when it cannot be read (reported; `v` is
+ * empty) or 0. `where` names the path for the diagnostic. */
+static int tree_load(struct gscan *g, struct tview *v, const git_oid *oid, const char *where)
+{
     int e;
 
     v->n = 0;
@@ -1273,50 +1305,43 @@ static int tree_read(struct gscan *g, struct tview *v, const git_oid *oid, const
         bad_object(g, oid, e < 0 ? e : 0, "tree", where);
         return 1;
     }
+    return 0;
+}
+
+/* A tree that turned out malformed: reported, and empty from now on. */
+static void tree_corrupt(struct gscan *g, struct tview *v, const git_oid *oid, const char *where)
+{
+    fbs_gobj_drop(v->obj);
+    v->obj = NULL;
+    v->n = 0;
+    bad_object(g, oid, 0, "tree", where);
+}
+
+/* Read and parse a tree into `v`. 1 when it cannot be read (reported; `v` is empty), 0, or
+ * FBS_ENOMEM. `where` names the path for the diagnostic. */
+static int tree_read(struct gscan *g, struct tview *v, const git_oid *oid, const char *where)
+{
+    const unsigned char *p, *end;
+
+    if (tree_load(g, v, oid, where))
+        return 1;
     p = v->obj->data;
     end = p + v->obj->len;
     /* The shortest entry is 28 bytes ("40000 x", NUL, 20-byte id): room for all at once. */
     if (fbs_array_grow((void **)&v->e, &v->cap, (size_t)(end - p) / 28 + 1, sizeof(*v->e)) < 0)
         return FBS_ENOMEM;
     while (p < end) {
-        const unsigned char *name, *nul;
-        uint32_t mode = 0;
-        int digits = 0;
-
-        /* The modes git writes, then the general case. */
-        if (end - p >= 7 && !memcmp(p, "100644 ", 7)) {
-            mode = 0100644u;
-            p += 6;
-        } else if (end - p >= 6 && !memcmp(p, "40000 ", 6)) {
-            mode = MODE_TREE;
-            p += 5;
-        } else {
-            while (p < end && *p >= '0' && *p <= '7' && digits++ < 7)
-                mode = mode * 8 + (uint32_t)(*p++ - '0');
-            if (p >= end || *p != ' ' || !digits)
-                goto corrupt;
-        }
-        name = ++p;
-        nul = memchr(p, '\0', (size_t)(end - p));
-        if (!nul || nul == name || (size_t)(end - nul - 1) < GIT_OID_RAWSZ)
-            goto corrupt;
         if (v->n == v->cap && /* only a malformed tree has shorter entries */
             fbs_array_grow((void **)&v->e, &v->cap, v->n + 1, sizeof(*v->e)) < 0)
             return FBS_ENOMEM;
-        v->e[v->n].name = (const char *)name;
-        v->e[v->n].namelen = (uint32_t)(nul - name);
-        v->e[v->n].mode = mode;
-        v->e[v->n].oid = (const git_oid *)(nul + 1);
+        p = entry_parse(p, end, &v->e[v->n]);
+        if (!p) {
+            tree_corrupt(g, v, oid, where);
+            return 1;
+        }
         v->n++;
-        p = nul + 1 + GIT_OID_RAWSZ;
     }
     return 0;
-corrupt:
-    fbs_gobj_drop(v->obj);
-    v->obj = NULL;
-    v->n = 0;
-    bad_object(g, oid, 0, "tree", where);
-    return 1;
 }
 
 static void tview_drop(struct tview *v)
@@ -1510,16 +1535,19 @@ static size_t entry_off(const struct tview *v, const unsigned char *base, size_t
 /*
  * A big directory usually changes in a few entries. Its leading entries that lie within the
  * bytes it shares with the first parent's tree are the same entries, at the same index; so are
- * its trailing entries within the shared last bytes, once their offsets line up. Sets *lead
- * (entries 0..lead-1 of both are equal) and *tail, *ptail (entries tail.. of the tree equal
- * entries ptail.. of the parent's).
+ * its trailing entries within the shared last bytes, once their offsets line up. `t` is parsed;
+ * `p`, the first parent's tree, is only loaded: it is parsed here from the end of the common
+ * leading entries to where its offsets line up with a trailing entry of `t` (or to its end), into
+ * p->e[lead..ptail), since nothing else of it is looked at. Sets *lead (entries 0..lead-1 of both
+ * are equal) and *tail, *ptail (entries tail.. of the tree equal entries ptail.. of the
+ * parent's). 0, 1 when `p` is malformed (nothing set), FBS_ENOMEM.
  */
-static void common_entries(const struct tview *t, const struct tview *p, size_t *lead, size_t *tail,
-                           size_t *ptail)
+static int common_entries(const struct tview *t, struct tview *p, size_t *lead, size_t *tail,
+                          size_t *ptail)
 {
-    const unsigned char *a = t->obj->data, *b = p->obj->data;
+    const unsigned char *a = t->obj->data, *b = p->obj->data, *q, *end;
     size_t na = t->obj->len, nb = p->obj->len;
-    size_t n = na < nb ? na : nb, pre = 0, suf = 0, i;
+    size_t n = na < nb ? na : nb, pre = 0, suf = 0, i, k;
 
     while (pre + 8 <= n) { /* a word at a time */
         uint64_t x, y;
@@ -1543,22 +1571,41 @@ static void common_entries(const struct tview *t, const struct tview *p, size_t 
     }
     while (suf < n - pre && a[na - 1 - suf] == b[nb - 1 - suf])
         suf++;
-    for (i = 0; i < t->n && i < p->n && entry_off(t, a, i + 1) <= pre; i++)
+    /* Entries that end within the common prefix: the same bytes parse the same in both. */
+    for (i = 0; i < t->n && entry_off(t, a, i + 1) <= pre; i++)
         ;
     *lead = i;
-    *tail = t->n;
-    *ptail = p->n;
+    /* The first of t's entries that start within the common suffix. */
     for (i = t->n; i > *lead && entry_off(t, a, i - 1) >= na - suf; i--)
         ;
-    for (; i < t->n; i++) {
-        size_t k = p->n - (t->n - i);
+    q = b + entry_off(t, a, *lead);
+    end = b + nb;
+    k = *lead;
+    if (fbs_array_grow((void **)&p->e, &p->cap, k + (size_t)(end - q) / 28 + 1, sizeof(*p->e)) < 0)
+        return FBS_ENOMEM;
+    for (;;) {
+        size_t at = (size_t)(q - b);
 
-        if (t->n - i <= p->n - *lead && entry_off(p, b, k) + na == entry_off(t, a, i) + nb) {
-            *tail = i;
-            *ptail = k;
+        /* t's entry i would start at entry_off(t, i) - na + nb in p: skip those behind us. */
+        while (i < t->n && entry_off(t, a, i) + nb < at + na)
+            i++;
+        if (i < t->n && entry_off(t, a, i) + nb == at + na)
+            break; /* lined up: the rest of both are the same entries */
+        if (q >= end)
             break;
-        }
+        if (k == p->cap && fbs_array_grow((void **)&p->e, &p->cap, k + 1, sizeof(*p->e)) < 0)
+            return FBS_ENOMEM;
+        q = entry_parse(q, end, &p->e[k]);
+        if (!q)
+            return 1;
+        k++;
     }
+    if (q >= end && i < t->n && entry_off(t, a, i) + nb != (size_t)(q - b) + na)
+        i = t->n;
+    *tail = i < t->n ? i : t->n;
+    *ptail = k;
+    p->n = k + (t->n - *tail);
+    return 0;
 }
 
 /*
@@ -1590,13 +1637,23 @@ static int walk_tree(struct gscan *g, uint32_t c, const git_oid *tree, const git
     if (rc != 0)
         return rc < 0 ? rc : 0;
     tail = v[0].n;
-    for (j = 0; j < np && rc >= 0; j++)
-        rc = tree_read(g, &v[1 + j], &ptrees[j], g->path.ptr);
+    for (j = 0; j < np && rc >= 0; j++) /* the first parent's is parsed by common_entries() */
+        rc = j ? tree_read(g, &v[1 + j], &ptrees[j], g->path.ptr)
+               : tree_load(g, &v[1], &ptrees[0], g->path.ptr);
     if (rc < 0)
         goto done;
     rc = 0;
     if (np && v[1].obj) { /* skip what did not change without comparing entry by entry */
-        common_entries(&v[0], &v[1], &lead, &tail, &ptail);
+        rc = common_entries(&v[0], &v[1], &lead, &tail, &ptail);
+        if (rc < 0)
+            goto done;
+        if (rc > 0) {
+            tree_corrupt(g, &v[1], &ptrees[0], g->path.ptr);
+            lead = 0;
+            tail = v[0].n;
+            ptail = 0;
+            rc = 0;
+        }
         v[1].pos = lead;
     }
     for (i = lead; i < tail && rc == 0; i++) {
@@ -2371,23 +2428,22 @@ static int commit_messages(struct gscan *g, struct oidset *seen, fbs_blob_cb cb,
             order[n++] = (uint32_t)i;
     qsort_r(order, n, sizeof(*order), order_cmp, g->nodes);
     for (i = 0; i < n && rc == 0; i++) {
-        git_odb_object *obj = NULL;
+        struct fbs_gobj *obj = NULL;
         const char *data, *msg;
         size_t len;
         uint32_t c = order[i];
 
         if (g->opts->cancel && atomic_load(g->opts->cancel))
             break;
-        if (git_odb_read(&obj, g->odb, &g->nodes[c].oid) < 0)
+        if (obj_read(&obj, g->repo, g->odb, g->packs, &g->nodes[c].oid, false) < 0)
             continue; /* reported when the commit was parsed */
-        data = git_odb_object_data(obj);
-        msg = object_message(data, data + git_odb_object_size(obj), &len);
+        data = (const char *)obj->data;
+        msg = object_message(data, data + obj->len, &len);
         if (len && (rc = message_new(seen, msg, len)) == 1 && (rc = node_info(g, c)) == 0) {
             message_prov(g, c, &prov, hex);
             rc = message_deliver(g, msg, len, FBS_MSG_COMMIT, &prov, cb, payload);
         }
-        fbs_wipe((void *)data, git_odb_object_size(obj));
-        git_odb_object_free(obj);
+        fbs_gobj_drop(obj); /* a message may hold secrets: wiped with the last reference */
     }
     fbs_free(order);
     return rc < 0 ? rc : 0;

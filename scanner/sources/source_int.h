@@ -49,8 +49,8 @@ int fbs_git_loose_check(const char *objdir, const unsigned char id[20], bool hea
 
 /*
  * A git object's bytes, reference counted and shared (never modify them): `type` is libgit2's
- * git_object_t value (1 commit, 2 tree, 3 blob, 4 tag); data[len] is '\0'. A blob's bytes are
- * wiped when the last reference goes. source_pack.c.
+ * git_object_t value (1 commit, 2 tree, 3 blob, 4 tag); data[len] is '\0'. The bytes of anything
+ * but a tree (contents, messages) are wiped when the last reference goes. source_pack.c.
  */
 struct fbs_gobj {
     const unsigned char *data;

@@ -118,22 +118,34 @@ static int size_class(size_t n, size_t *cap)
     return (int)((b - POOL_MIN_LOG) * 4 + idx);
 }
 
+/* The capacity of size class `cls`. */
+static size_t class_cap(int cls)
+{
+    unsigned b = (unsigned)cls / 4 + POOL_MIN_LOG;
+
+    return ((size_t)1 << b) + ((size_t)(cls % 4) + 1) * ((size_t)1 << (b - 2));
+}
+
 static struct pobj *pobj_new(struct fbs_packs *p, int type, size_t len)
 {
     struct pobj *o = NULL;
     size_t need, cap = 0;
-    int cls;
+    int cls, c;
 
     if (len > SIZE_MAX - sizeof(*o) - 1)
         return NULL;
     need = sizeof(*o) + len + 1;
     cls = p ? size_class(need, &cap) : -1;
     if (cls >= 0) {
+        /* Its own class, or one of the next two (at most half as large again). */
         pthread_mutex_lock(&p->lock);
-        if ((o = p->free_objs[cls]) != NULL) {
-            p->free_objs[cls] = o->hnext;
-            p->pooled -= cap;
-        }
+        for (c = cls; c < POOL_CLASSES && c <= cls + 2; c++)
+            if ((o = p->free_objs[c]) != NULL) {
+                p->free_objs[c] = o->hnext;
+                p->pooled -= class_cap(c);
+                cls = c;
+                break;
+            }
         pthread_mutex_unlock(&p->lock);
     }
     if (!o)
@@ -157,13 +169,23 @@ static void pobj_free(struct pobj *o, bool locked)
     struct fbs_packs *p = o->owner;
     size_t cap = 0;
 
-    if (o->pub.type == T_BLOB) /* file contents may hold secrets */
+    if (o->pub.type != T_TREE) /* file contents and messages may hold secrets */
         fbs_wipe(o->bytes, o->pub.len);
     if (p) {
-        int cls = size_class(sizeof(*o) + o->pub.len + 1, &cap);
+        struct pobj *old = NULL;
+        int cls = o->cls, c;
 
+        cap = class_cap(cls);
         if (!locked)
             pthread_mutex_lock(&p->lock);
+        /* Full: let the smallest pooled object go (sizes drift as a history grows). */
+        for (c = 0; p->pooled + cap > POOL_BUDGET && c < POOL_CLASSES; c++)
+            if (p->free_objs[c]) {
+                old = p->free_objs[c];
+                p->free_objs[c] = old->hnext;
+                p->pooled -= class_cap(c);
+                break;
+            }
         if (p->pooled + cap <= POOL_BUDGET) {
             o->hnext = p->free_objs[cls];
             p->free_objs[cls] = o;
@@ -172,6 +194,7 @@ static void pobj_free(struct pobj *o, bool locked)
         }
         if (!locked)
             pthread_mutex_unlock(&p->lock);
+        fbs_free(old);
     }
     fbs_free(o);
 }
@@ -488,8 +511,8 @@ int fbs_packs_open(struct fbs_packs **out, const char *objdir, size_t budget)
         n = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
         if (n < 0 || (size_t)n >= sizeof(path) || !pack_load(&k, path))
             continue;
-        if (fbs_array_grow((void **)&p->packs, &p->packs_cap, p->npacks + 1,
-                           sizeof(*p->packs)) < 0) {
+        if (fbs_array_grow((void **)&p->packs, &p->packs_cap, p->npacks + 1, sizeof(*p->packs)) <
+            0) {
             unmap(k.idx, k.idx_len);
             unmap(k.data, k.len);
             closedir(d);
@@ -547,7 +570,8 @@ static size_t pack_find(const struct pack *k, const unsigned char *id)
             o &= 0x7fffffffu;
             if (o >= k->n64)
                 return 0;
-            off = (uint64_t)be32(k->off64 + (size_t)o * 8) << 32 | be32(k->off64 + (size_t)o * 8 + 4);
+            off =
+                (uint64_t)be32(k->off64 + (size_t)o * 8) << 32 | be32(k->off64 + (size_t)o * 8 + 4);
             return off < k->len ? (size_t)off : 0;
         }
         if (c < 0)
@@ -796,8 +820,7 @@ done:
     return oom ? fbs_error_set(FBS_ENOMEM, "out of memory") : rc;
 }
 
-int fbs_pack_read(struct fbs_packs *p, const unsigned char id[20], bool keep,
-                  struct fbs_gobj **out)
+int fbs_pack_read(struct fbs_packs *p, const unsigned char id[20], bool keep, struct fbs_gobj **out)
 {
     size_t i;
 
@@ -868,8 +891,7 @@ int fbs_pack_header(struct fbs_packs *p, const unsigned char id[20], int *type, 
                     *type = t;
                     return 1;
                 }
-                if ((t != T_OFS_DELTA && t != T_REF_DELTA) ||
-                    !(base = delta_base(k, base, t, &at)))
+                if ((t != T_OFS_DELTA && t != T_REF_DELTA) || !(base = delta_base(k, base, t, &at)))
                     return 0;
             }
             return 0;

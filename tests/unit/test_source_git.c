@@ -1224,12 +1224,13 @@ static void packed_same_as_loose(bool ref_deltas)
     scan_run(&loose);
     assert_int_equal(loose.rc, 0);
     assert_true(loose.r->n > 20 && loose.r->n < MAX_RECS);
-    fbs_test_sh(dir, "g %s repack -q -a -d -f --depth=50 --window=50 && g prune-packed && "
-                     "test -z \"$(find .git/objects -type f -path '*/objects/[0-9a-f][0-9a-f]/*')\" && "
-                     "g verify-pack -v .git/objects/pack/*.idx | awk '$2 == \"tree\" && NF == 7' | "
-                     "grep -q . && "
-                     "g verify-pack -v .git/objects/pack/*.idx | awk '$2 == \"blob\" && NF == 7' | "
-                     "grep -q .",
+    fbs_test_sh(dir,
+                "g %s repack -q -a -d -f --depth=50 --window=50 && g prune-packed && "
+                "test -z \"$(find .git/objects -type f -path '*/objects/[0-9a-f][0-9a-f]/*')\" && "
+                "g verify-pack -v .git/objects/pack/*.idx | awk '$2 == \"tree\" && NF == 7' | "
+                "grep -q . && "
+                "g verify-pack -v .git/objects/pack/*.idx | awk '$2 == \"blob\" && NF == 7' | "
+                "grep -q .",
                 ref_deltas ? "-c repack.useDeltaBaseOffset=false" : "");
     scan_init(&packed, dir);
     scan_run(&packed);
@@ -1288,19 +1289,21 @@ static void test_source_git__corrupt_packed_object(void **state)
 
     (void)state;
     new_dir(dir, sizeof(dir));
-    fbs_test_sh(dir, "g init -q . && echo KEEP > keep.txt && "
-                     "for i in $(seq 1 200); do echo \"bad line $i $((i * 7919))\"; done > bad.txt && "
-                     "g add . && commit_at 2024-01-01T00:00:00Z files && g repack -q -a -d && "
-                     "g prune-packed");
+    fbs_test_sh(dir,
+                "g init -q . && echo KEEP > keep.txt && "
+                "for i in $(seq 1 200); do echo \"bad line $i $((i * 7919))\"; done > bad.txt && "
+                "g add . && commit_at 2024-01-01T00:00:00Z files && g repack -q -a -d && "
+                "g prune-packed");
     fbs_test_sh_out(blob, sizeof(blob), dir, "git rev-parse HEAD:bad.txt");
-    fbs_test_sh_out(off, sizeof(off), dir,
-                    "git show-index < $(ls .git/objects/pack/*.idx) | awk '$2 == \"%s\" {print $1}'",
-                    blob);
+    fbs_test_sh_out(
+        off, sizeof(off), dir,
+        "git show-index < $(ls .git/objects/pack/*.idx) | awk '$2 == \"%s\" {print $1}'", blob);
     assert_true(off[0] >= '1' && off[0] <= '9');
     /* Past the entry's header (3 bytes for this size) and zlib's: inside the deflate data. */
-    fbs_test_sh(dir, "p=$(ls .git/objects/pack/*.pack) && chmod u+w $p && "
-                     "printf 'XXXXXXXXXXXXXXXX' | dd of=$p bs=1 seek=$((%s + 40)) conv=notrunc "
-                     "2>/dev/null",
+    fbs_test_sh(dir,
+                "p=$(ls .git/objects/pack/*.pack) && chmod u+w $p && "
+                "printf 'XXXXXXXXXXXXXXXX' | dd of=$p bs=1 seek=$((%s + 40)) conv=notrunc "
+                "2>/dev/null",
                 off);
     scan_init(&s, dir);
     scan_run(&s);
