@@ -26,6 +26,11 @@
  *      and wiped. Work items are taken newest first, which is roughly the order git writes a
  *      pack in, with delta bases before their deltas.
  *
+ * Packed objects (commits, trees, blobs) are read by source_pack.c, not libgit2: one cache of
+ * delta bases for the walk and the readers, sized for the walk's oldest-first order, which runs
+ * against git's delta chains. Loose objects, alternates and anything the pack reader declines
+ * (damage of any kind) are read by libgit2, whose errors become the diagnostics, as before.
+ *
  * Memory is proportional to the number of objects (sets of ids, one path and a few integers per
  * blob, one small record per commit), never to their contents. Everything a work item points to
  * lives in an arena that is freed with the target. Per-object problems are diagnostics with the

@@ -298,9 +298,11 @@ static void cache_put(struct fbs_packs *p, struct pobj *o, uint64_t key)
     struct pobj *x;
     size_t b;
 
-    if (!p->budget || o->pub.len > p->max_obj || o->cached)
+    if (!p->budget || o->pub.len > p->max_obj)
         return;
     pthread_mutex_lock(&p->lock);
+    if (o->cached)
+        goto done; /* handed out by the cache (`cached` is only read and written locked) */
     if (p->nentries >= p->nbuckets) {
         size_t n = p->nbuckets ? p->nbuckets * 2 : CACHE_MIN_BK, i;
         struct pobj **nb = fbs_calloc(n, sizeof(*nb));
