@@ -26,6 +26,11 @@
  *      and wiped. Work items are taken newest first, which is roughly the order git writes a
  *      pack in, with delta bases before their deltas.
  *
+ * Packed objects (commits, trees, blobs) are read by source_pack.c, not libgit2: one cache of
+ * delta bases for the walk and the readers, sized for the walk's oldest-first order, which runs
+ * against git's delta chains. Loose objects, alternates and anything the pack reader declines
+ * (damage of any kind) are read by libgit2, whose errors become the diagnostics, as before.
+ *
  * Memory is proportional to the number of objects (sets of ids, one path and a few integers per
  * blob, one small record per commit), never to their contents. Everything a work item points to
  * lives in an arena that is freed with the target. Per-object problems are diagnostics with the
@@ -379,7 +384,7 @@ struct tentry {
 };
 
 struct tview {
-    git_odb_object *obj;
+    struct fbs_gobj *obj;
     struct tentry *e;
     size_t n, cap;
     size_t pos; /* merge-join cursor */
@@ -410,9 +415,18 @@ struct extra {
 #define TCACHE_MAX_OBJ (1u << 20)
 #define TCACHE_BUDGET  (64u << 20)
 
+/*
+ * The pack cache (source_pack.c): delta bases met on the way to an object, trees and blobs
+ * read. The walk reads trees oldest first, against git's delta chains (newest first): a chain's
+ * bases must stay in it from one read to the next.
+ */
+#define PACK_CACHE_BUDGET ((size_t)96 << 20)
+/* Blobs are read newest first, git's delta order: each is the base of the next older one. */
+#define PACK_KEEP_BLOBS true
+
 struct tcache_slot {
     git_oid oid;
-    git_odb_object *obj;
+    struct fbs_gobj *obj;
 };
 
 struct gscan {
@@ -420,7 +434,8 @@ struct gscan {
     const char *target;
     git_repository *repo;
     git_odb *odb;
-    const char *workdir; /* borrowed from repo; NULL when bare */
+    struct fbs_packs *packs; /* the packs, read directly (source_pack.c); shared by the readers */
+    const char *workdir;     /* borrowed from repo; NULL when bare */
 
     struct node *nodes;
     size_t nnodes, nodes_cap;
@@ -464,7 +479,7 @@ static void gscan_release(struct gscan *g)
 
     for (i = 0; i < g->nlevels; i++) {
         for (j = 0; j < g->levels[i].vcap; j++) {
-            git_odb_object_free(g->levels[i].v[j].obj);
+            fbs_gobj_drop(g->levels[i].v[j].obj);
             fbs_free(g->levels[i].v[j].e);
         }
         fbs_free(g->levels[i].v);
@@ -472,7 +487,7 @@ static void gscan_release(struct gscan *g)
     }
     fbs_free(g->levels);
     for (i = 0; g->tcache && i < TCACHE_SLOTS; i++)
-        git_odb_object_free(g->tcache[i].obj);
+        fbs_gobj_drop(g->tcache[i].obj);
     fbs_free(g->tcache);
     fbs_free(g->ptrees);
     fbs_free(g->nodes);
@@ -492,6 +507,7 @@ static void gscan_release(struct gscan *g)
     oidset_release(&g->shallow);
     fbs_buf_release(&g->path);
     arena_release(&g->arena);
+    fbs_packs_close(g->packs);
     git_odb_free(g->odb);
     git_repository_free(g->repo);
     memset(g, 0, sizeof(*g));
@@ -531,6 +547,35 @@ static int odb_header_checked(size_t *len, git_object_t *type, git_repository *r
         return GIT_ERROR;
     }
     return git_odb_read_header(len, type, odb, oid);
+}
+
+/*
+ * Object `oid` from the packs (source_pack.c), or else through libgit2 (odb_read_checked): 0 with
+ * *out holding a reference, or libgit2's error code with its message set. With `keep`, a packed
+ * object stays in the pack cache.
+ */
+static int obj_read(struct fbs_gobj **out, git_repository *repo, git_odb *odb,
+                    struct fbs_packs *packs, const git_oid *oid, bool keep)
+{
+    git_odb_object *obj = NULL;
+    int e;
+
+    if (fbs_pack_read(packs, oid->id, keep, out) == 1)
+        return 0;
+    *out = NULL;
+    e = odb_read_checked(&obj, repo, odb, oid);
+    if (e < 0)
+        return e;
+    *out =
+        fbs_gobj_new(git_odb_object_type(obj), git_odb_object_data(obj), git_odb_object_size(obj));
+    if (git_odb_object_type(obj) != GIT_OBJECT_TREE) /* contents and messages: secrets */
+        fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
+    git_odb_object_free(obj);
+    if (!*out) {
+        git_error_set_str(GIT_ERROR_NOMEMORY, "out of memory");
+        return GIT_ERROR;
+    }
+    return 0;
 }
 
 /* Report an object that cannot be read (once per object): an error, the scan is incomplete. */
@@ -651,7 +696,7 @@ static int info_parse(struct gscan *g, uint32_t n, const char *p, const char *en
  * be read is reported and becomes a root with no tree (N_BAD); 0 or FBS_ENOMEM. */
 static int node_parse(struct gscan *g, uint32_t n, bool info)
 {
-    git_odb_object *obj = NULL;
+    struct fbs_gobj *obj = NULL;
     git_oid oid = g->nodes[n].oid;
     const char *p, *end;
     bool have_tree = false, shallow;
@@ -660,15 +705,15 @@ static int node_parse(struct gscan *g, uint32_t n, bool info)
     if (g->nodes[n].flags & N_PARSED)
         return 0;
     g->nodes[n].flags |= N_PARSED;
-    e = odb_read_checked(&obj, g->repo, g->odb, &oid);
-    if (e < 0 || git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+    e = obj_read(&obj, g->repo, g->odb, g->packs, &oid, false);
+    if (e < 0 || obj->type != GIT_OBJECT_COMMIT) {
         g->nodes[n].flags |= N_BAD;
         bad_object(g, &oid, e < 0 ? e : 0, "commit", NULL);
         goto done;
     }
     shallow = oidset_has(&g->shallow, &oid);
-    p = git_odb_object_data(obj);
-    end = p + git_odb_object_size(obj);
+    p = (const char *)obj->data;
+    end = p + obj->len;
     g->nodes[n].parents = (uint32_t)g->nparents;
     while (p < end && *p != '\n') {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -707,10 +752,10 @@ static int node_parse(struct gscan *g, uint32_t n, bool info)
         if (shallow)
             g->nodes[n].flags |= N_SHALLOW;
         if (info)
-            rc = info_parse(g, n, git_odb_object_data(obj), end);
+            rc = info_parse(g, n, (const char *)obj->data, end);
     }
 done:
-    git_odb_object_free(obj);
+    fbs_gobj_drop(obj);
     return rc;
 }
 
@@ -771,17 +816,17 @@ static int info_parse(struct gscan *g, uint32_t n, const char *p, const char *en
 /* Make sure node `n` has its commit_info (normally parsed with the commit); 0 or FBS_ENOMEM. */
 static int node_info(struct gscan *g, uint32_t n)
 {
-    git_odb_object *obj = NULL;
+    struct fbs_gobj *obj = NULL;
     const char *p;
     int rc;
 
     if (g->nodes[n].info != NONE)
         return 0;
-    if (odb_read_checked(&obj, g->repo, g->odb, &g->nodes[n].oid) < 0)
+    if (obj_read(&obj, g->repo, g->odb, g->packs, &g->nodes[n].oid, false) < 0)
         return info_parse(g, n, "", ""); /* reported when it was parsed */
-    p = git_odb_object_data(obj);
-    rc = info_parse(g, n, p, p + git_odb_object_size(obj));
-    git_odb_object_free(obj);
+    p = (const char *)obj->data;
+    rc = info_parse(g, n, p, p + obj->len);
+    fbs_gobj_drop(obj);
     return rc;
 }
 
@@ -1186,7 +1231,7 @@ static int entry_cmp(const struct tentry *a, const struct tentry *b)
 }
 
 /* Read object `oid` through the tree cache; libgit2's error code. */
-static int tree_fetch(struct gscan *g, git_odb_object **out, const git_oid *oid)
+static int tree_fetch(struct gscan *g, struct fbs_gobj **out, const git_oid *oid)
 {
     struct tcache_slot *slot;
     size_t size;
@@ -1195,24 +1240,87 @@ static int tree_fetch(struct gscan *g, git_odb_object **out, const git_oid *oid)
     if (!g->tcache)
         g->tcache = fbs_calloc(TCACHE_SLOTS, sizeof(*g->tcache)); /* none: no cache */
     slot = g->tcache ? &g->tcache[oid_hash(oid) & (TCACHE_SLOTS - 1)] : NULL;
-    if (slot && slot->obj && oid_eq(&slot->oid, oid))
-        return git_odb_object_dup(out, slot->obj);
-    e = odb_read_checked(out, g->repo, g->odb, oid);
+    if (slot && slot->obj && oid_eq(&slot->oid, oid)) {
+        *out = fbs_gobj_dup(slot->obj);
+        return 0;
+    }
+    e = obj_read(out, g->repo, g->odb, g->packs, oid, true);
     if (e < 0 || !slot)
         return e;
-    size = git_odb_object_size(*out);
+    size = (*out)->len;
     if (size > TCACHE_MAX_OBJ)
         return 0;
     if (slot->obj) {
-        g->tcache_bytes -= git_odb_object_size(slot->obj);
-        git_odb_object_free(slot->obj);
+        g->tcache_bytes -= slot->obj->len;
+        fbs_gobj_drop(slot->obj);
         slot->obj = NULL;
     }
-    if (g->tcache_bytes + size <= TCACHE_BUDGET && git_odb_object_dup(&slot->obj, *out) == 0) {
+    if (g->tcache_bytes + size <= TCACHE_BUDGET) {
+        slot->obj = fbs_gobj_dup(*out);
         slot->oid = *oid;
         g->tcache_bytes += size;
     }
     return 0;
+}
+
+/* Parse the raw tree entry at p (< end) into *e: where the next one starts, or NULL when it is
+ * malformed. */
+static const unsigned char *entry_parse(const unsigned char *p, const unsigned char *end,
+                                        struct tentry *e)
+{
+    const unsigned char *name, *nul;
+    uint32_t mode = 0;
+    int digits = 0;
+
+    /* The modes git writes, then the general case. */
+    if (end - p >= 7 && !memcmp(p, "100644 ", 7)) {
+        mode = 0100644u;
+        p += 6;
+    } else if (end - p >= 6 && !memcmp(p, "40000 ", 6)) {
+        mode = MODE_TREE;
+        p += 5;
+    } else {
+        while (p < end && *p >= '0' && *p <= '7' && digits++ < 7)
+            mode = mode * 8 + (uint32_t)(*p++ - '0');
+        if (p >= end || *p != ' ' || !digits)
+            return NULL;
+    }
+    name = ++p;
+    nul = memchr(p, '\0', (size_t)(end - p));
+    if (!nul || nul == name || (size_t)(end - nul - 1) < GIT_OID_RAWSZ)
+        return NULL;
+    e->name = (const char *)name;
+    e->namelen = (uint32_t)(nul - name);
+    e->mode = mode;
+    e->oid = (const git_oid *)(nul + 1);
+    return nul + 1 + GIT_OID_RAWSZ;
+}
+
+/* Read tree `oid` into `v` without parsing it. 1 when it cannot be read (reported; `v` is
+ * empty) or 0. `where` names the path for the diagnostic. */
+static int tree_load(struct gscan *g, struct tview *v, const git_oid *oid, const char *where)
+{
+    int e;
+
+    v->n = 0;
+    v->pos = 0;
+    e = tree_fetch(g, &v->obj, oid);
+    if (e < 0 || v->obj->type != GIT_OBJECT_TREE) {
+        fbs_gobj_drop(v->obj);
+        v->obj = NULL;
+        bad_object(g, oid, e < 0 ? e : 0, "tree", where);
+        return 1;
+    }
+    return 0;
+}
+
+/* A tree that turned out malformed: reported, and empty from now on. */
+static void tree_corrupt(struct gscan *g, struct tview *v, const git_oid *oid, const char *where)
+{
+    fbs_gobj_drop(v->obj);
+    v->obj = NULL;
+    v->n = 0;
+    bad_object(g, oid, 0, "tree", where);
 }
 
 /* Read and parse a tree into `v`. 1 when it cannot be read (reported; `v` is empty), 0, or
@@ -1220,66 +1328,31 @@ static int tree_fetch(struct gscan *g, git_odb_object **out, const git_oid *oid)
 static int tree_read(struct gscan *g, struct tview *v, const git_oid *oid, const char *where)
 {
     const unsigned char *p, *end;
-    int e;
 
-    v->n = 0;
-    v->pos = 0;
-    e = tree_fetch(g, &v->obj, oid);
-    if (e < 0 || git_odb_object_type(v->obj) != GIT_OBJECT_TREE) {
-        git_odb_object_free(v->obj);
-        v->obj = NULL;
-        bad_object(g, oid, e < 0 ? e : 0, "tree", where);
+    if (tree_load(g, v, oid, where))
         return 1;
-    }
-    p = git_odb_object_data(v->obj);
-    end = p + git_odb_object_size(v->obj);
+    p = v->obj->data;
+    end = p + v->obj->len;
     /* The shortest entry is 28 bytes ("40000 x", NUL, 20-byte id): room for all at once. */
     if (fbs_array_grow((void **)&v->e, &v->cap, (size_t)(end - p) / 28 + 1, sizeof(*v->e)) < 0)
         return FBS_ENOMEM;
     while (p < end) {
-        const unsigned char *name, *nul;
-        uint32_t mode = 0;
-        int digits = 0;
-
-        /* The modes git writes, then the general case. */
-        if (end - p >= 7 && !memcmp(p, "100644 ", 7)) {
-            mode = 0100644u;
-            p += 6;
-        } else if (end - p >= 6 && !memcmp(p, "40000 ", 6)) {
-            mode = MODE_TREE;
-            p += 5;
-        } else {
-            while (p < end && *p >= '0' && *p <= '7' && digits++ < 7)
-                mode = mode * 8 + (uint32_t)(*p++ - '0');
-            if (p >= end || *p != ' ' || !digits)
-                goto corrupt;
-        }
-        name = ++p;
-        nul = memchr(p, '\0', (size_t)(end - p));
-        if (!nul || nul == name || (size_t)(end - nul - 1) < GIT_OID_RAWSZ)
-            goto corrupt;
         if (v->n == v->cap && /* only a malformed tree has shorter entries */
             fbs_array_grow((void **)&v->e, &v->cap, v->n + 1, sizeof(*v->e)) < 0)
             return FBS_ENOMEM;
-        v->e[v->n].name = (const char *)name;
-        v->e[v->n].namelen = (uint32_t)(nul - name);
-        v->e[v->n].mode = mode;
-        v->e[v->n].oid = (const git_oid *)(nul + 1);
+        p = entry_parse(p, end, &v->e[v->n]);
+        if (!p) {
+            tree_corrupt(g, v, oid, where);
+            return 1;
+        }
         v->n++;
-        p = nul + 1 + GIT_OID_RAWSZ;
     }
     return 0;
-corrupt:
-    git_odb_object_free(v->obj);
-    v->obj = NULL;
-    v->n = 0;
-    bad_object(g, oid, 0, "tree", where);
-    return 1;
 }
 
 static void tview_drop(struct tview *v)
 {
-    git_odb_object_free(v->obj);
+    fbs_gobj_drop(v->obj);
     v->obj = NULL;
     v->n = 0;
     v->pos = 0;
@@ -1468,16 +1541,19 @@ static size_t entry_off(const struct tview *v, const unsigned char *base, size_t
 /*
  * A big directory usually changes in a few entries. Its leading entries that lie within the
  * bytes it shares with the first parent's tree are the same entries, at the same index; so are
- * its trailing entries within the shared last bytes, once their offsets line up. Sets *lead
- * (entries 0..lead-1 of both are equal) and *tail, *ptail (entries tail.. of the tree equal
- * entries ptail.. of the parent's).
+ * its trailing entries within the shared last bytes, once their offsets line up. `t` is parsed;
+ * `p`, the first parent's tree, is only loaded: it is parsed here from the end of the common
+ * leading entries to where its offsets line up with a trailing entry of `t` (or to its end), into
+ * p->e[lead..ptail), since nothing else of it is looked at. Sets *lead (entries 0..lead-1 of both
+ * are equal) and *tail, *ptail (entries tail.. of the tree equal entries ptail.. of the
+ * parent's). 0, 1 when `p` is malformed (nothing set), FBS_ENOMEM.
  */
-static void common_entries(const struct tview *t, const struct tview *p, size_t *lead, size_t *tail,
-                           size_t *ptail)
+static int common_entries(const struct tview *t, struct tview *p, size_t *lead, size_t *tail,
+                          size_t *ptail)
 {
-    const unsigned char *a = git_odb_object_data(t->obj), *b = git_odb_object_data(p->obj);
-    size_t na = git_odb_object_size(t->obj), nb = git_odb_object_size(p->obj);
-    size_t n = na < nb ? na : nb, pre = 0, suf = 0, i;
+    const unsigned char *a = t->obj->data, *b = p->obj->data, *q, *end;
+    size_t na = t->obj->len, nb = p->obj->len;
+    size_t n = na < nb ? na : nb, pre = 0, suf = 0, i, k;
 
     while (pre + 8 <= n) { /* a word at a time */
         uint64_t x, y;
@@ -1501,22 +1577,41 @@ static void common_entries(const struct tview *t, const struct tview *p, size_t 
     }
     while (suf < n - pre && a[na - 1 - suf] == b[nb - 1 - suf])
         suf++;
-    for (i = 0; i < t->n && i < p->n && entry_off(t, a, i + 1) <= pre; i++)
+    /* Entries that end within the common prefix: the same bytes parse the same in both. */
+    for (i = 0; i < t->n && entry_off(t, a, i + 1) <= pre; i++)
         ;
     *lead = i;
-    *tail = t->n;
-    *ptail = p->n;
+    /* The first of t's entries that start within the common suffix. */
     for (i = t->n; i > *lead && entry_off(t, a, i - 1) >= na - suf; i--)
         ;
-    for (; i < t->n; i++) {
-        size_t k = p->n - (t->n - i);
+    q = b + entry_off(t, a, *lead);
+    end = b + nb;
+    k = *lead;
+    if (fbs_array_grow((void **)&p->e, &p->cap, k + (size_t)(end - q) / 28 + 1, sizeof(*p->e)) < 0)
+        return FBS_ENOMEM;
+    for (;;) {
+        size_t at = (size_t)(q - b);
 
-        if (t->n - i <= p->n - *lead && entry_off(p, b, k) + na == entry_off(t, a, i) + nb) {
-            *tail = i;
-            *ptail = k;
+        /* t's entry i would start at entry_off(t, i) - na + nb in p: skip those behind us. */
+        while (i < t->n && entry_off(t, a, i) + nb < at + na)
+            i++;
+        if (i < t->n && entry_off(t, a, i) + nb == at + na)
+            break; /* lined up: the rest of both are the same entries */
+        if (q >= end)
             break;
-        }
+        if (k == p->cap && fbs_array_grow((void **)&p->e, &p->cap, k + 1, sizeof(*p->e)) < 0)
+            return FBS_ENOMEM;
+        q = entry_parse(q, end, &p->e[k]);
+        if (!q)
+            return 1;
+        k++;
     }
+    if (q >= end && i < t->n && entry_off(t, a, i) + nb != (size_t)(q - b) + na)
+        i = t->n;
+    *tail = i < t->n ? i : t->n;
+    *ptail = k;
+    p->n = k + (t->n - *tail);
+    return 0;
 }
 
 /*
@@ -1548,13 +1643,23 @@ static int walk_tree(struct gscan *g, uint32_t c, const git_oid *tree, const git
     if (rc != 0)
         return rc < 0 ? rc : 0;
     tail = v[0].n;
-    for (j = 0; j < np && rc >= 0; j++)
-        rc = tree_read(g, &v[1 + j], &ptrees[j], g->path.ptr);
+    for (j = 0; j < np && rc >= 0; j++) /* the first parent's is parsed by common_entries() */
+        rc = j ? tree_read(g, &v[1 + j], &ptrees[j], g->path.ptr)
+               : tree_load(g, &v[1], &ptrees[0], g->path.ptr);
     if (rc < 0)
         goto done;
     rc = 0;
     if (np && v[1].obj) { /* skip what did not change without comparing entry by entry */
-        common_entries(&v[0], &v[1], &lead, &tail, &ptail);
+        rc = common_entries(&v[0], &v[1], &lead, &tail, &ptail);
+        if (rc < 0)
+            goto done;
+        if (rc > 0) {
+            tree_corrupt(g, &v[1], &ptrees[0], g->path.ptr);
+            lead = 0;
+            tail = v[0].n;
+            ptail = 0;
+            rc = 0;
+        }
         v[1].pos = lead;
     }
     for (i = lead; i < tail && rc == 0; i++) {
@@ -2060,29 +2165,36 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     struct fbs_blob blob;
     struct fbs_buf loose = FBS_BUF_INIT;
     struct fbs_git_loose info;
-    git_odb_object *obj = NULL;
+    struct fbs_gobj *obj = NULL;
     git_object_t type = GIT_OBJECT_INVALID;
     size_t len = 0;
-    int e;
+    bool have_loose = false;
+    int e, ptype;
 
     git_oid_tostr(hex, sizeof(hex), &it->oid);
-    /* A loose blob is inflated once, by the guard (source_loose.c), not again by libgit2. */
-    e = fbs_git_loose_read(git_repository_commondir(w->repo), it->oid.id, r->max_blob, &loose,
-                           &info);
-    if (e < 0) {
-        git_error_set_str(GIT_ERROR_ODB, fbs_error_message());
-        e = GIT_ERROR;
-    } else if (e > 0) {
+    if (fbs_pack_header(g->packs, it->oid.id, &ptype, &len) == 1) {
+        type = (git_object_t)ptype;
         e = 0;
-        type = info.type == FBS_GIT_LOOSE_BLOB ? GIT_OBJECT_BLOB : GIT_OBJECT_COMMIT;
-        len = info.size > SIZE_MAX ? SIZE_MAX : (size_t)info.size;
     } else {
-        e = odb_header_checked(&len, &type, w->repo, w->odb, &it->oid);
-        if (e == 0 && type == GIT_OBJECT_BLOB && len && len <= r->max_blob)
-            e = odb_read_checked(&obj, w->repo, w->odb, &it->oid);
+        /* A loose blob is inflated once, by the guard (source_loose.c), not again by libgit2. */
+        e = fbs_git_loose_read(git_repository_commondir(w->repo), it->oid.id, r->max_blob, &loose,
+                               &info);
+        if (e < 0) {
+            git_error_set_str(GIT_ERROR_ODB, fbs_error_message());
+            e = GIT_ERROR;
+        } else if (e > 0) {
+            e = 0;
+            type = info.type == FBS_GIT_LOOSE_BLOB ? GIT_OBJECT_BLOB : GIT_OBJECT_COMMIT;
+            len = info.size > SIZE_MAX ? SIZE_MAX : (size_t)info.size;
+            have_loose = type == GIT_OBJECT_BLOB && len && len <= r->max_blob;
+        } else {
+            e = odb_header_checked(&len, &type, w->repo, w->odb, &it->oid);
+        }
     }
     if (e == 0 && type != GIT_OBJECT_BLOB)
         e = GIT_EINVALID;
+    if (e == 0 && len && len <= r->max_blob && !have_loose)
+        e = obj_read(&obj, w->repo, w->odb, g->packs, &it->oid, PACK_KEEP_BLOBS);
     if (e < 0) {
         atomic_fetch_add(&o->stats->skipped[FBS_SKIP_UNREADABLE], 1);
         fbs_diags_add(o->diags, true, e == GIT_ENOTFOUND ? "missing_object" : "corrupt_object", hex,
@@ -2121,8 +2233,8 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
             prov.removed_in = git_oid_tostr(rhex, sizeof(rhex), &g->nodes[it->removed_in].oid);
     }
     memset(&blob, 0, sizeof(blob));
-    blob.data = obj ? git_odb_object_data(obj) : loose.ptr;
-    blob.len = obj ? git_odb_object_size(obj) : loose.len;
+    blob.data = obj ? obj->data : (const unsigned char *)loose.ptr;
+    blob.len = obj ? obj->len : loose.len;
     blob.path = it->path;
     blob.rel_path = it->path;
     blob.target = g->target;
@@ -2130,11 +2242,9 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     blob.mtime = 0;
     blob.prov = &prov;
     deliver(r, w, &blob);
-    /* The bytes may hold secrets; blobs are never in libgit2's object cache (its limit for
-     * blobs is 0), so this buffer is ours alone. */
-    if (obj)
-        fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
-    git_odb_object_free(obj);
+    /* The bytes may hold secrets: a packed blob's are wiped when its last reference goes (here,
+     * or when the pack cache lets it go), a loose one's here. */
+    fbs_gobj_drop(obj);
     fbs_buf_release_wipe(&loose);
 }
 
@@ -2341,23 +2451,22 @@ static int commit_messages(struct gscan *g, struct oidset *seen, fbs_blob_cb cb,
             order[n++] = (uint32_t)i;
     qsort_r(order, n, sizeof(*order), order_cmp, g->nodes);
     for (i = 0; i < n && rc == 0; i++) {
-        git_odb_object *obj = NULL;
+        struct fbs_gobj *obj = NULL;
         const char *data, *msg;
         size_t len;
         uint32_t c = order[i];
 
         if (g->opts->cancel && atomic_load(g->opts->cancel))
             break;
-        if (git_odb_read(&obj, g->odb, &g->nodes[c].oid) < 0)
+        if (obj_read(&obj, g->repo, g->odb, g->packs, &g->nodes[c].oid, false) < 0)
             continue; /* reported when the commit was parsed */
-        data = git_odb_object_data(obj);
-        msg = object_message(data, data + git_odb_object_size(obj), &len);
+        data = (const char *)obj->data;
+        msg = object_message(data, data + obj->len, &len);
         if (len && (rc = message_new(seen, msg, len)) == 1 && (rc = node_info(g, c)) == 0) {
             message_prov(g, c, &prov, hex);
             rc = message_deliver(g, msg, len, FBS_MSG_COMMIT, &prov, cb, payload);
         }
-        fbs_wipe((void *)data, git_odb_object_size(obj));
-        git_odb_object_free(obj);
+        fbs_gobj_drop(obj); /* a message may hold secrets: wiped with the last reference */
     }
     fbs_free(order);
     return rc < 0 ? rc : 0;
@@ -2577,6 +2686,9 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
         fbs_diags_add(o->diags, true, "unreadable_repository", target, "%s", git_msg());
         goto done;
     }
+    rc = fbs_packs_open(&g.packs, git_repository_commondir(g.repo), PACK_CACHE_BUDGET);
+    if (rc < 0)
+        goto done;
     g.workdir = git_repository_workdir(g.repo);
     if (g.workdir) {
         struct fbs_buf ign = FBS_BUF_INIT;

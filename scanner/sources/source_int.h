@@ -68,4 +68,46 @@ struct fbs_buf;
 int fbs_git_loose_read(const char *objdir, const unsigned char id[20], uint64_t max,
                        struct fbs_buf *out, struct fbs_git_loose *info);
 
+/*
+ * A git object's bytes, reference counted and shared (never modify them): `type` is libgit2's
+ * git_object_t value (1 commit, 2 tree, 3 blob, 4 tag); data[len] is '\0'. The bytes of anything
+ * but a tree (contents, messages) are wiped when the last reference goes. source_pack.c.
+ */
+struct fbs_gobj {
+    const unsigned char *data;
+    size_t len;
+    int type;
+};
+
+/* A copy of `data` as an object with one reference; NULL when out of memory. */
+struct fbs_gobj *fbs_gobj_new(int type, const void *data, size_t len);
+/* One more reference to `obj`, which is returned. Thread-safe. */
+struct fbs_gobj *fbs_gobj_dup(struct fbs_gobj *obj);
+/* Drop one reference (NULL: nothing). Thread-safe. */
+void fbs_gobj_drop(struct fbs_gobj *obj);
+
+/*
+ * The pack files of the repository whose directory (holding objects/) is `objdir`, read
+ * directly, with one cache of objects (delta bases, and what is read with `keep`) of `budget`
+ * bytes shared by all threads. Packs that are not version-2 indexed or do not match their index
+ * are left out. 0 (*out set, maybe with no pack at all) or FBS_ENOMEM.
+ */
+struct fbs_packs;
+int fbs_packs_open(struct fbs_packs **out, const char *objdir, size_t budget);
+/* Unmap the packs and free the cache (objects still referenced live on). NULL: nothing. */
+void fbs_packs_close(struct fbs_packs *packs);
+
+/*
+ * Read object `id` (SHA-1) from the packs: 1 with *out holding a reference; 0 when it is in no
+ * pack or cannot be read here (a corrupt stream or delta, a chain too deep): the caller then
+ * reads it through libgit2, which says what is wrong; FBS_ENOMEM. With `keep`, the object stays
+ * in the cache (for objects read again soon). Thread-safe; `packs` may be NULL (0).
+ */
+int fbs_pack_read(struct fbs_packs *packs, const unsigned char id[20], bool keep,
+                  struct fbs_gobj **out);
+
+/* The type and size of object `id` without inflating more than a delta's first bytes: 1, 0 (as
+ * fbs_pack_read), FBS_ENOMEM. Thread-safe. */
+int fbs_pack_header(struct fbs_packs *packs, const unsigned char id[20], int *type, size_t *len);
+
 #endif

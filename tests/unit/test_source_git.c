@@ -1190,6 +1190,135 @@ static void test_source_git__callback_error_stops(void **state)
     fbs_test_rmtree(dir);
 }
 
+/*
+ * A history whose objects are packed (source_pack.c reads them, not libgit2) gives exactly what
+ * the same history gives loose: every blob, commit, removed_in, in_head and count. The history
+ * edits one big file and one big directory commit after commit, so that the pack holds long
+ * delta chains of blobs and of trees, read oldest first by the walk; `ref_deltas` packs with
+ * REF_DELTA (base by id) instead of OFS_DELTA.
+ */
+static void packed_same_as_loose(bool ref_deltas)
+{
+    char dir[256];
+    struct scan loose, packed;
+    size_t i;
+
+    new_dir(dir, sizeof(dir));
+    fbs_test_sh(dir,
+                "g init -q . && mkdir -p big/dir && "
+                "for i in $(seq 1 60); do echo \"line $i of the config\" >> big/conf.txt; done && "
+                "for i in $(seq 1 20); do echo \"file $i\" > big/dir/f$i.txt; done && "
+                "g add . && commit_at 2024-01-01T00:00:00Z base && "
+                "for c in $(seq 1 10); do "
+                "  sed -i \"s/^line $c of/line $c edited $c of/\" big/conf.txt && "
+                "  echo \"edit $c\" >> big/dir/f$c.txt && "
+                "  if [ $c = 4 ]; then echo 'breakglass_key = K4' > big/dir/bg.txt; fi && "
+                "  if [ $c = 8 ]; then g rm -q big/dir/bg.txt; fi && "
+                "  if [ $c = 9 ]; then g mv big/dir/f20.txt big/dir/g20.txt; fi && "
+                "  g add -A . && commit_at 2024-01-$((c + 1))T00:00:00Z \"edit $c\"; "
+                "done && "
+                "g checkout -q -b topic HEAD~3 && echo topic > big/dir/topic.txt && g add . && "
+                "commit_at 2024-01-20T00:00:00Z topic && g checkout -q main && "
+                "g merge -q --no-ff -m merge topic && echo 'untouched by packing' > /dev/null");
+    scan_init(&loose, dir);
+    scan_run(&loose);
+    assert_int_equal(loose.rc, 0);
+    assert_true(loose.r->n > 20 && loose.r->n < MAX_RECS);
+    fbs_test_sh(dir,
+                "g %s repack -q -a -d -f --depth=50 --window=50 && g prune-packed && "
+                "test -z \"$(find .git/objects -type f -path '*/objects/[0-9a-f][0-9a-f]/*')\" && "
+                "g verify-pack -v .git/objects/pack/*.idx | awk '$2 == \"tree\" && NF == 7' | "
+                "grep -q . && "
+                "g verify-pack -v .git/objects/pack/*.idx | awk '$2 == \"blob\" && NF == 7' | "
+                "grep -q .",
+                ref_deltas ? "-c repack.useDeltaBaseOffset=false" : "");
+    scan_init(&packed, dir);
+    scan_run(&packed);
+    assert_int_equal(packed.rc, 0);
+    assert_int_equal(packed.r->n, loose.r->n);
+    for (i = 0; i < loose.r->n; i++) {
+        const struct rec *a = &loose.r->r[i], *b = NULL;
+        size_t j, n = 0;
+
+        for (j = 0; j < packed.r->n; j++)
+            if (!strcmp(packed.r->r[j].path, a->path) && !strcmp(packed.r->r[j].data, a->data) &&
+                packed.r->r[j].len == a->len) {
+                b = &packed.r->r[j];
+                n++;
+            }
+        assert_int_equal(n, 1);
+        assert_string_equal(a->commit, b->commit);
+        assert_string_equal(a->removed_in, b->removed_in);
+        assert_string_equal(a->message, b->message);
+        assert_int_equal(a->in_head, b->in_head);
+        assert_int_equal(a->other, b->other);
+        assert_int_equal(a->committed, b->committed);
+    }
+    assert_string_equal(the_rec(&packed, "big/dir/bg.txt", "breakglass_key")->removed_in,
+                        the_rec(&loose, "big/dir/bg.txt", "breakglass_key")->removed_in);
+    assert_int_equal(atomic_load(&packed.stats.commits), atomic_load(&loose.stats.commits));
+    assert_int_equal(atomic_load(&packed.stats.files), atomic_load(&loose.stats.files));
+    assert_int_equal(atomic_load(&packed.stats.errors), 0);
+    scan_release(&loose);
+    scan_release(&packed);
+    fbs_test_rmtree(dir);
+}
+
+static void test_source_git__packed_same_as_loose(void **state)
+{
+    (void)state;
+    packed_same_as_loose(false);
+}
+
+static void test_source_git__packed_ref_deltas(void **state)
+{
+    (void)state;
+    packed_same_as_loose(true);
+}
+
+/*
+ * A packed blob whose zlib stream is damaged: source_pack.c does not read it and libgit2 then
+ * reports it (corrupt_object, its message), the rest of the pack is read; a pack that does not
+ * match its index is left to libgit2 altogether.
+ */
+static void test_source_git__corrupt_packed_object(void **state)
+{
+    char dir[256], blob[48], off[32];
+    const struct fbs_diag *d;
+    struct scan s;
+
+    (void)state;
+    new_dir(dir, sizeof(dir));
+    fbs_test_sh(dir,
+                "g init -q . && echo KEEP > keep.txt && "
+                "for i in $(seq 1 200); do echo \"bad line $i $((i * 7919))\"; done > bad.txt && "
+                "g add . && commit_at 2024-01-01T00:00:00Z files && g repack -q -a -d && "
+                "g prune-packed");
+    fbs_test_sh_out(blob, sizeof(blob), dir, "git rev-parse HEAD:bad.txt");
+    fbs_test_sh_out(
+        off, sizeof(off), dir,
+        "git show-index < $(ls .git/objects/pack/*.idx) | awk '$2 == \"%s\" {print $1}'", blob);
+    assert_true(off[0] >= '1' && off[0] <= '9');
+    /* Past the entry's header (3 bytes for this size) and zlib's: inside the deflate data. */
+    fbs_test_sh(dir,
+                "p=$(ls .git/objects/pack/*.pack) && chmod u+w $p && "
+                "printf 'XXXXXXXXXXXXXXXX' | dd of=$p bs=1 seek=$((%s + 40)) conv=notrunc "
+                "2>/dev/null",
+                off);
+    scan_init(&s, dir);
+    scan_run(&s);
+    assert_int_equal(s.rc, 0);
+    assert_int_equal(s.r->n, 1);
+    the_rec(&s, "keep.txt", "KEEP");
+    d = find_diag(&s, "corrupt_object", blob);
+    assert_non_null(d);
+    assert_true(d->error);
+    assert_non_null(strstr(d->message, "bad.txt"));
+    assert_int_equal(skipped(&s, FBS_SKIP_UNREADABLE), 1);
+    scan_release(&s);
+    fbs_test_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1220,6 +1349,9 @@ int main(void)
         cmocka_unit_test(test_source_git__stash_bare_and_worktree),
         cmocka_unit_test(test_source_git__threads_each_blob_once),
         cmocka_unit_test(test_source_git__callback_error_stops),
+        cmocka_unit_test(test_source_git__packed_same_as_loose),
+        cmocka_unit_test(test_source_git__packed_ref_deltas),
+        cmocka_unit_test(test_source_git__corrupt_packed_object),
     };
 
     fbs_test_use_cmocka_alloc();
