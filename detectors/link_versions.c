@@ -23,7 +23,11 @@ static int cmp_str(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "");
 }
 
-/* Order: target, path, rule, secret; then earliest commit first. */
+/*
+ * Order: target, path, rule, secret; then earliest commit first. Commits of the same second are
+ * ordered by id, then by place, so that the result never depends on the order in which the
+ * threads delivered the blobs.
+ */
 static int by_secret(const void *pa, const void *pb)
 {
     const struct fbs_finding *a = *(const struct fbs_finding *const *)pa;
@@ -39,6 +43,14 @@ static int by_secret(const void *pa, const void *pb)
         return c;
     if (a->committed != b->committed)
         return a->committed < b->committed ? -1 : 1;
+    if ((c = cmp_str(a->commit, b->commit)))
+        return c;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->column != b->column)
+        return a->column < b->column ? -1 : 1;
+    if (a->in_head != b->in_head)
+        return a->in_head < b->in_head ? -1 : 1;
     return 0;
 }
 

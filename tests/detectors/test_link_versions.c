@@ -81,11 +81,38 @@ static void test_link_versions__history_only_keeps_newest(void **state)
     assert_int_equal(fbs_linker_versions.run(NULL, 0, &ctx), 0);
 }
 
+/* Two commits of the same second: the result must not depend on the order of delivery (the
+ * threads of a history scan deliver blobs in any order). */
+static void test_link_versions__same_second_any_order(void **state)
+{
+    struct fbs_finding *f[2];
+    struct fbs_detect_ctx ctx;
+    int order;
+
+    (void)state;
+    memset(&ctx, 0, sizeof(ctx));
+    for (order = 0; order < 2; order++) {
+        f[order] = version("ci.env", "Same-second-4", "c-bbb", 1000, 0);
+        f[1 - order] = version("ci.env", "Same-second-4", "c-aaa", 1000, 0);
+        f[order]->line = 7;
+        f[1 - order]->line = 3;
+        assert_int_equal(fbs_linker_versions.run(f, 2, &ctx), 0);
+        /* Earliest by (time, commit id): c-aaa introduced it; the kept one is the other. */
+        assert_false(f[order]->drop);
+        assert_true(f[1 - order]->drop);
+        assert_string_equal(f[order]->commit, "c-aaa");
+        assert_int_equal(f[order]->line, 7);
+        fbs_finding_free(f[0]);
+        fbs_finding_free(f[1]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_link_versions__merge),
         cmocka_unit_test(test_link_versions__history_only_keeps_newest),
+        cmocka_unit_test(test_link_versions__same_second_any_order),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
