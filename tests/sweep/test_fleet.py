@@ -112,25 +112,31 @@ def killed_worker(e):
     owner = pg_server.wait_for(lambda: (e.sql_poll(
         db, "SELECT lease_owner FROM target_scans WHERE status = 'running' AND lease_owner "
             "LIKE '%%:%d'" % a.pid) or [None])[0], timeout=120, step=0.02)
-    others = [start(e, "worker", "--config", cfg, "--db", db, "--sweep", str(sid), "-j", "1",
-                    "--threads", "1", "--lease", "2s", "--quiet") for _ in range(2)]
-    # Half-way (about half the targets recorded), while the worker holds one.
-    # The worker is stopped before its hold is read, so that it cannot record the target between
-    # the look and the kill; one that turns out to hold nothing is let go and caught again.
+    # Half-way (about half the targets recorded), while the worker holds one. It works alone until
+    # then, so that it always holds a target except between recording one and claiming the next
+    # (with three workers and small targets, a poll could miss every moment it held one, and the
+    # sweep end before the kill). The worker is stopped before its hold is read, so that it cannot
+    # record the target between the look and the kill; one that turns out to hold nothing is let
+    # go and caught again. A worker that ended is a failure, not a wait.
     held = []
     for _ in range(200):
-        pg_server.wait_for(lambda: e.sql_poll(
+        pg_server.wait_for(lambda: a.poll() is not None or e.sql_poll(
             db, "SELECT 1 FROM target_scans WHERE status = 'running' AND lease_owner LIKE "
                 "'%%:%d' AND (SELECT count(*) FROM target_scans WHERE status = 'done') >= %d"
             % (a.pid, n // 2)), timeout=120, step=0.01)
+        if a.poll() is not None:
+            break
         a.send_signal(signal.SIGSTOP)
         held = e.sql(db, "SELECT id FROM target_scans WHERE status = 'running' AND lease_owner "
                          "= '%s'" % (owner[0] if owner else "?"))
         if held:
             break
         a.send_signal(signal.SIGCONT)
-    a.send_signal(signal.SIGKILL)
+    if a.poll() is None:
+        a.send_signal(signal.SIGKILL)
     a.wait()
+    others = [start(e, "worker", "--config", cfg, "--db", db, "--sweep", str(sid), "-j", "1",
+                    "--threads", "1", "--lease", "2s", "--quiet") for _ in range(2)]
     killed_at = time.time() - t0
     done_at_kill = e.sql(db, "SELECT count(*) FROM target_scans WHERE status = 'done'")[0][0]
     check(owner is not None and owner[0].endswith(":%d" % a.pid) and len(held) == 1,
