@@ -157,24 +157,44 @@ static bool is_star(const char *s)
 static int add_evidence(struct fbs_vec *ev, size_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int add_evidence(struct fbs_vec *ev, size_t *n, const char *fmt, ...)
+/*
+ * Append a formatted string to `v` (a vector of owned strings); with `unique`, not when an equal
+ * string is there already. 1 appended, 0 not, FBS_ENOMEM.
+ */
+static int push_vformat(struct fbs_vec *v, bool unique, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static int push_vformat(struct fbs_vec *v, bool unique, const char *fmt, va_list ap)
 {
     struct fbs_buf b = FBS_BUF_INIT;
-    va_list ap;
     char *s;
+
+    s = fbs_buf_vprintf(&b, fmt, ap) == 0 ? fbs_buf_detach(&b) : NULL;
+    fbs_buf_release(&b);
+    for (size_t i = 0; s && unique && i < v->len; i++)
+        if (!strcmp(v->items[i], s)) {
+            fbs_free(s);
+            return 0;
+        }
+    if (!s || fbs_vec_push(v, s) < 0) {
+        fbs_free(s);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    return 1;
+}
+
+static int add_evidence(struct fbs_vec *ev, size_t *n, const char *fmt, ...)
+{
+    va_list ap;
     int rc;
 
     if (*n >= MAX_EVIDENCE_PER_DOC)
         return 0;
     va_start(ap, fmt);
-    rc = fbs_buf_vprintf(&b, fmt, ap);
+    rc = push_vformat(ev, false, fmt, ap);
     va_end(ap);
-    s = rc == 0 ? fbs_buf_detach(&b) : NULL;
-    fbs_buf_release(&b);
-    if (!s || fbs_vec_push(ev, s) < 0) {
-        fbs_free(s);
-        return fbs_error_set(FBS_ENOMEM, "out of memory");
-    }
+    if (rc < 0)
+        return rc;
     (*n)++;
     return 0;
 }
@@ -461,28 +481,15 @@ static int add_note(const struct ectx *c, const char *fmt, ...)
 
 static int add_note(const struct ectx *c, const char *fmt, ...)
 {
-    struct fbs_buf b = FBS_BUF_INIT;
     va_list ap;
-    char *s;
     int rc;
 
     if (!c->notes || c->notes->len >= 8)
         return 0;
     va_start(ap, fmt);
-    rc = fbs_buf_vprintf(&b, fmt, ap);
+    rc = push_vformat(c->notes, true, fmt, ap);
     va_end(ap);
-    s = rc == 0 ? fbs_buf_detach(&b) : NULL;
-    fbs_buf_release(&b);
-    for (size_t i = 0; s && i < c->notes->len; i++)
-        if (!strcmp(c->notes->items[i], s)) {
-            fbs_free(s);
-            return 0;
-        }
-    if (!s || fbs_vec_push(c->notes, s) < 0) {
-        fbs_free(s);
-        return fbs_error_set(FBS_ENOMEM, "out of memory");
-    }
-    return 0;
+    return rc < 0 ? rc : 0;
 }
 
 /*
