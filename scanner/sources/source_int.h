@@ -99,7 +99,9 @@ void fbs_packs_close(struct fbs_packs *packs);
 
 /*
  * Read object `id` (SHA-1) from the packs: 1 with *out holding a reference; 0 when it is in no
- * pack or cannot be read here (a corrupt stream or delta, a chain too deep): the caller then
+ * pack or cannot be read here (a corrupt stream or delta, a chain too deep, an object over 256
+ * MiB or a chain producing over 1 GiB; sizes are checked before anything is allocated for them, so
+ * a hostile pack costs no more than its contents really inflate to): the caller then
  * reads it through libgit2, which says what is wrong; FBS_ENOMEM. With `keep`, the object stays
  * in the cache (for objects read again soon). Thread-safe; `packs` may be NULL (0).
  */

@@ -15,7 +15,8 @@
  *   - zlib streams are reused (inflateReset), delta buffers are per stream.
  *
  * Whatever is not plainly right (an id in no mapped pack, a pack that does not match its index,
- * a truncated or corrupt stream, a delta that does not fit its base, a chain too deep) is not an
+ * a truncated or corrupt stream, a delta that does not fit its base, a chain too deep, a size
+ * that the stream or delta could not produce, an object over 256 MiB) is not an
  * error here: fbs_pack_read() says "not read" and the caller asks libgit2, whose message then
  * names the problem as before. So the diagnostics of missing and corrupt objects are libgit2's.
  * Loose objects and alternates are libgit2's too.
@@ -38,8 +39,17 @@
 
 #include "../core/banned.h"
 
-#define ID_SIZE      20
-#define MAX_CHAIN    10000 /* deeper than git ever writes (its default --depth is 50) */
+#define ID_SIZE   20
+#define MAX_CHAIN 10000 /* deeper than git ever writes (its default --depth is 50) */
+/* Sizes in a pack are untrusted: nothing is allocated for a size before it is known to be
+ * possible (deflate yields at most 1032 bytes per input byte: 258-byte matches in 2 bits; a delta
+ * instruction copies at most 0xffffff bytes), and no object larger than MAX_OBJECT, nor a chain
+ * producing more than MAX_WORK bytes in all, is read here: such objects are libgit2's. */
+#define MAX_OBJECT   ((size_t)256 << 20)
+#define MAX_WORK     ((size_t)1 << 30)
+#define ZLIB_RATIO   1032
+#define MAX_PACKS    ((size_t)1 << 16) /* the cache key is pack << 48 | offset */
+#define DELTA_KEEP   ((size_t)1 << 20) /* a pooled stream keeps a delta buffer this large */
 #define MAX_STREAMS  16
 #define CACHE_MIN_BK 4096
 /* Freed objects are kept for reuse by size class (four a power of two, 512 B to 1 MiB): glibc's
@@ -367,6 +377,11 @@ static void zs_free(struct zs *s)
 
 static void zs_give(struct fbs_packs *p, struct zs *s)
 {
+    if (s->delta_cap > DELTA_KEEP) {
+        fbs_free(s->delta);
+        s->delta = NULL;
+        s->delta_cap = 0;
+    }
     pthread_mutex_lock(&p->lock);
     if (p->npool < MAX_STREAMS) {
         p->pool[p->npool++] = s;
@@ -375,6 +390,15 @@ static void zs_give(struct fbs_packs *p, struct zs *s)
     pthread_mutex_unlock(&p->lock);
     if (s)
         zs_free(s);
+}
+
+/* Whether the stream at `at` could inflate to `size` bytes, and they are not too many. */
+static bool inflatable(const struct pack *k, size_t at, size_t size)
+{
+    size_t avail = k->len - ID_SIZE - at;
+
+    return size <= MAX_OBJECT &&
+           (avail >= MAX_OBJECT / ZLIB_RATIO || size <= (avail + 1) * ZLIB_RATIO);
 }
 
 /* Inflate the stream at `at` into out[0..size): exactly `size` bytes and the stream's end. */
@@ -472,7 +496,7 @@ static bool pack_load(struct pack *k, const char *idx_path)
     if (!k->data)
         goto bad;
     /* What libgit2 checks before it reads a pack: signature, version, count, checksum. */
-    if (k->len < 12 + ID_SIZE || memcmp(k->data, "PACK", 4) ||
+    if (k->len < 12 + ID_SIZE || (uint64_t)k->len >> 48 || memcmp(k->data, "PACK", 4) ||
         (be32(k->data + 4) != 2 && be32(k->data + 4) != 3) || be32(k->data + 8) != k->n ||
         memcmp(k->data + k->len - ID_SIZE, k->idx + k->idx_len - 2 * ID_SIZE, ID_SIZE))
         goto bad;
@@ -508,7 +532,7 @@ int fbs_packs_open(struct fbs_packs **out, const char *objdir, size_t budget)
         size_t len = strlen(de->d_name);
         struct pack k;
 
-        if (len < 5 || strcmp(de->d_name + len - 4, ".idx"))
+        if (len < 5 || strcmp(de->d_name + len - 4, ".idx") || p->npacks >= MAX_PACKS)
             continue;
         n = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
         if (n < 0 || (size_t)n >= sizeof(path) || !pack_load(&k, path))
@@ -660,11 +684,15 @@ static struct pobj *delta_apply(struct fbs_packs *p, const struct pobj *base,
                                 const unsigned char *d, size_t n)
 {
     const unsigned char *end = d + n, *src = base->bytes;
-    size_t src_len, dst_len, left;
+    size_t src_len, dst_len, left, per;
     struct pobj *o;
     unsigned char *out;
 
     if (!varint(&d, end, &src_len) || !varint(&d, end, &dst_len) || src_len != base->pub.len)
+        return NULL;
+    /* Each byte left yields at most one copy (from the base, at most 0xffffff bytes). */
+    per = src_len > 0xffffff ? 0xffffff : src_len ? src_len : 1;
+    if (dst_len > MAX_OBJECT || dst_len / per > (size_t)(end - d))
         return NULL;
     o = pobj_new(p, base->pub.type, dst_len);
     if (!o)
@@ -725,7 +753,7 @@ static int unpack(struct fbs_packs *p, size_t pk, size_t off, bool keep, struct 
 {
     const struct pack *k = &p->packs[pk];
     struct link small[64], *chain = small;
-    size_t nchain = 0, cap = 64, at, size;
+    size_t nchain = 0, cap = 64, at, size, work;
     struct pobj *obj = NULL;
     struct zs *s = NULL;
     int type, rc = 0;
@@ -744,7 +772,7 @@ static int unpack(struct fbs_packs *p, size_t pk, size_t off, bool keep, struct 
         if (type != T_OFS_DELTA && type != T_REF_DELTA)
             goto done;
         base = delta_base(k, off, type, &at);
-        if (!base || nchain >= MAX_CHAIN)
+        if (!base || nchain >= MAX_CHAIN || !inflatable(k, at, size))
             goto done;
         if (nchain == cap) {
             struct link *nc = fbs_malloc(cap * 2 * sizeof(*nc));
@@ -775,6 +803,8 @@ static int unpack(struct fbs_packs *p, size_t pk, size_t off, bool keep, struct 
         goto done;
     }
     if (!obj) { /* a whole object at `off` */
+        if (!inflatable(k, at, size))
+            goto done;
         obj = pobj_new(p, type, size);
         if (!obj) {
             oom = true;
@@ -783,6 +813,7 @@ static int unpack(struct fbs_packs *p, size_t pk, size_t off, bool keep, struct 
         if (!inflate_exact(s, k, at, obj->bytes, size))
             goto done;
     }
+    work = obj->pub.len;
     while (nchain) { /* up the chain: each base is cached for the next reads */
         const struct link *l = &chain[--nchain];
         struct pobj *next;
@@ -805,6 +836,8 @@ static int unpack(struct fbs_packs *p, size_t pk, size_t off, bool keep, struct 
             goto done; /* malformed, or out of memory: libgit2 will say which */
         fbs_gobj_drop(&obj->pub);
         obj = next;
+        if ((work += obj->pub.len) > MAX_WORK)
+            goto done;
         off = l->off;
     }
     if (keep)

@@ -14,7 +14,7 @@ secs="${2:-15}"
 shift $(( $# >= 2 ? 2 : 1 ))
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(glob conf ignore detectors inventory matcher loose)
+    targets=(glob conf ignore detectors inventory matcher loose pack)
 fi
 artifacts="${FBS_FUZZ_ARTIFACTS:-$build/fuzz-artifacts}"
 mkdir -p "$artifacts"
