@@ -2,12 +2,14 @@
  * store_ids.c - the keyed ids both datastore backends derive (store_int.h).
  */
 #include "store_int.h"
+#include "datastore.h"
 #include "../core/buf.h"
 #include "../core/error.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <string.h>
 
 #include "../core/banned.h"
 
@@ -63,4 +65,19 @@ int fbs_store_finding_id(const unsigned char *key, char out[17], const char *ide
         rc = hmac_hex(key, out, 8, b.ptr, b.len);
     fbs_buf_release(&b);
     return rc;
+}
+
+void fbs_store_row_state(struct fbs_store_row *row, fbs_time_t now)
+{
+    row->state = row->lifecycle;
+    if (!strcmp(row->lifecycle, "fixed") || !row->decision)
+        return;
+    if (strcmp(row->decision, "accepted")) {
+        row->state = row->decision;
+    } else if (row->expires && row->expires <= now) {
+        row->state = "reopened";
+        row->due = true;
+    } else {
+        row->state = "accepted";
+    }
 }

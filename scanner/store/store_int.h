@@ -1,5 +1,6 @@
 /*
- * store_int.h - what the datastore backends (store_sqlite.c, store_pg.c) share: the keyed ids.
+ * store_int.h - what the datastore backends (store_sqlite.c, store_pg.c) share: the keyed ids, and
+ * how a finding's effective state is derived from its lifecycle and latest decision.
  *
  * A datastore holds a random key of FBS_STORE_KEY_LEN bytes; every id derived from a secret is an
  * HMAC-SHA256 under that key, domain-separated by a label, so a datastore never holds a bare hash
@@ -7,6 +8,8 @@
  */
 #ifndef FBS_STORE_INT_H
 #define FBS_STORE_INT_H
+
+#include "../core/time.h"
 
 #include <stddef.h>
 
@@ -24,5 +27,14 @@ int fbs_store_secret_id(const unsigned char *key, char out[65], const void *secr
  */
 int fbs_store_finding_id(const unsigned char *key, char out[17], const char *identity,
                          const char *secret_id, const char *rule_id, const char *place);
+
+struct fbs_store_row;
+
+/*
+ * Set row->state (and row->due) from row->lifecycle, row->decision and row->expires at `now`: a
+ * fixed finding stays fixed; an acceptance that expired at or before `now` is reopened and due;
+ * otherwise the latest decision, if any, is the state.
+ */
+void fbs_store_row_state(struct fbs_store_row *row, fbs_time_t now);
 
 #endif

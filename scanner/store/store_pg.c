@@ -1222,19 +1222,7 @@ static int pg_findings(struct fbs_store *st, const struct fbs_store_query *qq, f
         row.occ_author = val(r, i, 28);
         row.occ_line = (unsigned)ival(r, i, 29);
         row.occ_in_head = (int)ival(r, i, 30);
-        row.state = row.lifecycle;
-        if (strcmp(row.lifecycle, "fixed") && row.decision) {
-            if (!strcmp(row.decision, "accepted")) {
-                if (row.expires && row.expires <= now) {
-                    row.state = "reopened";
-                    row.due = true;
-                } else {
-                    row.state = "accepted";
-                }
-            } else {
-                row.state = row.decision;
-            }
-        }
+        fbs_store_row_state(&row, now);
         rc = cb(&row, payload);
     }
     PQclear(r);

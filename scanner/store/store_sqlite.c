@@ -1204,19 +1204,7 @@ static int sqlite_findings(struct fbs_store *st, const struct fbs_store_query *q
         r.occ_author = col_text(q, 28);
         r.occ_line = (unsigned)sqlite3_column_int(q, 29);
         r.occ_in_head = sqlite3_column_int(q, 30);
-        r.state = r.lifecycle;
-        if (strcmp(r.lifecycle, "fixed") && r.decision) {
-            if (!strcmp(r.decision, "accepted")) {
-                if (r.expires && r.expires <= now) {
-                    r.state = "reopened";
-                    r.due = true;
-                } else {
-                    r.state = "accepted";
-                }
-            } else {
-                r.state = r.decision;
-            }
-        }
+        fbs_store_row_state(&r, now);
         rc = cb(&r, payload);
     }
     if (rc == 0 && step != SQLITE_DONE)
