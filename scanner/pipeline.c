@@ -40,6 +40,7 @@ struct worker {
     struct fbs_buf strings;    /* scratch: a binary blob's printable runs */
     struct fbs_text_run *runs; /* where each printable run came from */
     size_t nruns, runs_cap;
+    struct fbs_fp_memo *fp_memo; /* this thread's fingerprints (fbs_finding_fingerprint_memo) */
 };
 
 struct run {
@@ -241,7 +242,7 @@ static int on_match(const struct fbs_match *m, void *payload)
     detect_ctx(&ctx, o, bs->run->result, bs->blob);
     rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_PARSE);
     if (rc == 0)
-        rc = fbs_finding_fingerprint(f, o->fingerprint_salt);
+        rc = fbs_finding_fingerprint_memo(f, o->fingerprint_salt, bs->worker->fp_memo);
     if (rc == 0)
         rc = fbs_vec_push(&bs->worker->findings, f);
     if (rc < 0) {
@@ -576,6 +577,8 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
     }
     for (i = 0; i < run.nworkers; i++) {
         rc = fbs_matcher_new(&run.workers[i].matcher, opts->rules);
+        if (rc == 0)
+            rc = fbs_fp_memo_new(&run.workers[i].fp_memo);
         if (rc < 0)
             goto done;
     }
@@ -612,6 +615,7 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
 done:
     for (i = 0; i < run.nworkers; i++) {
         fbs_matcher_free(run.workers[i].matcher);
+        fbs_fp_memo_free(run.workers[i].fp_memo);
         fbs_vec_release(&run.workers[i].findings, fbs_finding_free_v);
         fbs_buf_release_wipe(&run.workers[i].view);
         fbs_buf_release_wipe(&run.workers[i].strings);

@@ -245,15 +245,111 @@ bool fbs_finding_has_score(const struct fbs_finding *f, enum fbs_dim dim)
     return (f->scores_set & (1u << dim)) != 0;
 }
 
-int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt)
+/*
+ * The fingerprint memo: an open-addressing table from the exact PBKDF2 input (the salt string
+ * and the secret) to the id it gave. The keys hold secrets, so they are wiped when dropped.
+ */
+#define FP_MEMO_SLOTS 8192 /* a power of two; the memo is emptied when half full */
+
+struct fp_entry {
+    uint64_t hash;
+    char *key; /* salt string, then the secret */
+    size_t salt_len, key_len;
+    char id[33];
+};
+
+struct fbs_fp_memo {
+    struct fp_entry *slots;
+    size_t used;
+    uint64_t lookups, hits;
+};
+
+int fbs_fp_memo_new(struct fbs_fp_memo **out)
+{
+    struct fbs_fp_memo *m = fbs_calloc(1, sizeof(*m));
+
+    *out = NULL;
+    if (!m || !(m->slots = fbs_calloc(FP_MEMO_SLOTS, sizeof(*m->slots)))) {
+        fbs_free(m);
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    }
+    *out = m;
+    return 0;
+}
+
+static void fp_memo_clear(struct fbs_fp_memo *m)
+{
+    size_t i;
+
+    for (i = 0; i < FP_MEMO_SLOTS && m->used; i++) {
+        struct fp_entry *e = &m->slots[i];
+
+        if (!e->key)
+            continue;
+        fbs_wipe(e->key, e->key_len);
+        fbs_free(e->key);
+        memset(e, 0, sizeof(*e));
+        m->used--;
+    }
+}
+
+void fbs_fp_memo_free(struct fbs_fp_memo *m)
+{
+    if (!m)
+        return;
+    fp_memo_clear(m);
+    fbs_free(m->slots);
+    fbs_free(m);
+}
+
+void fbs_fp_memo_stats(const struct fbs_fp_memo *m, uint64_t *lookups, uint64_t *hits)
+{
+    *lookups = m ? m->lookups : 0;
+    *hits = m ? m->hits : 0;
+}
+
+/* FNV-1a over the salt string and the secret, with the split point mixed in. */
+static uint64_t fp_hash(const char *salt, size_t salt_len, const char *secret, size_t len)
+{
+    uint64_t h = 1469598103934665603ull ^ salt_len;
+    size_t i;
+
+    for (i = 0; i < salt_len; i++)
+        h = (h ^ (unsigned char)salt[i]) * 1099511628211ull;
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)secret[i]) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+/* The slot of the key, or the empty slot where it would go. */
+static struct fp_entry *fp_slot(struct fbs_fp_memo *m, uint64_t h, const char *salt,
+                                size_t salt_len, const char *secret, size_t len)
+{
+    size_t i = (size_t)h & (FP_MEMO_SLOTS - 1);
+
+    for (;; i = (i + 1) & (FP_MEMO_SLOTS - 1)) {
+        struct fp_entry *e = &m->slots[i];
+
+        if (!e->key)
+            return e;
+        if (e->hash == h && e->salt_len == salt_len && e->key_len == salt_len + len &&
+            !memcmp(e->key, salt, salt_len) && !memcmp(e->key + salt_len, secret, len))
+            return e;
+    }
+}
+
+int fbs_finding_fingerprint_memo(struct fbs_finding *f, const char *salt, struct fbs_fp_memo *memo)
 {
     struct fbs_buf s = FBS_BUF_INIT;
     unsigned char out[16];
     const char *loc = f->resource ? f->resource : f->path ? f->path : "";
     const char *scope = f->target_scope;
     const char *rule_id = f->rule_id ? f->rule_id : "";
+    const char *secret = f->secret ? f->secret : "";
     size_t rule_id_len = strlen(rule_id);
     static const char hex[] = "0123456789abcdef";
+    struct fp_entry *e = NULL;
+    uint64_t h = 0;
     int rc = 0, iterations;
     size_t i;
 
@@ -268,13 +364,22 @@ int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt)
         rc = FBS_ENOMEM;
         goto done;
     }
+    if (memo) {
+        memo->lookups++;
+        h = fp_hash(s.ptr, s.len, secret, f->secret_len);
+        e = fp_slot(memo, h, s.ptr, s.len, secret, f->secret_len);
+        if (e->key) {
+            memo->hits++;
+            memcpy(f->id, e->id, sizeof(e->id));
+            goto done;
+        }
+    }
     iterations =
-        fbs_entropy(f->secret, f->secret_len) * (double)f->secret_len >= FBS_FINGERPRINT_STRONG_BITS
+        fbs_entropy(secret, f->secret_len) * (double)f->secret_len >= FBS_FINGERPRINT_STRONG_BITS
             ? FBS_FINGERPRINT_ITER_HIGH
             : FBS_FINGERPRINT_ITER_LOW;
-    if (!PKCS5_PBKDF2_HMAC(f->secret ? f->secret : "", (int)f->secret_len,
-                           (const unsigned char *)s.ptr, (int)s.len, iterations, EVP_sha256(),
-                           sizeof(out), out)) {
+    if (!PKCS5_PBKDF2_HMAC(secret, (int)f->secret_len, (const unsigned char *)s.ptr, (int)s.len,
+                           iterations, EVP_sha256(), sizeof(out), out)) {
         rc = fbs_error_set(FBS_EINTERNAL, "PBKDF2 failed");
         goto done;
     }
@@ -283,9 +388,32 @@ int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt)
         f->id[2 * i + 1] = hex[out[i] & 15];
     }
     f->id[32] = '\0';
+    if (memo) {
+        char *key = fbs_malloc(s.len + f->secret_len + 1);
+
+        if (!key) /* the id is computed; only the memo misses out */
+            goto done;
+        if (memo->used >= FP_MEMO_SLOTS / 2) {
+            fp_memo_clear(memo);
+            e = fp_slot(memo, h, s.ptr, s.len, secret, f->secret_len);
+        }
+        memcpy(key, s.ptr, s.len);
+        memcpy(key + s.len, secret, f->secret_len);
+        e->hash = h;
+        e->key = key;
+        e->salt_len = s.len;
+        e->key_len = s.len + f->secret_len;
+        memcpy(e->id, f->id, sizeof(e->id));
+        memo->used++;
+    }
 done:
     fbs_buf_release(&s);
     return rc;
+}
+
+int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt)
+{
+    return fbs_finding_fingerprint_memo(f, salt, NULL);
 }
 
 static int strcmp0(const char *a, const char *b)

@@ -175,6 +175,20 @@ bool fbs_finding_has_score(const struct fbs_finding *f, enum fbs_dim dim);
  */
 int fbs_finding_fingerprint(struct fbs_finding *f, const char *salt);
 
+/*
+ * A memo of fingerprints for one thread: a history scan meets the same secret at the same place
+ * in many versions of a file, and each would cost up to 1024 PBKDF2 iterations again. Keys are
+ * the exact PBKDF2 inputs, so a memoised id is the id fbs_finding_fingerprint gives; they hold
+ * secrets, are never written anywhere, and are wiped when the memo drops them. Not thread-safe:
+ * one memo per thread.
+ */
+struct fbs_fp_memo;
+int fbs_fp_memo_new(struct fbs_fp_memo **out);
+void fbs_fp_memo_free(struct fbs_fp_memo *m); /* NULL is fine */
+void fbs_fp_memo_stats(const struct fbs_fp_memo *m, uint64_t *lookups, uint64_t *hits);
+/* fbs_finding_fingerprint through `memo` (NULL: no memo). */
+int fbs_finding_fingerprint_memo(struct fbs_finding *f, const char *salt, struct fbs_fp_memo *memo);
+
 /* Total order for reports: path, line, column, rule id, secret offsets. */
 int fbs_finding_cmp(const void *a, const void *b);
 

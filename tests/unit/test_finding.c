@@ -168,6 +168,67 @@ static void test_finding__fingerprint_enomem(void **state)
     fbs_finding_free(f);
 }
 
+/* The memo gives the ids fbs_finding_fingerprint gives, for every input part, and survives
+ * being emptied when full; a memo allocation failure costs the memo, not the id. */
+static void test_finding__fingerprint_memo(void **state)
+{
+    static const char *const secrets[] = {"AKIAQWERTYUIOPASDFGH", "hunter2", "", "hunter3"};
+    static const char *const paths[] = {"a/.env", "b/.env"};
+    struct fbs_fp_memo *memo = NULL;
+    uint64_t lookups, hits;
+    char plain[33];
+    size_t i, round;
+
+    (void)state;
+    assert_int_equal(fbs_fp_memo_new(&memo), 0);
+    for (round = 0; round < 2; round++)
+        for (i = 0; i < 4 * 2 * 2; i++) {
+            const char *salt = i & 1 ? "salt" : NULL;
+            struct fbs_finding *f = make("generic.password", paths[(i >> 1) & 1], secrets[i >> 2]);
+
+            id_of(plain, "generic.password", paths[(i >> 1) & 1], secrets[i >> 2], salt, 1);
+            assert_int_equal(fbs_finding_fingerprint_memo(f, salt, memo), 0);
+            assert_string_equal(f->id, plain);
+            fbs_finding_free(f);
+        }
+    fbs_fp_memo_stats(memo, &lookups, &hits);
+    assert_int_equal(lookups, 32);
+    assert_int_equal(hits, 16);
+    /* Far more distinct inputs than the memo holds: it empties itself and stays right. */
+    for (i = 0; i < 9000; i++) {
+        char secret[32];
+        struct fbs_finding *f;
+
+        snprintf(secret, sizeof(secret), "tok-%zu-AKIAQWERTYUIOPASDFGH", i);
+        f = make("r", "p", secret);
+        assert_int_equal(fbs_finding_fingerprint_memo(f, "s", memo), 0);
+        if (i % 1000 == 7) {
+            id_of(plain, "r", "p", secret, "s", 1);
+            assert_string_equal(f->id, plain);
+        }
+        fbs_finding_free(f);
+    }
+    {
+        struct fbs_finding *f = make("r", "p", "tok-8999-AKIAQWERTYUIOPASDFGH");
+
+        assert_int_equal(fbs_finding_fingerprint_memo(f, "s", memo), 0);
+        fbs_fp_memo_stats(memo, &lookups, &hits);
+        assert_int_equal(hits, 17);
+        id_of(plain, "r", "p", "tok-8999-AKIAQWERTYUIOPASDFGH", "s", 1);
+        assert_string_equal(f->id, plain);
+        /* Only the memo's copy of a new key fails to allocate: the id is still computed. */
+        assert_int_equal(fbs_finding_set_secret(f, "fresh-AKIAQWERTYUIOP", 20), 0);
+        fbs_test_fail_allocs_after(1);
+        assert_int_equal(fbs_finding_fingerprint_memo(f, "s", memo), 0);
+        fbs_test_fail_allocs_after(-1);
+        id_of(plain, "r", "p", "fresh-AKIAQWERTYUIOP", "s", 1);
+        assert_string_equal(f->id, plain);
+        fbs_finding_free(f);
+    }
+    fbs_fp_memo_free(memo);
+    fbs_fp_memo_free(NULL);
+}
+
 static void test_finding__indicators_dedupe(void **state)
 {
     struct fbs_finding *f = fbs_finding_new();
@@ -360,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_finding__fingerprint_resource_over_path),
         cmocka_unit_test(test_finding__fingerprint_target_scope),
         cmocka_unit_test(test_finding__fingerprint_enomem),
+        cmocka_unit_test(test_finding__fingerprint_memo),
         cmocka_unit_test(test_finding__indicators_dedupe),
         cmocka_unit_test(test_finding__reasons),
         cmocka_unit_test(test_finding__scores_clamped),
