@@ -26,12 +26,13 @@ MULTITOOL_BIN="$MULTITOOL_PKG/Sarif.Multitool"
 
 RUNTIME_PKGS=(
     libgit2-1.5 libpcre2-8-0 libvectorscan5 libjansson4 libyaml-0-2 libssl3
-    libcurl4 libexpat1 ca-certificates libpq5 zlib1g
+    libcurl4 libexpat1 ca-certificates libpq5 zlib1g libdeflate0
 )
 BUILD_PKGS=(
     build-essential cmake pkg-config git
     libvectorscan-dev libpcre2-dev libjansson-dev libyaml-dev libssl-dev
     libgit2-dev libcurl4-openssl-dev libexpat1-dev libsqlite3-dev libpq-dev zlib1g-dev
+    libdeflate-dev # the pack reader's inflate (optional: zlib does it without)
 )
 TEST_PKGS=(
     clang clang-format libcmocka-dev python3 python3-jsonschema python3-yaml ripgrep faketime

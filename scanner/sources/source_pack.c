@@ -12,7 +12,9 @@
  *     base met on the way is cached, and with `keep` the result too, in one cache for all threads
  *     (keyed by pack and offset, least recently used first out, a byte budget);
  *   - objects are reference counted: a cached object is handed out, never copied;
- *   - zlib streams are reused (inflateReset), delta buffers are per stream.
+ *   - zlib streams are reused (inflateReset), delta buffers are per stream; built with
+ *     libdeflate, an object is inflated whole by it instead (its size is in the entry header),
+ *     about twice as fast, with the same Adler-32 check and the same exact-size rule.
  *
  * Whatever is not plainly right (an id in no mapped pack, a pack that does not match its index,
  * a truncated or corrupt stream, a delta that does not fit its base, a chain too deep, a size
@@ -36,6 +38,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef FBS_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include "../core/banned.h"
 
@@ -83,6 +88,9 @@ struct pobj {
 
 struct zs {
     z_stream z;
+#ifdef FBS_HAVE_LIBDEFLATE
+    struct libdeflate_decompressor *ld; /* whole-buffer inflate: the sizes are known */
+#endif
     unsigned char *delta; /* a reusable buffer for one delta */
     size_t delta_cap;
 };
@@ -365,11 +373,21 @@ static struct zs *zs_take(struct fbs_packs *p)
         fbs_free(s);
         s = NULL;
     }
+#ifdef FBS_HAVE_LIBDEFLATE
+    if (s && !(s->ld = libdeflate_alloc_decompressor())) {
+        inflateEnd(&s->z);
+        fbs_free(s);
+        s = NULL;
+    }
+#endif
     return s;
 }
 
 static void zs_free(struct zs *s)
 {
+#ifdef FBS_HAVE_LIBDEFLATE
+    libdeflate_free_decompressor(s->ld);
+#endif
     inflateEnd(&s->z);
     fbs_free(s->delta);
     fbs_free(s);
@@ -406,6 +424,19 @@ static bool inflate_exact(struct zs *s, const struct pack *k, size_t at, unsigne
                           size_t size)
 {
     size_t avail = k->len - ID_SIZE - at;
+#ifdef FBS_HAVE_LIBDEFLATE
+    size_t used = 0, got = 0;
+    unsigned char spare;
+
+    /* libdeflate inflates a whole stream into a buffer of known size, about twice as fast as
+     * zlib's streaming inflate, and checks the Adler-32 too. A stream that would produce more
+     * than `size` bytes is INSUFFICIENT_SPACE; fewer is caught by comparing `got`. */
+    if (size > UINT32_MAX) /* as with zlib below: one call's worth */
+        return false;
+    return libdeflate_zlib_decompress_ex(s->ld, k->data + at, avail, size ? out : &spare, size,
+                                         &used, &got) == LIBDEFLATE_SUCCESS &&
+           got == size;
+#else
     unsigned char spare;
     int zr;
 
@@ -425,6 +456,7 @@ static bool inflate_exact(struct zs *s, const struct pack *k, size_t at, unsigne
         zr = inflate(&s->z, Z_FINISH);
     }
     return zr == Z_STREAM_END && s->z.total_out == size;
+#endif
 }
 
 /* Packs -------------------------------------------------------------------------------------- */
