@@ -18,10 +18,42 @@
 #define KEYWORD_LOOKBACK 256
 
 /*
+ * The longest run of plain characters in a glob without classes or escapes, slashes at its ends
+ * dropped (a "**" may stand for none of the directories around it): a path the glob matches
+ * contains it, so a path without it is turned away without the glob matcher.
+ */
+static void gate_need(struct fbs_gate *g, const char *glob)
+{
+    const char *p = glob;
+
+    g->need = NULL;
+    g->need_len = 0;
+    if (strpbrk(glob, "[\\"))
+        return;
+    while (*p) {
+        size_t k = strcspn(p, "*?");
+        const char *run = p;
+
+        while (k && *run == '/') {
+            run++;
+            k--;
+        }
+        while (k && run[k - 1] == '/')
+            k--;
+        if (k > g->need_len) {
+            g->need = run;
+            g->need_len = k;
+        }
+        p += strcspn(p, "*?");
+        p += strspn(p, "*?");
+    }
+}
+
+/*
  * Classify a gate glob. A glob with no '/' matches the last path component (fbs_glob_match), so
  * one with no metacharacter is an equality test on that component, "*lit" with no other
  * metacharacter a suffix test and "*lit*" a substring test; anything else goes through
- * fbs_glob_match.
+ * fbs_glob_match, after a test for the literal it needs (gate_need).
  */
 static void gate_classify(struct fbs_gate *g, const char *glob)
 {
@@ -30,22 +62,28 @@ static void gate_classify(struct fbs_gate *g, const char *glob)
     g->lit = glob;
     g->len = n;
     g->kind = FBS_GATE_GLOB;
-    if (n < 2 || glob[0] != '*')
-        return;
-    if (strcspn(glob, "*?[\\/") == n) {
+    g->need = NULL;
+    g->need_len = 0;
+    if (n && strcspn(glob, "*?[\\/") == n) {
         g->kind = FBS_GATE_NAME; /* no metacharacter: the last component, exactly */
         return;
     }
-    k = strcspn(glob + 1, "*?[\\/");
-    if (k && 1 + k == n) {
-        g->lit = glob + 1;
-        g->len = k;
-        g->kind = FBS_GATE_SUFFIX;
-    } else if (k && 1 + k + 1 == n && glob[n - 1] == '*') {
-        g->lit = glob + 1;
-        g->len = k;
-        g->kind = FBS_GATE_INFIX;
+    if (n >= 2 && glob[0] == '*') {
+        k = strcspn(glob + 1, "*?[\\/");
+        if (k && 1 + k == n) {
+            g->lit = glob + 1;
+            g->len = k;
+            g->kind = FBS_GATE_SUFFIX;
+            return;
+        }
+        if (k && 1 + k + 1 == n && glob[n - 1] == '*') {
+            g->lit = glob + 1;
+            g->len = k;
+            g->kind = FBS_GATE_INFIX;
+            return;
+        }
     }
+    gate_need(g, glob);
 }
 
 int fbs_matcher_new(struct fbs_matcher **out, const struct fbs_ruleset *rs)
@@ -221,6 +259,8 @@ static bool group_gated(const struct fbs_matcher *m, size_t group, const char *p
                 return true;
             break;
         default:
+            if (g->need && !memmem(path, strlen(path), g->need, g->need_len))
+                break;
             if (fbs_glob_match(g->lit, path, false))
                 return true;
             break;

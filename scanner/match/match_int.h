@@ -26,6 +26,8 @@ struct fbs_gate {
     const char *lit; /* the literal (SUFFIX, INFIX) or the whole glob (GLOB), borrowed */
     size_t len;
     enum fbs_gate_kind kind;
+    const char *need; /* GLOB: a literal every matching path contains (borrowed), or NULL */
+    size_t need_len;
 };
 
 struct fbs_matcher {

@@ -995,16 +995,19 @@ static void test_matcher__path_gated_rule(void **state)
 }
 
 /* Gate globs: "lit" is the last path component, "*lit" a suffix and "*lit*" a substring of it;
- * other globs go through fbs_glob_match. */
+ * other globs go through fbs_glob_match, after a test for their longest literal (whose end
+ * slashes a "**" may absorb). */
 static void test_matcher__path_gate_kinds(void **state)
 {
-    static const char rules[] = "rules:\n"
-                                "  - id: test.codes\n"
-                                "    name: Codes\n"
-                                "    kind: codes\n"
-                                "    pattern: '([0-9]{4} [0-9]{4})'\n"
-                                "    secret_group: 1\n"
-                                "    paths: ['*.netrc', '*pgpass*', '*my?ql*.cnf', 'app.ini']\n" EX;
+    static const char rules[] =
+        "rules:\n"
+        "  - id: test.codes\n"
+        "    name: Codes\n"
+        "    kind: codes\n"
+        "    pattern: '([0-9]{4} [0-9]{4})'\n"
+        "    secret_group: 1\n"
+        "    paths: ['*.netrc', '*pgpass*', '*my?ql*.cnf', 'app.ini',\n"
+        "            '**/conf/*.keys', '*/settings/*.py', 'a*[0-9].pem']\n" EX;
     static const char text[] = "8265 1734\n";
     static const struct {
         const char *path;
@@ -1024,6 +1027,15 @@ static void test_matcher__path_gate_kinds(void **state)
         {"etc/myapp.ini", 0},
         {"app.ini/x", 0},
         {"app.ini.bak", 0},
+        {"conf/prod.keys", 1},
+        {"srv/conf/prod.keys", 1},
+        {"srv/confs/prod.keys", 0},
+        {"srv/conf/prod.key", 0},
+        {"web/settings/base.py", 1},
+        {"settings/base.py", 0},
+        {"web/settings.py", 0},
+        {"certs/app7.pem", 1},
+        {"certs/appx.pem", 0},
     };
     struct fixture fx;
     size_t i;
