@@ -242,6 +242,13 @@ static int run_tests(const struct fbs_ruleset *rs, bool verbose)
     }
     fbs_matcher_free(m);
     fbs_buf_release(&scaled);
+    if (verbose) /* where the compiled rule databases came from (docs/rules.md) */
+        printf("databases: %u embedded, %u from the cache, %u compiled; prefilter decisions: %s\n",
+               rs->loaded.db[FBS_ORIGIN_EMBEDDED], rs->loaded.db[FBS_ORIGIN_DISK],
+               rs->loaded.db[FBS_ORIGIN_COMPILED],
+               rs->loaded.prefilters == FBS_ORIGIN_EMBEDDED ? "embedded"
+               : rs->loaded.prefilters == FBS_ORIGIN_DISK   ? "from the cache"
+                                                            : "computed");
     printf("rules: %zu, failing: %zu\n", rs->n, failed_rules);
     printf("%zu passed, %zu failed\n", passed, failed);
     return failed ? FBS_EXIT_FINDINGS : FBS_EXIT_OK;
