@@ -7,6 +7,7 @@ execute_process(COMMAND ${TOOL} ${WORK} ${OUT}.new
 if(rc EQUAL 0)
   file(RENAME ${OUT}.new ${OUT})
   string(STRIP "${out}" out)
+  string(REPLACE "${OUT}.new" "${OUT}" out "${out}")
   message(STATUS "${out}")
 else()
   file(REMOVE ${OUT}.new)
