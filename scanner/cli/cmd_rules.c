@@ -281,7 +281,10 @@ static const struct fbs_help_opt rules_opts[] = {
     {"--rules DIR", "also load the rules in DIR/*.yml (repeatable)", NULL},
     {"--no-builtin-rules", "do not load the built-in rule pack", NULL},
     {"-f, --format FMT", "list: text (default) or json", "text json"},
-    {"-v, --verbose", "test: also list every passing rule", NULL},
+    {"-v, --verbose",
+     "test: also list every passing rule; both: say on stderr where the compiled rule databases "
+     "came from (embedded, cache, compiled)",
+     NULL},
     {NULL, NULL, NULL},
 };
 
@@ -296,7 +299,7 @@ static const struct fbs_help_example rules_examples[] = {
 
 const struct fbs_help fbs_help_rules = {
     .name = "rules",
-    .usage = "rules list [--rules DIR] [--no-builtin-rules] [--format text|json]\n"
+    .usage = "rules list [--rules DIR] [--no-builtin-rules] [--format text|json] [-v]\n"
              "rules test [DIR] [--rules DIR] [--no-builtin-rules] [-v]",
     .about = "'rules list' prints every loaded rule: id, kind, whether it finds fallback\n"
              "credentials, and name. 'rules test' runs every example (must match and yield\n"
@@ -372,6 +375,14 @@ int fbs_cmd_rules(int argc, char **argv)
     }
     if (fbs_cli_load_rules(&rs, builtin, dirs, ndirs) < 0)
         return fbs_cli_fail(NULL);
+    if (verbose) /* where the compiled rule databases came from (docs/rules.md) */
+        fprintf(stderr,
+                "databases: %u embedded, %u from the cache, %u compiled; prefilter decisions: %s\n",
+                rs->loaded.db[FBS_ORIGIN_EMBEDDED], rs->loaded.db[FBS_ORIGIN_DISK],
+                rs->loaded.db[FBS_ORIGIN_COMPILED],
+                rs->loaded.prefilters == FBS_ORIGIN_EMBEDDED ? "embedded"
+                : rs->loaded.prefilters == FBS_ORIGIN_DISK   ? "from the cache"
+                                                             : "computed");
     status = !strcmp(action, "list") ? list_rules(rs, as_json) : run_tests(rs, verbose);
     fbs_ruleset_free(rs);
     return status;

@@ -8,6 +8,7 @@
 #include "../core/error.h"
 #include "../core/text.h"
 #include "../match/ruleset.h"
+#include "rule_db.h"
 #include "../sources/git_fetch.h"
 
 #include <ctype.h>
@@ -35,8 +36,8 @@ static const struct fbs_cmd commands[] = {
      &fbs_help_rules},
     {"hook", fbs_cmd_hook, "install a git pre-commit hook that scans staged changes",
      &fbs_help_hook},
-    {"sweep", fbs_cmd_sweep,
-     "sweep many targets and remember: 'sweep run|list|diff|report|triage'", &fbs_help_sweep},
+    {"sweep", fbs_cmd_sweep, "sweep many targets and remember: 'sweep run|list|diff|report|triage'",
+     &fbs_help_sweep},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -109,6 +110,20 @@ static int set_cache_dir(struct fbs_ruleset *rs)
     return fbs_ruleset_set_cache_dir(rs, path);
 }
 
+/*
+ * The built-in pack's databases precompiled at build time (rule_db.h) are looked up before the
+ * cache; FALLBACK_SCAN_EMBEDDED_DB=off ignores them (to compare, or to rule them out).
+ */
+static void set_embedded_db(struct fbs_ruleset *rs)
+{
+    const char *env = getenv("FALLBACK_SCAN_EMBEDDED_DB");
+    size_t len = 0;
+    const void *db = fbs_cli_rule_db(&len);
+
+    if (!(env && !strcmp(env, "off")))
+        fbs_ruleset_set_embedded(rs, db, len);
+}
+
 int fbs_cli_load_rules(struct fbs_ruleset **out, bool builtin, char **dirs, size_t ndirs)
 {
     struct fbs_ruleset *rs = NULL;
@@ -119,6 +134,8 @@ int fbs_cli_load_rules(struct fbs_ruleset **out, bool builtin, char **dirs, size
     rc = fbs_ruleset_new(&rs);
     if (rc == 0)
         rc = set_cache_dir(rs);
+    if (rc == 0)
+        set_embedded_db(rs);
     if (rc == 0 && builtin)
         rc = fbs_ruleset_add_builtin(rs);
     for (i = 0; rc == 0 && i < ndirs; i++)

@@ -7,6 +7,7 @@
 #include "../core/vec.h"
 #include "../model/builtin.h"
 #include "../model/conf.h"
+#include "hs_bundle.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -781,9 +782,15 @@ int fbs_ruleset_set_cache_dir(struct fbs_ruleset *rs, const char *dir)
     return 0;
 }
 
-/* The cache file name for a set of expressions: <dir>/hs-<sha256>.db. */
-static int cache_path(struct fbs_buf *out, const char *dir, const char *const *exprs,
-                      const unsigned *flags, const unsigned *ids, size_t n, const char *suffix)
+void fbs_ruleset_set_embedded(struct fbs_ruleset *rs, const void *bundle, size_t len)
+{
+    rs->embedded = len ? bundle : NULL;
+    rs->embedded_len = bundle ? len : 0;
+}
+
+/* The cache entry name for a set of expressions: hs-<sha256><suffix>. */
+static int cache_name(struct fbs_buf *out, const char *const *exprs, const unsigned *flags,
+                      const unsigned *ids, size_t n, const char *suffix)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char md[32];
@@ -808,12 +815,18 @@ static int cache_path(struct fbs_buf *out, const char *dir, const char *const *e
     EVP_MD_CTX_free(ctx);
     if (!ok)
         return FBS_EINTERNAL;
-    if (fbs_buf_printf(out, "%s/hs-", dir) < 0)
+    if (fbs_buf_puts(out, "hs-") < 0)
         return FBS_ENOMEM;
     for (i = 0; i < mdlen; i++)
         if (fbs_buf_putc(out, hex[md[i] >> 4]) < 0 || fbs_buf_putc(out, hex[md[i] & 15]) < 0)
             return FBS_ENOMEM;
     return fbs_buf_puts(out, suffix);
+}
+
+/* The cache file for an entry name: <dir>/<name>. */
+static int cache_path(struct fbs_buf *out, const char *dir, const char *name)
+{
+    return fbs_buf_printf(out, "%s/%s", dir, name) < 0 ? FBS_ENOMEM : 0;
 }
 
 /* Read a whole cache file into `data`; false when it is absent or unreadable. */
@@ -870,6 +883,20 @@ static hs_database_t *cache_load(const char *path)
     return db;
 }
 
+/* The embedded entry `name` as a database; NULL when absent, or unusable here (Vectorscan checks
+ * the version, the platform and the bytes' checksum). */
+static hs_database_t *embedded_load(const struct fbs_ruleset *rs, const char *name)
+{
+    hs_database_t *db = NULL;
+    const void *data;
+    size_t len;
+
+    if (!fbs_hs_bundle_find(rs->embedded, rs->embedded_len, name, &data, &len) || !len ||
+        hs_deserialize_database(data, len, &db) != HS_SUCCESS)
+        return NULL;
+    return db;
+}
+
 static void cache_store(const char *dir, const char *path, const hs_database_t *db)
 {
     char *bytes = NULL;
@@ -889,11 +916,12 @@ static void cache_store(const char *dir, const char *path, const hs_database_t *
  */
 static int decide_prefilters(struct fbs_ruleset *rs, bool use_cache, bool *from_cache)
 {
-    struct fbs_buf cpath = FBS_BUF_INIT, data = FBS_BUF_INIT;
+    struct fbs_buf name = FBS_BUF_INIT, cpath = FBS_BUF_INIT, data = FBS_BUF_INIT;
     const char **exprs = fbs_calloc(rs->n, sizeof(*exprs));
     unsigned *zeros = fbs_calloc(rs->n, sizeof(*zeros));
     char *bits = fbs_malloc(rs->n);
-    size_t i;
+    const void *stored = NULL;
+    size_t i, len = 0;
     int rc = 0;
 
     if (!exprs || !zeros || !bits) {
@@ -903,15 +931,30 @@ static int decide_prefilters(struct fbs_ruleset *rs, bool use_cache, bool *from_
     for (i = 0; i < rs->n; i++)
         exprs[i] = hs_pattern(rs->rules[i]);
     *from_cache = false;
-    if (rs->cache_dir && cache_path(&cpath, rs->cache_dir, exprs, zeros, zeros, rs->n, ".pf") < 0)
-        fbs_buf_truncate(&cpath, 0); /* no cache: decide below */
-    if (use_cache && cpath.len && cache_read(cpath.ptr, &data) && data.len == rs->n) {
-        for (i = 0; i < rs->n && (data.ptr[i] == '0' || data.ptr[i] == '1'); i++)
-            rs->rules[i]->prefilter = data.ptr[i] == '1';
+    rs->loaded.prefilters = FBS_ORIGIN_COMPILED;
+    if ((rs->embedded || rs->cache_dir) && cache_name(&name, exprs, zeros, zeros, rs->n, ".pf") < 0)
+        fbs_buf_truncate(&name, 0); /* no cache: decide below */
+    if (rs->cache_dir && name.len && cache_path(&cpath, rs->cache_dir, name.ptr) < 0)
+        fbs_buf_truncate(&cpath, 0);
+    /* The embedded entry first, then the disk cache. */
+    if (use_cache && name.len &&
+        fbs_hs_bundle_find(rs->embedded, rs->embedded_len, name.ptr, &stored, &len))
+        rs->loaded.prefilters = FBS_ORIGIN_EMBEDDED;
+    else if (use_cache && cpath.len && cache_read(cpath.ptr, &data)) {
+        stored = data.ptr;
+        len = data.len;
+        rs->loaded.prefilters = FBS_ORIGIN_DISK;
+    }
+    if (stored && len == rs->n) {
+        const char *p = stored;
+
+        for (i = 0; i < rs->n && (p[i] == '0' || p[i] == '1'); i++)
+            rs->rules[i]->prefilter = p[i] == '1';
         *from_cache = i == rs->n;
         if (*from_cache)
             goto done;
     }
+    rs->loaded.prefilters = FBS_ORIGIN_COMPILED;
     for (i = 0; i < rs->n; i++) {
         rs->rules[i]->prefilter = !hs_exact_ok(hs_pattern(rs->rules[i]));
         bits[i] = rs->rules[i]->prefilter ? '1' : '0';
@@ -922,6 +965,7 @@ done:
     fbs_free(exprs);
     fbs_free(zeros);
     fbs_free(bits);
+    fbs_buf_release(&name);
     fbs_buf_release(&cpath);
     fbs_buf_release(&data);
     return rc;
@@ -958,7 +1002,7 @@ static bool in_db(const struct fbs_rule *r, enum db_kind kind, const struct fbs_
 static int build_db(struct fbs_ruleset *rs, enum db_kind kind, const struct fbs_rule *gate,
                     hs_database_t **out)
 {
-    struct fbs_buf cpath = FBS_BUF_INIT;
+    struct fbs_buf name = FBS_BUF_INIT, cpath = FBS_BUF_INIT;
     const char **exprs = NULL;
     unsigned *flags = NULL, *ids = NULL;
     size_t i, n = 0;
@@ -985,11 +1029,20 @@ static int build_db(struct fbs_ruleset *rs, enum db_kind kind, const struct fbs_
     }
     if (!n)
         goto done;
-    if (rs->cache_dir) {
-        if (cache_path(&cpath, rs->cache_dir, exprs, flags, ids, n, ".db") < 0)
+    /* The embedded entry first, then the disk cache, then compile (and store in the cache). */
+    if ((rs->embedded || rs->cache_dir) && cache_name(&name, exprs, flags, ids, n, ".db") < 0)
+        fbs_buf_truncate(&name, 0);
+    if (name.len && rs->embedded && (*out = embedded_load(rs, name.ptr)) != NULL) {
+        rs->loaded.db[FBS_ORIGIN_EMBEDDED]++;
+        goto done;
+    }
+    if (name.len && rs->cache_dir) {
+        if (cache_path(&cpath, rs->cache_dir, name.ptr) < 0)
             fbs_buf_release(&cpath);
-        else if ((*out = cache_load(cpath.ptr)) != NULL)
+        else if ((*out = cache_load(cpath.ptr)) != NULL) {
+            rs->loaded.db[FBS_ORIGIN_DISK]++;
             goto done;
+        }
     }
     if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, out, &err) !=
         HS_SUCCESS) {
@@ -1008,9 +1061,11 @@ static int build_db(struct fbs_ruleset *rs, enum db_kind kind, const struct fbs_
         *out = NULL;
         goto done;
     }
+    rs->loaded.db[FBS_ORIGIN_COMPILED]++;
     if (cpath.len)
         cache_store(rs->cache_dir, cpath.ptr, *out);
 done:
+    fbs_buf_release(&name);
     fbs_buf_release(&cpath);
     fbs_free(exprs);
     fbs_free(flags);

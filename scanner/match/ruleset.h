@@ -79,6 +79,9 @@ struct fbs_gate_group {
     size_t nglobs;
 };
 
+/* Where compiled state came from (fbs_ruleset.loaded). */
+enum fbs_origin { FBS_ORIGIN_COMPILED = 0, FBS_ORIGIN_DISK, FBS_ORIGIN_EMBEDDED };
+
 struct fbs_ruleset {
     struct fbs_rule **rules;
     size_t n, cap;
@@ -96,7 +99,15 @@ struct fbs_ruleset {
     size_t ngated;
     const char **gate_globs; /* every group's globs, group by group (borrowed from rules) */
     size_t ngate_globs;
-    char *cache_dir; /* where compiled databases are kept, or NULL */
+    char *cache_dir;      /* where compiled databases are kept, or NULL */
+    const void *embedded; /* read-only cache entries built into the binary (hs_bundle.h), or NULL */
+    size_t embedded_len;
+    /* Set by fbs_ruleset_compile: how many databases came from each origin (indexed by enum
+     * fbs_origin), and where the prefilter decisions came from. */
+    struct {
+        unsigned db[3];
+        enum fbs_origin prefilters;
+    } loaded;
 };
 
 int fbs_ruleset_new(struct fbs_ruleset **out);
@@ -123,6 +134,15 @@ int fbs_ruleset_add_builtin(struct fbs_ruleset *rs);
  * problems (unwritable, corrupt, other CPU) are silent: the databases are then compiled.
  */
 int fbs_ruleset_set_cache_dir(struct fbs_ruleset *rs, const char *dir);
+
+/*
+ * Look compiled databases and prefilter decisions up in `bundle` (hs_bundle.h: the built-in
+ * pack's, precompiled at build time) before the disk cache. The bundle is borrowed and must
+ * outlive the set; NULL or `len` 0 disables it. An entry is used only when its key is exactly
+ * that of the set being compiled (same rules, Vectorscan version and platform); anything else is
+ * looked up in the disk cache or compiled, as without it.
+ */
+void fbs_ruleset_set_embedded(struct fbs_ruleset *rs, const void *bundle, size_t len);
 
 /* Build the Vectorscan databases. Call once, after the last add. FBS_ERULE on failure. */
 int fbs_ruleset_compile(struct fbs_ruleset *rs);
