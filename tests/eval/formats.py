@@ -114,6 +114,16 @@ def snip(fn, name):
 # Snippets: credentials whose context is the format (command lines, credential files).
 
 
+def _discord_bot_token(r):
+    """Discord bot token: base64 of the bot's user id (a snowflake: milliseconds since the Discord
+    epoch 2015-01-01 shifted left 22 bits, plus worker, process and increment bits) written in
+    decimal, unpadded; a 6-char timestamp segment; an HMAC of 27 (older) or 38 characters."""
+    ms = r.randrange(30 * 86400 * 1000, 11 * 365 * 86400 * 1000)  # 2015-01-31 .. 2025
+    snowflake = (ms << 22) | r.getrandbits(22)
+    first = b64(str(snowflake).encode()).rstrip("=")
+    return "%s.%s.%s" % (first, b64u(r.getrandbits(32).to_bytes(4, "big")), rs(r, B64URL, r.choice((27, 38))))
+
+
 def _curl_bearer(r):
     t = rs(r, ALNUM, 32)
     return "curl -sS -H 'Authorization: Bearer %s' https://api.%s.example.net/v1/items\n" % (
@@ -438,7 +448,7 @@ FORMATS = {
     "adobe.client_secret": ("token", T("p8e-", (B64URL, 32)), "ADOBE_CLIENT_SECRET"),
     "asana.pat": ("token", T("2/", (DIG, 16), "/", (DIG, 16), ":", (HEX, 32)), "ASANA_TOKEN"),
     "asana.pat#v1": ("token", T("1/", (DIG, 16), ":", (HEX, 32)), "ASANA_PAT"),
-    "discord.bot_token": ("keyed", T("M", (B64URL, 25), ".", (B64URL, 6), ".", (B64URL, 38)), "DISCORD_BOT_TOKEN"),
+    "discord.bot_token": ("keyed", _discord_bot_token, "DISCORD_BOT_TOKEN"),
     "discord.webhook_url": ("token", T("https://discord.com/api/webhooks/", (DIG, 19), "/", (B64URL, 68)), "DISCORD_WEBHOOK"),
     "linkedin.client_secret": ("token", T("WPL_AP1.", (ALNUM, 16), ".", (B64, 16), "=="), "LINKEDIN_CLIENT_SECRET"),
     "linkedin.client_secret#keyed": ("keyed", T((ALNUM, 16)), "LINKEDIN_CLIENT_SECRET"),
