@@ -36,6 +36,7 @@ struct fbs_match_counts {
     uint64_t filtered;       /* dropped: keyword, entropy or checksum test */
     uint64_t regex_errors;   /* PCRE2 resource limits hit (see fbs_matcher_regex_errors) */
     uint64_t overflow_blobs; /* blobs with too many hits: the tail was not confirmed */
+    uint64_t searched;       /* bytes of match starts PCRE2 was asked to try, over all hits */
 };
 
 struct fbs_matcher;

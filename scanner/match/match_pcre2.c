@@ -105,6 +105,7 @@ static int search(struct fbs_matcher *m, const struct fbs_rule *r, const unsigne
     int rc;
 
     pcre2_set_offset_limit(m->mctx, limit);
+    m->counts.searched += limit >= from ? limit - from + 1 : 0;
     rc = pcre2_match(r->re, data, len, from, 0, m->md, m->mctx);
     if (rc >= 0)
         return 1;
@@ -159,7 +160,7 @@ int fbs_confirm_rule(struct fbs_matcher *m, unsigned rule, const unsigned char *
         return confirm_whole(m, r, data, len);
     for (h = m->head[rule]; h; h = m->hits[h - 1].next) {
         const struct fbs_hit *hit = &m->hits[h - 1];
-        size_t window = CONFIRM_WINDOW, from;
+        size_t window = CONFIRM_WINDOW, from, floor;
         PCRE2_SIZE *ov;
         int found;
 
@@ -167,16 +168,27 @@ int fbs_confirm_rule(struct fbs_matcher *m, unsigned rule, const unsigned char *
             continue;
     retry:
         window = CONFIRM_WINDOW;
+        /* A match that starts before first_end - max_len ends before this hit: its own hit,
+         * earlier, found it. So a bounded rule never looks further back than that. */
+        floor = covered;
+        if (r->max_len && hit->first_end > covered + r->max_len + EDGE_SLACK)
+            floor = hit->first_end - r->max_len - EDGE_SLACK;
         for (;;) {
-            from = hit->first_end > covered + window ? hit->first_end - window : covered;
+            from = hit->first_end > floor + window ? hit->first_end - window : floor;
             found = search(m, r, data, len, from, hit->last_end);
             ov = pcre2_get_ovector_pointer(m->md);
             if (found != 0 && found != 1)
                 break;
-            if (from == covered || (found && ov[0] >= from + EDGE_SLACK))
+            if (from == floor || (found && ov[0] >= from + EDGE_SLACK))
                 break;
             window *= 4;
         }
+        /* Nothing starts between `floor` and the hit, nor (see above) before it after
+         * `covered`: later hits need not search there again. Without this, every unconfirmed
+         * hit of an unbounded rule searched back to the last match or the blob's start, and a
+         * large blob with many such hits cost hits x size. */
+        if (found == 0)
+            covered = hit->last_end;
         /* Emit this match and any further ones that start inside the hit range. */
         while (found == 1) {
             if (push_found(m, r, ov) < 0)

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hs/hs.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -103,8 +104,21 @@ void fbs_rule_prepare(const struct fbs_rule *cr)
         return;
     pthread_mutex_lock(&jit_lock);
     if (!atomic_load_explicit(&r->jit_state, memory_order_relaxed)) {
+        hs_expr_info_t *info = NULL;
+        hs_compile_error_t *err = NULL;
+
         /* JIT can fail for very large patterns; the interpreter is then used. */
         r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
+        /* How far before a hit a match can start, when Vectorscan can tell (no lookarounds or
+         * other PCRE2-only syntax, no unbounded repeat): it bounds confirmation's windows. */
+        r->max_len = 0;
+        if (hs_expression_info(r->pattern, 0, &info, &err) == HS_SUCCESS) {
+            if (info->max_width != UINT_MAX)
+                r->max_len = info->max_width;
+            free(info); /* allocated by Vectorscan with the default allocator */
+        } else {
+            hs_free_compile_error(err);
+        }
         atomic_store_explicit(&r->jit_state, 1, memory_order_release);
     }
     pthread_mutex_unlock(&jit_lock);

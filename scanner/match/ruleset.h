@@ -69,6 +69,7 @@ struct fbs_rule {
     unsigned index;       /* position in the set: breaks ties between equal priorities */
     bool jit;             /* JIT-compiled (set by fbs_rule_prepare) */
     atomic_int jit_state; /* 0: not yet tried; 1: tried (jit tells the outcome) */
+    size_t max_len;       /* longest match in bytes, 0 = unbounded or unknown (fbs_rule_prepare) */
 };
 
 /* The path-gated rules that share one `paths` list. */
