@@ -35,11 +35,12 @@ def make_repos(e, sub, n, heavy=None):
         r = e.repo("%s/r%02d" % (sub, i))
         files = {".env": env_file(keyfor(i)), "README": "repo %d\n" % i}
         if heavy is not None and i == heavy:
-            # Big enough that a worker is caught in the middle of it.
-            chunk = "".join("config_%06d = value-%06d-%s\n" % (j, j, "x" * 40)
-                            for j in range(20000))
+            # Big enough that a worker is caught in the middle of it: 24 different parts (the
+            # same bytes would be one blob, scanned once), about 34 MB.
             for k in range(24):
-                files["data/part%02d.txt" % k] = chunk
+                files["data/part%02d.txt" % k] = "".join(
+                    "config_%02d_%06d = value-%06d-%s\n" % (k, j, j, "x" * 40)
+                    for j in range(20000))
         e.commit(r, files, "init", "2025-01-%02dT00:00:00Z" % (i % 28 + 1))
     cfg = os.path.join(e.root, sub + ".yml")
     with open(cfg, "w") as f:
@@ -98,6 +99,13 @@ def several_workers(e):
     return cfg, db
 
 
+def settle():
+    """After SIGSTOP: a statement the worker sent just before (its COMMIT, say) still completes in
+    the server. Reading the worker's hold before it lands would see a target as in flight that
+    is in fact recorded."""
+    time.sleep(0.3)
+
+
 def killed_worker(e):
     print("# a worker killed with SIGKILL in the middle of a target (3 workers)")
     n = 12
@@ -112,21 +120,21 @@ def killed_worker(e):
     owner = pg_server.wait_for(lambda: (e.sql_poll(
         db, "SELECT lease_owner FROM target_scans WHERE status = 'running' AND lease_owner "
             "LIKE '%%:%d'" % a.pid) or [None])[0], timeout=120, step=0.02)
-    # Half-way (about half the targets recorded), while the worker holds one. It works alone until
-    # then, so that it always holds a target except between recording one and claiming the next
-    # (with three workers and small targets, a poll could miss every moment it held one, and the
-    # sweep end before the kill). The worker is stopped before its hold is read, so that it cannot
-    # record the target between the look and the kill; one that turns out to hold nothing is let
-    # go and caught again. A worker that ended is a failure, not a wait.
+    # While the worker holds the heavy target: a small one is scanned in a few milliseconds and
+    # recorded at once, so a worker caught holding one is nearly always in its COMMIT, which
+    # lands after the stop (the target is then not in flight at all). The heavy one takes long
+    # enough to be caught in the middle. The worker is stopped, statements it sent are let
+    # land (settle), then its hold is read; one that holds nothing is let go and caught again.
+    # A worker that ended is a failure, not a wait.
     held = []
     for _ in range(200):
         pg_server.wait_for(lambda: a.poll() is not None or e.sql_poll(
-            db, "SELECT 1 FROM target_scans WHERE status = 'running' AND lease_owner LIKE "
-                "'%%:%d' AND (SELECT count(*) FROM target_scans WHERE status = 'done') >= %d"
-            % (a.pid, n // 2)), timeout=120, step=0.01)
+            db, "SELECT 1 FROM target_scans WHERE id = %d AND status = 'running' AND "
+                "lease_owner LIKE '%%:%d'" % (heavy, a.pid)), timeout=120, step=0.01)
         if a.poll() is not None:
             break
         a.send_signal(signal.SIGSTOP)
+        settle()
         held = e.sql(db, "SELECT id FROM target_scans WHERE status = 'running' AND lease_owner "
                          "= '%s'" % (owner[0] if owner else "?"))
         if held:
@@ -172,22 +180,30 @@ def killed_worker(e):
     sid = plan(e, cfg, db2)
     a = start(e, "worker", "--config", cfg, "--db", db2, "--sweep", str(sid), "-j", "1",
               "--threads", "1", "--lease", "1s", "--quiet")
-    # Stop the worker while it holds a target, then look: a small target may be recorded between
-    # the poll and the signal, so a stopped worker that holds nothing is let go and caught again.
+    # Stop the worker while it holds the heavy target (see killed_worker), then look.
+    heavy = e.sql(db2, "SELECT ts.id FROM target_scans ts JOIN targets t ON t.id = ts.target_id "
+                       "WHERE t.display LIKE '%/r00'")[0][0]
     held = []
     for _ in range(200):
-        pg_server.wait_for(lambda: e.sql_poll(
-            db2, "SELECT 1 FROM target_scans WHERE status = 'running' AND lease_owner LIKE "
-            "'%%:%d'" % a.pid), timeout=120, step=0.01)
+        pg_server.wait_for(lambda: a.poll() is not None or e.sql_poll(
+            db2, "SELECT 1 FROM target_scans WHERE id = %d AND status = 'running' AND "
+            "lease_owner LIKE '%%:%d'" % (heavy, a.pid)), timeout=120, step=0.01)
+        if a.poll() is not None:
+            break
         a.send_signal(signal.SIGSTOP)
+        settle()
         held = e.sql(db2, "SELECT id FROM target_scans WHERE status = 'running' AND lease_owner "
                           "LIKE '%%:%d'" % a.pid)
         if held:
             break
         a.send_signal(signal.SIGCONT)
-    a.send_signal(signal.SIGKILL)
+    if a.poll() is None:
+        a.send_signal(signal.SIGKILL)
     a.wait()
-    heavy = held[0][0] if held else heavy
+    check(len(held) == 1, "the stopped worker held a target (%s)" % held)
+    if not held:
+        return
+    heavy = held[0][0]
     rc, out, err = e.run("sweep", "worker", "--config", cfg, "--db", db2, "--sweep", str(sid),
                          "--max-attempts", "1", "--lease", "1s", "--quiet", timeout=300)
     st = e.sql(db2, "SELECT status, errors FROM target_scans WHERE id = %d" % heavy)[0]
