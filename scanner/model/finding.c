@@ -441,5 +441,11 @@ int fbs_finding_cmp(const void *pa, const void *pb)
         return c;
     if (a->secret_start != b->secret_start)
         return a->secret_start < b->secret_start ? -1 : 1;
-    return 0;
+    /* Two versions of a file at one place (a key replaced by another, in history): without
+     * these the order came from which thread finished first. */
+    if (a->secret_end != b->secret_end)
+        return a->secret_end < b->secret_end ? -1 : 1;
+    if ((c = strcmp0(a->commit, b->commit)) != 0)
+        return c;
+    return strcmp(a->id, b->id);
 }

@@ -189,7 +189,8 @@ void fbs_fp_memo_stats(const struct fbs_fp_memo *m, uint64_t *lookups, uint64_t 
 /* fbs_finding_fingerprint through `memo` (NULL: no memo). */
 int fbs_finding_fingerprint_memo(struct fbs_finding *f, const char *salt, struct fbs_fp_memo *memo);
 
-/* Total order for reports: path, line, column, rule id, secret offsets. */
+/* Total order for reports: target, path, resource, line, column, rule id, secret offsets, commit,
+ * id. */
 int fbs_finding_cmp(const void *a, const void *b);
 
 #endif

@@ -408,6 +408,23 @@ static void test_finding__cmp_order(void **state)
     /* The target comes first; NULL sorts as "". */
     assert_int_equal(fbs_finding_set_str(&f[6]->target, "a-target"), 0);
     assert_true(fbs_finding_cmp(&f[0], &f[6]) < 0);
+    /* Two versions at one place, same rule and start (a key replaced, in history): the end,
+     * then the commit, then the id decide, never the order the threads produced them. */
+    f[1]->line = f[2]->line = 3;
+    f[1]->column = f[2]->column = 1;
+    f[1]->secret_start = f[2]->secret_start = 0;
+    f[1]->secret_end = 40;
+    f[2]->secret_end = 80;
+    assert_true(fbs_finding_cmp(&f[1], &f[2]) < 0);
+    f[2]->secret_end = 40;
+    assert_int_equal(fbs_finding_set_str(&f[1]->commit, "5e34eb96"), 0);
+    assert_int_equal(fbs_finding_set_str(&f[2]->commit, "3fa2dffb"), 0);
+    assert_true(fbs_finding_cmp(&f[2], &f[1]) < 0);
+    assert_int_equal(fbs_finding_set_str(&f[2]->commit, "5e34eb96"), 0);
+    memcpy(f[1]->id, "a345", 5);
+    memcpy(f[2]->id, "018c", 5);
+    assert_true(fbs_finding_cmp(&f[2], &f[1]) < 0);
+    assert_true(fbs_finding_cmp(&f[1], &f[2]) > 0);
     for (i = 0; i < 7; i++)
         fbs_finding_free(f[i]);
 }
