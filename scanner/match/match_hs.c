@@ -31,7 +31,7 @@ static void gate_need(struct fbs_gate *g, const char *glob)
     if (strpbrk(glob, "[\\"))
         return;
     while (*p) {
-        size_t k = strcspn(p, "*?");
+        size_t len = strcspn(p, "*?"), k = len;
         const char *run = p;
 
         while (k && *run == '/') {
@@ -44,7 +44,7 @@ static void gate_need(struct fbs_gate *g, const char *glob)
             g->need = run;
             g->need_len = k;
         }
-        p += strcspn(p, "*?");
+        p += len;
         p += strspn(p, "*?");
     }
 }

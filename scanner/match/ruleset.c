@@ -96,6 +96,25 @@ void fbs_ruleset_free(struct fbs_ruleset *rs)
 
 static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * Whether Vectorscan can compile the pattern exactly (no prefilter approximation needed); if so
+ * and `max_width` is given, the longest match in bytes there (UINT_MAX: unbounded).
+ */
+static bool hs_exact_ok(const char *pattern, unsigned *max_width)
+{
+    hs_expr_info_t *info = NULL;
+    hs_compile_error_t *err = NULL;
+
+    if (hs_expression_info(pattern, 0, &info, &err) != HS_SUCCESS) {
+        hs_free_compile_error(err);
+        return false;
+    }
+    if (max_width)
+        *max_width = info->max_width;
+    free(info); /* allocated by Vectorscan with the default allocator */
+    return true;
+}
+
 void fbs_rule_prepare(const struct fbs_rule *cr)
 {
     struct fbs_rule *r = (struct fbs_rule *)cr; /* only the JIT state changes, under the lock */
@@ -104,21 +123,13 @@ void fbs_rule_prepare(const struct fbs_rule *cr)
         return;
     pthread_mutex_lock(&jit_lock);
     if (!atomic_load_explicit(&r->jit_state, memory_order_relaxed)) {
-        hs_expr_info_t *info = NULL;
-        hs_compile_error_t *err = NULL;
+        unsigned width = UINT_MAX;
 
         /* JIT can fail for very large patterns; the interpreter is then used. */
         r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
         /* How far before a hit a match can start, when Vectorscan can tell (no lookarounds or
          * other PCRE2-only syntax, no unbounded repeat): it bounds confirmation's windows. */
-        r->max_len = 0;
-        if (hs_expression_info(r->pattern, 0, &info, &err) == HS_SUCCESS) {
-            if (info->max_width != UINT_MAX)
-                r->max_len = info->max_width;
-            free(info); /* allocated by Vectorscan with the default allocator */
-        } else {
-            hs_free_compile_error(err);
-        }
+        r->max_len = hs_exact_ok(r->pattern, &width) && width != UINT_MAX ? width : 0;
         atomic_store_explicit(&r->jit_state, 1, memory_order_release);
     }
     pthread_mutex_unlock(&jit_lock);
@@ -771,20 +782,6 @@ static const char *hs_pattern(const struct fbs_rule *r)
     return r->scan_pattern ? r->scan_pattern : r->pattern;
 }
 
-/* Whether Vectorscan can compile the pattern exactly (no prefilter approximation needed). */
-static bool hs_exact_ok(const char *pattern)
-{
-    hs_expr_info_t *info = NULL;
-    hs_compile_error_t *err = NULL;
-
-    if (hs_expression_info(pattern, 0, &info, &err) != HS_SUCCESS) {
-        hs_free_compile_error(err);
-        return false;
-    }
-    free(info); /* allocated by Vectorscan with the default allocator */
-    return true;
-}
-
 int fbs_ruleset_set_cache_dir(struct fbs_ruleset *rs, const char *dir)
 {
     char *copy = NULL;
@@ -970,7 +967,7 @@ static int decide_prefilters(struct fbs_ruleset *rs, bool use_cache, bool *from_
     }
     rs->loaded.prefilters = FBS_ORIGIN_COMPILED;
     for (i = 0; i < rs->n; i++) {
-        rs->rules[i]->prefilter = !hs_exact_ok(hs_pattern(rs->rules[i]));
+        rs->rules[i]->prefilter = !hs_exact_ok(hs_pattern(rs->rules[i]), NULL);
         bits[i] = rs->rules[i]->prefilter ? '1' : '0';
     }
     if (cpath.len)
