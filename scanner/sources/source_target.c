@@ -8,6 +8,7 @@
 
 #include <git2.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,10 +110,20 @@ static int describe(struct fbs_target *out, const char *target, bool search)
 int fbs_git_init(void)
 {
     static const char *const extensions[] = {"partialclone"};
-    int n = git_libgit2_init();
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    int n;
 
-    if (n > 0)
+    /*
+     * GIT_OPT_SET_EXTENSIONS frees and rebuilds libgit2's global list, so it must run once,
+     * when libgit2 comes up (its shutdown resets the list), and never while another thread
+     * reads or sets it: a sweep's workers each start a scan while the first holds libgit2 up,
+     * and setting the list again from each of them was a double free.
+     */
+    pthread_mutex_lock(&lock);
+    n = git_libgit2_init();
+    if (n == 1)
         git_libgit2_opts(GIT_OPT_SET_EXTENSIONS, extensions, (size_t)1);
+    pthread_mutex_unlock(&lock);
     return n;
 }
 

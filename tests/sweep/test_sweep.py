@@ -392,7 +392,9 @@ def resume(e):
           "SIGINT: exit 3 and a hint to resume (rc=%s)" % p.returncode)
     rc, out, err = e.run("sweep", "run", "--config", cfg, "--db", db2, "--resume", "--quiet")
     nfind = e.sql(db2, "SELECT count(*) FROM findings")[0][0]
-    check(rc == 0 and nfind == n, "after SIGINT, --resume records every finding once")
+    check(rc == 0 and nfind == n,
+          "after SIGINT, --resume records every finding once (rc=%d, %d findings for %d keys%s)"
+          % (rc, nfind, n, (": " + err.strip()) if rc else ""))
 
 
 def bad_sqlite(e, db, cfg):

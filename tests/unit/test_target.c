@@ -11,7 +11,9 @@
 #include "scanner/model/target.h"
 #include "scanner/sources/source.h"
 
+#include <git2.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +369,47 @@ static void test_target__describe(void **state)
     fbs_test_rmtree(dir);
 }
 
+/* Each thread starts and ends libgit2 as a sweep worker's scan does. */
+static void *git_init_loop(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3000; i++) {
+        if (fbs_git_init() < 0)
+            return (void *)1;
+        git_libgit2_shutdown();
+    }
+    return NULL;
+}
+
+/*
+ * fbs_git_init from many threads while libgit2 is up: the extension list is set once, when
+ * libgit2 comes up, never again from the others (setting it frees the old list: a sweep's
+ * workers doing that at once was a double free), and it survives them.
+ */
+static void test_target__git_init_threads(void **state)
+{
+    pthread_t th[4];
+    git_strarray ext = {NULL, 0};
+    bool partial = false;
+
+    (void)state;
+    assert_int_equal(fbs_git_init(), 1);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, git_init_loop, NULL), 0);
+    for (size_t i = 0; i < 4; i++) {
+        void *ret = (void *)1;
+
+        assert_int_equal(pthread_join(th[i], &ret), 0);
+        assert_null(ret);
+    }
+    assert_int_equal(git_libgit2_opts(GIT_OPT_GET_EXTENSIONS, &ext), 0);
+    for (size_t i = 0; i < ext.count; i++)
+        partial = partial || strcmp(ext.strings[i], "partialclone") == 0;
+    git_strarray_dispose(&ext);
+    assert_true(partial);
+    assert_int_equal(git_libgit2_shutdown(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_target__lookup),
         cmocka_unit_test(test_target__enomem),
         cmocka_unit_test(test_target__describe),
+        cmocka_unit_test(test_target__git_init_threads),
     };
 
     fbs_test_use_failing_alloc();
