@@ -41,6 +41,13 @@ struct worker {
     struct fbs_text_run *runs; /* where each printable run came from */
     size_t nruns, runs_cap;
     struct fbs_fp_memo *fp_memo; /* this thread's fingerprints (fbs_finding_fingerprint_memo) */
+    struct unsettled *unsettled; /* findings whose blob's history was not final (settle_key) */
+    size_t nunsettled, unsettled_cap;
+};
+
+struct unsettled {
+    struct fbs_finding *f;
+    uint32_t key;
 };
 
 struct run {
@@ -144,6 +151,35 @@ static void place(struct blob_scan *bs, const struct fbs_match *m, struct fbs_fi
         f->end_column++; /* exclusive, like SARIF's endColumn */
 }
 
+/*
+ * History facts the report carries: where the secret went, how widely it spread. First in the
+ * finding's facts, in this order, also when they are settled after the detectors added theirs.
+ */
+static int set_history(struct fbs_finding *f, const struct fbs_provenance *p)
+{
+    json_t *facts = json_object(), *v;
+    const char *k;
+
+    if (!facts || fbs_finding_set_str(&f->removed_in, p->removed_in) < 0 ||
+        (p->removed_in &&
+         json_object_set_new(facts, "removed_in", json_string(p->removed_in)) < 0) ||
+        json_object_set_new(facts, "other_locations",
+                            json_integer((json_int_t)p->other_locations)) < 0)
+        goto nomem;
+    json_object_foreach(f->facts, k, v)
+    {
+        if (strcmp(k, "removed_in") && strcmp(k, "other_locations") &&
+            json_object_set(facts, k, v) < 0)
+            goto nomem;
+    }
+    json_decref(f->facts);
+    f->facts = facts;
+    return 0;
+nomem:
+    json_decref(facts);
+    return FBS_ENOMEM;
+}
+
 static int make_finding(struct blob_scan *bs, const struct fbs_match *m, struct fbs_finding **out)
 {
     const struct fbs_rule *r = m->rule;
@@ -179,14 +215,7 @@ static int make_finding(struct blob_scan *bs, const struct fbs_match *m, struct 
     if (p) {
         if (fbs_finding_set_str(&f->commit, p->commit) < 0 ||
             fbs_finding_set_str(&f->author, p->author) < 0 ||
-            fbs_finding_set_str(&f->commit_message, p->message) < 0 ||
-            fbs_finding_set_str(&f->removed_in, p->removed_in) < 0)
-            goto fail;
-        /* History facts the report carries: where the secret went, how widely it spread. */
-        if ((p->removed_in &&
-             json_object_set_new(f->facts, "removed_in", json_string(p->removed_in)) < 0) ||
-            json_object_set_new(f->facts, "other_locations",
-                                json_integer((json_int_t)p->other_locations)) < 0)
+            fbs_finding_set_str(&f->commit_message, p->message) < 0 || set_history(f, p) < 0)
             goto fail;
         f->committed = p->committed;
         f->has_committed = p->committed != 0;
@@ -243,12 +272,22 @@ static int on_match(const struct fbs_match *m, void *payload)
     rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_PARSE);
     if (rc == 0)
         rc = fbs_finding_fingerprint_memo(f, o->fingerprint_salt, bs->worker->fp_memo);
+    if (rc == 0 && bs->blob->prov && bs->blob->prov->settle_key) {
+        struct worker *w = bs->worker;
+
+        rc = fbs_array_grow((void **)&w->unsettled, &w->unsettled_cap, w->nunsettled + 1,
+                            sizeof(*w->unsettled));
+        if (rc == 0)
+            w->unsettled[w->nunsettled] = (struct unsettled){f, bs->blob->prov->settle_key};
+    }
     if (rc == 0)
         rc = fbs_vec_push(&bs->worker->findings, f);
     if (rc < 0) {
         fbs_finding_free(f);
         return rc;
     }
+    if (bs->blob->prov && bs->blob->prov->settle_key)
+        bs->worker->nunsettled++;
     atomic_fetch_add(&bs->run->result->stats.findings, 1);
     return 0;
 }
@@ -358,6 +397,30 @@ static int on_blob(const struct fbs_blob *blob, unsigned worker, void *payload)
         view.data = (const unsigned char *)w->view.ptr;
     }
     return scan_view(run, w, &view, false, &bs);
+}
+
+/* fbs_source_opts.settle: the final history facts of the findings made before the walk ended. */
+static int on_settle(void *payload,
+                     void (*final)(void *ctx, uint32_t key, struct fbs_provenance *p), void *ctx)
+{
+    struct run *run = payload;
+    unsigned i;
+
+    for (i = 0; i < run->nworkers; i++) {
+        struct worker *w = &run->workers[i];
+        size_t k;
+
+        for (k = 0; k < w->nunsettled; k++) {
+            struct fbs_provenance p;
+
+            memset(&p, 0, sizeof(p));
+            final(ctx, w->unsettled[k].key, &p);
+            if (set_history(w->unsettled[k].f, &p) < 0)
+                return fbs_error_set(FBS_ENOMEM, "out of memory");
+        }
+        w->nunsettled = 0;
+    }
+    return 0;
 }
 
 int fbs_scan_result_init(struct fbs_scan_result *r, bool list_skips)
@@ -588,6 +651,7 @@ int fbs_pipeline_run(struct fbs_scan_result *r, const struct fbs_pipeline_opts *
     so.scan_binary = true; /* binary blobs: binary rules, then text rules over printable runs */
     so.messages = true;    /* git: commit and tag messages are scanned too */
     so.ignores = opts->ignores;
+    so.settle = on_settle;
     rc = opts->source->scan(&so, on_blob, &run);
     if (rc < 0)
         goto done;
@@ -616,6 +680,7 @@ done:
     for (i = 0; i < run.nworkers; i++) {
         fbs_matcher_free(run.workers[i].matcher);
         fbs_fp_memo_free(run.workers[i].fp_memo);
+        fbs_free(run.workers[i].unsettled);
         fbs_vec_release(&run.workers[i].findings, fbs_finding_free_v);
         fbs_buf_release_wipe(&run.workers[i].view);
         fbs_buf_release_wipe(&run.workers[i].strings);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../core/time.h"
 
@@ -37,6 +38,12 @@ struct fbs_provenance {
     bool staged;         /* in the index, staged for the next commit (--staged): no commit */
     const char *removed_in;
     unsigned other_locations;
+    /*
+     * Non-zero when removed_in and other_locations are not final yet: a history scan reads
+     * blobs while its walk is still finding where they went. The source settles them once the
+     * walk is over, with this key (fbs_source_opts.settle).
+     */
+    uint32_t settle_key;
 };
 
 struct fbs_blob {

@@ -360,8 +360,9 @@ struct commit_info {
 };
 
 enum item_kind {
-    ITEM_BLOB, /* read from the object database */
-    ITEM_FILE, /* a work tree file, read from disk */
+    ITEM_BLOB,    /* read from the object database */
+    ITEM_FILE,    /* a work tree file, read from disk */
+    ITEM_MESSAGE, /* a commit or tag message (a job only, never an item) */
 };
 
 struct item {
@@ -471,6 +472,11 @@ struct gscan {
     size_t nlevels;
     struct fbs_buf path; /* the path of the tree being walked */
     struct arena arena;
+    struct readers *feed; /* while readers run: where new items are published (feed_publish) */
+    size_t published;     /* items published: g->items[0, published) */
+    struct job *pending;  /* message jobs not published yet (feed_message) */
+    size_t npending, pending_cap;
+    char settle_hex[GIT_OID_HEXSZ + 1];
 };
 
 static void gscan_release(struct gscan *g)
@@ -499,6 +505,7 @@ static void gscan_release(struct gscan *g)
     fbs_free(g->extras);
     fbs_free(g->items);
     fbs_free(g->item_map.slots);
+    fbs_free(g->pending);
     oidset_release(&g->seen_trees);
     oidset_release(&g->removed_trees);
     oidset_release(&g->bad);
@@ -1884,7 +1891,15 @@ static int walk_commit(struct gscan *g, uint32_t n)
     return walk_tree(g, n, &c->tree, g->ptrees, np, 0, false);
 }
 
-/* Walk the visible commits parents first, the oldest ready commit first. */
+static int feed_publish(struct gscan *g);
+
+/* Items published to the readers at a time: one lock and wake-up for this many blobs. */
+#define FEED_BATCH 64
+/* Jobs a reader takes at a time, at most. */
+#define READ_BATCH 8
+
+/* Walk the visible commits parents first, the oldest ready commit first; the readers get each
+ * commit's new blobs as soon as it has been walked. */
 static int walk_commits(struct gscan *g)
 {
     uint32_t *pending = NULL, *off = NULL, *children = NULL;
@@ -1944,6 +1959,8 @@ static int walk_commits(struct gscan *g)
         if (g->opts->cancel && atomic_load(g->opts->cancel))
             break;
         rc = walk_commit(g, n);
+        if (rc == 0 && g->feed && g->nitems - g->published >= FEED_BATCH)
+            rc = feed_publish(g);
         for (k = off[n]; k < off[n + 1]; k++)
             if (--pending[children[k]] == 0)
                 heap_push(&h, children[k]);
@@ -2123,13 +2140,44 @@ static int collect_worktree(struct gscan *g)
 
 /* Reading ------------------------------------------------------------------------------------- */
 
+/*
+ * A history scan reads blobs while the walk is still going: the walk publishes each commit's new
+ * items as jobs, copies of what reading them needs (the walk's arrays move as they grow), and
+ * the readers take them in that order. What the rest of the walk may still change about an item,
+ * the commit that removed it and how many other places carry it, is settled after the walk
+ * (fbs_source_opts.settle) for the blobs read before it ended.
+ */
+struct job {
+    git_oid oid;
+    git_oid commit; /* has_commit */
+    const char *path;
+    struct commit_info ci; /* has_info */
+    struct fbs_gobj *text; /* ITEM_MESSAGE: the message, its own copy */
+    uint32_t item;
+    int8_t in_head;
+    uint8_t kind;
+    bool has_commit, has_info;
+};
+
 struct readers {
     struct gscan *g;
     fbs_blob_cb cb;
     void *payload;
     uint64_t max_blob, max_file;
-    atomic_size_t next;
     struct fbs_source_fail fail;
+    struct reader *workers;
+    unsigned nthreads;
+    struct fbs_source_crew crew;
+
+    pthread_mutex_t lock; /* the queue below */
+    pthread_cond_t more;
+    struct job *jobs;
+    size_t njobs, jobs_cap, next;
+    unsigned waiting;
+    bool walked;           /* the walk is over: every item is published, its history final */
+    bool closed;           /* nothing more will be published (messages come after the walk) */
+    bool stop;             /* the walk failed: take nothing more */
+    atomic_bool unsettled; /* some blob was delivered with a settle_key */
 };
 
 struct reader {
@@ -2140,6 +2188,128 @@ struct reader {
     struct fbs_buf buf;  /* work tree files */
     struct fbs_buf path; /* work tree paths */
 };
+
+/* Publish g->items[published, nitems) to the readers. */
+static int feed_publish(struct gscan *g)
+{
+    struct readers *r = g->feed;
+    size_t i, n;
+
+    if (!r || g->published == g->nitems)
+        return 0;
+    n = g->nitems - g->published;
+    pthread_mutex_lock(&r->lock);
+    if (fbs_array_grow((void **)&r->jobs, &r->jobs_cap, r->njobs + n, sizeof(*r->jobs)) < 0) {
+        pthread_mutex_unlock(&r->lock);
+        return FBS_ENOMEM;
+    }
+    for (i = g->published; i < g->nitems; i++) {
+        const struct item *it = &g->items[i];
+        struct job *j = &r->jobs[r->njobs++];
+
+        memset(j, 0, sizeof(*j));
+        j->oid = it->oid;
+        j->path = it->path;
+        j->item = (uint32_t)i;
+        j->in_head = it->in_head;
+        j->kind = it->kind;
+        if (it->commit != NONE) {
+            const struct node *c = &g->nodes[it->commit];
+
+            j->commit = c->oid;
+            j->has_commit = true;
+            if (c->info != NONE) {
+                j->ci = g->infos[c->info];
+                j->has_info = true;
+            }
+        }
+    }
+    g->published = g->nitems;
+    if (r->waiting)
+        pthread_cond_broadcast(&r->more);
+    pthread_mutex_unlock(&r->lock);
+    return 0;
+}
+
+/* The walk is over: publish the rest; what readers take from now on has its history final. */
+static int feed_walked(struct gscan *g)
+{
+    struct readers *r = g->feed;
+    int rc;
+
+    if (!r || r->walked)
+        return 0;
+    rc = feed_publish(g);
+    pthread_mutex_lock(&r->lock);
+    r->walked = true;
+    if (r->waiting)
+        pthread_cond_broadcast(&r->more);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+/* Publish the pending message jobs. */
+static int feed_flush(struct gscan *g)
+{
+    struct readers *r = g->feed;
+
+    if (!r || !g->npending)
+        return 0;
+    pthread_mutex_lock(&r->lock);
+    if (fbs_array_grow((void **)&r->jobs, &r->jobs_cap, r->njobs + g->npending, sizeof(*r->jobs)) <
+        0) {
+        pthread_mutex_unlock(&r->lock);
+        return FBS_ENOMEM;
+    }
+    memcpy(r->jobs + r->njobs, g->pending, g->npending * sizeof(*g->pending));
+    r->njobs += g->npending;
+    g->npending = 0;
+    if (r->waiting)
+        pthread_cond_broadcast(&r->more);
+    pthread_mutex_unlock(&r->lock);
+    return 0;
+}
+
+/* A message job (its text copied), after the walk; published FEED_BATCH at a time. */
+static int feed_message(struct gscan *g, const char *msg, size_t len, const char *path,
+                        const git_oid *commit, const struct commit_info *ci)
+{
+    struct job *j;
+    struct fbs_gobj *text;
+
+    if (fbs_array_grow((void **)&g->pending, &g->pending_cap, g->npending + 1,
+                       sizeof(*g->pending)) < 0 ||
+        !(text = fbs_gobj_new(GIT_OBJECT_BLOB, msg, len)))
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
+    j = &g->pending[g->npending++];
+    memset(j, 0, sizeof(*j));
+    j->kind = ITEM_MESSAGE;
+    j->path = path;
+    j->commit = *commit;
+    j->has_commit = true;
+    j->ci = *ci;
+    j->has_info = true;
+    j->text = text;
+    return g->npending >= FEED_BATCH ? feed_flush(g) : 0;
+}
+
+/* The history facts of item `it` that the walk settles: who removed it, where else it is. */
+static void item_history(const struct gscan *g, const struct item *it, struct fbs_provenance *prov,
+                         char *rhex)
+{
+    prov->other_locations = it->other;
+    prov->removed_in = NULL;
+    if (it->commit != NONE && it->removed_in != NONE && it->in_head != 1)
+        prov->removed_in = git_oid_tostr(rhex, GIT_OID_HEXSZ + 1, &g->nodes[it->removed_in].oid);
+}
+
+/* fbs_source_opts.settle's `final`: a key is an item's index plus one. */
+static void settle_final(void *ctx, uint32_t key, struct fbs_provenance *prov)
+{
+    struct gscan *g = ctx;
+
+    item_history(g, &g->items[key - 1], prov, g->settle_hex);
+}
 
 static void deliver(struct readers *r, struct reader *w, struct fbs_blob *blob)
 {
@@ -2156,7 +2326,8 @@ static void deliver(struct readers *r, struct reader *w, struct fbs_blob *blob)
     fbs_source_fail_record(&r->fail, r->cb(blob, w->worker, r->payload));
 }
 
-static void read_blob(struct readers *r, struct reader *w, const struct item *it)
+/* Read and deliver a blob; `settled`: the walk is over, the item's history is final. */
+static void read_blob(struct readers *r, struct reader *w, const struct job *it, bool settled)
 {
     const struct gscan *g = r->g;
     const struct fbs_source_opts *o = g->opts;
@@ -2216,21 +2387,20 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     memset(&prov, 0, sizeof(prov));
     prov.in_head = it->in_head;
     prov.staged = o->staged;
-    prov.other_locations = it->other;
-    if (it->commit != NONE) {
-        const struct node *c = &g->nodes[it->commit];
-
-        prov.commit = git_oid_tostr(chex, sizeof(chex), &c->oid);
-        if (c->info != NONE) {
-            const struct commit_info *ci = &g->infos[c->info];
-
-            prov.author = ci->author;
-            prov.authored = ci->authored;
-            prov.committed = ci->committed;
-            prov.message = ci->message;
+    if (it->has_commit) {
+        prov.commit = git_oid_tostr(chex, sizeof(chex), &it->commit);
+        if (it->has_info) {
+            prov.author = it->ci.author;
+            prov.authored = it->ci.authored;
+            prov.committed = it->ci.committed;
+            prov.message = it->ci.message;
         }
-        if (it->removed_in != NONE && it->in_head != 1)
-            prov.removed_in = git_oid_tostr(rhex, sizeof(rhex), &g->nodes[it->removed_in].oid);
+    }
+    if (settled) {
+        item_history(g, &g->items[it->item], &prov, rhex);
+    } else {
+        prov.settle_key = it->item + 1;
+        atomic_store(&r->unsettled, true);
     }
     memset(&blob, 0, sizeof(blob));
     blob.data = obj ? obj->data : (const unsigned char *)loose.ptr;
@@ -2248,7 +2418,7 @@ static void read_blob(struct readers *r, struct reader *w, const struct item *it
     fbs_buf_release_wipe(&loose);
 }
 
-static void read_file(struct readers *r, struct reader *w, const struct item *it)
+static void read_file(struct readers *r, struct reader *w, const struct job *it)
 {
     const struct fbs_source_opts *o = r->g->opts;
     struct fbs_source_opts fo = *o;
@@ -2276,78 +2446,181 @@ static void read_file(struct readers *r, struct reader *w, const struct item *it
     deliver(r, w, &blob);
 }
 
+static void read_message(struct readers *r, struct reader *w, struct job *it)
+{
+    const struct fbs_source_opts *o = r->g->opts;
+    char hex[GIT_OID_HEXSZ + 1];
+    struct fbs_provenance prov;
+    struct fbs_blob blob;
+
+    memset(&prov, 0, sizeof(prov));
+    prov.commit = git_oid_tostr(hex, sizeof(hex), &it->commit);
+    prov.in_head = 0; /* a message is in no tree: history only */
+    prov.author = it->ci.author;
+    prov.authored = it->ci.authored;
+    prov.committed = it->ci.committed;
+    prov.message = it->ci.message;
+    memset(&blob, 0, sizeof(blob));
+    blob.data = it->text->data;
+    blob.len = it->text->len;
+    blob.path = it->path;
+    blob.rel_path = it->path;
+    blob.target = r->g->target;
+    blob.source = FBS_SOURCE_GIT;
+    blob.binary = fbs_is_binary(blob.data, blob.len);
+    blob.prov = &prov;
+    atomic_fetch_add(&o->stats->blobs, 1);
+    atomic_fetch_add(&o->stats->bytes, blob.len);
+    fbs_source_fail_record(&r->fail, r->cb(&blob, w->worker, r->payload));
+    fbs_gobj_drop(it->text); /* a message may hold secrets: wiped */
+}
+
+static bool cancelled(const struct gscan *g)
+{
+    return g->opts->cancel && atomic_load(g->opts->cancel);
+}
+
 static void *reader_main(void *arg)
 {
     struct reader *w = arg;
     struct readers *r = w->shared;
-    const struct gscan *g = r->g;
-    size_t n = g->nitems;
 
     for (;;) {
-        size_t i = atomic_fetch_add(&r->next, 1);
-        const struct item *it;
+        struct job jobs[READ_BATCH];
+        size_t i, n;
+        bool settled;
 
-        if (i >= n || fbs_source_failed(&r->fail))
+        pthread_mutex_lock(&r->lock);
+        /* While the walk runs it has a core of its own: the last reader waits for its end. */
+        while (((r->next >= r->njobs && !r->closed) ||
+                (w->worker + 1 == r->nthreads && r->nthreads > 1 && !r->walked)) &&
+               !r->stop && !fbs_source_failed(&r->fail) && !cancelled(r->g)) {
+            r->waiting++;
+            pthread_cond_wait(&r->more, &r->lock);
+            r->waiting--;
+        }
+        if (r->next >= r->njobs || r->stop || fbs_source_failed(&r->fail) || cancelled(r->g)) {
+            pthread_mutex_unlock(&r->lock);
             break;
-        if (g->opts->cancel && atomic_load(g->opts->cancel))
-            break;
-        it = &g->items[n - 1 - i]; /* newest first: roughly pack order, bases before deltas */
-        if (it->kind == ITEM_BLOB)
-            read_blob(r, w, it);
-        else if (it->kind == ITEM_FILE)
-            read_file(r, w, it);
+        }
+        /* A few at a time, fewer near the end of what is published so that each reader has
+         * some while the walk goes on. */
+        n = (r->njobs - r->next) / (2 * r->nthreads) + 1;
+        if (n > READ_BATCH)
+            n = READ_BATCH;
+        memcpy(jobs, r->jobs + r->next, n * sizeof(*jobs));
+        r->next += n;
+        settled = r->walked;
+        pthread_mutex_unlock(&r->lock);
+        for (i = 0; i < n; i++) {
+            if (fbs_source_failed(&r->fail) || cancelled(r->g)) {
+                for (; i < n; i++) /* not delivered: their copies go */
+                    if (jobs[i].kind == ITEM_MESSAGE)
+                        fbs_gobj_drop(jobs[i].text);
+                break;
+            }
+            if (jobs[i].kind == ITEM_BLOB)
+                read_blob(r, w, &jobs[i], settled);
+            else if (jobs[i].kind == ITEM_FILE)
+                read_file(r, w, &jobs[i]);
+            else
+                read_message(r, w, &jobs[i]);
+        }
     }
     return NULL;
 }
 
-static int read_items(struct gscan *g, fbs_blob_cb cb, void *payload)
+/*
+ * Open the readers' handles and, with `overlap` and two threads or more, start them: they
+ * wait for what feed_publish() gives them. Otherwise they start in readers_finish(), after
+ * the walk. Release with readers_finish() also on failure.
+ */
+static int readers_start(struct gscan *g, struct readers *r, fbs_blob_cb cb, void *payload,
+                         bool overlap)
 {
     const struct fbs_source_opts *o = g->opts;
-    struct readers shared;
-    struct reader *workers = NULL;
-    unsigned nthreads = o->threads ? o->threads : 1, i;
-    int rc = 0;
+    unsigned i;
 
-    if (!g->nitems)
-        return 0;
-    memset(&shared, 0, sizeof(shared));
-    shared.g = g;
-    shared.cb = cb;
-    shared.payload = payload;
-    shared.max_file = o->max_file_size ? o->max_file_size : UINT64_MAX;
-    shared.max_blob = o->max_blob_size ? o->max_blob_size : shared.max_file;
-    atomic_init(&shared.next, 0);
-    fbs_source_fail_init(&shared.fail);
-    if (nthreads > g->nitems)
-        nthreads = (unsigned)g->nitems;
-    workers = fbs_calloc(nthreads, sizeof(*workers));
-    if (!workers) {
-        rc = fbs_error_set(FBS_ENOMEM, "out of memory");
-        goto done;
-    }
+    memset(r, 0, sizeof(*r));
+    r->g = g;
+    r->cb = cb;
+    r->payload = payload;
+    r->max_file = o->max_file_size ? o->max_file_size : UINT64_MAX;
+    r->max_blob = o->max_blob_size ? o->max_blob_size : r->max_file;
+    r->nthreads = o->threads ? o->threads : 1;
+    fbs_source_fail_init(&r->fail);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->more, NULL);
+    r->workers = fbs_calloc(r->nthreads, sizeof(*r->workers));
+    if (!r->workers)
+        return fbs_error_set(FBS_ENOMEM, "out of memory");
     /* Handles are opened here, where a failure can be reported; each is then used by one
      * thread only. */
-    for (i = 0; i < nthreads; i++) {
-        workers[i].shared = &shared;
-        workers[i].worker = i;
-        fbs_buf_init(&workers[i].buf);
-        fbs_buf_init(&workers[i].path);
-        if (git_repository_open_bare(&workers[i].repo, git_repository_commondir(g->repo)) < 0 ||
-            git_repository_odb(&workers[i].odb, workers[i].repo) < 0) {
-            rc = fbs_error_set(FBS_EINTERNAL, "cannot open '%s' again for reading: %s", g->target,
-                               git_msg());
-            goto done;
-        }
+    for (i = 0; i < r->nthreads; i++) {
+        struct reader *w = &r->workers[i];
+
+        w->shared = r;
+        w->worker = i;
+        fbs_buf_init(&w->buf);
+        fbs_buf_init(&w->path);
+        if (git_repository_open_bare(&w->repo, git_repository_commondir(g->repo)) < 0 ||
+            git_repository_odb(&w->odb, w->repo) < 0)
+            return fbs_error_set(FBS_EINTERNAL, "cannot open '%s' again for reading: %s", g->target,
+                                 git_msg());
     }
-    rc = fbs_source_run_workers(nthreads, reader_main, workers, sizeof(*workers), &shared.fail);
-done:
-    for (i = 0; workers && i < nthreads; i++) {
-        git_odb_free(workers[i].odb);
-        git_repository_free(workers[i].repo);
-        fbs_buf_release_wipe(&workers[i].buf);
-        fbs_buf_release(&workers[i].path);
+    g->feed = r;
+    if (overlap && r->nthreads > 1)
+        fbs_source_crew_start(&r->crew, 0, r->nthreads, reader_main, r->workers,
+                              sizeof(*r->workers));
+    return 0;
+}
+
+/*
+ * After the walk (`failed`: it failed, take nothing more): publish the rest, close the queue,
+ * let the readers finish it (on the calling thread too, the readers not started yet), join
+ * them and release them. Returns the first reader's failure.
+ */
+static int readers_finish(struct gscan *g, struct readers *r, bool failed)
+{
+    unsigned i, n;
+    int rc = 0;
+
+    if (!failed && g->feed)
+        rc = feed_walked(g);
+    if (rc == 0 && !failed)
+        rc = feed_flush(g);
+    for (i = 0; i < g->npending; i++) /* not published: the scan failed */
+        fbs_gobj_drop(g->pending[i].text);
+    g->npending = 0;
+    pthread_mutex_lock(&r->lock);
+    r->closed = true;
+    r->stop = failed || rc < 0;
+    pthread_cond_broadcast(&r->more);
+    pthread_mutex_unlock(&r->lock);
+    g->feed = NULL;
+    if (r->workers && !r->stop && !r->crew.started) {
+        n = r->nthreads;
+        if (n > r->njobs)
+            n = r->njobs ? (unsigned)r->njobs : 1;
+        fbs_source_crew_start(&r->crew, 1, n, reader_main, r->workers, sizeof(*r->workers));
+        reader_main(&r->workers[0]);
     }
-    fbs_free(workers);
+    i = (unsigned)fbs_source_crew_join(&r->crew, &r->fail);
+    if (rc == 0)
+        rc = (int)i;
+    for (i = 0; r->workers && i < r->nthreads; i++) {
+        git_odb_free(r->workers[i].odb);
+        git_repository_free(r->workers[i].repo);
+        fbs_buf_release_wipe(&r->workers[i].buf);
+        fbs_buf_release(&r->workers[i].path);
+    }
+    fbs_free(r->workers);
+    for (; r->next < r->njobs; r->next++) /* not taken: the walk or a reader failed */
+        if (r->jobs[r->next].kind == ITEM_MESSAGE)
+            fbs_gobj_drop(r->jobs[r->next].text);
+    fbs_free(r->jobs);
+    pthread_cond_destroy(&r->more);
+    pthread_mutex_destroy(&r->lock);
     return rc;
 }
 
@@ -2386,42 +2659,14 @@ static int message_new(struct oidset *seen, const char *msg, size_t len)
     return oidset_add(seen, &id);
 }
 
-static int message_deliver(struct gscan *g, const char *msg, size_t len, const char *path,
-                           const struct fbs_provenance *prov, fbs_blob_cb cb, void *payload)
-{
-    const struct fbs_source_opts *o = g->opts;
-    struct fbs_blob blob;
-
-    memset(&blob, 0, sizeof(blob));
-    blob.data = (const unsigned char *)msg;
-    blob.len = len;
-    blob.path = path;
-    blob.rel_path = path;
-    blob.target = g->target;
-    blob.source = FBS_SOURCE_GIT;
-    blob.binary = fbs_is_binary(msg, len);
-    blob.prov = prov;
-    atomic_fetch_add(&o->stats->blobs, 1);
-    atomic_fetch_add(&o->stats->bytes, len);
-    return cb(&blob, 0, payload);
-}
-
-/* The provenance of a message of commit node `n`. */
-static void message_prov(struct gscan *g, uint32_t n, struct fbs_provenance *prov, char *hex)
+/* The provenance of a message of commit node `n` (node_info() done): its commit's. */
+static void message_info(const struct gscan *g, uint32_t n, struct commit_info *ci)
 {
     const struct node *c = &g->nodes[n];
 
-    memset(prov, 0, sizeof(*prov));
-    prov->commit = git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &c->oid);
-    prov->in_head = 0; /* a message is in no tree: history only */
-    if (c->info != NONE) {
-        const struct commit_info *ci = &g->infos[c->info];
-
-        prov->author = ci->author;
-        prov->authored = ci->authored;
-        prov->committed = ci->committed;
-        prov->message = ci->message;
-    }
+    memset(ci, 0, sizeof(*ci));
+    if (c->info != NONE)
+        *ci = g->infos[c->info];
 }
 
 /* Oldest first (committer date, then id): a repeated message is credited to its first commit. */
@@ -2435,10 +2680,9 @@ static int order_cmp(const void *a, const void *b, void *nodes)
     return git_oid_cmp(&x->oid, &y->oid);
 }
 
-static int commit_messages(struct gscan *g, struct oidset *seen, fbs_blob_cb cb, void *payload)
+static int commit_messages(struct gscan *g, struct oidset *seen)
 {
-    char hex[GIT_OID_HEXSZ + 1];
-    struct fbs_provenance prov;
+    struct commit_info ci;
     uint32_t *order = NULL;
     size_t i, n = 0;
     int rc = 0;
@@ -2463,8 +2707,8 @@ static int commit_messages(struct gscan *g, struct oidset *seen, fbs_blob_cb cb,
         data = (const char *)obj->data;
         msg = object_message(data, data + obj->len, &len);
         if (len && (rc = message_new(seen, msg, len)) == 1 && (rc = node_info(g, c)) == 0) {
-            message_prov(g, c, &prov, hex);
-            rc = message_deliver(g, msg, len, FBS_MSG_COMMIT, &prov, cb, payload);
+            message_info(g, c, &ci);
+            rc = feed_message(g, msg, len, FBS_MSG_COMMIT, &g->nodes[c].oid, &ci);
         }
         fbs_gobj_drop(obj); /* a message may hold secrets: wiped with the last reference */
     }
@@ -2473,12 +2717,11 @@ static int commit_messages(struct gscan *g, struct oidset *seen, fbs_blob_cb cb,
 }
 
 /* One annotated tag: its message, when the commit it points to is in scope. */
-static int tag_message(struct gscan *g, struct oidset *seen, const git_oid *oid, const char *name,
-                       fbs_blob_cb cb, void *payload)
+static int tag_message(struct gscan *g, struct oidset *seen, const git_oid *oid, const char *name)
 {
-    char hex[GIT_OID_HEXSZ + 1];
-    struct fbs_provenance prov;
+    struct commit_info ci;
     struct fbs_buf path = FBS_BUF_INIT;
+    const char *apath;
     git_odb_object *obj = NULL;
     const char *p, *end, *msg, *tagger = NULL, *tagger_end = NULL;
     git_oid target;
@@ -2518,15 +2761,17 @@ static int tag_message(struct gscan *g, struct oidset *seen, const git_oid *oid,
         rc = FBS_ENOMEM;
     if (rc < 0)
         goto done;
-    message_prov(g, n, &prov, hex);
+    message_info(g, n, &ci);
     if (tagger) { /* the tagger wrote the message */
         const char *gt;
         int64_t t = ident_time(tagger, tagger_end, &gt);
 
-        prov.author = gt ? arena_utf8(g, tagger, (size_t)(gt - tagger)) : NULL;
-        prov.authored = prov.committed = t;
+        ci.author = gt ? arena_utf8(g, tagger, (size_t)(gt - tagger)) : NULL;
+        ci.authored = ci.committed = t;
     }
-    rc = message_deliver(g, msg, len, path.ptr, &prov, cb, payload);
+    apath = arena_strndup(&g->arena, path.ptr, path.len); /* the readers' until the end */
+    rc = apath ? feed_message(g, msg, len, apath, &g->nodes[n].oid, &ci)
+               : fbs_error_set(FBS_ENOMEM, "out of memory");
 done:
     if (obj) {
         fbs_wipe((void *)git_odb_object_data(obj), git_odb_object_size(obj));
@@ -2536,7 +2781,7 @@ done:
     return rc < 0 ? rc : 0;
 }
 
-static int tag_messages(struct gscan *g, struct oidset *seen, fbs_blob_cb cb, void *payload)
+static int tag_messages(struct gscan *g, struct oidset *seen)
 {
     git_reference_iterator *it = NULL;
     git_reference *ref;
@@ -2548,23 +2793,28 @@ static int tag_messages(struct gscan *g, struct oidset *seen, fbs_blob_cb cb, vo
         const char *name = git_reference_shorthand(ref);
 
         if (git_reference_type(ref) == GIT_REFERENCE_DIRECT && git_reference_target(ref))
-            rc = tag_message(g, seen, git_reference_target(ref), name, cb, payload);
+            rc = tag_message(g, seen, git_reference_target(ref), name);
         git_reference_free(ref);
     }
     git_reference_iterator_free(it);
     return rc;
 }
 
-/* The messages of the commits in scope and of their annotated tags, each unique one once. */
-static int scan_messages(struct gscan *g, fbs_blob_cb cb, void *payload)
+/*
+ * The messages of the commits in scope and of their annotated tags, each unique one once, given
+ * to the readers after the walk (they may still be reading its blobs).
+ */
+static int scan_messages(struct gscan *g)
 {
     struct oidset seen;
     int rc;
 
     memset(&seen, 0, sizeof(seen));
-    rc = commit_messages(g, &seen, cb, payload);
+    rc = feed_walked(g);
     if (rc == 0)
-        rc = tag_messages(g, &seen, cb, payload);
+        rc = commit_messages(g, &seen);
+    if (rc == 0)
+        rc = tag_messages(g, &seen);
     oidset_release(&seen);
     return rc;
 }
@@ -2637,6 +2887,7 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
                        size_t *urlno, struct fbs_vec *plain, fbs_blob_cb cb, void *payload)
 {
     struct gscan g;
+    struct readers rd;
     struct fbs_buf dir = FBS_BUF_INIT;
     bool temporary = false;
     int rc = 0;
@@ -2707,17 +2958,25 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
     }
     if (rc < 0)
         goto done;
-    if (o->staged) {
+    /* A history's blobs are read while it is walked; the few of --staged after. */
+    rc = readers_start(&g, &rd, cb, payload, !o->staged);
+    if (rc == 0 && o->staged) {
         rc = collect_staged(&g);
-    } else {
+    } else if (rc == 0) {
         rc = collect_history(&g);
         if (rc == 0 && o->worktree_files && g.workdir)
             rc = collect_worktree(&g);
     }
-    if (rc == 0)
-        rc = read_items(&g, cb, payload);
     if (rc == 0 && o->messages && !o->staged)
-        rc = scan_messages(&g, cb, payload);
+        rc = scan_messages(&g);
+    {
+        int rrc = readers_finish(&g, &rd, rc < 0);
+
+        if (rc == 0)
+            rc = rrc;
+    }
+    if (rc == 0 && atomic_load(&rd.unsettled) && o->settle)
+        rc = o->settle(payload, settle_final, &g);
 done:
     gscan_release(&g);
     if (temporary && dir.len)

@@ -5,6 +5,7 @@
 #ifndef FBS_SOURCE_INT_H
 #define FBS_SOURCE_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,6 +37,20 @@ int fbs_source_failed(struct fbs_source_fail *f);
  */
 int fbs_source_run_workers(unsigned n, void *(*main)(void *), void *args, size_t stride,
                            struct fbs_source_fail *f);
+
+/*
+ * The same in two steps, for a source that keeps the calling thread busy while its workers
+ * run: start workers first .. n - 1 (main(args + i * stride)) on their own threads, returning
+ * how many started (a thread that cannot be created leaves its share to the others, or to the
+ * caller); then join them, with f->rc and its message as fbs_source_run_workers.
+ */
+struct fbs_source_crew {
+    pthread_t *threads;
+    unsigned started;
+};
+int fbs_source_crew_start(struct fbs_source_crew *c, unsigned first, unsigned n,
+                          void *(*main)(void *), void *args, size_t stride);
+int fbs_source_crew_join(struct fbs_source_crew *c, struct fbs_source_fail *f);
 
 /*
  * Check the loose object `id` (20 bytes, SHA-1) under the repository directory `objdir` (the

@@ -28,26 +28,44 @@ int fbs_source_failed(struct fbs_source_fail *f)
     return atomic_load(&f->rc) != 0;
 }
 
-int fbs_source_run_workers(unsigned n, void *(*main)(void *), void *args, size_t stride,
-                           struct fbs_source_fail *f)
+int fbs_source_crew_start(struct fbs_source_crew *c, unsigned first, unsigned n,
+                          void *(*main)(void *), void *args, size_t stride)
 {
-    pthread_t *threads = NULL;
-    unsigned i, started = 0;
+    unsigned i;
+
+    memset(c, 0, sizeof(*c));
+    if (first >= n)
+        return 0;
+    c->threads = fbs_calloc(n - first, sizeof(*c->threads));
+    for (i = first; c->threads && i < n; i++) {
+        if (pthread_create(&c->threads[c->started], NULL, main, (char *)args + i * stride) != 0)
+            break;
+        c->started++;
+    }
+    return (int)c->started;
+}
+
+int fbs_source_crew_join(struct fbs_source_crew *c, struct fbs_source_fail *f)
+{
+    unsigned i;
     int rc;
 
-    if (n > 1)
-        threads = fbs_calloc(n, sizeof(*threads));
-    for (i = 1; threads && i < n; i++) {
-        if (pthread_create(&threads[i], NULL, main, (char *)args + i * stride) != 0)
-            break;
-        started++;
-    }
-    main(args);
-    for (i = 1; i <= started; i++)
-        pthread_join(threads[i], NULL);
-    fbs_free(threads);
+    for (i = 0; i < c->started; i++)
+        pthread_join(c->threads[i], NULL);
+    fbs_free(c->threads);
+    memset(c, 0, sizeof(*c));
     rc = atomic_load(&f->rc);
     if (rc && f->msg[0] && strcmp(fbs_error_message(), f->msg) != 0)
         fbs_error_set(rc, "%s", f->msg);
     return rc;
+}
+
+int fbs_source_run_workers(unsigned n, void *(*main)(void *), void *args, size_t stride,
+                           struct fbs_source_fail *f)
+{
+    struct fbs_source_crew crew;
+
+    fbs_source_crew_start(&crew, 1, n, main, args, stride);
+    main(args);
+    return fbs_source_crew_join(&crew, f);
 }
