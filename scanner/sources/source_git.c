@@ -1959,7 +1959,7 @@ static int walk_commits(struct gscan *g)
         if (g->opts->cancel && atomic_load(g->opts->cancel))
             break;
         rc = walk_commit(g, n);
-        if (rc == 0 && g->feed && g->nitems - g->published >= FEED_BATCH)
+        if (rc == 0 && g->nitems - g->published >= FEED_BATCH)
             rc = feed_publish(g);
         for (k = off[n]; k < off[n + 1]; k++)
             if (--pending[children[k]] == 0)
@@ -2189,21 +2189,33 @@ struct reader {
     struct fbs_buf path; /* work tree paths */
 };
 
-/* Publish g->items[published, nitems) to the readers. */
-static int feed_publish(struct gscan *g)
+/*
+ * Room for `n` more jobs, under the lock. The jobs taken are dropped first once they are half
+ * the queue, so that it holds about what the readers have not taken yet, not the whole
+ * history's (readers copy what they take).
+ */
+static int jobs_room(struct readers *r, size_t n)
 {
-    struct readers *r = g->feed;
-    size_t i, n;
-
-    if (!r || g->published == g->nitems)
-        return 0;
-    n = g->nitems - g->published;
-    pthread_mutex_lock(&r->lock);
-    if (fbs_array_grow((void **)&r->jobs, &r->jobs_cap, r->njobs + n, sizeof(*r->jobs)) < 0) {
-        pthread_mutex_unlock(&r->lock);
-        return FBS_ENOMEM;
+    if (r->next && r->next >= r->njobs / 2) {
+        memmove(r->jobs, r->jobs + r->next, (r->njobs - r->next) * sizeof(*r->jobs));
+        r->njobs -= r->next;
+        r->next = 0;
     }
-    for (i = g->published; i < g->nitems; i++) {
+    return fbs_array_grow((void **)&r->jobs, &r->jobs_cap, r->njobs + n, sizeof(*r->jobs));
+}
+
+/* Publish up to `max` of g->items[published, nitems) to the readers, under the lock. */
+static int publish_locked(struct gscan *g, struct readers *r, size_t max)
+{
+    size_t i, n = g->nitems - g->published;
+
+    if (n > max)
+        n = max;
+    if (!n)
+        return 0;
+    if (jobs_room(r, n) < 0)
+        return FBS_ENOMEM;
+    for (i = g->published; i < g->published + n; i++) {
         const struct item *it = &g->items[i];
         struct job *j = &r->jobs[r->njobs++];
 
@@ -2224,28 +2236,43 @@ static int feed_publish(struct gscan *g)
             }
         }
     }
-    g->published = g->nitems;
+    g->published += n;
     if (r->waiting)
         pthread_cond_broadcast(&r->more);
-    pthread_mutex_unlock(&r->lock);
     return 0;
 }
 
-/* The walk is over: publish the rest; what readers take from now on has its history final. */
-static int feed_walked(struct gscan *g)
+/* During the walk, with readers running: publish its new items. */
+static int feed_publish(struct gscan *g)
 {
     struct readers *r = g->feed;
     int rc;
 
+    if (!r || !r->crew.started)
+        return 0;
+    pthread_mutex_lock(&r->lock);
+    rc = publish_locked(g, r, SIZE_MAX);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+/*
+ * The walk is over: what readers take from now on has its history final. The items not
+ * published yet are published by the readers as they need them (g->items no longer moves), so
+ * that the queue never holds a whole history's copies.
+ */
+static int feed_walked(struct gscan *g)
+{
+    struct readers *r = g->feed;
+
     if (!r || r->walked)
         return 0;
-    rc = feed_publish(g);
     pthread_mutex_lock(&r->lock);
     r->walked = true;
     if (r->waiting)
         pthread_cond_broadcast(&r->more);
     pthread_mutex_unlock(&r->lock);
-    return rc;
+    return 0;
 }
 
 /* Publish the pending message jobs. */
@@ -2256,8 +2283,7 @@ static int feed_flush(struct gscan *g)
     if (!r || !g->npending)
         return 0;
     pthread_mutex_lock(&r->lock);
-    if (fbs_array_grow((void **)&r->jobs, &r->jobs_cap, r->njobs + g->npending, sizeof(*r->jobs)) <
-        0) {
+    if (jobs_room(r, g->npending) < 0) {
         pthread_mutex_unlock(&r->lock);
         return FBS_ENOMEM;
     }
@@ -2491,10 +2517,22 @@ static void *reader_main(void *arg)
         bool settled;
 
         pthread_mutex_lock(&r->lock);
-        /* While the walk runs it has a core of its own: the last reader waits for its end. */
-        while (((r->next >= r->njobs && !r->closed) ||
-                (w->worker + 1 == r->nthreads && r->nthreads > 1 && !r->walked)) &&
-               !r->stop && !fbs_source_failed(&r->fail) && !cancelled(r->g)) {
+        for (;;) {
+            if (r->stop || fbs_source_failed(&r->fail) || cancelled(r->g))
+                break;
+            /* While the walk runs it has a core of its own: the last reader waits for its end. */
+            if (r->next < r->njobs &&
+                (r->walked || r->nthreads == 1 || w->worker + 1 < r->nthreads))
+                break;
+            if (r->walked && r->next >= r->njobs && r->g->published < r->g->nitems) {
+                if (publish_locked(r->g, r, FEED_BATCH) < 0) {
+                    fbs_source_fail_record(&r->fail, fbs_error_set(FBS_ENOMEM, "out of memory"));
+                    break;
+                }
+                continue;
+            }
+            if (r->next >= r->njobs && r->closed)
+                break;
             r->waiting++;
             pthread_cond_wait(&r->more, &r->lock);
             r->waiting--;
@@ -2599,9 +2637,11 @@ static int readers_finish(struct gscan *g, struct readers *r, bool failed)
     pthread_mutex_unlock(&r->lock);
     g->feed = NULL;
     if (r->workers && !r->stop && !r->crew.started) {
+        size_t left = g->nitems - g->published + r->njobs - r->next;
+
         n = r->nthreads;
-        if (n > r->njobs)
-            n = r->njobs ? (unsigned)r->njobs : 1;
+        if (n > left)
+            n = left ? (unsigned)left : 1;
         fbs_source_crew_start(&r->crew, 1, n, reader_main, r->workers, sizeof(*r->workers));
         reader_main(&r->workers[0]);
     }
