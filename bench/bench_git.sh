@@ -43,7 +43,9 @@ Rows, run in turn (A B C A B C ...) after one warm-up round, so that ratios comp
 side by side on a machine whose speed drifts: `cat-file --batch` is `git cat-file --batch` fed
 the reachable blobs (`git rev-list --objects --all`), one thread: the cost of reading exactly
 what a full history scan reads; `cat-file --all` is `git cat-file --batch-all-objects --batch
---unordered`, every object; `scan` is `fallback-scan git REPO --quiet --format json -o /dev/null`
+--unordered`, every object; `rev-list|cat-file` is git's own walk and read of a history,
+`git rev-list --objects --all` piped to `git cat-file --batch` (commits and trees included: what
+a scanner built on git pays); `scan` is `fallback-scan git REPO --quiet --format json -o /dev/null`
 with the built-in rules; `scan, 1 rule` the same with a single rule that never matches (the walk,
 reading and the pipeline without the rule pack). wall and cpu (user + system, children
 included) are medians; /batch and /all are the medians of the scan's wall time over each
@@ -429,6 +431,9 @@ for repo in "${REPOS[@]}"; do
     for ((i = 0; i <= RUNS; i++)); do
         run_one reach 0 sh -c 'exec git -C "$1" cat-file --batch <"$2"' sh "$repo" "$WORK/reachable"
         run_one all 0 git -C "$repo" cat-file --batch-all-objects --batch --unordered
+        # git's own walk and read: the objects reachable from the refs listed, then read.
+        run_one walkread 0 sh -c 'git -C "$1" rev-list --objects --all --missing=allow-any |
+            cut -d" " -f1 | git -C "$1" cat-file --batch' sh "$repo"
         if [ "$HAVE_GIT_CMD" -eq 1 ]; then
             run_one scan "$OK_STATUS" "$BIN" git "$repo" "${SCAN_ARGS[@]}"
             run_one floor "$OK_STATUS" "$BIN" git "$repo" "${SCAN_ARGS[@]}" --no-builtin-rules \
@@ -442,6 +447,7 @@ for repo in "${REPOS[@]}"; do
     printf '   %-17s %8s %8s %8s %8s %9s %8s\n' "row" "wall s" "cpu s" "/batch" "/all" "MB/s" "RSS MB"
     row "cat-file --batch" reach
     row "cat-file --all" all
+    row "rev-list|cat-file" walkread
     if [ "$HAVE_GIT_CMD" -eq 1 ]; then
         row "scan" scan
         row "scan, 1 rule" floor
@@ -449,6 +455,7 @@ for repo in "${REPOS[@]}"; do
         echo "   target scan <= 0.75x cat-file --batch of the reachable blobs: $(awk -v r="$r" 'BEGIN { print (r <= 0.75) ? "met" : "NOT met" }') ($(printf '%.2f' "$r")x)"
         r="$(ratio_median scan all 1)"
         echo "   target scan <= 1.5x cat-file --batch-all-objects: $(awk -v r="$r" 'BEGIN { print (r <= 1.5) ? "met" : "NOT met" }') ($(printf '%.2f' "$r")x)"
+        echo "   scan / git's own walk and read (rev-list --objects | cat-file --batch): $(printf '%.2f' "$(ratio_median scan walkread 1)")x"
         if [ -n "$PERF" ]; then
             # One more scan under perf: where its CPU goes, by component (shared object).
             if perf record -q -F 499 -g -o "$WORK/perf.data" -- "$BIN" git "$repo" "${SCAN_ARGS[@]}" \
