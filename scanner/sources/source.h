@@ -80,8 +80,9 @@ struct fbs_source_opts {
      * Called by the git source, once per target, after its last blob and with no other
      * callback running, when it delivered blobs whose provenance had a settle_key: `final`
      * gives the final removed_in and other_locations of a key (the strings valid until the
-     * next call of `final`), and the caller updates what it made from those blobs. May be
-     * NULL (nothing to update). The payload is the blob callback's.
+     * next call of `final`), and the caller updates what it made from those blobs. The
+     * payload is the blob callback's. NULL: the blobs are read after the walk, their
+     * provenance final when delivered.
      */
     int (*settle)(void *payload,
                   void (*final)(void *ctx, uint32_t key, struct fbs_provenance *prov), void *ctx);

@@ -2998,8 +2998,9 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
     }
     if (rc < 0)
         goto done;
-    /* A history's blobs are read while it is walked; the few of --staged after. */
-    rc = readers_start(&g, &rd, cb, payload, !o->staged);
+    /* A history's blobs are read while it is walked (when the caller can settle what the walk
+     * learns later); the few of --staged after. */
+    rc = readers_start(&g, &rd, cb, payload, !o->staged && o->settle);
     if (rc == 0 && o->staged) {
         rc = collect_staged(&g);
     } else if (rc == 0) {
