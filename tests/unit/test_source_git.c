@@ -86,9 +86,10 @@ static int record(const struct fbs_blob *b, unsigned worker, void *payload)
             r->in_head = b->prov->in_head;
             r->other = b->prov->other_locations;
         }
+        /* No settle callback here: every provenance must be final when delivered. */
         if (!b->path || !b->rel_path || !b->target ||
             (b->source == FBS_SOURCE_GIT &&
-             (!b->prov || b->mtime != 0 || strcmp(b->path, b->rel_path))) ||
+             (!b->prov || b->mtime != 0 || strcmp(b->path, b->rel_path) || b->prov->settle_key)) ||
             (b->source == FBS_SOURCE_FILE && b->prov))
             rs->bad_blob = true;
     }
