@@ -58,7 +58,7 @@ struct fbs_source_opts {
     size_t nbranches;
     bool staged;            /* only the index's blobs that differ from HEAD at the same path */
     bool messages;          /* also the messages of the commits in scope and of annotated tags
-                               pointing at them, each unique one once, after the files: blobs
+                               pointing at them, each unique one once, read after the walk: blobs
                                with the pseudo-path "<commit message>" or "<tag NAME>" and the
                                commit as provenance (in_head 0); not with staged */
     uint64_t max_blob_size; /* bytes; larger blobs are skipped (counted); 0: max_file_size */
