@@ -256,6 +256,8 @@ static void detect_ctx(struct fbs_detect_ctx *ctx, const struct fbs_pipeline_opt
 static int on_match(const struct fbs_match *m, void *payload)
 {
     struct blob_scan *bs = payload;
+    struct worker *w = bs->worker;
+    const uint32_t late = bs->blob->prov ? bs->blob->prov->settle_key : 0;
     const struct fbs_pipeline_opts *o = bs->run->opts;
     struct fbs_detect_ctx ctx;
     struct fbs_finding *f;
@@ -272,22 +274,18 @@ static int on_match(const struct fbs_match *m, void *payload)
     rc = fbs_detectors_run_stages(f, &ctx, FBS_STAGE_CONTEXT, FBS_STAGE_PARSE);
     if (rc == 0)
         rc = fbs_finding_fingerprint_memo(f, o->fingerprint_salt, bs->worker->fp_memo);
-    if (rc == 0 && bs->blob->prov && bs->blob->prov->settle_key) {
-        struct worker *w = bs->worker;
-
+    /* Room for it among the unsettled first: once in the list, the finding is the list's. */
+    if (rc == 0 && late)
         rc = fbs_array_grow((void **)&w->unsettled, &w->unsettled_cap, w->nunsettled + 1,
                             sizeof(*w->unsettled));
-        if (rc == 0)
-            w->unsettled[w->nunsettled] = (struct unsettled){f, bs->blob->prov->settle_key};
-    }
     if (rc == 0)
-        rc = fbs_vec_push(&bs->worker->findings, f);
+        rc = fbs_vec_push(&w->findings, f);
     if (rc < 0) {
         fbs_finding_free(f);
         return rc;
     }
-    if (bs->blob->prov && bs->blob->prov->settle_key)
-        bs->worker->nunsettled++;
+    if (late)
+        w->unsettled[w->nunsettled++] = (struct unsettled){f, late};
     atomic_fetch_add(&bs->run->result->stats.findings, 1);
     return 0;
 }

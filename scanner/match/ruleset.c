@@ -942,7 +942,6 @@ static int decide_prefilters(struct fbs_ruleset *rs, bool use_cache, bool *from_
     for (i = 0; i < rs->n; i++)
         exprs[i] = hs_pattern(rs->rules[i]);
     *from_cache = false;
-    rs->loaded.prefilters = FBS_ORIGIN_COMPILED;
     if ((rs->embedded || rs->cache_dir) && cache_name(&name, exprs, zeros, zeros, rs->n, ".pf") < 0)
         fbs_buf_truncate(&name, 0); /* no cache: decide below */
     if (rs->cache_dir && name.len && cache_path(&cpath, rs->cache_dir, name.ptr) < 0)

@@ -78,9 +78,9 @@ struct fbs_source_opts {
 
     /*
      * Called by the git source, once per target, after its last blob and with no other
-     * callback running, when it delivered blobs whose provenance had a settle_key: `final`
-     * gives the final removed_in and other_locations of a key (the strings valid until the
-     * next call of `final`), and the caller updates what it made from those blobs. The
+     * callback running: `final` gives the final removed_in and other_locations of each
+     * settle_key it delivered (the strings valid until the next call of `final`), and the
+     * caller updates what it made from those blobs (none delivered: nothing to do). The
      * payload is the blob callback's. NULL: the blobs are read after the walk, their
      * provenance final when delivered.
      */

@@ -526,6 +526,12 @@ static void gscan_release(struct gscan *g)
     memset(g, 0, sizeof(*g));
 }
 
+/* Whether the scan was asked to stop (fbs_source_opts.cancel). */
+static bool cancelled(const struct gscan *g)
+{
+    return g->opts->cancel && atomic_load(g->opts->cancel);
+}
+
 /* Diagnostics --------------------------------------------------------------------------------- */
 
 static const char *git_msg(void)
@@ -1196,7 +1202,7 @@ static int mark_reachable(struct gscan *g, struct u32vec *stack, uint8_t flag)
     while (stack->n) {
         uint32_t n = stack->v[--stack->n];
 
-        if (g->opts->cancel && atomic_load(g->opts->cancel))
+        if (cancelled(g))
             return 0;
         rc = node_parse(g, n, flag == N_VISIBLE); /* visible commits may introduce blobs */
         if (rc < 0)
@@ -1962,7 +1968,7 @@ static int walk_commits(struct gscan *g)
     while (h.n && rc == 0) {
         uint32_t n = heap_pop(&h);
 
-        if (g->opts->cancel && atomic_load(g->opts->cancel))
+        if (cancelled(g))
             break;
         rc = walk_commit(g, n);
         if (rc == 0 && g->nitems - g->published >= FEED_BATCH)
@@ -2157,12 +2163,12 @@ struct job {
     git_oid oid;
     git_oid commit; /* has_commit */
     const char *path;
-    struct commit_info ci; /* has_info */
+    struct commit_info ci; /* zero when the commit says nothing */
     struct fbs_gobj *text; /* ITEM_MESSAGE: the message, its own copy */
     uint32_t item;
     int8_t in_head;
     uint8_t kind;
-    bool has_commit, has_info;
+    bool has_commit;
 };
 
 struct readers {
@@ -2180,10 +2186,9 @@ struct readers {
     struct job *jobs;
     size_t njobs, jobs_cap, next;
     unsigned waiting;
-    bool walked;           /* the walk is over: every item is published, its history final */
-    bool closed;           /* nothing more will be published (messages come after the walk) */
-    bool stop;             /* the walk failed: take nothing more */
-    atomic_bool unsettled; /* some blob was delivered with a settle_key */
+    bool walked; /* the walk is over: every item is published, its history final */
+    bool closed; /* nothing more will be published (messages come after the walk) */
+    bool stop;   /* the walk failed: take nothing more */
 };
 
 struct reader {
@@ -2210,6 +2215,16 @@ static int jobs_room(struct readers *r, size_t n)
     return fbs_array_grow((void **)&r->jobs, &r->jobs_cap, r->njobs + n, sizeof(*r->jobs));
 }
 
+/* What commit node `n` says for provenance (node_info() done); all zero when nothing. */
+static void commit_info_of(const struct gscan *g, uint32_t n, struct commit_info *ci)
+{
+    const struct node *c = &g->nodes[n];
+
+    memset(ci, 0, sizeof(*ci));
+    if (c->info != NONE)
+        *ci = g->infos[c->info];
+}
+
 /* Publish up to `max` of g->items[published, nitems) to the readers, under the lock. */
 static int publish_locked(struct gscan *g, struct readers *r, size_t max)
 {
@@ -2232,14 +2247,9 @@ static int publish_locked(struct gscan *g, struct readers *r, size_t max)
         j->in_head = it->in_head;
         j->kind = it->kind;
         if (it->commit != NONE) {
-            const struct node *c = &g->nodes[it->commit];
-
-            j->commit = c->oid;
+            j->commit = g->nodes[it->commit].oid;
             j->has_commit = true;
-            if (c->info != NONE) {
-                j->ci = g->infos[c->info];
-                j->has_info = true;
-            }
+            commit_info_of(g, it->commit, &j->ci);
         }
     }
     g->published += n;
@@ -2267,18 +2277,17 @@ static int feed_publish(struct gscan *g)
  * published yet are published by the readers as they need them (g->items no longer moves), so
  * that the queue never holds a whole history's copies.
  */
-static int feed_walked(struct gscan *g)
+static void feed_walked(struct gscan *g)
 {
     struct readers *r = g->feed;
 
     if (!r || r->walked)
-        return 0;
+        return;
     pthread_mutex_lock(&r->lock);
     r->walked = true;
     if (r->waiting)
         pthread_cond_broadcast(&r->more);
     pthread_mutex_unlock(&r->lock);
-    return 0;
 }
 
 /* Publish the pending message jobs. */
@@ -2320,7 +2329,6 @@ static int feed_message(struct gscan *g, const char *msg, size_t len, const char
     j->commit = *commit;
     j->has_commit = true;
     j->ci = *ci;
-    j->has_info = true;
     j->text = text;
     return g->npending >= FEED_BATCH ? feed_flush(g) : 0;
 }
@@ -2333,6 +2341,20 @@ static void item_history(const struct gscan *g, const struct item *it, struct fb
     prov->removed_in = NULL;
     if (it->commit != NONE && it->removed_in != NONE && it->in_head != 1)
         prov->removed_in = git_oid_tostr(rhex, GIT_OID_HEXSZ + 1, &g->nodes[it->removed_in].oid);
+}
+
+/* A job's provenance from its commit (the history facts aside); `chex` holds the commit id. */
+static void job_prov(const struct job *j, struct fbs_provenance *prov, char *chex)
+{
+    memset(prov, 0, sizeof(*prov));
+    prov->in_head = j->in_head;
+    if (!j->has_commit)
+        return;
+    prov->commit = git_oid_tostr(chex, GIT_OID_HEXSZ + 1, &j->commit);
+    prov->author = j->ci.author;
+    prov->authored = j->ci.authored;
+    prov->committed = j->ci.committed;
+    prov->message = j->ci.message;
 }
 
 /* fbs_source_opts.settle's `final`: a key is an item's index plus one. */
@@ -2416,24 +2438,12 @@ static void read_blob(struct readers *r, struct reader *w, const struct job *it,
                       (unsigned long long)r->max_blob);
         return;
     }
-    memset(&prov, 0, sizeof(prov));
-    prov.in_head = it->in_head;
+    job_prov(it, &prov, chex);
     prov.staged = o->staged;
-    if (it->has_commit) {
-        prov.commit = git_oid_tostr(chex, sizeof(chex), &it->commit);
-        if (it->has_info) {
-            prov.author = it->ci.author;
-            prov.authored = it->ci.authored;
-            prov.committed = it->ci.committed;
-            prov.message = it->ci.message;
-        }
-    }
-    if (settled) {
+    if (settled)
         item_history(g, &g->items[it->item], &prov, rhex);
-    } else {
+    else
         prov.settle_key = it->item + 1;
-        atomic_store(&r->unsettled, true);
-    }
     memset(&blob, 0, sizeof(blob));
     blob.data = obj ? obj->data : (const unsigned char *)loose.ptr;
     blob.len = obj ? obj->len : loose.len;
@@ -2485,13 +2495,7 @@ static void read_message(struct readers *r, struct reader *w, struct job *it)
     struct fbs_provenance prov;
     struct fbs_blob blob;
 
-    memset(&prov, 0, sizeof(prov));
-    prov.commit = git_oid_tostr(hex, sizeof(hex), &it->commit);
-    prov.in_head = 0; /* a message is in no tree: history only */
-    prov.author = it->ci.author;
-    prov.authored = it->ci.authored;
-    prov.committed = it->ci.committed;
-    prov.message = it->ci.message;
+    job_prov(it, &prov, hex); /* in_head 0: a message is in no tree, history only */
     memset(&blob, 0, sizeof(blob));
     blob.data = it->text->data;
     blob.len = it->text->len;
@@ -2507,55 +2511,54 @@ static void read_message(struct readers *r, struct reader *w, struct job *it)
     fbs_gobj_drop(it->text); /* a message may hold secrets: wiped */
 }
 
-static bool cancelled(const struct gscan *g)
+/*
+ * Take the next jobs (at most READ_BATCH) into `jobs`, waiting for them; `settled`: the walk is
+ * over. 0 when the reader is done: nothing more will come, the scan failed or was cancelled.
+ */
+static size_t take_jobs(struct readers *r, const struct reader *w, struct job *jobs, bool *settled)
 {
-    return g->opts->cancel && atomic_load(g->opts->cancel);
+    size_t n = 0;
+
+    pthread_mutex_lock(&r->lock);
+    while (!r->stop && !fbs_source_failed(&r->fail) && !cancelled(r->g)) {
+        /* While the walk runs it has a core of its own: the last reader waits for its end. */
+        if (r->next < r->njobs && (r->walked || r->nthreads == 1 || w->worker + 1 < r->nthreads)) {
+            /* A few at a time, fewer near the end of what is published so that each reader
+             * has some while the walk goes on. */
+            n = (r->njobs - r->next) / (2 * r->nthreads) + 1;
+            if (n > READ_BATCH)
+                n = READ_BATCH;
+            memcpy(jobs, r->jobs + r->next, n * sizeof(*jobs));
+            r->next += n;
+            *settled = r->walked;
+            break;
+        }
+        if (r->walked && r->next >= r->njobs && r->g->published < r->g->nitems) {
+            if (publish_locked(r->g, r, FEED_BATCH) < 0) {
+                fbs_source_fail_record(&r->fail, fbs_error_set(FBS_ENOMEM, "out of memory"));
+                break;
+            }
+            continue;
+        }
+        if (r->next >= r->njobs && r->closed)
+            break;
+        r->waiting++;
+        pthread_cond_wait(&r->more, &r->lock);
+        r->waiting--;
+    }
+    pthread_mutex_unlock(&r->lock);
+    return n;
 }
 
 static void *reader_main(void *arg)
 {
     struct reader *w = arg;
     struct readers *r = w->shared;
+    struct job jobs[READ_BATCH];
+    size_t i, n;
+    bool settled = false;
 
-    for (;;) {
-        struct job jobs[READ_BATCH];
-        size_t i, n;
-        bool settled;
-
-        pthread_mutex_lock(&r->lock);
-        for (;;) {
-            if (r->stop || fbs_source_failed(&r->fail) || cancelled(r->g))
-                break;
-            /* While the walk runs it has a core of its own: the last reader waits for its end. */
-            if (r->next < r->njobs &&
-                (r->walked || r->nthreads == 1 || w->worker + 1 < r->nthreads))
-                break;
-            if (r->walked && r->next >= r->njobs && r->g->published < r->g->nitems) {
-                if (publish_locked(r->g, r, FEED_BATCH) < 0) {
-                    fbs_source_fail_record(&r->fail, fbs_error_set(FBS_ENOMEM, "out of memory"));
-                    break;
-                }
-                continue;
-            }
-            if (r->next >= r->njobs && r->closed)
-                break;
-            r->waiting++;
-            pthread_cond_wait(&r->more, &r->lock);
-            r->waiting--;
-        }
-        if (r->next >= r->njobs || r->stop || fbs_source_failed(&r->fail) || cancelled(r->g)) {
-            pthread_mutex_unlock(&r->lock);
-            break;
-        }
-        /* A few at a time, fewer near the end of what is published so that each reader has
-         * some while the walk goes on. */
-        n = (r->njobs - r->next) / (2 * r->nthreads) + 1;
-        if (n > READ_BATCH)
-            n = READ_BATCH;
-        memcpy(jobs, r->jobs + r->next, n * sizeof(*jobs));
-        r->next += n;
-        settled = r->walked;
-        pthread_mutex_unlock(&r->lock);
+    while ((n = take_jobs(r, w, jobs, &settled)) > 0) {
         for (i = 0; i < n; i++) {
             if (fbs_source_failed(&r->fail) || cancelled(r->g)) {
                 for (; i < n; i++) /* not delivered: their copies go */
@@ -2629,10 +2632,10 @@ static int readers_finish(struct gscan *g, struct readers *r, bool failed)
     unsigned i, n;
     int rc = 0;
 
-    if (!failed && g->feed)
-        rc = feed_walked(g);
-    if (rc == 0 && !failed)
+    if (!failed) {
+        feed_walked(g);
         rc = feed_flush(g);
+    }
     for (i = 0; i < g->npending; i++) /* not published: the scan failed */
         fbs_gobj_drop(g->pending[i].text);
     g->npending = 0;
@@ -2705,16 +2708,6 @@ static int message_new(struct oidset *seen, const char *msg, size_t len)
     return oidset_add(seen, &id);
 }
 
-/* The provenance of a message of commit node `n` (node_info() done): its commit's. */
-static void message_info(const struct gscan *g, uint32_t n, struct commit_info *ci)
-{
-    const struct node *c = &g->nodes[n];
-
-    memset(ci, 0, sizeof(*ci));
-    if (c->info != NONE)
-        *ci = g->infos[c->info];
-}
-
 /* Oldest first (committer date, then id): a repeated message is credited to its first commit. */
 static int order_cmp(const void *a, const void *b, void *nodes)
 {
@@ -2746,14 +2739,14 @@ static int commit_messages(struct gscan *g, struct oidset *seen)
         size_t len;
         uint32_t c = order[i];
 
-        if (g->opts->cancel && atomic_load(g->opts->cancel))
+        if (cancelled(g))
             break;
         if (obj_read(&obj, g->repo, g->odb, g->packs, &g->nodes[c].oid, false) < 0)
             continue; /* reported when the commit was parsed */
         data = (const char *)obj->data;
         msg = object_message(data, data + obj->len, &len);
         if (len && (rc = message_new(seen, msg, len)) == 1 && (rc = node_info(g, c)) == 0) {
-            message_info(g, c, &ci);
+            commit_info_of(g, c, &ci);
             rc = feed_message(g, msg, len, FBS_MSG_COMMIT, &g->nodes[c].oid, &ci);
         }
         fbs_gobj_drop(obj); /* a message may hold secrets: wiped with the last reference */
@@ -2807,7 +2800,7 @@ static int tag_message(struct gscan *g, struct oidset *seen, const git_oid *oid,
         rc = FBS_ENOMEM;
     if (rc < 0)
         goto done;
-    message_info(g, n, &ci);
+    commit_info_of(g, n, &ci);
     if (tagger) { /* the tagger wrote the message */
         const char *gt;
         int64_t t = ident_time(tagger, tagger_end, &gt);
@@ -2856,9 +2849,8 @@ static int scan_messages(struct gscan *g)
     int rc;
 
     memset(&seen, 0, sizeof(seen));
-    rc = feed_walked(g);
-    if (rc == 0)
-        rc = commit_messages(g, &seen);
+    feed_walked(g);
+    rc = commit_messages(g, &seen);
     if (rc == 0)
         rc = tag_messages(g, &seen);
     oidset_release(&seen);
@@ -3022,7 +3014,7 @@ static int scan_target(const struct fbs_source_opts *o, const char *target, size
         if (rc == 0)
             rc = rrc;
     }
-    if (rc == 0 && atomic_load(&rd.unsettled) && o->settle)
+    if (rc == 0 && o->settle) /* nothing to do when no blob was read early */
         rc = o->settle(payload, settle_final, &g);
 done:
     gscan_release(&g);
