@@ -28,7 +28,10 @@
  *      ends; what the rest of the walk learns about a blob read early (removed_in, other
  *      locations) is settled afterwards. Otherwise the readers start after the walk (worker 0
  *      on the calling thread). Items are read in the walk's order, oldest first. After the
- *      walk its thread reads the commit and tag messages, which the readers scan.
+ *      walk its thread reads the commit and tag messages, which the readers scan. The queue
+ *      between them is bounded (QUEUE_JOBS, QUEUE_TEXT_BYTES): the walk publishes no further
+ *      while the readers are that far behind, and the message feed waits for them (with no
+ *      reader running yet, it reads some itself).
  *
  * Packed objects (commits, trees, blobs) are read by source_pack.c, not libgit2: one cache of
  * delta bases for the walk and the readers, sized for the walk's oldest-first order, which runs
@@ -36,9 +39,10 @@
  * (damage of any kind) are read by libgit2, whose errors become the diagnostics, as before.
  *
  * Memory is proportional to the number of objects (sets of ids, one path and a few integers per
- * blob, one small record per commit), never to their contents. Everything a work item points to
- * lives in an arena that is freed with the target. Per-object problems are diagnostics with the
- * object id as subject; see source.h for which are errors.
+ * blob, one small record per commit), never to their contents (the queue's copies are
+ * bounded). Everything a work item points to lives in an arena that is freed with the target.
+ * Per-object problems are diagnostics with the object id as subject; see source.h for which are
+ * errors.
  */
 #include "source.h"
 #include "source_int.h"
@@ -482,6 +486,7 @@ struct gscan {
     size_t published;     /* items published: g->items[0, published) */
     struct job *pending;  /* message jobs not published yet (feed_message) */
     size_t npending, pending_cap;
+    size_t pending_text; /* bytes of message text in pending */
     char settle_hex[GIT_OID_HEXSZ + 1];
 };
 
@@ -1909,6 +1914,14 @@ static int feed_publish(struct gscan *g);
 #define FEED_BATCH 64
 /* Jobs a reader takes at a time, at most. */
 #define READ_BATCH 8
+/*
+ * The queue's bounds: jobs published and not taken yet, and the bytes of message text they
+ * copy. The walk publishes no further while the readers have QUEUE_JOBS to go (the rest waits
+ * in g->items), and the message feed waits, or reads some itself, until the readers are half
+ * way down: a history of millions of blobs and commits is never queued whole.
+ */
+#define QUEUE_JOBS       8192
+#define QUEUE_TEXT_BYTES ((size_t)16 << 20)
 
 /* Walk the visible commits parents first, the oldest ready commit first; the readers get each
  * commit's new blobs as soon as it has been walked. */
@@ -2182,11 +2195,15 @@ struct readers {
     struct fbs_source_crew crew;
 
     pthread_mutex_t lock; /* the queue below */
-    pthread_cond_t more;
+    pthread_cond_t more;  /* readers wait for jobs */
+    pthread_cond_t room;  /* the message feed waits for the readers (queue_full) */
     struct job *jobs;
     size_t njobs, jobs_cap, next;
+    size_t text_bytes; /* message text in the jobs not taken yet */
     unsigned waiting;
-    bool walked; /* the walk is over: every item is published, its history final */
+    unsigned exited;     /* crew readers that have returned */
+    bool feeder_waiting; /* the message feed waits on `room` */
+    bool walked; /* the walk is over: each item's history is final; the readers publish the rest */
     bool closed; /* nothing more will be published (messages come after the walk) */
     bool stop;   /* the walk failed: take nothing more */
 };
@@ -2258,16 +2275,19 @@ static int publish_locked(struct gscan *g, struct readers *r, size_t max)
     return 0;
 }
 
-/* During the walk, with readers running: publish its new items. */
+/* During the walk, with readers running: publish its new items, up to QUEUE_JOBS not taken. */
 static int feed_publish(struct gscan *g)
 {
     struct readers *r = g->feed;
-    int rc;
+    size_t left;
+    int rc = 0;
 
     if (!r || !r->crew.started)
         return 0;
     pthread_mutex_lock(&r->lock);
-    rc = publish_locked(g, r, SIZE_MAX);
+    left = r->njobs - r->next;
+    if (left < QUEUE_JOBS)
+        rc = publish_locked(g, r, QUEUE_JOBS - left);
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
@@ -2290,28 +2310,86 @@ static void feed_walked(struct gscan *g)
     pthread_mutex_unlock(&r->lock);
 }
 
-/* Publish the pending message jobs. */
+/* Whether the queue is over its bounds (`low`: over half of them), under the lock. */
+static bool queue_full(const struct readers *r, bool low)
+{
+    size_t jobs = r->njobs - r->next, text = r->text_bytes;
+
+    if (low)
+        return jobs > QUEUE_JOBS / 2 || text > QUEUE_TEXT_BYTES / 2;
+    return jobs > QUEUE_JOBS || text > QUEUE_TEXT_BYTES;
+}
+
+static size_t take_jobs(struct readers *r, const struct reader *w, struct job *jobs, bool *settled);
+static void run_jobs(struct readers *r, struct reader *w, struct job *jobs, size_t n, bool settled);
+
+/* No reader runs yet (one thread, or none beside the walk): the message feed reads the queue
+ * itself, as reader 0, until it is half way down. */
+static void drain_here(struct readers *r)
+{
+    struct job jobs[READ_BATCH];
+    bool settled = false, full;
+    size_t n;
+
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        full = queue_full(r, true);
+        pthread_mutex_unlock(&r->lock);
+        if (!full || !(n = take_jobs(r, &r->workers[0], jobs, &settled)))
+            break;
+        run_jobs(r, &r->workers[0], jobs, n, settled);
+    }
+}
+
+/* Publish the pending message jobs; over the queue's bounds, wait for the readers (or, none
+ * running, read some here) until it is half way down. */
 static int feed_flush(struct gscan *g)
 {
     struct readers *r = g->feed;
+    size_t i;
+    bool full;
 
     if (!r || !g->npending)
         return 0;
     pthread_mutex_lock(&r->lock);
+    if (r->stop || fbs_source_failed(&r->fail)) { /* nobody will read them */
+        pthread_mutex_unlock(&r->lock);
+        for (i = 0; i < g->npending; i++)
+            fbs_gobj_drop(g->pending[i].text);
+        g->npending = 0;
+        g->pending_text = 0;
+        return 0;
+    }
     if (jobs_room(r, g->npending) < 0) {
         pthread_mutex_unlock(&r->lock);
         return FBS_ENOMEM;
     }
     memcpy(r->jobs + r->njobs, g->pending, g->npending * sizeof(*g->pending));
+    for (i = 0; i < g->npending; i++)
+        if (g->pending[i].kind == ITEM_MESSAGE)
+            r->text_bytes += g->pending[i].text->len;
     r->njobs += g->npending;
     g->npending = 0;
+    g->pending_text = 0;
     if (r->waiting)
         pthread_cond_broadcast(&r->more);
+    full = queue_full(r, false);
+    if (full && r->crew.started) {
+        r->feeder_waiting = true;
+        while (queue_full(r, true) && !r->stop && !fbs_source_failed(&r->fail) && !cancelled(g) &&
+               r->exited < r->crew.started)
+            pthread_cond_wait(&r->room, &r->lock);
+        r->feeder_waiting = false;
+        full = false;
+    }
     pthread_mutex_unlock(&r->lock);
+    if (full)
+        drain_here(r);
     return 0;
 }
 
-/* A message job (its text copied), after the walk; published FEED_BATCH at a time. */
+/* A message job (its text copied), after the walk; published FEED_BATCH at a time, or sooner
+ * when the texts are long. */
 static int feed_message(struct gscan *g, const char *msg, size_t len, const char *path,
                         const git_oid *commit, const struct commit_info *ci)
 {
@@ -2330,7 +2408,8 @@ static int feed_message(struct gscan *g, const char *msg, size_t len, const char
     j->has_commit = true;
     j->ci = *ci;
     j->text = text;
-    return g->npending >= FEED_BATCH ? feed_flush(g) : 0;
+    g->pending_text += len;
+    return g->npending >= FEED_BATCH || g->pending_text >= QUEUE_TEXT_BYTES / 4 ? feed_flush(g) : 0;
 }
 
 /* The history facts of item `it` that the walk settles: who removed it, where else it is. */
@@ -2517,7 +2596,7 @@ static void read_message(struct readers *r, struct reader *w, struct job *it)
  */
 static size_t take_jobs(struct readers *r, const struct reader *w, struct job *jobs, bool *settled)
 {
-    size_t n = 0;
+    size_t n = 0, i;
 
     pthread_mutex_lock(&r->lock);
     while (!r->stop && !fbs_source_failed(&r->fail) && !cancelled(r->g)) {
@@ -2531,6 +2610,11 @@ static size_t take_jobs(struct readers *r, const struct reader *w, struct job *j
             memcpy(jobs, r->jobs + r->next, n * sizeof(*jobs));
             r->next += n;
             *settled = r->walked;
+            for (i = 0; i < n; i++)
+                if (jobs[i].kind == ITEM_MESSAGE)
+                    r->text_bytes -= jobs[i].text->len;
+            if (r->feeder_waiting && !queue_full(r, true))
+                pthread_cond_signal(&r->room);
             break;
         }
         if (r->walked && r->next >= r->njobs && r->g->published < r->g->nitems) {
@@ -2550,30 +2634,42 @@ static size_t take_jobs(struct readers *r, const struct reader *w, struct job *j
     return n;
 }
 
+/* Read and deliver the jobs taken. */
+static void run_jobs(struct readers *r, struct reader *w, struct job *jobs, size_t n, bool settled)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (fbs_source_failed(&r->fail) || cancelled(r->g)) {
+            for (; i < n; i++) /* not delivered: their copies go */
+                if (jobs[i].kind == ITEM_MESSAGE)
+                    fbs_gobj_drop(jobs[i].text);
+            break;
+        }
+        if (jobs[i].kind == ITEM_BLOB)
+            read_blob(r, w, &jobs[i], settled);
+        else if (jobs[i].kind == ITEM_FILE)
+            read_file(r, w, &jobs[i]);
+        else
+            read_message(r, w, &jobs[i]);
+    }
+}
+
 static void *reader_main(void *arg)
 {
     struct reader *w = arg;
     struct readers *r = w->shared;
     struct job jobs[READ_BATCH];
-    size_t i, n;
+    size_t n;
     bool settled = false;
 
-    while ((n = take_jobs(r, w, jobs, &settled)) > 0) {
-        for (i = 0; i < n; i++) {
-            if (fbs_source_failed(&r->fail) || cancelled(r->g)) {
-                for (; i < n; i++) /* not delivered: their copies go */
-                    if (jobs[i].kind == ITEM_MESSAGE)
-                        fbs_gobj_drop(jobs[i].text);
-                break;
-            }
-            if (jobs[i].kind == ITEM_BLOB)
-                read_blob(r, w, &jobs[i], settled);
-            else if (jobs[i].kind == ITEM_FILE)
-                read_file(r, w, &jobs[i]);
-            else
-                read_message(r, w, &jobs[i]);
-        }
-    }
+    while ((n = take_jobs(r, w, jobs, &settled)) > 0)
+        run_jobs(r, w, jobs, n, settled);
+    pthread_mutex_lock(&r->lock); /* a message feed waiting for room must not wait for us */
+    r->exited++;
+    if (r->feeder_waiting)
+        pthread_cond_broadcast(&r->room);
+    pthread_mutex_unlock(&r->lock);
     return NULL;
 }
 
@@ -2598,6 +2694,7 @@ static int readers_start(struct gscan *g, struct readers *r, fbs_blob_cb cb, voi
     fbs_source_fail_init(&r->fail);
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->more, NULL);
+    pthread_cond_init(&r->room, NULL);
     r->workers = fbs_calloc(r->nthreads, sizeof(*r->workers));
     if (!r->workers)
         return fbs_error_set(FBS_ENOMEM, "out of memory");
@@ -2639,6 +2736,7 @@ static int readers_finish(struct gscan *g, struct readers *r, bool failed)
     for (i = 0; i < g->npending; i++) /* not published: the scan failed */
         fbs_gobj_drop(g->pending[i].text);
     g->npending = 0;
+    g->pending_text = 0;
     pthread_mutex_lock(&r->lock);
     r->closed = true;
     r->stop = failed || rc < 0;
@@ -2669,6 +2767,7 @@ static int readers_finish(struct gscan *g, struct readers *r, bool failed)
             fbs_gobj_drop(r->jobs[r->next].text);
     fbs_free(r->jobs);
     pthread_cond_destroy(&r->more);
+    pthread_cond_destroy(&r->room);
     pthread_mutex_destroy(&r->lock);
     return rc;
 }
