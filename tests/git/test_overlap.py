@@ -4,13 +4,12 @@ finds about a blob read early (the commit that removed it, the other places that
 settled afterwards. On a repository built here with git fast-import (pinned dates, seeded
 content): 40 commits add a key file each, then 400 commits add filler files (so that the early
 blobs are read long before the walk ends), copy one key file elsewhere and finally delete 20 of
-the key files (one of them, copied, stays in HEAD: not removed). The report must be the same with 1 thread (no overlap: the readers start after
-the walk), 2 and 3 threads, and say what the history says: the removing commit of each deleted
-key, and the copy as another location.
+the key files (one of them, copied, stays in HEAD: not removed). The report must be the same
+with 1 thread (no overlap: the readers start after the walk), 2 and 3 threads, and say what
+the history says: the removing commit of each deleted key, and the copy as another location.
 
   test_overlap.py /path/to/fallback-scan
 """
-import json
 import os
 import random
 import shutil
@@ -18,42 +17,20 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from history import Stream, build, check, environment, finish, scan_each  # noqa: E402
+
 NOW = "--now=2026-11-23T00:00:00Z"
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-failures = []
-
-
-def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + (" (%s)" % detail if detail and not ok else ""))
-    if not ok:
-        failures.append(name)
 
 
 def history(rng):
     """A fast-import stream and the key of each key file."""
-    out, keys, t = [], {}, 1735689600  # 2025-01-01T00:00:00Z
-    mark = 0
-
-    def commit(msg, ops):
-        nonlocal mark, t
-        mark += 1
-        t += 3600
-        head = ["commit refs/heads/main", "mark :%d" % mark,
-                "author Dev <dev@example.com> %d +0000" % t,
-                "committer Dev <dev@example.com> %d +0000" % t,
-                "data %d" % len(msg), msg]
-        if mark > 1:
-            head.append("from :%d" % (mark - 1))
-        out.extend(head + ops + [""])
-
-    def put(path, text):
-        data = text.encode()
-        return ["M 100644 inline %s" % path, "data %d" % len(data), text]
-
+    st, keys, put = Stream(3600), {}, Stream.put
     for i in range(40):
         key = "AKIA" + "".join(rng.choice(B32) for _ in range(16))
         keys["keys/k%02d.env" % i] = key
-        commit("key %d" % i, put("keys/k%02d.env" % i, "aws_access_key_id = %s\n" % key))
+        st.commit("key %d" % i, put("keys/k%02d.env" % i, "aws_access_key_id = %s\n" % key))
     for i in range(400):
         ops = []
         for j in range(3):
@@ -61,39 +38,21 @@ def history(rng):
                        "".join(rng.choice("abcdefgh \n") for _ in range(200)) + "\n")
         if i == 200:
             ops += put("copies/k05.env", "aws_access_key_id = %s\n" % keys["keys/k05.env"])
-        commit("filler %d" % i, ops)
-    commit("remove the first 20 key files", ["D keys/k%02d.env" % i for i in range(20)])
-    return "\n".join(out) + "\n", keys
+        st.commit("filler %d" % i, ops)
+    st.commit("remove the first 20 key files", ["D keys/k%02d.env" % i for i in range(20)])
+    return st, keys
 
 
 def main():
     fbs = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="fbs-overlap-")
-    env = dict(os.environ, HOME=tmp, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
-               TZ="UTC", LC_ALL="C", FALLBACK_SCAN_CACHE=os.path.join(tmp, "cache"))
+    env = environment(tmp)
     try:
-        repo = os.path.join(tmp, "repo.git")
-        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", repo], env=env, check=True)
         stream, keys = history(random.Random(20261206))
-        subprocess.run(["git", "-C", repo, "fast-import", "--quiet"], input=stream.encode(),
-                       env=env, check=True)
+        repo = build(tmp, env, stream)
         remover = subprocess.run(["git", "-C", repo, "rev-parse", "main"], env=env, check=True,
                                  capture_output=True, text=True).stdout.strip()
-        reports = {}
-        for threads in (1, 2, 3):
-            p = subprocess.run([fbs, "git", repo, NOW, "--format", "json", "--quiet",
-                                "--threads", str(threads)], env=env, capture_output=True,
-                               text=True)
-            check("scan with %d thread(s) exits 1 (findings)" % threads, p.returncode == 1,
-                  "rc=%d %s" % (p.returncode, p.stderr.strip()))
-            r = json.loads(p.stdout) if p.returncode == 1 else {"findings": [], "scan": {}}
-            r["scan"].get("stats", {}).pop("seconds", None)
-            reports[threads] = r
-        for threads in (2, 3):
-            check("%d threads: the same report as one" % threads,
-                  reports[threads] == reports[1],
-                  "%d vs %d findings" % (len(reports[threads]["findings"]),
-                                         len(reports[1]["findings"])))
+        reports = scan_each(fbs, repo, env, NOW, (1, 2, 3))
         by_path = {}
         for f in reports[2]["findings"]:
             by_path.setdefault(f["location"]["path"] if "location" in f else f.get("path"), f)
@@ -112,8 +71,7 @@ def main():
               k05 and k05[0].get("facts"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failed" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -14,48 +14,25 @@ report must be the same with 1, 2 and 3 threads and hold every key once.
 
   test_queue_bounds.py /path/to/fallback-scan
 """
-import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from history import Stream, build, check, environment, finish, scan_each  # noqa: E402
+
 NOW = "--now=2026-12-06T00:00:00Z"
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-failures = []
-
-
-def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + (" (%s)" % detail if detail and not ok else ""))
-    if not ok:
-        failures.append(name)
 
 
 def history(rng):
     """A fast-import stream, the keys in files and the keys in messages."""
-    out, file_keys, msg_keys, t = [], set(), set(), 1735689600  # 2025-01-01T00:00:00Z
-    mark = 0
+    st, file_keys, msg_keys, put = Stream(60), set(), set(), Stream.put
 
     def key():
         return "AKIA" + "".join(rng.choice(B32) for _ in range(16))
-
-    def commit(msg, ops):
-        nonlocal mark, t
-        mark += 1
-        t += 60
-        data = msg.encode()
-        head = ["commit refs/heads/main", "mark :%d" % mark,
-                "author Dev <dev@example.com> %d +0000" % t,
-                "committer Dev <dev@example.com> %d +0000" % t,
-                "data %d" % len(data), msg]
-        if mark > 1:
-            head.append("from :%d" % (mark - 1))
-        out.extend(head + ops + [""])
-
-    def put(path, text):
-        return ["M 100644 inline %s" % path, "data %d" % len(text.encode()), text]
 
     filler = "".join(rng.choice("abcdefgh ") for _ in range(99)) + "\n"
     for i in range(10000):
@@ -73,7 +50,7 @@ def history(rng):
         ops = put("notes/%02d/n%05d.txt" % (i % 100, i), text)
         for j in range(2):  # more blobs than the walk waits for
             ops += put("more/%02d/m%05d_%d.txt" % (i % 100, i, j), "%d %d\n" % (i, j) + filler * 40)
-        commit(msg, ops)
+        st.commit(msg, ops)
     line = "".join(rng.choice("abcdefgh ") for _ in range(99)) + "\n"
     for i in range(24):
         body = "long log %d\n\n" % i + line * 10000 + "tail %d\n" % i
@@ -81,36 +58,18 @@ def history(rng):
             k = key()
             msg_keys.add(k)
             body += "aws_access_key_id = %s\n" % k
-        commit(body, put("logs/l%02d.txt" % i, "log %d\n" % i))
-    return "\n".join(out) + "\n", file_keys, msg_keys
+        st.commit(body, put("logs/l%02d.txt" % i, "log %d\n" % i))
+    return st, file_keys, msg_keys
 
 
 def main():
     fbs = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="fbs-queue-")
-    env = dict(os.environ, HOME=tmp, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
-               TZ="UTC", LC_ALL="C", FALLBACK_SCAN_CACHE=os.path.join(tmp, "cache"))
+    env = environment(tmp)
     try:
-        repo = os.path.join(tmp, "repo.git")
-        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", repo], env=env, check=True)
         stream, file_keys, msg_keys = history(random.Random(20261206))
-        subprocess.run(["git", "-C", repo, "fast-import", "--quiet"], input=stream.encode(),
-                       env=env, check=True)
-        reports = {}
-        for threads in (1, 2, 3):
-            p = subprocess.run([fbs, "git", repo, NOW, "--format", "json", "--quiet",
-                                "--show-secrets", "--threads", str(threads)], env=env,
-                               capture_output=True, text=True)
-            check("scan with %d thread(s) exits 1 (findings)" % threads, p.returncode == 1,
-                  "rc=%d %s" % (p.returncode, p.stderr.strip()))
-            r = json.loads(p.stdout) if p.returncode == 1 else {"findings": [], "scan": {}}
-            r["scan"].get("stats", {}).pop("seconds", None)
-            reports[threads] = r
-        for threads in (2, 3):
-            check("%d threads: the same report as one" % threads,
-                  reports[threads] == reports[1],
-                  "%d vs %d findings" % (len(reports[threads]["findings"]),
-                                         len(reports[1]["findings"])))
+        repo = build(tmp, env, stream)
+        reports = scan_each(fbs, repo, env, NOW, (1, 2, 3), ["--show-secrets"])
         for threads, r in sorted(reports.items()):
             in_msgs, in_files = [], []
             for f in r["findings"]:
@@ -127,8 +86,7 @@ def main():
                   stats.get("blobs") == 3 * 10000 + 24 + 10024, stats)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failed" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":
