@@ -2341,23 +2341,30 @@ static void drain_here(struct readers *r)
     }
 }
 
+/* Drop the message jobs not published (nobody will read them): their copies are wiped. */
+static void pending_drop(struct gscan *g)
+{
+    size_t i;
+
+    for (i = 0; i < g->npending; i++)
+        fbs_gobj_drop(g->pending[i].text);
+    g->npending = 0;
+    g->pending_text = 0;
+}
+
 /* Publish the pending message jobs; over the queue's bounds, wait for the readers (or, none
  * running, read some here) until it is half way down. */
 static int feed_flush(struct gscan *g)
 {
     struct readers *r = g->feed;
-    size_t i;
     bool full;
 
     if (!r || !g->npending)
         return 0;
     pthread_mutex_lock(&r->lock);
-    if (r->stop || fbs_source_failed(&r->fail)) { /* nobody will read them */
+    if (r->stop || fbs_source_failed(&r->fail)) {
         pthread_mutex_unlock(&r->lock);
-        for (i = 0; i < g->npending; i++)
-            fbs_gobj_drop(g->pending[i].text);
-        g->npending = 0;
-        g->pending_text = 0;
+        pending_drop(g);
         return 0;
     }
     if (jobs_room(r, g->npending) < 0) {
@@ -2365,9 +2372,7 @@ static int feed_flush(struct gscan *g)
         return FBS_ENOMEM;
     }
     memcpy(r->jobs + r->njobs, g->pending, g->npending * sizeof(*g->pending));
-    for (i = 0; i < g->npending; i++)
-        if (g->pending[i].kind == ITEM_MESSAGE)
-            r->text_bytes += g->pending[i].text->len;
+    r->text_bytes += g->pending_text; /* pending holds messages only */
     r->njobs += g->npending;
     g->npending = 0;
     g->pending_text = 0;
@@ -2733,10 +2738,7 @@ static int readers_finish(struct gscan *g, struct readers *r, bool failed)
         feed_walked(g);
         rc = feed_flush(g);
     }
-    for (i = 0; i < g->npending; i++) /* not published: the scan failed */
-        fbs_gobj_drop(g->pending[i].text);
-    g->npending = 0;
-    g->pending_text = 0;
+    pending_drop(g); /* not published: the scan failed */
     pthread_mutex_lock(&r->lock);
     r->closed = true;
     r->stop = failed || rc < 0;
